@@ -1,0 +1,1 @@
+"""Candidates: suspected hazardous area (SHA) polygons and surface-mine points."""

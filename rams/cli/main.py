@@ -1,0 +1,60 @@
+"""The ``rams`` console script.
+
+User errors (:class:`rams.errors.RamsInputError`) become one line on stderr and exit code 2;
+no traceback is shown for them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from rams.cli import bench_flight, bench_tiles, process, synth, train
+from rams.errors import RamsInputError
+
+app = typer.Typer(
+    name="rams",
+    help="Remote Aerial Minefield Survey: drone imagery to suspected hazardous areas.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+benchmark_app = typer.Typer(help="Benchmark detection on labelled tiles or flights.", no_args_is_help=True)
+
+process.register(app)
+synth.register(app)
+train.register(app)
+bench_tiles.register(benchmark_app)
+bench_flight.register(benchmark_app)
+app.add_typer(benchmark_app, name="benchmark")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (2 for bad input)."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except RamsInputError as exc:
+        typer.echo(f"rams: error: {exc}", err=True)
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except SystemExit as exc:  # pragma: no cover - typer may raise it directly
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    except KeyboardInterrupt:
+        typer.echo("rams: interrupted", err=True)
+        return 130
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return 2
+        if isinstance(exc, click.exceptions.Abort):
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
