@@ -59,3 +59,11 @@ def transformer(src: RioCRS | CRS | str | int, dst: RioCRS | CRS | str | int) ->
 def to_wgs84(src: RioCRS | CRS | str | int) -> Transformer:
     """Transformer from ``src`` to WGS84 lon/lat (RFC 7946 order)."""
     return transformer(src, WGS84)
+
+
+def transform_point(
+    src: RioCRS | CRS | str | int, dst: RioCRS | CRS | str | int, x: float, y: float
+) -> tuple[float, float]:
+    """Transform one (x, y) point between CRSs."""
+    tx, ty = transformer(src, dst).transform(x, y)
+    return float(tx), float(ty)

@@ -1,0 +1,148 @@
+"""Pipeline configuration: pydantic models, loaded from YAML (``configs/default.yaml``).
+
+Each stage has its own section; unknown keys are errors so that typos do not pass silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rams.config_paths import config_dir
+from rams.errors import RamsInputError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GridConfig(_Section):
+    """Common grid: extent mode and GSD (None = finest multispectral/thermal input)."""
+
+    extent: Literal["union", "intersection"] = "union"
+    gsd_m: float | None = Field(default=None, gt=0)
+
+
+class TileConfig(_Section):
+    """Tiling of the common grid."""
+
+    tile_px: int = Field(default=1024, ge=64)
+    halo_px: int = Field(default=32, ge=0)
+
+
+class FusionConfig(_Section):
+    """Fusion options."""
+
+    thermal_background_m: float = Field(default=2.0, gt=0)
+
+
+class AnomalyConfig(_Section):
+    """Anomaly core: which detector, on which bands, and how scores are calibrated.
+
+    ``bands`` lists fused band names per sensor; a sensor absent from the flight is skipped.
+    Scores are written to ``anomaly.tif`` as -log10 of the false-alarm probability, so a
+    threshold of 3 means a false-alarm rate of 1e-3 per pixel.
+    """
+
+    detector: Literal["global", "local"] = "local"
+    inner_px: int = Field(default=5, ge=1)
+    outer_px: int = Field(default=21, ge=3)
+    backend: Literal["auto", "numpy", "numba"] = "auto"
+    calibration: Literal["chi2", "percentile"] = "chi2"
+    bands: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "multispectral": ["ms_blue", "ms_green", "ms_red", "ms_rededge", "ms_nir"],
+            "thermal": ["thermal_contrast_deg_c"],
+        }
+    )
+    #: -log10(Pfa) above which a pixel is an anomaly candidate.
+    threshold_log10_pfa: float = Field(default=6.0, gt=0)
+    #: minimum distance between anomaly peaks, metres.
+    peak_spacing_m: float = Field(default=0.5, gt=0)
+
+
+class DetectionConfig(_Section):
+    """CNN detector (sliced inference)."""
+
+    enabled: bool = True
+    sensor: Literal["rgb", "thermal"] = "rgb"
+    model: str | None = None  # path or name in models/; None = the default for the sensor
+    mode: Literal["full", "cascade"] = "full"
+    tile_px: int = Field(default=1024, ge=64)
+    overlap_px: int = Field(default=64, ge=0)
+    batch_size: int = Field(default=4, ge=1)
+    merge_radius_m: float = Field(default=0.15, gt=0)
+    cascade_window_m: float = Field(default=3.0, gt=0)
+    min_confidence: float = Field(default=0.3, ge=0, le=1)
+
+
+class CandidateConfig(_Section):
+    """From scores and detections to SHA polygons."""
+
+    false_alarm_rate: float = Field(default=1e-6, gt=0, lt=1)
+    min_blob_m2: float = Field(default=0.005, ge=0)
+    cluster_radius_m: float = Field(default=5.0, gt=0)
+    min_cluster_size: int = Field(default=3, ge=1)
+    safety_margin_m: float = Field(default=5.0, ge=0)
+    simplify_m: float = Field(default=0.25, ge=0)
+
+
+class ExecutionConfig(_Section):
+    """How tiles run: in-process threads or a Dask cluster."""
+
+    workers: int = Field(default=1, ge=1)
+    scheduler: str | None = None
+
+
+class PipelineConfig(_Section):
+    """The whole pipeline configuration."""
+
+    grid: GridConfig = Field(default_factory=GridConfig)
+    tiles: TileConfig = Field(default_factory=TileConfig)
+    fusion: FusionConfig = Field(default_factory=FusionConfig)
+    anomaly: AnomalyConfig = Field(default_factory=AnomalyConfig)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    candidates: CandidateConfig = Field(default_factory=CandidateConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> PipelineConfig:
+    """Load ``configs/default.yaml``, then ``path`` on top of it, then ``overrides``.
+
+    Raises:
+        RamsInputError: the file is missing, not YAML, or has unknown or invalid keys.
+    """
+    data: dict[str, Any] = {}
+    default = config_dir() / "default.yaml"
+    for source in [default, Path(path) if path is not None else None]:
+        if source is None:
+            continue
+        if not source.is_file():
+            raise RamsInputError(source, "config file not found")
+        try:
+            loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise RamsInputError(source, f"not valid YAML ({type(exc).__name__})") from exc
+        if not isinstance(loaded, dict):
+            raise RamsInputError(source, "config must be a mapping")
+        data = _merge(data, loaded)
+    data = _merge(data, overrides or {})
+    try:
+        return PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RamsInputError(path or default, f"invalid config: {where}: {first['msg']}") from exc

@@ -1,0 +1,53 @@
+"""Cloud-Optimized GeoTIFF output, written tile by tile.
+
+Tiles are written into a tiled scratch GeoTIFF, which GDAL's COG driver then copies (with
+overviews) to a temporary name that is renamed onto the final path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+from rasterio.windows import Window
+
+from rams.atomic import atomic_path
+from rams.grid.target import TargetGrid
+
+
+@contextlib.contextmanager
+def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: float = float("nan"),
+               description: str = "") -> Iterator[Any]:
+    """Open a scratch raster on ``grid``; on exit convert it to a COG at ``path`` atomically.
+
+    Yields:
+        An open rasterio dataset; write windows of band 1 with ``dst.write(arr, 1, window=w)``.
+    """
+    scratch = path.with_name(f".{path.name}.scratch.tif")
+    profile = {
+        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": dtype,
+        "crs": grid.crs, "transform": grid.transform, "nodata": nodata, "tiled": True,
+        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "BIGTIFF": "IF_SAFER",
+    }
+    try:
+        with rasterio.open(scratch, "w", **profile) as dst:
+            if description:
+                dst.set_band_description(1, description)
+            yield dst
+        with atomic_path(path) as tmp, rasterio.Env(GDAL_CACHEMAX=256):
+            rasterio.shutil.copy(
+                scratch, tmp, driver="COG", compress="DEFLATE", predictor=3 if dtype.startswith("float") else 2,
+                blocksize=512, overviews="AUTO", resampling="average", BIGTIFF="IF_SAFER",
+            )
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def write_window(dst: Any, data: np.ndarray, window: Window) -> None:
+    """Write a 2-D array into band 1 of ``dst`` at ``window``."""
+    dst.write(data.astype(dst.dtypes[0], copy=False), 1, window=window)

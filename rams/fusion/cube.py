@@ -1,0 +1,130 @@
+"""Fusion: one float32 cube per tile from all sensors of a flight.
+
+Band list (a band is present only when its sensor is):
+
+============================  ===========================================================
+name                          meaning
+============================  ===========================================================
+``ms_<band>``                 multispectral reflectance, 0-1 (one per band, e.g. ms_nir)
+``ndvi``                      (nir - red) / (nir + red), when both bands exist
+``ndre``                      (nir - rededge) / (nir + rededge), when both bands exist
+``thermal_deg_c``             surface temperature, degrees C
+``thermal_contrast_deg_c``    temperature minus its local background (a box mean over
+                              ``background_m`` metres, nodata-aware), degrees C
+``rgb_red/green/blue``        RGB normalised to 0-1 and averaged onto the grid
+============================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from rasterio.windows import Window
+
+from rams.grid.reader import GridReader
+
+#: Sensor order in the cube.
+SENSOR_ORDER = ("multispectral", "thermal", "rgb")
+
+
+@dataclass
+class FusedTile:
+    """A fused cube over one read window.
+
+    Attributes:
+        cube: float32 (bands, rows, cols).
+        band_names: one name per band (see the module docstring).
+        valid: bool (rows, cols), True where every sensor in the cube has data.
+        sensor_valid: per-sensor bool (rows, cols) masks.
+    """
+
+    cube: np.ndarray
+    band_names: list[str]
+    valid: np.ndarray
+    sensor_valid: dict[str, np.ndarray]
+
+    def bands(self, names: list[str]) -> np.ndarray:
+        """The sub-cube (len(names), rows, cols) of the named bands, in that order."""
+        index = [self.band_names.index(n) for n in names]
+        return self.cube[index]
+
+
+def _normalised_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    den = a + b
+    out = np.zeros_like(a)
+    np.divide(a - b, den, out=out, where=np.abs(den) > 1e-6)
+    return out
+
+
+def local_contrast(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.ndarray:
+    """Values minus their nodata-aware local box mean over ``size_px`` pixels.
+
+    Args:
+        values: float32 (rows, cols).
+        valid: bool (rows, cols).
+        size_px: box side, pixels (odd sizes are centred).
+
+    Returns:
+        float32 (rows, cols); 0 where invalid.
+    """
+    size_px = max(3, int(size_px) | 1)
+    weights = valid.astype(np.float32)
+    num = cv2.boxFilter(values * weights, cv2.CV_32F, (size_px, size_px), normalize=False,
+                        borderType=cv2.BORDER_CONSTANT)
+    den = cv2.boxFilter(weights, cv2.CV_32F, (size_px, size_px), normalize=False,
+                        borderType=cv2.BORDER_CONSTANT)
+    background = np.divide(num, den, out=np.zeros_like(num), where=den > 0.5)
+    out = (values - background).astype(np.float32)
+    out[~valid] = 0.0
+    return out
+
+
+def fuse_window(
+    readers: dict[str, GridReader], window: Window, *, background_m: float = 2.0
+) -> FusedTile:
+    """Read every sensor over ``window`` and stack the fused cube.
+
+    Args:
+        readers: grid readers by sensor kind (any non-empty subset of the three).
+        window: a window of the common grid.
+        background_m: box size of the thermal local background, metres.
+
+    Returns:
+        The fused tile.
+    """
+    layers: list[np.ndarray] = []
+    names: list[str] = []
+    sensor_valid: dict[str, np.ndarray] = {}
+    for sensor in SENSOR_ORDER:
+        reader = readers.get(sensor)
+        if reader is None:
+            continue
+        data, valid = reader.read(window)
+        sensor_valid[sensor] = valid
+        if sensor == "multispectral":
+            bands = reader.band_names
+            layers.extend(data)
+            names.extend(f"ms_{b}" for b in bands)
+            by_name = dict(zip(bands, data, strict=True))
+            if "nir" in by_name and "red" in by_name:
+                layers.append(_normalised_difference(by_name["nir"], by_name["red"]))
+                names.append("ndvi")
+            if "nir" in by_name and "rededge" in by_name:
+                layers.append(_normalised_difference(by_name["nir"], by_name["rededge"]))
+                names.append("ndre")
+        elif sensor == "thermal":
+            temp = data[0]
+            size_px = round(background_m / reader.grid.gsd_m)
+            layers.extend([temp, local_contrast(temp, valid, size_px)])
+            names.extend(["thermal_deg_c", "thermal_contrast_deg_c"])
+        else:
+            layers.extend(data)
+            names.extend(f"rgb_{b}" for b in reader.band_names)
+    if not layers:
+        raise ValueError("no sensor to fuse")
+    valid_all = np.logical_and.reduce(list(sensor_valid.values()))
+    cube = np.stack(layers).astype(np.float32, copy=False)
+    cube[:, ~valid_all] = 0.0
+    return FusedTile(cube=cube, band_names=names, valid=valid_all, sensor_valid=sensor_valid)

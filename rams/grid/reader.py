@@ -1,0 +1,150 @@
+"""Windowed, warped reading of one orthomosaic onto a target grid.
+
+Each read warps only the requested window (GDAL WarpedVRT), so memory is bounded by the
+window size whatever the raster size, and striped (untiled) GeoTIFFs work as well as tiled
+ones. Values come back in physical units: reflectance (0-1) for multispectral, degrees C
+for thermal, 0-1 for RGB.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.errors import RasterioError
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window
+
+from rams.grid.target import TargetGrid
+from rams.ingest.rasters import SensorRaster
+
+log = logging.getLogger(__name__)
+
+#: GDAL block cache per process, MB: bounds memory when many windows are read.
+GDAL_CACHE_MB = 256
+
+_KELVIN_OFFSET = 273.15
+
+
+@dataclass
+class GridReader:
+    """Reads one sensor raster onto a :class:`TargetGrid`, window by window.
+
+    Picklable (the open datasets are not pickled and reopen lazily), so that readers can be
+    shipped to Dask workers.
+
+    Attributes:
+        raster: the validated sensor raster.
+        grid: the grid to read onto.
+        failed_windows: windows of the source that could not be decoded (corrupt data); they
+            come back as invalid pixels.
+    """
+
+    raster: SensorRaster
+    grid: TargetGrid
+    failed_windows: list[tuple[int, int, int, int]] = field(default_factory=list)
+    _handles: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_handles"] = None
+        return state
+
+    @property
+    def path(self) -> Path:
+        """Path of the source GeoTIFF."""
+        return self.raster.path
+
+    @property
+    def band_names(self) -> list[str]:
+        """Band names of the data bands."""
+        return list(self.raster.entry.bands or [])
+
+    def _resampling(self) -> Resampling:
+        ratio = self.grid.gsd_m / max(self.raster.gsd_m, 1e-12)
+        return Resampling.average if ratio > 1.5 else Resampling.bilinear
+
+    def _open(self) -> tuple[Any, Any, Any]:
+        if self._handles is None:
+            env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
+            env.__enter__()
+            src = rasterio.open(self.raster.path)
+            kwargs: dict[str, Any] = {
+                "crs": self.grid.crs,
+                "transform": self.grid.transform,
+                "width": self.grid.width,
+                "height": self.grid.height,
+                "resampling": self._resampling(),
+            }
+            if self.raster.alpha_band is not None:
+                kwargs["src_alpha"] = self.raster.alpha_band
+            else:
+                kwargs["add_alpha"] = True
+                if self.raster.nodata is not None:
+                    kwargs["src_nodata"] = self.raster.nodata
+                    kwargs["nodata"] = self.raster.nodata
+            vrt = WarpedVRT(src, **kwargs)
+            self._handles = (env, src, vrt)
+        return self._handles
+
+    def close(self) -> None:
+        """Close the open datasets (they reopen on the next read)."""
+        if self._handles is not None:
+            env, src, vrt = self._handles
+            vrt.close()
+            src.close()
+            env.__exit__(None, None, None)
+            self._handles = None
+
+    def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+        """Read a window of the target grid.
+
+        Args:
+            window: a window of :attr:`grid` (may extend past its edges; outside is invalid).
+
+        Returns:
+            ``(data, valid)``: data float32 (bands, rows, cols) in physical units, and valid
+            bool (rows, cols). Invalid pixels hold 0.
+        """
+        _, _, vrt = self._open()
+        rows, cols = int(window.height), int(window.width)
+        bands = self.raster.data_bands
+        alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
+        try:
+            data = vrt.read(bands, window=window, boundless=False, out_dtype="float32")
+            alpha = vrt.read(alpha_index, window=window, boundless=False)
+        except RasterioError as exc:
+            key = (int(window.col_off), int(window.row_off), cols, rows)
+            self.failed_windows.append(key)
+            log.warning("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
+            return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), bool)
+        valid = alpha > 0
+        if self.raster.nodata is not None and not np.isnan(self.raster.nodata):
+            valid &= np.all(data != np.float32(self.raster.nodata), axis=0)
+        valid &= np.all(np.isfinite(data), axis=0)
+        data = self._to_physical(data)
+        data[:, ~valid] = 0.0
+        return data, valid
+
+    def _to_physical(self, data: np.ndarray) -> np.ndarray:
+        entry = self.raster.entry
+        scale = entry.scale
+        offset = entry.offset or 0.0
+        if scale is None and entry.sensor == "rgb":
+            scale = 1.0 / 255.0 if self.raster.dtype == "uint8" else 1.0 / 65535.0
+        if scale is not None and scale != 1.0:
+            data *= np.float32(scale)
+        if offset:
+            data += np.float32(offset)
+        if entry.sensor == "thermal":
+            if entry.units == "kelvin":
+                data -= np.float32(_KELVIN_OFFSET)
+            elif entry.units == "centikelvin":
+                data *= np.float32(0.01)
+                data -= np.float32(_KELVIN_OFFSET)
+        return data

@@ -1,0 +1,164 @@
+"""Opening and validating the rasters of a flight.
+
+Validation reads only metadata and a decimated mask (bounded memory whatever the raster size).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.crs import CRS
+from rasterio.enums import ColorInterp
+from rasterio.errors import RasterioIOError
+from rasterio.transform import Affine
+
+from rams.errors import RasterError
+from rams.ingest.manifest import RasterEntry
+
+#: Longest side of the decimated mask read during validation, pixels.
+_MASK_PREVIEW_PX = 512
+
+
+@dataclass
+class SensorRaster:
+    """One validated orthomosaic of a flight.
+
+    Attributes:
+        entry: the manifest entry it came from (bands, scaling, units resolved).
+        path: absolute path of the GeoTIFF.
+        crs: its CRS.
+        transform: its affine transform (pixel -> CRS coordinates).
+        width: columns.
+        height: rows.
+        data_bands: 1-based band indexes holding data (alpha excluded).
+        alpha_band: 1-based index of an alpha band, or None.
+        nodata: the nodata value, or None.
+        dtype: numpy dtype name of the data.
+        gsd_m: ground sample distance in metres (approximate for geographic CRSs).
+        valid_fraction: fraction of valid pixels estimated from a decimated mask.
+    """
+
+    entry: RasterEntry
+    path: Path
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+    data_bands: list[int]
+    alpha_band: int | None
+    nodata: float | None
+    dtype: str
+    gsd_m: float
+    valid_fraction: float
+    size_bytes: int = 0
+    checksum: str = field(default="", repr=False)
+
+    @property
+    def sensor(self) -> str:
+        """Sensor kind: multispectral, thermal or rgb."""
+        return self.entry.sensor
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in the raster's CRS."""
+        west, south, east, north = rasterio.transform.array_bounds(
+            self.height, self.width, self.transform
+        )
+        return (west, south, east, north)
+
+
+def gsd_in_metres(crs: CRS, transform: Affine, width: int, height: int) -> float:
+    """Pixel size in metres; for a geographic CRS, measured at the raster's centre latitude."""
+    size = math.sqrt(abs(transform.a * transform.e - transform.b * transform.d))
+    if crs.is_geographic:
+        _, lat = transform * (width / 2.0, height / 2.0)
+        # metres per degree of latitude / longitude on the WGS84 ellipsoid (good to ~1e-3)
+        lat_r = math.radians(lat)
+        m_per_deg_lat = 111132.92 - 559.82 * math.cos(2 * lat_r)
+        m_per_deg_lon = 111412.84 * math.cos(lat_r)
+        return math.sqrt(abs(transform.a) * m_per_deg_lon * abs(transform.e) * m_per_deg_lat)
+    units = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
+    return size * units
+
+
+def file_checksum(path: Path, chunk: int = 1 << 22) -> str:
+    """SHA-256 of a file, read in chunks (bounded memory)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool = True) -> SensorRaster:
+    """Open and validate the raster of one manifest entry.
+
+    Raises:
+        RasterError: the file is missing, not a GeoTIFF, corrupt, without georeferencing,
+            has a band count that contradicts the manifest/profile, or holds no valid pixel.
+    """
+    path = (flight_dir / entry.path).resolve()
+    if not path.is_file():
+        raise RasterError(path, "file not found")
+    try:
+        with rasterio.open(path) as src:
+            if src.driver != "GTiff":
+                raise RasterError(path, f"not a GeoTIFF (GDAL reads it as {src.driver})")
+            if src.crs is None or src.transform == Affine.identity():
+                raise RasterError(path, "raster has no georeferencing (no CRS or geotransform)")
+            if src.transform.b != 0 or src.transform.d != 0:
+                raise RasterError(path, "rotated geotransforms are not supported")
+            interps = list(src.colorinterp)
+            alpha = [i + 1 for i, ci in enumerate(interps) if ci == ColorInterp.alpha]
+            alpha_band = alpha[0] if alpha else None
+            data_bands = [i for i in range(1, src.count + 1) if i != alpha_band]
+            want = len(entry.bands or [])
+            if entry.sensor == "rgb" and alpha_band is None and src.count == 4 and want == 3:
+                alpha_band, data_bands = 4, [1, 2, 3]  # RGBA without colour interpretation set
+            if len(data_bands) != want:
+                source = f"profile '{entry.profile}'" if entry.profile else "the manifest"
+                raise RasterError(
+                    path,
+                    f"has {len(data_bands)} data band(s) but {source} says {want} "
+                    f"({', '.join(entry.bands or [])})",
+                )
+            scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
+            shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
+            mask = src.dataset_mask(out_shape=shape)
+            valid_fraction = float(np.count_nonzero(mask)) / mask.size
+            if valid_fraction == 0.0:
+                raise RasterError(path, "raster holds no valid pixel (all nodata)")
+            info = SensorRaster(
+                entry=entry,
+                path=path,
+                crs=src.crs,
+                transform=src.transform,
+                width=src.width,
+                height=src.height,
+                data_bands=data_bands,
+                alpha_band=alpha_band,
+                nodata=src.nodata,
+                dtype=src.dtypes[data_bands[0] - 1],
+                gsd_m=gsd_in_metres(src.crs, src.transform, src.width, src.height),
+                valid_fraction=valid_fraction,
+                size_bytes=path.stat().st_size,
+            )
+    except RasterError:
+        raise
+    except RasterioIOError as exc:
+        raise RasterError(path, f"cannot be read as a GeoTIFF ({_short(exc)})") from exc
+    except Exception as exc:  # GDAL surfaces corruption under several classes
+        raise RasterError(path, f"corrupt or unreadable raster ({_short(exc)})") from exc
+    if checksum:
+        info.checksum = file_checksum(path)
+    return info
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]

@@ -1,0 +1,113 @@
+"""Assembly of the anomaly stage: calibrated score raster and anomaly peaks.
+
+Runs over the per-tile result files one at a time (bounded memory) after all tiles are done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy.spatial import cKDTree
+
+from rams import anomaly
+from rams.candidates.points import MinePoint
+from rams.export.cog import cog_writer
+from rams.orchestration.plan import FlightPlan
+from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL
+
+#: Reference pixels kept per tile for the per-flight percentile calibration.
+_REFERENCE_PER_TILE = 20_000
+#: Peaks kept per tile (the strongest), so that a noisy flight cannot flood memory.
+_MAX_PEAKS_PER_TILE = 2_000
+#: Ceiling of the calibrated score, -log10(Pfa).
+MAX_LOG10_PFA = 30.0
+
+
+def make_calibration(plan: FlightPlan, tile_files: list[Path]) -> Callable[[np.ndarray], np.ndarray]:
+    """A function mapping raw RX scores to -log10 false-alarm probability.
+
+    ``chi2``: the chi-square tail with as many degrees of freedom as bands (RX of Gaussian
+    background); ``percentile``: the empirical tail of this flight's own scores, from a
+    seeded sample of every tile.
+    """
+    n_bands = len(plan.anomaly_bands)
+    if plan.config.anomaly.calibration == "chi2":
+        return lambda rx: np.minimum(anomaly.chi2_log10_pfa(rx, n_bands), MAX_LOG10_PFA)
+    samples = []
+    for i, path in enumerate(tile_files):
+        with np.load(path) as npz:
+            values = npz["rx"][npz["valid"]]
+        if values.size > _REFERENCE_PER_TILE:
+            rng = np.random.default_rng(i)
+            values = rng.choice(values, _REFERENCE_PER_TILE, replace=False)
+        samples.append(values)
+    reference = np.concatenate(samples) if samples else np.zeros(1, np.float32)
+    return lambda rx: np.minimum(anomaly.empirical_log10_pfa(rx, reference), MAX_LOG10_PFA)
+
+
+def _peaks(score: np.ndarray, valid: np.ndarray, threshold: float, spacing_px: int) -> np.ndarray:
+    """(n, 2) row/col of local maxima of ``score`` above ``threshold``, strongest first."""
+    size = 2 * max(1, spacing_px) + 1
+    local_max = cv2.dilate(score, np.ones((size, size), np.uint8))
+    rows, cols = np.nonzero((score >= local_max) & (score > threshold) & valid)
+    order = np.argsort(-score[rows, cols], kind="stable")[:_MAX_PEAKS_PER_TILE]
+    return np.stack([rows[order], cols[order]], axis=1)
+
+
+def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -> list[MinePoint]:
+    """Write ``anomaly.tif`` (calibrated, NaN = nodata) and return the anomaly peaks.
+
+    Returns:
+        Peaks as :class:`MinePoint` with ``detector="anomaly_core"``, ``confidence`` the
+        calibrated score scaled to [0, 1], and ``extra`` holding ``score`` (-log10 Pfa) and
+        ``evidence`` (thermal_anomaly / spectral_anomaly).
+    """
+    cfg = plan.config.anomaly
+    calibrate = make_calibration(plan, tile_files)
+    gsd = plan.grid.gsd_m
+    spacing_px = max(1, round(cfg.peak_spacing_m / gsd))
+    sensors = plan.anomaly_sensors
+    sensor_label = "+".join(sensors)
+    peaks: list[MinePoint] = []
+    with cog_writer(out_path, plan.grid, description="rx_log10_pfa") as dst:
+        for tile, path in zip(plan.tiles, tile_files, strict=True):
+            with np.load(path) as npz:
+                rx, valid, evidence = npz["rx"], npz["valid"], npz["evidence"]
+            score = calibrate(rx).astype(np.float32)
+            score[~valid] = np.nan
+            dst.write(score, 1, window=tile.core)
+            filled = np.where(valid, score, 0.0).astype(np.float32)
+            for r, c in _peaks(filled, valid, cfg.threshold_log10_pfa, spacing_px):
+                x, y = plan.grid.transform * (tile.core.col_off + c + 0.5, tile.core.row_off + r + 0.5)
+                bits = int(evidence[r, c])
+                labels = [name for bit, name in ((EVIDENCE_THERMAL, "thermal_anomaly"),
+                                                 (EVIDENCE_SPECTRAL, "spectral_anomaly")) if bits & bit]
+                if not labels:  # the combined score is high but no single sensor stands out
+                    labels = ["thermal_anomaly" if s == "thermal" else "spectral_anomaly" for s in sensors]
+                s = float(score[r, c])
+                peaks.append(MinePoint(
+                    x_m=float(x), y_m=float(y), class_name="unknown",
+                    confidence=min(1.0, s / MAX_LOG10_PFA), detector="anomaly_core",
+                    sensor=sensor_label, gsd_m=gsd, extra={"score": s, "evidence": labels},
+                ))
+    return merge_peaks(peaks, cfg.peak_spacing_m)
+
+
+def merge_peaks(peaks: list[MinePoint], radius_m: float) -> list[MinePoint]:
+    """Keep the strongest peak within ``radius_m`` (peaks found twice at tile borders)."""
+    if len(peaks) < 2:
+        return peaks
+    order = sorted(range(len(peaks)), key=lambda i: (-peaks[i].extra["score"], peaks[i].x_m, peaks[i].y_m))
+    xy = np.array([[p.x_m, p.y_m] for p in peaks])
+    tree = cKDTree(xy)
+    taken = np.zeros(len(peaks), bool)
+    kept = []
+    for i in order:
+        if taken[i]:
+            continue
+        kept.append(peaks[i])
+        taken[tree.query_ball_point(xy[i], radius_m)] = True
+    return kept

@@ -1,0 +1,74 @@
+"""Tiling a grid into windows with a halo (overlap) for the detectors.
+
+For a grid of ``n`` pixels along an axis and tiles of ``k`` pixels, there are
+``ceil(n / k)`` tiles along it; each tile's read window is its core grown by ``halo`` pixels
+on every side, clipped to the grid.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rasterio.windows import Window
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile of a grid.
+
+    Attributes:
+        row: tile row index.
+        col: tile column index.
+        core: the pixels this tile owns (tiles' cores partition the grid).
+        read: the core plus its halo, clipped to the grid.
+    """
+
+    row: int
+    col: int
+    core: Window
+    read: Window
+
+    @property
+    def key(self) -> str:
+        """Stable name of the tile, e.g. ``r0003_c0012``."""
+        return f"r{self.row:04d}_c{self.col:04d}"
+
+    @property
+    def core_in_read(self) -> tuple[slice, slice]:
+        """Slices selecting the core out of an array read with :attr:`read`."""
+        r0 = int(self.core.row_off - self.read.row_off)
+        c0 = int(self.core.col_off - self.read.col_off)
+        return slice(r0, r0 + int(self.core.height)), slice(c0, c0 + int(self.core.width))
+
+
+def tile_grid_shape(width: int, height: int, tile_px: int) -> tuple[int, int]:
+    """(rows, cols) of tiles covering a ``width`` x ``height`` grid."""
+    return math.ceil(height / tile_px), math.ceil(width / tile_px)
+
+
+def iter_tiles(width: int, height: int, tile_px: int = 1024, halo_px: int = 32) -> Iterator[Tile]:
+    """Yield the tiles of a grid in row-major order.
+
+    Args:
+        width: grid columns.
+        height: grid rows.
+        tile_px: core size of a tile, pixels.
+        halo_px: overlap added on each side of the core for the read window.
+    """
+    if tile_px <= 0 or halo_px < 0:
+        raise ValueError("tile_px must be > 0 and halo_px >= 0")
+    n_rows, n_cols = tile_grid_shape(width, height, tile_px)
+    for tr in range(n_rows):
+        for tc in range(n_cols):
+            r0, c0 = tr * tile_px, tc * tile_px
+            r1, c1 = min(r0 + tile_px, height), min(c0 + tile_px, width)
+            rr0, cc0 = max(0, r0 - halo_px), max(0, c0 - halo_px)
+            rr1, cc1 = min(height, r1 + halo_px), min(width, c1 + halo_px)
+            yield Tile(
+                row=tr,
+                col=tc,
+                core=Window(c0, r0, c1 - c0, r1 - r0),
+                read=Window(cc0, rr0, cc1 - cc0, rr1 - rr0),
+            )
