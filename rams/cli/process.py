@@ -1,9 +1,78 @@
-"""CLI sub-command module (placeholder until its issue lands)."""
+"""``rams process`` and ``rams demo``."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from rams.config import load_config
+from rams.orchestration.executor import make_executor
+from rams.orchestration.pipeline import RunResult, process_flight
+
+console = Console(stderr=True)
+
+
+def _summary(result: RunResult) -> None:
+    table = Table(title=f"flight {result.flight_id}", show_header=False)
+    table.add_row("output", str(result.out_dir))
+    table.add_row("SHA polygons", str(result.n_sha))
+    table.add_row("CNN detections", str(result.n_detections))
+    table.add_row("anomaly peaks", str(result.n_anomaly_peaks))
+    for stage, seconds in result.seconds.items():
+        table.add_row(f"{stage} (s)", f"{seconds:.1f}")
+    console.print(table)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def process(
+    flight_dir: Path = typer.Argument(..., help="Flight folder holding flight.yaml."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML config merged on the defaults."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Tile workers (threads, or Dask processes with --dask)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address tcp://HOST:PORT."),
+    dask: bool = typer.Option(False, "--dask", help="Start a local Dask cluster of --workers processes."),
+    force: bool = typer.Option(False, "--force", help="Recompute even if OUT holds a completed run."),
+) -> None:
+    """Process one flight: anomaly raster, SHA polygons, detections, report."""
+    cfg = load_config(config)
+    n = workers or cfg.execution.workers
+    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask, progress=True)
+    try:
+        result = process_flight(flight_dir, out, cfg, executor=executor, force=force)
+    finally:
+        executor.close()
+    if result.skipped:
+        console.print(f"{result.flight_id}: already processed in {out} (use --force to redo)")
+    else:
+        _summary(result)
+
+
+def demo(
+    out: Path = typer.Option(Path("demo"), "--out", "-o", help="Folder for the generated flight and outputs."),
+    size_m: float = typer.Option(120.0, "--size-m", help="Side of the generated flight, metres."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the generated flight."),
+) -> None:
+    """Generate a small synthetic flight and process it end to end."""
+    from rams.synth import generate_flight
+
+    start = time.perf_counter()
+    flight_dir = out / "flight"
+    console.print(f"generating a {size_m:g} m synthetic flight (seed {seed}) in {flight_dir} ...")
+    generate_flight(flight_dir, size_m=size_m, seed=seed)
+    result = process_flight(flight_dir, out / "output", load_config(), force=True)
+    _summary(result)
+    console.print(
+        f"done in {time.perf_counter() - start:.0f} s: open {out / 'output' / 'report.html'}; "
+        f"evaluate with: rams benchmark flight {out / 'output'} --truth {flight_dir / 'truth.geojson'}"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on ``app``."""
+    """Register ``process`` and ``demo`` on ``app``."""
+    app.command("process")(process)
+    app.command("demo")(demo)

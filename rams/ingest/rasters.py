@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,7 +107,11 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
     if not path.is_file():
         raise RasterError(path, "file not found")
     try:
-        with rasterio.open(path) as src:
+        with warnings.catch_warnings():
+            # a raster without georeferencing is reported as a RasterError below
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            src = rasterio.open(path)
+        with src:
             if src.driver != "GTiff":
                 raise RasterError(path, f"not a GeoTIFF (GDAL reads it as {src.driver})")
             if src.crs is None or src.transform == Affine.identity():

@@ -1,0 +1,193 @@
+"""``process_flight``: the whole pipeline for one flight, stage by stage.
+
+ingest -> grid -> tiles -> fusion + anomaly (tile tasks) -> anomaly raster and peaks
+-> detection -> candidates -> export.
+
+Bad input fails during ingest, before anything is written. Outputs are produced in a
+staging folder and renamed into OUT_DIR at the end, ``run.json`` last, so OUT_DIR never
+holds a half-written output and a completed run is recognised by its ``run.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rams import __version__
+from rams.atomic import write_json_atomic
+from rams.candidates.points import MinePoint
+from rams.config import PipelineConfig
+from rams.orchestration.assemble import assemble_anomaly
+from rams.orchestration.executor import Executor, LocalExecutor
+from rams.orchestration.plan import FlightPlan, build_plan
+from rams.orchestration.stages import StageTimer
+from rams.orchestration.tile_tasks import score_tile, tile_statistics
+
+WORK_DIR_NAME = ".rams-work"
+RUN_FILE = "run.json"
+
+#: Files a completed run leaves in OUT_DIR.
+OUTPUT_FILES = (
+    "anomaly.tif", "sha.geojson", "detections.geojson", "survey.gpkg", "quicklook.png",
+    "report.html", RUN_FILE,
+)
+
+
+@dataclass
+class RunResult:
+    """What one ``process_flight`` call produced."""
+
+    flight_id: str
+    out_dir: Path
+    n_sha: int
+    n_detections: int
+    n_anomaly_peaks: int
+    seconds: dict[str, float]
+    skipped: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def _input_record(plan: FlightPlan) -> list[dict[str, Any]]:
+    return [
+        {
+            "sensor": s, "path": str(r.path), "size_bytes": r.size_bytes, "sha256": r.checksum,
+            "crs": r.crs.to_string(), "width": r.width, "height": r.height,
+            "gsd_m": round(r.gsd_m, 6), "bands": r.entry.bands,
+        }
+        for s, r in plan.flight.rasters.items()
+    ]
+
+
+def completed_run(out_dir: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The ``run.json`` of a completed run of the same inputs and config, if there is one."""
+    run_file = out_dir / RUN_FILE
+    if not run_file.is_file():
+        return None
+    try:
+        record = json.loads(run_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != fingerprint:
+        return None
+    if not all((out_dir / name).exists() for name in OUTPUT_FILES):
+        return None
+    return record
+
+
+def run_anomaly_stage(plan: FlightPlan, executor: Executor, tiles_dir: Path) -> list[Path]:
+    """Score every tile (two passes for global RX); return the tile result files in tile order."""
+    tiles_dir.mkdir(parents=True, exist_ok=True)
+    stats = None
+    if plan.config.anomaly.detector == "global":
+        todo = [t for t in plan.tiles if not (tiles_dir / f"{t.key}.npz").exists()]
+        if todo:  # resumed runs with every tile scored need no statistics
+            partial = executor.map(tile_statistics, plan.tiles, plan, label="RX statistics")
+            stats = partial[0]
+            for other in partial[1:]:
+                stats.merge(other)
+            stats.finalize()
+    return executor.map(score_tile, plan.tiles, plan, tiles_dir, stats, label="anomaly tiles")
+
+
+def process_flight(
+    flight_dir: str | Path,
+    out_dir: str | Path,
+    config: PipelineConfig,
+    *,
+    executor: Executor | None = None,
+    force: bool = False,
+    keep_work: bool = False,
+) -> RunResult:
+    """Run the pipeline on one flight.
+
+    Args:
+        flight_dir: folder with ``flight.yaml``.
+        out_dir: output folder (created).
+        config: pipeline configuration.
+        executor: where tile tasks run (default: in this process).
+        force: recompute even if OUT_DIR holds a completed run of the same inputs/config.
+        keep_work: keep the per-tile work folder after success.
+
+    Returns:
+        A summary of the run.
+
+    Raises:
+        RamsInputError: bad input (nothing is written to OUT_DIR in that case).
+    """
+    from rams.orchestration.outputs import write_outputs
+    from rams.orchestration.detect_stage import run_detection
+
+    timer = StageTimer()
+    out_dir = Path(out_dir)
+    with timer.stage("ingest"):
+        plan = build_plan(flight_dir, config)
+    fingerprint = plan.fingerprint()
+    if not force and (done := completed_run(out_dir, fingerprint)) is not None:
+        plan.close()
+        return RunResult(
+            flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=done["counts"]["sha"],
+            n_detections=done["counts"]["detections"], n_anomaly_peaks=done["counts"]["anomaly_peaks"],
+            seconds={}, skipped=True,
+        )
+    own = executor is None
+    executor = executor or LocalExecutor(config.execution.workers)
+    work = out_dir / WORK_DIR_NAME / fingerprint
+    staging = work / "staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        with timer.stage("anomaly"):
+            tile_files = run_anomaly_stage(plan, executor, work / "tiles")
+            peaks = assemble_anomaly(plan, tile_files, staging / "anomaly.tif")
+        with timer.stage("detection"):
+            detections: list[MinePoint] = run_detection(plan, peaks)
+        warnings = [
+            f"{r.path}: {len(r.failed_windows)} window(s) could not be decoded; treated as nodata"
+            for r in plan.readers.values() if r.failed_windows
+        ]
+        run_info = {
+            "rams_version": __version__,
+            "flight_id": plan.flight.flight_id,
+            "date": plan.flight.date.isoformat() if plan.flight.date else None,
+            "fingerprint": fingerprint,
+            "config": config.model_dump(mode="json"),
+            "inputs": _input_record(plan),
+            "grid": {
+                "crs": plan.grid.crs.to_string(), "gsd_m": plan.grid.gsd_m,
+                "width": plan.grid.width, "height": plan.grid.height,
+                "transform": list(plan.grid.transform)[:6], "n_tiles": len(plan.tiles),
+            },
+            "anomaly_bands": plan.anomaly_bands,
+            "warnings": warnings,
+        }
+        counts = write_outputs(plan, staging, peaks, detections, run_info, timer)
+        # rename into place; run.json last marks the run complete
+        for name in OUTPUT_FILES:
+            if name != RUN_FILE:
+                os.replace(staging / name, out_dir / name)
+        os.replace(staging / RUN_FILE, out_dir / RUN_FILE)
+    finally:
+        plan.close()
+        if own:
+            executor.close()
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            (out_dir / WORK_DIR_NAME).rmdir()
+        except OSError:
+            pass
+    return RunResult(
+        flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=counts["sha"],
+        n_detections=counts["detections"], n_anomaly_peaks=len(peaks), seconds=dict(timer.seconds),
+        warnings=warnings,
+    )
+
+
+def write_run_json(path: Path, run_info: dict[str, Any]) -> None:
+    """Write ``run.json`` atomically."""
+    write_json_atomic(path, run_info)

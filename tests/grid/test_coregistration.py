@@ -1,0 +1,102 @@
+"""Rasters in different CRSs, GSDs, extents and pixel grids land on the same ground pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasterio.transform import Affine, from_origin
+from rasterio.windows import Window
+
+from rams.crs import transform_point
+from rams.grid.reader import GridReader
+from rams.grid.target import build_target_grid
+from rams.ingest.flight import load_flight
+from tests.conftest import E0, N0, UTM, write_manifest, write_raster
+
+TARGET_E, TARGET_N = E0 + 7.13, N0 - 6.41  # the planted target, UTM metres
+RADIUS_M = 0.2
+
+
+def _disc(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+    return (xx - TARGET_E) ** 2 + (yy - TARGET_N) ** 2 <= RADIUS_M**2
+
+
+def _pixel_centres(transform: Affine, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    c, r = np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
+    return transform * (c, r)
+
+
+def _make_flight(folder: Path, *, striped: bool = False) -> None:
+    # multispectral: 5 cm, UTM, origin off the others' pixel edges
+    t_ms = from_origin(E0 - 1.013, N0 + 0.987, 0.05, 0.05)
+    xx, yy = _pixel_centres(t_ms, 300, 320)
+    ms = np.full((5, 300, 320), 1500, np.uint16)
+    ms[:, _disc(xx, yy)] = 6000
+    write_raster(folder / "ms.tif", ms, transform=t_ms, nodata=0, tiled=not striped)
+    # thermal: ~10 cm in EPSG:4326, so every pixel centre is projected to UTM to render it
+    lon0, lat0 = transform_point(UTM, "EPSG:4326", E0 - 0.5, N0 + 0.5)
+    dlon, dlat = 1.17e-6, 0.9e-6  # about 0.10 m x 0.10 m at this latitude
+    t_th = from_origin(lon0, lat0, dlon, dlat)
+    lon, lat = _pixel_centres(t_th, 140, 150)
+    from rams.crs import transformer
+
+    ex, ny = transformer("EPSG:4326", UTM).transform(lon, lat)
+    th = np.full((1, 140, 150), 20.0, np.float32)
+    th[0][_disc(ex, ny)] = 30.0
+    write_raster(folder / "thermal.tif", th, crs="EPSG:4326", transform=t_th, nodata=-9999.0)
+    # rgb: 2 cm, UTM, different origin and extent
+    t_rgb = from_origin(E0 + 0.311, N0 - 0.207, 0.02, 0.02)
+    xx, yy = _pixel_centres(t_rgb, 600, 640)
+    rgb = np.full((3, 600, 640), 200, np.uint8)
+    rgb[:, _disc(xx, yy)] = 10
+    write_raster(folder / "rgb.tif", rgb, transform=t_rgb, tiled=not striped)
+    write_manifest(folder, [
+        {"path": "ms.tif", "sensor": "multispectral", "bands": ["blue", "green", "red", "rededge", "nir"],
+         "scale": 0.0001},
+        {"path": "thermal.tif", "sensor": "thermal"},
+        {"path": "rgb.tif", "sensor": "rgb"},
+    ])
+
+
+def _centroid(values: np.ndarray) -> tuple[float, float]:
+    weights = values / values.sum()
+    rows, cols = np.indices(values.shape)
+    return float((rows * weights).sum()), float((cols * weights).sum())
+
+
+@pytest.mark.parametrize("striped", [False, True])
+def test_target_found_at_same_grid_pixel_in_all_sensors(tmp_path: Path, striped: bool) -> None:
+    _make_flight(tmp_path, striped=striped)
+    flight = load_flight(tmp_path)
+    grid = build_target_grid(flight, extent="intersection")
+    assert grid.gsd_m == pytest.approx(0.05)
+    assert grid.crs.to_epsg() == 32638  # the projected input CRS, not the thermal's WGS84
+    col, row = ~grid.transform * (TARGET_E, TARGET_N)  # expected position, fractional pixels
+    window = Window(int(col) - 20, int(row) - 20, 40, 40)
+    expected = (row - window.row_off - 0.5, col - window.col_off - 0.5)
+    found = {}
+    for sensor, raster in flight.rasters.items():
+        data, valid = GridReader(raster, grid).read(window)
+        assert valid.all()
+        band = data[0]
+        signal = np.abs(band - np.median(band))
+        signal[signal < 0.5 * signal.max()] = 0
+        found[sensor] = _centroid(signal)
+    for sensor, (r, c) in found.items():
+        assert abs(r - expected[0]) <= 1.0 and abs(c - expected[1]) <= 1.0, (sensor, found, expected)
+
+
+def test_reader_returns_physical_units_and_masks_outside(tmp_path: Path) -> None:
+    _make_flight(tmp_path)
+    flight = load_flight(tmp_path)
+    grid = build_target_grid(flight, extent="union")
+    reader = GridReader(flight.rasters["multispectral"], grid)
+    data, valid = reader.read(Window(0, 0, grid.width, grid.height))
+    assert data.dtype == np.float32 and data.shape == (5, grid.height, grid.width)
+    assert not valid.all() and valid.any()  # the union extent reaches past the ms footprint
+    assert np.allclose(np.median(data[:, valid], axis=1), 0.15, atol=1e-3)  # 1500 * 1e-4
+    assert (data[:, ~valid] == 0).all()
+    thermal, tvalid = GridReader(flight.rasters["thermal"], grid).read(Window(0, 0, grid.width, grid.height))
+    assert np.median(thermal[0][tvalid]) == pytest.approx(20.0, abs=1e-3)
