@@ -88,6 +88,8 @@ class CandidateConfig(_Section):
     min_cluster_size: int = Field(default=3, ge=1)
     safety_margin_m: float = Field(default=5.0, ge=0)
     simplify_m: float = Field(default=0.25, ge=0)
+    #: strongest anomaly blobs kept per 2048 px window (bounds memory on cluttered ground).
+    max_blobs_per_window: int = Field(default=2000, ge=1)
 
 
 class ExecutionConfig(_Section):
