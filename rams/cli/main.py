@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from rams.cli import bench_flight, bench_tiles, process, synth, train
+from rams.cli import batch, bench_flight, bench_tiles, process, synth, train
 from rams.errors import RamsInputError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 benchmark_app = typer.Typer(help="Benchmark detection on labelled tiles or flights.", no_args_is_help=True)
 
 process.register(app)
+batch.register(app)
 synth.register(app)
 train.register(app)
 bench_tiles.register(benchmark_app)

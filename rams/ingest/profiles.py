@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -41,7 +41,7 @@ def profiles_dir() -> Path:
     return config_dir() / "sensors"
 
 
-@lru_cache(maxsize=None)
+@cache
 def available_profiles() -> dict[str, SensorProfile]:
     """All bundled sensor profiles by name."""
     profiles: dict[str, SensorProfile] = {}

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from rams import __version__
-from rams.atomic import write_json_atomic
 from rams.candidates.points import MinePoint
 from rams.config import PipelineConfig
 from rams.orchestration.assemble import assemble_anomaly
+from rams.orchestration.detect_stage import run_detection
 from rams.orchestration.executor import Executor, LocalExecutor
+from rams.orchestration.lock import output_lock
+from rams.orchestration.outputs import write_outputs
 from rams.orchestration.plan import FlightPlan, build_plan
 from rams.orchestration.stages import StageTimer
 from rams.orchestration.tile_tasks import score_tile, tile_statistics
@@ -118,16 +120,29 @@ def process_flight(
     Raises:
         RamsInputError: bad input (nothing is written to OUT_DIR in that case).
     """
-    from rams.orchestration.outputs import write_outputs
-    from rams.orchestration.detect_stage import run_detection
-
     timer = StageTimer()
     out_dir = Path(out_dir)
     with timer.stage("ingest"):
         plan = build_plan(flight_dir, config)
+    try:
+        with output_lock(out_dir):
+            return _run_locked(plan, out_dir, config, executor, timer, force=force, keep_work=keep_work)
+    finally:
+        plan.close()
+
+
+def _run_locked(
+    plan: FlightPlan,
+    out_dir: Path,
+    config: PipelineConfig,
+    executor: Executor | None,
+    timer: StageTimer,
+    *,
+    force: bool,
+    keep_work: bool,
+) -> RunResult:
     fingerprint = plan.fingerprint()
     if not force and (done := completed_run(out_dir, fingerprint)) is not None:
-        plan.close()
         return RunResult(
             flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=done["counts"]["sha"],
             n_detections=done["counts"]["detections"], n_anomaly_peaks=done["counts"]["anomaly_peaks"],
@@ -172,7 +187,6 @@ def process_flight(
                 os.replace(staging / name, out_dir / name)
         os.replace(staging / RUN_FILE, out_dir / RUN_FILE)
     finally:
-        plan.close()
         if own:
             executor.close()
     if not keep_work:
@@ -187,7 +201,3 @@ def process_flight(
         warnings=warnings,
     )
 
-
-def write_run_json(path: Path, run_info: dict[str, Any]) -> None:
-    """Write ``run.json`` atomically."""
-    write_json_atomic(path, run_info)

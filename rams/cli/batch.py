@@ -1,0 +1,55 @@
+"""``rams batch``: every flight below a folder, locally or on Dask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rams.config import load_config
+from rams.orchestration.batch import run_batch
+from rams.orchestration.executor import make_executor
+
+console = Console(stderr=True)
+
+
+def batch(
+    root: Path = typer.Argument(..., help="Folder searched for flight folders (with flight.yaml)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output root; one sub-folder per flight."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML config merged on the defaults."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Local workers (with no --scheduler: starts a local Dask cluster when > 1 and --dask)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address tcp://HOST:PORT."),
+    dask: bool = typer.Option(False, "--dask", help="Start a local Dask cluster of --workers processes."),
+    force: bool = typer.Option(False, "--force", help="Recompute flights already complete."),
+) -> None:
+    """Process every flight below ROOT; failing flights are reported, the rest go on."""
+    cfg = load_config(config)
+    n = workers or cfg.execution.workers
+    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask, progress=True)
+    try:
+        outcomes = run_batch(root, out, cfg, executor, force=force, progress=True)
+    finally:
+        executor.close()
+    table = Table(title=f"rams batch: {len(outcomes)} flight(s)")
+    for col in ("flight", "status", "SHA", "detections", "seconds", "message"):
+        table.add_column(col)
+    for o in outcomes:
+        r = o.result
+        table.add_row(
+            str(o.flight_dir), o.status,
+            str(r.n_sha) if r else "-", str(r.n_detections) if r else "-",
+            f"{sum(r.seconds.values()):.1f}" if r and r.seconds else "-", o.message,
+        )
+    Console().print(table)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        for o in failed:
+            console.print(f"rams: failed: {o.message}")
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Register ``batch`` on ``app``."""
+    app.command("batch")(batch)

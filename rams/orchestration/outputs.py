@@ -1,0 +1,64 @@
+"""The export stage of ``process_flight``: candidates, vectors, quicklook, report, run.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rams.atomic import write_json_atomic
+from rams.candidates.points import MinePoint
+from rams.candidates.sha import build_candidates
+from rams.export.quicklook import write_quicklook
+from rams.export.report import write_report
+from rams.export.vector import write_points_geojson, write_sha_geojson, write_survey_gpkg
+from rams.orchestration.plan import FlightPlan
+from rams.orchestration.stages import StageTimer, read_backdrop
+
+
+def write_outputs(
+    plan: FlightPlan,
+    staging: Path,
+    peaks: list[MinePoint],
+    detections: list[MinePoint],
+    run_info: dict[str, Any],
+    timer: StageTimer,
+) -> dict[str, int]:
+    """Build candidates and write every output file of a run into ``staging``.
+
+    ``staging/anomaly.tif`` must already exist. Returns counts for the run summary.
+    """
+    flight = plan.flight
+    with timer.stage("candidates"):
+        candidates = build_candidates(
+            staging / "anomaly.tif", detections, peaks, crs=plan.grid.crs,
+            flight_id=flight.flight_id, date=flight.date, sensors=flight.sensors,
+            config=plan.config.candidates,
+        )
+    with timer.stage("export"):
+        write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)
+        write_points_geojson(staging / "detections.geojson", candidates, plan.grid.crs)
+        write_survey_gpkg(staging / "survey.gpkg", candidates, plan.grid.crs)
+        backdrop, backdrop_transform = read_backdrop(flight, plan.grid)
+        write_quicklook(
+            staging / "quicklook.png", backdrop=backdrop, backdrop_transform=backdrop_transform,
+            crs=plan.grid.crs, candidates=candidates,
+        )
+    counts = {
+        "sha": len(candidates.polygons),
+        "detections": len(detections),
+        "anomaly_peaks": len(peaks),
+        "points_exported": len(candidates.points),
+    }
+    run_info = {
+        **run_info,
+        "counts": counts,
+        "surveyed_area_m2": candidates.surveyed_area_m2,
+        "flagged_area_m2": candidates.flagged_area_m2,
+        "seconds": {k: round(v, 3) for k, v in timer.seconds.items()},
+    }
+    write_report(
+        staging / "report.html", flight_id=flight.flight_id, date=flight.date, candidates=candidates,
+        quicklook_png=staging / "quicklook.png", metrics=None, run_info=run_info,
+    )
+    write_json_atomic(staging / "run.json", run_info)
+    return counts
