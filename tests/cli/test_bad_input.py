@@ -1,0 +1,121 @@
+"""Bad input: exit code 2, one clear line naming the file, no traceback, nothing in OUT_DIR."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasterio.transform import Affine
+
+from rams.cli.main import main
+from tests.conftest import E0, N0, write_manifest, write_raster
+
+
+def _thermal(folder: Path, data: np.ndarray | None = None, **kw: object) -> None:
+    arr = np.full((1, 32, 32), 20.0, np.float32) if data is None else data
+    write_raster(folder / "t.tif", arr, transform=Affine(0.1, 0, E0, 0, -0.1, N0), **kw)  # type: ignore[arg-type]
+
+
+def _case_missing_file(folder: Path) -> str:
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal"}])
+    return "t.tif: file not found"
+
+
+def _case_not_geotiff(folder: Path) -> str:
+    (folder / "t.tif").write_bytes(b"GIF89a not a tiff at all")
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal"}])
+    return "t.tif: cannot be read as a GeoTIFF"
+
+
+def _case_corrupt(folder: Path) -> str:
+    _thermal(folder)
+    data = (folder / "t.tif").read_bytes()
+    (folder / "t.tif").write_bytes(data[:4] + b"\x00" * 12)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal"}])
+    return "t.tif: "
+
+
+def _case_no_georef(folder: Path) -> str:
+    write_raster(folder / "t.tif", np.ones((1, 8, 8), np.float32), crs=None)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal"}])
+    return "no georeferencing"
+
+
+def _case_no_overlap(folder: Path) -> str:
+    _thermal(folder)
+    write_raster(folder / "r.tif", np.ones((3, 16, 16), np.uint8), transform=Affine(0.02, 0, E0 + 900, 0, -0.02, N0))
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal"}, {"path": "r.tif", "sensor": "rgb"}])
+    return "footprints do not overlap"
+
+
+def _case_band_count(folder: Path) -> str:
+    write_raster(folder / "ms.tif", np.ones((3, 16, 16), np.uint16), transform=Affine(0.05, 0, E0, 0, -0.05, N0))
+    write_manifest(folder, [{"path": "ms.tif", "sensor": "multispectral", "profile": "micasense-rededge-mx"}])
+    return "ms.tif: has 3 data band(s) but profile 'micasense-rededge-mx' says 5"
+
+
+def _case_all_nodata(folder: Path) -> str:
+    _thermal(folder, np.full((1, 32, 32), -9999.0, np.float32), nodata=-9999.0)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal"}])
+    return "all nodata"
+
+
+def _case_unknown_sensor(folder: Path) -> str:
+    _thermal(folder)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "lidar"}])
+    return "flight.yaml: invalid manifest: rasters.0.sensor"
+
+
+def _case_malformed_manifest(folder: Path) -> str:
+    (folder / "flight.yaml").write_text("rasters:\n  - path: [unclosed\n")
+    return "flight.yaml: not valid YAML"
+
+
+CASES: dict[str, Callable[[Path], str]] = {
+    "missing_file": _case_missing_file,
+    "not_geotiff": _case_not_geotiff,
+    "corrupt": _case_corrupt,
+    "no_georef": _case_no_georef,
+    "no_overlap": _case_no_overlap,
+    "band_count": _case_band_count,
+    "all_nodata": _case_all_nodata,
+    "unknown_sensor": _case_unknown_sensor,
+    "malformed_manifest": _case_malformed_manifest,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_exit_2_one_line_nothing_written(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flight = tmp_path / "flight"
+    flight.mkdir()
+    expected = CASES[case](flight)
+    out = tmp_path / "out"
+    code = main(["process", str(flight), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("rams: error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_console_script_exit_code_and_no_traceback(tmp_path: Path) -> None:
+    flight = tmp_path / "flight"
+    flight.mkdir()
+    _case_missing_file(flight)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rams.cli.main", "process", str(flight), "-o", str(tmp_path / "out")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "t.tif: file not found" in proc.stderr
+    assert not (tmp_path / "out").exists()
