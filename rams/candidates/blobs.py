@@ -3,9 +3,9 @@
 The raster (``anomaly.tif``, float32, -log10 of the per-pixel false-alarm probability,
 NaN = nodata) is read window by window, never whole. Each window is read with a halo so
 that a blob cut by a window edge is still seen whole from the window that owns its
-strongest pixel; a blob is reported only by the window whose *core* holds that pixel, so
-blobs are neither duplicated nor lost at window borders (blobs wider than the halo are
-the exception: they are reported once per window they peak in).
+centroid; a blob is reported only by the window whose *core* holds its centroid, so blobs
+are neither duplicated nor lost at window borders (blobs wider than the halo, which no
+mine makes at survey GSDs, are the exception).
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from scipy import ndimage
 from rams.errors import RasterError
 from rams.tiles.windows import iter_tiles
 
-#: 3x3 cross: closing with it bridges one-pixel gaps without growing blobs diagonally.
-_CROSS = ndimage.generate_binary_structure(2, 1)
-#: 8-connectivity for labelling: a diagonal neighbour belongs to the same blob.
+#: 3x3 square: closing with it bridges one-pixel gaps (a cross would not).
+#: Also the labelling connectivity: a diagonal neighbour belongs to the same blob.
 _EIGHT = ndimage.generate_binary_structure(2, 2)
 
 
@@ -79,7 +78,7 @@ def blobs_in_window(
 ) -> list[tuple[float, float, int, float]]:
     """Blobs of one score window, in pixel coordinates of the window.
 
-    Pixels with ``score >= threshold`` are closed with a 3x3 cross (bridging one-pixel
+    Pixels with ``score >= threshold`` are closed with a 3x3 square (bridging one-pixel
     gaps of a mine signature split by noise), labelled with 8-connectivity, and blobs with
     fewer than ``min_pixels`` above-threshold pixels are dropped.
 
@@ -87,8 +86,8 @@ def blobs_in_window(
         score: (H, W) float array of -log10(Pfa); NaN is nodata.
         threshold: score threshold.
         min_pixels: minimum above-threshold pixels per blob.
-        core: slices of the window this call owns; a blob is kept only if its strongest
-            pixel lies inside it (None: the whole array).
+        core: slices of the window this call owns; a blob is kept only if its centroid
+            lies inside it (None: the whole array).
 
     Returns:
         (col, row, n_pixels, max_score) per blob, with (col, row) the score-weighted
@@ -98,7 +97,7 @@ def blobs_in_window(
     above = valid & (score >= threshold)
     if not above.any():
         return []
-    closed = ndimage.binary_closing(above, structure=_CROSS) & valid
+    closed = ndimage.binary_closing(above, structure=_EIGHT) & valid
     labels, n = ndimage.label(closed, structure=_EIGHT)
     if n == 0:
         return []
@@ -110,16 +109,18 @@ def blobs_in_window(
     row_c = ndimage.sum_labels(weights * rows, labels, index) / np.maximum(weight_sum, 1e-12)
     col_c = ndimage.sum_labels(weights * cols, labels, index) / np.maximum(weight_sum, 1e-12)
     max_score = ndimage.maximum(np.where(above, score, -np.inf), labels, index)
-    max_pos = ndimage.maximum_position(np.where(above, score, -np.inf), labels, index)
     out: list[tuple[float, float, int, float]] = []
     for k in range(n):
         if n_above[k] < min_pixels:
             continue
+        col, row = col_c[k] + 0.5, row_c[k] + 0.5
         if core is not None:
-            pr, pc = max_pos[k]
+            # The pixel holding the centroid (rounded so that the same blob seen from two
+            # windows lands in the same pixel) decides which window owns the blob.
+            pr, pc = math.floor(round(row, 6)), math.floor(round(col, 6))
             if not (core[0].start <= pr < core[0].stop and core[1].start <= pc < core[1].stop):
                 continue
-        out.append((col_c[k] + 0.5, row_c[k] + 0.5, int(n_above[k]), float(max_score[k])))
+        out.append((col, row, int(n_above[k]), float(max_score[k])))
     # Strongest first; ties broken by position so the order is deterministic.
     out.sort(key=lambda b: (-b[3], b[1], b[0]))
     return out

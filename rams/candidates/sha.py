@@ -283,7 +283,12 @@ def build_candidates(
         anomalies = [m for m in ms if m.kind != "cnn"]
         evidence: set[str] = set()
         sensor_set: set[str] = set()
+        # Peaks say which sensor saw them; raster blobs do not, so their flight-level
+        # guess only counts where no peak is inside.
+        has_peak = any(m.kind == "peak" for m in ms)
         for m in ms:
+            if m.kind == "blob" and has_peak:
+                continue
             evidence |= m.evidence
             sensor_set |= m.sensors
         c_cnn = _noisy_or([float(p.confidence) for p in cnn_pts])
