@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import shutil
@@ -77,7 +78,7 @@ def test_geojson_is_rfc7946_and_deterministic(tmp_path: Path) -> None:
         assert len(rings) == 1
         ext = rings[0]
         assert ext[0] == ext[-1] and len({tuple(c) for c in ext}) >= 3
-        assert all(a != b for a, b in zip(ext, ext[1:], strict=False))
+        assert all(a != b for a, b in itertools.pairwise(ext))
         poly = shape(feat["geometry"])
         assert poly.is_valid and poly.exterior.is_ccw
         lon, lat = ext[0]
