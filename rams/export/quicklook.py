@@ -1,0 +1,200 @@
+"""``quicklook.png``: a map of one flight's SHA polygons and points over a backdrop.
+
+Drawn in the flight's projected CRS (metres, north up) with matplotlib's Agg canvas (a bare ``Figure``, no pyplot state), at
+most about 2000 px on the long side. The backdrop is a small, already decimated image
+(the pipeline reads it from an overview), never a full orthomosaic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from affine import Affine
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from shapely.geometry import Polygon
+
+from rams.atomic import atomic_path
+from rams.candidates.model import CandidateSet
+
+#: Long side of the figure, pixels.
+MAX_PX = 1800
+DPI = 120
+#: Outline colour by priority rank: first three stand out, the rest share one colour.
+PRIORITY_COLOURS = ("#d7191c", "#fd8d3c", "#fecc5c")
+OTHER_COLOUR = "#2c7bb6"
+POINT_STYLE = {
+    "cnn": {"marker": "x", "color": "#e31a1c", "label": "CNN detection"},
+    "anomaly_core": {"marker": "o", "color": "#ffff33", "label": "anomaly peak"},
+}
+
+
+def priority_colour(priority: int) -> str:
+    """Outline colour of a polygon of this priority (1 = most urgent)."""
+    return (
+        PRIORITY_COLOURS[priority - 1] if 1 <= priority <= len(PRIORITY_COLOURS) else OTHER_COLOUR
+    )
+
+
+def _extent(
+    backdrop: np.ndarray | None, transform: Affine | None, candidates: CandidateSet
+) -> tuple[float, float, float, float] | None:
+    """(xmin, xmax, ymin, ymax) of the backdrop, else of the candidates."""
+    if backdrop is not None and transform is not None:
+        h, w = backdrop.shape[:2]
+        x0, y0 = transform * (0, 0)
+        x1, y1 = transform * (w, h)
+        return min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+    xs: list[float] = []
+    ys: list[float] = []
+    for sha in candidates.polygons:
+        bx0, by0, bx1, by1 = sha.geometry.bounds
+        xs += [bx0, bx1]
+        ys += [by0, by1]
+    for p in candidates.points:
+        xs.append(p.x_m)
+        ys.append(p.y_m)
+    if not xs:
+        return None
+    pad = max(5.0, 0.05 * max(max(xs) - min(xs), max(ys) - min(ys)))
+    return min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+
+
+def draw_candidates(ax: Any, candidates: CandidateSet, *, label_top: int = 10) -> None:
+    """Draw SHA outlines (by priority colour) and points on a matplotlib axis in flight CRS."""
+    for sha in sorted(candidates.polygons, key=lambda p: -p.priority):
+        geom: Polygon = sha.geometry
+        x, y = geom.exterior.xy
+        ax.plot(x, y, color=priority_colour(sha.priority), linewidth=1.6, zorder=3)
+        if sha.priority <= label_top:
+            c = geom.representative_point()
+            ax.annotate(
+                str(sha.priority),
+                (c.x, c.y),
+                color="white",
+                fontsize=8,
+                ha="center",
+                va="center",
+                zorder=5,
+                bbox={
+                    "boxstyle": "circle,pad=0.2",
+                    "fc": priority_colour(sha.priority),
+                    "ec": "none",
+                },
+            )
+    for detector, style in POINT_STYLE.items():
+        pts = [p for p in candidates.points if p.point.detector == detector]
+        if pts:
+            ax.scatter(
+                [p.x_m for p in pts],
+                [p.y_m for p in pts],
+                s=14,
+                marker=style["marker"],
+                c=style["color"],
+                linewidths=1.0,
+                zorder=4,
+                edgecolors="black" if style["marker"] == "o" else None,
+            )
+
+
+def _legend_handles(candidates: CandidateSet) -> list[Line2D]:
+    handles = [
+        Line2D([], [], color=PRIORITY_COLOURS[0], label="SHA priority 1"),
+        Line2D([], [], color=OTHER_COLOUR, label="SHA priority > 3"),
+    ]
+    present = {p.point.detector for p in candidates.points}
+    for detector, style in POINT_STYLE.items():
+        if detector in present:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker=style["marker"],
+                    color=style["color"],
+                    label=style["label"],
+                )
+            )
+    return handles
+
+
+def _figure_size(extent: tuple[float, float, float, float] | None) -> tuple[float, float]:
+    if extent is None:
+        return 6.0, 6.0
+    w_m, h_m = extent[1] - extent[0], extent[3] - extent[2]
+    aspect = h_m / w_m if w_m > 0 else 1.0
+    aspect = min(max(aspect, 0.25), 4.0)
+    long_in = MAX_PX / DPI
+    return (long_in, long_in * aspect) if aspect <= 1 else (long_in / aspect, long_in)
+
+
+def write_quicklook(
+    path: str | Path,
+    *,
+    backdrop: np.ndarray | None,
+    backdrop_transform: Affine | None,
+    crs: Any,
+    candidates: CandidateSet,
+    truth: Any = None,
+    title: str | None = None,
+) -> Path:
+    """Write the quicklook PNG.
+
+    Args:
+        path: output PNG.
+        backdrop: (H, W) or (H, W, 3) float image scaled to 0-1 (NaN shown white), or None.
+        backdrop_transform: affine transform of the backdrop in ``crs``.
+        crs: the flight's projected CRS (axis labels only; geometries are already in it).
+        candidates: SHA polygons and points to draw.
+        truth: optional shapely geometries (or objects with ``.geometry``) of known
+            minefields or mines, in ``crs``, drawn in dashed green.
+        title: figure title (default: flight id and date).
+
+    Returns:
+        ``path``.
+    """
+    extent = _extent(backdrop, backdrop_transform, candidates)
+    fig = Figure(figsize=_figure_size(extent), dpi=DPI)
+    ax = fig.add_subplot(1, 1, 1)
+    if backdrop is not None and extent is not None:
+        img = np.nan_to_num(np.asarray(backdrop, dtype=np.float32), nan=1.0)
+        ax.imshow(
+            np.clip(img, 0, 1),
+            extent=extent,
+            origin="upper",
+            cmap="gray" if img.ndim == 2 else None,
+            interpolation="nearest",
+            zorder=1,
+        )
+    draw_candidates(ax, candidates)
+    if truth is not None:
+        for item in truth:
+            geom = getattr(item, "geometry", item)
+            if geom.geom_type == "Polygon":
+                x, y = geom.exterior.xy
+                ax.plot(x, y, "--", color="#1a9641", linewidth=1.2, zorder=2)
+            elif geom.geom_type == "Point":
+                ax.plot(geom.x, geom.y, "+", color="#1a9641", zorder=2)
+    if extent is not None:
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.tick_params(labelsize=7)
+    from rams.crs import to_pyproj
+
+    ax.set_xlabel(f"easting (m), {to_pyproj(crs).name}", fontsize=8)
+    ax.set_ylabel("northing (m)", fontsize=8)
+    date = candidates.date.isoformat() if candidates.date else "date unknown"
+    ax.set_title(
+        title
+        or f"{candidates.flight_id} ({date}): {len(candidates.polygons)} SHA, {len(candidates.points)} points",
+        fontsize=10,
+    )
+    ax.legend(handles=_legend_handles(candidates), loc="upper right", fontsize=7, framealpha=0.8)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".part.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI)
+    return Path(path)
