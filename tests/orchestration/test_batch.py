@@ -1,0 +1,147 @@
+"""Batch runs: failures isolated, kill-and-resume, Dask equals in-process, output locks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import yaml
+
+from rams.cli.main import main
+from rams.config import load_config
+from rams.errors import RamsInputError
+from rams.orchestration.batch import run_batch
+from rams.orchestration.executor import DaskExecutor, LocalExecutor
+from rams.orchestration.lock import output_lock
+from rams.orchestration.pipeline import WORK_DIR_NAME, process_flight
+from tests.orchestration.test_pipeline import VECTOR_FILES, _config, _plant_targets
+
+CONFIG = {"tiles": {"tile_px": 64}, "detection": {"enabled": False}}
+
+
+def _truncate(path: Path, keep: float = 0.6) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+def test_failing_flight_does_not_stop_the_batch(
+    small_flight: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "flights"
+    root.mkdir()
+    good = small_flight("flights/a_good")
+    _plant_targets(good)
+    bad = small_flight("flights/b_bad")
+    (bad / "rgb.tif").unlink()
+    config = tmp_path / "cfg.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    code = main(["batch", str(root), "-o", str(tmp_path / "out"), "--config", str(config)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert (tmp_path / "out" / "a_good" / "run.json").is_file()
+    assert not (tmp_path / "out" / "b_bad" / "run.json").exists()
+    assert "rgb.tif: file not found" in captured.err
+    # a re-run skips the completed flight and still reports the failed one
+    outcomes = run_batch(root, tmp_path / "out", load_config(overrides=CONFIG), LocalExecutor())
+    assert [o.status for o in outcomes] == ["skipped", "failed"]
+
+
+def test_truncated_geotiff_degrades_with_a_warning(small_flight: Callable[..., Path], tmp_path: Path) -> None:
+    flight = small_flight()
+    _truncate(flight / "ms.tif")
+    try:
+        result = process_flight(flight, tmp_path / "out", _config())
+    except RamsInputError as exc:  # truncation that breaks the header fails cleanly instead
+        assert "ms.tif" in str(exc)
+        assert not (tmp_path / "out" / "run.json").exists()
+    else:
+        assert any("ms.tif" in w and "could not be decoded" in w for w in result.warnings)
+        with rasterio.open(tmp_path / "out" / "anomaly.tif") as src:
+            score = src.read(1)
+        assert np.isnan(score).any()
+
+
+@pytest.mark.parametrize("case", ["one_pixel", "mostly_nodata"])
+def test_degenerate_rasters(small_flight: Callable[..., Path], tmp_path: Path, case: str) -> None:
+    flight = small_flight()
+    with rasterio.open(flight / "thermal.tif") as src:
+        profile, data = src.profile, src.read()
+    if case == "one_pixel":
+        profile.update(width=1, height=1, transform=src.transform * src.transform.scale(120, 120))
+        data = data[:, :1, :1]
+    else:
+        data[:, :, 5:] = -9999.0
+    with rasterio.open(flight / "thermal.tif", "w", **{**profile, "tiled": False}) as dst:
+        dst.write(data)
+    result = process_flight(flight, tmp_path / "out", _config())
+    assert (tmp_path / "out" / "run.json").is_file()
+    assert result.n_sha >= 0
+
+
+def test_output_lock_refuses_a_second_run(tmp_path: Path) -> None:
+    with output_lock(tmp_path), pytest.raises(RamsInputError, match="in use by another rams run"):
+        with output_lock(tmp_path):
+            pass
+    with output_lock(tmp_path):  # released after the first holder leaves
+        pass
+
+
+def test_kill_and_resume_equals_uninterrupted(small_flight: Callable[..., Path], tmp_path: Path) -> None:
+    flight = small_flight(size_m=16.0)
+    _plant_targets(flight)
+    config = tmp_path / "cfg.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "rams.cli.main", "process", str(flight), "-o", str(out), "--config", str(config)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    killed = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        tiles = list((out / WORK_DIR_NAME).glob("*/tiles/*.npz")) if out.exists() else []
+        if len(tiles) >= 3:
+            os.killpg(proc.pid, signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.05)
+    proc.wait()
+    assert killed, "the run finished before it could be killed; make the flight larger"
+    assert not (out / "run.json").exists()
+    done_before = {p.name for p in (out / WORK_DIR_NAME).glob("*/tiles/*.npz")}
+    assert done_before
+    rerun = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    reference = tmp_path / "reference"
+    process_flight(flight, reference, load_config(config))
+    for name in VECTOR_FILES:
+        assert (out / name).read_bytes() == (reference / name).read_bytes()
+    with rasterio.open(out / "anomaly.tif") as a, rasterio.open(reference / "anomaly.tif") as b:
+        assert np.array_equal(a.read(1), b.read(1), equal_nan=True)
+
+
+def test_dask_cluster_equals_in_process(small_flight: Callable[..., Path], tmp_path: Path) -> None:
+    from dask.distributed import LocalCluster
+
+    flight = small_flight()
+    _plant_targets(flight)
+    cfg = load_config(overrides=CONFIG)
+    process_flight(flight, tmp_path / "local", cfg)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        executor = DaskExecutor(scheduler=cluster.scheduler_address)
+        try:
+            assert len(executor.client.scheduler_info()["workers"]) == 2
+            process_flight(flight, tmp_path / "dask", cfg, executor=executor)
+        finally:
+            executor.close()
+    for name in VECTOR_FILES:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    with rasterio.open(tmp_path / "dask" / "anomaly.tif") as a, rasterio.open(tmp_path / "local" / "anomaly.tif") as b:
+        assert np.array_equal(a.read(1), b.read(1), equal_nan=True)

@@ -1,0 +1,132 @@
+"""End-to-end pipeline runs on small flights: outputs, resume, determinism, Dask, faults."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from rams.config import PipelineConfig, load_config
+from rams.orchestration.pipeline import OUTPUT_FILES, process_flight
+
+VECTOR_FILES = ("sha.geojson", "detections.geojson")
+
+
+def _config(**anomaly: object) -> PipelineConfig:
+    return load_config(overrides={
+        "tiles": {"tile_px": 128},
+        "detection": {"enabled": False},
+        "anomaly": dict(anomaly),
+    })
+
+
+def _plant_targets(flight: Path) -> None:
+    """Warm, dark targets in every sensor so the candidates stage has something to group."""
+    with rasterio.open(flight / "thermal.tif", "r+") as dst:
+        th = dst.read(1)
+        for r, c in [(40, 40), (44, 52), (52, 44), (90, 20)]:
+            th[r - 1 : r + 1, c - 1 : c + 1] += 3.0
+        dst.write(th, 1)
+    with rasterio.open(flight / "ms.tif", "r+") as dst:
+        ms = dst.read()
+        for r, c in [(80, 80), (88, 104), (104, 88), (180, 40)]:
+            ms[:, r - 2 : r + 2, c - 2 : c + 2] = 500
+        dst.write(ms)
+
+
+def test_process_writes_every_output(small_flight: Callable[..., Path], tmp_path: Path) -> None:
+    flight = small_flight()
+    _plant_targets(flight)
+    out = tmp_path / "out"
+    result = process_flight(flight, out, _config())
+    assert not result.skipped
+    for name in OUTPUT_FILES:
+        assert (out / name).is_file(), name
+    assert not (out / ".rams-work").exists()  # the work folder goes after success
+    with rasterio.open(out / "anomaly.tif") as src:
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        assert src.dtypes[0] == "float32" and src.crs.to_epsg() == 32638
+        score = src.read(1)
+    valid = np.isfinite(score)
+    assert valid.mean() > 0.8 and (~valid[:5]).all()  # the ms nodata collar is nodata
+    assert (score[valid] >= 0).all()
+    assert result.n_anomaly_peaks >= 4
+    assert result.n_sha >= 1
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"]["sha"] == result.n_sha
+    assert {i["sensor"] for i in run["inputs"]} == {"multispectral", "thermal", "rgb"}
+    assert all(len(i["sha256"]) == 64 and i["size_bytes"] > 0 for i in run["inputs"])
+    assert set(run["seconds"]) >= {"ingest", "anomaly", "candidates", "export"}
+    sha = json.loads((out / "sha.geojson").read_text())
+    assert sha["type"] == "FeatureCollection" and "crs" not in sha
+    lon, lat = sha["features"][0]["geometry"]["coordinates"][0][0]
+    assert 46 < lon < 47 and 39 < lat < 40.5  # EPSG:32638 easting 600 km lies near 46.2 E
+
+
+def test_completed_run_is_skipped_and_outputs_are_deterministic(
+    small_flight: Callable[..., Path], tmp_path: Path
+) -> None:
+    flight = small_flight()
+    _plant_targets(flight)
+    first = process_flight(flight, tmp_path / "a", _config())
+    again = process_flight(flight, tmp_path / "a", _config())
+    assert again.skipped and again.n_sha == first.n_sha
+    process_flight(flight, tmp_path / "b", _config())
+    for name in VECTOR_FILES:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_global_rx_streaming_matches_local_layout(small_flight: Callable[..., Path], tmp_path: Path) -> None:
+    flight = small_flight()
+    _plant_targets(flight)
+    result = process_flight(flight, tmp_path / "g", _config(detector="global"))
+    with rasterio.open(tmp_path / "g" / "anomaly.tif") as src:
+        score = src.read(1)
+    assert np.isfinite(score).mean() > 0.8
+    assert result.n_anomaly_peaks >= 1
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_non_finite_values_are_nodata(small_flight: Callable[..., Path], tmp_path: Path, value: float) -> None:
+    flight = small_flight()
+    with rasterio.open(flight / "thermal.tif", "r+") as dst:
+        th = dst.read(1)
+        th[30:50, 30:50] = value
+        dst.write(th, 1)
+    process_flight(flight, tmp_path / "out", _config())
+    with rasterio.open(tmp_path / "out" / "anomaly.tif") as src:
+        score = src.read(1)
+    # thermal pixels 30..50 cover grid rows/cols 60..100 (10 cm -> 5 cm)
+    assert np.isnan(score[62:98, 62:98]).all()
+    assert np.isfinite(score[120:]).any()
+
+
+def test_wgs84_only_flight_is_processed_in_its_utm_zone(tmp_path: Path) -> None:
+    from rasterio.transform import from_origin
+
+    from tests.conftest import write_manifest, write_raster
+
+    folder = tmp_path / "wgs84"
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    th = (18 + rng.normal(0, 0.05, (1, 150, 160))).astype(np.float32)
+    th[0, 70:72, 80:82] += 4.0
+    write_raster(folder / "t.tif", th, crs="EPSG:4326", transform=from_origin(46.20, 39.70, 1.2e-6, 0.9e-6),
+                 nodata=-9999.0)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal", "units": "celsius"}])
+    process_flight(folder, tmp_path / "out", _config())
+    with rasterio.open(tmp_path / "out" / "anomaly.tif") as src:
+        assert src.crs.to_epsg() == 32638  # 46.2 E, 39.7 N lies in UTM zone 38 north
+        assert src.res[0] == pytest.approx(0.1, rel=0.05)
+        score = src.read(1)
+    r, c = np.unravel_index(np.nanargmax(score), score.shape)
+    x, y = src.transform * (c + 0.5, r + 0.5)
+    from rams.crs import transform_point
+
+    lon, lat = transform_point("EPSG:32638", "EPSG:4326", x, y)
+    assert lon == pytest.approx(46.20 + 81 * 1.2e-6, abs=3e-6)
+    assert lat == pytest.approx(39.70 - 71 * 0.9e-6, abs=3e-6)
