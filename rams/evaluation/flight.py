@@ -1,0 +1,444 @@
+"""Flight-level evaluation of a run's outputs against ground truth.
+
+Reads ``sha.geojson`` and ``detections.geojson`` from a run folder and a truth GeoJSON
+(WGS84; mines are points with ``kind == "mine"`` and a ``class``; minefields are polygons
+with ``kind == "minefield"``; anything else is ignored), projects all of it to the UTM zone
+of the truth's centroid, and scores:
+
+- **points**: one-to-one matching of predicted points to true mines within a tolerance
+  (metres). The matching is optimal (Hungarian, ``scipy.optimize.linear_sum_assignment``)
+  inside each connected group of candidate pairs: it first maximises the number of
+  matches, then minimises their total distance, so two detections near one mine give one
+  true positive and one false positive. Matching ignores class; per-class figures use the
+  true class for recall and the predicted class for precision, and ``class_accuracy`` is
+  the share of matches whose predicted class equals the true one. Reported for the CNN
+  detections (the surface-mine points), for the anomaly peaks, and for all points.
+- **polygons**: mine coverage (share of true mines inside any SHA polygon), flagged area
+  over surveyed area, flagged area over true minefield area, and the share of the
+  minefield area inside SHA polygons.
+
+Writes ``evaluation.json`` and ``evaluation.png`` (a map of hits, misses and false
+alarms) into the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from shapely.geometry import MultiPolygon, Point, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from rams.atomic import atomic_path, write_json_atomic
+from rams.crs import WGS84, transformer, utm_crs_for_lonlat
+from rams.errors import RamsInputError
+
+#: Detector groups scored on points; "points" in the result is the CNN group.
+DETECTOR_GROUPS: dict[str, tuple[str, ...] | None] = {
+    "cnn": ("cnn",),
+    "anomaly_core": ("anomaly_core",),
+    "all": None,
+}
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _read_geojson(path: Path, what: str) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise RamsInputError(path, f"{what} not found")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RamsInputError(path, f"{what} is not valid JSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise RamsInputError(path, f"{what} is not a GeoJSON FeatureCollection")
+    feats = doc.get("features")
+    if not isinstance(feats, list):
+        raise RamsInputError(path, f"{what} has no 'features' list")
+    out = []
+    for i, feat in enumerate(feats):
+        if not isinstance(feat, dict) or not isinstance(feat.get("geometry"), dict):
+            raise RamsInputError(path, f"{what}: feature {i} has no geometry")
+        try:
+            geom = shape(feat["geometry"])
+        except Exception as exc:
+            raise RamsInputError(
+                path, f"{what}: feature {i} has an invalid geometry ({exc})"
+            ) from exc
+        out.append({"geometry": geom, "properties": feat.get("properties") or {}})
+    return out
+
+
+def _project(geom: BaseGeometry, metric_crs: Any) -> BaseGeometry:
+    tr = transformer(WGS84, metric_crs)
+
+    def fn(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, fn)
+
+
+def _polygons(geom: BaseGeometry) -> list[Polygon]:
+    if isinstance(geom, Polygon):
+        return [geom]
+    if isinstance(geom, MultiPolygon):
+        return list(geom.geoms)
+    return []
+
+
+# --- matching ------------------------------------------------------------------------------
+
+
+def match_points(
+    pred_xy_m: np.ndarray, truth_xy_m: np.ndarray, tolerance_m: float
+) -> list[tuple[int, int, float]]:
+    """Optimal one-to-one matching of predictions to truth within a tolerance.
+
+    Candidate pairs (distance <= tolerance) split into connected groups; each group is
+    solved with the Hungarian algorithm on a cost of the distance for a candidate pair and
+    a prohibitive cost otherwise, which maximises the number of matches first and then
+    minimises their summed distance.
+
+    Args:
+        pred_xy_m: (P, 2) predicted positions, metres.
+        truth_xy_m: (T, 2) true positions, metres.
+        tolerance_m: largest matching distance, metres.
+
+    Returns:
+        (pred_index, truth_index, distance_m) for every match, sorted by pred_index.
+    """
+    pred = np.asarray(pred_xy_m, dtype=np.float64).reshape(-1, 2)
+    truth = np.asarray(truth_xy_m, dtype=np.float64).reshape(-1, 2)
+    n_p, n_t = len(pred), len(truth)
+    if n_p == 0 or n_t == 0:
+        return []
+    pairs = cKDTree(pred).sparse_distance_matrix(
+        cKDTree(truth), tolerance_m, output_type="coo_matrix"
+    )
+    if pairs.nnz == 0:
+        return []
+    # Bipartite graph over P + T nodes; its components are independent subproblems.
+    rows, cols = pairs.row, pairs.col + n_p
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_p + n_t, n_p + n_t))
+    _, comp = connected_components(graph, directed=False)
+    pair_comp = comp[pairs.row]
+    big = 1e6 * max(tolerance_m, 1.0)
+    out: list[tuple[int, int, float]] = []
+    for c in np.unique(pair_comp):
+        sel = pair_comp == c
+        pi, ti, dist = pairs.row[sel], pairs.col[sel], pairs.data[sel]
+        up, ut = np.unique(pi), np.unique(ti)
+        cost = np.full((len(up), len(ut)), big)
+        cost[np.searchsorted(up, pi), np.searchsorted(ut, ti)] = dist
+        r, k = linear_sum_assignment(cost)
+        for a, b in zip(r, k, strict=True):
+            if cost[a, b] < big:
+                out.append((int(up[a]), int(ut[b]), float(cost[a, b])))
+    return sorted(out)
+
+
+def _prf(tp: int, n_pred: int, n_truth: int) -> dict[str, Any]:
+    precision = tp / n_pred if n_pred else (1.0 if n_truth == 0 else 0.0)
+    recall = tp / n_truth if n_truth else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {
+        "tp": tp,
+        "fp": n_pred - tp,
+        "fn": n_truth - tp,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+    }
+
+
+def score_points(
+    pred_xy_m: np.ndarray,
+    pred_class: list[str],
+    truth_xy_m: np.ndarray,
+    truth_class: list[str],
+    tolerance_m: float,
+) -> tuple[dict[str, Any], list[tuple[int, int, float]]]:
+    """Precision, recall and F1 overall and per class (see the module docstring).
+
+    Returns:
+        (metrics, matches) with matches as from :func:`match_points`.
+    """
+    matches = match_points(pred_xy_m, truth_xy_m, tolerance_m)
+    result = _prf(len(matches), len(pred_class), len(truth_class))
+    matched_pred = {p for p, _, _ in matches}
+    matched_truth = {t for _, t, _ in matches}
+    per_class: dict[str, Any] = {}
+    for cls in sorted(set(pred_class) | set(truth_class)):
+        n_t = sum(1 for c in truth_class if c == cls)
+        n_p = sum(1 for c in pred_class if c == cls)
+        tp_t = sum(1 for i in matched_truth if truth_class[i] == cls)
+        tp_p = sum(1 for i in matched_pred if pred_class[i] == cls)
+        precision = tp_p / n_p if n_p else None
+        recall = tp_t / n_t if n_t else None
+        f1 = (
+            2 * precision * recall / (precision + recall)
+            if precision is not None and recall is not None and precision + recall > 0
+            else None
+        )
+        per_class[cls] = {
+            "n_truth": n_t,
+            "n_pred": n_p,
+            "precision": None if precision is None else round(precision, 4),
+            "recall": None if recall is None else round(recall, 4),
+            "f1": None if f1 is None else round(f1, 4),
+        }
+    result["per_class"] = per_class
+    result["class_accuracy"] = (
+        round(sum(1 for p, t, _ in matches if pred_class[p] == truth_class[t]) / len(matches), 4)
+        if matches
+        else None
+    )
+    result["mean_distance_m"] = (
+        round(float(np.mean([d for *_, d in matches])), 4) if matches else None
+    )
+    return result, matches
+
+
+# --- the flight ----------------------------------------------------------------------------
+
+
+def evaluate_flight(
+    out_dir: Path, truth_path: Path, tolerance_m: float = 0.5, *, write: bool = True
+) -> dict[str, Any]:
+    """Score one run folder against a truth GeoJSON.
+
+    Args:
+        out_dir: run folder holding ``sha.geojson`` and ``detections.geojson`` (and
+            ``run.json`` with ``surveyed_area_m2``, when the pipeline wrote it).
+        truth_path: truth GeoJSON, WGS84.
+        tolerance_m: point matching tolerance, metres.
+        write: write ``evaluation.json`` and ``evaluation.png`` into ``out_dir``.
+
+    Returns:
+        The metrics: ``points`` (CNN detections), ``points_by_detector``, ``polygons``,
+        counts and the metric CRS used.
+
+    Raises:
+        RamsInputError: a file is missing or malformed, or the tolerance is not positive.
+    """
+    out_dir, truth_path = Path(out_dir), Path(truth_path)
+    if not out_dir.is_dir():
+        raise RamsInputError(out_dir, "run folder not found")
+    if not tolerance_m > 0:
+        raise RamsInputError(None, f"tolerance must be positive, got {tolerance_m} m")
+    truth = _read_geojson(truth_path, "truth file")
+    shas = _read_geojson(out_dir / "sha.geojson", "SHA polygons")
+    points = _read_geojson(out_dir / "detections.geojson", "detections")
+
+    mines = [
+        f
+        for f in truth
+        if f["properties"].get("kind") == "mine" and isinstance(f["geometry"], Point)
+    ]
+    fields = [f for f in truth if f["properties"].get("kind") == "minefield"]
+    anchor = [f["geometry"] for f in (mines + fields) or truth or shas or points]
+    if anchor:
+        c = shapely.union_all([g.envelope for g in anchor]).centroid
+        metric_crs = utm_crs_for_lonlat(c.x, c.y)
+    else:
+        metric_crs = utm_crs_for_lonlat(0.0, 0.0)
+
+    truth_xy = np.array([[*_project(f["geometry"], metric_crs).coords[0]] for f in mines]).reshape(
+        -1, 2
+    )
+    truth_cls = [
+        str(f["properties"].get("class", f["properties"].get("cls", "mine"))) for f in mines
+    ]
+    sha_geoms = [q for f in shas for q in _polygons(_project(f["geometry"], metric_crs))]
+    field_geoms = [q for f in fields for q in _polygons(_project(f["geometry"], metric_crs))]
+    pts = [f for f in points if isinstance(f["geometry"], Point)]
+    pts_xy = np.array([[*_project(f["geometry"], metric_crs).coords[0]] for f in pts]).reshape(
+        -1, 2
+    )
+    pts_det = [str(f["properties"].get("detector", "")) for f in pts]
+    pts_cls = [str(f["properties"].get("class", "")) for f in pts]
+
+    by_detector: dict[str, Any] = {}
+    cnn_matches: list[tuple[int, int, float]] = []
+    cnn_idx: list[int] = []
+    for name, detectors in DETECTOR_GROUPS.items():
+        idx = [i for i, d in enumerate(pts_det) if detectors is None or d in detectors]
+        metrics, matches = score_points(
+            pts_xy[idx], [pts_cls[i] for i in idx], truth_xy, truth_cls, tolerance_m
+        )
+        by_detector[name] = metrics
+        if name == "cnn":
+            cnn_idx, cnn_matches = idx, [(idx[p], t, d) for p, t, d in matches]
+
+    flagged = shapely.union_all(sha_geoms) if sha_geoms else Polygon()
+    field_union = shapely.union_all(field_geoms) if field_geoms else Polygon()
+    covered = (
+        shapely.covers(flagged, shapely.points(truth_xy))
+        if len(truth_xy) and not flagged.is_empty
+        else np.zeros(len(truth_xy), dtype=bool)
+    )
+    surveyed_m2, surveyed_source = _surveyed_area(
+        out_dir, [*sha_geoms, *field_geoms], truth_xy, pts_xy
+    )
+    flagged_m2 = float(flagged.area)
+    field_m2 = float(field_union.area)
+    polygons = {
+        "n_sha": len(sha_geoms),
+        "n_minefields": len(field_geoms),
+        "mine_coverage": round(float(covered.mean()), 4) if len(covered) else None,
+        "flagged_area_m2": round(flagged_m2, 2),
+        "surveyed_area_m2": None if surveyed_m2 is None else round(surveyed_m2, 2),
+        "surveyed_area_source": surveyed_source,
+        "minefield_area_m2": round(field_m2, 2),
+        "flagged_over_surveyed": round(flagged_m2 / surveyed_m2, 4) if surveyed_m2 else None,
+        "flagged_over_minefield": round(flagged_m2 / field_m2, 4) if field_m2 > 0 else None,
+        "minefield_area_covered": (
+            round(float(field_union.intersection(flagged).area) / field_m2, 4)
+            if field_m2 > 0
+            else None
+        ),
+    }
+    result: dict[str, Any] = {
+        "run": str(out_dir),
+        "truth": str(truth_path),
+        "tolerance_m": tolerance_m,
+        "metric_crs": f"EPSG:{metric_crs.to_epsg()}",
+        "matching": "optimal one-to-one (Hungarian per connected group of pairs within tolerance)",
+        "n_truth_mines": len(mines),
+        "n_points": len(pts),
+        "points": by_detector["cnn"],
+        "points_by_detector": by_detector,
+        "polygons": polygons,
+    }
+    if write:
+        write_json_atomic(out_dir / "evaluation.json", result)
+        _write_map(
+            out_dir / "evaluation.png",
+            sha_geoms,
+            field_geoms,
+            truth_xy,
+            pts_xy,
+            cnn_idx,
+            cnn_matches,
+            covered,
+            result,
+        )
+    return result
+
+
+def _surveyed_area(
+    out_dir: Path, polys: list[Polygon], truth_xy: np.ndarray, pts_xy: np.ndarray
+) -> tuple[float | None, str]:
+    """Surveyed area from ``run.json`` (valid anomaly footprint), else the union extent."""
+    run_json = out_dir / "run.json"
+    if run_json.is_file():
+        try:
+            value = json.loads(run_json.read_text(encoding="utf-8")).get("surveyed_area_m2")
+        except (json.JSONDecodeError, AttributeError):
+            value = None
+        if isinstance(value, int | float) and math.isfinite(value) and value > 0:
+            return float(value), "run.json"
+    geoms: list[BaseGeometry] = list(polys)
+    if len(truth_xy) or len(pts_xy):
+        geoms.append(shapely.multipoints(np.vstack([truth_xy, pts_xy])))
+    if not geoms:
+        return None, "none"
+    env = shapely.union_all([g.envelope for g in geoms]).envelope
+    return (float(env.area) if env.area > 0 else None), "extent of outputs and truth"
+
+
+def _write_map(
+    path: Path,
+    sha_geoms: list[Polygon],
+    field_geoms: list[Polygon],
+    truth_xy: np.ndarray,
+    pts_xy: np.ndarray,
+    cnn_idx: list[int],
+    cnn_matches: list[tuple[int, int, float]],
+    covered: np.ndarray,
+    result: dict[str, Any],
+) -> None:
+    """Map of CNN hits, misses and false alarms with SHA and minefield outlines (metres)."""
+    fig = Figure(figsize=(9, 9), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    for g in field_geoms:
+        ax.plot(*g.exterior.xy, "--", color="#1a9641", linewidth=1.3)
+    for g in sha_geoms:
+        ax.plot(*g.exterior.xy, color="#d7191c", linewidth=1.3)
+    hit_truth = {t for _, t, _ in cnn_matches}
+    hit_pred = {p for p, _, _ in cnn_matches}
+    if len(truth_xy):
+        hits = np.array(sorted(hit_truth), dtype=int)
+        misses = np.array([i for i in range(len(truth_xy)) if i not in hit_truth], dtype=int)
+        ax.scatter(
+            truth_xy[hits, 0], truth_xy[hits, 1], s=22, facecolors="none", edgecolors="#1a9641"
+        )
+        ax.scatter(truth_xy[misses, 0], truth_xy[misses, 1], s=30, marker="o", color="#d7191c")
+        outside = ~covered
+        if outside.any():
+            ax.scatter(
+                truth_xy[outside, 0],
+                truth_xy[outside, 1],
+                s=90,
+                facecolors="none",
+                edgecolors="black",
+            )
+    fa = np.array([i for i in cnn_idx if i not in hit_pred], dtype=int)
+    if len(fa):
+        ax.scatter(pts_xy[fa, 0], pts_xy[fa, 1], s=26, marker="x", color="#ff7f00")
+    ax.set_aspect("equal")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel(f"easting (m), {result['metric_crs']}", fontsize=8)
+    ax.set_ylabel("northing (m)", fontsize=8)
+    p, poly = result["points"], result["polygons"]
+    ax.set_title(
+        f"CNN P {p['precision']:.2f} R {p['recall']:.2f} F1 {p['f1']:.2f} | mine coverage "
+        f"{poly['mine_coverage'] if poly['mine_coverage'] is not None else 'n/a'} | flagged/minefield "
+        f"{poly['flagged_over_minefield'] if poly['flagged_over_minefield'] is not None else 'n/a'}",
+        fontsize=9,
+    )
+    handles = [
+        Line2D([], [], color="#d7191c", label="SHA"),
+        Line2D([], [], color="#1a9641", linestyle="--", label="true minefield"),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="none",
+            color="#1a9641",
+            label="mine found",
+        ),
+        Line2D([], [], linestyle="none", marker="o", color="#d7191c", label="mine missed (CNN)"),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="none",
+            markersize=10,
+            color="black",
+            label="mine outside SHA",
+        ),
+        Line2D([], [], linestyle="none", marker="x", color="#ff7f00", label="false alarm (CNN)"),
+    ]
+    ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.8)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".part.png") as tmp:
+        fig.savefig(tmp, format="png")
+
+
+__all__ = ["evaluate_flight", "match_points", "score_points"]

@@ -1,0 +1,172 @@
+"""Flight evaluation: one-to-one matching, polygon metrics, files written, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from rams.candidates.model import CandidatePoint, CandidateSet, ShaPolygon
+from rams.candidates.points import MinePoint
+from rams.cli.main import main
+from rams.crs import to_wgs84
+from rams.errors import RamsInputError
+from rams.evaluation.flight import evaluate_flight, match_points
+from rams.export.vector import write_points_geojson, write_sha_geojson
+
+UTM = "EPSG:32638"
+E0, N0 = 600_000.0, 4_400_000.0
+
+
+def test_two_detections_near_one_mine_give_one_tp_one_fp() -> None:
+    m = match_points(np.array([[0.1, 0.0], [-0.2, 0.0]]), np.array([[0.0, 0.0]]), 0.5)
+    assert m == [(0, 0, pytest.approx(0.1))]
+
+
+def test_matching_maximises_matches_not_greedy() -> None:
+    # Greedy by distance pairs pred 0 with mine 0 (0.1 m) and leaves pred 1 unmatched;
+    # the optimal assignment matches both.
+    pred = np.array([[0.1, 0.0], [-0.35, 0.0]])
+    truth = np.array([[0.0, 0.0], [0.4, 0.0]])
+    m = match_points(pred, truth, 0.5)
+    assert [(p, t) for p, t, _ in m] == [(0, 1), (1, 0)]
+
+
+def test_no_match_beyond_tolerance_and_empty() -> None:
+    assert match_points(np.array([[0.0, 0.0]]), np.array([[0.6, 0.0]]), 0.5) == []
+    assert match_points(np.zeros((0, 2)), np.array([[0.0, 0.0]]), 0.5) == []
+
+
+def _lonlat(x: float, y: float) -> list[float]:
+    lon, lat = to_wgs84(UTM).transform(E0 + x, N0 + y)
+    return [lon, lat]
+
+
+def write_truth(path: Path, mines: list[tuple[float, float, str]], fields: list[tuple[float, float, float, float]]) -> Path:
+    feats = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": _lonlat(x, y)},
+         "properties": {"kind": "mine", "class": cls}}
+        for x, y, cls in mines
+    ]
+    for x0, y0, x1, y1 in fields:
+        ring = [_lonlat(x0, y0), _lonlat(x1, y0), _lonlat(x1, y1), _lonlat(x0, y1), _lonlat(x0, y0)]
+        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                      "properties": {"kind": "minefield"}})
+    feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": _lonlat(5, 5)},
+                  "properties": {"kind": "distractor", "class": "rock"}})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def write_run(out: Path, sha_boxes: list[tuple[float, float, float, float]], pts: list[MinePoint],
+              surveyed_area_m2: float | None = 10_000.0) -> Path:
+    date = dt.date(2026, 8, 14)
+    polys = [
+        ShaPolygon(f"F-sha-{i:03d}", box(E0 + x0, N0 + y0, E0 + x1, N0 + y1), ("cnn_detection",), "AP",
+                   0.9, (x1 - x0) * (y1 - y0), 1, 0.0, i, ("rgb",), "F", date)
+        for i, (x0, y0, x1, y1) in enumerate(sha_boxes, start=1)
+    ]
+    points = [CandidatePoint(f"F-pt-{i:04d}", p, None, "F", date) for i, p in enumerate(pts, start=1)]
+    cs = CandidateSet("F", date, polys, points)
+    out.mkdir(parents=True, exist_ok=True)
+    write_sha_geojson(out / "sha.geojson", cs, UTM)
+    write_points_geojson(out / "detections.geojson", cs, UTM)
+    if surveyed_area_m2 is not None:
+        (out / "run.json").write_text(json.dumps({"surveyed_area_m2": surveyed_area_m2}))
+    return out
+
+
+def det(x: float, y: float, cls: str = "PFM-1", detector: str = "cnn") -> MinePoint:
+    return MinePoint(E0 + x, N0 + y, cls, 0.9, detector, "rgb", 0.02)
+
+
+@pytest.fixture
+def scored(tmp_path: Path) -> tuple[dict, Path]:
+    mines = [(10, 10, "PFM-1"), (12, 10, "PFM-1"), (14, 10, "TM-62"), (40, 40, "PFM-1")]
+    truth = write_truth(tmp_path / "truth.geojson", mines, [(5, 5, 35, 15)])
+    pts = [
+        det(10.1, 10.0), det(9.8, 10.0),  # two near one mine: 1 TP + 1 FP
+        det(12.0, 10.2), det(14.0, 10.0, "PFM-1"),  # the TM-62 found but misclassified
+        det(70, 70),  # a false alarm
+        det(40.05, 40.0, "anomaly", "anomaly_core"),  # peak on the missed mine
+    ]
+    out = write_run(tmp_path / "run", [(0, 0, 20, 20)], pts)
+    return evaluate_flight(out, truth, 0.5), out
+
+
+def test_point_metrics(scored: tuple[dict, Path]) -> None:
+    r, _ = scored
+    p = r["points"]
+    assert (p["tp"], p["fp"], p["fn"]) == (3, 2, 1)
+    assert p["precision"] == pytest.approx(0.6) and p["recall"] == pytest.approx(0.75)
+    assert p["f1"] == pytest.approx(2 * 0.6 * 0.75 / 1.35, abs=1e-4)
+    assert p["per_class"]["TM-62"] == {"n_truth": 1, "n_pred": 0, "precision": None, "recall": 1.0, "f1": None}
+    assert p["per_class"]["PFM-1"]["recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert p["class_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    peaks = r["points_by_detector"]["anomaly_core"]
+    assert (peaks["tp"], peaks["fp"], peaks["fn"]) == (1, 0, 3)
+    assert r["points_by_detector"]["all"]["tp"] == 4
+    assert r["n_truth_mines"] == 4  # the distractor is ignored
+    assert r["metric_crs"] == "EPSG:32638"
+
+
+def test_polygon_metrics(scored: tuple[dict, Path]) -> None:
+    poly = scored[0]["polygons"]
+    assert poly["mine_coverage"] == pytest.approx(0.75)  # (40, 40) is outside the SHA
+    assert poly["flagged_area_m2"] == pytest.approx(400.0, rel=2e-3)  # metres, not degrees
+    assert poly["minefield_area_m2"] == pytest.approx(300.0, rel=2e-3)
+    assert poly["flagged_over_minefield"] == pytest.approx(4 / 3, rel=2e-3)
+    assert poly["flagged_over_surveyed"] == pytest.approx(0.04, rel=2e-3)
+    assert poly["surveyed_area_source"] == "run.json"
+    assert poly["minefield_area_covered"] == pytest.approx(150 / 300, rel=2e-3)
+
+
+def test_files_written(scored: tuple[dict, Path]) -> None:
+    r, out = scored
+    assert json.loads((out / "evaluation.json").read_text()) == json.loads(json.dumps(r))
+    assert (out / "evaluation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_surveyed_area_falls_back_to_extent(tmp_path: Path) -> None:
+    truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1")], [])
+    out = write_run(tmp_path / "run", [(0, 0, 20, 20)], [det(30, 40)], surveyed_area_m2=None)
+    poly = evaluate_flight(out, truth, write=False)["polygons"]
+    assert poly["surveyed_area_source"] != "run.json"
+    assert poly["surveyed_area_m2"] == pytest.approx(30 * 40, rel=2e-3)
+    assert poly["flagged_over_minefield"] is None
+
+
+def test_empty_outputs(tmp_path: Path) -> None:
+    truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1")], [(0, 0, 20, 20)])
+    out = write_run(tmp_path / "run", [], [])
+    r = evaluate_flight(out, truth)
+    assert r["points"]["recall"] == 0.0 and r["polygons"]["mine_coverage"] == 0.0
+    assert r["polygons"]["flagged_area_m2"] == 0.0
+
+
+def test_bad_inputs(tmp_path: Path) -> None:
+    out = write_run(tmp_path / "run", [], [])
+    with pytest.raises(RamsInputError, match="truth file not found"):
+        evaluate_flight(out, tmp_path / "missing.geojson")
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    with pytest.raises(RamsInputError, match="not valid JSON"):
+        evaluate_flight(out, bad)
+    (tmp_path / "empty").mkdir()
+    truth = write_truth(tmp_path / "t.geojson", [], [])
+    with pytest.raises(RamsInputError, match="SHA polygons not found"):
+        evaluate_flight(tmp_path / "empty", truth)
+
+
+def test_cli_prints_table_and_exit_codes(scored: tuple[dict, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = scored
+    truth = tmp_path / "truth.geojson"
+    assert main(["benchmark", "flight", str(out), "--truth", str(truth), "--tolerance-m", "0.5"]) == 0
+    text = capsys.readouterr().out
+    assert "precision" in text and "mine_coverage" in text and "TM-62" in text
+    assert main(["benchmark", "flight", str(out), "--truth", str(tmp_path / "nope.geojson")]) == 2
+    assert "truth file not found" in capsys.readouterr().err
