@@ -104,16 +104,13 @@ def blobs_in_window(
     index = np.arange(1, n + 1)
     weights = np.where(above, score, 0.0)
     n_above = ndimage.sum_labels(above, labels, index)
-    weight_sum = ndimage.sum_labels(weights, labels, index)
-    rows, cols = np.indices(score.shape, dtype=np.float64)
-    row_c = ndimage.sum_labels(weights * rows, labels, index) / np.maximum(weight_sum, 1e-12)
-    col_c = ndimage.sum_labels(weights * cols, labels, index) / np.maximum(weight_sum, 1e-12)
+    centres = ndimage.center_of_mass(weights, labels, index)
     max_score = ndimage.maximum(np.where(above, score, -np.inf), labels, index)
     out: list[tuple[float, float, int, float]] = []
     for k in range(n):
         if n_above[k] < min_pixels:
             continue
-        col, row = col_c[k] + 0.5, row_c[k] + 0.5
+        col, row = centres[k][1] + 0.5, centres[k][0] + 0.5
         if core is not None:
             # The pixel holding the centroid (rounded so that the same blob seen from two
             # windows lands in the same pixel) decides which window owns the blob.

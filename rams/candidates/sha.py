@@ -97,7 +97,7 @@ def _flight_anomaly_evidence(sensors: list[str]) -> tuple[set[str], set[str]]:
 def _peak_score(p: MinePoint) -> float:
     for key in _SCORE_KEYS:
         value = p.extra.get(key)
-        if isinstance(value, int | float) and math.isfinite(value):
+        if isinstance(value, int | float | np.number) and math.isfinite(float(value)):
             return float(value)
     return 0.0
 
