@@ -1,0 +1,245 @@
+"""Per-sensor raster grids of a synthetic flight: extent, pixel grid, CRS, footprint, shift.
+
+Each sensor gets its own GSD, its own extent (the surveyed square grown or shrunk by a few
+metres on each side), a pixel grid whose origin is not aligned with the others', a known
+misregistration (the image content is displaced by ``shift_m``), and a valid footprint
+shaped like a photogrammetry orthomosaic's: a slightly rotated rectangle with jagged edges,
+nodata outside. A sensor may be written in EPSG:4326; its pixels are then mapped to UTM
+one by one with pyproj.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from affine import Affine
+from numpy.typing import NDArray
+from rasterio.crs import CRS
+from shapely.geometry import Polygon, box
+
+from rams.crs import transformer
+from rams.synth.noise import salt, value_noise_1d
+
+Float64Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Valid-data footprint in scene coordinates (local metres).
+
+    A rectangle of half sizes ``half_w_m`` x ``half_h_m`` centred on (``cx_m``, ``cy_m``)
+    and rotated by ``angle_rad``; each side is eaten into by up to ``jag_m`` of 1-D noise.
+    """
+
+    cx_m: float
+    cy_m: float
+    half_w_m: float
+    half_h_m: float
+    angle_rad: float
+    jag_m: float
+    salt_value: int
+
+    def _rect(self, shrink_m: float) -> Polygon:
+        ca, sa = math.cos(self.angle_rad), math.sin(self.angle_rad)
+        hw, hh = self.half_w_m - shrink_m, self.half_h_m - shrink_m
+        pts = [(-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh)]
+        return Polygon([(self.cx_m + p * ca - q * sa, self.cy_m + p * sa + q * ca) for p, q in pts])
+
+    def classify(self, xmin: float, ymin: float, xmax: float, ymax: float) -> str:
+        """``"in"``, ``"out"`` or ``"edge"``: where a rectangle lies relative to the footprint."""
+        rect = box(xmin, ymin, xmax, ymax)
+        if self._rect(self.jag_m).contains(rect):
+            return "in"
+        if not self._rect(0.0).intersects(rect):
+            return "out"
+        return "edge"
+
+    def _jag(self, t_m: Float64Array, side: int) -> Float64Array:
+        s = (self.salt_value + side) & 0xFFFFFFFFFFFFFFFF
+        n = 0.7 * value_noise_1d(t_m, 6.0, s) + 0.3 * value_noise_1d(t_m, 1.1, s ^ 0xABCDEF)
+        return self.jag_m * n
+
+    def inside(self, x_m: Float64Array, y_m: Float64Array) -> NDArray[np.bool_]:
+        """Boolean mask of the points inside the footprint."""
+        ca, sa = math.cos(self.angle_rad), math.sin(self.angle_rad)
+        dx, dy = x_m - self.cx_m, y_m - self.cy_m
+        p = dx * ca + dy * sa
+        q = -dx * sa + dy * ca
+        ok = p <= self.half_w_m - self._jag(q, 0)
+        ok &= p >= -self.half_w_m + self._jag(q, 1)
+        ok &= q <= self.half_h_m - self._jag(p, 2)
+        ok &= q >= -self.half_h_m + self._jag(p, 3)
+        return ok
+
+
+@dataclass(frozen=True)
+class WindowGeometry:
+    """Where the pixels of one raster window sample the scene.
+
+    Attributes:
+        x_m: scene x (local metres, misregistration applied) of each pixel centre, (h, w).
+        y_m: scene y of each pixel centre, (h, w).
+        rows: global row index of each window row, (h,).
+        cols: global column index of each window column, (w,).
+        jac_m: 2x2 matrix, metres per pixel: column 0 = d(x, y)/d(col), column 1 = d/d(row).
+    """
+
+    x_m: Float64Array
+    y_m: Float64Array
+    rows: NDArray[np.int64]
+    cols: NDArray[np.int64]
+    jac_m: Float64Array
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of the pixel centres, scene metres."""
+        return (float(self.x_m.min()), float(self.y_m.min()), float(self.x_m.max()), float(self.y_m.max()))
+
+    def pixel_slices(
+        self, xmin: float, ymin: float, xmax: float, ymax: float, pad_px: int = 2
+    ) -> tuple[slice, slice] | None:
+        """Window-local (row, col) slices covering a scene rectangle, or None if outside."""
+        inv = np.linalg.inv(self.jac_m)
+        corners = np.array([[xmin, ymin], [xmax, ymin], [xmin, ymax], [xmax, ymax]])
+        rel = (corners - [self.x_m[0, 0], self.y_m[0, 0]]) @ inv.T
+        h, w = self.x_m.shape
+        c0 = max(0, math.floor(rel[:, 0].min()) - pad_px)
+        c1 = min(w, math.ceil(rel[:, 0].max()) + pad_px + 1)
+        r0 = max(0, math.floor(rel[:, 1].min()) - pad_px)
+        r1 = min(h, math.ceil(rel[:, 1].max()) + pad_px + 1)
+        if r0 >= r1 or c0 >= c1:
+            return None
+        return slice(r0, r1), slice(c0, c1)
+
+
+@dataclass(frozen=True)
+class SensorGrid:
+    """The raster grid of one sensor.
+
+    Attributes:
+        name: ``"ms"``, ``"thermal"`` or ``"rgb"``.
+        gsd_m: ground sample distance (metres; nominal for EPSG:4326).
+        crs: the raster's CRS.
+        transform: pixel -> CRS affine transform.
+        width: columns.
+        height: rows.
+        shift_m: (dx, dy) misregistration: content appears this far from its true place.
+        footprint: valid-data footprint.
+        origin_m: (easting, northing) of the scene's local origin in ``utm_crs``.
+        utm_crs: the scene's projected CRS.
+    """
+
+    name: str
+    gsd_m: float
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+    shift_m: tuple[float, float]
+    footprint: Footprint
+    origin_m: tuple[float, float]
+    utm_crs: CRS
+
+    @property
+    def geographic(self) -> bool:
+        """True when the raster is in lon/lat."""
+        return bool(self.crs.is_geographic)
+
+    def window_geometry(self, row_off: int, col_off: int, height: int, width: int, halo: int = 0) -> WindowGeometry:
+        """Scene coordinates of the pixels of a window grown by ``halo`` pixels."""
+        rows = np.arange(row_off - halo, row_off + height + halo, dtype=np.int64)
+        cols = np.arange(col_off - halo, col_off + width + halo, dtype=np.int64)
+        t = self.transform
+        e0, n0 = self.origin_m
+        sx, sy = self.shift_m
+        if not self.geographic:
+            # Local coordinates from integer pixel indices: exact, whatever the window.
+            x1 = (t.c - e0) + (cols + 0.5) * t.a - sx
+            y1 = (t.f - n0) + (rows + 0.5) * t.e - sy
+            x_m, y_m = np.meshgrid(x1, y1)
+            jac = np.array([[t.a, 0.0], [0.0, t.e]])
+        else:
+            lon, lat = np.meshgrid(t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e)
+            to_utm = transformer(self.crs, self.utm_crs)
+            east, north = to_utm.transform(lon, lat)
+            x_m = np.asarray(east) - e0 - sx
+            y_m = np.asarray(north) - n0 - sy
+            lon_c, lat_c = t * (col_off + width / 2.0, row_off + height / 2.0)
+            ex, ny_ = to_utm.transform([lon_c, lon_c + t.a, lon_c], [lat_c, lat_c, lat_c + t.e])
+            jac = np.array([[ex[1] - ex[0], ex[2] - ex[0]], [ny_[1] - ny_[0], ny_[2] - ny_[0]]])
+        return WindowGeometry(x_m=x_m, y_m=y_m, rows=rows, cols=cols, jac_m=jac)
+
+
+def make_grid(
+    name: str,
+    gsd_m: float,
+    size_m: float,
+    rng: np.random.Generator,
+    *,
+    utm_crs: CRS,
+    origin_m: tuple[float, float],
+    geographic: bool,
+    shift_px: float,
+    seed: int,
+) -> SensorGrid:
+    """Draw one sensor's grid around the surveyed square ``[0, size_m]^2``.
+
+    Args:
+        name: sensor key.
+        gsd_m: pixel size (metres).
+        size_m: side of the surveyed square (metres).
+        rng: the flight's grid generator (consumed in a fixed order).
+        utm_crs: the scene CRS.
+        origin_m: (easting, northing) of the square's south-west corner.
+        geographic: write this sensor in EPSG:4326.
+        shift_px: misregistration magnitude in pixels (0 for none).
+        seed: the flight seed (for the footprint's jagged edges).
+
+    Returns:
+        The grid.
+    """
+    left, right, bottom, top = rng.uniform(-0.02, 0.05, size=4) * size_m
+    x0, x1, y0, y1 = -left, size_m + right, -bottom, size_m + top
+    angle = math.radians(rng.uniform(0.3, 1.5)) * rng.choice([-1.0, 1.0])
+    jitter = rng.uniform(-0.01, 0.01, size=2) * size_m
+    jag_m = max(0.1, 0.006 * size_m)
+    direction = rng.uniform(0.0, 2.0 * math.pi)
+    shift = (shift_px * gsd_m * math.cos(direction), shift_px * gsd_m * math.sin(direction))
+    hw, hh = (x1 - x0) / 2.0, (y1 - y0) / 2.0
+    ca, sa = math.cos(angle), abs(math.sin(angle))
+    footprint = Footprint(
+        cx_m=(x0 + x1) / 2.0 + jitter[0],
+        cy_m=(y0 + y1) / 2.0 + jitter[1],
+        half_w_m=hw * ca - hh * sa - abs(jitter[0]) - 0.005 * size_m,
+        half_h_m=hh * ca - hw * sa - abs(jitter[1]) - 0.005 * size_m,
+        angle_rad=angle,
+        jag_m=jag_m,
+        salt_value=salt(seed, f"footprint/{name}"),
+    )
+    e0, n0 = origin_m
+    if not geographic:
+        width = math.ceil((x1 - x0) / gsd_m)
+        height = math.ceil((y1 - y0) / gsd_m)
+        transform = Affine(gsd_m, 0.0, e0 + x0, 0.0, -gsd_m, n0 + y1)
+        crs = utm_crs
+    else:
+        crs = CRS.from_epsg(4326)
+        to_ll = transformer(utm_crs, crs)
+        edge = np.linspace(0.0, 1.0, 21)
+        ex = np.concatenate([x0 + (x1 - x0) * edge, np.full(21, x1), x1 - (x1 - x0) * edge, np.full(21, x0)])
+        ny = np.concatenate([np.full(21, y0), y0 + (y1 - y0) * edge, np.full(21, y1), y1 - (y1 - y0) * edge])
+        lon, lat = to_ll.transform(ex + e0, ny + n0)
+        lon_c, lat_c = to_ll.transform(e0 + (x0 + x1) / 2, n0 + (y0 + y1) / 2)
+        lon_e, _ = to_ll.transform(e0 + (x0 + x1) / 2 + 1.0, n0 + (y0 + y1) / 2)
+        _, lat_n = to_ll.transform(e0 + (x0 + x1) / 2, n0 + (y0 + y1) / 2 + 1.0)
+        dlon = gsd_m * abs(lon_e - lon_c)
+        dlat = gsd_m * abs(lat_n - lat_c)
+        width = math.ceil((max(lon) - min(lon)) / dlon)
+        height = math.ceil((max(lat) - min(lat)) / dlat)
+        transform = Affine(dlon, 0.0, float(min(lon)), 0.0, -dlat, float(max(lat)))
+    return SensorGrid(
+        name=name, gsd_m=gsd_m, crs=crs, transform=transform, width=width, height=height,
+        shift_m=shift, footprint=footprint, origin_m=origin_m, utm_crs=utm_crs,
+    )

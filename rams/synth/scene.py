@@ -1,0 +1,196 @@
+"""The ground truth of a synthetic flight: minefields, mines, distractors and tracks.
+
+All coordinates are local metres: x east and y north of the south-west corner of the
+surveyed square ``[0, size_m] x [0, size_m]``. The layout is drawn once per flight from
+``numpy.random.default_rng(seed)``; rendering then looks objects up by position
+(:class:`ObjectIndex`), so every raster window can be rendered independently.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rams.synth.catalog import look
+from rams.synth.layout import draw_layout
+
+
+@dataclass(frozen=True)
+class SceneObject:
+    """One mine or distractor on the ground.
+
+    Attributes:
+        id: stable identifier (``m0001``, ``d0001``).
+        kind: ``"mine"`` or ``"distractor"``.
+        cls: class name (``"PFM-1"``, ``"rock"``...).
+        x_m: centre, local easting (metres).
+        y_m: centre, local northing (metres).
+        angle_rad: orientation of the long axis, counter-clockwise from east.
+        scale: size factor applied to the class dimensions (1 for mines).
+        variant: index of the colour variant.
+        delta_t_deg_c: temperature offset of the object over its background.
+        shape_phase: free parameter of irregular shapes (rocks).
+        minefield_id: id of the containing minefield, or None.
+    """
+
+    id: str
+    kind: str
+    cls: str
+    x_m: float
+    y_m: float
+    angle_rad: float
+    scale: float
+    variant: int
+    delta_t_deg_c: float
+    shape_phase: float = 0.0
+    minefield_id: str | None = None
+
+    @property
+    def radius_m(self) -> float:
+        """Radius of a circle that contains the object (warm patches: 3 sigma)."""
+        lk = look(self.cls)
+        r = lk.half_length_m * self.scale
+        return 1.5 * r if lk.shape == "gauss" else r
+
+
+@dataclass(frozen=True)
+class Minefield:
+    """A mined area: a convex quadrilateral (local metres, counter-clockwise)."""
+
+    id: str
+    corners_m: tuple[tuple[float, float], ...]
+    layout: str
+    device_category: str
+
+
+@dataclass(frozen=True)
+class Track:
+    """A dirt road (one band) or vehicle track (two wheel ruts) along a polyline."""
+
+    points_m: NDArray[np.float64]
+    half_width_m: float
+    ruts: bool
+
+
+@dataclass
+class Scene:
+    """Everything a flight's pixels are rendered from.
+
+    Attributes:
+        size_m: side of the surveyed square (metres).
+        seed: the flight seed.
+        minefields: mined areas.
+        objects: mines then distractors.
+        tracks: roads and vehicle tracks.
+        morning: True when mines are warmer than soil (hours after sunrise), False when
+            cooler (after sunset).
+        base_deg_c: mean bare-soil temperature.
+        veg_bias: shifts the vegetated fraction (-0.3 sparse .. 0.3 lush).
+        sun_azimuth_rad: direction the sun shines from, counter-clockwise from east.
+        shadow_per_m: shadow length per metre of object height.
+    """
+
+    size_m: float
+    seed: int
+    minefields: list[Minefield]
+    objects: list[SceneObject]
+    tracks: list[Track]
+    morning: bool
+    base_deg_c: float
+    veg_bias: float
+    sun_azimuth_rad: float
+    shadow_per_m: float
+    index: ObjectIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = ObjectIndex(self.objects, pad_m=0.5)
+
+    @property
+    def mines(self) -> list[SceneObject]:
+        """The mines (truth points the detectors are scored on)."""
+        return [o for o in self.objects if o.kind == "mine"]
+
+    @property
+    def distractors(self) -> list[SceneObject]:
+        """Rocks, metal debris and warm patches."""
+        return [o for o in self.objects if o.kind == "distractor"]
+
+    @property
+    def shadow_offset_m(self) -> tuple[float, float]:
+        """Shadow displacement per metre of height (away from the sun)."""
+        return (
+            -math.cos(self.sun_azimuth_rad) * self.shadow_per_m,
+            -math.sin(self.sun_azimuth_rad) * self.shadow_per_m,
+        )
+
+
+class ObjectIndex:
+    """A uniform grid index: which objects may touch a rectangle.
+
+    Args:
+        objects: the objects to index.
+        pad_m: margin added to each object's radius (shadows, blur).
+        cell_m: grid cell size (metres).
+    """
+
+    def __init__(self, objects: list[SceneObject], pad_m: float, cell_m: float = 8.0) -> None:
+        self.cell_m = cell_m
+        self.objects = objects
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for i, obj in enumerate(objects):
+            r = obj.radius_m + pad_m
+            for cx in range(self._cell(obj.x_m - r), self._cell(obj.x_m + r) + 1):
+                for cy in range(self._cell(obj.y_m - r), self._cell(obj.y_m + r) + 1):
+                    self.cells.setdefault((cx, cy), []).append(i)
+        self.pad_m = pad_m
+
+    def _cell(self, v: float) -> int:
+        return math.floor(v / self.cell_m)
+
+    def query(self, xmin: float, ymin: float, xmax: float, ymax: float) -> list[SceneObject]:
+        """Objects whose padded bounding box intersects the rectangle, in index order."""
+        found: set[int] = set()
+        for cx in range(self._cell(xmin), self._cell(xmax) + 1):
+            for cy in range(self._cell(ymin), self._cell(ymax) + 1):
+                found.update(self.cells.get((cx, cy), ()))
+        out = []
+        for i in sorted(found):
+            obj = self.objects[i]
+            r = obj.radius_m + self.pad_m
+            if obj.x_m + r >= xmin and obj.x_m - r <= xmax and obj.y_m + r >= ymin and obj.y_m - r <= ymax:
+                out.append(obj)
+        return out
+
+
+def build_scene(size_m: float, seed: int) -> Scene:
+    """Draw the ground truth of a flight.
+
+    Args:
+        size_m: side of the surveyed square (metres).
+        seed: random seed; the same seed and size give the same scene.
+
+    Returns:
+        The scene.
+    """
+    rng = np.random.default_rng([seed, 0x5EED, round(size_m * 1000)])
+    morning = bool(rng.random() < 0.6)
+    base_deg_c = float(rng.uniform(21.0, 28.0))
+    veg_bias = float(rng.uniform(-0.25, 0.25))
+    sun_azimuth_rad = float(rng.uniform(0.0, 2.0 * math.pi))
+    sun_elevation_rad = math.radians(float(rng.uniform(25.0, 55.0)))
+    minefields, objects, tracks = draw_layout(rng, size_m, morning)
+    return Scene(
+        size_m=size_m,
+        seed=seed,
+        minefields=[Minefield(**m) for m in minefields],
+        objects=[SceneObject(**o) for o in objects],
+        tracks=[Track(**t) for t in tracks],
+        morning=morning,
+        base_deg_c=base_deg_c,
+        veg_bias=veg_bias,
+        sun_azimuth_rad=sun_azimuth_rad,
+        shadow_per_m=1.0 / math.tan(sun_elevation_rad),
+    )
