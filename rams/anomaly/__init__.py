@@ -1,0 +1,29 @@
+"""Anomaly detection without training data: RX (Reed-Xiaoli) detectors.
+
+* :func:`rx_global`: squared Mahalanobis distance to the scene's mean and covariance.
+* :func:`rx_local`: the same against a dual-window (outer minus guard) local background.
+* :class:`GlobalRXStats`: global RX over a flight, tile by tile (two passes, mergeable).
+* :func:`chi2_log10_pfa`, :func:`empirical_log10_pfa`: scores to ``-log10`` false-alarm
+  probability.
+
+Every kernel has a numba implementation (``backend="auto"`` or ``"numba"``) and a numpy
+reference (``backend="numpy"``). Cubes are ``(bands, rows, cols)``, masks ``(rows, cols)``
+with True for valid pixels; masked-out pixels score 0.
+"""
+
+from rams.anomaly.calibration import chi2_log10_pfa, empirical_log10_pfa
+from rams.anomaly.local import rx_local
+from rams.anomaly.moments import Moments, tile_moments
+from rams.anomaly.rx import RXBackground, rx_global
+from rams.anomaly.streaming import GlobalRXStats
+
+__all__ = [
+    "GlobalRXStats",
+    "Moments",
+    "RXBackground",
+    "chi2_log10_pfa",
+    "empirical_log10_pfa",
+    "rx_global",
+    "rx_local",
+    "tile_moments",
+]

@@ -1,0 +1,104 @@
+"""Turning RX scores into a false-alarm scale.
+
+Both functions return ``-log10(Pfa)``: the value 3 means that a background pixel scores
+at least as high with probability 1e-3, so one threshold reads the same for every
+detector, band set and flight, and ``anomaly.tif`` can be thresholded in false alarms.
+
+* :func:`chi2_log10_pfa`: theoretical. For Gaussian background with known mean and
+  covariance, the RX score of ``b`` bands is chi-square with ``b`` degrees of freedom.
+  Real scenes have heavier tails, so this over-reports significance; it is exact for the
+  Gaussian model and needs no reference data.
+* :func:`empirical_log10_pfa`: per flight. The fraction of the flight's own valid scores
+  at least as high; it is honest about heavy tails but cannot resolve Pfa below
+  ``1 / len(reference)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.special
+import scipy.stats
+from numpy.typing import ArrayLike, NDArray
+
+_LN10 = float(np.log(10.0))
+_UNDERFLOW_LOGSF = -600.0
+"""Below this natural-log tail, scipy's logsf underflows; use the asymptotic series."""
+
+
+def _log_chi2_sf_asymptotic(x: NDArray[np.float64], dof: int) -> NDArray[np.float64]:
+    """``ln P(chi2_dof >= x)`` for large ``x``, from the upper incomplete gamma series.
+
+    ``Gamma(a, z) ~ z^(a-1) e^(-z) sum_i (a-1)(a-2)...(a-i) / z^i`` with ``a = dof / 2``,
+    ``z = x / 2``; the series terminates for even ``dof`` and converges fast for
+    ``z >> a`` otherwise (used only where the tail is below e^-600).
+    """
+    a = dof / 2.0
+    z = x / 2.0
+    total = np.ones_like(z)
+    term = np.ones_like(z)
+    for i in range(1, 200):
+        term = term * ((a - i) / z)
+        total += term
+        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+            break
+    return (a - 1.0) * np.log(z) - z - scipy.special.gammaln(a) + np.log(total)
+
+
+def chi2_log10_pfa(scores: ArrayLike, n_bands: int) -> NDArray[np.float32]:
+    """``-log10`` of the chi-square tail probability of RX scores.
+
+    Computed from the log survival function, switching to an asymptotic series where
+    it underflows, so large scores give large finite values (not ``inf``).
+
+    Args:
+        scores: RX scores (any shape), squared Mahalanobis distances.
+        n_bands: bands of the detector = chi-square degrees of freedom.
+
+    Returns:
+        float32 array of ``-log10(Pfa) >= 0``, shape of ``scores``; scores <= 0 (masked
+        pixels) and NaN give 0.
+
+    Raises:
+        ValueError: ``n_bands < 1``.
+    """
+    if n_bands < 1:
+        raise ValueError(f"n_bands must be positive, got {n_bands}")
+    x = np.asarray(scores, dtype=np.float64)
+    x = np.where(np.isnan(x) | (x < 0.0), 0.0, np.minimum(x, np.finfo(np.float64).max))
+    logsf = np.asarray(scipy.stats.chi2.logsf(x, n_bands), dtype=np.float64)
+    deep = ~(logsf > _UNDERFLOW_LOGSF)
+    if np.any(deep):
+        logsf[deep] = _log_chi2_sf_asymptotic(x[deep], n_bands)
+    out = np.maximum(-logsf / _LN10, 0.0)
+    return np.minimum(out, np.finfo(np.float32).max).astype(np.float32)
+
+
+def empirical_log10_pfa(
+    scores: ArrayLike, reference_scores: ArrayLike
+) -> NDArray[np.float32]:
+    """``-log10`` of the fraction of reference scores at least as high as each score.
+
+    ``Pfa(s) = #{ref >= s} / N`` via a binary search in the sorted reference, clipped
+    below at ``1 / N`` so a score beyond every reference reads ``log10(N)`` rather than
+    ``inf``. Use the valid pixels of the flight (or a random sample of them) as reference.
+
+    Args:
+        scores: RX scores, any shape.
+        reference_scores: background scores, any shape; non-finite values are dropped.
+
+    Returns:
+        float32 array of ``-log10(Pfa)`` in ``[0, log10(N)]``, shape of ``scores``;
+        NaN scores give 0.
+
+    Raises:
+        ValueError: no finite reference score.
+    """
+    ref = np.asarray(reference_scores, dtype=np.float64).ravel()
+    ref = np.sort(ref[np.isfinite(ref)])
+    n = ref.size
+    if n == 0:
+        raise ValueError("empirical_log10_pfa needs at least one finite reference score")
+    x = np.asarray(scores, dtype=np.float64)
+    at_least = n - np.searchsorted(ref, x, side="left")
+    out = -np.log10(np.maximum(at_least, 1) / n)
+    return np.where(np.isnan(x), 0.0, out).astype(np.float32)
