@@ -1,9 +1,50 @@
-"""CLI sub-command module (placeholder until its issue lands)."""
+"""``rams synth``: generate a synthetic flight folder (thin layer over :mod:`rams.synth`)."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import typer
+
+from rams.errors import RamsInputError
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on ``app``."""
+    """Register the ``synth`` command on ``app``."""
+
+    @app.command("synth")
+    def synth(
+        out_dir: Path = typer.Argument(..., help="Flight folder to write (created if missing)."),
+        size_m: float = typer.Option(200.0, "--size-m", help="Side of the surveyed square, metres."),
+        seed: int = typer.Option(0, "--seed", help="Random seed (same seed and size: identical files)."),
+        crs_epsg: int = typer.Option(32638, "--crs-epsg", help="UTM CRS of the scene."),
+        easting_m: float = typer.Option(600000.0, "--easting-m", help="Easting of the south-west corner."),
+        northing_m: float = typer.Option(4400000.0, "--northing-m", help="Northing of the south-west corner."),
+        crs_wgs84_sensor: str | None = typer.Option(
+            None, "--crs-wgs84-sensor", help="Write this sensor (ms, thermal or rgb) in EPSG:4326."
+        ),
+        striped: bool = typer.Option(False, "--striped", help="Write striped (untiled) GeoTIFFs."),
+        misregister: bool = typer.Option(
+            True, "--misregister/--no-misregister", help="Shift ms and thermal by 1-1.5 of their pixels."
+        ),
+    ) -> None:
+        """Generate ms.tif, thermal.tif, rgb.tif, flight.yaml and truth.geojson in OUT_DIR."""
+        from rams.synth import generate_flight
+        from rams.synth.flight import SENSOR_ALIASES
+
+        if crs_wgs84_sensor is not None and crs_wgs84_sensor not in SENSOR_ALIASES:
+            raise RamsInputError(None, f"--crs-wgs84-sensor: unknown sensor {crs_wgs84_sensor!r} "
+                                 f"(expected one of {', '.join(sorted(SENSOR_ALIASES))})")
+        if not size_m > 0:
+            raise RamsInputError(None, f"--size-m must be positive, got {size_m}")
+        t0 = time.perf_counter()
+        flight = generate_flight(
+            out_dir, size_m, seed, crs_epsg=crs_epsg, origin_m=(easting_m, northing_m),
+            wgs84_sensor=crs_wgs84_sensor, misregister=misregister, striped=striped,
+        )
+        typer.echo(
+            f"{flight.flight_id}: {flight.n_minefields} minefields, {flight.n_mines} mines, "
+            f"{flight.n_distractors} distractors, {size_m:g} m x {size_m:g} m -> {flight.out_dir} "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )

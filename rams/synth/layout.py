@@ -101,7 +101,7 @@ def _draw_fields(
         half_ext = np.abs(rot).max(axis=0)
         cx = rng.uniform(margin_m + half_ext[0], size_m - margin_m - half_ext[0])
         cy = rng.uniform(margin_m + half_ext[1], size_m - margin_m - half_ext[1])
-        poly = orient(Polygon([*rot, cx, cy]), 1.0)
+        poly = orient(Polygon(rot + np.array([cx, cy])), 1.0)
         gap_m = min(5.0, 0.1 * size_m)
         if not poly.is_valid or any(poly.distance(f[0]) < gap_m for f in fields):
             continue
