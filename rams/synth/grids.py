@@ -62,40 +62,106 @@ class Footprint:
         return self.jag_m * n
 
     def inside(self, x_m: Float64Array, y_m: Float64Array) -> NDArray[np.bool_]:
-        """Boolean mask of the points inside the footprint."""
+        """Boolean mask of the points inside the footprint.
+
+        The jagged-edge noise is evaluated only in the band near the border where it can
+        change the answer.
+        """
         ca, sa = math.cos(self.angle_rad), math.sin(self.angle_rad)
         dx, dy = x_m - self.cx_m, y_m - self.cy_m
         p = dx * ca + dy * sa
         q = -dx * sa + dy * ca
-        ok = p <= self.half_w_m - self._jag(q, 0)
-        ok &= p >= -self.half_w_m + self._jag(q, 1)
-        ok &= q <= self.half_h_m - self._jag(p, 2)
-        ok &= q >= -self.half_h_m + self._jag(p, 3)
+        ok = (np.abs(p) <= self.half_w_m) & (np.abs(q) <= self.half_h_m)
+        near = ok & ((np.abs(p) > self.half_w_m - self.jag_m) | (np.abs(q) > self.half_h_m - self.jag_m))
+        if near.any():
+            pn, qn = p[near], q[near]
+            keep = pn <= self.half_w_m - self._jag(qn, 0)
+            keep &= pn >= -self.half_w_m + self._jag(qn, 1)
+            keep &= qn <= self.half_h_m - self._jag(pn, 2)
+            keep &= qn >= -self.half_h_m + self._jag(pn, 3)
+            ok[near] = keep
         return ok
 
 
-@dataclass(frozen=True)
 class WindowGeometry:
     """Where the pixels of one raster window sample the scene.
 
-    Attributes:
-        x_m: scene x (local metres, misregistration applied) of each pixel centre, (h, w).
-        y_m: scene y of each pixel centre, (h, w).
+    For a projected grid aligned with the scene axes, pixel x depends only on the column
+    and y only on the row: the geometry is *separable* and kept as vectors ``x1_m`` (w,)
+    and ``y1_m`` (h,); full (h, w) coordinate arrays are built only when asked for.
+
+    Args:
         rows: global row index of each window row, (h,).
         cols: global column index of each window column, (w,).
         jac_m: 2x2 matrix, metres per pixel: column 0 = d(x, y)/d(col), column 1 = d/d(row).
+        x1_m: scene x of each column (separable grids), (w,).
+        y1_m: scene y of each row (separable grids), (h,).
+        x_m: scene x of each pixel centre (non-separable grids), (h, w).
+        y_m: scene y of each pixel centre (non-separable grids), (h, w).
     """
 
-    x_m: Float64Array
-    y_m: Float64Array
-    rows: NDArray[np.int64]
-    cols: NDArray[np.int64]
-    jac_m: Float64Array
+    def __init__(
+        self,
+        rows: NDArray[np.int64],
+        cols: NDArray[np.int64],
+        jac_m: Float64Array,
+        *,
+        x1_m: Float64Array | None = None,
+        y1_m: Float64Array | None = None,
+        x_m: Float64Array | None = None,
+        y_m: Float64Array | None = None,
+    ) -> None:
+        self.rows = rows
+        self.cols = cols
+        self.jac_m = jac_m
+        self.x1_m = x1_m
+        self.y1_m = y1_m
+        self._x_m = x_m
+        self._y_m = y_m
+        self.shape = (rows.size, cols.size)
+
+    @property
+    def separable(self) -> bool:
+        """True when x depends only on the column and y only on the row."""
+        return self.x1_m is not None
+
+    def _mesh(self) -> None:
+        if self._x_m is None:
+            assert self.x1_m is not None and self.y1_m is not None
+            self._x_m, self._y_m = np.meshgrid(self.x1_m, self.y1_m)
+
+    @property
+    def x_m(self) -> Float64Array:
+        """Scene x (local metres, misregistration applied) of each pixel centre, (h, w)."""
+        self._mesh()
+        assert self._x_m is not None
+        return self._x_m
+
+    @property
+    def y_m(self) -> Float64Array:
+        """Scene y of each pixel centre, (h, w)."""
+        self._mesh()
+        assert self._y_m is not None
+        return self._y_m
+
+    def coords(self) -> tuple[Float64Array, Float64Array]:
+        """(x, y) as 1-D vectors for a separable grid, else as (h, w) arrays."""
+        if self.x1_m is not None and self.y1_m is not None:
+            return self.x1_m, self.y1_m
+        return self.x_m, self.y_m
+
+    def sub(self, sl: tuple[slice, slice]) -> tuple[Float64Array, Float64Array]:
+        """(h', w') coordinate arrays of a sub-window."""
+        if self.x1_m is not None and self.y1_m is not None:
+            x, y = np.meshgrid(self.x1_m[sl[1]], self.y1_m[sl[0]])
+            return x, y
+        return self.x_m[sl], self.y_m[sl]
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of the pixel centres, scene metres."""
-        return (float(self.x_m.min()), float(self.y_m.min()), float(self.x_m.max()), float(self.y_m.max()))
+        x, y = self.coords()
+        return (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
 
     def pixel_slices(
         self, xmin: float, ymin: float, xmax: float, ymax: float, pad_px: int = 2
@@ -103,8 +169,11 @@ class WindowGeometry:
         """Window-local (row, col) slices covering a scene rectangle, or None if outside."""
         inv = np.linalg.inv(self.jac_m)
         corners = np.array([[xmin, ymin], [xmax, ymin], [xmin, ymax], [xmax, ymax]])
-        rel = (corners - [self.x_m[0, 0], self.y_m[0, 0]]) @ inv.T
-        h, w = self.x_m.shape
+        x, y = self.coords()
+        x00 = x[0] if x.ndim == 1 else x[0, 0]
+        y00 = y[0] if y.ndim == 1 else y[0, 0]
+        rel = (corners - [x00, y00]) @ inv.T
+        h, w = self.shape
         c0 = max(0, math.floor(rel[:, 0].min()) - pad_px)
         c1 = min(w, math.ceil(rel[:, 0].max()) + pad_px + 1)
         r0 = max(0, math.floor(rel[:, 1].min()) - pad_px)
@@ -156,20 +225,18 @@ class SensorGrid:
         sx, sy = self.shift_m
         if not self.geographic:
             # Local coordinates from integer pixel indices: exact, whatever the window.
-            x1 = (t.c - e0) + (cols + 0.5) * t.a - sx
-            y1 = (t.f - n0) + (rows + 0.5) * t.e - sy
-            x_m, y_m = np.meshgrid(x1, y1)
-            jac = np.array([[t.a, 0.0], [0.0, t.e]])
-        else:
-            lon, lat = np.meshgrid(t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e)
-            to_utm = transformer(self.crs, self.utm_crs)
-            east, north = to_utm.transform(lon, lat)
-            x_m = np.asarray(east) - e0 - sx
-            y_m = np.asarray(north) - n0 - sy
-            lon_c, lat_c = t * (col_off + width / 2.0, row_off + height / 2.0)
-            ex, ny_ = to_utm.transform([lon_c, lon_c + t.a, lon_c], [lat_c, lat_c, lat_c + t.e])
-            jac = np.array([[ex[1] - ex[0], ex[2] - ex[0]], [ny_[1] - ny_[0], ny_[2] - ny_[0]]])
-        return WindowGeometry(x_m=x_m, y_m=y_m, rows=rows, cols=cols, jac_m=jac)
+            x1 = np.asarray((t.c - e0) + (cols + 0.5) * t.a - sx, dtype=np.float64)
+            y1 = np.asarray((t.f - n0) + (rows + 0.5) * t.e - sy, dtype=np.float64)
+            return WindowGeometry(rows, cols, np.array([[t.a, 0.0], [0.0, t.e]]), x1_m=x1, y1_m=y1)
+        lon, lat = np.meshgrid(t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e)
+        to_utm = transformer(self.crs, self.utm_crs)
+        east, north = to_utm.transform(lon, lat)
+        lon_c, lat_c = t * (col_off + width / 2.0, row_off + height / 2.0)
+        ex, ny_ = to_utm.transform([lon_c, lon_c + t.a, lon_c], [lat_c, lat_c, lat_c + t.e])
+        jac = np.array([[ex[1] - ex[0], ex[2] - ex[0]], [ny_[1] - ny_[0], ny_[2] - ny_[0]]])
+        return WindowGeometry(
+            rows, cols, jac, x_m=np.asarray(east) - e0 - sx, y_m=np.asarray(north) - n0 - sy
+        )
 
 
 def make_grid(

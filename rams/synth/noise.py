@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
 _MASK64 = (1 << 64) - 1
 _K1 = np.uint64(0x9E3779B97F4A7C15)
@@ -152,19 +151,62 @@ def value_noise_1d(t_m: NDArray[np.float64], cell_m: float, salt_value: int) -> 
     return out
 
 
+class Bilinear:
+    """Bilinear interpolation of node grids at fixed fractional (row, col) positions.
+
+    The weights are computed once and reused for every channel. When positions come as
+    1-D vectors (a pixel grid aligned with the node lattice: column positions depend only
+    on the column, row positions only on the row) the interpolation is separable and
+    costs about four array operations per pixel.
+
+    Args:
+        col_f: fractional node column of each pixel: (w,) separable or (h, w).
+        row_f: fractional node row: (h,) separable or (h, w).
+        shape: (ny, nx) of the node grids that will be sampled (positions are clamped).
+    """
+
+    def __init__(self, col_f: NDArray[np.float64], row_f: NDArray[np.float64], shape: tuple[int, int]) -> None:
+        ny, nx = shape
+        self.separable = col_f.ndim == 1
+        self.nx = nx
+        c0 = np.clip(np.floor(col_f), 0, nx - 2)
+        r0 = np.clip(np.floor(row_f), 0, ny - 2)
+        self.wx = np.clip(col_f - c0, 0.0, 1.0).astype(np.float32)
+        self.wy = np.clip(row_f - r0, 0.0, 1.0).astype(np.float32)
+        self.jx = c0.astype(np.intp)
+        self.jy = r0.astype(np.intp)
+        if not self.separable:
+            self.flat = self.jy * nx + self.jx
+
+    def __call__(self, grid: NDArray[np.float32]) -> FloatArray:
+        """Interpolate one (ny, nx) grid; returns float32 of the pixel shape."""
+        if self.separable:
+            along = grid[:, self.jx] + (grid[:, self.jx + 1] - grid[:, self.jx]) * self.wx
+            top = along[self.jy]
+            out = top + (along[self.jy + 1] - top) * self.wy[:, None]
+            return out.astype(np.float32, copy=False)
+        g = grid.ravel()
+        a = g[self.flat]
+        top = a + (g[self.flat + 1] - a) * self.wx
+        c = g[self.flat + self.nx]
+        bottom = c + (g[self.flat + self.nx + 1] - c) * self.wx
+        return (top + (bottom - top) * self.wy).astype(np.float32, copy=False)
+
+
 def lattice_noise(
     x_m: NDArray[np.float64], y_m: NDArray[np.float64], cell_m: float, salt_value: int
 ) -> FloatArray:
-    """Bilinear value noise in [-1, 1] at arbitrary points (used for fine pixel texture).
+    """Bilinear value noise in [-1, 1] at points (used for fine pixel texture).
 
     Args:
-        x_m: x coordinates (metres), any shape.
-        y_m: y coordinates (metres), same shape.
+        x_m: x coordinates (metres): (w,) with ``y_m`` (h,) for a separable pixel grid,
+            or (h, w) like ``y_m``.
+        y_m: y coordinates (metres).
         cell_m: lattice cell (metres).
         salt_value: the channel salt.
 
     Returns:
-        float32 array of the shape of ``x_m``.
+        float32 array (h, w).
     """
     gx = x_m / cell_m
     gy = y_m / cell_m
@@ -173,30 +215,39 @@ def lattice_noise(
     kx = np.arange(kx0, int(np.floor(gx.max())) + 2, dtype=np.int64)
     ky = np.arange(ky0, int(np.floor(gy.max())) + 2, dtype=np.int64)
     lattice = (uniform01(kx[None, :], ky[:, None], salt_value) * 2.0 - 1.0).astype(np.float32)
-    return sample_bilinear(lattice, gx - kx0, gy - ky0)
+    return Bilinear(gx - kx0, gy - ky0, lattice.shape)(lattice)
 
 
-def sample_bilinear(
-    grid: NDArray[np.float32], col_f: NDArray[np.float64], row_f: NDArray[np.float64]
-) -> FloatArray:
-    """Bilinear interpolation of ``grid`` at fractional (row, col) positions (edges clamped)."""
-    out = ndimage.map_coordinates(
-        grid, np.stack([row_f, col_f]), order=1, mode="nearest", output=np.float32
-    )
-    return np.asarray(out, dtype=np.float32)
+def pixel_uniforms(
+    rows: NDArray[np.int64], cols: NDArray[np.int64], salt_value: int, count: int
+) -> list[FloatArray]:
+    """``count`` independent uniform noises in [-0.5, 0.5) per global pixel index.
+
+    ``rows`` (h, 1) and ``cols`` (1, w) broadcast; one 64-bit hash gives three 21-bit
+    values.
+    """
+    out: list[FloatArray] = []
+    k = 0
+    while len(out) < count:
+        h = hash_u64(cols, rows, (salt_value + k) & _MASK64)
+        k += 1
+        for shift in (0, 21, 42):
+            if len(out) == count:
+                break
+            bits = ((h >> np.uint64(shift)) & np.uint64(0x1FFFFF)).astype(np.float32)
+            out.append(bits * np.float32(1.0 / (1 << 21)) - np.float32(0.5))
+    return out
 
 
 def pixel_uniform(
     rows: NDArray[np.int64], cols: NDArray[np.int64], salt_value: int
 ) -> FloatArray:
     """Uniform noise in [-0.5, 0.5) per global pixel index (broadcast ``rows`` x ``cols``)."""
-    h = hash_u64(cols, rows, salt_value) >> _S11
-    return (h.astype(np.float32) * np.float32(_INV53) - np.float32(0.5)).astype(np.float32)
+    return pixel_uniforms(rows, cols, salt_value, 1)[0]
 
 
 def pixel_gauss(rows: NDArray[np.int64], cols: NDArray[np.int64], salt_value: int) -> FloatArray:
     """Standard normal noise per global pixel index (Box-Muller on two hashed uniforms)."""
-    u1 = pixel_uniform(rows, cols, salt_value) + np.float32(0.5)
-    u2 = pixel_uniform(rows, cols, salt_value ^ 0x5DEECE66D) + np.float32(0.5)
+    u1, u2 = (u + np.float32(0.5) for u in pixel_uniforms(rows, cols, salt_value, 2))
     r = np.sqrt(-2.0 * np.log(np.maximum(u1, np.float32(1e-7))))
     return (r * np.cos(np.float32(2.0 * np.pi) * u2)).astype(np.float32)

@@ -18,7 +18,7 @@ from scipy import ndimage
 
 from rams.synth.catalog import ObjectLook, look
 from rams.synth.grids import SensorGrid, WindowGeometry
-from rams.synth.noise import lattice_noise, pixel_gauss, pixel_uniform, salt
+from rams.synth.noise import lattice_noise, pixel_gauss, pixel_uniform, pixel_uniforms, salt
 from rams.synth.scene import Scene, SceneObject
 from rams.synth.textures import NodeGrid, background_nodes
 
@@ -68,8 +68,9 @@ def _subsamples(geom: WindowGeometry, sl: tuple[slice, slice], n: int) -> tuple[
     off = (np.arange(n) + 0.5) / n - 0.5
     oc, orow = (a.ravel() for a in np.meshgrid(off, off))
     j = geom.jac_m
-    xs = geom.x_m[sl][..., None] + oc * j[0, 0] + orow * j[0, 1]
-    ys = geom.y_m[sl][..., None] + oc * j[1, 0] + orow * j[1, 1]
+    x, y = geom.sub(sl)
+    xs = x[..., None] + oc * j[0, 0] + orow * j[0, 1]
+    ys = y[..., None] + oc * j[1, 0] + orow * j[1, 1]
     return xs, ys
 
 
@@ -93,7 +94,8 @@ def _paint(scene: Scene, geom: WindowGeometry, out: F32, sensor: str) -> None:
         if lk.shape == "gauss":
             if sensor == "thermal":
                 sigma = lk.half_length_m * obj.scale / 2.0
-                d2 = (geom.x_m[sl] - obj.x_m) ** 2 + (geom.y_m[sl] - obj.y_m) ** 2
+                x, y = geom.sub(sl)
+                d2 = (x - obj.x_m) ** 2 + (y - obj.y_m) ** 2
                 out[0][sl] += (obj.delta_t_deg_c * np.exp(-d2 / (2 * sigma * sigma))).astype(np.float32)
             continue
         xs, ys = _subsamples(geom, sl, n)
@@ -114,7 +116,8 @@ def _paint(scene: Scene, geom: WindowGeometry, out: F32, sensor: str) -> None:
             u, v = _to_frame(obj, xs, ys)
             centre = (body & (u * u + v * v <= lk.centre_radius_m**2)).mean(axis=-1, dtype=np.float32)
         # Dome shading: the sunlit side is brighter; metal glints pixel by pixel.
-        rel = ((geom.x_m[sl] - obj.x_m) * sun_x + (geom.y_m[sl] - obj.y_m) * sun_y) / max(r, 1e-3)
+        x, y = geom.sub(sl)
+        rel = ((x - obj.x_m) * sun_x + (y - obj.y_m) * sun_y) / max(r, 1e-3)
         shade = (1.0 + 0.18 * np.clip(rel, -1.0, 1.0)).astype(np.float32)
         if obj.cls == "metal_debris" and obj.variant == 0:
             glint = pixel_uniform(geom.rows[sl[0]][:, None], geom.cols[sl[1]][None, :], salt(scene.seed, obj.id))
@@ -126,8 +129,8 @@ def _paint(scene: Scene, geom: WindowGeometry, out: F32, sensor: str) -> None:
         region += colour[:, None, None] * (shade * (cov - centre)) + centre_colour[:, None, None] * centre
 
 
-def _pixel_noise(geom: WindowGeometry, seed: int, channel: str) -> F32:
-    return pixel_uniform(geom.rows[:, None], geom.cols[None, :], salt(seed, channel))
+def _pixel_noise(geom: WindowGeometry, seed: int, channel: str, count: int) -> list[F32]:
+    return pixel_uniforms(geom.rows[:, None], geom.cols[None, :], salt(seed, channel), count)
 
 
 def _valid(grid: SensorGrid, geom: WindowGeometry) -> NDArray[np.bool_] | None:
@@ -136,7 +139,7 @@ def _valid(grid: SensorGrid, geom: WindowGeometry) -> NDArray[np.bool_] | None:
     if status == "out":
         return None
     if status == "in":
-        return np.ones(geom.x_m.shape, dtype=bool)
+        return np.ones(geom.shape, dtype=bool)
     return grid.footprint.inside(geom.x_m, geom.y_m)
 
 
@@ -149,15 +152,16 @@ def render_rgb(scene: Scene, grid: SensorGrid, row_off: int, col_off: int, heigh
         return out
     ng = NodeGrid.covering(*geom.bounds)
     nodes = background_nodes(scene, ng, "rgb")
-    x, y = geom.x_m, geom.y_m
-    veg = ng.sample(nodes[3], x, y)
+    sample = ng.sampler(geom)
+    x, y = geom.coords()
+    veg = sample(nodes[3])
     grain = lattice_noise(x, y, 0.05, salt(scene.seed, "rgb/grain"))
-    blades = lattice_noise(x, y, 0.023, salt(scene.seed, "rgb/blades"))
-    tex = 1.0 + (0.05 + 0.06 * veg) * grain + 0.08 * veg * blades + 0.04 * _pixel_noise(geom, scene.seed, "rgb/px")
-    rgb = np.stack([ng.sample(nodes[k], x, y) * tex for k in range(3)])
+    speckle, *band_noise = _pixel_noise(geom, scene.seed, "rgb/px", 4)
+    tex = 1.0 + (0.05 + 0.06 * veg) * grain + (0.03 + 0.1 * veg) * speckle
+    rgb = np.stack([sample(nodes[k]) * tex for k in range(3)])
     _paint(scene, geom, rgb, "rgb")
     for k in range(3):
-        rgb[k] += 0.02 * _pixel_noise(geom, scene.seed, f"rgb/noise{k}")
+        rgb[k] += 0.02 * band_noise[k]
     out[:3] = np.clip(rgb * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
     out[:3, ~valid] = 0
     out[3] = np.where(valid, 255, 0).astype(np.uint8)
@@ -173,13 +177,14 @@ def render_ms(scene: Scene, grid: SensorGrid, row_off: int, col_off: int, height
         return out
     ng = NodeGrid.covering(*geom.bounds)
     nodes = background_nodes(scene, ng, "ms")
-    x, y = geom.x_m, geom.y_m
+    sample = ng.sampler(geom)
+    x, y = geom.coords()
     tex = 1.0 + 0.04 * lattice_noise(x, y, 0.12, salt(scene.seed, "ms/grain"))
-    refl = np.stack([ng.sample(nodes[k], x, y) * tex for k in range(5)])
+    refl = np.stack([sample(nodes[k]) * tex for k in range(5)])
     _paint(scene, geom, refl, "ms")
-    for k in range(5):
-        gauss = 2.449 * (_pixel_noise(geom, scene.seed, f"ms/n{k}a") + _pixel_noise(geom, scene.seed, f"ms/n{k}b"))
-        refl[k] += (MS_NOISE_ABS + MS_NOISE_REL * refl[k]) * gauss
+    # Uniform noise scaled to unit variance (sqrt(12)); the shape matters less than the level.
+    for k, noise in enumerate(_pixel_noise(geom, scene.seed, "ms/noise", 5)):
+        refl[k] += (MS_NOISE_ABS + MS_NOISE_REL * refl[k]) * (3.4641 * noise)
     out[:] = np.clip(refl * 10000.0 + 0.5, 1.0, 65535.0).astype(np.uint16)
     out[:, ~valid] = 0
     return out
@@ -195,8 +200,8 @@ def render_thermal(scene: Scene, grid: SensorGrid, row_off: int, col_off: int, h
     if valid_full is None:
         return out
     ng = NodeGrid.covering(*geom.bounds)
-    temp = ng.sample(background_nodes(scene, ng, "thermal")[0], geom.x_m, geom.y_m)
-    temp += 0.08 * lattice_noise(geom.x_m, geom.y_m, 0.3, salt(scene.seed, "thermal/grain"))
+    temp = ng.sampler(geom)(background_nodes(scene, ng, "thermal")[0])
+    temp += 0.08 * lattice_noise(*geom.coords(), 0.3, salt(scene.seed, "thermal/grain"))
     stack = temp[None]
     _paint(scene, geom, stack, "thermal")
     truncate = (THERMAL_HALO_PX - 0.5) / THERMAL_PSF_SIGMA_PX  # kernel radius == halo

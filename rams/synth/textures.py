@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rams.synth.noise import fbm_grid, sample_bilinear
+from rams.synth.grids import WindowGeometry
+from rams.synth.noise import Bilinear, fbm_grid
 from rams.synth.scene import Scene
 
 #: Spacing of the ground-property lattice (metres).
@@ -63,9 +64,11 @@ class NodeGrid:
         ys = np.arange(iy0, iy1 + 1, dtype=np.float64) * NODE_STEP_M
         return cls(ix0, iy0, xs, ys)
 
-    def sample(self, field: NDArray[np.float32], x_m: Array, y_m: Array) -> NDArray[np.float32]:
-        """Bilinear interpolation of a node field at scene points."""
-        return sample_bilinear(field, x_m / NODE_STEP_M - self.ix0, y_m / NODE_STEP_M - self.iy0)
+    def sampler(self, geom: WindowGeometry) -> Bilinear:
+        """Bilinear interpolator of node fields at the pixels of a window."""
+        x, y = geom.coords()
+        shape = (self.ys_m.size, self.xs_m.size)
+        return Bilinear(x / NODE_STEP_M - self.ix0, y / NODE_STEP_M - self.iy0, shape)
 
 
 def _smoothstep(lo: float, hi: float, v: Array) -> Array:

@@ -87,7 +87,7 @@ def write_raster(
     profile: dict[str, Any] = {
         "driver": "GTiff", "width": grid.width, "height": grid.height, "count": count,
         "dtype": dtype, "crs": grid.crs, "transform": grid.transform, "nodata": nodata,
-        "compress": "deflate", "bigtiff": "IF_SAFER", "interleave": "pixel",
+        "compress": "deflate", "zlevel": 1, "bigtiff": "IF_SAFER", "interleave": "pixel",
     }
     if striped:
         profile["tiled"] = False
@@ -95,7 +95,13 @@ def write_raster(
         profile.update(tiled=True, blockxsize=512, blockysize=512)
     if rgba:
         profile["photometric"] = "RGB"
-    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+    # A small block cache: whole tiles are written at once, so nothing is gained by caching
+    # them, and GDAL's default (5 % of RAM) would let the RSS grow with the flight size.
+    with (
+        rasterio.Env(GDAL_CACHEMAX=64 * 1024 * 1024),
+        atomic_path(path) as tmp,
+        rasterio.open(tmp, "w", **profile) as dst,
+    ):
         if rgba:
             dst.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
         if striped:
