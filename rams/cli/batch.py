@@ -46,7 +46,7 @@ def batch(
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         for o in failed:
-            console.print(f"rams: failed: {o.message}")
+            typer.echo(f"rams: failed: {o.message}", err=True)
         raise typer.Exit(1)
 
 

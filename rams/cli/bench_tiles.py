@@ -1,9 +1,46 @@
-"""CLI sub-command module (placeholder until its issue lands)."""
+"""``rams benchmark tiles``: score a detector on a labelled YOLO tile split."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on ``app``."""
+    """Register ``tiles`` on the ``benchmark`` sub-app."""
+
+    @app.command("tiles")
+    def tiles(
+        tiles_dir: Path = typer.Argument(..., help="YOLO tile set (train/ valid/ test/)."),
+        split: str = typer.Option("test", "--split", help="Split to score: train, valid or test."),
+        model: str = typer.Option(..., "--model", help="Weights path or name in models/."),
+        out: Path | None = typer.Option(None, "--out", help="Report JSON (default: benchmarks/results/tiles_<model>_<split>.json)."),
+    ) -> None:
+        """Precision, recall, F1, AP50, AP50-95, per-condition breakdown and a PR curve PNG."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from rams.detection.detector import load_detector, resolve_model_path
+        from rams.evaluation.tiles import evaluate_tiles
+
+        detector = load_detector(model)
+        if out is None:
+            out = Path("benchmarks/results") / f"tiles_{resolve_model_path(model).stem}_{split}.json"
+        png = out.with_suffix(".png")
+        report = evaluate_tiles(tiles_dir, split, detector, out_json=out, out_png=png)
+
+        def f(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.3f}"
+
+        table = Table(title=f"{tiles_dir} [{split}] with {report['model']} (threshold {report['threshold']:.3f})")
+        for col in ("condition", "images", "objects", "AP50", "AP50-95", "P", "R", "F1", "FP/img"):
+            table.add_column(col, justify="left" if col == "condition" else "right")
+        rows = [("all", report), *list(report["conditions"].items())]
+        for name, m in rows:
+            fppi = m.get("false_positives_per_image", round(m["fp"] / max(m["n_images"], 1), 4))
+            table.add_row(name, str(m["n_images"]), str(m["n_objects"]), f(m["ap50"]), f(m["ap50_95"]),
+                          f(m["precision"]), f(m["recall"]), f(m["f1"]), f"{fppi:.3f}")
+        console = Console()
+        console.print(table)
+        console.print(f"report: {out}\nPR curve: {png}  ({report['images_per_second']} images/s)")

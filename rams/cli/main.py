@@ -34,7 +34,8 @@ app.add_typer(benchmark_app, name="benchmark")
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (2 for bad input)."""
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode click returns the code of a typer.Exit instead of exiting
+        code = app(args=argv, standalone_mode=False)
     except RamsInputError as exc:
         typer.echo(f"rams: error: {exc}", err=True)
         return 2
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, click.exceptions.Abort):
             return 1
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

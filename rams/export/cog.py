@@ -39,7 +39,7 @@ def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: 
             if description:
                 dst.set_band_description(1, description)
             yield dst
-        with atomic_path(path) as tmp, rasterio.Env(GDAL_CACHEMAX=256):
+        with atomic_path(path) as tmp:
             rasterio.shutil.copy(
                 scratch, tmp, driver="COG", compress="DEFLATE", predictor=3 if dtype.startswith("float") else 2,
                 blocksize=512, overviews="AUTO", resampling="average", BIGTIFF="IF_SAFER",

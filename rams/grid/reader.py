@@ -9,6 +9,7 @@ for thermal, 0-1 for RGB.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,10 @@ from rams.ingest.rasters import SensorRaster
 
 log = logging.getLogger(__name__)
 
-#: GDAL block cache per process, MB: bounds memory when many windows are read.
+#: GDAL block cache per process, MB: bounds memory when many windows are read (GDAL reads
+#: the variable when its cache is first used; a user's own setting wins).
 GDAL_CACHE_MB = 256
+os.environ.setdefault("GDAL_CACHEMAX", str(GDAL_CACHE_MB))
 
 _KELVIN_OFFSET = 273.15
 
@@ -69,10 +72,8 @@ class GridReader:
         ratio = self.grid.gsd_m / max(self.raster.gsd_m, 1e-12)
         return Resampling.average if ratio > 1.5 else Resampling.bilinear
 
-    def _open(self) -> tuple[Any, Any, Any]:
+    def _open(self) -> tuple[Any, Any]:
         if self._handles is None:
-            env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
-            env.__enter__()
             src = rasterio.open(self.raster.path)
             kwargs: dict[str, Any] = {
                 "crs": self.grid.crs,
@@ -89,16 +90,15 @@ class GridReader:
                     kwargs["src_nodata"] = self.raster.nodata
                     kwargs["nodata"] = self.raster.nodata
             vrt = WarpedVRT(src, **kwargs)
-            self._handles = (env, src, vrt)
+            self._handles = (src, vrt)
         return self._handles
 
     def close(self) -> None:
         """Close the open datasets (they reopen on the next read)."""
         if self._handles is not None:
-            env, src, vrt = self._handles
+            src, vrt = self._handles
             vrt.close()
             src.close()
-            env.__exit__(None, None, None)
             self._handles = None
 
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +111,7 @@ class GridReader:
             ``(data, valid)``: data float32 (bands, rows, cols) in physical units, and valid
             bool (rows, cols). Invalid pixels hold 0.
         """
-        _, _, vrt = self._open()
+        _, vrt = self._open()
         rows, cols = int(window.height), int(window.width)
         bands = self.raster.data_bands
         alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count

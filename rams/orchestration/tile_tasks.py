@@ -33,10 +33,10 @@ def _fuse(plan: FlightPlan, tile: Tile, *, core_only: bool) -> FusedTile:
     return fuse_window(readers, window, background_m=plan.config.fusion.thermal_background_m)
 
 
-def tile_statistics(plan: FlightPlan, tile: Tile) -> anomaly.GlobalRXStats:
+def tile_statistics(tile: Tile, plan: FlightPlan) -> anomaly.GlobalRXStats:
     """First pass of streaming global RX: background statistics over the tile's core."""
     fused = _fuse(plan, tile, core_only=True)
-    stats = anomaly.GlobalRXStats(len(plan.anomaly_bands))
+    stats = anomaly.GlobalRXStats(backend=plan.config.anomaly.backend)
     stats.update(fused.bands(plan.anomaly_bands), fused.valid)
     return stats
 
@@ -63,7 +63,7 @@ def _evidence(fused: FusedTile) -> np.ndarray:
 
 
 def score_tile(
-    plan: FlightPlan, tile: Tile, work_dir: Path, stats: anomaly.GlobalRXStats | None = None
+    tile: Tile, plan: FlightPlan, work_dir: Path, stats: anomaly.GlobalRXStats | None = None
 ) -> Path:
     """Score one tile with the configured RX detector and save the core to ``work_dir``.
 
