@@ -3,7 +3,7 @@
 Background sums over the outer window minus the inner (guard) window are kept as
 running sums, so the cost per pixel does not depend on the window sizes:
 
-* for the current row ``r``, ``col_out[c]`` holds the sums over rows
+* for the current row ``r``, ``col_out[:, c]`` holds the sums over rows
   ``[r - h_out, r + h_out]`` (clipped to the image) of the features of column ``c``:
   ``[1, x_k, x_k x_j (j <= k)]`` of valid pixels, ``x`` centred by the global mean;
   moving to the next row adds one row and subtracts one;
@@ -72,34 +72,57 @@ def regularized_cholesky_into(a, lower, floor):  # type: ignore[no-untyped-def]
             lower[i, j] = np.sqrt(scale) if i == j else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _add_row(cube, valid, centre, row, sums, sign, d):  # type: ignore[no-untyped-def]
-    """Add (sign=1) or subtract (sign=-1) the features of one row's valid pixels."""
-    b = cube.shape[0]
-    for c in range(cube.shape[2]):
-        if not valid[row, c]:
-            continue
-        for k in range(b):
-            d[k] = np.float64(cube[k, row, c]) - centre[k]
-        sums[c, 0] += sign
-        q = 1 + b
-        for k in range(b):
-            dk = sign * d[k]
-            sums[c, 1 + k] += dk
-            for j in range(k + 1):
-                sums[c, q] += dk * d[j]
-                q += 1
+    """Add (sign=1) or subtract (sign=-1) one row's features to the column sums.
+
+    ``sums`` is feature-major (features, cols) so every loop runs along columns and
+    vectorises; ``d`` (bands, cols) is scratch for the centred, masked row.
+    """
+    b, _, cols = cube.shape
+    for c in range(cols):
+        if valid[row, c]:
+            sums[0, c] += sign
+    for k in range(b):
+        ck = centre[k]
+        for c in range(cols):
+            v = np.float64(cube[k, row, c]) - ck if valid[row, c] else 0.0
+            d[k, c] = v
+            sums[1 + k, c] += sign * v
+    q = 1 + b
+    for k in range(b):
+        for j in range(k + 1):
+            for c in range(cols):
+                sums[q, c] += sign * d[k, c] * d[j, c]
+            q += 1
 
 
-@njit(cache=True)
-def _slide(window, sums, c, half, cols):  # type: ignore[no-untyped-def]
-    """Move a running column window from centre ``c - 1`` to ``c``."""
-    if c + half < cols:
-        for f in range(window.shape[0]):
-            window[f] += sums[c + half, f]
-    if c - 1 - half >= 0:
-        for f in range(window.shape[0]):
-            window[f] -= sums[c - 1 - half, f]
+@njit(cache=True, fastmath=FASTMATH)
+def _window_steps(col_out, col_in, h_out, h_in, steps):  # type: ignore[no-untyped-def]
+    """Per-column increments of the background (outer minus inner) window sums.
+
+    ``steps[:, 0]`` is the background sum of column 0 and ``steps[:, c]`` what moving
+    the windows from column ``c - 1`` to ``c`` adds, so a running sum of ``steps`` along
+    the row gives every pixel's background sums. Windows are clipped to the row.
+    """
+    nf, cols = col_out.shape
+    for f in range(nf):
+        s = 0.0
+        for c in range(min(cols, h_out + 1)):
+            s += col_out[f, c]
+        for c in range(min(cols, h_in + 1)):
+            s -= col_in[f, c]
+        steps[f, 0] = s
+        for c in range(1, cols):
+            steps[f, c] = 0.0
+        for c in range(1, cols - h_out):
+            steps[f, c] += col_out[f, c + h_out]
+        for c in range(h_out + 1, cols):
+            steps[f, c] -= col_out[f, c - 1 - h_out]
+        for c in range(1, cols - h_in):
+            steps[f, c] -= col_in[f, c + h_in]
+        for c in range(h_in + 1, cols):
+            steps[f, c] += col_in[f, c - 1 - h_in]
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH)
@@ -127,12 +150,13 @@ def rx_local_kernel(  # type: ignore[no-untyped-def]
     for s in prange(n_strips):
         r0 = s * strip_rows
         r1 = min(rows, r0 + strip_rows)
-        col_out = np.zeros((cols, nf))
-        col_in = np.zeros((cols, nf))
-        win_out = np.empty(nf)
-        win_in = np.empty(nf)
-        d = np.empty(b)
+        col_out = np.zeros((nf, cols))
+        col_in = np.zeros((nf, cols))
+        steps = np.empty((nf, cols))
+        d = np.empty((b, cols))
+        bg = np.empty(nf)
         x = np.empty(b)
+        y = np.empty(b)
         mean = np.empty(b)
         a = np.empty((b, b))
         lower = np.empty((b, b))
@@ -150,22 +174,17 @@ def rx_local_kernel(  # type: ignore[no-untyped-def]
                     _add_row(cube, valid, centre, r + h_in, col_in, 1.0, d)
                 if r - 1 - h_in >= 0:
                     _add_row(cube, valid, centre, r - 1 - h_in, col_in, -1.0, d)
-            win_out[:] = 0.0
-            win_in[:] = 0.0
-            for c in range(min(cols, h_out + 1)):
-                win_out += col_out[c]
-            for c in range(min(cols, h_in + 1)):
-                win_in += col_in[c]
+            _window_steps(col_out, col_in, h_out, h_in, steps)
+            bg[:] = 0.0
             for c in range(cols):
-                if c > 0:
-                    _slide(win_out, col_out, c, h_out, cols)
-                    _slide(win_in, col_in, c, h_in, cols)
+                for f in range(nf):
+                    bg[f] += steps[f, c]
                 if not valid[r, c]:
                     out[r, c] = 0.0
                     continue
                 for k in range(b):
                     x[k] = np.float64(cube[k, r, c]) - centre[k]
-                n = win_out[0] - win_in[0]
+                n = bg[0]
                 score = 0.0
                 if n < min_bg:
                     for k in range(b):
@@ -175,19 +194,19 @@ def rx_local_kernel(  # type: ignore[no-untyped-def]
                         score += acc * acc
                 else:
                     for k in range(b):
-                        mean[k] = (win_out[1 + k] - win_in[1 + k]) / n
+                        mean[k] = bg[1 + k] / n
                     q = 1 + b
                     for k in range(b):
                         for j in range(k + 1):
-                            a[k, j] = (win_out[q] - win_in[q] - n * mean[k] * mean[j]) / (n - 1)
+                            a[k, j] = (bg[q] - n * mean[k] * mean[j]) / (n - 1)
                             q += 1
                     regularized_cholesky_into(a, lower, floor)
                     for k in range(b):
                         acc = x[k] - mean[k]
                         for j in range(k):
-                            acc -= lower[k, j] * d[j]
-                        d[k] = acc / lower[k, k]
-                        score += d[k] * d[k]
+                            acc -= lower[k, j] * y[j]
+                        y[k] = acc / lower[k, k]
+                        score += y[k] * y[k]
                 if score != score:
                     score = 0.0
                 out[r, c] = min(score, F32_MAX)

@@ -33,6 +33,9 @@ os.environ.setdefault("GDAL_CACHEMAX", str(GDAL_CACHE_MB))
 
 _KELVIN_OFFSET = 273.15
 
+#: Smallest window side, pixels, down to which a failing read is split to salvage data.
+_MIN_SALVAGE_PX = 32
+
 
 @dataclass
 class GridReader:
@@ -105,24 +108,15 @@ class GridReader:
         """Read a window of the target grid.
 
         Args:
-            window: a window of :attr:`grid` (may extend past its edges; outside is invalid).
+            window: a window of :attr:`grid`.
 
         Returns:
             ``(data, valid)``: data float32 (bands, rows, cols) in physical units, and valid
-            bool (rows, cols). Invalid pixels hold 0.
+            bool (rows, cols). Invalid pixels hold 0. Parts of the source that cannot be
+            decoded (a truncated or damaged file) come back invalid and are recorded in
+            :attr:`failed_windows`.
         """
-        _, vrt = self._open()
-        rows, cols = int(window.height), int(window.width)
-        bands = self.raster.data_bands
-        alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
-        try:
-            data = vrt.read(bands, window=window, boundless=False, out_dtype="float32")
-            alpha = vrt.read(alpha_index, window=window, boundless=False)
-        except RasterioError as exc:
-            key = (int(window.col_off), int(window.row_off), cols, rows)
-            self.failed_windows.append(key)
-            log.warning("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
-            return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), bool)
+        data, alpha = self._read_raw(window)
         valid = alpha > 0
         if self.raster.nodata is not None and not np.isnan(self.raster.nodata):
             valid &= np.all(data != np.float32(self.raster.nodata), axis=0)
@@ -130,6 +124,33 @@ class GridReader:
         data = self._to_physical(data)
         data[:, ~valid] = 0.0
         return data, valid
+
+    def _read_raw(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+        """Raw warped values and alpha; on a decode error, salvage what decodes by quadrants."""
+        _, vrt = self._open()
+        rows, cols = int(window.height), int(window.width)
+        bands = self.raster.data_bands
+        alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
+        try:
+            data = vrt.read(bands, window=window, out_dtype="float32")
+            alpha = vrt.read(alpha_index, window=window)
+            return data, alpha
+        except RasterioError as exc:
+            if min(rows, cols) >= 2 * _MIN_SALVAGE_PX:
+                data = np.zeros((len(bands), rows, cols), np.float32)
+                alpha = np.zeros((rows, cols), np.uint8)
+                half_r, half_c = rows // 2, cols // 2
+                for r0, r1 in ((0, half_r), (half_r, rows)):
+                    for c0, c1 in ((0, half_c), (half_c, cols)):
+                        sub = Window(window.col_off + c0, window.row_off + r0, c1 - c0, r1 - r0)
+                        d, a = self._read_raw(sub)
+                        data[:, r0:r1, c0:c1] = d
+                        alpha[r0:r1, c0:c1] = a
+                return data, alpha
+            key = (int(window.col_off), int(window.row_off), cols, rows)
+            self.failed_windows.append(key)
+            log.debug("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
+            return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), np.uint8)
 
     def _to_physical(self, data: np.ndarray) -> np.ndarray:
         entry = self.raster.entry

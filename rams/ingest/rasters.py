@@ -41,7 +41,11 @@ class SensorRaster:
         nodata: the nodata value, or None.
         dtype: numpy dtype name of the data.
         gsd_m: ground sample distance in metres (approximate for geographic CRSs).
-        valid_fraction: fraction of valid pixels estimated from a decimated mask.
+        valid_fraction: fraction of valid pixels estimated from a decimated mask (NaN when
+            the pixel data could not all be decoded).
+        size_bytes: file size.
+        checksum: SHA-256 of the file.
+        decode_error: why the pixel data could not all be decoded ("" when it could).
     """
 
     entry: RasterEntry
@@ -58,6 +62,7 @@ class SensorRaster:
     valid_fraction: float
     size_bytes: int = 0
     checksum: str = field(default="", repr=False)
+    decode_error: str = ""
 
     @property
     def sensor(self) -> str:
@@ -134,10 +139,18 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
                 )
             scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
             shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
-            mask = src.dataset_mask(out_shape=shape)
-            valid_fraction = float(np.count_nonzero(mask)) / mask.size
-            if valid_fraction == 0.0:
-                raise RasterError(path, "raster holds no valid pixel (all nodata)")
+            decode_error = ""
+            try:
+                mask = src.dataset_mask(out_shape=shape)
+            except RasterioIOError as exc:
+                # header fine, pixel data damaged (e.g. a truncated file): go on, the windows
+                # that cannot be decoded become nodata and are reported
+                decode_error = _short(exc)
+                valid_fraction = float("nan")
+            else:
+                valid_fraction = float(np.count_nonzero(mask)) / mask.size
+                if valid_fraction == 0.0:
+                    raise RasterError(path, "raster holds no valid pixel (all nodata)")
             info = SensorRaster(
                 entry=entry,
                 path=path,
@@ -152,6 +165,7 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
                 gsd_m=gsd_in_metres(src.crs, src.transform, src.width, src.height),
                 valid_fraction=valid_fraction,
                 size_bytes=path.stat().st_size,
+                decode_error=decode_error,
             )
     except RasterError:
         raise

@@ -162,7 +162,8 @@ def _run_locked(
         with timer.stage("detection"):
             detections: list[MinePoint] = run_detection(plan, peaks)
         warnings = [
-            f"{r.path}: {len(r.failed_windows)} window(s) could not be decoded; treated as nodata"
+            f"{r.path}: {len(r.failed_windows)} window(s) could not be decoded "
+            f"({r.raster.decode_error or 'read error'}); treated as nodata"
             for r in plan.readers.values() if r.failed_windows
         ]
         run_info = {

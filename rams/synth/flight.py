@@ -102,7 +102,7 @@ def _metadata(scene: Scene, grids: dict[str, SensorGrid], crs_epsg: int, origin_
             "transform": list(g.transform)[:6],
             "width": g.width,
             "height": g.height,
-            "shift_m": [round(g.shift_m[0], 6), round(g.shift_m[1], 6)],
+            "shift_m": list(g.shift_m),
             "footprint": {"cx_m": fp.cx_m, "cy_m": fp.cy_m, "half_w_m": fp.half_w_m,
                           "half_h_m": fp.half_h_m, "angle_deg": math.degrees(fp.angle_rad), "jag_m": fp.jag_m},
         }

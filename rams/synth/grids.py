@@ -273,7 +273,11 @@ def make_grid(
     jitter = rng.uniform(-0.01, 0.01, size=2) * size_m
     jag_m = max(0.1, 0.006 * size_m)
     direction = rng.uniform(0.0, 2.0 * math.pi)
-    shift = (shift_px * gsd_m * math.cos(direction), shift_px * gsd_m * math.sin(direction))
+    # Rounded to micrometres (as recorded in synth.json); + 0.0 turns -0.0 into 0.0.
+    shift = (
+        round(shift_px * gsd_m * math.cos(direction), 6) + 0.0,
+        round(shift_px * gsd_m * math.sin(direction), 6) + 0.0,
+    )
     hw, hh = (x1 - x0) / 2.0, (y1 - y0) / 2.0
     ca, sa = math.cos(angle), abs(math.sin(angle))
     footprint = Footprint(

@@ -156,7 +156,7 @@ def _object(
         scale = rng.uniform(0.3, 1.0)
         dt = rng.uniform(1.0, 2.5) if morning else rng.uniform(0.5, 1.5)
     elif cls == "metal_debris":
-        scale = rng.uniform(0.3, 1.0)
+        scale = rng.uniform(0.5, 1.0)
         dt = -rng.uniform(1.0, 2.0)
     else:
         scale = rng.uniform(0.5, 1.0)

@@ -1,0 +1,271 @@
+"""A trained detector: network, metadata, normalisation, and its weights file.
+
+A weights file ``NAME.pt`` is a ``torch.save`` of ``{"state_dict": ..., "meta": ...}`` where
+``meta`` holds plain types only (so ``torch.load(..., weights_only=True)`` reads it):
+
+- ``config``: the :class:`~rams.detection.model.ModelConfig` as a dict;
+- ``class_names``: one name per heatmap channel (e.g. ``["PFM-1", "PMN-2", "TM-62"]``);
+- ``channels``: "rgb", "thermal" or a fused stack name; ``in_channels``;
+- ``normalisation``: ``{"mode": "fixed", "mean": [...], "std": [...]}`` (per band, in the
+  units of the input) or ``{"mode": "per_image"}`` (each image standardised over its valid
+  pixels, which makes thermal models indifferent to degrees C versus 8-bit counts);
+- ``input_gsd_m``: the ground sample distance the model was trained at (None if unknown);
+- ``img_size``: the training input size, pixels (tile sets are resized to it);
+- ``threshold``: the operating confidence threshold (chosen on the validation split).
+
+Next to it, ``NAME.pt.sha256`` records its SHA-256 (``sha256sum`` format); loading refuses a
+file whose hash differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rams.atomic import atomic_path, write_text_atomic
+from rams.config_paths import models_dir
+from rams.detection.centernet import Detections, decode
+from rams.detection.model import CenterNet, ModelConfig
+from rams.errors import RamsInputError
+
+FORMAT = "rams-centernet-1"
+#: Input sizes are padded up to a multiple of the network's largest stride.
+PAD_MULTIPLE = 32
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def checksum_path(weights: str | Path) -> Path:
+    """The sidecar that records the SHA-256 of ``weights`` (``NAME.pt.sha256``)."""
+    weights = Path(weights)
+    return weights.with_name(weights.name + ".sha256")
+
+
+class Detector:
+    """A network in inference mode plus what is needed to feed it.
+
+    Args:
+        net: the network (its batch norms are fused here; it is put in eval mode).
+        meta: metadata (see the module docstring).
+    """
+
+    def __init__(self, net: CenterNet, meta: dict[str, Any]) -> None:
+        self.net = net.eval().fuse().to(memory_format=torch.channels_last)
+        self.meta = meta
+
+    @property
+    def class_names(self) -> list[str]:
+        """Class name of each heatmap channel."""
+        return list(self.meta["class_names"])
+
+    @property
+    def in_channels(self) -> int:
+        """Input bands the network expects."""
+        return int(self.meta["config"]["in_channels"])
+
+    @property
+    def threshold(self) -> float:
+        """Operating confidence threshold."""
+        return float(self.meta.get("threshold", 0.3))
+
+    @property
+    def input_gsd_m(self) -> float | None:
+        """Training ground sample distance, metres (None when unknown)."""
+        gsd = self.meta.get("input_gsd_m")
+        return None if gsd is None else float(gsd)
+
+    def normalise(self, images: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """Normalise a batch for the network (see :func:`normalise_images`)."""
+        return normalise_images(images, self.meta["normalisation"], valid)
+
+    @torch.inference_mode()
+    def predict(
+        self, images: np.ndarray, valid: np.ndarray | None = None, *,
+        min_score: float | None = None, top_k: int = 100,
+    ) -> list[Detections]:
+        """Detect objects in a batch of images at their own resolution.
+
+        Args:
+            images: (B, C, H, W) float32 in input units.
+            valid: (B, H, W) bool or None.
+            min_score: lowest confidence kept (default: the operating threshold).
+            top_k: most detections per image.
+
+        Returns:
+            B :class:`Detections`, boxes in the images' pixels.
+        """
+        if images.shape[1] != self.in_channels:
+            raise ValueError(f"model expects {self.in_channels} bands, got {images.shape[1]}")
+        _b, _, h, w = images.shape
+        x = torch.from_numpy(self.normalise(images, valid))
+        ph, pw = -h % PAD_MULTIPLE, -w % PAD_MULTIPLE
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph))
+        x = x.contiguous(memory_format=torch.channels_last)
+        outputs = self.net(x)
+        score = self.threshold if min_score is None else min_score
+        dets = decode(outputs, top_k=top_k, min_score=score)
+        for d in dets:  # centres that fell in the padding are not in the image
+            cx = (d.boxes[:, 0] + d.boxes[:, 2]) / 2
+            cy = (d.boxes[:, 1] + d.boxes[:, 3]) / 2
+            keep = (cx < w) & (cy < h)
+            d.boxes, d.scores, d.classes = d.boxes[keep], d.scores[keep], d.classes[keep]
+        return dets
+
+    def predict_tile_images(
+        self, images: list[np.ndarray], *, min_score: float | None = None, batch_size: int = 8
+    ) -> list[Detections]:
+        """Detect objects in tile-set images, resized to the training input size.
+
+        Args:
+            images: uint8 (H, W, C) images of any size.
+            min_score: lowest confidence kept (default: the operating threshold).
+            batch_size: images per forward pass.
+
+        Returns:
+            One :class:`Detections` per image, boxes in that image's pixels.
+        """
+        size = int(self.meta.get("img_size", 384))
+        out: list[Detections] = []
+        for start in range(0, len(images), batch_size):
+            chunk = images[start:start + batch_size]
+            batch = np.stack([
+                _resize(img, size).transpose(2, 0, 1) for img in chunk
+            ]).astype(np.float32)
+            for img, det in zip(chunk, self.predict(batch, min_score=min_score), strict=True):
+                sy, sx = img.shape[0] / size, img.shape[1] / size
+                det.boxes = det.boxes * np.array([sx, sy, sx, sy], np.float32)
+                out.append(det)
+        return out
+
+
+def normalise_images(
+    images: np.ndarray, normalisation: dict[str, Any], valid: np.ndarray | None = None
+) -> np.ndarray:
+    """Normalise a batch for the network; invalid pixels become 0 (the mean).
+
+    Args:
+        images: (B, C, H, W) float32 in input units (8-bit counts, degrees C, ...).
+        normalisation: ``{"mode": "fixed", "mean": [...], "std": [...]}`` or
+            ``{"mode": "per_image"}``.
+        valid: (B, H, W) bool, or None when every pixel is valid.
+
+    Returns:
+        (B, C, H, W) float32.
+    """
+    x = images.astype(np.float32, copy=True)
+    if normalisation["mode"] == "fixed":
+        mean = np.asarray(normalisation["mean"], np.float32)[None, :, None, None]
+        std = np.asarray(normalisation["std"], np.float32)[None, :, None, None]
+        x = (x - mean) / std
+    else:
+        for i in range(x.shape[0]):
+            m = None if valid is None else valid[i]
+            for c in range(x.shape[1]):
+                v = x[i, c] if m is None else x[i, c][m]
+                if v.size == 0:
+                    x[i, c] = 0
+                    continue
+                x[i, c] = (x[i, c] - v.mean()) / max(float(v.std()), 1e-3)
+    if valid is not None:
+        x *= valid[:, None].astype(np.float32)
+    return x
+
+
+def _resize(img: np.ndarray, size: int) -> np.ndarray:
+    """Resize (H, W, C) to (size, size, C) (stretching, like the tile sets' own export)."""
+    if img.shape[0] == size and img.shape[1] == size:
+        return img
+    out = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+    return out[:, :, None] if out.ndim == 2 else out
+
+
+def save_detector(path: str | Path, net: CenterNet, meta: dict[str, Any]) -> str:
+    """Write weights + metadata atomically and the SHA-256 sidecar; return the hash."""
+    path = Path(path)
+    meta = {**meta, "format": FORMAT, "config": net.config.to_dict()}
+    state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+    with atomic_path(path) as tmp:
+        torch.save({"state_dict": state, "meta": meta}, tmp)
+    digest = sha256_file(path)
+    write_text_atomic(checksum_path(path), f"{digest}  {path.name}\n")
+    return digest
+
+
+def resolve_model_path(model: str | Path | None, sensor: str = "rgb") -> Path:
+    """A weights path from a path, a name in ``models/``, or None (the sensor's default).
+
+    Raises:
+        RamsInputError: no such weights file.
+    """
+    if model is None:
+        path = models_dir() / f"rams_{sensor}.pt"
+    else:
+        path = Path(model)
+        if not path.is_file() and not path.is_absolute():
+            for candidate in (models_dir() / path, models_dir() / f"{path}.pt"):
+                if candidate.is_file():
+                    path = candidate
+                    break
+    if not path.is_file():
+        raise RamsInputError(path, "model weights file does not exist")
+    return path
+
+
+def verify_checksum(path: Path) -> str:
+    """Check ``path`` against its ``.sha256`` sidecar; return the hash.
+
+    Raises:
+        RamsInputError: the sidecar is missing or unreadable, or the hash differs.
+    """
+    record = checksum_path(path)
+    if not record.is_file():
+        raise RamsInputError(path, f"no checksum record ({record.name}); refusing unverified weights")
+    parts = record.read_text(encoding="utf-8").split()
+    if not parts or len(parts[0]) != 64:
+        raise RamsInputError(record, "checksum record is not a SHA-256 line")
+    digest = sha256_file(path)
+    if digest != parts[0].lower():
+        raise RamsInputError(
+            path, f"weights checksum mismatch (sha256 {digest[:12]}..., recorded "
+            f"{parts[0][:12]}...): the file is corrupt or was replaced",
+        )
+    return digest
+
+
+def load_detector(model: str | Path | None = None, *, sensor: str = "rgb") -> Detector:
+    """Load and verify a detector.
+
+    Args:
+        model: weights path, a name in ``models/`` (with or without ``.pt``), or None for
+            ``models/rams_{sensor}.pt``.
+        sensor: sensor whose default model is used when ``model`` is None.
+
+    Raises:
+        RamsInputError: missing file, checksum mismatch, or not a rams detector.
+    """
+    path = resolve_model_path(model, sensor)
+    verify_checksum(path)
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        meta = blob["meta"]
+        if meta.get("format") != FORMAT:
+            raise KeyError("format")
+        net = CenterNet(ModelConfig.from_dict(meta["config"]))
+        net.load_state_dict(blob["state_dict"])
+    except (KeyError, TypeError, RuntimeError, ValueError) as exc:
+        raise RamsInputError(path, f"not a rams detector weights file ({exc})") from None
+    return Detector(net, meta)

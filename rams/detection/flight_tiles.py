@@ -1,0 +1,144 @@
+"""Training tiles cut from flights with a ``truth.geojson`` (e.g. synthetic flights).
+
+A flight folder holds ``rgb.tif`` (or ``thermal.tif``) and ``truth.geojson`` (WGS84 points
+with ``properties.kind`` "mine" or "distractor" and ``properties.class``). Tiles are read
+window by window (never the whole raster): one around each mine (jittered so the mine is not
+always central), one around each distractor (hard negatives), and random background tiles.
+A mine's box is a square of its physical size (:data:`MINE_SIZE_M`) on the raster grid.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from rams.crs import WGS84, transformer
+from rams.detection.train import TileSet
+from rams.errors import RamsInputError
+
+#: Box side on the ground for each device model, metres (the longest extent: a PFM-1
+#: butterfly is 12 x 6 cm but lies at any angle).
+MINE_SIZE_M: dict[str, float] = {"PFM-1": 0.12, "PMN-2": 0.12, "OZM-72": 0.10, "TM-62": 0.32}
+DEFAULT_SIZE_M = 0.12
+SENSOR_FILES = {"rgb": "rgb.tif", "thermal": "thermal.tif"}
+
+
+def is_flight_folder(path: Path, sensor: str = "rgb") -> bool:
+    """True when ``path`` holds ``truth.geojson`` and the sensor's raster."""
+    return (path / "truth.geojson").is_file() and (path / SENSOR_FILES[sensor]).is_file()
+
+
+def find_flights(root: str | Path, sensor: str = "rgb") -> list[Path]:
+    """``root`` itself when it is a flight, else its flight sub-folders (sorted)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RamsInputError(root, "folder does not exist")
+    if is_flight_folder(root, sensor):
+        return [root]
+    return sorted(p for p in root.iterdir() if p.is_dir() and is_flight_folder(p, sensor))
+
+
+def read_truth_points(flight: Path, crs: Any) -> list[dict[str, Any]]:
+    """Mine and distractor points of a flight in ``crs`` (``x_m``, ``y_m``, kind, class)."""
+    path = flight / "truth.geojson"
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise RamsInputError(path, f"not a readable GeoJSON FeatureCollection ({exc})") from None
+    to_crs = transformer(WGS84, crs)
+    points = []
+    for f in features:
+        geom, props = f.get("geometry") or {}, f.get("properties") or {}
+        if geom.get("type") != "Point" or props.get("kind") not in ("mine", "distractor"):
+            continue
+        lon, lat = geom["coordinates"][:2]
+        x, y = to_crs.transform(lon, lat)
+        points.append({"x_m": float(x), "y_m": float(y), "kind": props["kind"],
+                       "class": str(props.get("class", "mine"))})
+    return points
+
+
+def _read_tile(src: rasterio.DatasetReader, window: Window, bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(H, W, C) uint8-range image and (H, W) valid mask; outside the raster is invalid."""
+    data = src.read(bands, window=window, boundless=True, fill_value=0).astype(np.float32)
+    mask = src.read_masks(1, window=window, boundless=True) > 0
+    if src.count >= 4 and src.colorinterp[3] == rasterio.enums.ColorInterp.alpha:
+        mask &= src.read(4, window=window, boundless=True, fill_value=0) > 0
+    return data.transpose(1, 2, 0), mask
+
+
+def load_flight_tiles(
+    flights: list[Path], class_names: list[str], *, sensor: str = "rgb", tile_px: int = 256,
+    background_per_flight: int = 60, seed: int = 0,
+) -> tuple[TileSet, float]:
+    """Cut labelled tiles from flights.
+
+    Args:
+        flights: flight folders.
+        class_names: classes to learn; a mine of another class maps to the nearest-sized one.
+        sensor: "rgb" or "thermal".
+        tile_px: tile side, pixels.
+        background_per_flight: random tiles per flight besides those around objects.
+        seed: random seed of the jitter and background placement.
+
+    Returns:
+        ``(tiles, ground sample distance in metres)`` (GSD of the first flight).
+
+    Raises:
+        RamsInputError: unreadable raster or truth file.
+    """
+    rng = np.random.default_rng(seed)
+    tiles = TileSet()
+    gsd = 0.0
+    sizes = np.array([MINE_SIZE_M.get(c, DEFAULT_SIZE_M) for c in class_names])
+    for flight in flights:
+        path = flight / SENSOR_FILES[sensor]
+        try:
+            src = rasterio.open(path)
+        except rasterio.errors.RasterioIOError as exc:
+            raise RamsInputError(path, f"cannot open raster ({exc})") from None
+        with src:
+            t = src.transform
+            gsd_f = float(abs(t.a))
+            gsd = gsd or gsd_f
+            bands = [1, 2, 3] if sensor == "rgb" else [1]
+            inv = ~t
+            pts = read_truth_points(flight, src.crs)
+            cols = np.array([(inv * (p["x_m"], p["y_m"]))[0] for p in pts])
+            rows = np.array([(inv * (p["x_m"], p["y_m"]))[1] for p in pts])
+            mines = [i for i, p in enumerate(pts) if p["kind"] == "mine"]
+            anchors: list[tuple[float, float, str]] = []
+            for i in range(len(pts)):
+                j = rng.uniform(-0.35, 0.35, 2) * tile_px
+                anchors.append((cols[i] - tile_px / 2 + j[0], rows[i] - tile_px / 2 + j[1], pts[i]["kind"]))
+            for _ in range(background_per_flight):
+                anchors.append((rng.uniform(0, src.width - tile_px), rng.uniform(0, src.height - tile_px), "bg"))
+            for k, (c0f, r0f, kind) in enumerate(anchors):
+                c0, r0 = round(c0f), round(r0f)
+                img, valid = _read_tile(src, Window(c0, r0, tile_px, tile_px), bands)
+                if valid.mean() < 0.5:
+                    continue
+                if not valid.all():  # fill the collar as inference will see it (the mean)
+                    img[~valid] = np.median(img[valid], axis=0)
+                boxes, classes = [], []
+                for i in mines:
+                    x, y = cols[i] - c0, rows[i] - r0
+                    if not (0 <= x < tile_px and 0 <= y < tile_px) or not valid[int(y), int(x)]:
+                        continue
+                    cls = pts[i]["class"]
+                    k_cls = class_names.index(cls) if cls in class_names else int(
+                        np.argmin(np.abs(sizes - MINE_SIZE_M.get(cls, DEFAULT_SIZE_M))))
+                    half = MINE_SIZE_M.get(cls, DEFAULT_SIZE_M) / gsd_f / 2
+                    boxes.append([x - half, y - half, x + half, y + half])
+                    classes.append(k_cls)
+                b = np.clip(np.asarray(boxes, np.float32).reshape(-1, 4), 0, tile_px)
+                tiles.add(np.clip(img, 0, 255).astype(np.uint8), b, np.asarray(classes, np.int64),
+                          f"{flight.name}/{kind}{k:04d}")
+    if not len(tiles):
+        raise RamsInputError(flights[0] if flights else None, "no tiles could be cut from these flights")
+    return tiles, gsd

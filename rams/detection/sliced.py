@@ -1,0 +1,258 @@
+"""Sliced (tiled) inference over a raster that is read window by window.
+
+The raster is covered by tiles of ``tile_px`` with ``overlap_px`` of overlap: along an axis
+of ``n`` pixels, tile starts are ``0, s, 2s, ...`` with ``s = tile_px - overlap_px``, the
+last one moved back to ``n - tile_px`` so that no tile runs off the raster; that is
+``ceil((n - tile_px) / s) + 1`` tiles (one when ``n <= tile_px``). An object narrower than the
+overlap is therefore whole in at least one tile. Detections whose centre lies on invalid
+(nodata) pixels are dropped, and duplicates from overlapping tiles are merged: greedily by
+confidence, a detection suppresses every other whose centre is within ``merge_radius_m`` or
+whose box overlaps it with IoU >= 0.5 (class-agnostic: one object, one point).
+
+In cascade mode only given windows (around anomaly-core candidates, see
+:func:`cascade_windows`) are read; a window larger than a tile is tiled the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import affine
+import cv2
+import numpy as np
+from rasterio.windows import Window
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from rams.candidates.points import MinePoint
+
+ReadWindow = Callable[[Window], tuple[np.ndarray, np.ndarray]]
+
+#: Resample tiles to the model's training GSD when the raster's differs by more than this.
+GSD_TOLERANCE = 0.2
+NMS_IOU = 0.5
+
+
+def tile_starts(n: int, tile_px: int, overlap_px: int) -> list[int]:
+    """Tile start offsets along an axis of ``n`` pixels (see the module docstring)."""
+    if tile_px <= overlap_px:
+        raise ValueError(f"tile_px ({tile_px}) must exceed overlap_px ({overlap_px})")
+    if n <= tile_px:
+        return [0]
+    step = tile_px - overlap_px
+    count = math.ceil((n - tile_px) / step) + 1
+    return [min(i * step, n - tile_px) for i in range(count)]
+
+
+def slice_window(window: Window, tile_px: int, overlap_px: int) -> Iterator[Window]:
+    """Tiles covering ``window`` (itself when it fits in one tile)."""
+    c0, r0 = int(window.col_off), int(window.row_off)
+    w, h = int(window.width), int(window.height)
+    for r in tile_starts(h, tile_px, overlap_px):
+        for c in tile_starts(w, tile_px, overlap_px):
+            yield Window(c0 + c, r0 + r, min(tile_px, w), min(tile_px, h))
+
+
+def full_scan_windows(width: int, height: int, tile_px: int, overlap_px: int) -> list[Window]:
+    """Overlapping tiles covering a ``width`` x ``height`` raster."""
+    return list(slice_window(Window(0, 0, width, height), tile_px, overlap_px))
+
+
+def cascade_windows(
+    points: list[tuple[float, float]], transform: affine.Affine, width: int, height: int, *,
+    window_m: float = 3.0,
+) -> list[Window]:
+    """Windows around candidate points, merged where they overlap or touch.
+
+    Each point gets a square of ``window_m`` on the ground, clipped to the raster. Squares
+    are merged by connected components on a coarse occupancy grid (cells of a quarter
+    window), and each component becomes its bounding window.
+
+    Args:
+        points: candidate ``(x, y)`` in the raster's CRS (map metres).
+        transform: the raster's affine (north-up).
+        width: raster columns.
+        height: raster rows.
+        window_m: side of the square around each point, metres.
+
+    Returns:
+        Windows in raster pixels (no two overlap), row-major order.
+    """
+    if not points:
+        return []
+    gsd = math.sqrt(abs(transform.a * transform.e - transform.b * transform.d))
+    half = max(math.ceil(window_m / gsd / 2), 1)
+    cell = max(half // 2, 8)
+    gw, gh = math.ceil(width / cell), math.ceil(height / cell)
+    inv = ~transform
+    xy = np.asarray(points, np.float64).reshape(-1, 2)
+    cols, rows = inv * (xy[:, 0], xy[:, 1])
+    cols, rows = np.asarray(cols), np.asarray(rows)
+    c0 = np.clip(np.floor(cols - half), 0, width).astype(int)
+    c1 = np.clip(np.ceil(cols + half), 0, width).astype(int)
+    r0 = np.clip(np.floor(rows - half), 0, height).astype(int)
+    r1 = np.clip(np.ceil(rows + half), 0, height).astype(int)
+    inside = (c1 > c0) & (r1 > r0)
+    # Rectangles in a sparse label grid: only the cells touched are allocated.
+    occupied = np.zeros((gh, gw), bool)
+    for a, b, c, d in zip(c0[inside], c1[inside], r0[inside], r1[inside], strict=True):
+        occupied[c // cell:(d - 1) // cell + 1, a // cell:(b - 1) // cell + 1] = True
+    labels, _n = ndimage.label(occupied, structure=np.ones((3, 3), bool))
+    windows = []
+    for comp, sl in enumerate(ndimage.find_objects(labels), 1):
+        if sl is None:
+            continue
+        # Tight bounds from the member rectangles, not the coarse cells.
+        member = labels[r0[inside] // cell, c0[inside] // cell] == comp
+        a, b = int(c0[inside][member].min()), int(c1[inside][member].max())
+        c, d = int(r0[inside][member].min()), int(r1[inside][member].max())
+        windows.append(Window(a, c, b - a, d - c))
+    windows.sort(key=lambda w: (w.row_off, w.col_off))
+    return windows
+
+
+def merge_detections(
+    xy: np.ndarray, boxes: np.ndarray, scores: np.ndarray, radius: float, iou: float = NMS_IOU
+) -> np.ndarray:
+    """Greedy class-agnostic merge of duplicate detections.
+
+    Args:
+        xy: (N, 2) centres in map units.
+        boxes: (N, 4) boxes ``x0, y0, x1, y1`` in the same units.
+        scores: (N,) confidences.
+        radius: centres closer than this are one object.
+        iou: boxes overlapping at least this much are one object.
+
+    Returns:
+        Indices kept, by descending score.
+    """
+    n = len(scores)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(-scores, kind="stable")
+    tree = cKDTree(xy)
+    sizes = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    reach = max(radius, float(sizes.max()) if n else 0.0)
+    suppressed = np.zeros(n, bool)
+    keep = []
+    for i in order:
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        for j in tree.query_ball_point(xy[i], reach):
+            if j == i or suppressed[j]:
+                continue
+            if np.hypot(*(xy[j] - xy[i])) <= radius or _iou(boxes[i], boxes[j]) >= iou:
+                suppressed[j] = True
+    return np.asarray(keep, np.int64)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    iw = min(a[2], b[2]) - max(a[0], b[0])
+    ih = min(a[3], b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))
+
+
+def _prepare(
+    image: np.ndarray, valid: np.ndarray, tile_px: int, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resample by ``scale`` (model GSD) and pad to a fixed size with invalid pixels."""
+    if scale != 1.0:
+        h, w = valid.shape
+        nh, nw = max(round(h * scale), 1), max(round(w * scale), 1)
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        image = np.stack([cv2.resize(b, (nw, nh), interpolation=interp) for b in image])
+        valid = cv2.resize(valid.astype(np.uint8), (nw, nh), interpolation=cv2.INTER_NEAREST) > 0
+    size = max(round(tile_px * scale), 1)
+    c, h, w = image.shape
+    out = np.zeros((c, size, size), np.float32)
+    ok = np.zeros((size, size), bool)
+    out[:, :h, :w] = image[:, :size, :size]
+    ok[:h, :w] = valid[:size, :size]
+    return out, ok
+
+
+def detect_sliced(
+    read_window: ReadWindow, width: int, height: int, transform: affine.Affine, model: Any, *,
+    tile_px: int = 1024, overlap_px: int = 64, batch_size: int = 4,
+    windows: list[Window] | None = None, merge_radius_m: float = 0.15, sensor: str = "rgb",
+    min_score: float | None = None,
+) -> list[MinePoint]:
+    """Run a detector over a raster tile by tile and return merged mine points.
+
+    Args:
+        read_window: ``read_window(window) -> (image float32 (C, h, w), valid bool (h, w))``.
+        width: raster columns.
+        height: raster rows.
+        transform: the raster's affine (map metres per pixel, north-up).
+        model: a :class:`rams.detection.detector.Detector`.
+        tile_px: tile side, raster pixels.
+        overlap_px: overlap of neighbouring tiles, raster pixels (at least the largest
+            object's size, so that each object is whole in some tile).
+        batch_size: tiles per forward pass.
+        windows: cascade mode: only these windows (tiled if larger than ``tile_px``).
+        merge_radius_m: detections closer than this are one object, metres.
+        sensor: sensor name recorded on the points.
+        min_score: lowest confidence kept (default: the model's operating threshold).
+
+    Returns:
+        :class:`MinePoint` s in the raster's CRS (``detector="cnn"``), by descending
+        confidence.
+    """
+    gsd_x, gsd_y = abs(transform.a), abs(transform.e)
+    gsd = math.sqrt(abs(transform.a * transform.e - transform.b * transform.d))
+    model_gsd = getattr(model, "input_gsd_m", None)
+    scale = 1.0
+    if model_gsd and abs(gsd / model_gsd - 1.0) > GSD_TOLERANCE:
+        scale = gsd / model_gsd
+    areas = windows if windows is not None else [Window(0, 0, width, height)]
+    tiles = [t for area in areas for t in slice_window(area, tile_px, overlap_px)]
+    names = list(model.class_names)
+    found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
+    for start in range(0, len(tiles), batch_size):
+        chunk = tiles[start:start + batch_size]
+        images, valids, masks = [], [], []
+        for win in chunk:
+            image, valid = read_window(win)
+            masks.append(valid)
+            img, ok = _prepare(np.asarray(image, np.float32), np.asarray(valid, bool), tile_px, scale)
+            images.append(img)
+            valids.append(ok)
+        dets = model.predict(np.stack(images), np.stack(valids), min_score=min_score)
+        for win, valid, det in zip(chunk, masks, dets, strict=True):
+            if not len(det):
+                continue
+            b = det.boxes / scale
+            cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+            h, w = valid.shape
+            ic, ir = np.floor(cx).astype(int), np.floor(cy).astype(int)
+            inside = (ic >= 0) & (ir >= 0) & (ic < w) & (ir < h)
+            ok = np.zeros(len(cx), bool)
+            ok[inside] = valid[ir[inside], ic[inside]]
+            for k in np.flatnonzero(ok):
+                found.append((float(win.col_off + cx[k]), float(win.row_off + cy[k]),
+                              float(b[k, 2] - b[k, 0]), float(b[k, 3] - b[k, 1]),
+                              float(det.scores[k]), int(det.classes[k])))
+    if not found:
+        return []
+    arr = np.asarray(found, np.float64)
+    xs, ys = transform * (arr[:, 0], arr[:, 1])
+    xy = np.stack([np.asarray(xs), np.asarray(ys)], 1)
+    wm, hm = arr[:, 2] * gsd_x, arr[:, 3] * gsd_y
+    boxes = np.stack([xy[:, 0] - wm / 2, xy[:, 1] - hm / 2, xy[:, 0] + wm / 2, xy[:, 1] + hm / 2], 1)
+    keep = merge_detections(xy, boxes, arr[:, 4], merge_radius_m)
+    model_name = str(getattr(model, "meta", {}).get("name", ""))
+    return [
+        MinePoint(
+            x_m=float(xy[i, 0]), y_m=float(xy[i, 1]), class_name=names[int(arr[i, 5])],
+            confidence=round(float(arr[i, 4]), 4), detector="cnn", sensor=sensor,
+            gsd_m=round(gsd, 5), box_w_m=round(float(wm[i]), 4), box_h_m=round(float(hm[i]), 4),
+            extra={"model": model_name} if model_name else {},
+        )
+        for i in keep
+    ]

@@ -1,0 +1,154 @@
+"""Reader for YOLO-format tile sets (the Roboflow / Ultralytics layout).
+
+A set is a folder with one sub-folder per split (``train/``, ``valid/`` or ``val/``,
+``test/``), each holding ``images/`` and ``labels/``. The label file of ``images/NAME.jpg``
+is ``labels/NAME.txt``, one object a line: ``class cx cy w h`` normalised to [0, 1]. A
+missing or empty label file means the image holds no object. An optional ``data.yaml``
+gives the class names (``names:`` as a list or an ``{index: name}`` mapping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import yaml
+
+from rams.errors import RamsInputError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+#: Split folder names tried for each split (Roboflow writes ``valid``, Ultralytics ``val``).
+SPLIT_ALIASES: dict[str, tuple[str, ...]] = {
+    "train": ("train",),
+    "valid": ("valid", "val"),
+    "val": ("val", "valid"),
+    "test": ("test",),
+}
+
+
+@dataclass(frozen=True)
+class YoloSample:
+    """One labelled image.
+
+    Attributes:
+        image: path of the image.
+        boxes: (N, 4) float32 boxes ``cx, cy, w, h`` normalised to [0, 1].
+        classes: (N,) int64 class indices.
+    """
+
+    image: Path
+    boxes: np.ndarray
+    classes: np.ndarray
+
+
+def read_label_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a YOLO label file; a missing or empty file gives no objects.
+
+    Returns:
+        ``(boxes (N, 4) float32, classes (N,) int64)``.
+
+    Raises:
+        RamsInputError: a line that is not ``class cx cy w h``.
+    """
+    boxes: list[list[float]] = []
+    classes: list[int] = []
+    if path.is_file():
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            parts = line.split()
+            if not parts:
+                continue
+            # Segmentation-style lines (class x1 y1 x2 y2 ...) are reduced to their bounds.
+            try:
+                values = [float(v) for v in parts]
+            except ValueError:
+                raise RamsInputError(path, f"line {lineno} is not numeric: {line!r}") from None
+            if len(values) == 5:
+                cls, cx, cy, w, h = values
+            elif len(values) >= 7 and len(values) % 2 == 1:
+                xs, ys = values[1::2], values[2::2]
+                cls = values[0]
+                cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+                w, h = max(xs) - min(xs), max(ys) - min(ys)
+            else:
+                raise RamsInputError(path, f"line {lineno} is not 'class cx cy w h': {line!r}")
+            if w <= 0 or h <= 0:
+                continue
+            boxes.append([cx, cy, w, h])
+            classes.append(int(cls))
+    return (
+        np.asarray(boxes, np.float32).reshape(-1, 4),
+        np.asarray(classes, np.int64).reshape(-1),
+    )
+
+
+def split_dir(root: str | Path, split: str) -> Path:
+    """The folder of ``split`` in a YOLO set (``valid`` and ``val`` are aliases).
+
+    Raises:
+        RamsInputError: the set or the split folder does not exist.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise RamsInputError(root, "tile set folder does not exist")
+    for name in SPLIT_ALIASES.get(split, (split,)):
+        if (root / name / "images").is_dir():
+            return root / name
+    raise RamsInputError(root, f"no '{split}/images' folder in this YOLO tile set")
+
+
+def read_split(root: str | Path, split: str) -> list[YoloSample]:
+    """All labelled images of one split, sorted by file name.
+
+    Raises:
+        RamsInputError: missing split folder, no images, or a malformed label file.
+    """
+    folder = split_dir(root, split)
+    images = sorted(
+        p for p in (folder / "images").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+    )
+    if not images:
+        raise RamsInputError(folder / "images", "no images found")
+    samples = []
+    for image in images:
+        boxes, classes = read_label_file(folder / "labels" / f"{image.stem}.txt")
+        samples.append(YoloSample(image, boxes, classes))
+    return samples
+
+
+def class_names(root: str | Path, samples: list[YoloSample] | None = None) -> list[str]:
+    """Class names from ``data.yaml`` (or ``class_0``, ... inferred from the labels)."""
+    path = Path(root) / "data.yaml"
+    if path.is_file():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise RamsInputError(path, f"not valid YAML: {exc}") from None
+        names = data.get("names") if isinstance(data, dict) else None
+        if isinstance(names, dict):
+            return [str(names[k]) for k in sorted(names)]
+        if isinstance(names, list) and names:
+            return [str(n) for n in names]
+    n = 1
+    if samples:
+        n = max([int(s.classes.max()) + 1 for s in samples if len(s.classes)] + [1])
+    return [f"class_{i}" for i in range(n)]
+
+
+def load_image(path: Path, channels: int) -> np.ndarray:
+    """Read an image as uint8 (H, W, channels): 1 = greyscale, 3 = RGB.
+
+    Raises:
+        RamsInputError: the file cannot be decoded.
+    """
+    flag = cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR
+    img = cv2.imread(str(path), flag)
+    if img is None:
+        raise RamsInputError(path, "image cannot be decoded")
+    if channels == 1:
+        return img[:, :, None]
+    if channels == 3:
+        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    raise RamsInputError(path, f"YOLO tile sets hold 1 or 3 channels, not {channels}")

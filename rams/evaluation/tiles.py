@@ -1,0 +1,319 @@
+"""Detector evaluation on labelled tiles (YOLO-format sets).
+
+Matching follows COCO: per image and class, detections in descending confidence each take
+the unmatched ground-truth box of highest IoU if that IoU reaches the threshold. Average
+precision uses COCO's 101-point interpolation,
+
+    AP = 1/101 * sum over r in {0, 0.01, ..., 1} of max{precision(r') : r' >= r},
+
+averaged over classes that have ground truth; AP50-95 averages AP over the IoU thresholds
+0.50, 0.55, ..., 0.95. Precision, recall and F1 are reported at the model's operating
+threshold with IoU 0.5.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rams.atomic import atomic_path, write_json_atomic
+
+IOU_THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.05), 2)
+RECALL_POINTS = np.linspace(0.0, 1.0, 101)
+
+
+@dataclass
+class ImageTruth:
+    """Ground truth of one image: boxes (N, 4) ``x0, y0, x1, y1`` pixels, classes (N,)."""
+
+    boxes: np.ndarray
+    classes: np.ndarray
+
+
+@dataclass
+class ImagePrediction:
+    """Detections of one image: boxes (N, 4), scores (N,), classes (N,)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of boxes ``x0, y0, x1, y1``: (N, 4), (M, 4) -> (N, M)."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = ix * iy
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def match_detections(
+    det_boxes: np.ndarray, det_scores: np.ndarray, gt_boxes: np.ndarray, iou_threshold: float
+) -> np.ndarray:
+    """Greedy COCO matching of one image and class.
+
+    Returns:
+        (N,) bool: True where the detection (in the given order) is a true positive.
+    """
+    tp = np.zeros(len(det_scores), bool)
+    if len(det_scores) == 0 or len(gt_boxes) == 0:
+        return tp
+    iou = box_iou(det_boxes, gt_boxes)
+    taken = np.zeros(len(gt_boxes), bool)
+    for i in np.argsort(-det_scores, kind="stable"):
+        cand = np.where(taken, -1.0, iou[i])
+        j = int(np.argmax(cand))
+        if cand[j] >= iou_threshold:
+            taken[j] = True
+            tp[i] = True
+    return tp
+
+
+def average_precision(scores: np.ndarray, tp: np.ndarray, n_gt: int) -> tuple[float, np.ndarray]:
+    """COCO 101-point interpolated AP.
+
+    Args:
+        scores: (N,) confidences of all detections (any order).
+        tp: (N,) whether each is a true positive.
+        n_gt: number of ground-truth objects.
+
+    Returns:
+        ``(AP, precision at the 101 recall points)``; AP is NaN when ``n_gt`` is 0.
+    """
+    if n_gt == 0:
+        return float("nan"), np.zeros(len(RECALL_POINTS))
+    order = np.argsort(-np.asarray(scores), kind="mergesort")
+    hits = np.asarray(tp, bool)[order]
+    ctp = np.cumsum(hits)
+    cfp = np.cumsum(~hits)
+    recall = ctp / n_gt
+    precision = ctp / np.maximum(ctp + cfp, 1)
+    # Envelope: precision at recall r is the best precision at any recall >= r.
+    envelope = np.maximum.accumulate(precision[::-1])[::-1] if len(precision) else precision
+    idx = np.searchsorted(recall, RECALL_POINTS, side="left")
+    interp = np.where(idx < len(envelope), envelope[np.minimum(idx, len(envelope) - 1)], 0.0)
+    return float(interp.mean()), interp
+
+
+def evaluate_predictions(
+    preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth], threshold: float,
+    num_classes: int | None = None,
+) -> dict[str, Any]:
+    """Detection metrics over a set of images.
+
+    Args:
+        preds: detections per image (low-confidence ones included, for AP).
+        truths: ground truth per image, same order.
+        threshold: operating confidence threshold for precision, recall and F1.
+        num_classes: classes to average over (default: all seen in truths).
+
+    Returns:
+        ``{"ap50", "ap50_95", "ap_per_iou", "precision", "recall", "f1", "tp", "fp", "fn",
+        "n_images", "n_objects", "pr_curve": {"recall", "precision"}}``; APs are None when
+        there is no ground truth.
+    """
+    if num_classes is None:
+        seen = [int(c) for t in truths for c in t.classes] + [int(c) for p in preds for c in p.classes]
+        num_classes = max(seen) + 1 if seen else 1
+    ap_iou: list[float] = []
+    curve = np.zeros(len(RECALL_POINTS))
+    for thr in IOU_THRESHOLDS:
+        aps = []
+        curves = []
+        for k in range(num_classes):
+            scores, tps, n_gt = [], [], 0
+            for p, t in zip(preds, truths, strict=True):
+                pm, tm = p.classes == k, t.classes == k
+                n_gt += int(tm.sum())
+                scores.append(p.scores[pm])
+                tps.append(match_detections(p.boxes[pm], p.scores[pm], t.boxes[tm], float(thr)))
+            if n_gt == 0:
+                continue
+            ap, prec = average_precision(np.concatenate(scores), np.concatenate(tps), n_gt)
+            aps.append(ap)
+            curves.append(prec)
+        ap_iou.append(float(np.mean(aps)) if aps else float("nan"))
+        if thr == 0.5 and curves:
+            curve = np.mean(curves, axis=0)
+    tp = fp = fn = 0
+    for p, t in zip(preds, truths, strict=True):
+        keep = p.scores >= threshold
+        for k in range(num_classes):
+            pm, tm = keep & (p.classes == k), t.classes == k
+            hits = match_detections(p.boxes[pm], p.scores[pm], t.boxes[tm], 0.5)
+            tp += int(hits.sum())
+            fp += int((~hits).sum())
+            fn += int(tm.sum()) - int(hits.sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    n_obj = sum(len(t.classes) for t in truths)
+
+    def _num(v: float) -> float | None:
+        return None if np.isnan(v) else round(float(v), 5)
+
+    return {
+        "ap50": _num(ap_iou[0]),
+        "ap50_95": _num(float(np.mean(ap_iou))) if n_obj else None,
+        "ap_per_iou": {f"{thr:.2f}": _num(a) for thr, a in zip(IOU_THRESHOLDS, ap_iou, strict=True)},
+        "precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5),
+        "tp": tp, "fp": fp, "fn": fn, "n_images": len(truths), "n_objects": n_obj,
+        "pr_curve": {"recall": [round(float(r), 3) for r in RECALL_POINTS],
+                     "precision": [round(float(p), 5) for p in curve]},
+    }
+
+
+def best_f1_threshold(
+    preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
+    candidates: Sequence[float] = tuple(np.round(np.arange(0.05, 0.951, 0.025), 3)),
+) -> tuple[float, float]:
+    """The confidence threshold of best F1 at IoU 0.5 (pick it on validation data only).
+
+    Returns:
+        ``(threshold, F1 there)``.
+    """
+    best = (0.3, -1.0)
+    for thr in candidates:
+        tp = fp = fn = 0
+        for p, t in zip(preds, truths, strict=True):
+            keep = p.scores >= thr
+            for k in np.unique(np.concatenate([p.classes, t.classes])).astype(int):
+                pm, tm = keep & (p.classes == k), t.classes == k
+                hits = match_detections(p.boxes[pm], p.scores[pm], t.boxes[tm], 0.5)
+                tp += int(hits.sum())
+                fp += int((~hits).sum())
+                fn += int(tm.sum()) - int(hits.sum())
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+        if f1 > best[1] + 1e-9:
+            best = (float(thr), f1)
+    return best
+
+
+_DEPTH = re.compile(r"(?<![0-9])(\d+)_?cm_depth", re.IGNORECASE)
+
+
+def condition_of(name: str) -> str:
+    """Condition a tile's file name records (burial depth in the thermal set).
+
+    Returns:
+        "0 cm (surface)", "1 cm", "5 cm", "10 cm" (any ``N cm``), "no mine (free zone)",
+        or "unknown".
+    """
+    m = _DEPTH.search(name)
+    if m:
+        depth = int(m.group(1))
+        return "0 cm (surface)" if depth == 0 else f"{depth} cm"
+    low = name.lower()
+    if "surface" in low:
+        return "0 cm (surface)"
+    if "free_zone" in low:
+        return "no mine (free zone)"
+    return "unknown"
+
+
+def write_pr_curve_png(path: str | Path, curves: dict[str, dict[str, list[float]]], title: str) -> None:
+    """Plot precision-recall curves (IoU 0.5) to a PNG, atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=110)
+    for label, c in curves.items():
+        ax.plot(c["recall"], c["precision"], label=label)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def evaluate_tiles(
+    root: str | Path, split: str, detector: Any, *, out_json: str | Path | None = None,
+    out_png: str | Path | None = None, batch_size: int = 8,
+) -> dict[str, Any]:
+    """Run a detector over a YOLO tile split and score it, overall and per condition.
+
+    Args:
+        root: YOLO tile set folder.
+        split: "train", "valid" or "test".
+        detector: a :class:`rams.detection.detector.Detector`.
+        out_json: where to write the report (atomically), or None.
+        out_png: where to write the precision-recall curve, or None.
+        batch_size: images per forward pass.
+
+    Returns:
+        The report: overall metrics, ``"conditions"`` (per condition), and run details.
+
+    Raises:
+        RamsInputError: missing split folder, no images, undecodable image.
+    """
+    from rams.detection.yolo import load_image, read_split
+
+    samples = read_split(root, split)
+    channels = detector.in_channels
+    t0 = time.perf_counter()
+    preds: list[ImagePrediction] = []
+    truths: list[ImageTruth] = []
+    for start in range(0, len(samples), batch_size):
+        chunk = samples[start:start + batch_size]
+        images = [load_image(s.image, channels) for s in chunk]
+        dets = detector.predict_tile_images(images, min_score=0.01, batch_size=batch_size)
+        for s, img, d in zip(chunk, images, dets, strict=True):
+            h, w = img.shape[:2]
+            b = s.boxes
+            xyxy = np.stack([(b[:, 0] - b[:, 2] / 2) * w, (b[:, 1] - b[:, 3] / 2) * h,
+                             (b[:, 0] + b[:, 2] / 2) * w, (b[:, 1] + b[:, 3] / 2) * h], 1)
+            truths.append(ImageTruth(xyxy.reshape(-1, 4), s.classes))
+            preds.append(ImagePrediction(d.boxes, d.scores, d.classes))
+    seconds = time.perf_counter() - t0
+    n_classes = len(detector.class_names)
+    threshold = detector.threshold
+    overall = evaluate_predictions(preds, truths, threshold, n_classes)
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(samples):
+        groups.setdefault(condition_of(s.image.name), []).append(i)
+    conditions = {}
+    curves = {"all": overall["pr_curve"]}
+    for name in sorted(groups, key=_condition_order):
+        idx = groups[name]
+        m = evaluate_predictions([preds[i] for i in idx], [truths[i] for i in idx], threshold, n_classes)
+        if m["n_objects"]:
+            curves[name] = m["pr_curve"]
+        m.pop("pr_curve")
+        m["false_positives_per_image"] = round(m["fp"] / max(len(idx), 1), 4)
+        conditions[name] = m
+    report = {
+        "tiles": str(Path(root)), "split": split, "threshold": threshold,
+        "class_names": detector.class_names, "model": detector.meta.get("name"),
+        "seconds": round(seconds, 2), "images_per_second": round(len(samples) / max(seconds, 1e-9), 2),
+        **overall, "conditions": conditions,
+    }
+    if out_png is not None:
+        write_pr_curve_png(out_png, curves, f"{Path(root).name} / {split}: PR at IoU 0.5")
+        report["pr_curve_png"] = str(out_png)
+    if out_json is not None:
+        write_json_atomic(out_json, report)
+    return report
+
+
+def _condition_order(name: str) -> tuple[int, str]:
+    m = re.match(r"(\d+) cm", name)
+    return (int(m.group(1)), name) if m else (1000, name)
