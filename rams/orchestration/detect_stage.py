@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+from rasterio.windows import Window
+
 from rams.candidates.points import MinePoint
 from rams.crs import same_crs
 from rams.grid.reader import GridReader
@@ -38,9 +41,16 @@ def run_detection(plan: FlightPlan, peaks: list[MinePoint]) -> list[MinePoint]:
             [(p.x_m, p.y_m) for p in peaks], grid.transform, grid.width, grid.height,
             window_m=cfg.cascade_window_m,
         )
+    read = reader.read
+    if cfg.sensor == "rgb":
+        # the grid reader gives RGB as 0-1; the RGB models are trained on 8-bit counts
+        def read(window: Window) -> tuple[np.ndarray, np.ndarray]:
+            data, valid = reader.read(window)
+            return data * np.float32(255.0), valid
+
     try:
         points = detect_sliced(
-            reader.read, grid.width, grid.height, grid.transform, model,
+            read, grid.width, grid.height, grid.transform, model,
             tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,
             windows=windows, merge_radius_m=cfg.merge_radius_m, sensor=cfg.sensor,
         )
