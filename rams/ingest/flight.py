@@ -41,8 +41,8 @@ def load_flight(flight_dir: str | Path, *, checksum: bool = True) -> Flight:
     """
     manifest: FlightManifest
     manifest, folder = load_manifest(flight_dir)
-    rasters = {
-        entry.sensor: open_sensor_raster(entry, folder, checksum=checksum) for entry in manifest.rasters
+    rasters: dict[str, SensorRaster] = {
+        str(entry.sensor): open_sensor_raster(entry, folder, checksum=checksum) for entry in manifest.rasters
     }
     assert manifest.flight_id is not None
     return Flight(flight_id=manifest.flight_id, date=manifest.date, folder=folder, rasters=rasters)
