@@ -12,7 +12,8 @@ of the truth's centroid, and scores:
   true positive and one false positive. Matching ignores class; per-class figures use the
   true class for recall and the predicted class for precision, and ``class_accuracy`` is
   the share of matches whose predicted class equals the true one. Reported for the CNN
-  detections (the surface-mine points), for the anomaly peaks, and for all points.
+  detections (the surface-mine points: mines with ``buried: true`` may be matched but
+  are not counted as missed), for the anomaly peaks, and for all points (all mines).
 - **polygons**: mine coverage (share of true mines inside any SHA polygon), flagged area
   over surveyed area, flagged area over true minefield area, and the share of the
   minefield area inside SHA polygons.
@@ -169,20 +170,37 @@ def score_points(
     truth_xy_m: np.ndarray,
     truth_class: list[str],
     tolerance_m: float,
+    truth_optional: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], list[tuple[int, int, float]]]:
     """Precision, recall and F1 overall and per class (see the module docstring).
 
+    Args:
+        pred_xy_m: (P, 2) predicted positions, metres.
+        pred_class: P predicted classes.
+        truth_xy_m: (T, 2) true positions, metres.
+        truth_class: T true classes.
+        tolerance_m: matching tolerance, metres.
+        truth_optional: (T,) bool, mines that may be found but are not missed when not
+            (buried mines, for surface-mine scoring); a prediction matched to one is
+            neither a true nor a false positive.
+
     Returns:
-        (metrics, matches) with matches as from :func:`match_points`.
+        (metrics, matches) with matches as from :func:`match_points` (optional mines
+        excluded).
     """
-    matches = match_points(pred_xy_m, truth_xy_m, tolerance_m)
-    result = _prf(len(matches), len(pred_class), len(truth_class))
+    optional = np.zeros(len(truth_class), dtype=bool) if truth_optional is None else truth_optional
+    all_matches = match_points(pred_xy_m, truth_xy_m, tolerance_m)
+    matches = [m for m in all_matches if not optional[m[1]]]
+    ignored_pred = {p for p, t, _ in all_matches if optional[t]}
+    keep_pred = [i for i in range(len(pred_class)) if i not in ignored_pred]
+    result = _prf(len(matches), len(keep_pred), int((~optional).sum()))
+    result["n_optional_matched"] = len(ignored_pred)
     matched_pred = {p for p, _, _ in matches}
     matched_truth = {t for _, t, _ in matches}
     per_class: dict[str, Any] = {}
     for cls in sorted(set(pred_class) | set(truth_class)):
-        n_t = sum(1 for c in truth_class if c == cls)
-        n_p = sum(1 for c in pred_class if c == cls)
+        n_t = sum(1 for c, o in zip(truth_class, optional, strict=True) if c == cls and not o)
+        n_p = sum(1 for i in keep_pred if pred_class[i] == cls)
         tp_t = sum(1 for i in matched_truth if truth_class[i] == cls)
         tp_p = sum(1 for i in matched_pred if pred_class[i] == cls)
         precision = tp_p / n_p if n_p else None
@@ -261,6 +279,7 @@ def evaluate_flight(
     truth_cls = [
         str(f["properties"].get("class", f["properties"].get("cls", "mine"))) for f in mines
     ]
+    buried = np.array([bool(f["properties"].get("buried", False)) for f in mines], dtype=bool)
     sha_geoms = [q for f in shas for q in _polygons(_project(f["geometry"], metric_crs))]
     field_geoms = [q for f in fields for q in _polygons(_project(f["geometry"], metric_crs))]
     pts = [f for f in points if isinstance(f["geometry"], Point)]
@@ -275,8 +294,14 @@ def evaluate_flight(
     cnn_idx: list[int] = []
     for name, detectors in DETECTOR_GROUPS.items():
         idx = [i for i, d in enumerate(pts_det) if detectors is None or d in detectors]
+        # CNN points are scored on surface mines: buried ones are optional for them.
         metrics, matches = score_points(
-            pts_xy[idx], [pts_cls[i] for i in idx], truth_xy, truth_cls, tolerance_m
+            pts_xy[idx],
+            [pts_cls[i] for i in idx],
+            truth_xy,
+            truth_cls,
+            tolerance_m,
+            truth_optional=buried if name == "cnn" else None,
         )
         by_detector[name] = metrics
         if name == "cnn":

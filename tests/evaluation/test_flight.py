@@ -131,6 +131,22 @@ def test_files_written(scored: tuple[dict, Path]) -> None:
     assert (out / "evaluation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_buried_mines_are_optional_for_cnn_points(tmp_path: Path) -> None:
+    truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1"), (20, 10, "PMN-2"), (30, 10, "PMN-2")], [])
+    doc = json.loads(truth.read_text())
+    for feat in doc["features"]:
+        if feat["properties"].get("class") == "PMN-2":
+            feat["properties"]["buried"] = True
+    truth.write_text(json.dumps(doc))
+    # Surface mine found, one buried mine found (ignored), the other buried one missed (ignored).
+    out = write_run(tmp_path / "run", [], [det(10, 10), det(20.1, 10, "PMN-2")])
+    r = evaluate_flight(out, truth, write=False)
+    p = r["points"]
+    assert (p["tp"], p["fp"], p["fn"], p["n_optional_matched"]) == (1, 0, 0, 1)
+    assert p["precision"] == 1.0 and p["recall"] == 1.0
+    assert r["points_by_detector"]["all"]["fn"] == 1  # all mines count there
+
+
 def test_surveyed_area_falls_back_to_extent(tmp_path: Path) -> None:
     truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1")], [])
     out = write_run(tmp_path / "run", [(0, 0, 20, 20)], [det(30, 40)], surveyed_area_m2=None)
