@@ -9,8 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from rams.config import load_config
-from rams.orchestration.batch import run_batch
-from rams.orchestration.executor import make_executor
 
 console = Console(stderr=True)
 
@@ -25,6 +23,9 @@ def batch(
     force: bool = typer.Option(False, "--force", help="Recompute flights already complete."),
 ) -> None:
     """Process every flight below ROOT; failing flights are reported, the rest go on."""
+    from rams.orchestration.batch import run_batch
+    from rams.orchestration.executor import make_executor
+
     cfg = load_config(config)
     n = workers or cfg.execution.workers
     executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask, progress=True)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from rams.config import load_config
-from rams.orchestration.executor import make_executor
-from rams.orchestration.pipeline import RunResult, process_flight
+
+if TYPE_CHECKING:
+    from rams.orchestration.pipeline import RunResult
 
 console = Console(stderr=True)
 
@@ -39,6 +41,9 @@ def process(
     force: bool = typer.Option(False, "--force", help="Recompute even if OUT holds a completed run."),
 ) -> None:
     """Process one flight: anomaly raster, SHA polygons, detections, report."""
+    from rams.orchestration.executor import make_executor
+    from rams.orchestration.pipeline import process_flight
+
     cfg = load_config(config)
     n = workers or cfg.execution.workers
     executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask, progress=True)
@@ -58,6 +63,7 @@ def demo(
     seed: int = typer.Option(0, "--seed", help="Random seed of the generated flight."),
 ) -> None:
     """Generate a small synthetic flight and process it end to end."""
+    from rams.orchestration.pipeline import process_flight
     from rams.synth import generate_flight
 
     start = time.perf_counter()
