@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rams import __version__
 from rams.candidates.points import MinePoint
 from rams.config import PipelineConfig
@@ -78,6 +80,20 @@ def completed_run(out_dir: Path, fingerprint: str) -> dict[str, Any] | None:
     if not all((out_dir / name).exists() for name in OUTPUT_FILES):
         return None
     return record
+
+
+def decode_warnings(plan: FlightPlan, tile_files: list[Path]) -> list[str]:
+    """One warning per raster with source windows that could not be decoded."""
+    totals = dict.fromkeys(plan.anomaly_sensors, 0)
+    for path in tile_files:
+        with np.load(path) as npz:
+            for sensor, count in zip(plan.anomaly_sensors, npz["failed_windows"], strict=True):
+                totals[sensor] += int(count)
+    return [
+        f"{plan.flight.rasters[s].path}: {n} window(s) could not be decoded "
+        f"({plan.flight.rasters[s].decode_error or 'read error'}); treated as nodata"
+        for s, n in totals.items() if n
+    ]
 
 
 def run_anomaly_stage(plan: FlightPlan, executor: Executor, tiles_dir: Path) -> list[Path]:
@@ -161,11 +177,7 @@ def _run_locked(
             peaks = assemble_anomaly(plan, tile_files, staging / "anomaly.tif")
         with timer.stage("detection"):
             detections: list[MinePoint] = run_detection(plan, peaks)
-        warnings = [
-            f"{r.path}: {len(r.failed_windows)} window(s) could not be decoded "
-            f"({r.raster.decode_error or 'read error'}); treated as nodata"
-            for r in plan.readers.values() if r.failed_windows
-        ]
+        warnings = decode_warnings(plan, tile_files)
         run_info = {
             "rams_version": __version__,
             "flight_id": plan.flight.flight_id,

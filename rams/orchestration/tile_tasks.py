@@ -68,7 +68,8 @@ def score_tile(
     """Score one tile with the configured RX detector and save the core to ``work_dir``.
 
     The saved ``.npz`` holds ``rx`` (float32 raw RX score), ``valid`` (bool) and
-    ``evidence`` (uint8 bits) over the tile's core. An existing file is reused (resume).
+    ``evidence`` (uint8 bits) over the tile's core, and ``failed_windows`` (source windows
+    that could not be decoded, one count per anomaly sensor). An existing file is reused (resume).
 
     Args:
         plan: the flight plan.
@@ -83,6 +84,7 @@ def score_tile(
     if path.exists():
         return path
     cfg = plan.config.anomaly
+    failed_before = {s: len(plan.readers[s].failed_windows) for s in plan.anomaly_sensors}
     if cfg.detector == "global":
         if stats is None:
             raise ValueError("global RX needs the flight statistics of the first pass")
@@ -99,7 +101,12 @@ def score_tile(
     valid = fused.valid[core]
     rx_core = np.where(valid, rx[core], 0.0).astype(np.float32)
     evidence = _evidence(fused)[core]
+    # undecodable source windows travel with the tile, so Dask workers and resumed runs
+    # report them too
+    failed = np.array(
+        [len(plan.readers[s].failed_windows) - failed_before[s] for s in plan.anomaly_sensors], np.int64
+    )
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, rx=rx_core, valid=valid, evidence=evidence)
+    np.savez(tmp, rx=rx_core, valid=valid, evidence=evidence, failed_windows=failed)
     tmp.replace(path)
     return path
