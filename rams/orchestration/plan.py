@@ -16,6 +16,13 @@ from rams.grid.target import TargetGrid, build_target_grid
 from rams.ingest.flight import Flight, load_flight
 from rams.tiles.windows import Tile, iter_tiles
 
+#: Anomaly bands per sensor used when none of the configured sensors is in the flight.
+FALLBACK_ANOMALY_BANDS: dict[str, list[str]] = {
+    "multispectral": [],
+    "thermal": ["thermal_contrast_deg_c"],
+    "rgb": ["rgb_red", "rgb_green", "rgb_blue"],
+}
+
 
 @dataclass
 class FlightPlan:
@@ -35,15 +42,20 @@ class FlightPlan:
     readers: dict[str, GridReader]
     tiles: list[Tile]
 
+    def _anomaly_band_map(self) -> dict[str, list[str]]:
+        configured = {s: self.config.anomaly.bands[s] for s in self.flight.sensors if self.config.anomaly.bands.get(s)}
+        # a flight without any configured sensor (e.g. RGB only) still gets an anomaly layer
+        return configured or {s: FALLBACK_ANOMALY_BANDS[s] for s in self.flight.sensors}
+
     @property
     def anomaly_sensors(self) -> list[str]:
         """Sensors of this flight that the anomaly core uses."""
-        return [s for s in self.flight.sensors if self.config.anomaly.bands.get(s)]
+        return list(self._anomaly_band_map())
 
     @property
     def anomaly_bands(self) -> list[str]:
         """Fused band names fed to the anomaly core, in cube order."""
-        return [b for s in self.anomaly_sensors for b in self.config.anomaly.bands[s]]
+        return [b for bands in self._anomaly_band_map().values() for b in bands]
 
     def fingerprint(self) -> str:
         """Hash of inputs, grid and the configuration that shape per-tile results.

@@ -130,3 +130,24 @@ def test_wgs84_only_flight_is_processed_in_its_utm_zone(tmp_path: Path) -> None:
     lon, lat = transform_point("EPSG:32638", "EPSG:4326", x, y)
     assert lon == pytest.approx(46.20 + 81 * 1.2e-6, abs=3e-6)
     assert lat == pytest.approx(39.70 - 71 * 0.9e-6, abs=3e-6)
+
+
+def test_rgb_only_flight_gets_an_anomaly_layer(tmp_path: Path) -> None:
+    from rasterio.transform import from_origin
+
+    from tests.conftest import E0, N0, write_manifest, write_raster
+
+    folder = tmp_path / "rgb_only"
+    folder.mkdir()
+    rng = np.random.default_rng(5)
+    rgb = np.clip(rng.normal(140, 4, (3, 300, 300)), 0, 255).astype(np.uint8)
+    rgb[:, 150:156, 100:106] = np.array([20, 120, 30], np.uint8)[:, None, None]  # a small green object
+    write_raster(folder / "rgb.tif", rgb, transform=from_origin(E0, N0, 0.02, 0.02))
+    write_manifest(folder, [{"path": "rgb.tif", "sensor": "rgb"}])
+    result = process_flight(folder, tmp_path / "out", _config())
+    with rasterio.open(tmp_path / "out" / "anomaly.tif") as src:
+        assert src.res[0] == pytest.approx(0.02)
+        score = src.read(1)
+    r, c = np.unravel_index(np.nanargmax(score), score.shape)
+    assert 148 <= r <= 158 and 98 <= c <= 108
+    assert result.n_anomaly_peaks >= 1
