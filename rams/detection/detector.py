@@ -63,7 +63,7 @@ class Detector:
     """
 
     def __init__(self, net: CenterNet, meta: dict[str, Any]) -> None:
-        self.net = net.eval().fuse().to(memory_format=torch.channels_last)
+        self.net = net.eval().fuse().to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.meta = meta
 
     @property

@@ -52,11 +52,13 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> ModelConfig:
         """Inverse of :meth:`to_dict`."""
+        widths = [int(w) for w in d["widths"]]  # type: ignore[attr-defined]
+        blocks = [int(b) for b in d["blocks"]]  # type: ignore[attr-defined]
         return cls(
             in_channels=int(d["in_channels"]),  # type: ignore[call-overload]
             num_classes=int(d["num_classes"]),  # type: ignore[call-overload]
-            widths=tuple(int(w) for w in d["widths"]),  # type: ignore[attr-defined]
-            blocks=tuple(int(b) for b in d["blocks"]),  # type: ignore[attr-defined]
+            widths=(widths[0], widths[1], widths[2], widths[3], widths[4]),
+            blocks=(blocks[0], blocks[1], blocks[2], blocks[3]),
             head_width=int(d["head_width"]),  # type: ignore[call-overload]
         )
 
@@ -127,6 +129,7 @@ class CenterNet(nn.Module):
         self.size = nn.Conv2d(hw, 2, 1)
         self.offset = nn.Conv2d(hw, 2, 1)
         # Focal-loss prior: start with p(centre) ~ 0.1 everywhere (CenterNet's -2.19).
+        assert self.heatmap.bias is not None
         nn.init.constant_(self.heatmap.bias, -2.19)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -157,7 +160,8 @@ class CenterNet(nn.Module):
         for module in self.modules():
             if isinstance(module, ConvBNReLU) and isinstance(module[1], nn.BatchNorm2d):
                 conv, bn = module[0], module[1]
-                assert isinstance(conv, nn.Conv2d)
+                assert isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)
+                assert bn.running_var is not None and bn.running_mean is not None
                 scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
                 fused = nn.Conv2d(
                     conv.in_channels, conv.out_channels, conv.kernel_size,  # type: ignore[arg-type]

@@ -89,7 +89,8 @@ def cascade_windows(
     inv = ~transform
     xy = np.asarray(points, np.float64).reshape(-1, 2)
     cols, rows = inv * (xy[:, 0], xy[:, 1])
-    cols, rows = np.asarray(cols), np.asarray(rows)
+    # Round off float noise of the inverse transform before floor/ceil.
+    cols, rows = np.round(np.asarray(cols), 6), np.round(np.asarray(rows), 6)
     c0 = np.clip(np.floor(cols - half), 0, width).astype(int)
     c1 = np.clip(np.ceil(cols + half), 0, width).astype(int)
     r0 = np.clip(np.floor(rows - half), 0, height).astype(int)
@@ -241,7 +242,7 @@ def detect_sliced(
     if not found:
         return []
     arr = np.asarray(found, np.float64)
-    xs, ys = transform * (arr[:, 0], arr[:, 1])
+    xs, ys = transform * (arr[:, 0], arr[:, 1])  # type: ignore[operator]
     xy = np.stack([np.asarray(xs), np.asarray(ys)], 1)
     wm, hm = arr[:, 2] * gsd_x, arr[:, 3] * gsd_y
     boxes = np.stack([xy[:, 0] - wm / 2, xy[:, 1] - hm / 2, xy[:, 0] + wm / 2, xy[:, 1] + hm / 2], 1)

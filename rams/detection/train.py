@@ -107,6 +107,11 @@ class TrainConfig:
     scale_min: float = 0.7
     scale_max: float = 1.4
     ema_decay: float = 0.998
+    #: "wall": ``minutes`` of wall time; "cpu": ``minutes`` on ``threads`` dedicated cores,
+    #: measured as process CPU time / threads (fair on a machine shared with other jobs).
+    budget_clock: str = "wall"
+    #: hard wall-time cap, minutes (None: none), whatever the budget clock.
+    max_wall_minutes: float | None = None
 
 
 def augment(
@@ -256,7 +261,7 @@ def train_detector(
     rng = np.random.default_rng(config.seed)
     in_ch = train.images[0].shape[2]
     net = CenterNet(model_config(config.preset, in_ch, len(class_names)))
-    net = net.to(memory_format=torch.channels_last)
+    net = net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     ema = _EMA(net, config.ema_decay)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     meta: dict[str, Any] = {
@@ -272,7 +277,20 @@ def train_detector(
     best: dict[str, Any] = {"score": (-1.0, -1.0), "epoch": 0, "state": None, "metrics": None}
     history: list[dict[str, Any]] = []
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     step = 0
+
+    def budget_used() -> float:
+        wall = time.perf_counter() - t_start
+        used = 0.0
+        if budget_s is not None:
+            if config.budget_clock == "cpu":
+                used = (time.process_time() - cpu_start) / max(config.threads, 1) / budget_s
+            else:
+                used = wall / budget_s
+        if config.max_wall_minutes is not None:
+            used = max(used, wall / (config.max_wall_minutes * 60.0))
+        return used
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -290,7 +308,8 @@ def train_detector(
             losses = []
             for i in range(steps_per_epoch):
                 idx = order[i * config.batch_size:(i + 1) * config.batch_size]
-                xs, items = [], []
+                xs: list[np.ndarray] = []
+                items: list[tuple[np.ndarray, ...]] = []
                 for j in idx:
                     x, b, c = augment(train.images[j], train.boxes[j], train.classes[j], size, rng,
                                       (config.scale_min, config.scale_max))
@@ -300,8 +319,7 @@ def train_detector(
                 batch = batch.contiguous(memory_format=torch.channels_last)
                 targets = collate_targets(items)
                 progress_frac = (epoch - 1 + i / steps_per_epoch) / config.epochs
-                if budget_s is not None:
-                    progress_frac = max(progress_frac, (time.perf_counter() - t_start) / budget_s)
+                progress_frac = max(progress_frac, budget_used())
                 lr = config.lr * 0.5 * (1 + math.cos(math.pi * min(progress_frac, 1.0)))
                 lr = max(lr, config.lr * 0.01)
                 if step < warmup:
@@ -315,7 +333,7 @@ def train_detector(
                 opt.step()
                 ema.update(net)
                 step += 1
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
                 bars.update(step_task, advance=1, info=f"loss {np.mean(losses[-20:]):.3f} lr {lr:.2e}")
                 if progress_frac >= 1.0:
                     done = True
@@ -323,7 +341,8 @@ def train_detector(
             bars.remove_task(step_task)
             done = done or epoch >= config.epochs
             record: dict[str, Any] = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4),
-                                      "elapsed_s": round(time.perf_counter() - t_start, 1)}
+                                      "elapsed_s": round(time.perf_counter() - t_start, 1),
+                                      "cpu_s": round(time.process_time() - cpu_start, 1)}
             if valid is not None and len(valid) and (epoch % config.eval_every == 0 or done):
                 det = _as_detector(ema.model, meta)
                 m = evaluate_predictions(predict_tileset(det, valid), valid.truths(), 0.3, len(class_names))
@@ -337,11 +356,13 @@ def train_detector(
             bars.update(epochs_task, advance=1, info=info)
             log(f"epoch {epoch}: {info}")
     train_seconds = time.perf_counter() - t_start
+    cpu_seconds = time.process_time() - cpu_start
     final = CenterNet(net.config)
     final.load_state_dict(best["state"] if best["state"] is not None else ema.model.state_dict())
     summary: dict[str, Any] = {
         "epochs_run": epoch, "selected_epoch": best["epoch"] or epoch,
-        "train_seconds": round(train_seconds, 1), "parameters": parameter_count(final),
+        "train_seconds": round(train_seconds, 1), "cpu_seconds": round(cpu_seconds, 1),
+        "parameters": parameter_count(final),
         "config": asdict(config), "history": history, "n_train": len(train),
         "n_valid": 0 if valid is None else len(valid),
     }
@@ -355,12 +376,13 @@ def train_detector(
         summary["valid"] = vm
     summary["threshold"] = meta["threshold"]
     meta["training"] = {k: summary[k] for k in ("epochs_run", "selected_epoch", "train_seconds",
-                                                "parameters", "n_train", "n_valid")}
+                                                "cpu_seconds", "parameters", "n_train", "n_valid")}
     meta["training"]["config"] = asdict(config)
     if "valid" in summary:
         meta["metrics"] = {"valid": {k: summary["valid"][k] for k in
                                      ("ap50", "ap50_95", "precision", "recall", "f1")}}
     meta["name"] = Path(out).stem
+    meta["config"] = final.config.to_dict()
     summary["sha256"] = save_detector(out, final, meta)
     summary["meta"] = meta
     return summary

@@ -93,6 +93,8 @@ def average_precision(scores: np.ndarray, tp: np.ndarray, n_gt: int) -> tuple[fl
     """
     if n_gt == 0:
         return float("nan"), np.zeros(len(RECALL_POINTS))
+    if len(scores) == 0:
+        return 0.0, np.zeros(len(RECALL_POINTS))
     order = np.argsort(-np.asarray(scores), kind="mergesort")
     hits = np.asarray(tp, bool)[order]
     ctp = np.cumsum(hits)
@@ -100,7 +102,7 @@ def average_precision(scores: np.ndarray, tp: np.ndarray, n_gt: int) -> tuple[fl
     recall = ctp / n_gt
     precision = ctp / np.maximum(ctp + cfp, 1)
     # Envelope: precision at recall r is the best precision at any recall >= r.
-    envelope = np.maximum.accumulate(precision[::-1])[::-1] if len(precision) else precision
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
     idx = np.searchsorted(recall, RECALL_POINTS, side="left")
     interp = np.where(idx < len(envelope), envelope[np.minimum(idx, len(envelope) - 1)], 0.0)
     return float(interp.mean()), interp

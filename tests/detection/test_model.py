@@ -1,0 +1,74 @@
+"""Network shapes, batch-norm fusion, targets and decoding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rams.detection.centernet import centernet_loss, collate_targets, decode, draw_targets
+from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config
+
+
+@pytest.mark.parametrize("in_channels", [1, 3, 7])
+def test_forward_shapes(in_channels: int) -> None:
+    net = CenterNet(model_config("small", in_channels, 3)).eval()
+    with torch.no_grad():
+        heat, size, offset = net(torch.randn(2, in_channels, 64, 96))
+    assert heat.shape == (2, 3, 16, 24)
+    assert size.shape == offset.shape == (2, 2, 16, 24)
+    assert float(offset.min()) >= 0 and float(offset.max()) <= 1
+
+
+def test_fuse_keeps_outputs() -> None:
+    torch.manual_seed(0)
+    net = CenterNet(model_config("small", 3, 1))
+    net.train()
+    for _ in range(3):  # give the batch norms non-trivial running statistics
+        net(torch.randn(4, 3, 64, 64) * 3 + 1)
+    net.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        before = net(x)
+        after = net.fuse()(x)
+    for a, b in zip(before, after, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_config_round_trip() -> None:
+    cfg = model_config("base", 1, 2)
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="unknown model preset"):
+        model_config("huge", 3, 1)
+
+
+def test_targets_decode_round_trip() -> None:
+    boxes = np.array([[10.0, 20.0, 30.0, 32.0], [40.0, 4.0, 60.0, 44.0]], np.float32)
+    heat, index, size, offset, mask = draw_targets(boxes, np.array([0, 1]), 2, 16, 16)
+    assert heat.shape == (2, 16, 16) and mask.sum() == 2
+    assert heat.max() == 1.0
+    # Build "perfect" network outputs from the targets and decode them.
+    logits = torch.from_numpy(np.where(heat == 1.0, 10.0, -10.0))[None]
+    log_size = torch.zeros(1, 2, 16 * 16)
+    off = torch.zeros(1, 2, 16 * 16)
+    for k in range(int(mask.sum())):
+        log_size[0, :, index[k]] = torch.from_numpy(size[k])
+        off[0, :, index[k]] = torch.from_numpy(offset[k])
+    dets = decode((logits, log_size.reshape(1, 2, 16, 16), off.reshape(1, 2, 16, 16)), min_score=0.5)
+    assert len(dets) == 1 and len(dets[0]) == 2
+    got = dets[0].boxes[np.argsort(dets[0].classes)]
+    np.testing.assert_allclose(got, boxes, atol=1e-3)
+    assert sorted(dets[0].classes.tolist()) == [0, 1]
+
+
+def test_loss_is_finite_and_decreases_for_right_answer() -> None:
+    boxes = np.array([[8.0, 8.0, 24.0, 24.0]], np.float32)
+    t = collate_targets([draw_targets(boxes, np.array([0]), 1, 16, 16)])
+    wrong = (torch.zeros(1, 1, 16, 16), torch.zeros(1, 2, 16, 16), torch.zeros(1, 2, 16, 16))
+    right_logits = torch.where(t.heatmap == 1, 8.0, -8.0)
+    right = (right_logits, torch.full((1, 2, 16, 16), float(np.log(16 / STRIDE))),
+             torch.zeros(1, 2, 16, 16))
+    lw, _ = centernet_loss(wrong, t)
+    lr, parts = centernet_loss(right, t)
+    assert torch.isfinite(lw) and float(lr) < float(lw)
+    assert parts["size"] < 1e-5

@@ -1,0 +1,56 @@
+"""Training smoke test and the train / benchmark CLI on a generated tile set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rams.cli.main import main
+from rams.detection.detector import load_detector
+from rams.detection.train import augment
+
+
+def test_augment_keeps_boxes_on_objects() -> None:
+    rng = np.random.default_rng(0)
+    img = np.zeros((64, 64, 1), np.uint8)
+    img[10:20, 30:50] = 255
+    boxes = np.array([[30, 10, 50, 20]], np.float32)
+    for _ in range(20):
+        x, b, c = augment(img, boxes, np.array([0]), 64, rng)
+        assert x.shape == (1, 64, 64) and len(b) == len(c)
+        for x0, y0, x1, y1 in b.astype(int):
+            inside = x[0, y0:y1, x0:x1]
+            assert inside.size and inside.mean() > x[0].mean()
+
+
+def test_train_one_tiny_epoch_then_benchmark(yolo_set: Path, tmp_path: Path) -> None:
+    out = tmp_path / "models" / "tiny.pt"
+    rc = main(["train", str(yolo_set), "--out", str(out), "--channels", "rgb", "--epochs", "1",
+               "--img-size", "64", "--batch-size", "4", "--eval-every", "1", "--no-progress",
+               "--class-names", "PMN-2"])
+    assert rc == 0
+    assert out.is_file() and out.with_name("tiny.pt.sha256").is_file()
+    card = out.with_suffix(".md").read_text()
+    assert "Training wall time" in card and "parameters" in card and "test (held out)" in card
+    blob = torch.load(out, map_location="cpu", weights_only=True)
+    assert blob["meta"]["class_names"] == ["PMN-2"] and blob["meta"]["normalisation"]["mode"] == "fixed"
+    det = load_detector(out)
+    assert det.in_channels == 3 and 0 < det.threshold < 1
+    report = tmp_path / "bench.json"
+    assert main(["benchmark", "tiles", str(yolo_set), "--split", "test", "--model", str(out),
+                 "--out", str(report)]) == 0
+    data = json.loads(report.read_text())
+    assert data["split"] == "test" and "conditions" in data and report.with_suffix(".png").is_file()
+
+
+def test_cli_bad_input_exits_2(yolo_set: Path, tmp_path: Path, capsys: object) -> None:
+    assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "m.pt")]) == 2
+    assert main(["train", str(tmp_path), "--out", str(tmp_path / "m.pt")]) == 2
+    assert main(["benchmark", "tiles", str(yolo_set), "--model", str(tmp_path / "absent.pt")]) == 2
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"x")
+    (tmp_path / "bad.pt.sha256").write_text("0" * 64 + "  bad.pt\n")
+    assert main(["benchmark", "tiles", str(yolo_set), "--model", str(bad)]) == 2

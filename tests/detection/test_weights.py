@@ -1,0 +1,65 @@
+"""Weights files: round trip with weights_only=True, checksum verification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rams.detection.detector import checksum_path, load_detector, save_detector
+from rams.detection.model import CenterNet, model_config
+from rams.errors import RamsInputError
+
+META = {"class_names": ["PFM-1"], "channels": "rgb", "in_channels": 3, "img_size": 64,
+        "normalisation": {"mode": "fixed", "mean": [100.0, 100.0, 100.0], "std": [50.0, 50.0, 50.0]},
+        "input_gsd_m": 0.02, "threshold": 0.4}
+
+
+def _save(tmp_path: Path) -> Path:
+    torch.manual_seed(0)
+    path = tmp_path / "m.pt"
+    save_detector(path, CenterNet(model_config("small", 3, 1)), dict(META))
+    return path
+
+
+def test_round_trip_plain_types(tmp_path: Path) -> None:
+    path = _save(tmp_path)
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    assert blob["meta"]["class_names"] == ["PFM-1"]
+    det = load_detector(path)
+    assert det.threshold == 0.4 and det.input_gsd_m == 0.02 and det.in_channels == 3
+    out = det.predict(np.zeros((1, 3, 50, 70), np.float32), min_score=0.0, top_k=5)
+    assert len(out) == 1 and out[0].boxes.shape[1] == 4
+    assert path.stat().st_size < 20 * 2**20
+
+
+def test_checksum_mismatch_is_input_error(tmp_path: Path) -> None:
+    path = _save(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(RamsInputError, match="checksum mismatch"):
+        load_detector(path)
+
+
+def test_missing_record_or_file(tmp_path: Path) -> None:
+    path = _save(tmp_path)
+    checksum_path(path).unlink()
+    with pytest.raises(RamsInputError, match="no checksum record"):
+        load_detector(path)
+    with pytest.raises(RamsInputError, match="does not exist"):
+        load_detector(tmp_path / "absent.pt")
+
+
+def test_per_image_normalisation_ignores_invalid(tmp_path: Path) -> None:
+    from rams.detection.detector import normalise_images
+
+    x = np.full((1, 1, 4, 4), 30.0, np.float32)
+    x[0, 0, 0, 0] = 40.0
+    valid = np.ones((1, 4, 4), bool)
+    valid[0, 3, 3] = False
+    x[0, 0, 3, 3] = -9999.0
+    y = normalise_images(x, {"mode": "per_image"}, valid)
+    assert y[0, 0, 3, 3] == 0.0 and y[0, 0, 0, 0] > 3.0

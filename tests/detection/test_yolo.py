@@ -1,0 +1,68 @@
+"""YOLO tile-set reader: layout, label edge cases, class names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rams.detection.yolo import class_names, load_image, read_label_file, read_split, split_dir
+from rams.errors import RamsInputError
+
+
+def test_missing_and_empty_label_files_mean_no_object(yolo_set: Path) -> None:
+    samples = read_split(yolo_set, "train")
+    assert len(samples) == 8
+    assert not (yolo_set / "train" / "labels" / f"{samples[0].image.stem}.txt").exists()
+    assert samples[0].boxes.shape == (0, 4) and samples[0].classes.shape == (0,)
+    assert (yolo_set / "train" / "labels" / f"{samples[1].image.stem}.txt").read_text() == ""
+    assert samples[1].boxes.shape == (0, 4)
+    assert all(len(s.boxes) >= 1 for s in samples[2:])
+
+
+def test_val_alias_and_missing_split(yolo_set: Path) -> None:
+    (yolo_set / "valid").rename(yolo_set / "val")
+    assert split_dir(yolo_set, "valid").name == "val"
+    with pytest.raises(RamsInputError, match="no 'missing/images'"):
+        read_split(yolo_set, "missing")
+    with pytest.raises(RamsInputError, match="does not exist"):
+        read_split(yolo_set / "nope", "train")
+
+
+def test_no_images_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "train" / "images").mkdir(parents=True)
+    with pytest.raises(RamsInputError, match="no images"):
+        read_split(tmp_path, "train")
+
+
+def test_label_lines(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("1 0.5 0.5 0.2 0.1\n\n0 0.1 0.1 0.3 0.1 0.3 0.3\n2 0.5 0.5 0 0\n")
+    boxes, classes = read_label_file(path)
+    assert classes.tolist() == [1, 0]  # zero-size box dropped; polygon reduced to its bounds
+    np.testing.assert_allclose(boxes[1], [0.2, 0.2, 0.2, 0.2], atol=1e-6)
+    path.write_text("0 0.5 0.5\n")
+    with pytest.raises(RamsInputError, match="line 1"):
+        read_label_file(path)
+    path.write_text("zero 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(RamsInputError, match="not numeric"):
+        read_label_file(path)
+
+
+def test_class_names(yolo_set: Path, tmp_path: Path) -> None:
+    assert class_names(yolo_set) == ["mine"]
+    (yolo_set / "data.yaml").write_text("names: {0: PFM-1, 1: TM-62}\n")
+    assert class_names(yolo_set) == ["PFM-1", "TM-62"]
+    (yolo_set / "data.yaml").unlink()
+    assert class_names(yolo_set, read_split(yolo_set, "train")) == ["class_0"]
+
+
+def test_load_image_channels(yolo_set: Path, tmp_path: Path) -> None:
+    image = read_split(yolo_set, "train")[0].image
+    assert load_image(image, 1).shape == (64, 64, 1)
+    assert load_image(image, 3).shape == (64, 64, 3)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a jpeg")
+    with pytest.raises(RamsInputError, match="cannot be decoded"):
+        load_image(bad, 3)

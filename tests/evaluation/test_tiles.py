@@ -1,0 +1,87 @@
+"""Tile evaluation: IoU, COCO matching, 101-point AP (hand-worked), conditions, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rams.evaluation.tiles import (
+    ImagePrediction,
+    ImageTruth,
+    average_precision,
+    best_f1_threshold,
+    box_iou,
+    condition_of,
+    evaluate_predictions,
+    match_detections,
+)
+
+
+def test_box_iou() -> None:
+    a = np.array([[0, 0, 2, 2]], float)
+    b = np.array([[1, 1, 3, 3], [0, 0, 2, 2], [5, 5, 6, 6]], float)
+    np.testing.assert_allclose(box_iou(a, b), [[1 / 7, 1.0, 0.0]])
+
+
+def test_ap_hand_worked() -> None:
+    # 3 objects; detections by score: TP, FP, TP. Recall 1/3, 1/3, 2/3; precision 1, 1/2, 2/3.
+    # Envelope: 1 for r <= 1/3 (34 of the 101 points: 0.00..0.33), 2/3 for 0.34..0.66
+    # (33 points), 0 beyond: AP = (34 * 1 + 33 * 2/3) / 101 = 56 / 101.
+    ap, curve = average_precision(np.array([0.9, 0.8, 0.7]), np.array([True, False, True]), 3)
+    assert ap == pytest.approx(56 / 101)
+    assert curve[0] == 1.0 and curve[34] == pytest.approx(2 / 3) and curve[67] == 0.0
+    assert np.isnan(average_precision(np.array([0.5]), np.array([False]), 0)[0])
+    assert average_precision(np.array([]), np.array([], bool), 2)[0] == 0.0
+
+
+def test_matching_is_greedy_by_score_and_one_to_one() -> None:
+    gt = np.array([[0, 0, 10, 10]], float)
+    dets = np.array([[1, 1, 10, 10], [0, 0, 10, 10]], float)
+    tp = match_detections(dets, np.array([0.5, 0.9]), gt, 0.5)
+    assert tp.tolist() == [False, True]  # the more confident one takes the object
+
+
+def test_evaluate_predictions_perfect_and_threshold() -> None:
+    gt = ImageTruth(np.array([[0, 0, 10, 10], [20, 20, 30, 30]], float), np.array([0, 0]))
+    empty = ImageTruth(np.zeros((0, 4)), np.zeros(0, int))
+    pred = ImagePrediction(np.array([[0, 0, 10, 10], [20, 20, 30, 30], [50, 50, 60, 60]], float),
+                           np.array([0.9, 0.8, 0.2]), np.array([0, 0, 0]))
+    fp_only = ImagePrediction(np.array([[1, 1, 5, 5]], float), np.array([0.1]), np.array([0]))
+    m = evaluate_predictions([pred, fp_only], [gt, empty], threshold=0.5)
+    assert m["ap50"] == 1.0 and m["ap50_95"] == 1.0
+    assert (m["tp"], m["fp"], m["fn"]) == (2, 0, 0) and m["f1"] == 1.0
+    m = evaluate_predictions([pred, fp_only], [gt, empty], threshold=0.05)
+    assert (m["tp"], m["fp"]) == (2, 2) and m["precision"] == 0.5
+    thr, f1 = best_f1_threshold([pred, fp_only], [gt, empty])
+    assert 0.2 < thr <= 0.8 and f1 == 1.0
+
+
+def test_condition_of_thermal_names() -> None:
+    assert condition_of("1104_Zone_4_Surface_Mine_0cm_depth__0-7m_x.jpg") == "0 cm (surface)"
+    assert condition_of("119_Zone_9_Mine_10_cm_depth__1-5m.jpg") == "10 cm"
+    assert condition_of("11006_Zone_7_Mine_5cm_depth__1-6m.jpg") == "5 cm"
+    assert condition_of("807_Zone_2_Mine_1_cm_depth__1-0m.jpg") == "1 cm"
+    assert condition_of("1139_Zone_6__free_zone__6-7m.jpg") == "no mine (free zone)"
+    assert condition_of("783_min8_1m__0-4m.jpg") == "unknown"
+
+
+def test_evaluate_tiles_report(tmp_path: Path) -> None:
+    from rams.detection.detector import load_detector, save_detector
+    from rams.detection.model import CenterNet, model_config
+    from rams.evaluation.tiles import evaluate_tiles
+    from tests.detection.conftest import write_yolo_set
+
+    root = write_yolo_set(tmp_path / "tiles")
+    meta = {"class_names": ["mine"], "channels": "rgb", "in_channels": 3, "img_size": 64,
+            "normalisation": {"mode": "per_image"}, "input_gsd_m": None, "threshold": 0.3, "name": "m"}
+    save_detector(tmp_path / "m.pt", CenterNet(model_config("small", 3, 1)), meta)
+    out = tmp_path / "r" / "report.json"
+    report = evaluate_tiles(root, "test", load_detector(tmp_path / "m.pt"), out_json=out,
+                            out_png=out.with_suffix(".png"))
+    saved = json.loads(out.read_text())
+    assert saved["n_images"] == 4 and set(saved["conditions"]) == {"0 cm (surface)", "1 cm", "5 cm", "10 cm"}
+    assert out.with_suffix(".png").stat().st_size > 1000
+    assert 0.0 <= report["ap50"] <= 1.0
