@@ -156,12 +156,14 @@ def render_rgb(scene: Scene, grid: SensorGrid, row_off: int, col_off: int, heigh
     x, y = geom.coords()
     veg = sample(nodes[3])
     grain = lattice_noise(x, y, 0.05, salt(scene.seed, "rgb/grain"))
-    speckle, *band_noise = _pixel_noise(geom, scene.seed, "rgb/px", 4)
+    # One hash per pixel: luminance speckle (stronger in grass) and two chroma noises.
+    speckle, chroma_r, chroma_b = _pixel_noise(geom, scene.seed, "rgb/px", 3)
     tex = 1.0 + (0.05 + 0.06 * veg) * grain + (0.03 + 0.1 * veg) * speckle
     rgb = np.stack([sample(nodes[k]) * tex for k in range(3)])
     _paint(scene, geom, rgb, "rgb")
-    for k in range(3):
-        rgb[k] += 0.02 * band_noise[k]
+    rgb[0] += 0.02 * chroma_r
+    rgb[1] += 0.03 * speckle
+    rgb[2] += 0.02 * chroma_b
     out[:3] = np.clip(rgb * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
     out[:3, ~valid] = 0
     out[3] = np.where(valid, 255, 0).astype(np.uint8)

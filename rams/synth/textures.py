@@ -9,8 +9,8 @@ per pixel. Fields (all in [0, 1] unless stated):
 - ``veg``: vegetated fraction (grass), ``shrub``: the part of it that is shrub;
 - ``dry``: how dry (yellow) the grass is;
 - ``surface``: compacted road or wheel-rut surface (no vegetation, lighter, warmer);
-- ``disturbed``: soil disturbed by mine laying inside minefields (less vegetation, slightly
-  lighter, about +0.3 degC).
+- ``disturbed``: soil disturbed by mine laying inside minefields (up to 20 % less vegetation
+  in patches, slightly lighter soil, +0.3 degC).
 """
 
 from __future__ import annotations
@@ -135,7 +135,9 @@ def ground_fields(scene: Scene, ng: NodeGrid) -> dict[str, Array]:
     dry = _smoothstep(-0.3, 0.4, fbm_grid(xs, ys, (18.0, 4.0), (0.7, 0.3), seed, "dry"))
     surface = _track_fields(scene, ng)
     disturbed = _minefield_fields(scene, ng)
-    keep = (1.0 - surface) * (1.0 - 0.5 * disturbed)
+    # Mine laying thins the vegetation a little, in patches: a faint cue, not an outline.
+    patchy = 0.5 + 0.5 * fbm_grid(xs, ys, (3.0, 1.0), (0.7, 0.3), seed, "disturbed")
+    keep = (1.0 - surface) * (1.0 - 0.2 * disturbed * patchy)
     veg *= keep
     return {
         "moist": moist,
@@ -151,7 +153,7 @@ def ground_fields(scene: Scene, ng: NodeGrid) -> dict[str, Array]:
 
 def _mix(f: dict[str, Array], soil: tuple[float, ...], grass: tuple[float, ...],
          dry: tuple[float, ...], shrub: tuple[float, ...], road: tuple[float, ...]) -> list[Array]:
-    soil_gain = 0.93 + 0.08 * f["tone"] - 0.12 * f["moist"] + 0.04 * f["disturbed"]
+    soil_gain = 0.93 + 0.08 * f["tone"] - 0.12 * f["moist"] + 0.02 * f["disturbed"]
     out = []
     for k in range(len(soil)):
         grass_k = grass[k] + (dry[k] - grass[k]) * f["dry"]
