@@ -85,6 +85,24 @@ def test_window_scan_counts_border_blobs_once(tmp_path: Path) -> None:
     assert all(b.area_m2 == pytest.approx(4 * GSD * GSD) for b in whole.blobs)
 
 
+def test_raster_is_read_window_by_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rasterio.io
+
+    path = anomaly_raster(tmp_path / "a.tif", 300, [(150, 150)])
+    real_read = rasterio.io.DatasetReader.read
+    sizes: list[tuple[int, int]] = []
+
+    def spy(self, *args, window=None, **kwargs):  # type: ignore[no-untyped-def]
+        assert window is not None, "whole-raster read"
+        sizes.append((int(window.height), int(window.width)))
+        return real_read(self, *args, window=window, **kwargs)
+
+    monkeypatch.setattr(rasterio.io.DatasetReader, "read", spy)
+    scan = scan_anomaly_raster(path, threshold=6.0, min_blob_m2=0.0, window_px=100, halo_px=10)
+    assert len(scan.blobs) == 1 and len(sizes) == 9
+    assert max(h * w for h, w in sizes) <= 120 * 120
+
+
 def test_per_window_cap(tmp_path: Path) -> None:
     targets = [(10 + 6 * i, 10 + 6 * j) for i in range(5) for j in range(5)]
     path = anomaly_raster(tmp_path / "a.tif", 64, targets)
