@@ -90,6 +90,9 @@ class CandidateConfig(_Section):
     simplify_m: float = Field(default=0.25, ge=0)
     #: strongest anomaly blobs kept per 2048 px window (bounds memory on cluttered ground).
     max_blobs_per_window: int = Field(default=2000, ge=1)
+    #: a group smaller than min_cluster_size is kept when a CNN detection in it has at
+    #: least this confidence (0: any detection of a mine makes an SHA on its own).
+    lone_detection_min_confidence: float = Field(default=0.0, ge=0, le=1)
 
 
 class ExecutionConfig(_Section):

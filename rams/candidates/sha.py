@@ -8,7 +8,8 @@ Method:
    Without a raster, the pipeline's anomaly peaks stand in for the blobs.
 2. Group blobs and CNN detections by density: single linkage at ``cluster_radius_m``
    (:mod:`.clustering`). A group is kept when it has ``min_cluster_size`` members, or
-   when it holds a CNN detection (a mine seen is evidence enough on its own).
+   when it holds a CNN detection (a mine seen is evidence enough on its own) with a
+   confidence of at least ``lone_detection_min_confidence`` (default 0: any).
 3. Buffer each kept member by ``safety_margin_m`` plus its own radius, union, fill holes
    (ground enclosed by suspected ground is not released from the air), simplify by
    ``simplify_m``, and repair: every polygon is valid, counter-clockwise, with at least
@@ -261,8 +262,9 @@ def build_candidates(
         counts = np.bincount(labels)
         has_cnn = np.zeros(len(counts), dtype=bool)
         for lab, m in zip(labels, members, strict=True):
-            if m.kind == "cnn":
-                has_cnn[lab] = True
+            if m.kind == "cnn" and m.point is not None:
+                if m.point.confidence >= config.lone_detection_min_confidence:
+                    has_cnn[lab] = True
         keep_label = (counts >= config.min_cluster_size) | has_cnn
         kept = [m for lab, m in zip(labels, members, strict=True) if keep_label[lab]]
     polys = _polygons_from_members(kept, config.safety_margin_m, config.simplify_m)

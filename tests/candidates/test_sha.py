@@ -152,6 +152,15 @@ def test_min_cluster_size_and_lone_cnn(tmp_path: Path) -> None:
     assert {p.sha_id for p in cs.points if p.point.detector == "cnn"} == {"F7-sha-001"}
 
 
+def test_lone_detection_confidence_threshold() -> None:
+    dets = [cnn(10, 10, "PFM-1", 0.9), cnn(60, 60, "PFM-1", 0.35)]
+    assert len(build(dets, []).polygons) == 2
+    kept = build(dets, [], lone_detection_min_confidence=0.5)
+    assert len(kept.polygons) == 1 and kept.polygons[0].confidence == pytest.approx(0.9)
+    weak = [p for p in kept.points if p.point.confidence < 0.5]
+    assert weak[0].sha_id is None
+
+
 def test_margin_covers_members_and_area_in_metres() -> None:
     members = [peak(10 + 1.5 * i, 20 + (i % 2), score=8.0) for i in range(6)]
     cs = build([], members, safety_margin_m=3.0, simplify_m=0.25)
