@@ -228,15 +228,41 @@ class SensorGrid:
             x1 = np.asarray((t.c - e0) + (cols + 0.5) * t.a - sx, dtype=np.float64)
             y1 = np.asarray((t.f - n0) + (rows + 0.5) * t.e - sy, dtype=np.float64)
             return WindowGeometry(rows, cols, np.array([[t.a, 0.0], [0.0, t.e]]), x1_m=x1, y1_m=y1)
-        lon, lat = np.meshgrid(t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e)
+        # pyproj on every pixel is slow at 2 cm; the lon/lat -> UTM map is smooth, so it is
+        # evaluated on a global lattice of every COARSE_PX-th pixel and interpolated
+        # bilinearly (error far below a micrometre over a few metres).
+        k = COARSE_PX
+        r_lat = np.arange(rows[0] // k, rows[-1] // k + 2, dtype=np.int64) * k
+        c_lat = np.arange(cols[0] // k, cols[-1] // k + 2, dtype=np.int64) * k
+        lon, lat = np.meshgrid(t.c + (c_lat + 0.5) * t.a, t.f + (r_lat + 0.5) * t.e)
         to_utm = transformer(self.crs, self.utm_crs)
         east, north = to_utm.transform(lon, lat)
+        x_m = _interp_lattice(np.asarray(east) - e0, rows, cols, r_lat[0], c_lat[0], k) - sx
+        y_m = _interp_lattice(np.asarray(north) - n0, rows, cols, r_lat[0], c_lat[0], k) - sy
         lon_c, lat_c = t * (col_off + width / 2.0, row_off + height / 2.0)
         ex, ny_ = to_utm.transform([lon_c, lon_c + t.a, lon_c], [lat_c, lat_c, lat_c + t.e])
         jac = np.array([[ex[1] - ex[0], ex[2] - ex[0]], [ny_[1] - ny_[0], ny_[2] - ny_[0]]])
-        return WindowGeometry(
-            rows, cols, jac, x_m=np.asarray(east) - e0 - sx, y_m=np.asarray(north) - n0 - sy
-        )
+        return WindowGeometry(rows, cols, jac, x_m=x_m, y_m=y_m)
+
+
+#: Lattice step (pixels) on which geographic pixel coordinates are projected exactly.
+COARSE_PX = 8
+
+
+def _interp_lattice(
+    values: Float64Array, rows: NDArray[np.int64], cols: NDArray[np.int64], r0: int, c0: int, step: int
+) -> Float64Array:
+    """Bilinear interpolation (float64) of values given at every ``step``-th pixel."""
+    fr = (rows - r0) / step
+    fc = (cols - c0) / step
+    ir = np.minimum(np.floor(fr).astype(np.intp), values.shape[0] - 2)
+    ic = np.minimum(np.floor(fc).astype(np.intp), values.shape[1] - 2)
+    wr = (fr - ir)[:, None]
+    wc = fc - ic
+    along = values[:, ic] + (values[:, ic + 1] - values[:, ic]) * wc
+    top = along[ir]
+    out: Float64Array = top + (along[ir + 1] - top) * wr
+    return out
 
 
 def make_grid(
