@@ -6,7 +6,7 @@
   Lists (evidence, sensors) are JSON arrays.
 - ``survey.gpkg``: layers ``sha`` (polygons) and ``detections`` (points) in the flight's
   projected CRS, written through pyogrio's raw API (no geopandas). Lists are stored as
-  comma-separated strings.
+  comma-separated strings, the survey date as a GPKG Date.
 
 Every file is written to a temporary name and renamed into place.
 """
@@ -156,12 +156,18 @@ def write_points_geojson(path: str | Path, candidates: CandidateSet, crs: Any) -
     return Path(path)
 
 
-def _column(values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
+#: Fields stored as GPKG Date (ISO strings in GeoJSON).
+DATE_FIELDS = frozenset({"date"})
+
+
+def _column(name: str, values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
     """A GPKG field column and its null mask from per-feature property values."""
     vals = [_jsonable(v) for v in values]
     present = [v for v in vals if v is not None]
     mask = np.array([v is None for v in vals], dtype=bool)
-    if present and all(isinstance(v, bool) for v in present):
+    if name in DATE_FIELDS and all(isinstance(v, str) for v in present):
+        arr = np.array([v if v is not None else "NaT" for v in vals], dtype="datetime64[D]")
+    elif present and all(isinstance(v, bool) for v in present):
         arr = np.array([bool(v) if v is not None else False for v in vals], dtype=bool)
     elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
         arr = np.array([v if v is not None else 0 for v in vals], dtype=np.int64)
@@ -197,7 +203,7 @@ def _write_layer(
         names.extend(k for k in row if k not in names)
     columns, masks = [], []
     for name in names:
-        arr, mask = _column([row.get(name) for row in rows])
+        arr, mask = _column(name, [row.get(name) for row in rows])
         if not rows:
             arr = np.array([], dtype=object)
         columns.append(arr)

@@ -35,18 +35,34 @@ E0, N0 = 500_000.0, 4_400_000.0  # on zone 38's central meridian (45° E)
 def candidates(seed: int = 0) -> CandidateSet:
     rng = np.random.default_rng(seed)
     peaks = [
-        MinePoint(E0 + x, N0 + y, "anomaly", 0.6, "anomaly_core", "thermal", 0.05,
-                  extra={"evidence": ["thermal_anomaly"], "score": 9.5})
+        MinePoint(
+            E0 + x,
+            N0 + y,
+            "anomaly",
+            0.6,
+            "anomaly_core",
+            "thermal",
+            0.05,
+            extra={"evidence": ["thermal_anomaly"], "score": 9.5},
+        )
         for x, y in rng.normal((20, 20), 2.0, (12, 2))
     ]
-    peaks.append(MinePoint(E0 + 150, N0 + 150, "anomaly", 0.5, "anomaly_core", "multispectral", 0.05))
+    peaks.append(
+        MinePoint(E0 + 150, N0 + 150, "anomaly", 0.5, "anomaly_core", "multispectral", 0.05)
+    )
     dets = [
         MinePoint(E0 + 21, N0 + 19, "PFM-1", 0.93, "cnn", "rgb", 0.015, 0.12, 0.06),
         MinePoint(E0 + 80, N0 + 40, "TM-62", 0.81, "cnn", "rgb", 0.015, 0.32, 0.32),
     ]
     return build_candidates(
-        None, dets, peaks, crs=UTM, flight_id="KB-0042", date=dt.date(2026, 8, 14),
-        sensors=["rgb", "multispectral", "thermal"], config=CandidateConfig(),
+        None,
+        dets,
+        peaks,
+        crs=UTM,
+        flight_id="KB-0042",
+        date=dt.date(2026, 8, 14),
+        sensors=["rgb", "multispectral", "thermal"],
+        config=CandidateConfig(),
     )
 
 
@@ -103,7 +119,17 @@ def test_properties_and_ids(tmp_path: Path) -> None:
     assert len(points) == 15
     for f in points:
         p = f["properties"]
-        assert {"id", "class", "device_category", "confidence", "detector", "sensor", "gsd_m", "sha_id", "date"} <= set(p)
+        assert {
+            "id",
+            "class",
+            "device_category",
+            "confidence",
+            "detector",
+            "sensor",
+            "gsd_m",
+            "sha_id",
+            "date",
+        } <= set(p)
         assert p["sha_id"] is None or p["sha_id"] in ids
         # Each point lies inside its polygon, checked in lon/lat on the written files.
         if p["sha_id"] is not None:
@@ -113,8 +139,9 @@ def test_properties_and_ids(tmp_path: Path) -> None:
 
 def test_point_at_known_utm_location_lands_at_expected_lonlat(tmp_path: Path) -> None:
     det = [MinePoint(E0, N0, "PMN-2", 0.9, "cnn", "rgb", 0.02)]
-    cs = build_candidates(None, det, [], crs=UTM, flight_id="F", date=None, sensors=["rgb"],
-                          config=CandidateConfig())
+    cs = build_candidates(
+        None, det, [], crs=UTM, flight_id="F", date=None, sensors=["rgb"], config=CandidateConfig()
+    )
     path = write_points_geojson(tmp_path / "d.geojson", cs, UTM)
     lon, lat = json.loads(path.read_text())["features"][0]["geometry"]["coordinates"]
     # An independent transformer in the authority's (lat, lon) axis order.
@@ -164,6 +191,10 @@ def _as_gpkg_value(value: object) -> object:
     return ",".join(value) if isinstance(value, list) else value
 
 
+def _plain(value: object) -> object:
+    return str(value) if isinstance(value, np.datetime64) else value
+
+
 def test_gpkg_matches_geojson_via_pyogrio(tmp_path: Path) -> None:
     cs = candidates()
     sha_path, pts_path, gpkg = write_all(tmp_path, cs)
@@ -176,7 +207,7 @@ def test_gpkg_matches_geojson_via_pyogrio(tmp_path: Path) -> None:
         assert len(rows) == len(feats) > 0
         for row, geom, feat in zip(rows, geoms, feats, strict=True):
             for key, value in feat["properties"].items():
-                got = row[key]
+                got = _plain(row[key])
                 want = _as_gpkg_value(value)
                 if want is None:
                     assert got is None or got == "" or (isinstance(got, float) and np.isnan(got))
@@ -184,27 +215,43 @@ def test_gpkg_matches_geojson_via_pyogrio(tmp_path: Path) -> None:
                     assert float(got) == pytest.approx(want)
                 else:
                     assert got == want, key
-            ll = shapely.transform(geom, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+            ll = shapely.transform(
+                geom, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1]))
+            )
             assert ll.equals_exact(shape(feat["geometry"]), tolerance=2e-7)
         if layer == "sha":
             assert all(g.exterior.is_ccw and g.is_valid for g in geoms)
-            assert [r["area_m2"] for r in rows] == pytest.approx([round(g.area, 2) for g in geoms], abs=0.01)
+            assert [r["area_m2"] for r in rows] == pytest.approx(
+                [round(g.area, 2) for g in geoms], abs=0.01
+            )
 
 
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (gdal-bin) not installed")
 def test_gpkg_read_back_with_ogrinfo(tmp_path: Path) -> None:
     cs = candidates()
     _, _, gpkg = write_all(tmp_path, cs)
-    summary = subprocess.run(["ogrinfo", "-ro", "-al", "-so", str(gpkg)], capture_output=True, text=True, check=True)
+    summary = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-so", str(gpkg)], capture_output=True, text=True, check=True
+    )
     out = summary.stdout
     assert "Layer name: sha" in out and "Layer name: detections" in out
     assert f"Feature Count: {len(cs.polygons)}" in out and f"Feature Count: {len(cs.points)}" in out
     assert 'ID["EPSG",32638]' in out
-    for field_def in ("area_m2: Real", "priority: Integer", "evidence: String", "sha_id: String", "gsd_m: Real"):
+    for field_def in (
+        "area_m2: Real",
+        "priority: Integer",
+        "evidence: String",
+        "sha_id: String",
+        "gsd_m: Real",
+        "date: Date",
+    ):
         assert field_def in out
     assert "partially supported" not in summary.stderr  # GPKG version old GDAL reads cleanly
-    full = subprocess.run(["ogrinfo", "-ro", "-al", str(gpkg), "sha"], capture_output=True, text=True, check=True).stdout
+    full = subprocess.run(
+        ["ogrinfo", "-ro", "-al", str(gpkg), "sha"], capture_output=True, text=True, check=True
+    ).stdout
     for sha in cs.polygons:
         assert f"id (String) = {sha.id}" in full
         assert f"evidence (String) = {','.join(sha.evidence)}" in full
     assert "POLYGON ((5000" in full  # projected metres, not degrees
+    assert "date (Date) = 2026/08/14" in full
