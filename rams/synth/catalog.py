@@ -89,8 +89,6 @@ DISTRACTORS: dict[str, ObjectLook] = {
     "warm_patch": ObjectLook("gauss", 0.50, 0.25, 0.0, rgb=(), reflectance=()),
 }
 
-#: Relative frequencies of mine classes used by the layouts.
-AP_CLASSES = ("PFM-1", "PMN-2", "OZM-72")
 
 
 def look(cls: str) -> ObjectLook:

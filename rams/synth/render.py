@@ -17,10 +17,11 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from rams.synth.catalog import ObjectLook, look
-from rams.synth.grids import SensorGrid, WindowGeometry
+from rams.synth.grids import SensorGrid
 from rams.synth.noise import lattice_noise, pixel_gauss, pixel_uniform, pixel_uniforms, salt
 from rams.synth.scene import Scene, SceneObject
 from rams.synth.textures import NodeGrid, background_nodes
+from rams.synth.window import WindowGeometry
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rams.synth.grids import WindowGeometry
 from rams.synth.noise import Bilinear, fbm_grid
 from rams.synth.scene import Scene
+from rams.synth.window import WindowGeometry
 
 #: Spacing of the ground-property lattice (metres).
 NODE_STEP_M = 0.1
