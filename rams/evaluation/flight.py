@@ -242,7 +242,8 @@ def evaluate_flight(
             ``run.json`` with ``surveyed_area_m2``, when the pipeline wrote it).
         truth_path: truth GeoJSON, WGS84.
         tolerance_m: point matching tolerance, metres.
-        write: write ``evaluation.json`` and ``evaluation.png`` into ``out_dir``.
+        write: write ``evaluation.json`` and ``evaluation.png`` into ``out_dir``, and add
+            the metrics to its ``report.html`` when there is one.
 
     Returns:
         The metrics: ``points`` (CNN detections), ``points_by_detector``, ``polygons``,
@@ -360,6 +361,9 @@ def evaluate_flight(
             covered,
             result,
         )
+        from rams.export.report import refresh_report_with_metrics
+
+        refresh_report_with_metrics(out_dir, result)
     return result
 
 

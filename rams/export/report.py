@@ -76,7 +76,48 @@ def _dl(items: dict[str, Any]) -> str:
     )
 
 
+def _table(rows: dict[str, dict[str, Any]], cols: list[str], first: str) -> str:
+    head = f"<tr><th>{_e(first)}</th>" + "".join(f"<th>{_e(c)}</th>" for c in cols) + "</tr>"
+    body = "".join(
+        f"<tr><td>{_e(name)}</td>"
+        + "".join(
+            f"<td class='num'>{_e(_fmt(row.get(c)) if row.get(c) is not None else '-')}</td>"
+            for c in cols
+        )
+        + "</tr>"
+        for name, row in rows.items()
+    )
+    return f"<table>{head}{body}</table>"
+
+
 def _metrics_section(metrics: dict[str, Any]) -> str:
+    if "points_by_detector" in metrics and "polygons" in metrics:
+        return _flight_metrics_section(metrics)
+    return _generic_metrics_section(metrics)
+
+
+def _flight_metrics_section(m: dict[str, Any]) -> str:
+    """The layout for :func:`rams.evaluation.flight.evaluate_flight` results."""
+    cols = ["tp", "fp", "fn", "precision", "recall", "f1"]
+    parts = [
+        "<h2>Evaluation against ground truth</h2>",
+        f'<p class="note">Points matched one to one within {_e(m.get("tolerance_m"))} m '
+        f"({_e(m.get('matching', ''))}); {_e(m.get('n_truth_mines'))} true mines.</p>",
+        "<h3>SHA polygons</h3>",
+        _dl(m["polygons"]),
+        "<h3>Points by detector</h3>",
+        _table(m["points_by_detector"], cols, "detector"),
+    ]
+    per_class = m.get("points", {}).get("per_class")
+    if per_class:
+        parts += [
+            "<h3>CNN detections by class</h3>",
+            _table(per_class, ["n_truth", "n_pred", "precision", "recall", "f1"], "class"),
+        ]
+    return "\n".join(parts)
+
+
+def _generic_metrics_section(metrics: dict[str, Any]) -> str:
     parts = ["<h2>Evaluation against ground truth</h2>"]
     scalars = {k: v for k, v in metrics.items() if not isinstance(v, dict | list)}
     parts.append(_dl(scalars))
@@ -181,3 +222,101 @@ def write_report(
     )
     write_text_atomic(path, text)
     return Path(path)
+
+
+def _candidates_from_run(out_dir: Path) -> CandidateSet:
+    """Rebuild the attribute side of a run's candidates from its GeoJSON outputs.
+
+    Geometries stay in WGS84 lon/lat: the report only shows attributes and the map image.
+    """
+    from shapely.geometry import shape
+
+    from rams.candidates.model import CandidatePoint, ShaPolygon
+    from rams.candidates.points import MinePoint
+
+    def features(name: str) -> list[dict[str, Any]]:
+        path = out_dir / name
+        if not path.is_file():
+            return []
+        return list(json.loads(path.read_text(encoding="utf-8")).get("features", []))
+
+    def date_of(props: dict[str, Any]) -> dt.date | None:
+        value = props.get("date")
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+    polygons, points = [], []
+    flight_id, date = out_dir.name, None
+    for feat in features("sha.geojson"):
+        p = feat["properties"]
+        flight_id, date = str(p.get("flight_id", flight_id)), date_of(p)
+        polygons.append(
+            ShaPolygon(
+                id=str(p["id"]),
+                geometry=shape(feat["geometry"]),
+                evidence=tuple(p.get("evidence", [])),
+                device_category=str(p.get("device_category", "unknown")),
+                confidence=float(p.get("confidence", 0.0)),
+                area_m2=float(p.get("area_m2", 0.0)),
+                n_detections=int(p.get("n_detections", 0)),
+                max_score=float(p.get("max_score", 0.0)),
+                priority=int(p.get("priority", 0)),
+                sensors=tuple(p.get("sensors", [])),
+                flight_id=str(p.get("flight_id", "")),
+                date=date_of(p),
+            )
+        )
+    for feat in features("detections.geojson"):
+        p = feat["properties"]
+        lon, lat = feat["geometry"]["coordinates"][:2]
+        mp = MinePoint(
+            lon,
+            lat,
+            str(p.get("class", "")),
+            float(p.get("confidence", 0.0)),
+            str(p.get("detector", "")),
+            str(p.get("sensor", "")),
+            float(p.get("gsd_m", 0.0)),
+        )
+        points.append(
+            CandidatePoint(
+                str(p["id"]), mp, p.get("sha_id"), str(p.get("flight_id", "")), date_of(p)
+            )
+        )
+        flight_id, date = str(p.get("flight_id", flight_id)), date or date_of(p)
+    return CandidateSet(flight_id=flight_id, date=date, polygons=polygons, points=points)
+
+
+def refresh_report_with_metrics(out_dir: str | Path, metrics: dict[str, Any]) -> Path | None:
+    """Rewrite a run's ``report.html`` with an evaluation section.
+
+    The SHA table comes from the run's ``sha.geojson``, the map from ``quicklook.png`` and
+    the run facts from ``run.json``; nothing is recomputed.
+
+    Args:
+        out_dir: the run folder.
+        metrics: ``evaluate_flight`` output.
+
+    Returns:
+        The report path, or None when the folder holds no report to refresh.
+    """
+    out_dir = Path(out_dir)
+    report = out_dir / "report.html"
+    if not report.is_file():
+        return None
+    candidates = _candidates_from_run(out_dir)
+    run_json = out_dir / "run.json"
+    run_info: dict[str, Any] = {}
+    if run_json.is_file():
+        loaded = json.loads(run_json.read_text(encoding="utf-8"))
+        run_info = loaded if isinstance(loaded, dict) else {}
+    candidates.surveyed_area_m2 = run_info.get("surveyed_area_m2")
+    quicklook = out_dir / "quicklook.png"
+    return write_report(
+        report,
+        flight_id=candidates.flight_id,
+        date=candidates.date,
+        candidates=candidates,
+        quicklook_png=quicklook if quicklook.is_file() else None,
+        metrics=metrics,
+        run_info=run_info,
+    )

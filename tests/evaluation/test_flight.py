@@ -186,3 +186,18 @@ def test_cli_prints_table_and_exit_codes(scored: tuple[dict, Path], tmp_path: Pa
     assert "precision" in text and "mine_coverage" in text and "TM-62" in text
     assert main(["benchmark", "flight", str(out), "--truth", str(tmp_path / "nope.geojson")]) == 2
     assert "truth file not found" in capsys.readouterr().err
+
+
+def test_report_gets_metrics_section(tmp_path: Path) -> None:
+    from rams.export.report import write_report
+
+    truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1")], [(0, 0, 20, 20)])
+    out = write_run(tmp_path / "run", [(0, 0, 20, 20)], [det(10, 10)])
+    write_report(out / "report.html", flight_id="F", date=None, candidates=CandidateSet("F", None),
+                 quicklook_png=None, metrics=None, run_info={"surveyed_area_m2": 10_000.0})
+    assert "Evaluation" not in (out / "report.html").read_text()
+    evaluate_flight(out, truth)
+    text = (out / "report.html").read_text()
+    assert "Evaluation against ground truth" in text and "mine_coverage" in text
+    assert "F-sha-001" in text  # SHA table rebuilt from sha.geojson
+    assert "CNN detections by class" in text
