@@ -30,7 +30,7 @@ tr.p2 td:first-child { border-left: 4px solid #fd8d3c; }
 tr.p3 td:first-child { border-left: 4px solid #fecc5c; }
 img.map { max-width: 100%; border: 1px solid #ccc; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; font-size: 0.9em; }
-dt { font-weight: 600; }
+dt { font-weight: 600; } dd { margin: 0; } pre { margin: 0; font-size: 0.85em; }
 """
 
 
@@ -68,11 +68,17 @@ def _sha_table(candidates: CandidateSet) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _dd(value: Any) -> str:
+    if isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    ):
+        return f"<pre>{_e(json.dumps(value, indent=1, sort_keys=True, default=str))}</pre>"
+    return _e(_fmt(value))
+
+
 def _dl(items: dict[str, Any]) -> str:
     return (
-        "<dl>"
-        + "".join(f"<dt>{_e(k)}</dt><dd>{_e(_fmt(v))}</dd>" for k, v in items.items())
-        + "</dl>"
+        "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_dd(v)}</dd>" for k, v in items.items()) + "</dl>"
     )
 
 
