@@ -73,9 +73,7 @@ def chi2_log10_pfa(scores: ArrayLike, n_bands: int) -> NDArray[np.float32]:
     return np.minimum(out, np.finfo(np.float32).max).astype(np.float32)
 
 
-def empirical_log10_pfa(
-    scores: ArrayLike, reference_scores: ArrayLike
-) -> NDArray[np.float32]:
+def empirical_log10_pfa(scores: ArrayLike, reference_scores: ArrayLike) -> NDArray[np.float32]:
     """``-log10`` of the fraction of reference scores at least as high as each score.
 
     ``Pfa(s) = #{ref >= s} / N`` via a binary search in the sorted reference, clipped

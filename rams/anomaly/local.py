@@ -27,6 +27,8 @@ from rams.anomaly.moments import tile_moments
 from rams.anomaly.rx import RXBackground
 
 _F32_MAX = float(np.finfo(np.float32).max)
+_PANEL_COLS = 256
+"""Columns per numba task: its running sums (45 x (256 + 2 h_out) float64 x 3) stay in L2."""
 
 
 def rx_local(
@@ -37,7 +39,7 @@ def rx_local(
     *,
     min_background: int | None = None,
     backend: Backend = "auto",
-    strip_rows: int | None = None,
+    task_shape: tuple[int, int] | None = None,
 ) -> NDArray[np.float32]:
     """Dual-window RX: squared Mahalanobis distance to the local background.
 
@@ -56,15 +58,17 @@ def rx_local(
             with fewer (near masks or in small images) fall back to the global
             statistics of all valid pixels. Default ``2 * bands``.
         backend: ``"auto"`` (numba), ``"numba"`` or ``"numpy"`` (reference, small cubes).
-        strip_rows: rows per parallel strip of the numba kernel (tuning; None = about
-            four strips per thread, at least 32 rows).
+        task_shape: (rows, cols) of the parallel tasks of the numba kernel, halo
+            excluded (tuning; None = about four row strips per thread, at least 32 rows,
+            by 256 columns).
 
     Returns:
         (rows, cols) float32 scores, dimensionless; 0 for invalid pixels and everywhere
         when no pixel is valid.
 
     Raises:
-        ValueError: bad window sizes, ``min_background < 2`` or ``strip_rows < 1``.
+        ValueError: bad window sizes, ``min_background < 2`` or a non-positive
+            ``task_shape``.
     """
     check_window(inner, outer)
     arr = as_cube(cube)
@@ -80,14 +84,23 @@ def rx_local(
     h_in, h_out = inner // 2, outer // 2
     if resolve_backend(backend) == "numpy":
         return _rx_local_numpy(arr, valid, background, h_in, h_out, min_bg)
-    if strip_rows is None:
-        strip_rows = max(32, -(-rows // (4 * numba.get_num_threads())))
-    if strip_rows < 1:
-        raise ValueError(f"strip_rows must be positive, got {strip_rows}")
+    if task_shape is None:
+        task_shape = (max(32, -(-rows // (4 * numba.get_num_threads()))), _PANEL_COLS)
+    if min(task_shape) < 1:
+        raise ValueError(f"task_shape must be positive, got {task_shape}")
     out = np.empty(arr.shape[1:], dtype=np.float32)
     return rx_local_kernel(  # type: ignore[no-any-return]
-        arr, valid, background.mean, background.whitening, h_in, h_out,
-        float(min_bg), background.floor, int(strip_rows), out,
+        arr,
+        valid,
+        background.mean,
+        background.whitening,
+        h_in,
+        h_out,
+        float(min_bg),
+        background.floor,
+        int(task_shape[0]),
+        int(task_shape[1]),
+        out,
     )
 
 

@@ -67,8 +67,8 @@ class Moments:
         n = self.count + other.count
         delta = other.mean - self.mean
         mean = self.mean + delta * (other.count / n)
-        scatter = self.scatter + other.scatter + np.outer(delta, delta) * (
-            self.count * other.count / n
+        scatter = (
+            self.scatter + other.scatter + np.outer(delta, delta) * (self.count * other.count / n)
         )
         return Moments(n, mean, scatter)
 

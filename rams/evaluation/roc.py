@@ -29,9 +29,7 @@ def average_ranks(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return ranks
 
 
-def roc_auc(
-    scores: ArrayLike, labels: ArrayLike, mask: ArrayLike | None = None
-) -> float:
+def roc_auc(scores: ArrayLike, labels: ArrayLike, mask: ArrayLike | None = None) -> float:
     """Area under the ROC curve of ``scores`` for detecting ``labels``.
 
     Args:

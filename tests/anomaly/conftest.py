@@ -21,7 +21,11 @@ def correlated_cube(
     white = rng.normal(size=(bands, rows * cols))
     cube = (mixing @ white).reshape(bands, rows, cols)
     trend = np.linspace(0.0, 3.0, rows)[:, None] + np.linspace(0.0, 2.0, cols)[None, :]
-    cube += 100.0 + np.arange(bands)[:, None, None] * 10.0 + trend[None] * rng.normal(size=(bands, 1, 1))
+    cube += (
+        100.0
+        + np.arange(bands)[:, None, None] * 10.0
+        + trend[None] * rng.normal(size=(bands, 1, 1))
+    )
     if np.issubdtype(dtype, np.integer):
         cube = np.round(cube * 20.0)
     return cube.astype(dtype)

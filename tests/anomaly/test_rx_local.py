@@ -45,7 +45,9 @@ def test_matches_brute_force_with_mask_and_borders(backend: str, inner: int, out
     valid[8:11, 4:15] = False  # a nodata stripe
     min_bg = 6
     expected = brute_force_rx_local(cube, inner, outer, valid, min_bg)
-    got = rx_local(cube, inner, outer, valid, min_background=min_bg, backend=backend, strip_rows=4)
+    got = rx_local(
+        cube, inner, outer, valid, min_background=min_bg, backend=backend, task_shape=(4, 5)
+    )
     np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-5)
 
 
@@ -54,8 +56,8 @@ def test_backends_agree(inner: int, outer: int) -> None:
     cube = correlated_cube(20, 8, 90, 70, np.float32)
     mask = np.random.default_rng(3).random((90, 70)) > 0.1
     ref = rx_local(cube, inner, outer, mask, backend="numpy")
-    for strip_rows in (None, 1, 7, 200):
-        fast = rx_local(cube, inner, outer, mask, backend="numba", strip_rows=strip_rows)
+    for task_shape in (None, (1, 1), (7, 13), (200, 3), (5, 200)):
+        fast = rx_local(cube, inner, outer, mask, backend="numba", task_shape=task_shape)
         np.testing.assert_allclose(fast, ref, rtol=1e-4, atol=1e-5)
 
 
@@ -110,3 +112,5 @@ def test_all_masked_and_bad_arguments() -> None:
             rx_local(cube, inner, outer)
     with pytest.raises(ValueError, match="min_background"):
         rx_local(cube, 1, 3, min_background=1)
+    with pytest.raises(ValueError, match="task_shape"):
+        rx_local(cube, 1, 3, task_shape=(0, 4))

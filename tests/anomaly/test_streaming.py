@@ -53,7 +53,9 @@ def test_merge_of_partial_stats_as_dask_would(mosaic: tuple[np.ndarray, np.ndarr
     merged = functools.reduce(GlobalRXStats.merge, [GlobalRXStats(), *partials])
     assert [p.count for p in partials] == before  # inputs untouched
     merged = pickle.loads(pickle.dumps(merged))
-    np.testing.assert_allclose(merged.score(cube, mask), rx_global(cube, mask), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        merged.score(cube, mask), rx_global(cube, mask), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_finalize_is_cached_and_reset_by_update(mosaic: tuple[np.ndarray, np.ndarray]) -> None:

@@ -41,7 +41,9 @@ def test_extremes() -> None:
 
 
 def test_average_ranks() -> None:
-    np.testing.assert_array_equal(average_ranks(np.array([3.0, 1.0, 3.0, 2.0, 3.0])), [4, 1, 4, 2, 4])
+    np.testing.assert_array_equal(
+        average_ranks(np.array([3.0, 1.0, 3.0, 2.0, 3.0])), [4, 1, 4, 2, 4]
+    )
 
 
 def test_errors() -> None:
