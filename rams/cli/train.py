@@ -18,6 +18,8 @@ def register(app: typer.Typer) -> None:
         epochs: int = typer.Option(40, "--epochs", min=1, help="Most epochs."),
         img_size: int = typer.Option(320, "--img-size", min=32, help="Training input side, pixels (multiple of 32)."),
         minutes: float | None = typer.Option(None, "--minutes", min=0.1, help="Time budget; the schedule completes within it."),
+        budget_clock: str = typer.Option("wall", "--budget-clock", help="How --minutes is measured: wall, or cpu (CPU time / threads; fair on a shared machine)."),
+        max_wall_minutes: float | None = typer.Option(None, "--max-wall-minutes", min=0.1, help="Hard wall-time cap whatever the budget clock."),
         batch_size: int = typer.Option(16, "--batch-size", min=1),
         lr: float = typer.Option(3e-3, "--lr"),
         preset: str = typer.Option("small", "--preset", help="Architecture preset: small or base."),
@@ -32,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
         train_from_folder(
             tiles_dir, out, channels=channels, epochs=epochs, img_size=img_size, minutes=minutes,
-            batch_size=batch_size, lr=lr, preset=preset, seed=seed, threads=threads,
+            budget_clock=budget_clock, max_wall_minutes=max_wall_minutes, batch_size=batch_size, lr=lr, preset=preset, seed=seed, threads=threads,
             class_names=None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()],
             eval_every=eval_every, progress=not no_progress,
         )

@@ -116,6 +116,8 @@ class Detector:
             x = F.pad(x, (0, pw, 0, ph))
         x = x.contiguous(memory_format=torch.channels_last)
         outputs = self.net(x)
+        if self.tta:
+            outputs = self._flip_average(x, outputs)
         score = self.threshold if min_score is None else min_score
         dets = decode(outputs, top_k=top_k, min_score=score)
         for d in dets:  # centres that fell in the padding are not in the image
@@ -124,6 +126,27 @@ class Detector:
             keep = (cx < w) & (cy < h)
             d.boxes, d.scores, d.classes = d.boxes[keep], d.scores[keep], d.classes[keep]
         return dets
+
+    @property
+    def tta(self) -> bool:
+        """Whether the centre heatmap is averaged over horizontal and vertical flips."""
+        return bool(self.meta.get("tta", False))
+
+    def _flip_average(
+        self, x: torch.Tensor, outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Average centre probabilities over flips (sizes and offsets of the plain pass).
+
+        Flips are exact symmetries of a nadir view, so averaging their heatmaps removes
+        some of the network's orientation-dependent noise. Padding is only at the bottom
+        and right, so flipped maps are realigned on the padded grid.
+        """
+        logits, size, offset = outputs
+        prob = torch.sigmoid(logits)
+        for dims in ((3,), (2,)):
+            prob = prob + torch.sigmoid(self.net(x.flip(dims))[0]).flip(dims)
+        prob = (prob / 3).clamp(1e-6, 1 - 1e-6)
+        return torch.log(prob / (1 - prob)), size, offset
 
     def predict_tile_images(
         self, images: list[np.ndarray], *, min_score: float | None = None, batch_size: int = 8

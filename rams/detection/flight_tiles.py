@@ -74,7 +74,7 @@ def _read_tile(src: rasterio.DatasetReader, window: Window, bands: list[int]) ->
 
 def load_flight_tiles(
     flights: list[Path], class_names: list[str], *, sensor: str = "rgb", tile_px: int = 256,
-    background_per_flight: int = 60, seed: int = 0,
+    background_per_flight: int = 60, tiles_per_mine: int = 3, seed: int = 0,
 ) -> tuple[TileSet, float]:
     """Cut labelled tiles from flights.
 
@@ -84,6 +84,8 @@ def load_flight_tiles(
         sensor: "rgb" or "thermal".
         tile_px: tile side, pixels.
         background_per_flight: random tiles per flight besides those around objects.
+        tiles_per_mine: tiles cut around each mine (each with its own jitter); one around
+            each distractor.
         seed: random seed of the jitter and background placement.
 
     Returns:
@@ -114,8 +116,9 @@ def load_flight_tiles(
             mines = [i for i, p in enumerate(pts) if p["kind"] == "mine"]
             anchors: list[tuple[float, float, str]] = []
             for i in range(len(pts)):
-                j = rng.uniform(-0.35, 0.35, 2) * tile_px
-                anchors.append((cols[i] - tile_px / 2 + j[0], rows[i] - tile_px / 2 + j[1], pts[i]["kind"]))
+                for _ in range(tiles_per_mine if pts[i]["kind"] == "mine" else 1):
+                    j = rng.uniform(-0.4, 0.4, 2) * tile_px
+                    anchors.append((cols[i] - tile_px / 2 + j[0], rows[i] - tile_px / 2 + j[1], pts[i]["kind"]))
             for _ in range(background_per_flight):
                 anchors.append((rng.uniform(0, src.width - tile_px), rng.uniform(0, src.height - tile_px), "bg"))
             for k, (c0f, r0f, kind) in enumerate(anchors):

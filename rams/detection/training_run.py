@@ -44,7 +44,8 @@ def data_credit(root: Path) -> tuple[str, str]:
 
 def train_from_folder(
     tiles_dir: str | Path, out: str | Path, *, channels: str = "thermal", epochs: int = 40,
-    img_size: int = 320, minutes: float | None = None, batch_size: int = 16, lr: float = 3e-3,
+    img_size: int = 320, minutes: float | None = None, budget_clock: str = "wall",
+    max_wall_minutes: float | None = None, batch_size: int = 16, lr: float = 3e-3,
     preset: str = "small", seed: int = 0, threads: int = 2, class_names: list[str] | None = None,
     eval_every: int = 2, progress: bool = True, background_per_flight: int = 60,
 ) -> dict[str, Any]:
@@ -67,8 +68,11 @@ def train_from_folder(
         raise RamsInputError(out, "weights file name must end in .pt")
     if not root.is_dir():
         raise RamsInputError(root, "tile folder does not exist")
+    if budget_clock not in ("wall", "cpu"):
+        raise RamsInputError(None, f"--budget-clock must be wall or cpu, not {budget_clock!r}")
     config = TrainConfig(img_size=img_size, epochs=epochs, minutes=minutes, batch_size=batch_size,
-                         lr=lr, preset=preset, seed=seed, threads=threads, eval_every=eval_every)
+                         lr=lr, preset=preset, seed=seed, threads=threads, eval_every=eval_every,
+                         budget_clock=budget_clock, max_wall_minutes=max_wall_minutes)
     notes: list[str] = []
     test_report: dict[str, Any] | None = None
     t0 = time.perf_counter()
@@ -112,7 +116,8 @@ def train_from_folder(
     summary = train_detector(train, valid, out=out, channels=channels, class_names=names,
                              config=config, meta_extra=meta_extra, progress=progress)
     summary["load_seconds"] = round(load_s, 1)
-    notes.append(f"Data loading took {load_s:.0f} s before training.")
+    notes.append(f"Data loading took {load_s:.0f} s before training; training used "
+                 f"{summary['cpu_seconds'] / 60:.1f} min of process CPU time over {threads} threads.")
     if _is_yolo_set(root):
         try:
             split_dir(root, "test")

@@ -63,3 +63,14 @@ def test_per_image_normalisation_ignores_invalid(tmp_path: Path) -> None:
     x[0, 0, 3, 3] = -9999.0
     y = normalise_images(x, {"mode": "per_image"}, valid)
     assert y[0, 0, 3, 3] == 0.0 and y[0, 0, 0, 0] > 3.0
+
+
+def test_flip_averaged_prediction_runs(tmp_path: Path) -> None:
+    path = _save(tmp_path)
+    det = load_detector(path)
+    images = np.random.default_rng(0).uniform(0, 255, (2, 3, 64, 96)).astype(np.float32)
+    plain = det.predict(images, min_score=0.0, top_k=10)
+    det.meta["tta"] = True
+    flipped = det.predict(images, min_score=0.0, top_k=10)
+    assert len(flipped) == 2 and all(len(d) == 10 for d in flipped)
+    assert all(len(d) == 10 for d in plain)
