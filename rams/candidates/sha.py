@@ -181,6 +181,56 @@ def _polygon_category(cnn_points: list[MinePoint]) -> str:
     return "unknown"
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """A polygon's attributes before it is ranked and numbered."""
+
+    rank_key: tuple[float, ...]
+    geometry: Polygon
+    evidence: tuple[str, ...]
+    device_category: str
+    confidence: float
+    n_detections: int
+    max_score: float
+    sensors: tuple[str, ...]
+
+
+def _draft(poly: Polygon, inside: list[_Member], threshold: float, *, from_raster: bool) -> _Draft:
+    """Attributes of one polygon from the evidence points inside it (see module docstring)."""
+    cnn_pts = [m.point for m in inside if m.kind == "cnn" and m.point is not None]
+    anomalies = [m for m in inside if m.kind != "cnn"]
+    evidence: set[str] = set()
+    sensors: set[str] = set()
+    # Peaks say which sensor saw them; raster blobs do not, so their flight-level guess
+    # only counts where no peak is inside.
+    has_peak = any(m.kind == "peak" for m in inside)
+    for m in inside:
+        if not (m.kind == "blob" and has_peak):
+            evidence |= m.evidence
+            sensors |= m.sensors
+    c_cnn = _noisy_or([float(p.confidence) for p in cnn_pts])
+    scores = sorted((m.score for m in anomalies), reverse=True)
+    terms = [0.2 + 0.3 * min(1.0, max(0.0, (s - threshold) / threshold)) for s in scores]
+    confidence = round(1.0 - (1.0 - c_cnn) * (1.0 - _noisy_or(terms[:_MAX_ANOMALY_TERMS])), 4)
+    # Blobs stand for the anomalies when the raster was read (peaks would double count).
+    anomaly_kind = "blob" if from_raster else "peak"
+    n_detections = len(cnn_pts) + sum(1 for m in anomalies if m.kind == anomaly_kind)
+    category = _polygon_category(cnn_pts)
+    share = len(evidence & set(EVIDENCE_KINDS)) / len(EVIDENCE_KINDS)
+    c = poly.centroid
+    rank_key = (_TIER[category], -round(confidence * share, 6), -round(c.y, 3), round(c.x, 3))
+    return _Draft(
+        rank_key,
+        poly,
+        tuple(sorted(evidence)),
+        category,
+        confidence,
+        n_detections,
+        max(scores, default=0.0),
+        tuple(sorted(sensors)),
+    )
+
+
 def build_candidates(
     anomaly_path: Path | None,
     detections: list[MinePoint],
@@ -279,63 +329,29 @@ def build_candidates(
         for mi, pi in zip(member_idx, poly_idx, strict=True):
             inside[int(pi)].append(evidence_members[int(mi)])
 
-    drafts = []
-    for poly, ms in zip(polys, inside, strict=True):
-        cnn_pts = [m.point for m in ms if m.kind == "cnn" and m.point is not None]
-        anomalies = [m for m in ms if m.kind != "cnn"]
-        evidence: set[str] = set()
-        sensor_set: set[str] = set()
-        # Peaks say which sensor saw them; raster blobs do not, so their flight-level
-        # guess only counts where no peak is inside.
-        has_peak = any(m.kind == "peak" for m in ms)
-        for m in ms:
-            if m.kind == "blob" and has_peak:
-                continue
-            evidence |= m.evidence
-            sensor_set |= m.sensors
-        c_cnn = _noisy_or([float(p.confidence) for p in cnn_pts])
-        scores = sorted((m.score for m in anomalies), reverse=True)
-        terms = [0.2 + 0.3 * min(1.0, max(0.0, (s - threshold) / threshold)) for s in scores]
-        c_anom = _noisy_or(terms[:_MAX_ANOMALY_TERMS])
-        confidence = round(1.0 - (1.0 - c_cnn) * (1.0 - c_anom), 4)
-        # Count blobs when the raster was used, else peaks; plus detections.
-        n_det = len(cnn_pts) + sum(
-            1 for m in anomalies if m.kind == ("blob" if anomaly_path else "peak")
-        )
-        category = _polygon_category(cnn_pts)
-        c = poly.centroid
-        share = len(evidence & set(EVIDENCE_KINDS)) / len(EVIDENCE_KINDS)
-        key = (_TIER[category], -round(confidence * share, 6), -round(c.y, 3), round(c.x, 3))
-        drafts.append(
-            (
-                key,
-                poly,
-                sorted(evidence),
-                category,
-                confidence,
-                n_det,
-                max(scores, default=0.0),
-                sorted(sensor_set),
-            )
-        )
-    drafts.sort(key=lambda d: d[0])
-
+    drafts = sorted(
+        (
+            _draft(poly, ms, threshold, from_raster=anomaly_path is not None)
+            for poly, ms in zip(polys, inside, strict=True)
+        ),
+        key=lambda d: d.rank_key,
+    )
     polygons = [
         ShaPolygon(
             id=f"{flight_id}-sha-{rank:03d}",
-            geometry=poly,
-            evidence=tuple(ev),
-            device_category=cat,
-            confidence=conf,
-            area_m2=round(float(poly.area), 2),
-            n_detections=n_det,
-            max_score=round(float(smax), 3),
+            geometry=d.geometry,
+            evidence=d.evidence,
+            device_category=d.device_category,
+            confidence=d.confidence,
+            area_m2=round(float(d.geometry.area), 2),
+            n_detections=d.n_detections,
+            max_score=round(float(d.max_score), 3),
             priority=rank,
-            sensors=tuple(sens),
+            sensors=d.sensors,
             flight_id=flight_id,
             date=date,
         )
-        for rank, (_, poly, ev, cat, conf, n_det, smax, sens) in enumerate(drafts, start=1)
+        for rank, d in enumerate(drafts, start=1)
     ]
     points = _attribute_points([*detections, *anomaly_peaks], polygons, flight_id, date)
     return CandidateSet(
