@@ -5,7 +5,8 @@ and :func:`rams.anomaly.rx._score_numpy`; ``tests/anomaly`` checks that they agr
 
 Both kernels stream the band-major cube one row at a time in blocks of ``BLOCK`` columns:
 a block of every band is converted to float64 into a small buffer (L1-resident), and the
-inner loops run over columns so that they vectorise. Global RX is bandwidth-bound, so each
+inner loops run over columns so that they vectorise (they index 1-D views from 0, which
+lets LLVM drop numba's negative-index checks). Global RX is bandwidth-bound, so each
 kernel reads the cube exactly once.
 """
 
@@ -33,7 +34,7 @@ def _pixel_valid(cube, mask, use_mask, r, c):  # type: ignore[no-untyped-def]
     return True
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH)
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def chunk_moments(cube, mask, use_mask):  # type: ignore[no-untyped-def]
     """Count, mean and centred scatter of the valid pixels of each row chunk.
 
@@ -80,30 +81,43 @@ def chunk_moments(cube, mask, use_mask):  # type: ignore[no-untyped-def]
         s2 = np.zeros((b, b))
         n = 0
         for r in range(r0, r1):
+            mrow = mask[r] if use_mask else mask[0]
             for c0 in range(0, cols, BLOCK):
                 w = min(BLOCK, cols - c0)
-                tot[:w] = 0.0
+                for c in range(w):
+                    tot[c] = 0.0
                 for k in range(b):
                     sk = shift[k]
+                    src = cube[k, r, c0 : c0 + w]
+                    dk = d[k]
                     for c in range(w):
-                        v = np.float64(cube[k, r, c0 + c]) - sk
-                        d[k, c] = v
+                        v = np.float64(src[c]) - sk
+                        dk[c] = v
                         tot[c] += v
+                if use_mask:
+                    mb = mrow[c0 : c0 + w]
+                    for c in range(w):
+                        ok[c] = np.isfinite(tot[c]) and mb[c]
+                else:
+                    for c in range(w):
+                        ok[c] = np.isfinite(tot[c])
                 for c in range(w):
-                    ok[c] = np.isfinite(tot[c]) and (not use_mask or mask[r, c0 + c])
                     n += ok[c]
                 for k in range(b):
+                    dk = d[k]
                     acc = 0.0
                     for c in range(w):
-                        v = d[k, c] if ok[c] else 0.0
-                        d[k, c] = v
+                        v = dk[c] if ok[c] else 0.0
+                        dk[c] = v
                         acc += v
                     s1[k] += acc
                 for k in range(b):
+                    dk = d[k]
                     for j in range(k + 1):
+                        dj = d[j]
                         acc = 0.0
                         for c in range(w):
-                            acc += d[k, c] * d[j, c]
+                            acc += dk[c] * dj[c]
                         s2[k, j] += acc
         counts[ch] = n
         for k in range(b):
@@ -115,7 +129,7 @@ def chunk_moments(cube, mask, use_mask):  # type: ignore[no-untyped-def]
     return counts, means, m2s
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH)
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def score_global(cube, mask, use_mask, mean, white, out):  # type: ignore[no-untyped-def]
     """RX scores ``|W (x - mu)|^2`` of every pixel, written into ``out``.
 
@@ -133,24 +147,36 @@ def score_global(cube, mask, use_mask, mean, white, out):  # type: ignore[no-unt
         d = np.empty((b, BLOCK))
         acc = np.empty(BLOCK)
         s = np.empty(BLOCK)
+        orow = out[r]
+        mrow = mask[r] if use_mask else mask[0]
         for c0 in range(0, cols, BLOCK):
             w = min(BLOCK, cols - c0)
             for k in range(b):
                 mk = mean[k]
+                src = cube[k, r, c0 : c0 + w]
+                dk = d[k]
                 for c in range(w):
-                    d[k, c] = np.float64(cube[k, r, c0 + c]) - mk
-            s[:w] = 0.0
+                    dk[c] = np.float64(src[c]) - mk
+            for c in range(w):
+                s[c] = 0.0
             for k in range(b):
-                acc[:w] = 0.0
+                for c in range(w):
+                    acc[c] = 0.0
                 for j in range(k + 1):
                     wkj = white[k, j]
+                    dj = d[j]
                     for c in range(w):
-                        acc[c] += wkj * d[j, c]
+                        acc[c] += wkj * dj[c]
                 for c in range(w):
                     s[c] += acc[c] * acc[c]
-            for c in range(w):
-                v = s[c]
-                if not np.isfinite(v) or (use_mask and not mask[r, c0 + c]):
-                    v = 0.0
-                out[r, c0 + c] = min(v, F32_MAX)
+            ob = orow[c0 : c0 + w]
+            if use_mask:
+                mb = mrow[c0 : c0 + w]
+                for c in range(w):
+                    v = s[c]
+                    ob[c] = min(v, F32_MAX) if np.isfinite(v) and mb[c] else 0.0
+            else:
+                for c in range(w):
+                    v = s[c]
+                    ob[c] = min(v, F32_MAX) if np.isfinite(v) else 0.0
     return out
