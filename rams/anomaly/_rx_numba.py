@@ -77,6 +77,7 @@ def chunk_moments(cube, mask, use_mask):  # type: ignore[no-untyped-def]
         d = np.empty((b, BLOCK))
         tot = np.empty(BLOCK)
         ok = np.empty(BLOCK, np.bool_)
+        s1_block = np.empty(b)
         s1 = np.zeros(b)
         s2 = np.zeros((b, b))
         n = 0
@@ -90,35 +91,50 @@ def chunk_moments(cube, mask, use_mask):  # type: ignore[no-untyped-def]
                     sk = shift[k]
                     src = cube[k, r, c0 : c0 + w]
                     dk = d[k]
+                    acc = 0.0
                     for c in range(w):
                         v = np.float64(src[c]) - sk
                         dk[c] = v
                         tot[c] += v
+                        acc += v
+                    s1_block[k] = acc
+                n_block = 0
                 if use_mask:
                     mb = mrow[c0 : c0 + w]
                     for c in range(w):
-                        ok[c] = np.isfinite(tot[c]) and mb[c]
+                        ok[c] = np.isfinite(tot[c]) & mb[c]
+                        n_block += ok[c]
                 else:
                     for c in range(w):
                         ok[c] = np.isfinite(tot[c])
-                for c in range(w):
-                    n += ok[c]
-                for k in range(b):
-                    dk = d[k]
-                    acc = 0.0
-                    for c in range(w):
-                        v = dk[c] if ok[c] else 0.0
-                        dk[c] = v
-                        acc += v
-                    s1[k] += acc
-                for k in range(b):
-                    dk = d[k]
-                    for j in range(k + 1):
-                        dj = d[j]
+                        n_block += ok[c]
+                n += n_block
+                if n_block < w:  # zero the invalid pixels (NaN * 0 is NaN: select)
+                    for k in range(b):
+                        dk = d[k]
                         acc = 0.0
                         for c in range(w):
+                            v = dk[c] if ok[c] else 0.0
+                            dk[c] = v
+                            acc += v
+                        s1_block[k] = acc
+                for k in range(b):
+                    s1[k] += s1_block[k]
+                    dk = d[k]
+                    for j in range(0, k, 2):  # pairs of j: one load of d[k] for two sums
+                        dj, dj1 = d[j], d[j + 1]
+                        acc = 0.0
+                        acc1 = 0.0
+                        for c in range(w):
                             acc += dk[c] * dj[c]
+                            acc1 += dk[c] * dj1[c]
                         s2[k, j] += acc
+                        s2[k, j + 1] += acc1
+                    if k % 2 == 0:
+                        acc = 0.0
+                        for c in range(w):
+                            acc += dk[c] * dk[c]
+                        s2[k, k] += acc
         counts[ch] = n
         for k in range(b):
             means[ch, k] = shift[k] + s1[k] / n
