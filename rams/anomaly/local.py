@@ -28,7 +28,9 @@ from rams.anomaly.rx import RXBackground
 
 _F32_MAX = float(np.finfo(np.float32).max)
 _PANEL_COLS = 256
-"""Columns per numba task: its running sums (45 x (256 + 2 h_out) float64 x 3) stay in L2."""
+"""Most columns per numba task; 8 bands: running sums 45 x (256 + 2 h_out) float64 x 3."""
+_TASK_BYTES = 1 << 20
+"""Target size of a task's running sums (3 arrays), to stay in L2 cache."""
 
 
 def rx_local(
@@ -60,7 +62,7 @@ def rx_local(
         backend: ``"auto"`` (numba), ``"numba"`` or ``"numpy"`` (reference, small cubes).
         task_shape: (rows, cols) of the parallel tasks of the numba kernel, halo
             excluded (tuning; None = about four row strips per thread, at least 32 rows,
-            by 256 columns).
+            by 32 to 256 columns, fewer for many bands).
 
     Returns:
         (rows, cols) float32 scores, dimensionless; 0 for invalid pixels and everywhere
@@ -85,7 +87,9 @@ def rx_local(
     if resolve_backend(backend) == "numpy":
         return _rx_local_numpy(arr, valid, background, h_in, h_out, min_bg)
     if task_shape is None:
-        task_shape = (max(32, -(-rows // (4 * numba.get_num_threads()))), _PANEL_COLS)
+        n_features = 1 + bands + bands * (bands + 1) // 2
+        panel_cols = max(32, min(_PANEL_COLS, _TASK_BYTES // (24 * n_features)))
+        task_shape = (max(32, -(-rows // (4 * numba.get_num_threads()))), panel_cols)
     if min(task_shape) < 1:
         raise ValueError(f"task_shape must be positive, got {task_shape}")
     out = np.empty(arr.shape[1:], dtype=np.float32)
