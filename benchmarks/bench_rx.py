@@ -177,7 +177,7 @@ def main() -> None:
 
     load_start = os.getloadavg()
     print(f"numba threads: {numba.get_num_threads()}  load average: {load_start}", flush=True)
-    result_global = bench_global(global_size, repeats=5, spectral_repeats=2 if args.quick else 1)
+    result_global = bench_global(global_size, repeats=5, spectral_repeats=2)
     g = result_global
     print(
         f"bandwidth ceiling: {g['bandwidth']['gb_per_s']:.1f} GB/s = "
@@ -188,7 +188,7 @@ def main() -> None:
         flush=True,
     )
     print(f"local RX {local_size}x{local_size}x{BANDS} (spectral on a {strip_rows}-row strip):")
-    result_local = bench_local(local_size, strip_rows, repeats=3)
+    result_local = bench_local(local_size, strip_rows, repeats=5)
     print(f"  ours max/min speed over windows: {result_local['ours_speed_max_over_min']:.2f}")
 
     report = {
