@@ -7,7 +7,9 @@ flight, runs ``rams process`` on it in a child process, scores the outputs with
 - mine coverage: true mines inside any SHA polygon / all true mines (target >= 0.98);
 - flagged area / true minefield area, summed over flights (target <= 3);
 - surface-mine points (CNN detections): precision, recall, F1 from summed TP/FP/FN
-  (target: recall >= 0.90 at precision >= 0.80).
+  (target: recall >= 0.90 at precision >= 0.80);
+
+overall and per time of day (morning: mines warmer than soil; evening: cooler).
 
 Usage::
 
@@ -49,6 +51,9 @@ def run_flight(seed: int, size_m: float, work: Path, config: Path | None) -> dic
     t2 = time.perf_counter()
     result = evaluate_flight(out, flight / "truth.geojson", 0.5)
     result["seed"] = seed
+    meta_path = flight / "synth.json"
+    scene = json.loads(meta_path.read_text()).get("scene", {}) if meta_path.is_file() else {}
+    result["condition"] = {k: scene.get(k) for k in ("time_of_day", "veg_bias", "n_minefields")}
     result["seconds"] = {"synth": round(t1 - t0, 1), "process": round(t2 - t1, 1)}
     return result
 
@@ -119,6 +124,11 @@ def main() -> None:
             )
             flights.append(r)
     summary = aggregate(flights)
+    # Per condition (time of day flips the sign of the mines' thermal contrast).
+    by_time: dict[str, list[dict[str, Any]]] = {}
+    for f in flights:
+        by_time.setdefault(str(f["condition"].get("time_of_day")), []).append(f)
+    summary["by_time_of_day"] = {k: aggregate(v) for k, v in sorted(by_time.items())}
     print(json.dumps(summary, indent=2))
     doc = {
         "benchmark": "candidates",
@@ -131,7 +141,10 @@ def main() -> None:
         },
         "summary": summary,
         "flights": [
-            {k: f[k] for k in ("seed", "n_truth_mines", "points", "polygons", "seconds")}
+            {
+                k: f[k]
+                for k in ("seed", "condition", "n_truth_mines", "points", "polygons", "seconds")
+            }
             for f in flights
         ],
     }
