@@ -233,7 +233,7 @@ def _as_detector(net: CenterNet, meta: dict[str, Any]) -> Detector:
 def train_detector(
     train: TileSet, valid: TileSet | None, *, out: str | Path, channels: str,
     class_names: list[str], config: TrainConfig, meta_extra: dict[str, Any] | None = None,
-    progress: bool = True, log: Callable[[str], None] = print,
+    progress: bool = True, log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train, select on ``valid``, and save weights + checksum.
 
@@ -247,7 +247,8 @@ def train_detector(
         config: training settings.
         meta_extra: further metadata stored with the weights (e.g. ``input_gsd_m``).
         progress: show rich progress bars.
-        log: where to write one-line status messages.
+        log: where to write one-line status messages (default: print them when progress
+            bars are off).
 
     Returns:
         A summary: selected epoch, validation metrics, threshold, training seconds, etc.
@@ -354,7 +355,10 @@ def train_detector(
             history.append(record)
             info = ", ".join(f"{k} {v}" for k, v in record.items() if k != "epoch")
             bars.update(epochs_task, advance=1, info=info)
-            log(f"epoch {epoch}: {info}")
+            if log is not None:
+                log(f"epoch {epoch}: {info}")
+            elif not progress:
+                print(f"epoch {epoch}: {info}", flush=True)
     train_seconds = time.perf_counter() - t_start
     cpu_seconds = time.process_time() - cpu_start
     final = CenterNet(net.config)

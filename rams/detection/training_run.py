@@ -48,6 +48,7 @@ def train_from_folder(
     max_wall_minutes: float | None = None, batch_size: int = 16, lr: float = 3e-3,
     preset: str = "small", seed: int = 0, threads: int = 2, class_names: list[str] | None = None,
     eval_every: int = 2, progress: bool = True, background_per_flight: int = 60,
+    tiles_per_mine: int = 3,
 ) -> dict[str, Any]:
     """Train on ``tiles_dir`` and write ``out`` (.pt), its ``.sha256`` and ``NAME.md``.
 
@@ -100,11 +101,13 @@ def train_from_folder(
         names = class_names or list(MINE_SIZE_M)
         train_flights = flights[:-1] if len(flights) > 1 else flights
         train, gsd = load_flight_tiles(train_flights, names, sensor=channels, tile_px=img_size,
-                                       background_per_flight=background_per_flight, seed=seed)
+                                       background_per_flight=background_per_flight,
+                                       tiles_per_mine=tiles_per_mine, seed=seed)
         valid = None
         if len(flights) > 1:
             valid, _ = load_flight_tiles(flights[-1:], names, sensor=channels, tile_px=img_size,
-                                         background_per_flight=background_per_flight, seed=seed + 1)
+                                         background_per_flight=background_per_flight,
+                                         tiles_per_mine=1, seed=seed + 1)
         data = (f"Synthetic flights (rams.synth.generate_flight) {', '.join(f.name for f in train_flights)} "
                 f"for training" + (f", {flights[-1].name} for selection" if valid else "")
                 + f"; {len(train)} tiles of {img_size} px at {gsd * 100:.1f} cm GSD cut around mines, "
