@@ -72,13 +72,24 @@ def make_cube(rows: int, cols: int, seed: int = 0) -> np.ndarray:
 
 
 def timed(fn: Callable[[], Any], repeats: int) -> dict[str, float]:
-    """Best and median wall time of ``repeats`` calls."""
-    times = []
+    """Best and median wall time of ``repeats`` calls, and CPU use during the best one.
+
+    ``cpu_per_wall`` is the process CPU time over the wall time of the best call: about
+    ``numba_threads`` on an idle machine; lower when other processes take the cores.
+    """
+    times, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
-    return {"best_s": min(times), "median_s": statistics.median(times), "repeats": repeats}
+        cpu.append(time.process_time() - start_cpu)
+    best = int(np.argmin(times))
+    return {
+        "best_s": times[best],
+        "median_s": statistics.median(times),
+        "repeats": repeats,
+        "cpu_per_wall": cpu[best] / times[best],
+    }
 
 
 def rate(timing: dict[str, float], pixels: int) -> dict[str, float]:
@@ -109,6 +120,10 @@ def bench_global(size: int, repeats: int, spectral_repeats: int) -> dict[str, An
     rx_global(cube[:, :64, :64])  # compile
     rx_global(cube)  # first touch of the output pages
     ours = rate(timed(lambda: rx_global(cube), repeats), pixels)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # per-core speed; what a contended machine leaves us
+    ours_one_thread = rate(timed(lambda: rx_global(cube), repeats), pixels)
+    numba.set_num_threads(threads)
     bip = np.ascontiguousarray(cube.transpose(1, 2, 0))
     theirs = rate(timed(lambda: spectral.rx(bip), spectral_repeats), pixels)
     return {
@@ -116,8 +131,10 @@ def bench_global(size: int, repeats: int, spectral_repeats: int) -> dict[str, An
         "dtype": str(cube.dtype),
         "bandwidth": ceiling,
         "ours": ours,
+        "ours_one_thread": ours_one_thread,
         "spectral": theirs,
         "ratio": ours["mpx_per_s"] / theirs["mpx_per_s"],
+        "ratio_one_thread": ours_one_thread["mpx_per_s"] / theirs["mpx_per_s"],
         "fraction_of_bandwidth_ceiling": ours["mpx_per_s"] / ceiling["ceiling_mpx_per_s"],
     }
 
@@ -150,7 +167,8 @@ def bench_local(size: int, strip_rows: int, repeats: int) -> dict[str, Any]:
         )
         print(
             f"  local ({INNER},{outer:2d}): ours {ours['mpx_per_s']:7.2f} Mpx/s   spectral "
-            f"{theirs['mpx_per_s'] * 1e3:6.2f} kpx/s (strip)   ratio {windows[-1]['ratio']:7.0f}x",
+            f"{theirs['mpx_per_s'] * 1e3:6.2f} kpx/s (strip)   ratio {windows[-1]['ratio']:7.0f}x"
+            f"   CPU/wall ours {ours['cpu_per_wall']:.2f}",
             flush=True,
         )
     speeds = [w["ours"]["mpx_per_s"] for w in windows]
@@ -184,7 +202,11 @@ def main() -> None:
         f"{g['bandwidth']['ceiling_mpx_per_s']:.0f} Mpx/s for one read of the cube\n"
         f"global RX {global_size}x{global_size}x{BANDS}: ours {g['ours']['mpx_per_s']:.1f} Mpx/s"
         f"  spectral {g['spectral']['mpx_per_s']:.2f} Mpx/s  ratio {g['ratio']:.0f}x  "
-        f"({100 * g['fraction_of_bandwidth_ceiling']:.0f}% of the one-read ceiling)",
+        f"({100 * g['fraction_of_bandwidth_ceiling']:.0f}% of the one-read ceiling; "
+        f"CPU/wall ours {g['ours']['cpu_per_wall']:.2f}, spectral "
+        f"{g['spectral']['cpu_per_wall']:.2f})\n"
+        f"global RX, ours on one thread: {g['ours_one_thread']['mpx_per_s']:.1f} Mpx/s "
+        f"(ratio {g['ratio_one_thread']:.0f}x)",
         flush=True,
     )
     print(f"local RX {local_size}x{local_size}x{BANDS} (spectral on a {strip_rows}-row strip):")

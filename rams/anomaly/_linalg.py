@@ -103,5 +103,8 @@ def whitening_matrix(lower: F64) -> F64:
     Args:
         lower: (bands, bands) lower Cholesky factor.
     """
-    eye = np.eye(lower.shape[0])
-    return np.asarray(scipy.linalg.solve_triangular(lower, eye, lower=True), dtype=np.float64)
+    inverse, info = scipy.linalg.lapack.dtrtri(lower, lower=1)
+    if info != 0:  # cannot happen for a factor with positive pivots; keep the general path
+        eye = np.eye(lower.shape[0])
+        return np.asarray(scipy.linalg.solve_triangular(lower, eye, lower=True), dtype=np.float64)
+    return np.tril(np.asarray(inverse, dtype=np.float64))

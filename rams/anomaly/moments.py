@@ -73,6 +73,30 @@ class Moments:
         return Moments(n, mean, scatter)
 
 
+def merge_all(
+    counts: NDArray[np.int64], means: NDArray[np.float64], scatters: NDArray[np.float64]
+) -> Moments:
+    """Merge many disjoint pixel sets at once (the k-way form of Chan's formula).
+
+    ``mu = sum n_i mu_i / n``, ``M2 = sum M2_i + sum n_i (mu_i - mu)(mu_i - mu)^T``.
+
+    Args:
+        counts: (sets,) pixel counts (sets with 0 pixels are ignored).
+        means: (sets, bands) means.
+        scatters: (sets, bands, bands) centred scatters.
+    """
+    keep = counts > 0
+    counts, means, scatters = counts[keep], means[keep], scatters[keep]
+    n = int(counts.sum())
+    if n == 0:
+        return Moments.empty(means.shape[1])
+    weights = counts.astype(np.float64)
+    mean = weights @ means / n
+    delta = means - mean
+    scatter = scatters.sum(axis=0) + (delta * weights[:, None]).T @ delta
+    return Moments(n, mean, scatter)
+
+
 def tile_moments(
     cube: ArrayLike, mask: ArrayLike | None = None, *, backend: Backend = "auto"
 ) -> Moments:
@@ -95,10 +119,7 @@ def tile_moments(
         counts, means, scatters = _rx_numba.chunk_moments(
             arr, valid_mask if valid_mask is not None else _NO_MASK, use_mask
         )
-        total = Moments.empty(arr.shape[0])
-        for count, mean, scatter in zip(counts, means, scatters, strict=True):
-            total = total.merge(Moments(int(count), mean, scatter))
-        return total
+        return merge_all(counts, means, scatters)
     valid = valid_pixels(arr, valid_mask)
     pixels = arr[:, valid].astype(np.float64)
     count = pixels.shape[1]

@@ -9,7 +9,8 @@ import pickle
 import numpy as np
 import pytest
 
-from rams.anomaly import GlobalRXStats, rx_global
+from rams.anomaly import GlobalRXStats, Moments, rx_global, tile_moments
+from rams.anomaly.moments import merge_all
 from tests.anomaly.conftest import correlated_cube
 
 ROW_EDGES = [0, 17, 18, 64, 101]  # uneven tile heights, one of a single row
@@ -79,3 +80,19 @@ def test_empty_stats_and_band_mismatch() -> None:
         stats.update(np.ones((2, 4, 4)))
     with pytest.raises(ValueError, match="backend"):
         GlobalRXStats(backend="gpu")  # type: ignore[arg-type]
+
+
+def test_k_way_merge_equals_pairwise_merges() -> None:
+    parts = [
+        tile_moments(correlated_cube(40 + i, 4, rows, 9)) for i, rows in enumerate((1, 5, 30, 2))
+    ]
+    parts.append(Moments.empty(4))
+    pairwise = functools.reduce(Moments.merge, parts)
+    k_way = merge_all(
+        np.array([p.count for p in parts]),
+        np.stack([p.mean for p in parts]),
+        np.stack([p.scatter for p in parts]),
+    )
+    assert k_way.count == pairwise.count
+    np.testing.assert_allclose(k_way.mean, pairwise.mean, rtol=1e-13)
+    np.testing.assert_allclose(k_way.scatter, pairwise.scatter, rtol=1e-12)
