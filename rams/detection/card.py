@@ -59,6 +59,9 @@ def write_model_card(
         f"- Normalisation: {norm_text}",
         f"- Input GSD: {'unknown (oblique/close-range frames)' if gsd is None else f'{gsd * 100:.1f} cm'}",
         f"- Operating threshold: {meta['threshold']:.3f} (best F1 at IoU 0.5 on the validation split)",
+        "- Inference: " + ("centre heatmap averaged over horizontal and vertical flips"
+                           if meta.get("tta") else "single pass")
+        + (f" ({meta['inference_selection']})" if meta.get("inference_selection") else ""),
         f"- Architecture: preset `{cfg['preset']}`, widths {meta['config']['widths']}, residual blocks "
         f"{meta['config']['blocks']}, head width {meta['config']['head_width']}; "
         f"{summary['parameters']:,} parameters",
@@ -66,7 +69,9 @@ def write_model_card(
         f"validation AP50), {summary['n_train']} training images, batch {cfg['batch_size']}, AdamW lr "
         f"{cfg['lr']}, cosine schedule, EMA weights, seed {cfg['seed']}, {cfg['threads']} CPU threads",
         f"- Training wall time: {summary['train_seconds']:.0f} s ({minutes:.1f} min)"
-        + (f", budget {cfg['minutes']} min" if cfg.get("minutes") else ""),
+        + (f", budget {cfg['minutes']} min of {cfg.get('threads', 2)} dedicated cores (CPU time / threads)"
+           if cfg.get("minutes") and cfg.get("budget_clock") == "cpu" else
+           f", budget {cfg['minutes']} min wall" if cfg.get("minutes") else ""),
         "- Augmentation: horizontal/vertical flips, 90-degree rotations, scale "
         f"{cfg['scale_min']}-{cfg['scale_max']} with random crop/pad, brightness, contrast, gamma, "
         "colour gain (RGB), noise",

@@ -29,7 +29,7 @@ import torch
 
 from rams.detection.centernet import centernet_loss, collate_targets, draw_targets
 from rams.detection.detector import Detector, normalise_images, save_detector
-from rams.detection.model import STRIDE, CenterNet, model_config, parameter_count
+from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
 from rams.detection.yolo import load_image, read_split
 from rams.evaluation.tiles import (
     ImagePrediction,
@@ -112,6 +112,8 @@ class TrainConfig:
     budget_clock: str = "wall"
     #: hard wall-time cap, minutes (None: none), whatever the budget clock.
     max_wall_minutes: float | None = None
+    #: weights file (.pt, checksum-verified) to start from instead of random weights.
+    init_from: str | None = None
 
 
 def augment(
@@ -262,6 +264,13 @@ def train_detector(
     rng = np.random.default_rng(config.seed)
     in_ch = train.images[0].shape[2]
     net = CenterNet(model_config(config.preset, in_ch, len(class_names)))
+    if config.init_from is not None:
+        from rams.detection.detector import verify_checksum
+
+        verify_checksum(Path(config.init_from))
+        blob = torch.load(config.init_from, map_location="cpu", weights_only=True)
+        net = CenterNet(ModelConfig.from_dict(blob["meta"]["config"]))
+        net.load_state_dict(blob["state_dict"])
     net = net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     ema = _EMA(net, config.ema_decay)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
