@@ -95,6 +95,40 @@ def aggregate(flights: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], *, final: bool) -> None:
+    """Aggregate and write the results file (after each flight, so partial runs count)."""
+    summary = aggregate(flights)
+    # Per condition (time of day flips the sign of the mines' thermal contrast).
+    by_time: dict[str, list[dict[str, Any]]] = {}
+    for f in flights:
+        by_time.setdefault(str(f["condition"].get("time_of_day")), []).append(f)
+    summary["by_time_of_day"] = {k: aggregate(v) for k, v in sorted(by_time.items())}
+    if final:
+        print(json.dumps(summary, indent=2))
+    doc = {
+        "benchmark": "candidates",
+        "size_m": args.size_m,
+        "seeds": [f["seed"] for f in flights],
+        "config": None if args.config is None else args.config.read_text(),
+        "machine": {
+            "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(),
+        },
+        "summary": summary,
+        "flights": [
+            {
+                k: f[k]
+                for k in ("seed", "condition", "n_truth_mines", "points", "polygons", "seconds")
+            }
+            for f in flights
+        ],
+    }
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    if final:
+        print(f"wrote {args.results}")
+
+
 def main() -> None:
     """Run the benchmark and write ``benchmarks/results/candidates.json``."""
     ap = argparse.ArgumentParser(
@@ -123,34 +157,8 @@ def main() -> None:
                 flush=True,
             )
             flights.append(r)
-    summary = aggregate(flights)
-    # Per condition (time of day flips the sign of the mines' thermal contrast).
-    by_time: dict[str, list[dict[str, Any]]] = {}
-    for f in flights:
-        by_time.setdefault(str(f["condition"].get("time_of_day")), []).append(f)
-    summary["by_time_of_day"] = {k: aggregate(v) for k, v in sorted(by_time.items())}
-    print(json.dumps(summary, indent=2))
-    doc = {
-        "benchmark": "candidates",
-        "size_m": args.size_m,
-        "seeds": [f["seed"] for f in flights],
-        "config": None if args.config is None else args.config.read_text(),
-        "machine": {
-            "python": platform.python_version(),
-            "cpu": platform.processor() or platform.machine(),
-        },
-        "summary": summary,
-        "flights": [
-            {
-                k: f[k]
-                for k in ("seed", "condition", "n_truth_mines", "points", "polygons", "seconds")
-            }
-            for f in flights
-        ],
-    }
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    print(f"wrote {args.results}")
+            write_results(args, flights, final=False)
+    write_results(args, flights, final=True)
 
 
 if __name__ == "__main__":
