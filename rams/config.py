@@ -98,7 +98,8 @@ class CandidateConfig(_Section):
 class ExecutionConfig(_Section):
     """How tiles run: in-process threads or a Dask cluster."""
 
-    workers: int = Field(default=1, ge=1)
+    #: tile workers: threads in-process, or processes of a local Dask cluster; 0 = one per core
+    workers: int = Field(default=0, ge=0)
     scheduler: str | None = None
 
 

@@ -9,8 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rams.evaluation.flight import evaluate_flight
-
 
 def _f(value: Any) -> str:
     if value is None:
@@ -26,6 +24,8 @@ def flight(
     ),
 ) -> None:
     """Score one run: point P/R/F1 per class, mine coverage and flagged area ratios."""
+    from rams.evaluation.flight import evaluate_flight  # heavy (plots): only when asked
+
     result = evaluate_flight(out_dir, truth, tolerance_m)
     console = Console()
     points = Table(title=f"Points (one-to-one within {tolerance_m} m)")

@@ -35,7 +35,7 @@ def process(
     flight_dir: Path = typer.Argument(..., help="Flight folder holding flight.yaml."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
     config: Path | None = typer.Option(None, "--config", "-c", help="YAML config merged on the defaults."),
-    workers: int | None = typer.Option(None, "--workers", "-w", help="Tile workers (threads, or Dask processes with --dask)."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Tile workers (threads, or Dask processes with --dask); 0 = one per core."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address tcp://HOST:PORT."),
     dask: bool = typer.Option(False, "--dask", help="Start a local Dask cluster of --workers processes."),
     force: bool = typer.Option(False, "--force", help="Recompute even if OUT holds a completed run."),

@@ -32,7 +32,8 @@ def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: 
     profile = {
         "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": dtype,
         "crs": grid.crs, "transform": grid.transform, "nodata": nodata, "tiled": True,
-        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "BIGTIFF": "IF_SAFER",
+        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "zlevel": 1,
+        "num_threads": "ALL_CPUS", "BIGTIFF": "IF_SAFER",
     }
     try:
         with rasterio.open(scratch, "w", **profile) as dst:
@@ -43,6 +44,7 @@ def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: 
             rasterio.shutil.copy(
                 scratch, tmp, driver="COG", compress="DEFLATE", predictor=3 if dtype.startswith("float") else 2,
                 blocksize=512, overviews="AUTO", resampling="average", BIGTIFF="IF_SAFER",
+                num_threads="ALL_CPUS",
             )
     finally:
         scratch.unlink(missing_ok=True)

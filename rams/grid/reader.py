@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,8 @@ class GridReader:
     """Reads one sensor raster onto a :class:`TargetGrid`, window by window.
 
     Picklable (the open datasets are not pickled and reopen lazily), so that readers can be
-    shipped to Dask workers.
+    shipped to Dask workers, and safe to share between threads: each thread opens its own
+    GDAL datasets (a GDAL dataset must not be used by two threads at once).
 
     Attributes:
         raster: the validated sensor raster.
@@ -54,12 +56,36 @@ class GridReader:
     raster: SensorRaster
     grid: TargetGrid
     failed_windows: list[tuple[int, int, int, int]] = field(default_factory=list)
-    _handles: Any = field(default=None, init=False, repr=False, compare=False)
+    _local: Any = field(default=None, init=False, repr=False, compare=False)
+    _opened: list[tuple[Any, Any]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_handles"] = None
+        state["_local"] = None
+        state["_opened"] = []
+        state["_lock"] = None
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _thread(self) -> Any:
+        """This thread's state: its open datasets and its count of failed windows."""
+        with self._lock:
+            if self._local is None:
+                self._local = threading.local()
+        local = self._local
+        if not hasattr(local, "failed"):
+            local.handles = None
+            local.failed = 0
+        return local
+
+    def thread_failures(self) -> int:
+        """Windows that failed to decode in reads made by the calling thread (so a task
+        can count its own failures while other threads read)."""
+        return int(self._thread().failed)
 
     @property
     def path(self) -> Path:
@@ -76,7 +102,8 @@ class GridReader:
         return Resampling.average if ratio > 1.5 else Resampling.bilinear
 
     def _open(self) -> tuple[Any, Any]:
-        if self._handles is None:
+        local = self._thread()
+        if local.handles is None:
             src = rasterio.open(self.raster.path)
             kwargs: dict[str, Any] = {
                 "crs": self.grid.crs,
@@ -84,6 +111,7 @@ class GridReader:
                 "width": self.grid.width,
                 "height": self.grid.height,
                 "resampling": self._resampling(),
+                "NUM_THREADS": "ALL_CPUS",  # GDAL warps a window's chunks in parallel
             }
             if self.raster.alpha_band is not None:
                 kwargs["src_alpha"] = self.raster.alpha_band
@@ -93,16 +121,22 @@ class GridReader:
                     kwargs["src_nodata"] = self.raster.nodata
                     kwargs["nodata"] = self.raster.nodata
             vrt = WarpedVRT(src, **kwargs)
-            self._handles = (src, vrt)
-        return self._handles
+            local.handles = (src, vrt)
+            with self._lock:
+                self._opened.append(local.handles)
+        return local.handles
 
     def close(self) -> None:
-        """Close the open datasets (they reopen on the next read)."""
-        if self._handles is not None:
-            src, vrt = self._handles
+        """Close the datasets opened by every thread (they reopen on the next read).
+
+        Call it when no read is in flight.
+        """
+        with self._lock:
+            opened, self._opened = self._opened, []
+            self._local = None
+        for src, vrt in opened:
             vrt.close()
             src.close()
-            self._handles = None
 
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """Read a window of the target grid.
@@ -132,9 +166,9 @@ class GridReader:
         bands = self.raster.data_bands
         alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
         try:
-            data = vrt.read(bands, window=window, out_dtype="float32")
-            alpha = vrt.read(alpha_index, window=window)
-            return data, alpha
+            # one read for data and alpha: each read call warps its window again
+            both = vrt.read([*bands, alpha_index], window=window, out_dtype="float32")
+            return both[:-1], both[-1]
         except RasterioError as exc:
             if min(rows, cols) >= 2 * _MIN_SALVAGE_PX:
                 data = np.zeros((len(bands), rows, cols), np.float32)
@@ -149,6 +183,7 @@ class GridReader:
                 return data, alpha
             key = (int(window.col_off), int(window.row_off), cols, rows)
             self.failed_windows.append(key)
+            self._thread().failed += 1
             log.debug("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
             return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), np.uint8)
 

@@ -6,11 +6,15 @@ the pipeline does not know where its tiles run.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,16 +39,31 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
+def _numba_threadsafe() -> bool:
+    """Whether numba's parallel kernels may be called from several threads at once.
+
+    numba's ``workqueue`` layer (used when neither TBB nor OpenMP is available) aborts on
+    concurrent launches; ``omp`` and ``tbb`` are safe.
+    """
+    from rams.anomaly._threading import numba_threading_layer
+
+    return numba_threading_layer() != "workqueue"
+
+
 class LocalExecutor:
-    """In-process execution; ``workers > 1`` uses threads (the heavy kernels release the GIL).
+    """In-process execution; ``workers > 1`` uses threads (GDAL, numba, OpenCV and the
+    numpy kernels release the GIL, so one tile's reading overlaps another's scoring).
 
     Args:
-        workers: number of threads (1 = sequential).
+        workers: number of threads (1 = sequential; 0 = one per CPU core).
         progress: show a progress bar.
     """
 
     def __init__(self, workers: int = 1, progress: bool = False) -> None:
-        self.workers = workers
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        if self.workers > 1 and not _numba_threadsafe():
+            log.warning("numba's threading layer is not thread-safe here; running tiles one at a time")
+            self.workers = 1
         self.progress = progress
 
     def map(self, fn: Callable[..., R], items: Sequence[T], *args: Any, label: str = "") -> list[R]:
@@ -83,6 +102,7 @@ class DaskExecutor:
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None
+        workers = workers if workers > 0 else (os.cpu_count() or 1)
         if scheduler is None:
             self._cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None

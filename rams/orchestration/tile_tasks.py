@@ -84,7 +84,7 @@ def score_tile(
     if path.exists():
         return path
     cfg = plan.config.anomaly
-    failed_before = {s: len(plan.readers[s].failed_windows) for s in plan.anomaly_sensors}
+    failed_before = {s: plan.readers[s].thread_failures() for s in plan.anomaly_sensors}
     if cfg.detector == "global":
         if stats is None:
             raise ValueError("global RX needs the flight statistics of the first pass")
@@ -104,7 +104,7 @@ def score_tile(
     # undecodable source windows travel with the tile, so Dask workers and resumed runs
     # report them too
     failed = np.array(
-        [len(plan.readers[s].failed_windows) - failed_before[s] for s in plan.anomaly_sensors], np.int64
+        [plan.readers[s].thread_failures() - failed_before[s] for s in plan.anomaly_sensors], np.int64
     )
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, rx=rx_core, valid=valid, evidence=evidence, failed_windows=failed)
