@@ -162,7 +162,8 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 def _prepare(
     image: np.ndarray, valid: np.ndarray, tile_px: int, scale: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Resample by ``scale`` (model GSD) and pad to a fixed size with invalid pixels."""
+    """Resample by ``scale`` (model GSD) and pad to ``tile_px`` (raster pixels) with invalid
+    pixels, so that the tiles of a batch share one size."""
     if scale != 1.0:
         h, w = valid.shape
         nh, nw = max(round(h * scale), 1), max(round(w * scale), 1)
@@ -213,15 +214,20 @@ def detect_sliced(
         scale = gsd / model_gsd
     areas = windows if windows is not None else [Window(0, 0, width, height)]
     tiles = [t for area in areas for t in slice_window(area, tile_px, overlap_px)]
+    if windows is not None:
+        # cascade windows are mostly much smaller than a tile: batch similar sizes together
+        # and pad each batch only to its largest window, not to a full tile
+        tiles.sort(key=lambda t: (max(t.height, t.width), t.row_off, t.col_off))
     names = list(model.class_names)
     found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
     for start in range(0, len(tiles), batch_size):
         chunk = tiles[start:start + batch_size]
+        side = max(max(int(w.height), int(w.width)) for w in chunk)
         images, valids, masks = [], [], []
         for win in chunk:
             image, valid = read_window(win)
             masks.append(valid)
-            img, ok = _prepare(np.asarray(image, np.float32), np.asarray(valid, bool), tile_px, scale)
+            img, ok = _prepare(np.asarray(image, np.float32), np.asarray(valid, bool), side, scale)
             images.append(img)
             valids.append(ok)
         dets = model.predict(np.stack(images), np.stack(valids), min_score=min_score)

@@ -136,3 +136,30 @@ def test_merge_detections_radius_and_nms() -> None:
     boxes[3] = [0.9, -0.5, 1.9, 0.5]  # big box overlapping the third with IoU < 0.5
     keep = merge_detections(xy, boxes, np.array([0.5, 0.9, 0.7, 0.6]), radius=0.15)
     assert keep.tolist() == [1, 2, 3]
+
+
+class ShapeRecorder(BlobDetector):
+    """BlobDetector that records the batch shapes it is given."""
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[int, ...]] = []
+
+    def predict(self, images: np.ndarray, valid: np.ndarray, *, min_score: float | None = None) -> list[Detections]:
+        self.shapes.append(images.shape)
+        return super().predict(images, valid, min_score=min_score)
+
+
+def test_cascade_batches_are_padded_to_their_largest_window_not_a_tile() -> None:
+    centres = [(300, 200), (900, 700), (1250, 1000)]
+    img, valid = _scene(1400, 1100, centres)
+    pts = [TRANSFORM * c for c in centres]
+    wins = cascade_windows(pts, TRANSFORM, 1400, 1100, window_m=3.0)
+    model = ShapeRecorder()
+    cascade = detect_sliced(_reader(img, valid), 1400, 1100, TRANSFORM, model,
+                            tile_px=1024, overlap_px=64, windows=wins, batch_size=2)
+    assert all(max(s[2], s[3]) <= 150 for s in model.shapes)
+    full = detect_sliced(_reader(img, valid), 1400, 1100, TRANSFORM, BlobDetector(),
+                         tile_px=1024, overlap_px=64)
+    key = sorted((round(p.x_m, 3), round(p.y_m, 3)) for p in cascade)
+    assert key == sorted((round(p.x_m, 3), round(p.y_m, 3)) for p in full)
+    assert len(key) == 3
