@@ -10,6 +10,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -17,12 +18,17 @@ from rasterio.crs import CRS
 from rasterio.enums import ColorInterp
 from rasterio.errors import RasterioIOError
 from rasterio.transform import Affine
+from rasterio.windows import Window
 
 from rams.errors import RasterError
 from rams.ingest.manifest import RasterEntry
 
 #: Longest side of the decimated mask read during validation, pixels.
 _MASK_PREVIEW_PX = 512
+#: Validation of large rasters without overviews samples a grid of windows: side, pixels.
+_SAMPLE_PX = 16
+#: ... and windows per axis.
+_SAMPLE_GRID = 12
 
 
 @dataclass
@@ -101,6 +107,38 @@ def file_checksum(path: Path, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
+def _decimated_valid_fraction(src: Any) -> float:
+    scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
+    shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
+    mask = src.dataset_mask(out_shape=shape)
+    return float(np.count_nonzero(mask)) / mask.size
+
+
+def _valid_fraction(src: Any) -> float:
+    """Fraction of valid pixels, estimated without decoding the whole raster.
+
+    A decimated read of the mask decodes every block of a file without overviews (seconds
+    per GB), so large rasters without overviews are sampled instead: a regular grid of
+    small windows spanning the whole extent, one block decoded each. Only when no sampled
+    pixel is valid is the decimated read made, so that "all nodata" is never a sampling
+    artefact.
+    """
+    if src.overviews(1) or src.width * src.height <= _MASK_PREVIEW_PX**2:
+        return _decimated_valid_fraction(src)
+    ph, pw = min(_SAMPLE_PX, src.height), min(_SAMPLE_PX, src.width)
+    rows = np.unique(np.linspace(0, src.height - ph, _SAMPLE_GRID).astype(int))
+    cols = np.unique(np.linspace(0, src.width - pw, _SAMPLE_GRID).astype(int))
+    valid = total = 0
+    for r in rows:
+        for c in cols:
+            mask = src.dataset_mask(window=Window(int(c), int(r), pw, ph))
+            valid += int(np.count_nonzero(mask))
+            total += mask.size
+    if valid == 0:
+        return _decimated_valid_fraction(src)
+    return valid / total
+
+
 def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool = True) -> SensorRaster:
     """Open and validate the raster of one manifest entry.
 
@@ -137,18 +175,15 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
                     f"has {len(data_bands)} data band(s) but {source} says {want} "
                     f"({', '.join(entry.bands or [])})",
                 )
-            scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
-            shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
             decode_error = ""
             try:
-                mask = src.dataset_mask(out_shape=shape)
+                valid_fraction = _valid_fraction(src)
             except RasterioIOError as exc:
                 # header fine, pixel data damaged (e.g. a truncated file): go on, the windows
                 # that cannot be decoded become nodata and are reported
                 decode_error = _short(exc)
                 valid_fraction = float("nan")
             else:
-                valid_fraction = float(np.count_nonzero(mask)) / mask.size
                 if valid_fraction == 0.0:
                     raise RasterError(path, "raster holds no valid pixel (all nodata)")
             info = SensorRaster(

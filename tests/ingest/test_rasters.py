@@ -81,6 +81,24 @@ def test_all_nodata(tmp_path: Path) -> None:
         load_flight(tmp_path)
 
 
+@pytest.mark.parametrize("patch", [True, False])
+def test_large_raster_validation_samples_but_never_misses_valid_pixels(tmp_path: Path, patch: bool) -> None:
+    # 1200 x 1200 px, no overviews: validation samples a grid of windows. A small valid patch
+    # between the sampled windows must not make the raster "all nodata"; a truly empty
+    # raster still is.
+    data = np.full((1, 1200, 1200), -9999, np.float32)
+    if patch:
+        data[0, 600:610, 600:610] = 20.0
+    write_raster(tmp_path / "t.tif", data, nodata=-9999.0, transform=Affine(0.1, 0, E0, 0, -0.1, N0))
+    _thermal_only(tmp_path)
+    if patch:
+        fraction = load_flight(tmp_path).rasters["thermal"].valid_fraction
+        assert 0.0 < fraction < 0.01
+    else:
+        with pytest.raises(RasterError, match="all nodata"):
+            load_flight(tmp_path)
+
+
 def test_footprints_do_not_overlap(tmp_path: Path) -> None:
     write_raster(tmp_path / "t.tif", np.ones((1, 32, 32), np.float32), transform=Affine(0.1, 0, E0, 0, -0.1, N0))
     write_raster(tmp_path / "r.tif", np.ones((3, 32, 32), np.uint8),
