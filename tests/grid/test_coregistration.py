@@ -100,3 +100,38 @@ def test_reader_returns_physical_units_and_masks_outside(tmp_path: Path) -> None
     assert (data[:, ~valid] == 0).all()
     thermal, tvalid = GridReader(flight.rasters["thermal"], grid).read(Window(0, 0, grid.width, grid.height))
     assert np.median(thermal[0][tvalid]) == pytest.approx(20.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("nodata", [0.0, None])
+def test_same_crs_fast_path_matches_gdal_warper(tmp_path: Path, nodata: float | None) -> None:
+    # a thermal raster in the grid's CRS, 10 cm, off the 5 cm grid by a fraction of a pixel,
+    # with a nodata collar (or NaN holes when there is no nodata value): the separable
+    # OpenCV path and GDAL's warper give the same values and the same valid pixels
+    t = from_origin(E0 + 0.013, N0 - 0.021, 0.1, 0.1)
+    xx, yy = _pixel_centres(t, 200, 230)
+    data = (20.0 + 3.0 * np.sin((xx - E0) / 1.3) * np.cos((yy - N0) / 0.9))[None].astype(np.float32)
+    if nodata is not None:
+        data[:, :12, :] = nodata
+        data[:, :, -9:] = nodata
+    else:
+        data[:, 50:60, 70:90] = np.nan
+    write_raster(tmp_path / "t.tif", data, nodata=nodata, transform=t)
+    write_manifest(tmp_path, [{"path": "t.tif", "sensor": "thermal"}])
+    flight = load_flight(tmp_path)
+    grid = build_target_grid(flight, gsd_m=0.05)
+    fast = GridReader(flight.rasters["thermal"], grid)
+    assert fast._axis_maps() is not None
+    gdal = GridReader(flight.rasters["thermal"], grid)
+    gdal._axis_maps = lambda: None  # type: ignore[method-assign]
+    window = Window(0, 0, grid.width, grid.height)
+    a, va = fast.read(window)
+    b, vb = gdal.read(window)
+    both = va & vb
+    # validity differs at most in a one-pixel rim around invalid areas (GDAL keeps a pixel
+    # with any valid neighbour; the fast path asks for half the weight)
+    assert np.mean(va != vb) < 0.005
+    assert both.sum() > 0.8 * vb.sum()
+    # (measured: max 0.003 degC, mean 0.0013 degC on a 6 degC field; GDAL approximates the
+    # transform to 1/8 px and OpenCV quantises positions to 1/32 px)
+    assert np.abs(a - b)[:, both].max() < 0.01
+    assert np.abs(a - b)[:, both].mean() < 0.003
