@@ -33,6 +33,9 @@ ReadWindow = Callable[[Window], tuple[np.ndarray, np.ndarray]]
 #: Resample tiles to the model's training GSD when the raster's differs by more than this.
 GSD_TOLERANCE = 0.2
 NMS_IOU = 0.5
+#: Batches are padded to a multiple of this (raster pixels): few distinct input shapes keep
+#: the CPU backend's per-shape caches, and so memory, small.
+_PAD_STEP_PX = 128
 
 
 def tile_starts(n: int, tile_px: int, overlap_px: int) -> list[int]:
@@ -223,6 +226,7 @@ def detect_sliced(
     for start in range(0, len(tiles), batch_size):
         chunk = tiles[start:start + batch_size]
         side = max(max(int(w.height), int(w.width)) for w in chunk)
+        side = min(-(-side // _PAD_STEP_PX) * _PAD_STEP_PX, max(side, tile_px))
         images, valids, masks = [], [], []
         for win in chunk:
             image, valid = read_window(win)

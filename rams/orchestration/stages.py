@@ -14,6 +14,7 @@ from rasterio.vrt import WarpedVRT
 
 from rams.grid.target import TargetGrid
 from rams.ingest.flight import Flight
+from rams.orchestration.memory import release_memory
 
 
 class StageTimer:
@@ -24,11 +25,13 @@ class StageTimer:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Time the body of a ``with`` block under ``name`` (accumulates on re-entry)."""
+        """Time the body of a ``with`` block under ``name`` (accumulates on re-entry); on
+        exit, hand the stage's freed memory back to the OS (see :mod:`.memory`)."""
         start = time.perf_counter()
         try:
             yield
         finally:
+            release_memory()
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
