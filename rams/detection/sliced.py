@@ -220,7 +220,8 @@ def detect_sliced(
     if windows is not None:
         # cascade windows are mostly much smaller than a tile: batch similar sizes together
         # and pad each batch only to its largest window, not to a full tile
-        tiles.sort(key=lambda t: (max(t.height, t.width), t.row_off, t.col_off))
+        # (by padded size, then row-major, so neighbours share the source's cached blocks)
+        tiles.sort(key=lambda t: (-(-max(t.height, t.width) // _PAD_STEP_PX), t.row_off, t.col_off))
     names = list(model.class_names)
     found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
     for start in range(0, len(tiles), batch_size):

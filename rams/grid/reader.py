@@ -43,6 +43,10 @@ _FIXED_POINT_MAP_PX = 32_000
 _MIN_SALVAGE_PX = 32
 
 
+def _integral(value: float) -> bool:
+    return abs(value - round(value)) < 1e-6
+
+
 @dataclass
 class GridReader:
     """Reads one sensor raster onto a :class:`TargetGrid`, window by window.
@@ -64,6 +68,7 @@ class GridReader:
     _local: Any = field(default=None, init=False, repr=False, compare=False)
     _opened: list[tuple[Any, Any]] = field(default_factory=list, init=False, repr=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _maps: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -103,6 +108,11 @@ class GridReader:
         return list(self.raster.entry.bands or [])
 
     def _axis_maps(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if self._maps is None:
+            self._maps = (self._compute_axis_maps(),)
+        return self._maps[0]
+
+    def _compute_axis_maps(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Per-axis maps ``(scale, offset)`` from target to source pixel coordinates, when
         the source is in the grid's CRS, north-up, and resampled bilinearly (not much finer
         than the grid); None otherwise, and GDAL's warper reads the window."""
@@ -214,6 +224,18 @@ class GridReader:
             mask = np.ones(data.shape[1:], bool)
         mask &= np.isfinite(data).all(axis=0)
         data[:, ~mask] = 0.0
+        if abs(sc - 1.0) < 1e-9 and abs(sr - 1.0) < 1e-9 and _integral(xs[0]) and _integral(ys[0]):
+            # the grid is the source's own pixel grid (the detector's RGB): no resampling;
+            # target pixel (i, j) is source-window pixel (i + off_r, j + off_c)
+            off_c, off_r = round(xs[0]) - c0, round(ys[0]) - r0
+            j0, j1 = max(0, -off_c), min(cols, sw.width - off_c)
+            i0, i1 = max(0, -off_r), min(rows, sw.height - off_r)
+            out = np.zeros((n_bands, rows, cols), np.float32)
+            valid = np.zeros((rows, cols), np.float32)
+            if j1 > j0 and i1 > i0:
+                out[:, i0:i1, j0:j1] = data[:, i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
+                valid[i0:i1, j0:j1] = mask[i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
+            return out, valid
         map_x = np.broadcast_to((xs - c0).astype(np.float32)[None, :], (rows, cols)).copy()
         map_y = np.broadcast_to((ys - r0).astype(np.float32)[:, None], (rows, cols)).copy()
         if max(sw.width, sw.height) < _FIXED_POINT_MAP_PX:  # fixed-point maps: 1/32 px, faster

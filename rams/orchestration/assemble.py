@@ -16,14 +16,12 @@ from rams import anomaly
 from rams.candidates.points import MinePoint
 from rams.export.cog import cog_writer
 from rams.orchestration.plan import FlightPlan
-from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL
+from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL, MAX_LOG10_PFA
 
 #: Reference pixels kept per tile for the per-flight percentile calibration.
 _REFERENCE_PER_TILE = 20_000
 #: Peaks kept per tile (the strongest), so that a noisy flight cannot flood memory.
 _MAX_PEAKS_PER_TILE = 2_000
-#: Ceiling of the calibrated score, -log10(Pfa).
-MAX_LOG10_PFA = 30.0
 
 
 def make_calibration(plan: FlightPlan, tile_files: list[Path]) -> Callable[[np.ndarray], np.ndarray]:
@@ -76,7 +74,8 @@ def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -
         for tile, path in zip(plan.tiles, tile_files, strict=True):
             with np.load(path) as npz:
                 rx, valid, evidence = npz["rx"], npz["valid"], npz["evidence"]
-            score = calibrate(rx).astype(np.float32)
+                # chi2: calibrated by the tile task already
+                score = npz["score"] if "score" in npz.files else calibrate(rx).astype(np.float32)
             score[~valid] = np.nan
             dst.write(score, 1, window=tile.core)
             filled = np.where(valid, score, 0.0).astype(np.float32)

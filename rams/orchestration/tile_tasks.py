@@ -16,6 +16,9 @@ from rams.fusion.cube import FusedTile, fuse_window
 from rams.orchestration.plan import FlightPlan
 from rams.tiles.windows import Tile
 
+#: Ceiling of the calibrated score, -log10(Pfa).
+MAX_LOG10_PFA = 30.0
+
 #: Evidence bits stored per pixel (uint8).
 EVIDENCE_THERMAL = 1
 EVIDENCE_SPECTRAL = 2
@@ -68,8 +71,9 @@ def score_tile(
     """Score one tile with the configured RX detector and save the core to ``work_dir``.
 
     The saved ``.npz`` holds ``rx`` (float32 raw RX score), ``valid`` (bool) and
-    ``evidence`` (uint8 bits) over the tile's core, and ``failed_windows`` (source windows
-    that could not be decoded, one count per anomaly sensor). An existing file is reused (resume).
+    ``evidence`` (uint8 bits) over the tile's core, ``failed_windows`` (source windows
+    that could not be decoded, one count per anomaly sensor) and, with the ``chi2``
+    calibration, ``score`` (float32 -log10 Pfa, capped at :data:`MAX_LOG10_PFA`). An existing file is reused (resume).
 
     Args:
         plan: the flight plan.
@@ -107,6 +111,10 @@ def score_tile(
         [plan.readers[s].thread_failures() - failed_before[s] for s in plan.anomaly_sensors], np.int64
     )
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, rx=rx_core, valid=valid, evidence=evidence, failed_windows=failed)
+    extra = {}
+    if cfg.calibration == "chi2":  # needs no other tile: calibrate here, in parallel
+        n_bands = len(plan.anomaly_bands)
+        extra["score"] = np.minimum(anomaly.chi2_log10_pfa(rx_core, n_bands), MAX_LOG10_PFA).astype(np.float32)
+    np.savez(tmp, rx=rx_core, valid=valid, evidence=evidence, failed_windows=failed, **extra)
     tmp.replace(path)
     return path

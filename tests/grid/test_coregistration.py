@@ -135,3 +135,27 @@ def test_same_crs_fast_path_matches_gdal_warper(tmp_path: Path, nodata: float | 
     # transform to 1/8 px and OpenCV quantises positions to 1/32 px)
     assert np.abs(a - b)[:, both].max() < 0.01
     assert np.abs(a - b)[:, both].mean() < 0.003
+
+
+def test_reading_on_the_sources_own_grid_returns_its_pixels(tmp_path: Path) -> None:
+    # the detector reads the RGB on its own grid: windows inside, across the edge and
+    # outside the raster give the source pixels unchanged, and invalid outside
+    rgb = np.random.default_rng(0).integers(1, 255, (3, 90, 110)).astype(np.uint8)
+    t = from_origin(E0, N0, 0.02, 0.02)
+    write_raster(tmp_path / "r.tif", rgb, transform=t)
+    write_manifest(tmp_path, [{"path": "r.tif", "sensor": "rgb"}])
+    raster = load_flight(tmp_path).rasters["rgb"]
+    from rams.grid.target import TargetGrid
+
+    reader = GridReader(raster, TargetGrid(raster.crs, t, 110, 90))
+    assert reader._axis_maps() is not None
+    for col, row, w, h in [(10, 5, 40, 30), (0, 0, 110, 90), (-7, 80, 30, 20), (100, -3, 20, 10), (200, 200, 5, 5)]:
+        data, valid = reader.read(Window(col, row, w, h))
+        expect = np.zeros((3, h, w), np.float32)
+        inside = np.zeros((h, w), bool)
+        r0, r1, c0, c1 = max(row, 0), min(row + h, 90), max(col, 0), min(col + w, 110)
+        if r1 > r0 and c1 > c0:
+            expect[:, r0 - row:r1 - row, c0 - col:c1 - col] = rgb[:, r0:r1, c0:c1] / 255.0
+            inside[r0 - row:r1 - row, c0 - col:c1 - col] = True
+        assert np.array_equal(valid, inside)
+        assert np.allclose(data, expect, atol=1e-6)
