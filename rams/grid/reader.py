@@ -230,12 +230,12 @@ class GridReader:
             off_c, off_r = round(xs[0]) - c0, round(ys[0]) - r0
             j0, j1 = max(0, -off_c), min(cols, sw.width - off_c)
             i0, i1 = max(0, -off_r), min(rows, sw.height - off_r)
-            out = np.zeros((n_bands, rows, cols), np.float32)
-            valid = np.zeros((rows, cols), np.float32)
+            pixels = np.zeros((n_bands, rows, cols), np.float32)
+            alpha = np.zeros((rows, cols), np.float32)
             if j1 > j0 and i1 > i0:
-                out[:, i0:i1, j0:j1] = data[:, i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
-                valid[i0:i1, j0:j1] = mask[i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
-            return out, valid
+                pixels[:, i0:i1, j0:j1] = data[:, i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
+                alpha[i0:i1, j0:j1] = mask[i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
+            return pixels, alpha
         map_x = np.broadcast_to((xs - c0).astype(np.float32)[None, :], (rows, cols)).copy()
         map_y = np.broadcast_to((ys - r0).astype(np.float32)[:, None], (rows, cols)).copy()
         if max(sw.width, sw.height) < _FIXED_POINT_MAP_PX:  # fixed-point maps: 1/32 px, faster

@@ -111,10 +111,10 @@ def score_tile(
         [plan.readers[s].thread_failures() - failed_before[s] for s in plan.anomaly_sensors], np.int64
     )
     tmp = path.with_suffix(".tmp.npz")
-    extra = {}
+    arrays: dict[str, np.ndarray] = {"rx": rx_core, "valid": valid, "evidence": evidence, "failed_windows": failed}
     if cfg.calibration == "chi2":  # needs no other tile: calibrate here, in parallel
         n_bands = len(plan.anomaly_bands)
-        extra["score"] = np.minimum(anomaly.chi2_log10_pfa(rx_core, n_bands), MAX_LOG10_PFA).astype(np.float32)
-    np.savez(tmp, rx=rx_core, valid=valid, evidence=evidence, failed_windows=failed, **extra)
+        arrays["score"] = np.minimum(anomaly.chi2_log10_pfa(rx_core, n_bands), MAX_LOG10_PFA).astype(np.float32)
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
     return path
