@@ -73,7 +73,9 @@ class DetectionConfig(_Section):
     mode: Literal["full", "cascade"] = "full"
     tile_px: int = Field(default=1024, ge=64)
     overlap_px: int = Field(default=64, ge=0)
-    batch_size: int = Field(default=4, ge=1)
+    #: tiles per forward pass: 1 is fastest on CPU (activations of one 1024 px tile stay in
+    #: cache: 20.8 Mpx/s vs 14.1 at batch 4, AMD EPYC, 2 threads)
+    batch_size: int = Field(default=1, ge=1)
     merge_radius_m: float = Field(default=0.15, gt=0)
     cascade_window_m: float = Field(default=3.0, gt=0)
     min_confidence: float = Field(default=0.3, ge=0, le=1)

@@ -184,7 +184,7 @@ def _prepare(
 
 def detect_sliced(
     read_window: ReadWindow, width: int, height: int, transform: affine.Affine, model: Any, *,
-    tile_px: int = 1024, overlap_px: int = 64, batch_size: int = 4,
+    tile_px: int = 1024, overlap_px: int = 64, batch_size: int = 1,
     windows: list[Window] | None = None, merge_radius_m: float = 0.15, sensor: str = "rgb",
     min_score: float | None = None,
 ) -> list[MinePoint]:
