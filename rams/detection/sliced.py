@@ -226,8 +226,8 @@ def detect_sliced(
     found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
     for start in range(0, len(tiles), batch_size):
         chunk = tiles[start:start + batch_size]
-        side = max(max(int(w.height), int(w.width)) for w in chunk)
-        side = min(-(-side // _PAD_STEP_PX) * _PAD_STEP_PX, max(side, tile_px))
+        longest = max(max(int(w.height), int(w.width)) for w in chunk)  # <= tile_px
+        side = min(-(-longest // _PAD_STEP_PX) * _PAD_STEP_PX, tile_px)
         images, valids, masks = [], [], []
         for win in chunk:
             image, valid = read_window(win)

@@ -66,7 +66,7 @@ class GridReader:
     grid: TargetGrid
     failed_windows: list[tuple[int, int, int, int]] = field(default_factory=list)
     _local: Any = field(default=None, init=False, repr=False, compare=False)
-    _opened: list[tuple[Any, Any]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _opened: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _maps: Any = field(default=None, init=False, repr=False, compare=False)
 
@@ -81,14 +81,19 @@ class GridReader:
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
+    def __post_init__(self) -> None:
+        self._maps = self._compute_axis_maps()
+
     def _thread(self) -> Any:
         """This thread's state: its open datasets and its count of failed windows."""
-        with self._lock:
-            if self._local is None:
-                self._local = threading.local()
+        if self._local is None:
+            with self._lock:
+                if self._local is None:
+                    self._local = threading.local()
         local = self._local
         if not hasattr(local, "failed"):
-            local.handles = None
+            local.src = None
+            local.vrt = None
             local.failed = 0
         return local
 
@@ -108,9 +113,8 @@ class GridReader:
         return list(self.raster.entry.bands or [])
 
     def _axis_maps(self) -> tuple[np.ndarray, np.ndarray] | None:
-        if self._maps is None:
-            self._maps = (self._compute_axis_maps(),)
-        return self._maps[0]
+        """The separable target-to-source maps, or None (see :meth:`_compute_axis_maps`)."""
+        return self._maps  # type: ignore[no-any-return]
 
     def _compute_axis_maps(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Per-axis maps ``(scale, offset)`` from target to source pixel coordinates, when
@@ -133,10 +137,19 @@ class GridReader:
         ratio = self.grid.gsd_m / max(self.raster.gsd_m, 1e-12)
         return Resampling.average if ratio > 1.5 else Resampling.bilinear
 
-    def _open(self) -> tuple[Any, Any]:
+    def _source(self) -> Any:
+        """This thread's open source dataset."""
         local = self._thread()
-        if local.handles is None:
-            src = rasterio.open(self.raster.path)
+        if local.src is None:
+            local.src = rasterio.open(self.raster.path)
+            with self._lock:
+                self._opened.append(local.src)
+        return local.src
+
+    def _vrt(self) -> Any:
+        """This thread's warped view of the source onto the grid (GDAL's warper)."""
+        local = self._thread()
+        if local.vrt is None:
             kwargs: dict[str, Any] = {
                 "crs": self.grid.crs,
                 "transform": self.grid.transform,
@@ -152,11 +165,10 @@ class GridReader:
                 if self.raster.nodata is not None:
                     kwargs["src_nodata"] = self.raster.nodata
                     kwargs["nodata"] = self.raster.nodata
-            vrt = WarpedVRT(src, **kwargs)
-            local.handles = (src, vrt)
+            local.vrt = WarpedVRT(self._source(), **kwargs)
             with self._lock:
-                self._opened.append(local.handles)
-        return local.handles
+                self._opened.append(local.vrt)
+        return local.vrt
 
     def close(self) -> None:
         """Close the datasets opened by every thread (they reopen on the next read).
@@ -166,9 +178,8 @@ class GridReader:
         with self._lock:
             opened, self._opened = self._opened, []
             self._local = None
-        for src, vrt in opened:
-            vrt.close()
-            src.close()
+        for dataset in reversed(opened):  # each VRT before its source
+            dataset.close()
 
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """Read a window of the target grid.
@@ -201,7 +212,7 @@ class GridReader:
         faster than the general warper on the same grid; the same result within float error
         and GDAL's 1/8 px approximation of the transform.
         """
-        src, _ = self._open()
+        src = self._source()
         rows, cols = int(window.height), int(window.width)
         (sc, oc), (sr, orow) = maps
         xs = (np.arange(cols, dtype=np.float64) + window.col_off) * sc + oc
@@ -261,7 +272,7 @@ class GridReader:
             maps = self._axis_maps()
             if maps is not None:
                 return self._read_same_crs(window, maps)
-            _, vrt = self._open()
+            vrt = self._vrt()
             alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
             # one read for data and alpha: each read call warps its window again
             both = vrt.read([*bands, alpha_index], window=window, out_dtype="float32")

@@ -16,7 +16,12 @@ from rams import anomaly
 from rams.candidates.points import MinePoint
 from rams.export.cog import cog_writer
 from rams.orchestration.plan import FlightPlan
-from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL, MAX_LOG10_PFA
+from rams.orchestration.tile_tasks import (
+    EVIDENCE_SPECTRAL,
+    EVIDENCE_THERMAL,
+    MAX_LOG10_PFA,
+    chi2_score,
+)
 
 #: Reference pixels kept per tile for the per-flight percentile calibration.
 _REFERENCE_PER_TILE = 20_000
@@ -33,7 +38,7 @@ def make_calibration(plan: FlightPlan, tile_files: list[Path]) -> Callable[[np.n
     """
     n_bands = len(plan.anomaly_bands)
     if plan.config.anomaly.calibration == "chi2":
-        return lambda rx: np.minimum(anomaly.chi2_log10_pfa(rx, n_bands), MAX_LOG10_PFA)
+        return lambda rx: chi2_score(rx, n_bands)
     samples = []
     for i, path in enumerate(tile_files):
         with np.load(path) as npz:

@@ -39,6 +39,11 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
+def resolve_workers(workers: int) -> int:
+    """``workers``, or one per CPU core when it is 0."""
+    return workers if workers > 0 else (os.cpu_count() or 1)
+
+
 def _numba_threadsafe() -> bool:
     """Whether numba's parallel kernels may be called from several threads at once.
 
@@ -60,7 +65,7 @@ class LocalExecutor:
     """
 
     def __init__(self, workers: int = 1, progress: bool = False) -> None:
-        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.workers = resolve_workers(workers)
         if self.workers > 1 and not _numba_threadsafe():
             log.warning("numba's threading layer is not thread-safe here; running tiles one at a time")
             self.workers = 1
@@ -102,7 +107,7 @@ class DaskExecutor:
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None
-        workers = workers if workers > 0 else (os.cpu_count() or 1)
+        workers = resolve_workers(workers)
         if scheduler is None:
             self._cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None

@@ -30,6 +30,11 @@ THERMAL_EVIDENCE_DEG_C = 0.75
 SPECTRAL_EVIDENCE_Z = 4.0
 
 
+def chi2_score(rx: np.ndarray, n_bands: int) -> np.ndarray:
+    """Raw RX scores to the calibrated score: chi-square -log10 Pfa, capped, float32."""
+    return np.minimum(anomaly.chi2_log10_pfa(rx, n_bands), MAX_LOG10_PFA).astype(np.float32)
+
+
 def _fuse(plan: FlightPlan, tile: Tile, *, core_only: bool) -> FusedTile:
     readers = {s: plan.readers[s] for s in plan.anomaly_sensors}
     window = tile.core if core_only else tile.read
@@ -113,8 +118,7 @@ def score_tile(
     tmp = path.with_suffix(".tmp.npz")
     arrays: dict[str, np.ndarray] = {"rx": rx_core, "valid": valid, "evidence": evidence, "failed_windows": failed}
     if cfg.calibration == "chi2":  # needs no other tile: calibrate here, in parallel
-        n_bands = len(plan.anomaly_bands)
-        arrays["score"] = np.minimum(anomaly.chi2_log10_pfa(rx_core, n_bands), MAX_LOG10_PFA).astype(np.float32)
+        arrays["score"] = chi2_score(rx_core, len(plan.anomaly_bands))
     np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
     return path
