@@ -11,10 +11,16 @@ flight, runs ``rams process`` on it in a child process, scores the outputs with
 
 overall and per time of day (morning: mines warmer than soil; evening: cooler).
 
+With ``--compare-cascade`` each flight is also processed with the CNN in cascade mode
+(``detection.mode: cascade`` on top of the config) and scored the same way; the summary
+then holds ``cascade`` (the same figures) and ``cascade_vs_full``: detection-stage seconds
+of both modes, measured in the same run on the same flights, the speed-up, and the
+change in point recall and mine coverage.
+
 Usage::
 
     python benchmarks/bench_candidates.py [--first-seed 1000] [--n-flights 5] [--size-m 100]
-        [--config extra.yaml] [--keep DIR]
+        [--config extra.yaml] [--keep DIR] [--compare-cascade]
 
 Results: ``benchmarks/results/candidates.json``.
 """
@@ -31,25 +37,49 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from rams.evaluation.flight import evaluate_flight
 from rams.synth import generate_flight
 
 RESULTS = Path(__file__).resolve().parent / "results" / "candidates.json"
 
 
-def run_flight(seed: int, size_m: float, work: Path, config: Path | None) -> dict[str, Any]:
-    """Generate, process and score one flight; return its evaluation plus timings."""
+def _process(flight: Path, out: Path, config: Path | None) -> dict[str, Any]:
+    """``rams process`` in a child process, then the flight evaluation with stage seconds."""
+    cmd = [sys.executable, "-m", "rams.cli.main", "process", str(flight), "-o", str(out), "--force"]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    result = evaluate_flight(out, flight / "truth.geojson", 0.5)
+    result["stage_seconds"] = json.loads((out / "run.json").read_text())["seconds"]
+    return result
+
+
+def cascade_config(config: Path | None, work: Path) -> Path:
+    """The run's config with ``detection.mode: cascade`` on top."""
+    doc = yaml.safe_load(config.read_text()) if config is not None else {}
+    doc = doc or {}
+    doc.setdefault("detection", {})["mode"] = "cascade"
+    path = work / "cascade.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def run_flight(
+    seed: int, size_m: float, work: Path, config: Path | None, cascade: Path | None = None
+) -> dict[str, Any]:
+    """Generate, process and score one flight (and in cascade mode when ``cascade`` is a
+    config); return its evaluation plus timings."""
     flight = work / f"flight-{seed}"
     out = work / f"out-{seed}"
     t0 = time.perf_counter()
     generate_flight(flight, size_m=size_m, seed=seed)
     t1 = time.perf_counter()
-    cmd = [sys.executable, "-m", "rams.cli.main", "process", str(flight), "-o", str(out), "--force"]
-    if config is not None:
-        cmd += ["--config", str(config)]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    result = _process(flight, out, config)
     t2 = time.perf_counter()
-    result = evaluate_flight(out, flight / "truth.geojson", 0.5)
+    if cascade is not None:
+        result["cascade"] = _process(flight, work / f"out-{seed}-cascade", cascade)
     result["seed"] = seed
     meta_path = flight / "synth.json"
     scene = json.loads(meta_path.read_text()).get("scene", {}) if meta_path.is_file() else {}
@@ -103,6 +133,18 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], *, fi
     for f in flights:
         by_time.setdefault(str(f["condition"].get("time_of_day")), []).append(f)
     summary["by_time_of_day"] = {k: aggregate(v) for k, v in sorted(by_time.items())}
+    if flights and all("cascade" in f for f in flights):
+        cascade = aggregate([f["cascade"] for f in flights])
+        full_s = sum(f["stage_seconds"]["detection"] for f in flights)
+        casc_s = sum(f["cascade"]["stage_seconds"]["detection"] for f in flights)
+        summary["cascade"] = cascade
+        summary["cascade_vs_full"] = {
+            "detection_seconds_full": round(full_s, 2),
+            "detection_seconds_cascade": round(casc_s, 2),
+            "detection_speedup": round(full_s / casc_s, 2) if casc_s > 0 else None,
+            "recall_change": round(cascade["points_cnn"]["recall"] - summary["points_cnn"]["recall"], 4),
+            "mine_coverage_change": round((cascade["mine_coverage"] or 0.0) - (summary["mine_coverage"] or 0.0), 4),
+        }
     if final:
         print(json.dumps(summary, indent=2))
     doc = {
@@ -118,8 +160,11 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], *, fi
         "flights": [
             {
                 k: f[k]
-                for k in ("seed", "condition", "n_truth_mines", "points", "polygons", "seconds")
+                for k in ("seed", "condition", "n_truth_mines", "points", "polygons", "seconds",
+                          "stage_seconds")
             }
+            | ({"cascade": {k: f["cascade"][k] for k in ("points", "polygons", "stage_seconds")}}
+               if "cascade" in f else {})
             for f in flights
         ],
     }
@@ -142,13 +187,18 @@ def main() -> None:
         "--keep", type=Path, default=None, help="Keep flights and outputs in this folder."
     )
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument(
+        "--compare-cascade", action="store_true",
+        help="Also process each flight with the CNN in cascade mode and compare.",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-candidates-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         flights = []
+        cascade = cascade_config(args.config, work) if args.compare_cascade else None
         for seed in range(args.first_seed, args.first_seed + args.n_flights):
-            r = run_flight(seed, args.size_m, work, args.config)
+            r = run_flight(seed, args.size_m, work, args.config, cascade)
             p, poly = r["points"], r["polygons"]
             print(
                 f"seed {seed}: mines {r['n_truth_mines']:3d}  coverage {poly['mine_coverage']}  "
