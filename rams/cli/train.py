@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         eval_every: int = typer.Option(2, "--eval-every", min=1, help="Validate every N epochs."),
         background_tiles: int = typer.Option(60, "--background-tiles", min=0, help="Flights: random background tiles per flight."),
         tiles_per_mine: int = typer.Option(3, "--tiles-per-mine", min=1, help="Flights: jittered tiles cut around each mine."),
+        mosaic: float = typer.Option(0.0, "--mosaic", help="Probability that a training sample is a 2x2 mosaic of four images (off for the last 15% of the schedule)."),
         no_progress: bool = typer.Option(False, "--no-progress", help="Plain log lines instead of progress bars."),
     ) -> None:
         """Train a detector; write weights, a .sha256 record and a model card (NAME.md)."""
@@ -39,5 +40,5 @@ def register(app: typer.Typer) -> None:
             budget_clock=budget_clock, max_wall_minutes=max_wall_minutes, batch_size=batch_size, lr=lr, preset=preset, seed=seed, threads=threads,
             class_names=None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()],
             eval_every=eval_every, progress=not no_progress,
-            background_per_flight=background_tiles, tiles_per_mine=tiles_per_mine,
+            background_per_flight=background_tiles, tiles_per_mine=tiles_per_mine, mosaic=mosaic,
         )

@@ -18,7 +18,7 @@ import copy
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,10 @@ class TrainConfig:
     max_wall_minutes: float | None = None
     #: weights file (.pt, checksum-verified) to start from instead of random weights.
     init_from: str | None = None
+    #: probability that a training sample is a 2x2 mosaic of four images (0: never).
+    mosaic: float = 0.0
+    #: fraction of the schedule after which mosaics stop (the last epochs see whole images).
+    mosaic_until: float = 0.85
 
 
 def augment(
@@ -232,6 +236,37 @@ def _as_detector(net: CenterNet, meta: dict[str, Any]) -> Detector:
     return Detector(clone, {**meta, "config": net.config.to_dict()})
 
 
+def mosaic(
+    images: Sequence[np.ndarray], boxes: Sequence[np.ndarray], classes: Sequence[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Four images side by side on a 2x2 canvas (YOLO's mosaic), boxes moved with them.
+
+    Images of different sizes are resized to the first one's size. The canvas then goes
+    through :func:`augment` like any image (a scale about 0.5 shows all four quarters).
+
+    Args:
+        images: four uint8 (H, W, C) images.
+        boxes: four (N, 4) ``x0, y0, x1, y1`` pixel arrays.
+        classes: four (N,) class arrays.
+
+    Returns:
+        ``(uint8 (2H, 2W, C) canvas, boxes, classes)``.
+    """
+    h, w, c = images[0].shape
+    canvas = np.empty((2 * h, 2 * w, c), np.uint8)
+    all_boxes, all_classes = [], []
+    for k, (img, b, cls) in enumerate(zip(images, boxes, classes, strict=True)):
+        ih, iw = img.shape[:2]
+        if (ih, iw) != (h, w):
+            img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, c)
+            b = b * np.array([w / iw, h / ih, w / iw, h / ih], np.float32)
+        oy, ox = (k // 2) * h, (k % 2) * w
+        canvas[oy:oy + h, ox:ox + w] = img
+        all_boxes.append(np.asarray(b, np.float32).reshape(-1, 4) + np.array([ox, oy, ox, oy], np.float32))
+        all_classes.append(np.asarray(cls))
+    return canvas, np.concatenate(all_boxes), np.concatenate(all_classes)
+
+
 def train_detector(
     train: TileSet, valid: TileSet | None, *, out: str | Path, channels: str,
     class_names: list[str], config: TrainConfig, meta_extra: dict[str, Any] | None = None,
@@ -321,8 +356,18 @@ def train_detector(
                 xs: list[np.ndarray] = []
                 items: list[tuple[np.ndarray, ...]] = []
                 for j in idx:
-                    x, b, c = augment(train.images[j], train.boxes[j], train.classes[j], size, rng,
-                                      (config.scale_min, config.scale_max))
+                    frac = (epoch - 1 + i / steps_per_epoch) / config.epochs
+                    if config.mosaic > 0 and max(frac, budget_used()) < config.mosaic_until \
+                            and rng.random() < config.mosaic:
+                        picks = [int(j), *rng.integers(0, len(train), 3)]
+                        img, bx, cl = mosaic([train.images[k] for k in picks],
+                                             [train.boxes[k] for k in picks],
+                                             [train.classes[k] for k in picks])
+                        x, b, c = augment(img, bx, cl, size, rng,
+                                          (config.scale_min / 2, config.scale_max))
+                    else:
+                        x, b, c = augment(train.images[j], train.boxes[j], train.classes[j], size, rng,
+                                          (config.scale_min, config.scale_max))
                     xs.append(x)
                     items.append(draw_targets(b, c, len(class_names), out_hw, out_hw))
                 batch = torch.from_numpy(normalise_images(np.stack(xs), meta["normalisation"]))

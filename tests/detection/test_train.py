@@ -10,7 +10,7 @@ import torch
 
 from rams.cli.main import main
 from rams.detection.detector import load_detector
-from rams.detection.train import augment
+from rams.detection.train import augment, mosaic
 
 
 def test_augment_keeps_boxes_on_objects() -> None:
@@ -24,6 +24,30 @@ def test_augment_keeps_boxes_on_objects() -> None:
         for x0, y0, x1, y1 in b.astype(int):
             inside = x[0, y0:y1, x0:x1]
             assert inside.size and inside.mean() > x[0].mean()
+
+
+def test_mosaic_moves_boxes_with_their_images() -> None:
+    rng = np.random.default_rng(1)
+    images, boxes, classes = [], [], []
+    for k in range(4):
+        img = np.zeros((64, 64, 1), np.uint8)
+        x0, y0 = int(rng.integers(0, 40)), int(rng.integers(0, 40))
+        img[y0:y0 + 16, x0:x0 + 12] = 60 * (k + 1)
+        images.append(img)
+        boxes.append(np.array([[x0, y0, x0 + 12, y0 + 16]], np.float32))
+        classes.append(np.array([k]))
+    images[3] = np.repeat(np.repeat(images[3], 2, 0), 2, 1)  # other sizes are resized
+    boxes[3] = boxes[3] * 2
+    canvas, b, c = mosaic(images, boxes, classes)
+    assert canvas.shape == (128, 128, 1) and list(c) == [0, 1, 2, 3]
+    for (x0, y0, x1, y1), k in zip(b.astype(int), c, strict=True):
+        patch = canvas[y0:y1, x0:x1, 0]
+        assert patch.shape == (16, 12) and (patch == 60 * (k + 1)).all()
+    for _ in range(20):  # and the canvas goes through augment like any image
+        x, bb, cc = augment(canvas, b, c, 64, rng, (0.35, 1.4))
+        assert len(bb) == len(cc)
+        for x0, y0, x1, y1 in bb.astype(int):
+            assert x[0, y0:y1, x0:x1].mean() > x[0].mean()
 
 
 def test_train_one_tiny_epoch_then_benchmark(yolo_set: Path, tmp_path: Path) -> None:
