@@ -25,6 +25,9 @@ from rams.anomaly.moments import Moments, tile_moments
 
 _F32_MAX = float(np.finfo(np.float32).max)
 _NO_MASK = np.ones((1, 1), dtype=np.bool_)
+F32_SCORE_MAX_ERROR = 1e-5
+"""Largest predicted relative rounding error of a float32 score (see :meth:`RXBackground.score_dtype`)."""
+_F32_EPS = 2.0**-24
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class RXBackground:
             mask: (rows, cols) bool, True = valid; None = all pixels.
             backend: ``"auto"`` (numba), ``"numba"`` or ``"numpy"``.
 
+        The numba kernel works in float32 when :meth:`score_dtype` allows it (the rounding
+        it adds is predicted to stay below 1e-5 relative) and in float64 otherwise; the
+        numpy reference always works in float64.
+
         Returns:
             (rows, cols) float32 squared Mahalanobis distances (dimensionless). Masked-out
             pixels and pixels with a non-finite band score 0.
@@ -87,9 +94,51 @@ class RXBackground:
             return _score_numpy(arr, valid_pixels(arr, valid_mask), self.mean, self.cholesky)
         out = np.empty(arr.shape[1:], dtype=np.float32)
         use_mask = valid_mask is not None
+        mean_p, white_p, corr_p = self._padded(self.score_dtype(arr.dtype))
         return _rx_numba.score_global(  # type: ignore[no-any-return]
-            arr, valid_mask if use_mask else _NO_MASK, use_mask, self.mean, self.whitening, out
+            arr, valid_mask if use_mask else _NO_MASK, use_mask, self.mean, self.whitening,
+            mean_p, white_p, corr_p, out,
         )
+
+    def predicted_float32_error(self) -> float:
+        """Predicted relative rounding error of a float32 score of a typical pixel.
+
+        Each ``y_k = sum_j W_kj (x_j - m_j)`` computed in float32 is off by about
+        ``(bands + 2) eps sum_j |W_kj| sigma_j`` (``eps = 2^-24``, ``sigma_j`` the band's
+        standard deviation), while ``|y|`` is about ``sqrt(bands)``; the score
+        ``|y|^2`` doubles the relative error. Strongly correlated bands make
+        ``sum_j |W_kj| sigma_j`` large (cancellation) and this figure with it.
+        """
+        bands = self.mean.shape[0]
+        sigma = np.sqrt(np.maximum(np.diag(self.covariance), 0.0))
+        a = np.abs(self.whitening) @ sigma
+        return float(2.0 * (bands + 2) * _F32_EPS * np.linalg.norm(a) / np.sqrt(bands))
+
+    def score_dtype(self, cube_dtype: np.dtype) -> type[np.floating]:
+        """Working precision of the numba scoring kernel for a cube of ``cube_dtype``.
+
+        float32 when the cube converts to float32 exactly (float32, 8- and 16-bit
+        integers) and :meth:`predicted_float32_error` is at most
+        ``F32_SCORE_MAX_ERROR`` (1e-5, ten times below the backends' agreement
+        tolerance); float64 otherwise. Statistics and factorisation are always float64.
+        """
+        if np.result_type(cube_dtype, np.float32) != np.float32:
+            return np.float64
+        return np.float32 if self.predicted_float32_error() <= F32_SCORE_MAX_ERROR else np.float64
+
+    def _padded(
+        self, dtype: type[np.floating]
+    ) -> tuple[NDArray[np.floating], NDArray[np.floating], NDArray[np.floating]]:
+        """Mean, whitening and mean-rounding correction padded to a multiple of 4 bands."""
+        bands = self.mean.shape[0]
+        bp = (bands + 3) // 4 * 4
+        idx = np.minimum(np.arange(bp), bands - 1)
+        mean_p = self.mean[idx].astype(dtype)
+        white_p = np.zeros((bp, bp), dtype)
+        white_p[:bands, :bands] = self.whitening
+        corr = np.zeros(bp)
+        corr[:bands] = self.whitening @ (self.mean - mean_p[:bands].astype(np.float64))
+        return mean_p, white_p, corr.astype(dtype)
 
 
 def _score_numpy(

@@ -41,6 +41,70 @@ def test_backends_agree(dtype: type) -> None:
         assert rx_global(cube, m) is not None  # "auto"
 
 
+def mildly_correlated_cube(seed: int, bands: int, rows: int, cols: int) -> np.ndarray:
+    """float32 spectra around 1000 mixed by a diagonally dominant matrix: scored in float32."""
+    rng = np.random.default_rng(seed)
+    mixing = 0.5 * rng.normal(size=(bands, bands)) + 3.0 * np.eye(bands)
+    cube = (mixing @ rng.normal(size=(bands, rows * cols))).reshape(bands, rows, cols) + 1000.0
+    return cube.astype(np.float32)
+
+
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+@pytest.mark.parametrize("bands", [1, 3, 4, 5, 8, 9, 13])
+def test_backends_agree_for_any_band_count_over_several_blocks(bands: int, precision: str) -> None:
+    # 4500 columns: several column blocks in both kernels; bands padded to groups of four;
+    # 5 to 8 bands take the all-in-registers scoring path, 9 and more the blocked one.
+    if precision == "float32":
+        cube = mildly_correlated_cube(bands, bands, 9, 4500)
+    else:
+        cube = correlated_cube(bands, bands, 9, 4500, np.float64)
+    assert RXBackground.from_moments(tile_moments(cube)).score_dtype(cube.dtype).__name__ == precision
+    cube[bands // 2, 4, 2000] = np.nan  # one bad pixel: the slow path of its block
+    mask = np.ones((9, 4500), dtype=bool)
+    mask[6, 1000:1100] = False
+    for m in (None, mask):
+        ref_m = tile_moments(cube, m, backend="numpy")
+        fast_m = tile_moments(cube, m, backend="numba")
+        assert fast_m.count == ref_m.count
+        np.testing.assert_allclose(fast_m.mean, ref_m.mean, rtol=1e-12)
+        np.testing.assert_allclose(fast_m.scatter, ref_m.scatter, rtol=1e-9, atol=1e-9 * ref_m.scatter.max())
+        ref = rx_global(cube, m, backend="numpy")
+        fast = rx_global(cube, m, backend="numba")
+        assert fast[4, 2000] == 0.0
+        np.testing.assert_allclose(fast, ref, rtol=1e-4, atol=1e-6)
+
+
+def test_float32_scoring_only_when_rounding_is_negligible() -> None:
+    rng = np.random.default_rng(5)
+    mixed = mildly_correlated_cube(5, 8, 64, 64)  # dense but well-conditioned covariance
+    common = rng.normal(size=(1, 64, 64)) * 50 + 1000
+    nearly_collinear = (common + rng.normal(size=(8, 64, 64)) * 0.01).astype(np.float32)
+    bg = RXBackground.from_moments(tile_moments(mixed))
+    assert bg.predicted_float32_error() < 1e-5
+    assert bg.score_dtype(np.dtype(np.float32)) is np.float32
+    assert bg.score_dtype(np.dtype(np.uint16)) is np.float32
+    assert bg.score_dtype(np.dtype(np.float64)) is np.float64  # would round the input
+    assert bg.score_dtype(np.dtype(np.int32)) is np.float64
+    collinear = RXBackground.from_moments(tile_moments(nearly_collinear))
+    assert collinear.predicted_float32_error() > 1e-5
+    assert collinear.score_dtype(np.dtype(np.float32)) is np.float64
+    for cube, background in ((mixed, bg), (nearly_collinear, collinear)):
+        ref = background.score(cube, backend="numpy")
+        np.testing.assert_allclose(background.score(cube, backend="numba"), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_float32_overflow_is_scored_in_float64() -> None:
+    cube = mildly_correlated_cube(6, 8, 20, 30)
+    bg = RXBackground.from_moments(tile_moments(cube))
+    assert bg.score_dtype(cube.dtype) is np.float32
+    wild = cube.copy()
+    wild[:, 3, 4] = 1e30  # finite input, (W d)^2 overflows float32 but not float64
+    ref = bg.score(wild, backend="numpy")
+    got = bg.score(wild, backend="numba")
+    assert ref[3, 4] == got[3, 4] == np.finfo(np.float32).max
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+
+
 def test_moments_backends_agree() -> None:
     cube = correlated_cube(2, 5, 150, 70)
     mask = np.random.default_rng(2).random((150, 70)) > 0.5
