@@ -66,7 +66,8 @@ class RXBackground:
         return cls(moments.count, moments.mean, cov, lower, whitening_matrix(lower), floor)
 
     def score(
-        self, cube: ArrayLike, mask: ArrayLike | None = None, *, backend: Backend = "auto"
+        self, cube: ArrayLike, mask: ArrayLike | None = None, *, backend: Backend = "auto",
+        exact: bool = False,
     ) -> NDArray[np.float32]:
         """RX scores of a cube against this background.
 
@@ -94,7 +95,7 @@ class RXBackground:
             return _score_numpy(arr, valid_pixels(arr, valid_mask), self.mean, self.cholesky)
         out = np.empty(arr.shape[1:], dtype=np.float32)
         use_mask = valid_mask is not None
-        mean_p, white_p, corr_p = self._padded(self.score_dtype(arr.dtype))
+        mean_p, white_p, corr_p = self._padded(np.float64 if exact else self.score_dtype(arr.dtype))
         return _rx_numba.score_global(  # type: ignore[no-any-return]
             arr, valid_mask if use_mask else _NO_MASK, use_mask, self.mean, self.whitening,
             mean_p, white_p, corr_p, out,

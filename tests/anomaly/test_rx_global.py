@@ -91,6 +91,7 @@ def test_float32_scoring_only_when_rounding_is_negligible() -> None:
     for cube, background in ((mixed, bg), (nearly_collinear, collinear)):
         ref = background.score(cube, backend="numpy")
         np.testing.assert_allclose(background.score(cube, backend="numba"), ref, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(background.score(cube, exact=True), ref, rtol=1e-6, atol=1e-6)
 
 
 def test_float32_overflow_is_scored_in_float64() -> None:
