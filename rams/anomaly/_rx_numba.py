@@ -116,6 +116,7 @@ def _diag_sums(x0, x1, x2, x3, shift, w, bs1, bs2, o):  # type: ignore[no-untype
 def _cross_sums(x0, x1, x2, x3, y0, y1, y2, y3, shift, w, bs2, o, p):  # type: ignore[no-untyped-def]
     """Products of bands ``o..o+3`` (``x``) with bands ``p..p+3`` (``y``), into ``bs2[o:, p:]``."""
     h0, h1, h2, h3 = shift[o], shift[o + 1], shift[o + 2], shift[o + 3]
+    g0, g1, g2, g3 = shift[p], shift[p + 1], shift[p + 2], shift[p + 3]
     a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = 0.0
     a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = 0.0
     for c in range(w):
@@ -123,10 +124,10 @@ def _cross_sums(x0, x1, x2, x3, y0, y1, y2, y3, shift, w, bs2, o, p):  # type: i
         u1 = np.float64(x1[c]) - h1
         u2 = np.float64(x2[c]) - h2
         u3 = np.float64(x3[c]) - h3
-        v0 = np.float64(y0[c])
-        v1 = np.float64(y1[c])
-        v2 = np.float64(y2[c])
-        v3 = np.float64(y3[c])
+        v0 = np.float64(y0[c]) - g0
+        v1 = np.float64(y1[c]) - g1
+        v2 = np.float64(y2[c]) - g2
+        v3 = np.float64(y3[c]) - g3
         a00 += u0 * v0
         a01 += u0 * v1
         a02 += u0 * v2
@@ -244,11 +245,6 @@ def chunk_moments(cube, mask, use_mask):  # type: ignore[no-untyped-def]
                                 cube[idx[p + 2], r, c0 : c0 + w], cube[idx[p + 3], r, c0 : c0 + w],
                                 shift, w, bs2, o, p,
                             )
-                    for g in range(groups):  # cross sums used unshifted y: sum d_k (y_j - s_j)
-                        for h in range(g):
-                            for k in range(4 * g, 4 * g + 4):
-                                for j in range(4 * h, 4 * h + 4):
-                                    bs2[k, j] -= shift[j] * bs1[k]
                     for k in range(b):
                         clean = clean & np.isfinite(bs1[k])
                     if clean:
