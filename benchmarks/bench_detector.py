@@ -8,8 +8,10 @@ Usage::
 1. Network throughput: batches (default 1, the fastest on CPU) of RGB tiles of 1024 x 1024 through the fused,
    channels-last network under ``torch.inference_mode`` (``net_mpx_s``), and through
    :meth:`Detector.predict` including normalisation and decoding (``predict_mpx_s``).
+   Both in float32 and in bfloat16 (``torch.autocast``), side by side in one run.
 2. Sliced inference over a synthetic flight (held-out seed 1000 unless ``--flight``): the
-   RGB orthomosaic read window by window, megapixels of raster per second end to end.
+   RGB orthomosaic read window by window, megapixels of raster per second end to end, in
+   float32 and in bfloat16 (with the recall of each).
 3. Cascade vs full scan: the CNN only on 3 m windows around candidate points. The candidates
    stand in for the anomaly core: each true mine is kept with probability 0.85 and displaced
    by N(0, 0.15 m), plus each distractor and 20 random false alarms per hectare. Recall is
@@ -179,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
                                "torch": torch.__version__, "load_average_before": load_before}
     results["network"] = bench_network(det, args.tile, args.batch, args.repeats)
     print(json.dumps(results["network"]))
+    det16 = Detector(det.net, det.meta, precision="bfloat16")
+    results["network_bfloat16"] = bench_network(det16, args.tile, args.batch, args.repeats)
+    results["bfloat16_net_speedup"] = round(
+        results["network_bfloat16"]["net_mpx_s"] / results["network"]["net_mpx_s"], 2)
+    print(json.dumps({"bfloat16": results["network_bfloat16"],
+                      "speedup": results["bfloat16_net_speedup"]}))
     flight = args.flight
     if flight is None:
         from rams.synth import generate_flight
@@ -188,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             generate_flight(flight, size_m=args.size_m, seed=args.seed)
     results["sliced"] = bench_flight(det, flight, args.tile, 64, args.batch)
     print(json.dumps(results["sliced"]))
+    results["sliced_bfloat16"] = bench_flight(det16, flight, args.tile, 64, args.batch)
+    print(json.dumps({"bfloat16": results["sliced_bfloat16"]}))
     results["load_average_after"] = os.getloadavg()
     results["note"] = ("Shared 2-core machine; other jobs were running (see load averages), so the "
                        "numbers are lower bounds of the dedicated-core throughput.")

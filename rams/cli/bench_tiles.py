@@ -16,15 +16,19 @@ def register(app: typer.Typer) -> None:
         split: str = typer.Option("test", "--split", help="Split to score: train, valid or test."),
         model: str = typer.Option(..., "--model", help="Weights path or name in models/."),
         out: Path | None = typer.Option(None, "--out", help="Report JSON (default: benchmarks/results/tiles_<model>_<split>.json)."),
+        precision: str = typer.Option("float32", "--precision", help="Inference precision: float32 or bfloat16."),
     ) -> None:
         """Precision, recall, F1, AP50, AP50-95, per-condition breakdown and a PR curve PNG."""
         from rich.console import Console
         from rich.table import Table
 
-        from rams.detection.detector import load_detector, resolve_model_path
+        from rams.detection.detector import PRECISIONS, load_detector, resolve_model_path
+        from rams.errors import RamsInputError
         from rams.evaluation.tiles import evaluate_tiles
 
-        detector = load_detector(model)
+        if precision not in PRECISIONS:
+            raise RamsInputError(None, f"--precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        detector = load_detector(model, precision=precision)
         if out is None:
             out = Path("benchmarks/results") / f"tiles_{resolve_model_path(model).stem}_{split}.json"
         png = out.with_suffix(".png")

@@ -13,6 +13,10 @@ A weights file ``NAME.pt`` is a ``torch.save`` of ``{"state_dict": ..., "meta": 
 - ``img_size``: the training input size, pixels (tile sets are resized to it);
 - ``threshold``: the operating confidence threshold (chosen on the validation split).
 
+Inference runs in float32, or in bfloat16 under ``torch.autocast`` (``precision="bfloat16"``):
+about twice the throughput on CPUs with AVX512-BF16 or AMX, at the cost of small changes in
+confidences (the benchmarks report the change in recall and AP).
+
 Next to it, ``NAME.pt.sha256`` records its SHA-256 (``sha256sum`` format); loading refuses a
 file whose hash differs.
 """
@@ -37,6 +41,8 @@ from rams.errors import RamsInputError
 FORMAT = "rams-centernet-1"
 #: Input sizes are padded up to a multiple of the network's largest stride.
 PAD_MULTIPLE = 32
+#: Inference precisions (see the module docstring).
+PRECISIONS = ("float32", "bfloat16")
 
 
 def sha256_file(path: str | Path) -> str:
@@ -62,9 +68,18 @@ class Detector:
         meta: metadata (see the module docstring).
     """
 
-    def __init__(self, net: CenterNet, meta: dict[str, Any]) -> None:
+    def __init__(self, net: CenterNet, meta: dict[str, Any], precision: str = "float32") -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         self.net = net.eval().fuse().to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.meta = meta
+        self.precision = precision
+
+    def _run(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The network in the configured precision; outputs in float32."""
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16"):
+            heat, size, offset = self.net(x)
+        return heat.float(), size.float(), offset.float()
 
     @property
     def class_names(self) -> list[str]:
@@ -115,7 +130,7 @@ class Detector:
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph))
         x = x.contiguous(memory_format=torch.channels_last)
-        outputs = self.net(x)
+        outputs = self._run(x)
         if self.tta:
             outputs = self._flip_average(x, outputs)
         score = self.threshold if min_score is None else min_score
@@ -144,7 +159,7 @@ class Detector:
         logits, size, offset = outputs
         prob = torch.sigmoid(logits)
         for dims in ((3,), (2,)):
-            prob = prob + torch.sigmoid(self.net(x.flip(dims))[0]).flip(dims)
+            prob = prob + torch.sigmoid(self._run(x.flip(dims))[0]).flip(dims)
         prob = (prob / 3).clamp(1e-6, 1 - 1e-6)
         return torch.log(prob / (1 - prob)), size, offset
 
@@ -269,13 +284,16 @@ def verify_checksum(path: Path) -> str:
     return digest
 
 
-def load_detector(model: str | Path | None = None, *, sensor: str = "rgb") -> Detector:
+def load_detector(
+    model: str | Path | None = None, *, sensor: str = "rgb", precision: str = "float32"
+) -> Detector:
     """Load and verify a detector.
 
     Args:
         model: weights path, a name in ``models/`` (with or without ``.pt``), or None for
             ``models/rams_{sensor}.pt``.
         sensor: sensor whose default model is used when ``model`` is None.
+        precision: inference precision, "float32" or "bfloat16".
 
     Raises:
         RamsInputError: missing file, checksum mismatch, or not a rams detector.
@@ -291,4 +309,4 @@ def load_detector(model: str | Path | None = None, *, sensor: str = "rgb") -> De
         net.load_state_dict(blob["state_dict"])
     except (KeyError, TypeError, RuntimeError, ValueError) as exc:
         raise RamsInputError(path, f"not a rams detector weights file ({exc})") from None
-    return Detector(net, meta)
+    return Detector(net, meta, precision)

@@ -32,7 +32,7 @@ def run_detection(plan: FlightPlan, peaks: list[MinePoint]) -> list[MinePoint]:
         return []
     from rams.detection import cascade_windows, detect_sliced, load_detector
 
-    model = load_detector(cfg.model, sensor=cfg.sensor)
+    model = load_detector(cfg.model, sensor=cfg.sensor, precision=cfg.precision)
     grid = detector_grid(plan, cfg.sensor)
     reader = GridReader(plan.flight.rasters[cfg.sensor], grid)
     windows = None

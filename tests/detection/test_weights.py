@@ -74,3 +74,32 @@ def test_flip_averaged_prediction_runs(tmp_path: Path) -> None:
     flipped = det.predict(images, min_score=0.0, top_k=10)
     assert len(flipped) == 2 and all(len(d) == 10 for d in flipped)
     assert all(len(d) == 10 for d in plain)
+
+
+def test_bfloat16_inference_matches_float32_on_real_thermal_frames() -> None:
+    from rams.detection.yolo import load_image, read_split
+    from tests.conftest import SHARED_DATASETS
+
+    root = SHARED_DATASETS / "landmines-thermal-yolo"
+    if not (root / "test").is_dir():
+        pytest.skip(f"thermal tile set not found at {root}")
+    samples = read_split(root, "test")[:12]
+    images = [load_image(s.image, 1) for s in samples]
+    fp32 = load_detector("rams_thermal")
+    bf16 = load_detector("rams_thermal", precision="bfloat16")
+    assert bf16.precision == "bfloat16"
+    a = fp32.predict_tile_images(images, min_score=0.05)
+    b = bf16.predict_tile_images(images, min_score=0.05)
+    assert sum(int((d.scores >= fp32.threshold + 0.1).sum()) for d in a) >= 5  # not vacuous
+    for da, db in zip(a, b, strict=True):
+        strong = da.scores >= fp32.threshold + 0.1  # clear detections survive the precision change
+        for box, score in zip(da.boxes[strong], da.scores[strong], strict=True):
+            centre = (box[:2] + box[2:]) / 2
+            dist = np.hypot(*((db.boxes[:, :2] + db.boxes[:, 2:]) / 2 - centre).T)
+            assert dist.size and dist.min() < 8.0
+            assert abs(db.scores[dist.argmin()] - score) < 0.1
+
+
+def test_unknown_precision_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="precision"):
+        load_detector(_save(tmp_path), precision="float16")
