@@ -68,11 +68,11 @@ def bench_network(det: Detector, tile: int, batch: int, repeats: int) -> dict[st
     images = rng.uniform(0, 255, (batch, 3, tile, tile)).astype(np.float32)
     x = torch.from_numpy(det.normalise(images)).contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
-        det.net(x)
+        det.run_network(x)
         net_t = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            det.net(x)
+            det.run_network(x)
             net_t.append(time.perf_counter() - t0)
     det.predict(images)
     pred_t = []

@@ -75,7 +75,7 @@ class Detector:
         self.meta = meta
         self.precision = precision
 
-    def _run(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def run_network(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The network in the configured precision; outputs in float32."""
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16"):
             heat, size, offset = self.net(x)
@@ -130,7 +130,7 @@ class Detector:
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph))
         x = x.contiguous(memory_format=torch.channels_last)
-        outputs = self._run(x)
+        outputs = self.run_network(x)
         if self.tta:
             outputs = self._flip_average(x, outputs)
         score = self.threshold if min_score is None else min_score
@@ -159,7 +159,7 @@ class Detector:
         logits, size, offset = outputs
         prob = torch.sigmoid(logits)
         for dims in ((3,), (2,)):
-            prob = prob + torch.sigmoid(self._run(x.flip(dims))[0]).flip(dims)
+            prob = prob + torch.sigmoid(self.run_network(x.flip(dims))[0]).flip(dims)
         prob = (prob / 3).clamp(1e-6, 1 - 1e-6)
         return torch.log(prob / (1 - prob)), size, offset
 
