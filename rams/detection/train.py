@@ -355,10 +355,11 @@ def train_detector(
                 idx = order[i * config.batch_size:(i + 1) * config.batch_size]
                 xs: list[np.ndarray] = []
                 items: list[tuple[np.ndarray, ...]] = []
+                progress_frac = (epoch - 1 + i / steps_per_epoch) / config.epochs
+                progress_frac = max(progress_frac, budget_used())
+                use_mosaic = config.mosaic > 0 and progress_frac < config.mosaic_until
                 for j in idx:
-                    frac = (epoch - 1 + i / steps_per_epoch) / config.epochs
-                    if config.mosaic > 0 and max(frac, budget_used()) < config.mosaic_until \
-                            and rng.random() < config.mosaic:
+                    if use_mosaic and rng.random() < config.mosaic:
                         picks = [int(j), *rng.integers(0, len(train), 3)]
                         img, bx, cl = mosaic([train.images[k] for k in picks],
                                              [train.boxes[k] for k in picks],
@@ -373,8 +374,6 @@ def train_detector(
                 batch = torch.from_numpy(normalise_images(np.stack(xs), meta["normalisation"]))
                 batch = batch.contiguous(memory_format=torch.channels_last)
                 targets = collate_targets(items)
-                progress_frac = (epoch - 1 + i / steps_per_epoch) / config.epochs
-                progress_frac = max(progress_frac, budget_used())
                 lr = config.lr * 0.5 * (1 + math.cos(math.pi * min(progress_frac, 1.0)))
                 lr = max(lr, config.lr * 0.01)
                 if step < warmup:
