@@ -47,4 +47,18 @@ def register(app: typer.Typer) -> None:
                           f(m["precision"]), f(m["recall"]), f(m["f1"]), f"{fppi:.3f}")
         console = Console()
         console.print(table)
+        dup = report["duplicates"]
+        if dup["groups"]:
+            n_conf = len(dup["conflicting_groups"])
+            console.print(
+                f"[yellow]{dup['redundant_images']} image(s) of {split}/ are byte-identical copies of "
+                f"others ({dup['groups']} group(s), {n_conf} with conflicting labels); the table counts "
+                "every copy.[/yellow]"
+            )
+            for label, key in (("one image per group (labelled copy kept)", "deduplicated"),
+                               ("groups with conflicting labels left out", "without_conflicts")):
+                m = dup[key]
+                console.print(f"  {label}: {m['n_images']} images, {m['n_objects']} objects, "
+                              f"AP50 {f(m['ap50'])}, AP50-95 {f(m['ap50_95'])}, P {f(m['precision'])}, "
+                              f"R {f(m['recall'])}, F1 {f(m['f1'])}")
         console.print(f"report: {out}\nPR curve: {png}  ({report['images_per_second']} images/s)")

@@ -90,9 +90,21 @@ def write_model_card(
     rows: dict[str, dict[str, Any]] = {}
     if "valid" in summary:
         rows["validation (selection)"] = {**summary["valid"], "n_images": summary["valid"].get("n_images")}
+    dup = (test or {}).get("duplicates") or {}
     if test is not None:
         rows["test (held out)"] = test
+        if dup.get("groups"):
+            rows["test, one image per group of identical files"] = dup["deduplicated"]
+            rows["test, groups with conflicting labels left out"] = dup["without_conflicts"]
     lines += _metrics_table(rows) if rows else ["(no labelled evaluation data)"]
+    if dup.get("groups"):
+        lines += ["", (
+            f"test/ holds {dup['redundant_images']} byte-identical "
+            f"cop{'y' if dup['redundant_images'] == 1 else 'ies'} of other test images "
+            f"({dup['groups']} groups, {len(dup['conflicting_groups'])} whose copies disagree on "
+            "the labels); the first test row counts every copy, the others one image per group "
+            "(the one with a label file) or none of the conflicting groups."
+        )]
     if test is not None and test.get("conditions"):
         lines += ["", "Per condition (test):", ""]
         lines += _metrics_table(test["conditions"])

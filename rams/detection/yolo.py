@@ -37,11 +37,15 @@ class YoloSample:
         image: path of the image.
         boxes: (N, 4) float32 boxes ``cx, cy, w, h`` normalised to [0, 1].
         classes: (N,) int64 class indices.
+        has_label_file: whether ``labels/NAME.txt`` exists (a missing file and an empty
+            one both mean "no object", but a missing one can also be a copy whose labels
+            were not copied: see :func:`rams.evaluation.tiles.duplicate_report`).
     """
 
     image: Path
     boxes: np.ndarray
     classes: np.ndarray
+    has_label_file: bool = True
 
 
 def read_label_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -113,8 +117,9 @@ def read_split(root: str | Path, split: str) -> list[YoloSample]:
         raise RamsInputError(folder / "images", "no images found")
     samples = []
     for image in images:
-        boxes, classes = read_label_file(folder / "labels" / f"{image.stem}.txt")
-        samples.append(YoloSample(image, boxes, classes))
+        label = folder / "labels" / f"{image.stem}.txt"
+        boxes, classes = read_label_file(label)
+        samples.append(YoloSample(image, boxes, classes, label.is_file()))
     return samples
 
 

@@ -13,6 +13,7 @@ threshold with IoU 0.5.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Sequence
@@ -224,6 +225,86 @@ def condition_of(name: str) -> str:
     return "unknown"
 
 
+def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
+    """Groups of byte-identical image files (two or more), as indices into ``paths``.
+
+    Files are compared by the SHA-256 of their bytes, so re-encoded or resized copies are
+    not found; exact copies (``NAME - Copy.jpg``) are.
+    """
+    by_hash: dict[str, list[int]] = {}
+    for i, path in enumerate(paths):
+        by_hash.setdefault(hashlib.sha256(Path(path).read_bytes()).hexdigest(), []).append(i)
+    return [idx for idx in by_hash.values() if len(idx) > 1]
+
+
+def _same_truth(a: ImageTruth, b: ImageTruth) -> bool:
+    if a.boxes.shape != b.boxes.shape:
+        return False
+    order_a, order_b = np.lexsort(a.boxes.T), np.lexsort(b.boxes.T)
+    return bool(np.allclose(a.boxes[order_a], b.boxes[order_b], atol=0.5)
+                and np.array_equal(a.classes[order_a], b.classes[order_b]))
+
+
+def duplicate_report(
+    samples: Sequence[Any], preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
+    threshold: float, num_classes: int | None = None,
+) -> dict[str, Any]:
+    """Byte-identical images in a split, and the metrics with one image per group.
+
+    A split can hold exact copies of an image; when a copy has no label file while the
+    original has boxes, the split says the same pixels both hold and do not hold an
+    object, and every detection of that object scores once as a true positive and once
+    per copy as a false positive. The headline metrics keep every image as the split
+    lists it; this report adds:
+
+    * ``deduplicated``: one image per group of identical files, the kept one being the
+      first by name among those with a label file (a missing label file is the weaker
+      evidence: it is also what copying only the image leaves behind);
+    * ``without_conflicts``: every image of a group whose labels disagree left out.
+
+    Args:
+        samples: :class:`rams.detection.yolo.YoloSample` of the split (``image``,
+            ``has_label_file``), in the order of ``preds`` and ``truths``.
+        preds, truths: detections and ground truth per image.
+        threshold: operating threshold for precision, recall and F1.
+        num_classes: classes to average AP over.
+
+    Returns:
+        ``{"groups", "redundant_images", "conflicting_groups": [{"images", "objects",
+        "label_files", "kept"}], "deduplicated", "without_conflicts"}``; the two metric
+        entries (as :func:`evaluate_predictions`, without the curve) are None when the
+        split has no duplicate.
+    """
+    groups = identical_image_groups([s.image for s in samples])
+    drop: set[int] = set()
+    conflicting: set[int] = set()
+    conflicts = []
+    for idx in groups:
+        with_file = [i for i in idx if getattr(samples[i], "has_label_file", True)]
+        kept = with_file[0] if with_file else idx[0]
+        drop.update(i for i in idx if i != kept)
+        if not all(_same_truth(truths[idx[0]], truths[i]) for i in idx[1:]):
+            conflicting.update(idx)
+            conflicts.append({
+                "images": [samples[i].image.name for i in idx],
+                "objects": [len(truths[i].boxes) for i in idx],
+                "label_files": [bool(getattr(samples[i], "has_label_file", True)) for i in idx],
+                "kept": samples[kept].image.name,
+            })
+    report: dict[str, Any] = {
+        "groups": len(groups), "redundant_images": len(drop), "conflicting_groups": conflicts,
+        "deduplicated": None, "without_conflicts": None,
+    }
+    if groups:
+        for key, left_out in (("deduplicated", drop), ("without_conflicts", conflicting)):
+            keep = [i for i in range(len(samples)) if i not in left_out]
+            m = evaluate_predictions([preds[i] for i in keep], [truths[i] for i in keep],
+                                     threshold, num_classes)
+            m.pop("pr_curve")
+            report[key] = m
+    return report
+
+
 def write_pr_curve_png(path: str | Path, curves: dict[str, dict[str, list[float]]], title: str) -> None:
     """Plot precision-recall curves (IoU 0.5) to a PNG, atomically."""
     import matplotlib
@@ -262,7 +343,9 @@ def evaluate_tiles(
         batch_size: images per forward pass.
 
     Returns:
-        The report: overall metrics, ``"conditions"`` (per condition), and run details.
+        The report: overall metrics over every image of the split, ``"conditions"`` (per
+        condition), ``"duplicates"`` (byte-identical images and the metrics with one
+        image per group, see :func:`duplicate_report`), and run details.
 
     Raises:
         RamsInputError: missing split folder, no images, undecodable image.
@@ -308,6 +391,7 @@ def evaluate_tiles(
         "precision": getattr(detector, "precision", "float32"),
         "seconds": round(seconds, 2), "images_per_second": round(len(samples) / max(seconds, 1e-9), 2),
         **overall, "conditions": conditions,
+        "duplicates": duplicate_report(samples, preds, truths, threshold, n_classes),
     }
     if out_png is not None:
         write_pr_curve_png(out_png, curves, f"{Path(root).name} / {split}: PR at IoU 0.5")

@@ -51,6 +51,10 @@ def test_mosaic_moves_boxes_with_their_images() -> None:
 
 
 def test_train_one_tiny_epoch_then_benchmark(yolo_set: Path, tmp_path: Path) -> None:
+    import shutil
+
+    labelled = sorted((yolo_set / "test" / "images").glob("*.jpg"))[2]
+    shutil.copy(labelled, labelled.with_name(f"{labelled.stem} - Copy.jpg"))  # no label file
     out = tmp_path / "models" / "tiny.pt"
     rc = main(["train", str(yolo_set), "--out", str(out), "--channels", "rgb", "--epochs", "1",
                "--img-size", "64", "--batch-size", "4", "--eval-every", "1", "--no-progress",
@@ -59,6 +63,7 @@ def test_train_one_tiny_epoch_then_benchmark(yolo_set: Path, tmp_path: Path) -> 
     assert out.is_file() and out.with_name("tiny.pt.sha256").is_file()
     card = out.with_suffix(".md").read_text()
     assert "Training wall time" in card and "parameters" in card and "test (held out)" in card
+    assert "test, one image per group of identical files" in card and "1 byte-identical copy of" in card
     blob = torch.load(out, map_location="cpu", weights_only=True)
     assert blob["meta"]["class_names"] == ["PMN-2"] and blob["meta"]["normalisation"]["mode"] == "fixed"
     det = load_detector(out)

@@ -19,6 +19,7 @@ def test_missing_and_empty_label_files_mean_no_object(yolo_set: Path) -> None:
     assert (yolo_set / "train" / "labels" / f"{samples[1].image.stem}.txt").read_text() == ""
     assert samples[1].boxes.shape == (0, 4)
     assert all(len(s.boxes) >= 1 for s in samples[2:])
+    assert [s.has_label_file for s in samples[:3]] == [False, True, True]
 
 
 def test_val_alias_and_missing_split(yolo_set: Path) -> None:

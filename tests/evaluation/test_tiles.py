@@ -15,7 +15,9 @@ from rams.evaluation.tiles import (
     best_f1_threshold,
     box_iou,
     condition_of,
+    duplicate_report,
     evaluate_predictions,
+    identical_image_groups,
     match_detections,
 )
 
@@ -85,3 +87,79 @@ def test_evaluate_tiles_report(tmp_path: Path) -> None:
     assert saved["n_images"] == 4 and set(saved["conditions"]) == {"0 cm (surface)", "1 cm", "5 cm", "10 cm"}
     assert out.with_suffix(".png").stat().st_size > 1000
     assert 0.0 <= report["ap50"] <= 1.0
+
+
+def _truth(*boxes: list[float]) -> ImageTruth:
+    arr = np.array(boxes, float).reshape(-1, 4)
+    return ImageTruth(arr, np.zeros(len(arr), int))
+
+
+def test_duplicate_report_counts_conflicting_copies_once(tmp_path: Path) -> None:
+    """An unlabelled byte-identical copy of a labelled image: the same detection is a TP on
+    the original and an FP on the copy in the raw metrics; one image per group restores it."""
+    from rams.detection.yolo import YoloSample
+
+    names = ["a.jpg", "a - Copy.jpg", "b.jpg", "c.jpg", "c2.jpg"]
+    payloads = [b"image-a", b"image-a", b"image-b", b"image-c", b"image-c"]
+    for name, data in zip(names, payloads, strict=True):
+        (tmp_path / name).write_bytes(data)
+    assert identical_image_groups([tmp_path / n for n in names]) == [[0, 1], [3, 4]]
+    box_a, box_b, box_c = [10, 10, 30, 30], [40, 40, 60, 60], [5, 5, 25, 25]
+    truths = [_truth(box_a), _truth(), _truth(box_b), _truth(box_c), _truth(box_c)]
+    has_file = [True, False, True, True, True]
+    samples = [YoloSample(tmp_path / n, t.boxes, t.classes, f)
+               for n, t, f in zip(names, truths, has_file, strict=True)]
+    # Identical pixels give identical detections: the copy of "a" repeats its detection.
+    det = {0: box_a, 1: box_a, 2: box_b, 3: box_c, 4: box_c}
+    score = {0: 0.85, 1: 0.85, 2: 0.9, 3: 0.8, 4: 0.8}
+    preds = [ImagePrediction(np.array([det[i]], float), np.array([score[i]]), np.zeros(1, int))
+             for i in range(5)]
+    raw = evaluate_predictions(preds, truths, 0.5, 1)
+    assert raw["fp"] == 1 and raw["ap50"] < 0.95
+    rep = duplicate_report(samples, preds, truths, 0.5, 1)
+    assert rep["groups"] == 2 and rep["redundant_images"] == 2
+    assert len(rep["conflicting_groups"]) == 1  # "c" and its copy agree
+    conflict = rep["conflicting_groups"][0]
+    assert conflict["kept"] == "a.jpg" and conflict["objects"] == [1, 0]
+    assert conflict["label_files"] == [True, False]
+    dedup, clean = rep["deduplicated"], rep["without_conflicts"]
+    assert dedup["n_images"] == 3 and dedup["n_objects"] == 3 and dedup["fp"] == 0
+    assert dedup["ap50"] == pytest.approx(1.0)
+    assert clean["n_images"] == 3 and clean["n_objects"] == 3  # b, c, c2
+
+
+def test_duplicate_report_without_duplicates(tmp_path: Path) -> None:
+    from rams.detection.yolo import YoloSample
+
+    for name in ("x.jpg", "y.jpg"):
+        (tmp_path / name).write_bytes(name.encode())
+    samples = [YoloSample(tmp_path / n, np.zeros((0, 4)), np.zeros(0, int)) for n in ("x.jpg", "y.jpg")]
+    preds = [ImagePrediction(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))] * 2
+    rep = duplicate_report(samples, preds, [_truth(), _truth()], 0.5, 1)
+    assert rep == {"groups": 0, "redundant_images": 0, "conflicting_groups": [],
+                   "deduplicated": None, "without_conflicts": None}
+
+
+def test_evaluate_tiles_flags_an_unlabelled_copy(tmp_path: Path) -> None:
+    import shutil
+
+    from rams.cli.main import main
+    from rams.detection.detector import save_detector
+    from rams.detection.model import CenterNet, model_config
+    from tests.detection.conftest import write_yolo_set
+
+    root = write_yolo_set(tmp_path / "tiles")
+    original = sorted((root / "test" / "images").glob("*.jpg"))[2]  # labelled, 1-2 objects
+    shutil.copy(original, original.with_name(f"{original.stem} - Copy.jpg"))
+    meta = {"class_names": ["mine"], "channels": "rgb", "in_channels": 3, "img_size": 64,
+            "normalisation": {"mode": "per_image"}, "input_gsd_m": None, "threshold": 0.3, "name": "m"}
+    save_detector(tmp_path / "m.pt", CenterNet(model_config("small", 3, 1)), meta)
+    out = tmp_path / "report.json"
+    assert main(["benchmark", "tiles", str(root), "--split", "test", "--model", str(tmp_path / "m.pt"),
+                 "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    dup = report["duplicates"]
+    assert report["n_images"] == 5 and dup["groups"] == 1 and dup["redundant_images"] == 1
+    assert dup["conflicting_groups"][0]["kept"] == original.name
+    assert dup["deduplicated"]["n_images"] == 4
+    assert dup["deduplicated"]["n_objects"] == report["n_objects"]
