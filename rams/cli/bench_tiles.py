@@ -45,8 +45,13 @@ def register(app: typer.Typer) -> None:
             fppi = m.get("false_positives_per_image", round(m["fp"] / max(m["n_images"], 1), 4))
             table.add_row(name, str(m["n_images"]), str(m["n_objects"]), f(m["ap50"]), f(m["ap50_95"]),
                           f(m["precision"]), f(m["recall"]), f(m["f1"]), f"{fppi:.3f}")
+        def ci(m: dict) -> str:
+            c = m.get("ap50_ci95")
+            return "" if c is None else f" (95 % interval over images {c[0]:.3f}-{c[1]:.3f})"
+
         console = Console()
         console.print(table)
+        console.print(f"AP50 {f(report['ap50'])}{ci(report)}")
         dup = report["duplicates"]
         if dup["groups"]:
             n_conf = len(dup["conflicting_groups"])
@@ -59,6 +64,6 @@ def register(app: typer.Typer) -> None:
                                ("groups with conflicting labels left out", "without_conflicts")):
                 m = dup[key]
                 console.print(f"  {label}: {m['n_images']} images, {m['n_objects']} objects, "
-                              f"AP50 {f(m['ap50'])}, AP50-95 {f(m['ap50_95'])}, P {f(m['precision'])}, "
+                              f"AP50 {f(m['ap50'])}{ci(m)}, AP50-95 {f(m['ap50_95'])}, P {f(m['precision'])}, "
                               f"R {f(m['recall'])}, F1 {f(m['f1'])}")
         console.print(f"report: {out}\nPR curve: {png}  ({report['images_per_second']} images/s)")

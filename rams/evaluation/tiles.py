@@ -27,6 +27,8 @@ from rams.atomic import atomic_path, write_json_atomic
 
 IOU_THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.05), 2)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
+BOOTSTRAP_RESAMPLES = 1000
+"""Image resamples behind the AP50 intervals of :func:`evaluate_tiles` (fixed seed)."""
 
 
 @dataclass
@@ -109,9 +111,50 @@ def average_precision(scores: np.ndarray, tp: np.ndarray, n_gt: int) -> tuple[fl
     return float(interp.mean()), interp
 
 
+def ap50_bootstrap_interval(
+    preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth], num_classes: int,
+    resamples: int = 1000, level: float = 0.95, seed: int = 0,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of AP50 over images.
+
+    Images are drawn with replacement (a test set of a hundred frames gives AP50 to a few
+    hundredths at best, and this says how many); matching is done once per image at IoU
+    0.5, so a resample only re-sorts the detections it draws.
+
+    Returns:
+        ``(low, high)`` at ``level``, or None when no image has ground truth.
+    """
+    per_image: list[list[tuple[np.ndarray, np.ndarray, int]]] = []
+    for p, t in zip(preds, truths, strict=True):
+        row = []
+        for k in range(num_classes):
+            pm, tm = p.classes == k, t.classes == k
+            row.append((p.scores[pm], match_detections(p.boxes[pm], p.scores[pm], t.boxes[tm], 0.5),
+                        int(tm.sum())))
+        per_image.append(row)
+    if not any(n for row in per_image for _s, _t, n in row):
+        return None
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        draw = rng.integers(0, len(per_image), len(per_image))
+        aps = []
+        for k in range(num_classes):
+            n_gt = sum(per_image[i][k][2] for i in draw)
+            if n_gt == 0:
+                continue
+            scores = np.concatenate([per_image[i][k][0] for i in draw])
+            tp = np.concatenate([per_image[i][k][1] for i in draw])
+            aps.append(average_precision(scores, tp, n_gt)[0])
+        if aps:
+            values.append(float(np.mean(aps)))
+    low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return round(float(low), 5), round(float(high), 5)
+
+
 def evaluate_predictions(
     preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth], threshold: float,
-    num_classes: int | None = None,
+    num_classes: int | None = None, *, bootstrap: int = 0,
 ) -> dict[str, Any]:
     """Detection metrics over a set of images.
 
@@ -120,11 +163,13 @@ def evaluate_predictions(
         truths: ground truth per image, same order.
         threshold: operating confidence threshold for precision, recall and F1.
         num_classes: classes to average over (default: all seen in truths).
+        bootstrap: resamples for a 95 % interval of AP50 over images (0 = none).
 
     Returns:
         ``{"ap50", "ap50_95", "ap_per_iou", "precision", "recall", "f1", "tp", "fp", "fn",
-        "n_images", "n_objects", "pr_curve": {"recall", "precision"}}``; APs are None when
-        there is no ground truth.
+        "n_images", "n_objects", "pr_curve": {"recall", "precision"}}``, plus
+        ``"ap50_ci95": [low, high]`` (or None) when ``bootstrap``; APs are None when there
+        is no ground truth.
     """
     if num_classes is None:
         seen = [int(c) for t in truths for c in t.classes] + [int(c) for p in preds for c in p.classes]
@@ -166,8 +211,13 @@ def evaluate_predictions(
     def _num(v: float) -> float | None:
         return None if np.isnan(v) else round(float(v), 5)
 
+    extra: dict[str, Any] = {}
+    if bootstrap:
+        ci = ap50_bootstrap_interval(preds, truths, num_classes, resamples=bootstrap)
+        extra["ap50_ci95"] = None if ci is None else list(ci)
     return {
         "ap50": _num(ap_iou[0]),
+        **extra,
         "ap50_95": _num(float(np.mean(ap_iou))) if n_obj else None,
         "ap_per_iou": {f"{thr:.2f}": _num(a) for thr, a in zip(IOU_THRESHOLDS, ap_iou, strict=True)},
         "precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5),
@@ -247,7 +297,7 @@ def _same_truth(a: ImageTruth, b: ImageTruth) -> bool:
 
 def duplicate_report(
     samples: Sequence[Any], preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
-    threshold: float, num_classes: int | None = None,
+    threshold: float, num_classes: int | None = None, *, bootstrap: int = 0,
 ) -> dict[str, Any]:
     """Byte-identical images in a split, and the metrics with one image per group.
 
@@ -268,6 +318,7 @@ def duplicate_report(
         preds, truths: detections and ground truth per image.
         threshold: operating threshold for precision, recall and F1.
         num_classes: classes to average AP over.
+        bootstrap: resamples for AP50 intervals (see :func:`evaluate_predictions`).
 
     Returns:
         ``{"groups", "redundant_images", "conflicting_groups": [{"images", "objects",
@@ -299,7 +350,7 @@ def duplicate_report(
         for key, left_out in (("deduplicated", drop), ("without_conflicts", conflicting)):
             keep = [i for i in range(len(samples)) if i not in left_out]
             m = evaluate_predictions([preds[i] for i in keep], [truths[i] for i in keep],
-                                     threshold, num_classes)
+                                     threshold, num_classes, bootstrap=bootstrap)
             m.pop("pr_curve")
             report[key] = m
     return report
@@ -371,7 +422,7 @@ def evaluate_tiles(
     seconds = time.perf_counter() - t0
     n_classes = len(detector.class_names)
     threshold = detector.threshold
-    overall = evaluate_predictions(preds, truths, threshold, n_classes)
+    overall = evaluate_predictions(preds, truths, threshold, n_classes, bootstrap=BOOTSTRAP_RESAMPLES)
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
         groups.setdefault(condition_of(s.image.name), []).append(i)
@@ -379,7 +430,8 @@ def evaluate_tiles(
     curves = {"all": overall["pr_curve"]}
     for name in sorted(groups, key=_condition_order):
         idx = groups[name]
-        m = evaluate_predictions([preds[i] for i in idx], [truths[i] for i in idx], threshold, n_classes)
+        m = evaluate_predictions([preds[i] for i in idx], [truths[i] for i in idx], threshold, n_classes,
+                                 bootstrap=BOOTSTRAP_RESAMPLES)
         if m["n_objects"]:
             curves[name] = m["pr_curve"]
         m.pop("pr_curve")
@@ -391,7 +443,8 @@ def evaluate_tiles(
         "precision": getattr(detector, "precision", "float32"),
         "seconds": round(seconds, 2), "images_per_second": round(len(samples) / max(seconds, 1e-9), 2),
         **overall, "conditions": conditions,
-        "duplicates": duplicate_report(samples, preds, truths, threshold, n_classes),
+        "duplicates": duplicate_report(samples, preds, truths, threshold, n_classes,
+                                       bootstrap=BOOTSTRAP_RESAMPLES),
     }
     if out_png is not None:
         write_pr_curve_png(out_png, curves, f"{Path(root).name} / {split}: PR at IoU 0.5")

@@ -11,6 +11,7 @@ import pytest
 from rams.evaluation.tiles import (
     ImagePrediction,
     ImageTruth,
+    ap50_bootstrap_interval,
     average_precision,
     best_f1_threshold,
     box_iou,
@@ -87,6 +88,8 @@ def test_evaluate_tiles_report(tmp_path: Path) -> None:
     assert saved["n_images"] == 4 and set(saved["conditions"]) == {"0 cm (surface)", "1 cm", "5 cm", "10 cm"}
     assert out.with_suffix(".png").stat().st_size > 1000
     assert 0.0 <= report["ap50"] <= 1.0
+    low, high = saved["ap50_ci95"]
+    assert low <= report["ap50"] <= high
 
 
 def _truth(*boxes: list[float]) -> ImageTruth:
@@ -163,3 +166,36 @@ def test_evaluate_tiles_flags_an_unlabelled_copy(tmp_path: Path) -> None:
     assert dup["conflicting_groups"][0]["kept"] == original.name
     assert dup["deduplicated"]["n_images"] == 4
     assert dup["deduplicated"]["n_objects"] == report["n_objects"]
+
+
+def _scene(n: int, seed: int) -> tuple[list[ImagePrediction], list[ImageTruth]]:
+    """``n`` images with one object each; detections hit it (score ~0.7) or miss it (~0.5)."""
+    rng = np.random.default_rng(seed)
+    preds, truths = [], []
+    for _ in range(n):
+        box = np.array([[10.0, 10.0, 30.0, 30.0]])
+        hit = rng.random() < 0.7
+        det = box if hit else box + 40.0
+        preds.append(ImagePrediction(det, np.array([rng.uniform(0.5, 0.9) if hit else rng.uniform(0.3, 0.7)]),
+                                     np.zeros(1, int)))
+        truths.append(ImageTruth(box, np.zeros(1, int)))
+    return preds, truths
+
+
+def test_ap50_bootstrap_interval() -> None:
+    preds, truths = _scene(60, 1)
+    m = evaluate_predictions(preds, truths, 0.5, 1, bootstrap=400)
+    low, high = m["ap50_ci95"]
+    assert low < m["ap50"] < high and high - low > 0.05
+    assert ap50_bootstrap_interval(preds, truths, 1, resamples=400) == (low, high)  # fixed seed
+    # Four times the images (same mix): the interval narrows by about half.
+    big_p, big_t = _scene(240, 1)
+    low4, high4 = ap50_bootstrap_interval(big_p, big_t, 1, resamples=400)
+    assert (high4 - low4) < 0.7 * (high - low)
+    # A perfect detector has no uncertainty; no ground truth gives no interval.
+    perfect = [ImagePrediction(t.boxes, np.ones(1), t.classes) for t in truths]
+    assert ap50_bootstrap_interval(perfect, truths, 1, resamples=50) == (1.0, 1.0)
+    empty = [_truth()] * 3
+    none = [ImagePrediction(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))] * 3
+    assert ap50_bootstrap_interval(none, empty, 1, resamples=10) is None
+    assert "ap50_ci95" not in evaluate_predictions(preds, truths, 0.5, 1)
