@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from rams.detection.train import TrainConfig, load_yolo_tiles, train_detector
 from rams.detection.yolo import class_names as yolo_class_names
 from rams.detection.yolo import read_split, split_dir
 from rams.errors import RamsInputError
+
+log = logging.getLogger(__name__)
 
 CHANNELS = {"thermal": 1, "rgb": 3}
 
@@ -92,6 +95,12 @@ def train_from_folder(
                 continue
             valid = load_yolo_tiles(root, split, CHANNELS[channels], img_size)
             break
+        from rams.evaluation.tiles import split_overlap_report
+
+        checks = split_overlap_report(root)
+        for message in checks["messages"]:
+            log.warning("%s: %s", root, message)
+            notes.append(f"Data check: {message}.")
         data, licence = data_credit(root)
         data += (f": {len(train)} training images (`train/`)"
                  + (f", {len(valid)} validation images (`valid/`, model selection and threshold)" if valid else "")

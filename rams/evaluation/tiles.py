@@ -287,6 +287,62 @@ def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
     return [idx for idx in by_hash.values() if len(idx) > 1]
 
 
+def split_overlap_report(root: str | Path, splits: Sequence[str] = ("train", "valid", "test")) -> dict[str, Any]:
+    """Byte-identical images within and across the splits of a YOLO set.
+
+    A file in two splits (train and test, say) leaks its labels into the evaluation; copies
+    inside one split weigh that image more, and copies whose label files disagree say the
+    same pixels both hold and do not hold an object.
+
+    Returns:
+        ``{"images": {split: count}, "shared": {"train/test": n, ...} (files present in both
+        splits), "within": {split: {"redundant_images": n, "conflicting_groups": k}},
+        "messages": [...]}`` with one plain-language line per finding (empty when clean).
+    """
+    from rams.detection.yolo import read_split, split_dir
+    from rams.errors import RamsInputError
+
+    by_hash: dict[str, list[tuple[str, int]]] = {}
+    samples: dict[str, list[Any]] = {}
+    for split in splits:
+        try:
+            split_dir(root, split)
+        except RamsInputError:  # an absent split is not an error here
+            continue
+        samples[split] = read_split(root, split)
+        for i, smp in enumerate(samples[split]):
+            digest = hashlib.sha256(smp.image.read_bytes()).hexdigest()
+            by_hash.setdefault(digest, []).append((split, i))
+    names = list(samples)
+    shared: dict[str, int] = {}
+    for a_pos, a in enumerate(names):
+        for b in names[a_pos + 1:]:
+            n = sum(1 for members in by_hash.values()
+                    if any(m[0] == a for m in members) and any(m[0] == b for m in members))
+            if n:
+                shared[f"{a}/{b}"] = n
+    within: dict[str, dict[str, int]] = {}
+    messages = [f"{n} image(s) are byte-identical in {pair.replace('/', ' and ')}: their labels leak "
+                "into the evaluation" for pair, n in shared.items()]
+    for split, items in samples.items():
+        groups = [[i for sp, i in members if sp == split] for members in by_hash.values()]
+        groups = [g for g in groups if len(g) > 1]
+        if not groups:
+            continue
+        def truth(i: int, items: list[Any] = items) -> ImageTruth:
+            return ImageTruth(items[i].boxes.astype(np.float64) * 1000.0, items[i].classes)
+        conflicting = sum(1 for g in groups if not all(_same_truth(truth(g[0]), truth(i)) for i in g[1:]))
+        redundant = sum(len(g) - 1 for g in groups)
+        within[split] = {"redundant_images": redundant, "conflicting_groups": conflicting}
+        messages.append(
+            f"{split}/ holds {redundant} byte-identical cop{'y' if redundant == 1 else 'ies'} of its own "
+            f"images ({len(groups)} group(s), "
+            f"{conflicting} with conflicting labels)"
+        )
+    return {"images": {k: len(v) for k, v in samples.items()}, "shared": shared, "within": within,
+            "messages": messages}
+
+
 def _same_truth(a: ImageTruth, b: ImageTruth) -> bool:
     if a.boxes.shape != b.boxes.shape:
         return False

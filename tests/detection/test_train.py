@@ -64,6 +64,7 @@ def test_train_one_tiny_epoch_then_benchmark(yolo_set: Path, tmp_path: Path) -> 
     card = out.with_suffix(".md").read_text()
     assert "Training wall time" in card and "parameters" in card and "test (held out)" in card
     assert "test, one image per group of identical files" in card and "1 byte-identical copy of" in card
+    assert "Data check: test/ holds 1 byte-identical copy of its own images" in card
     blob = torch.load(out, map_location="cpu", weights_only=True)
     assert blob["meta"]["class_names"] == ["PMN-2"] and blob["meta"]["normalisation"]["mode"] == "fixed"
     det = load_detector(out)

@@ -20,6 +20,7 @@ from rams.evaluation.tiles import (
     evaluate_predictions,
     identical_image_groups,
     match_detections,
+    split_overlap_report,
 )
 
 
@@ -199,3 +200,23 @@ def test_ap50_bootstrap_interval() -> None:
     none = [ImagePrediction(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))] * 3
     assert ap50_bootstrap_interval(none, empty, 1, resamples=10) is None
     assert "ap50_ci95" not in evaluate_predictions(preds, truths, 0.5, 1)
+
+
+def test_split_overlap_report(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.detection.conftest import write_yolo_set
+
+    root = write_yolo_set(tmp_path / "tiles")
+    assert split_overlap_report(root)["messages"] == []
+    test_images = sorted((root / "test" / "images").glob("*.jpg"))
+    shutil.copy(test_images[3], root / "train" / "images" / "leaked.jpg")  # no label file in train
+    shutil.copy(test_images[2], test_images[2].with_name("copy.jpg"))  # unlabelled copy in test
+    labels = root / "test" / "labels"
+    shutil.copy(test_images[3], test_images[3].with_name("same.jpg"))  # copy with the same labels
+    shutil.copy(labels / f"{test_images[3].stem}.txt", labels / "same.txt")
+    rep = split_overlap_report(root)
+    assert rep["images"] == {"train": 9, "valid": 4, "test": 6}
+    assert rep["shared"] == {"train/test": 1}
+    assert rep["within"] == {"test": {"redundant_images": 2, "conflicting_groups": 1}}
+    assert len(rep["messages"]) == 2 and "train and test" in rep["messages"][0]
