@@ -30,6 +30,8 @@ def register(app: typer.Typer) -> None:
         background_tiles: int = typer.Option(60, "--background-tiles", min=0, help="Flights: random background tiles per flight."),
         tiles_per_mine: int = typer.Option(3, "--tiles-per-mine", min=1, help="Flights: jittered tiles cut around each mine."),
         mosaic: float = typer.Option(0.0, "--mosaic", help="Probability that a training sample is a 2x2 mosaic of four images (off for the last 15% of the schedule)."),
+        precision: str = typer.Option("float32", "--precision", help="Forward-pass precision while training: float32 or bfloat16 (CPU autocast; weights stay float32)."),
+        init_from: Path | None = typer.Option(None, "--init-from", help="Start from these weights (checksum-verified .pt) instead of random ones: a second stage, or fine-tuning on a new tile set."),
         no_progress: bool = typer.Option(False, "--no-progress", help="Plain log lines instead of progress bars."),
     ) -> None:
         """Train a detector; write weights, a .sha256 record and a model card (NAME.md)."""
@@ -41,4 +43,5 @@ def register(app: typer.Typer) -> None:
             class_names=None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()],
             eval_every=eval_every, progress=not no_progress,
             background_per_flight=background_tiles, tiles_per_mine=tiles_per_mine, mosaic=mosaic,
+            precision=precision, init_from=init_from,
         )

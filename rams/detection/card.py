@@ -67,7 +67,10 @@ def write_model_card(
         f"{summary['parameters']:,} parameters",
         f"- Training: {summary['epochs_run']} epochs (selected epoch {summary['selected_epoch']} by "
         f"validation AP50), {summary['n_train']} training images, batch {cfg['batch_size']}, AdamW lr "
-        f"{cfg['lr']}, cosine schedule, EMA weights, seed {cfg['seed']}, {cfg['threads']} CPU threads",
+        f"{cfg['lr']}, cosine schedule, EMA weights, seed {cfg['seed']}, {cfg['threads']} CPU threads"
+        + (", bfloat16 autocast forward passes" if cfg.get("precision") == "bfloat16" else "")
+        + (f", 2x2 mosaic p={cfg['mosaic']}" if cfg.get("mosaic") else "")
+        + (f", started from `{Path(cfg['init_from']).name}`" if cfg.get("init_from") else ""),
         f"- Training wall time: {summary['train_seconds']:.0f} s ({minutes:.1f} min)"
         + (f", budget {cfg['minutes']} min of {cfg.get('threads', 2)} dedicated cores (CPU time / threads)"
            if cfg.get("minutes") and cfg.get("budget_clock") == "cpu" else

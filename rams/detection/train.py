@@ -31,6 +31,7 @@ from rams.detection.centernet import centernet_loss, collate_targets, draw_targe
 from rams.detection.detector import Detector, normalise_images, save_detector
 from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
 from rams.detection.yolo import load_image, read_split
+from rams.errors import RamsInputError
 from rams.evaluation.tiles import (
     ImagePrediction,
     ImageTruth,
@@ -118,6 +119,9 @@ class TrainConfig:
     mosaic: float = 0.0
     #: fraction of the schedule after which mosaics stop (the last epochs see whole images).
     mosaic_until: float = 0.85
+    #: "bfloat16": forward pass under CPU autocast (about twice the network speed on CPUs
+    #: with AVX512-BF16 or AMX); weights, optimiser state, EMA and loss stay float32.
+    precision: str = "float32"
 
 
 def augment(
@@ -304,7 +308,12 @@ def train_detector(
 
         verify_checksum(Path(config.init_from))
         blob = torch.load(config.init_from, map_location="cpu", weights_only=True)
-        net = CenterNet(ModelConfig.from_dict(blob["meta"]["config"]))
+        start = ModelConfig.from_dict(blob["meta"]["config"])
+        if (start.in_channels, start.num_classes) != (in_ch, len(class_names)):
+            raise RamsInputError(config.init_from, (
+                f"weights take {start.in_channels} band(s) and {start.num_classes} class(es); this "
+                f"tile set has {in_ch} band(s) and {len(class_names)} class(es)"))
+        net = CenterNet(start)
         net.load_state_dict(blob["state_dict"])
     net = net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     ema = _EMA(net, config.ema_decay)
@@ -380,7 +389,10 @@ def train_detector(
                     lr *= (step + 1) / warmup
                 for g in opt.param_groups:
                     g["lr"] = lr
-                loss, _parts = centernet_loss(net(batch), targets)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
+                    outputs = net(batch)
+                logits, log_size, offset = (o.float() for o in outputs)
+                loss, _parts = centernet_loss((logits, log_size, offset), targets)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)

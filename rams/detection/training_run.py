@@ -51,7 +51,8 @@ def train_from_folder(
     max_wall_minutes: float | None = None, batch_size: int = 16, lr: float = 3e-3,
     preset: str = "small", seed: int = 0, threads: int = 2, class_names: list[str] | None = None,
     eval_every: int = 2, progress: bool = True, background_per_flight: int = 60,
-    tiles_per_mine: int = 3, mosaic: float = 0.0,
+    tiles_per_mine: int = 3, mosaic: float = 0.0, precision: str = "float32",
+    init_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train on ``tiles_dir`` and write ``out`` (.pt), its ``.sha256`` and ``NAME.md``.
 
@@ -74,12 +75,17 @@ def train_from_folder(
         raise RamsInputError(root, "tile folder does not exist")
     if not 0.0 <= mosaic <= 1.0:
         raise RamsInputError(None, f"--mosaic must be a probability in [0, 1], got {mosaic}")
+    if precision not in ("float32", "bfloat16"):
+        raise RamsInputError(None, f"--precision must be float32 or bfloat16, not {precision!r}")
+    if init_from is not None and not Path(init_from).is_file():
+        raise RamsInputError(init_from, "weights to start from do not exist")
     if budget_clock not in ("wall", "cpu"):
         raise RamsInputError(None, f"--budget-clock must be wall or cpu, not {budget_clock!r}")
     config = TrainConfig(img_size=img_size, epochs=epochs, minutes=minutes, batch_size=batch_size,
                          lr=lr, preset=preset, seed=seed, threads=threads, eval_every=eval_every,
                          budget_clock=budget_clock, max_wall_minutes=max_wall_minutes,
-                         mosaic=mosaic)
+                         mosaic=mosaic, precision=precision,
+                         init_from=None if init_from is None else str(init_from))
     notes: list[str] = []
     test_report: dict[str, Any] | None = None
     t0 = time.perf_counter()

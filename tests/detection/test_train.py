@@ -84,3 +84,32 @@ def test_cli_bad_input_exits_2(yolo_set: Path, tmp_path: Path, capsys: object) -
     bad.write_bytes(b"x")
     (tmp_path / "bad.pt.sha256").write_text("0" * 64 + "  bad.pt\n")
     assert main(["benchmark", "tiles", str(yolo_set), "--model", str(bad)]) == 2
+
+
+def test_bfloat16_second_stage_from_earlier_weights(yolo_set: Path, tmp_path: Path) -> None:
+    """``--init-from`` starts from saved weights (a second stage at a new size), here with
+    bfloat16 forward passes; the card says both; mismatched weights are an input error."""
+    first = tmp_path / "stage1.pt"
+    common = ["--channels", "rgb", "--epochs", "1", "--batch-size", "4", "--eval-every", "1",
+              "--no-progress", "--class-names", "mine"]
+    assert main(["train", str(yolo_set), "--out", str(first), "--img-size", "64", "--preset", "base",
+                 *common]) == 0
+    second = tmp_path / "stage2.pt"
+    assert main(["train", str(yolo_set), "--out", str(second), "--img-size", "96", "--precision", "bfloat16",
+                 "--init-from", str(first), *common]) == 0
+    blob = torch.load(second, map_location="cpu", weights_only=True)
+    cfg = blob["meta"]["training"]["config"]
+    assert cfg["precision"] == "bfloat16" and cfg["init_from"] == str(first)
+    assert blob["meta"]["img_size"] == 96
+    # The architecture comes from the starting weights (base), not from --preset (small).
+    first_meta = torch.load(first, map_location="cpu", weights_only=True)["meta"]
+    assert blob["meta"]["config"] == first_meta["config"] and first_meta["config"]["widths"][0] > 16
+    card = second.with_suffix(".md").read_text()
+    assert "bfloat16 autocast forward passes" in card and "started from `stage1.pt`" in card
+    # Weights from a thermal (1-band) model cannot start an RGB run.
+    thermal = tmp_path / "thermal.pt"
+    assert main(["train", str(yolo_set), "--out", str(thermal), "--img-size", "64", "--channels", "thermal",
+                 "--epochs", "1", "--batch-size", "4", "--no-progress"]) == 0
+    assert main(["train", str(yolo_set), "--out", str(tmp_path / "x.pt"), "--img-size", "64",
+                 "--init-from", str(thermal), *common]) == 2
+    assert main(["train", str(yolo_set), "--out", str(tmp_path / "y.pt"), "--precision", "float16"]) == 2
