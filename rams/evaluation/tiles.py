@@ -496,7 +496,7 @@ def evaluate_tiles(
     report = {
         "tiles": str(Path(root)), "split": split, "threshold": threshold,
         "class_names": detector.class_names, "model": detector.meta.get("name"),
-        "precision": getattr(detector, "precision", "float32"),
+        "inference_precision": getattr(detector, "precision", "float32"),
         "seconds": round(seconds, 2), "images_per_second": round(len(samples) / max(seconds, 1e-9), 2),
         **overall, "conditions": conditions,
         "duplicates": duplicate_report(samples, preds, truths, threshold, n_classes,

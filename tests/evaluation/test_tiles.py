@@ -89,6 +89,7 @@ def test_evaluate_tiles_report(tmp_path: Path) -> None:
     assert saved["n_images"] == 4 and set(saved["conditions"]) == {"0 cm (surface)", "1 cm", "5 cm", "10 cm"}
     assert out.with_suffix(".png").stat().st_size > 1000
     assert 0.0 <= report["ap50"] <= 1.0
+    assert saved["inference_precision"] == "float32" and 0.0 <= saved["precision"] <= 1.0
     low, high = saved["ap50_ci95"]
     assert low <= report["ap50"] <= high
 
