@@ -275,6 +275,15 @@ def condition_of(name: str) -> str:
     return "unknown"
 
 
+def _file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
     """Groups of byte-identical image files (two or more), as indices into ``paths``.
 
@@ -283,7 +292,7 @@ def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
     """
     by_hash: dict[str, list[int]] = {}
     for i, path in enumerate(paths):
-        by_hash.setdefault(hashlib.sha256(Path(path).read_bytes()).hexdigest(), []).append(i)
+        by_hash.setdefault(_file_digest(path), []).append(i)
     return [idx for idx in by_hash.values() if len(idx) > 1]
 
 
@@ -311,8 +320,7 @@ def split_overlap_report(root: str | Path, splits: Sequence[str] = ("train", "va
             continue
         samples[split] = read_split(root, split)
         for i, smp in enumerate(samples[split]):
-            digest = hashlib.sha256(smp.image.read_bytes()).hexdigest()
-            by_hash.setdefault(digest, []).append((split, i))
+            by_hash.setdefault(_file_digest(smp.image), []).append((split, i))
     names = list(samples)
     shared: dict[str, int] = {}
     for a_pos, a in enumerate(names):
