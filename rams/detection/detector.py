@@ -23,7 +23,6 @@ file whose hash differs.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from rams.atomic import atomic_path, write_text_atomic
+from rams.checksum import sha256_file
 from rams.config_paths import models_dir
 from rams.detection.centernet import Detections, decode
 from rams.detection.model import CenterNet, ModelConfig
@@ -43,15 +43,6 @@ FORMAT = "rams-centernet-1"
 PAD_MULTIPLE = 32
 #: Inference precisions (see the module docstring).
 PRECISIONS = ("float32", "bfloat16")
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def checksum_path(weights: str | Path) -> Path:

@@ -13,7 +13,6 @@ threshold with IoU 0.5.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from rams.atomic import atomic_path, write_json_atomic
+from rams.checksum import sha256_file
 
 IOU_THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.05), 2)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
@@ -275,15 +275,6 @@ def condition_of(name: str) -> str:
     return "unknown"
 
 
-def _file_digest(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
     """Groups of byte-identical image files (two or more), as indices into ``paths``.
 
@@ -292,7 +283,7 @@ def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
     """
     by_hash: dict[str, list[int]] = {}
     for i, path in enumerate(paths):
-        by_hash.setdefault(_file_digest(path), []).append(i)
+        by_hash.setdefault(sha256_file(path), []).append(i)
     return [idx for idx in by_hash.values() if len(idx) > 1]
 
 
@@ -320,7 +311,7 @@ def split_overlap_report(root: str | Path, splits: Sequence[str] = ("train", "va
             continue
         samples[split] = read_split(root, split)
         for i, smp in enumerate(samples[split]):
-            by_hash.setdefault(_file_digest(smp.image), []).append((split, i))
+            by_hash.setdefault(sha256_file(smp.image), []).append((split, i))
     names = list(samples)
     shared: dict[str, int] = {}
     for a_pos, a in enumerate(names):

@@ -5,7 +5,6 @@ Validation reads only metadata and a decimated mask (bounded memory whatever the
 
 from __future__ import annotations
 
-import hashlib
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.transform import Affine
 from rasterio.windows import Window
 
+from rams.checksum import sha256_file
 from rams.errors import RasterError
 from rams.ingest.manifest import RasterEntry
 
@@ -96,15 +96,6 @@ def gsd_in_metres(crs: CRS, transform: Affine, width: int, height: int) -> float
         return math.sqrt(abs(transform.a) * m_per_deg_lon * abs(transform.e) * m_per_deg_lat)
     units = crs.linear_units_factor[1] if crs.linear_units_factor else 1.0
     return size * units
-
-
-def file_checksum(path: Path, chunk: int = 1 << 22) -> str:
-    """SHA-256 of a file, read in chunks (bounded memory)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _decimated_valid_fraction(src: Any) -> float:
@@ -209,7 +200,7 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
     except Exception as exc:  # GDAL surfaces corruption under several classes
         raise RasterError(path, f"corrupt or unreadable raster ({_short(exc)})") from exc
     if checksum:
-        info.checksum = file_checksum(path)
+        info.checksum = sha256_file(path)
     return info
 
 
