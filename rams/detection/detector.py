@@ -41,8 +41,13 @@ from rams.errors import RamsInputError
 FORMAT = "rams-centernet-1"
 #: Input sizes are padded up to a multiple of the network's largest stride.
 PAD_MULTIPLE = 32
-#: Inference precisions (see the module docstring).
+#: Forward-pass precisions (see the module docstring); training accepts the same.
 PRECISIONS = ("float32", "bfloat16")
+
+
+def autocast(precision: str) -> torch.autocast:
+    """Context in which the network runs in ``precision`` on the CPU (a no-op for float32)."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
 
 def checksum_path(weights: str | Path) -> Path:
@@ -68,7 +73,7 @@ class Detector:
 
     def run_network(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The network in the configured precision; outputs in float32."""
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16"):
+        with autocast(self.precision):
             heat, size, offset = self.net(x)
         return heat.float(), size.float(), offset.float()
 

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from rams.detection.centernet import centernet_loss, collate_targets, draw_targets
-from rams.detection.detector import Detector, normalise_images, save_detector
+from rams.detection.detector import Detector, autocast, normalise_images, save_detector
 from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
 from rams.detection.yolo import load_image, read_split
 from rams.errors import RamsInputError
@@ -389,7 +389,7 @@ def train_detector(
                     lr *= (step + 1) / warmup
                 for g in opt.param_groups:
                     g["lr"] = lr
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
+                with autocast(config.precision):
                     outputs = net(batch)
                 logits, log_size, offset = (o.float() for o in outputs)
                 loss, _parts = centernet_loss((logits, log_size, offset), targets)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from rams.detection.card import write_model_card
-from rams.detection.detector import load_detector
+from rams.detection.detector import PRECISIONS, load_detector
 from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
 from rams.detection.train import TrainConfig, load_yolo_tiles, train_detector
 from rams.detection.yolo import class_names as yolo_class_names
@@ -75,8 +75,8 @@ def train_from_folder(
         raise RamsInputError(root, "tile folder does not exist")
     if not 0.0 <= mosaic <= 1.0:
         raise RamsInputError(None, f"--mosaic must be a probability in [0, 1], got {mosaic}")
-    if precision not in ("float32", "bfloat16"):
-        raise RamsInputError(None, f"--precision must be float32 or bfloat16, not {precision!r}")
+    if precision not in PRECISIONS:
+        raise RamsInputError(None, f"--precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if init_from is not None and not Path(init_from).is_file():
         raise RamsInputError(init_from, "weights to start from do not exist")
     if budget_clock not in ("wall", "cpu"):

@@ -18,12 +18,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rams.atomic import atomic_path, write_json_atomic
 from rams.checksum import sha256_file
+
+if TYPE_CHECKING:
+    from rams.detection.yolo import YoloSample
 
 IOU_THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.05), 2)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
@@ -302,7 +305,6 @@ def split_overlap_report(root: str | Path, splits: Sequence[str] = ("train", "va
     from rams.detection.yolo import read_split, split_dir
     from rams.errors import RamsInputError
 
-    by_hash: dict[str, list[tuple[str, int]]] = {}
     samples: dict[str, list[Any]] = {}
     for split in splits:
         try:
@@ -310,48 +312,46 @@ def split_overlap_report(root: str | Path, splits: Sequence[str] = ("train", "va
         except RamsInputError:  # an absent split is not an error here
             continue
         samples[split] = read_split(root, split)
-        for i, smp in enumerate(samples[split]):
-            by_hash.setdefault(sha256_file(smp.image), []).append((split, i))
+    flat = [(split, smp) for split, items in samples.items() for smp in items]
+    groups = [[flat[i] for i in idx] for idx in identical_image_groups([smp.image for _, smp in flat])]
     names = list(samples)
     shared: dict[str, int] = {}
     for a_pos, a in enumerate(names):
         for b in names[a_pos + 1:]:
-            n = sum(1 for members in by_hash.values()
-                    if any(m[0] == a for m in members) and any(m[0] == b for m in members))
+            n = sum(1 for g in groups if {a, b} <= {split for split, _ in g})
             if n:
                 shared[f"{a}/{b}"] = n
-    within: dict[str, dict[str, int]] = {}
     messages = [f"{n} image(s) are byte-identical in {pair.replace('/', ' and ')}: their labels leak "
                 "into the evaluation" for pair, n in shared.items()]
-    for split, items in samples.items():
-        groups = [[i for sp, i in members if sp == split] for members in by_hash.values()]
-        groups = [g for g in groups if len(g) > 1]
-        if not groups:
+    within: dict[str, dict[str, int]] = {}
+    for split in names:
+        copies = [[ImageTruth(smp.boxes, smp.classes) for sp, smp in g if sp == split] for g in groups]
+        copies = [c for c in copies if len(c) > 1]
+        if not copies:
             continue
-        def truth(i: int, items: list[Any] = items) -> ImageTruth:
-            return ImageTruth(items[i].boxes.astype(np.float64) * 1000.0, items[i].classes)
-        conflicting = sum(1 for g in groups if not all(_same_truth(truth(g[0]), truth(i)) for i in g[1:]))
-        redundant = sum(len(g) - 1 for g in groups)
+        # Boxes are normalised here: agree to 1/2000 of the image side.
+        conflicting = sum(1 for c in copies if not all(_same_truth(c[0], t, atol=5e-4) for t in c[1:]))
+        redundant = sum(len(c) - 1 for c in copies)
         within[split] = {"redundant_images": redundant, "conflicting_groups": conflicting}
         messages.append(
             f"{split}/ holds {redundant} byte-identical cop{'y' if redundant == 1 else 'ies'} of its own "
-            f"images ({len(groups)} group(s), "
-            f"{conflicting} with conflicting labels)"
+            f"images ({len(copies)} group(s), {conflicting} with conflicting labels)"
         )
     return {"images": {k: len(v) for k, v in samples.items()}, "shared": shared, "within": within,
             "messages": messages}
 
 
-def _same_truth(a: ImageTruth, b: ImageTruth) -> bool:
+def _same_truth(a: ImageTruth, b: ImageTruth, atol: float = 0.5) -> bool:
+    """Same objects in any order: classes equal, boxes within ``atol`` (pixels by default)."""
     if a.boxes.shape != b.boxes.shape:
         return False
     order_a, order_b = np.lexsort(a.boxes.T), np.lexsort(b.boxes.T)
-    return bool(np.allclose(a.boxes[order_a], b.boxes[order_b], atol=0.5)
+    return bool(np.allclose(a.boxes[order_a], b.boxes[order_b], atol=atol)
                 and np.array_equal(a.classes[order_a], b.classes[order_b]))
 
 
 def duplicate_report(
-    samples: Sequence[Any], preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
+    samples: Sequence[YoloSample], preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
     threshold: float, num_classes: int | None = None, *, bootstrap: int = 0,
 ) -> dict[str, Any]:
     """Byte-identical images in a split, and the metrics with one image per group.
@@ -386,7 +386,7 @@ def duplicate_report(
     conflicting: set[int] = set()
     conflicts = []
     for idx in groups:
-        with_file = [i for i in idx if getattr(samples[i], "has_label_file", True)]
+        with_file = [i for i in idx if samples[i].has_label_file]
         kept = with_file[0] if with_file else idx[0]
         drop.update(i for i in idx if i != kept)
         if not all(_same_truth(truths[idx[0]], truths[i]) for i in idx[1:]):
@@ -394,7 +394,7 @@ def duplicate_report(
             conflicts.append({
                 "images": [samples[i].image.name for i in idx],
                 "objects": [len(truths[i].boxes) for i in idx],
-                "label_files": [bool(getattr(samples[i], "has_label_file", True)) for i in idx],
+                "label_files": [samples[i].has_label_file for i in idx],
                 "kept": samples[kept].image.name,
             })
     report: dict[str, Any] = {
