@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from rams.errors import RamsInputError
+from rams.synth.families import DEFAULT_FAMILY, FAMILIES, HELD_OUT_FAMILY
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +29,12 @@ def register(app: typer.Typer) -> None:
         misregister: bool = typer.Option(
             True, "--misregister/--no-misregister", help="Shift ms and thermal by 1-1.5 of their pixels."
         ),
+        family: str = typer.Option(
+            DEFAULT_FAMILY, "--family",
+            help=f"Scene family (ground and clutter): {', '.join(FAMILIES)}. "
+                 f"{HELD_OUT_FAMILY} is held out: benchmark only, never train or tune on it.",
+        ),
+        rgb_gsd_m: float = typer.Option(0.01, "--rgb-gsd-m", help="RGB ground sample distance, metres."),
     ) -> None:
         """Generate ms.tif, thermal.tif, rgb.tif, flight.yaml and truth.geojson in OUT_DIR."""
         from rams.synth import generate_flight
@@ -38,10 +45,16 @@ def register(app: typer.Typer) -> None:
                                  f"(expected one of {', '.join(sorted(SENSOR_ALIASES))})")
         if not size_m > 0:
             raise RamsInputError(None, f"--size-m must be positive, got {size_m}")
+        if not rgb_gsd_m > 0:
+            raise RamsInputError(None, f"--rgb-gsd-m must be positive, got {rgb_gsd_m}")
+        if family not in FAMILIES:
+            raise RamsInputError(None, f"--family: unknown scene family {family!r} "
+                                 f"(expected one of {', '.join(FAMILIES)})")
         t0 = time.perf_counter()
         flight = generate_flight(
             out_dir, size_m, seed, crs_epsg=crs_epsg, origin_m=(easting_m, northing_m),
             wgs84_sensor=crs_wgs84_sensor, misregister=misregister, striped=striped,
+            gsd_m={"rgb": rgb_gsd_m}, family=family,
         )
         typer.echo(
             f"{flight.flight_id}: {flight.n_minefields} minefields, {flight.n_mines} mines, "

@@ -1,9 +1,20 @@
 """Synthetic flights: ms, thermal and RGB orthomosaics of a known minefield scene.
 
 Used by the demo, the tests, CNN training and the benchmarks. Entry point:
-:func:`generate_flight`.
+:func:`generate_flight`. RGB is 1 cm per pixel by default, multispectral 5 cm, thermal
+10 cm.
+
+Scene families (:mod:`rams.synth.families`) change the ground and the clutter around the
+same mines: ``steppe`` (the default, the original generator), ``sand-litter``,
+``rocky-scrub`` and ``ploughed``.
+
+Protocol: :data:`HELD_OUT_FAMILY` (``ploughed``) is never used to train or tune any model
+or threshold; it is only benchmarked, to measure how a detector does on ground it has
+never seen. Training and tuning use :data:`TRAINING_FAMILIES`. Seeds 0 to 9 are for
+tests, seeds 1000 and above for benchmarks.
 """
 
+from rams.synth.families import FAMILIES, HELD_OUT_FAMILY, TRAINING_FAMILIES
 from rams.synth.flight import SynthFlight, generate_flight
 
-__all__ = ["SynthFlight", "generate_flight"]
+__all__ = ["FAMILIES", "HELD_OUT_FAMILY", "TRAINING_FAMILIES", "SynthFlight", "generate_flight"]

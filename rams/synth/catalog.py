@@ -3,7 +3,14 @@
 Colours are display-referred RGB in [0, 1]; spectra are surface reflectance for the
 MicaSense bands (blue, green, red, red edge, NIR). Values are plausible, not measured:
 green plastic is dark with a low, flat NIR (unlike vegetation, whose red edge rises
-steeply), olive paint is similar, soil rises slowly from blue to NIR.
+steeply), olive paint is similar, soil rises slowly from blue to NIR. Litter is bright:
+clear PET and paper reflect 0.5 to 0.8 nearly flat, coloured plastics peak in their own
+band and stay fairly bright in the NIR; aluminium is flat and bright.
+
+A distractor's temperature offset over its background is drawn per object as
+``sign * uniform(lo, hi)`` degC (:class:`ThermalDraw`), morning and evening apart: thin
+plastic and paper follow the air (warmer in the morning sun, cooler after sunset, as mines
+do), metal looks cold at any hour (low emissivity), stones and rocks store heat.
 """
 
 from __future__ import annotations
@@ -12,12 +19,25 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class ThermalDraw:
+    """A distractor's temperature offset over its background: ``sign * uniform(lo, hi)`` degC."""
+
+    lo: float
+    hi: float
+    sign: float = 1.0
+
+
+_NO_DT = ThermalDraw(0.0, 0.0)
+
+
+@dataclass(frozen=True)
 class ObjectLook:
     """Appearance of one object class.
 
     Attributes:
-        shape: ``"disk"``, ``"butterfly"``, ``"blob"`` (irregular rock), ``"bar"`` (debris)
-            or ``"gauss"`` (thermal-only warm patch).
+        shape: ``"disk"``, ``"butterfly"``, ``"blob"`` (irregular rock), ``"bar"`` (debris,
+            paper), ``"capsule"`` (a bottle or can on its side), ``"boot"`` (a sole and a
+            heel) or ``"gauss"`` (thermal-only warm patch).
         half_length_m: half of the longest extent (radius for disks).
         half_width_m: half of the shortest extent.
         height_m: height above ground (casts the shadow).
@@ -26,6 +46,15 @@ class ObjectLook:
         device_category: ``"AP"``/``"AV"`` for mines, ``""`` for distractors.
         centre_rgb: colour of a central fuze/pressure plate, or None.
         centre_radius_m: radius of that centre.
+        scale_range: distractors: the size factor is drawn uniformly in this range.
+        dt_morning: distractors: temperature offset when mines are warmer than soil.
+        dt_evening: distractors: temperature offset when mines are cooler than soil.
+        relief: +1 for an object standing on the ground (its sunlit side is brighter), -1
+            for a depression (its far side, facing the sun, is brighter).
+        multiply: True when ``rgb`` and ``reflectance`` are factors on the ground under
+            the object (a print darkens whatever soil it is pressed into), False when they
+            replace it.
+        glint_variants: colour variants that glint (specular metal), pixel by pixel.
     """
 
     shape: str
@@ -37,6 +66,12 @@ class ObjectLook:
     device_category: str = ""
     centre_rgb: tuple[float, float, float] | None = None
     centre_radius_m: float = 0.0
+    scale_range: tuple[float, float] = (1.0, 1.0)
+    dt_morning: ThermalDraw = _NO_DT
+    dt_evening: ThermalDraw = _NO_DT
+    relief: float = 1.0
+    multiply: bool = False
+    glint_variants: tuple[int, ...] = ()
 
 
 _GREEN_PLASTIC = (0.05, 0.09, 0.07, 0.10, 0.14)
@@ -78,17 +113,73 @@ DISTRACTORS: dict[str, ObjectLook] = {
         "blob", 0.40, 0.10, 0.15,
         rgb=((0.60, 0.59, 0.56), (0.42, 0.41, 0.40)),
         reflectance=((0.22, 0.25, 0.28, 0.30, 0.32), (0.13, 0.15, 0.17, 0.18, 0.20)),
+        scale_range=(0.3, 1.0), dt_morning=ThermalDraw(1.0, 2.5), dt_evening=ThermalDraw(0.5, 1.5),
     ),
     # Shell fragments, cans, wire: bright and specular.
     "metal_debris": ObjectLook(
         "bar", 0.30, 0.08, 0.0,
         rgb=((0.80, 0.81, 0.83), (0.55, 0.36, 0.25)),
         reflectance=((0.45, 0.47, 0.48, 0.49, 0.50), (0.12, 0.16, 0.25, 0.30, 0.33)),
+        scale_range=(0.5, 1.0), dt_morning=ThermalDraw(1.0, 2.0, -1.0), dt_evening=ThermalDraw(1.0, 2.0, -1.0),
+        glint_variants=(0,),
     ),
     # Sun-warmed or damp-free patch of soil, visible only in thermal.
-    "warm_patch": ObjectLook("gauss", 0.50, 0.25, 0.0, rgb=(), reflectance=()),
+    "warm_patch": ObjectLook(
+        "gauss", 0.50, 0.25, 0.0, rgb=(), reflectance=(),
+        scale_range=(0.5, 1.0), dt_morning=ThermalDraw(0.8, 2.0), dt_evening=ThermalDraw(0.8, 2.0),
+    ),
+    # Stones of mine size, 8 to 30 cm across (rocky ground, ploughed fields): grey, light
+    # limestone or dark basalt, with a low dome that casts a short shadow.
+    "stone": ObjectLook(
+        "blob", 0.15, 0.05, 0.06,
+        rgb=((0.66, 0.64, 0.60), (0.45, 0.44, 0.42), (0.34, 0.33, 0.32)),
+        reflectance=((0.25, 0.28, 0.31, 0.33, 0.35), (0.14, 0.16, 0.18, 0.19, 0.21),
+                     (0.09, 0.10, 0.11, 0.12, 0.13)),
+        scale_range=(0.27, 1.0), dt_morning=ThermalDraw(0.8, 2.0), dt_evening=ThermalDraw(0.3, 1.2),
+    ),
+    # Clods of ploughed loam, 6 to 24 cm: dark like the soil they came from, drying on top.
+    "clod": ObjectLook(
+        "blob", 0.12, 0.05, 0.07,
+        rgb=((0.36, 0.28, 0.20), (0.29, 0.22, 0.16)),
+        reflectance=((0.05, 0.07, 0.10, 0.13, 0.16), (0.04, 0.06, 0.08, 0.10, 0.13)),
+        scale_range=(0.25, 1.0), dt_morning=ThermalDraw(0.4, 1.5), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+    ),
+    # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
+    "plastic_bottle": ObjectLook(
+        "capsule", 0.100, 0.033, 0.065,
+        rgb=((0.86, 0.89, 0.90), (0.27, 0.47, 0.78), (0.24, 0.56, 0.32)),
+        reflectance=((0.55, 0.58, 0.59, 0.60, 0.58), (0.42, 0.26, 0.10, 0.30, 0.45),
+                     (0.10, 0.30, 0.12, 0.35, 0.45)),
+        scale_range=(0.8, 1.2), dt_morning=ThermalDraw(1.5, 3.5), dt_evening=ThermalDraw(1.0, 2.0, -1.0),
+    ),
+    # A drinks can on its side (12 x 6.6 cm): bare aluminium (glints) or red paint.
+    "can": ObjectLook(
+        "capsule", 0.060, 0.033, 0.066,
+        rgb=((0.78, 0.79, 0.81), (0.72, 0.14, 0.12)),
+        reflectance=((0.50, 0.52, 0.53, 0.54, 0.55), (0.08, 0.07, 0.45, 0.55, 0.60)),
+        scale_range=(0.9, 1.1), dt_morning=ThermalDraw(1.0, 2.0, -1.0), dt_evening=ThermalDraw(1.0, 2.0, -1.0),
+        glint_variants=(0,),
+    ),
+    # Paper and card, 10 to 24 cm sheets lying flat: white or newsprint grey.
+    "paper": ObjectLook(
+        "bar", 0.12, 0.085, 0.0,
+        rgb=((0.92, 0.92, 0.89), (0.74, 0.74, 0.71)),
+        reflectance=((0.70, 0.76, 0.79, 0.80, 0.80), (0.45, 0.50, 0.52, 0.53, 0.54)),
+        scale_range=(0.45, 1.0), dt_morning=ThermalDraw(0.4, 1.5), dt_evening=ThermalDraw(0.5, 1.5, -1.0),
+    ),
+    # A boot print pressed into loose soil (28 x 10 cm): darker by a factor (shaded, damper
+    # soil), lit on the side facing the sun; slightly cooler.
+    "boot_print": ObjectLook(
+        "boot", 0.14, 0.05, 0.0,
+        rgb=((0.74, 0.73, 0.72), (0.84, 0.83, 0.82)),
+        reflectance=((0.78, 0.78, 0.79, 0.80, 0.80), (0.87, 0.87, 0.88, 0.88, 0.89)),
+        scale_range=(0.9, 1.1), dt_morning=ThermalDraw(0.1, 0.4, -1.0), dt_evening=ThermalDraw(0.0, 0.2),
+        relief=-1.0, multiply=True,
+    ),
 }
 
+#: Distractor classes of the original (steppe) generator; later ones belong to other families.
+STEPPE_DISTRACTORS = ("rock", "metal_debris", "warm_patch")
 
 
 def look(cls: str) -> ObjectLook:

@@ -2,12 +2,17 @@
 
 A flight folder holds ``ms.tif``, ``thermal.tif``, ``rgb.tif``, ``flight.yaml``,
 ``truth.geojson`` and ``synth.json`` (generator metadata: grids, misregistration shifts,
-scene parameters). The same ``(size_m, seed)`` and options give byte-identical files.
+scene parameters, scene family). The same ``(size_m, seed, family)`` and options give
+byte-identical files.
+
+RGB is written at 1 cm by default (the mine CNN's working GSD: a PFM-1 is 12 px long),
+multispectral at 5 cm and thermal at 10 cm.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,6 +22,7 @@ import numpy as np
 from rasterio.crs import CRS
 
 from rams import __version__
+from rams.synth.families import DEFAULT_FAMILY, family_spec
 from rams.synth.grids import SensorGrid, make_grid
 from rams.synth.render import NODATA, render_ms, render_rgb, render_thermal
 from rams.synth.scene import Scene, build_scene
@@ -24,7 +30,7 @@ from rams.synth.writer import truth_geojson, write_json, write_manifest, write_r
 
 #: Sensor keys, their nominal GSD (metres) and file names.
 SENSORS = ("ms", "thermal", "rgb")
-DEFAULT_GSD_M = {"ms": 0.05, "thermal": 0.10, "rgb": 0.02}
+DEFAULT_GSD_M = {"ms": 0.05, "thermal": 0.10, "rgb": 0.01}
 FILE_NAMES = {"ms": "ms.tif", "thermal": "thermal.tif", "rgb": "rgb.tif"}
 #: Accepted spellings of the sensor names (``--crs-wgs84-sensor``).
 SENSOR_ALIASES = {"ms": "ms", "multispectral": "ms", "thermal": "thermal", "rgb": "rgb"}
@@ -42,7 +48,9 @@ class SynthFlight:
         manifest_path: ``flight.yaml``.
         truth_path: ``truth.geojson``.
         meta_path: ``synth.json``.
-        flight_id: the manifest's flight id.
+        flight_id: the manifest's flight id (``synth-s{seed}`` on the steppe,
+            ``synth-{family}-s{seed}`` otherwise).
+        family: the scene family.
         n_minefields: minefield polygons in the truth.
         n_mines: mine points in the truth.
         n_distractors: distractor points in the truth.
@@ -59,6 +67,7 @@ class SynthFlight:
     truth_path: Path
     meta_path: Path
     flight_id: str
+    family: str
     n_minefields: int
     n_mines: int
     n_distractors: int
@@ -110,6 +119,7 @@ def _metadata(scene: Scene, grids: dict[str, SensorGrid], crs_epsg: int, origin_
         "generator": f"rams.synth {__version__}",
         "seed": scene.seed,
         "size_m": scene.size_m,
+        "family": scene.family,
         "crs": f"EPSG:{crs_epsg}",
         "origin_m": list(origin_m),
         "area_bounds_utm": [origin_m[0], origin_m[1], origin_m[0] + scene.size_m, origin_m[1] + scene.size_m],
@@ -124,6 +134,12 @@ def _metadata(scene: Scene, grids: dict[str, SensorGrid], crs_epsg: int, origin_
             "n_minefields": len(scene.minefields),
             "n_mines": len(scene.mines),
             "n_distractors": len(scene.distractors),
+            "distractor_counts": dict(sorted(Counter(o.cls for o in scene.distractors).items())),
+            "furrows": None if scene.furrows is None else {
+                "pitch_m": scene.furrows.pitch_m,
+                "across_deg": math.degrees(scene.furrows.across_rad),
+                "phase_rad": scene.furrows.phase_rad,
+            },
         },
     }
 
@@ -141,6 +157,7 @@ def generate_flight(
     striped: bool = False,
     date: str = "2026-08-14",
     block_px: int = 1024,
+    family: str = DEFAULT_FAMILY,
 ) -> SynthFlight:
     """Generate a synthetic flight folder.
 
@@ -161,13 +178,17 @@ def generate_flight(
         striped: write striped (untiled) GeoTIFFs instead of 512 x 512 tiles.
         date: survey date written to the manifest (ISO).
         block_px: render window size in pixels.
+        family: scene family (:data:`rams.synth.families.FAMILIES`): the ground and the
+            clutter; the mines are the same in every family for one seed and size.
 
     Returns:
         The paths and counts written.
 
     Raises:
         ValueError: for a non-positive size, an unknown sensor name or a bad block size.
+        RamsInputError: for an unknown family (the message lists the families).
     """
+    family_spec(family)
     if not size_m > 0:
         raise ValueError(f"size_m must be positive, got {size_m}")
     if wgs84_sensor is not None and wgs84_sensor not in SENSOR_ALIASES:
@@ -176,7 +197,7 @@ def generate_flight(
         raise ValueError(f"block_px must be at least 16, got {block_px}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scene = build_scene(size_m, seed)
+    scene = build_scene(size_m, seed, family)
     grids = make_grids(size_m, seed, crs_epsg=crs_epsg, origin_m=origin_m, gsd_m=gsd_m,
                        wgs84_sensor=wgs84_sensor, misregister=misregister)
     paths = {name: out / FILE_NAMES[name] for name in SENSORS}
@@ -186,7 +207,7 @@ def generate_flight(
                  count=1, dtype="float32", nodata=NODATA["thermal"], striped=striped, block_px=block_px)
     write_raster(paths["rgb"], grids["rgb"], partial(render_rgb, scene, grids["rgb"]), count=4,
                  dtype="uint8", nodata=None, striped=striped, block_px=block_px, rgba=True)
-    flight_id = f"synth-s{seed}"
+    flight_id = f"synth-s{seed}" if family == DEFAULT_FAMILY else f"synth-{family}-s{seed}"
     crs = CRS.from_epsg(crs_epsg)
     write_json(out / "truth.geojson", truth_geojson(scene, crs, origin_m))
     write_json(out / "synth.json", _metadata(scene, grids, crs_epsg, origin_m))
@@ -200,6 +221,7 @@ def generate_flight(
         truth_path=out / "truth.geojson",
         meta_path=out / "synth.json",
         flight_id=flight_id,
+        family=family,
         n_minefields=len(scene.minefields),
         n_mines=len(scene.mines),
         n_distractors=len(scene.distractors),

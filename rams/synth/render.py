@@ -5,7 +5,12 @@ so a window renders the same whatever the block size. Objects are area-weighted:
 pixel near an object is supersampled (``n x n`` points) and the object's colour, spectrum
 or temperature offset is mixed in by the covered fraction, so a mine that spans a few
 multispectral or thermal pixels shows as a sub-pixel-accurate anomaly. Objects with height
-cast a shadow away from the sun.
+cast a shadow away from the sun. Prints (``multiply`` looks) darken the ground under them
+by a factor instead of replacing it. A ploughed field's furrows and crop rows are applied
+per pixel to the interpolated background (:mod:`rams.synth.furrows`).
+
+Nothing here depends on the GSD: objects and textures have physical sizes in metres, so
+a finer grid (RGB at 1 cm) just samples them more densely.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from rams.synth.catalog import ObjectLook, look
+from rams.synth.furrows import crop_cover, furrow_temperature, furrow_terms, soil_gain
 from rams.synth.grids import SensorGrid
-from rams.synth.noise import lattice_noise, pixel_gauss, pixel_uniform, pixel_uniforms, salt
+from rams.synth.noise import Bilinear, lattice_noise, pixel_gauss, pixel_uniform, pixel_uniforms
 from rams.synth.scene import Scene, SceneObject
 from rams.synth.textures import NodeGrid, background_nodes
 from rams.synth.window import WindowGeometry
@@ -52,6 +58,16 @@ def _inside(lk: ObjectLook, obj: SceneObject, u: F64, v: F64) -> NDArray[np.bool
         return body | wing
     if lk.shape == "bar":
         return (np.abs(u) <= lk.half_length_m * s) & (np.abs(v) <= lk.half_width_m * s)
+    if lk.shape == "capsule":
+        # A cylinder on its side seen from above: a rectangle with rounded ends.
+        half_w = lk.half_width_m * s
+        du = np.maximum(np.abs(u) - (lk.half_length_m * s - half_w), 0.0)
+        return du * du + v * v <= half_w * half_w
+    if lk.shape == "boot":
+        # A sole (front two thirds) and a narrower heel, joined by a waist; toe towards +u.
+        sole = ((u - 0.045 * s) / (0.095 * s)) ** 2 + (v / (lk.half_width_m * s)) ** 2 <= 1.0
+        heel = ((u + 0.085 * s) / (0.055 * s)) ** 2 + (v / (0.8 * lk.half_width_m * s)) ** 2 <= 1.0
+        return sole | heel
     theta = np.arctan2(v, u)
     r_max = lk.half_length_m * s * (
         0.78 + 0.14 * np.cos(2 * theta + obj.shape_phase) + 0.08 * np.cos(3 * theta + 1.7 * obj.shape_phase)
@@ -116,22 +132,41 @@ def _paint(scene: Scene, geom: WindowGeometry, out: F32, sensor: str) -> None:
         if lk.centre_radius_m > 0.0:
             u, v = _to_frame(obj, xs, ys)
             centre = (body & (u * u + v * v <= lk.centre_radius_m**2)).mean(axis=-1, dtype=np.float32)
-        # Dome shading: the sunlit side is brighter; metal glints pixel by pixel.
+        # Dome shading: the sunlit side is brighter (a depression: the far side, which faces
+        # the sun); metal glints pixel by pixel.
         x, y = geom.sub(sl)
         rel = ((x - obj.x_m) * sun_x + (y - obj.y_m) * sun_y) / max(r, 1e-3)
-        shade = (1.0 + 0.18 * np.clip(rel, -1.0, 1.0)).astype(np.float32)
-        if obj.cls == "metal_debris" and obj.variant == 0:
-            glint = pixel_uniform(geom.rows[sl[0]][:, None], geom.cols[sl[1]][None, :], salt(scene.seed, obj.id))
+        shade = (1.0 + 0.18 * lk.relief * np.clip(rel, -1.0, 1.0)).astype(np.float32)
+        if obj.variant in lk.glint_variants:
+            glint = pixel_uniform(geom.rows[sl[0]][:, None], geom.cols[sl[1]][None, :], scene.salt(obj.id))
             shade *= 1.0 + 0.6 * np.maximum(glint, 0.0)
         colour = np.asarray(lk.rgb[obj.variant] if sensor == "rgb" else lk.reflectance[obj.variant], np.float32)
+        if lk.multiply:
+            region *= 1.0 - cov + colour[:, None, None] * (shade * cov)
+            continue
         centre_colour = (np.asarray(lk.centre_rgb, np.float32) if sensor == "rgb" and lk.centre_rgb
                          else colour * np.float32(0.5))
         region *= 1.0 - cov
         region += colour[:, None, None] * (shade * (cov - centre)) + centre_colour[:, None, None] * centre
 
 
-def _pixel_noise(geom: WindowGeometry, seed: int, channel: str, count: int) -> list[F32]:
-    return pixel_uniforms(geom.rows[:, None], geom.cols[None, :], salt(seed, channel), count)
+def _pixel_noise(geom: WindowGeometry, scene: Scene, channel: str, count: int) -> list[F32]:
+    return pixel_uniforms(geom.rows[:, None], geom.cols[None, :], scene.salt(channel), count)
+
+
+def _furrows(scene: Scene, geom: WindowGeometry, sample: Bilinear, nodes: NDArray[np.float32]) -> tuple[F32, F32]:
+    """(ridge, lit) of a ploughed field at the window's pixels; ``nodes``: (warp, relief)."""
+    assert scene.furrows is not None
+    x, y = geom.coords()
+    ridge, lit = furrow_terms(scene.furrows, x, y, sample(nodes[0]), scene.sun_azimuth_rad)
+    relief = sample(nodes[1])  # roads across the field are flat
+    return ridge * relief, lit * relief
+
+
+def _ploughed_mix(soil: F32, crop: F32, cover: F32, ridge: F32, lit: F32) -> F32:
+    """Bare soil with furrow shading under crop rows (cover in [0, 1]), one channel."""
+    out: F32 = soil * soil_gain(ridge, lit) * (1.0 - cover) + crop * (1.0 + 0.1 * lit) * cover
+    return out
 
 
 def _valid(grid: SensorGrid, geom: WindowGeometry) -> NDArray[np.bool_] | None:
@@ -151,16 +186,25 @@ def render_rgb(scene: Scene, grid: SensorGrid, row_off: int, col_off: int, heigh
     out = np.zeros((4, height, width), dtype=np.uint8)
     if valid is None:
         return out
+    ground = scene.spec.ground
     ng = NodeGrid.covering(*geom.bounds)
     nodes = background_nodes(scene, ng, "rgb")
     sample = ng.sampler(geom)
     x, y = geom.coords()
     veg = sample(nodes[3])
-    grain = lattice_noise(x, y, 0.05, salt(scene.seed, "rgb/grain"))
+    if scene.furrows is not None:
+        ridge, lit = _furrows(scene, geom, sample, nodes[7:9])
+        veg = crop_cover(veg, ridge)
+    grain = lattice_noise(x, y, ground.rgb_grain_cell_m, scene.salt("rgb/grain"))
     # One hash per pixel: luminance speckle (stronger in grass) and two chroma noises.
-    speckle, chroma_r, chroma_b = _pixel_noise(geom, scene.seed, "rgb/px", 3)
-    tex = 1.0 + (0.05 + 0.06 * veg) * grain + (0.03 + 0.1 * veg) * speckle
-    rgb = np.stack([sample(nodes[k]) * tex for k in range(3)])
+    speckle, chroma_r, chroma_b = _pixel_noise(geom, scene, "rgb/px", 3)
+    (g0, g1), (s0, s1) = ground.rgb_grain_amp, ground.rgb_speckle_amp
+    tex = 1.0 + (g0 + g1 * veg) * grain + (s0 + s1 * veg) * speckle
+    if scene.furrows is not None:
+        rgb = np.stack([_ploughed_mix(sample(nodes[k]), sample(nodes[4 + k]), veg, ridge, lit) * tex
+                        for k in range(3)])
+    else:
+        rgb = np.stack([sample(nodes[k]) * tex for k in range(3)])
     _paint(scene, geom, rgb, "rgb")
     rgb[0] += 0.02 * chroma_r
     rgb[1] += 0.03 * speckle
@@ -182,11 +226,17 @@ def render_ms(scene: Scene, grid: SensorGrid, row_off: int, col_off: int, height
     nodes = background_nodes(scene, ng, "ms")
     sample = ng.sampler(geom)
     x, y = geom.coords()
-    tex = 1.0 + 0.04 * lattice_noise(x, y, 0.12, salt(scene.seed, "ms/grain"))
-    refl = np.stack([sample(nodes[k]) * tex for k in range(5)])
+    tex = 1.0 + scene.spec.ground.ms_grain_amp * lattice_noise(x, y, 0.12, scene.salt("ms/grain"))
+    if scene.furrows is not None:
+        ridge, lit = _furrows(scene, geom, sample, nodes[11:13])
+        cover = crop_cover(sample(nodes[5]), ridge)
+        refl = np.stack([_ploughed_mix(sample(nodes[k]), sample(nodes[6 + k]), cover, ridge, lit) * tex
+                         for k in range(5)])
+    else:
+        refl = np.stack([sample(nodes[k]) * tex for k in range(5)])
     _paint(scene, geom, refl, "ms")
     # Uniform noise scaled to unit variance (sqrt(12)); the shape matters less than the level.
-    for k, noise in enumerate(_pixel_noise(geom, scene.seed, "ms/noise", 5)):
+    for k, noise in enumerate(_pixel_noise(geom, scene, "ms/noise", 5)):
         refl[k] += (MS_NOISE_ABS + MS_NOISE_REL * refl[k]) * (3.4641 * noise)
     out[:] = np.clip(refl * 10000.0 + 0.5, 1.0, 65535.0).astype(np.uint16)
     out[:, ~valid] = 0
@@ -203,14 +253,21 @@ def render_thermal(scene: Scene, grid: SensorGrid, row_off: int, col_off: int, h
     if valid_full is None:
         return out
     ng = NodeGrid.covering(*geom.bounds)
-    temp = ng.sampler(geom)(background_nodes(scene, ng, "thermal")[0])
-    temp += 0.08 * lattice_noise(*geom.coords(), 0.3, salt(scene.seed, "thermal/grain"))
+    nodes = background_nodes(scene, ng, "thermal")
+    sample = ng.sampler(geom)
+    temp = sample(nodes[0])
+    if scene.furrows is not None:
+        ridge, lit = _furrows(scene, geom, sample, nodes[2:4])
+        cover = crop_cover(sample(nodes[1]), ridge)
+        temp += furrow_temperature(ridge, lit, scene.morning)
+        temp -= np.float32(scene.spec.ground.veg_cooling_deg_c) * cover
+    temp += 0.08 * lattice_noise(*geom.coords(), 0.3, scene.salt("thermal/grain"))
     stack = temp[None]
     _paint(scene, geom, stack, "thermal")
     truncate = (THERMAL_HALO_PX - 0.5) / THERMAL_PSF_SIGMA_PX  # kernel radius == halo
     blurred = ndimage.gaussian_filter(stack[0], THERMAL_PSF_SIGMA_PX, mode="nearest", truncate=truncate)[core]
     rows, cols = geom.rows[core[0]], geom.cols[core[1]]
-    blurred += NETD_DEG_C * pixel_gauss(rows[:, None], cols[None, :], salt(scene.seed, "thermal/netd"))
+    blurred += NETD_DEG_C * pixel_gauss(rows[:, None], cols[None, :], scene.salt("thermal/netd"))
     valid = valid_full[core]
     out[0] = np.where(valid, blurred, np.float32(NODATA["thermal"]))
     return out

@@ -4,6 +4,10 @@ All coordinates are local metres: x east and y north of the south-west corner of
 surveyed square ``[0, size_m] x [0, size_m]``. The layout is drawn once per flight from
 ``numpy.random.default_rng(seed)``; rendering then looks objects up by position
 (:class:`ObjectIndex`), so every raster window can be rendered independently.
+
+The scene family (:mod:`rams.synth.families`) sets the ground and the clutter. Its noise
+channels are named ``"{family}/{channel}"`` (the steppe keeps the bare names), so each
+family has its own vegetation, moisture and grain patterns for the same seed.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rams.synth.catalog import look
+from rams.synth.families import DEFAULT_FAMILY, SceneFamily, family_spec
+from rams.synth.furrows import Furrows
 from rams.synth.layout import draw_layout
+from rams.synth.noise import salt
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,8 @@ class Scene:
         veg_bias: shifts the vegetated fraction (-0.3 sparse .. 0.3 lush).
         sun_azimuth_rad: direction the sun shines from, counter-clockwise from east.
         shadow_per_m: shadow length per metre of object height.
+        family: the scene family's name.
+        furrows: the rows of a ploughed field, or None.
     """
 
     size_m: float
@@ -103,10 +112,25 @@ class Scene:
     veg_bias: float
     sun_azimuth_rad: float
     shadow_per_m: float
+    family: str = DEFAULT_FAMILY
+    furrows: Furrows | None = None
     index: ObjectIndex = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = ObjectIndex(self.objects, pad_m=0.5)
+
+    @property
+    def spec(self) -> SceneFamily:
+        """The family's ground and clutter."""
+        return family_spec(self.family)
+
+    def channel(self, name: str) -> str:
+        """The family's name of a noise channel (bare for the steppe)."""
+        return name if self.family == DEFAULT_FAMILY else f"{self.family}/{name}"
+
+    def salt(self, name: str) -> int:
+        """The salt of one of the family's noise channels (see :func:`rams.synth.noise.salt`)."""
+        return salt(self.seed, self.channel(name))
 
     @property
     def mines(self) -> list[SceneObject]:
@@ -115,7 +139,7 @@ class Scene:
 
     @property
     def distractors(self) -> list[SceneObject]:
-        """Rocks, metal debris and warm patches."""
+        """Rocks, metal debris, warm patches and the family's other clutter."""
         return [o for o in self.objects if o.kind == "distractor"]
 
     @property
@@ -165,23 +189,30 @@ class ObjectIndex:
         return out
 
 
-def build_scene(size_m: float, seed: int) -> Scene:
+def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY) -> Scene:
     """Draw the ground truth of a flight.
 
     Args:
         size_m: side of the surveyed square (metres).
-        seed: random seed; the same seed and size give the same scene.
+        seed: random seed; the same seed, size and family give the same scene, and the
+            same seed and size give the same mines in every family.
+        family: scene family name (see :mod:`rams.synth.families`).
 
     Returns:
         The scene.
+
+    Raises:
+        RamsInputError: for an unknown family.
     """
+    spec = family_spec(family)
     rng = np.random.default_rng([seed, 0x5EED, round(size_m * 1000)])
     morning = bool(rng.random() < 0.6)
     base_deg_c = float(rng.uniform(21.0, 28.0))
     veg_bias = float(rng.uniform(-0.25, 0.25))
     sun_azimuth_rad = float(rng.uniform(0.0, 2.0 * math.pi))
     sun_elevation_rad = math.radians(float(rng.uniform(25.0, 55.0)))
-    minefields, objects, tracks = draw_layout(rng, size_m, morning)
+    minefields, objects, tracks = draw_layout(rng, size_m, morning, spec.clutter)
+    furrows = Furrows.draw(rng) if spec.furrows else None
     return Scene(
         size_m=size_m,
         seed=seed,
@@ -193,4 +224,6 @@ def build_scene(size_m: float, seed: int) -> Scene:
         veg_bias=veg_bias,
         sun_azimuth_rad=sun_azimuth_rad,
         shadow_per_m=1.0 / math.tan(sun_elevation_rad),
+        family=family,
+        furrows=furrows,
     )

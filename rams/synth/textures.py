@@ -11,6 +11,11 @@ per pixel. Fields (all in [0, 1] unless stated):
 - ``surface``: compacted road or wheel-rut surface (no vegetation, lighter, warmer);
 - ``disturbed``: soil disturbed by mine laying inside minefields (up to 20 % less vegetation
   in patches, slightly lighter soil, +0.3 degC).
+
+Colours, spectra, the amount of vegetation and shrub and the temperature offsets come from
+the scene family's :class:`~rams.synth.families.GroundSpec`. In a ploughed field the
+vegetation grows in rows narrower than the node step, so the nodes carry bare soil and the
+crop colour apart and the renderer mixes them per pixel (:mod:`rams.synth.furrows`).
 """
 
 from __future__ import annotations
@@ -30,18 +35,6 @@ from rams.synth.window import WindowGeometry
 NODE_STEP_M = 0.1
 
 Array = NDArray[np.float64]
-
-SOIL_RGB = (0.58, 0.47, 0.36)
-GRASS_RGB = (0.33, 0.42, 0.18)
-DRY_GRASS_RGB = (0.63, 0.57, 0.37)
-SHRUB_RGB = (0.16, 0.24, 0.10)
-ROAD_RGB = (0.67, 0.59, 0.48)
-
-SOIL_REFL = (0.09, 0.13, 0.18, 0.22, 0.26)
-GRASS_REFL = (0.04, 0.08, 0.05, 0.24, 0.42)
-DRY_GRASS_REFL = (0.08, 0.12, 0.16, 0.24, 0.30)
-SHRUB_REFL = (0.03, 0.06, 0.035, 0.20, 0.38)
-ROAD_REFL = (0.12, 0.17, 0.23, 0.27, 0.30)
 
 
 @dataclass(frozen=True)
@@ -127,16 +120,21 @@ def _minefield_fields(scene: Scene, ng: NodeGrid) -> Array:
 
 def ground_fields(scene: Scene, ng: NodeGrid) -> dict[str, Array]:
     """The ground-property fields (see the module docstring) at the nodes, (ny, nx) each."""
-    xs, ys, seed = ng.xs_m, ng.ys_m, scene.seed
-    moist = fbm_grid(xs, ys, (45.0, 14.0, 4.0, 1.2), (0.5, 0.3, 0.15, 0.05), seed, "moist")
-    vraw = fbm_grid(xs, ys, (30.0, 9.0, 3.0, 0.9, 0.3), (0.45, 0.3, 0.15, 0.07, 0.03), seed, "veg")
-    veg = _smoothstep(-0.05, 0.2, vraw + scene.veg_bias + 0.25 * moist)
-    shrub = _smoothstep(0.3, 0.5, fbm_grid(xs, ys, (7.0, 2.2, 0.7), (0.6, 0.3, 0.1), seed, "shrub"))
-    dry = _smoothstep(-0.3, 0.4, fbm_grid(xs, ys, (18.0, 4.0), (0.7, 0.3), seed, "dry"))
+    xs, ys, seed, ch = ng.xs_m, ng.ys_m, scene.seed, scene.channel
+    ground = scene.spec.ground
+    moist = fbm_grid(xs, ys, (45.0, 14.0, 4.0, 1.2), (0.5, 0.3, 0.15, 0.05), seed, ch("moist"))
+    vraw = fbm_grid(xs, ys, (30.0, 9.0, 3.0, 0.9, 0.3), (0.45, 0.3, 0.15, 0.07, 0.03), seed, ch("veg"))
+    vraw += scene.veg_bias
+    if ground.veg_offset:
+        vraw += ground.veg_offset
+    veg = _smoothstep(-0.05, 0.2, vraw + 0.25 * moist)
+    shrub = _smoothstep(*ground.shrub_threshold,
+                        fbm_grid(xs, ys, (7.0, 2.2, 0.7), (0.6, 0.3, 0.1), seed, ch("shrub")))
+    dry = _smoothstep(-0.3, 0.4, fbm_grid(xs, ys, (18.0, 4.0), (0.7, 0.3), seed, ch("dry")))
     surface = _track_fields(scene, ng)
     disturbed = _minefield_fields(scene, ng)
     # Mine laying thins the vegetation a little, in patches: a faint cue, not an outline.
-    patchy = 0.5 + 0.5 * fbm_grid(xs, ys, (3.0, 1.0), (0.7, 0.3), seed, "disturbed")
+    patchy = 0.5 + 0.5 * fbm_grid(xs, ys, (3.0, 1.0), (0.7, 0.3), seed, ch("disturbed"))
     keep = (1.0 - surface) * (1.0 - 0.2 * disturbed * patchy)
     veg *= keep
     return {
@@ -146,14 +144,14 @@ def ground_fields(scene: Scene, ng: NodeGrid) -> dict[str, Array]:
         "dry": dry,
         "surface": surface,
         "disturbed": disturbed,
-        "tone": fbm_grid(xs, ys, (2.0, 0.5), (0.6, 0.4), seed, "tone"),
-        "heat": fbm_grid(xs, ys, (60.0, 20.0), (0.7, 0.3), seed, "heat"),
+        "tone": fbm_grid(xs, ys, (2.0, 0.5), (0.6, 0.4), seed, ch("tone")),
+        "heat": fbm_grid(xs, ys, (60.0, 20.0), (0.7, 0.3), seed, ch("heat")),
     }
 
 
-def _mix(f: dict[str, Array], soil: tuple[float, ...], grass: tuple[float, ...],
+def _mix(f: dict[str, Array], tone_gain: float, soil: tuple[float, ...], grass: tuple[float, ...],
          dry: tuple[float, ...], shrub: tuple[float, ...], road: tuple[float, ...]) -> list[Array]:
-    soil_gain = 0.93 + 0.08 * f["tone"] - 0.12 * f["moist"] + 0.02 * f["disturbed"]
+    soil_gain = 0.93 + tone_gain * f["tone"] - 0.12 * f["moist"] + 0.02 * f["disturbed"]
     out = []
     for k in range(len(soil)):
         grass_k = grass[k] + (dry[k] - grass[k]) * f["dry"]
@@ -162,19 +160,44 @@ def _mix(f: dict[str, Array], soil: tuple[float, ...], grass: tuple[float, ...],
     return out
 
 
+def _crop(f: dict[str, Array], grass: tuple[float, ...], dry: tuple[float, ...]) -> list[Array]:
+    """Crop colour (green to ripe) at the nodes, per channel."""
+    return [grass[k] + (dry[k] - grass[k]) * f["dry"] for k in range(len(grass))]
+
+
 def background_nodes(scene: Scene, ng: NodeGrid, sensor: str) -> NDArray[np.float32]:
     """Per-sensor background at the nodes, (channels, ny, nx) float32.
 
     Channels: rgb -> (r, g, b, veg) display values in [0, 1]; ms -> (blue, green, red,
-    rededge, nir, veg) reflectance; thermal -> (temperature degC,).
+    rededge, nir, veg) reflectance; thermal -> (temperature degC,). A ploughed field
+    (``scene.furrows``) has bare soil in those channels (veg is then the vegetation the
+    rows would have) followed by the crop colour or spectrum (rgb, ms), the row warp in
+    metres and the relief (1 in the field, 0 on roads): rgb (r, g, b, veg, crop r, g, b,
+    warp, relief), ms (5 soil, veg, 5 crop, warp, relief), thermal (bare-soil degC, veg,
+    warp, relief).
     """
     f = ground_fields(scene, ng)
+    g = scene.spec.ground
+    ploughed = scene.furrows is not None
+    mix = {**f, "veg": np.zeros_like(f["veg"]), "shrub": np.zeros_like(f["veg"])} if ploughed else f
+    extra: list[Array] = []
     if sensor == "rgb":
-        chans = [*_mix(f, SOIL_RGB, GRASS_RGB, DRY_GRASS_RGB, SHRUB_RGB, ROAD_RGB), f["veg"]]
+        chans = [*_mix(mix, g.tone_gain, g.soil_rgb, g.grass_rgb, g.dry_grass_rgb, g.shrub_rgb, g.road_rgb), f["veg"]]
+        if ploughed:
+            extra = _crop(f, g.grass_rgb, g.dry_grass_rgb)
     elif sensor == "ms":
-        chans = [*_mix(f, SOIL_REFL, GRASS_REFL, DRY_GRASS_REFL, SHRUB_REFL, ROAD_REFL), f["veg"]]
+        chans = [*_mix(mix, g.tone_gain, g.soil_refl, g.grass_refl, g.dry_grass_refl, g.shrub_refl, g.road_refl),
+                 f["veg"]]
+        if ploughed:
+            extra = _crop(f, g.grass_refl, g.dry_grass_refl)
     else:
-        t = (scene.base_deg_c + 2.0 * f["heat"] - 1.2 * f["moist"] - 3.5 * f["veg"]
-             - 1.5 * f["shrub"] + 0.8 * f["surface"] + 0.3 * f["disturbed"])
+        base = scene.base_deg_c + g.thermal_offset_deg_c if g.thermal_offset_deg_c else scene.base_deg_c
+        t = (base + 2.0 * f["heat"] - 1.2 * f["moist"] - g.veg_cooling_deg_c * mix["veg"]
+             - g.shrub_cooling_deg_c * mix["shrub"] + 0.8 * f["surface"] + 0.3 * f["disturbed"])
         chans = [np.clip(t, 15.0, 35.0)]
+        if ploughed:
+            chans.append(f["veg"])
+    if ploughed:
+        warp = fbm_grid(ng.xs_m, ng.ys_m, (15.0, 5.0), (0.12, 0.04), scene.seed, scene.channel("furrow/warp"))
+        chans = [*chans, *extra, warp, 1.0 - f["surface"]]
     return np.stack(chans).astype(np.float32)

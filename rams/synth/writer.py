@@ -151,7 +151,8 @@ def truth_geojson(scene: Scene, scene_crs: Any, origin_m: tuple[float, float]) -
         coords = _lonlat(scene_crs, origin_m, [(obj.x_m, obj.y_m)])[0]
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": coords},
                          "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    # "family" is a foreign member (RFC 7946, section 6.1): the scene family of the flight.
+    return {"type": "FeatureCollection", "family": scene.family, "features": features}
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -1,0 +1,212 @@
+"""Scene families: the ground and the clutter a synthetic flight is drawn on.
+
+A family changes what lies around the mines, never the mines: for one ``(size_m, seed)``
+every family has the same tracks, minefields and mines (same classes, positions and
+thermal contrast), drawn first from the flight's generator; the family then sets the
+ground (colours, reflectance spectra and temperature of soil, vegetation and roads, pixel
+texture, furrows) and draws its own distractors. A detector trained on some families can
+so be scored on ground it has never seen, with the mines held fixed.
+
+- ``steppe``: the original generator (byte-identical pixels and truth): brown soil, grass
+  and shrubs, rocks, metal debris, warm patches.
+- ``sand-litter``: pale sand, little vegetation, footpaths of boot prints, litter (PET
+  bottles, cans, paper) and small stones.
+- ``rocky-scrub``: grey gravel with many stones of mine size (8 to 30 cm), dark shrubs,
+  rocks and three times the metal scrap of the steppe.
+- ``ploughed``: dark loam in parallel furrows (0.5 to 1 m pitch, random direction), crop
+  rows on the ridges where vegetated, clods, few stones.
+
+Protocol: :data:`HELD_OUT_FAMILY` is never used to train or tune a model or a threshold;
+it is only benchmarked. Models and thresholds are fitted on :data:`TRAINING_FAMILIES`.
+Seeds 0 to 9 are for tests, seeds 1000 and above for benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rams.errors import RamsInputError
+
+RGB = tuple[float, float, float]
+Spectrum = tuple[float, float, float, float, float]
+
+
+@dataclass(frozen=True)
+class GroundSpec:
+    """Colours, spectra, temperature and texture of one family's ground.
+
+    RGB colours are display values in [0, 1]; spectra are reflectance in the MicaSense
+    bands (blue, green, red, red edge, NIR). ``grass`` is the green end of the vegetation
+    colour and ``dry_grass`` its dry end (crops in a ploughed field).
+
+    Attributes:
+        soil_rgb: bare soil colour.
+        grass_rgb: green vegetation colour.
+        dry_grass_rgb: dry vegetation colour.
+        shrub_rgb: shrub colour.
+        road_rgb: compacted road and rut colour.
+        soil_refl: bare soil spectrum.
+        grass_refl: green vegetation spectrum.
+        dry_grass_refl: dry vegetation spectrum.
+        shrub_refl: shrub spectrum.
+        road_refl: road spectrum.
+        veg_offset: added to the vegetation field before thresholding (-0.3 bare .. 0.3 lush).
+        shrub_threshold: the shrub field's smoothstep edges (lower: more of the vegetation
+            is shrub).
+        tone_gain: amplitude of the 0.5 to 2 m soil brightness mottling.
+        thermal_offset_deg_c: added to the scene's bare-soil temperature.
+        veg_cooling_deg_c: how much cooler full vegetation is than bare soil.
+        shrub_cooling_deg_c: extra cooling under shrubs.
+        rgb_grain_cell_m: lattice cell of the RGB grain (gravel, sand, clods).
+        rgb_grain_amp: RGB grain amplitude on bare soil and its extra in vegetation.
+        rgb_speckle_amp: per-pixel RGB speckle on bare soil and its extra in vegetation.
+        ms_grain_amp: relative multispectral grain (0.12 m cell).
+    """
+
+    soil_rgb: RGB
+    grass_rgb: RGB
+    dry_grass_rgb: RGB
+    shrub_rgb: RGB
+    road_rgb: RGB
+    soil_refl: Spectrum
+    grass_refl: Spectrum
+    dry_grass_refl: Spectrum
+    shrub_refl: Spectrum
+    road_refl: Spectrum
+    veg_offset: float = 0.0
+    shrub_threshold: tuple[float, float] = (0.3, 0.5)
+    tone_gain: float = 0.08
+    thermal_offset_deg_c: float = 0.0
+    veg_cooling_deg_c: float = 3.5
+    shrub_cooling_deg_c: float = 1.5
+    rgb_grain_cell_m: float = 0.05
+    rgb_grain_amp: tuple[float, float] = (0.05, 0.06)
+    rgb_speckle_amp: tuple[float, float] = (0.03, 0.1)
+    ms_grain_amp: float = 0.04
+
+
+@dataclass(frozen=True)
+class ClutterSpec:
+    """The distractors of one family.
+
+    Attributes:
+        per_200m: (class, mean count per 200 m x 200 m), drawn in this order (at least one
+            of each per flight).
+        in_field: classes of the distractors placed inside each minefield, drawn uniformly
+            (repeat a class to weight it).
+        in_field_count: distractors per minefield.
+        footpaths_per_200m: footpaths (lines of boot prints) per 200 m of flight side.
+    """
+
+    per_200m: tuple[tuple[str, float], ...]
+    in_field: tuple[str, ...]
+    in_field_count: int = 2
+    footpaths_per_200m: float = 0.0
+
+
+@dataclass(frozen=True)
+class SceneFamily:
+    """One scene family: its ground, its clutter and whether the field is ploughed."""
+
+    name: str
+    ground: GroundSpec
+    clutter: ClutterSpec
+    furrows: bool = False
+
+
+_STEPPE = SceneFamily(
+    "steppe",
+    GroundSpec(
+        soil_rgb=(0.58, 0.47, 0.36), grass_rgb=(0.33, 0.42, 0.18), dry_grass_rgb=(0.63, 0.57, 0.37),
+        shrub_rgb=(0.16, 0.24, 0.10), road_rgb=(0.67, 0.59, 0.48),
+        soil_refl=(0.09, 0.13, 0.18, 0.22, 0.26), grass_refl=(0.04, 0.08, 0.05, 0.24, 0.42),
+        dry_grass_refl=(0.08, 0.12, 0.16, 0.24, 0.30), shrub_refl=(0.03, 0.06, 0.035, 0.20, 0.38),
+        road_refl=(0.12, 0.17, 0.23, 0.27, 0.30),
+    ),
+    ClutterSpec((("rock", 45), ("metal_debris", 18), ("warm_patch", 10)), ("metal_debris", "rock")),
+)
+
+_SAND_LITTER = SceneFamily(
+    "sand-litter",
+    GroundSpec(
+        # Pale quartz sand: bright, rising gently into the NIR; a little sparse dune grass.
+        soil_rgb=(0.82, 0.74, 0.60), grass_rgb=(0.50, 0.52, 0.30), dry_grass_rgb=(0.74, 0.68, 0.48),
+        shrub_rgb=(0.30, 0.34, 0.18), road_rgb=(0.75, 0.67, 0.54),
+        soil_refl=(0.22, 0.30, 0.38, 0.42, 0.46), grass_refl=(0.05, 0.10, 0.07, 0.26, 0.40),
+        dry_grass_refl=(0.14, 0.20, 0.26, 0.32, 0.36), shrub_refl=(0.04, 0.08, 0.05, 0.22, 0.36),
+        road_refl=(0.20, 0.27, 0.34, 0.38, 0.41),
+        veg_offset=-0.35, tone_gain=0.05, thermal_offset_deg_c=3.0, veg_cooling_deg_c=3.0,
+        rgb_grain_cell_m=0.02, rgb_grain_amp=(0.03, 0.06), rgb_speckle_amp=(0.04, 0.1),
+    ),
+    ClutterSpec(
+        (("rock", 10), ("stone", 600), ("plastic_bottle", 120), ("can", 90), ("paper", 80),
+         ("metal_debris", 10), ("warm_patch", 10)),
+        ("plastic_bottle", "can", "paper", "stone"),
+        in_field_count=3,
+        footpaths_per_200m=5.0,
+    ),
+)
+
+_ROCKY_SCRUB = SceneFamily(
+    "rocky-scrub",
+    GroundSpec(
+        # Grey gravel, flat spectrum; most vegetation is dark, NIR-bright shrub.
+        soil_rgb=(0.52, 0.51, 0.48), grass_rgb=(0.38, 0.42, 0.26), dry_grass_rgb=(0.58, 0.55, 0.42),
+        shrub_rgb=(0.10, 0.14, 0.07), road_rgb=(0.62, 0.60, 0.56),
+        soil_refl=(0.14, 0.16, 0.18, 0.19, 0.21), grass_refl=(0.04, 0.08, 0.05, 0.22, 0.38),
+        dry_grass_refl=(0.09, 0.12, 0.15, 0.22, 0.27), shrub_refl=(0.025, 0.05, 0.03, 0.17, 0.32),
+        road_refl=(0.18, 0.20, 0.22, 0.24, 0.25),
+        veg_offset=-0.1, shrub_threshold=(0.0, 0.25), tone_gain=0.18, thermal_offset_deg_c=1.0,
+        shrub_cooling_deg_c=2.5, rgb_grain_cell_m=0.025, rgb_grain_amp=(0.12, 0.04),
+        rgb_speckle_amp=(0.06, 0.08), ms_grain_amp=0.08,
+    ),
+    ClutterSpec(
+        (("rock", 150), ("stone", 6000), ("metal_debris", 60), ("warm_patch", 10)),
+        ("stone", "stone", "metal_debris", "rock"),
+        in_field_count=6,
+    ),
+)
+
+_PLOUGHED = SceneFamily(
+    "ploughed",
+    GroundSpec(
+        # Dark, moist loam; vegetation is a crop in rows on the ridges (green to ripe).
+        soil_rgb=(0.42, 0.33, 0.25), grass_rgb=(0.30, 0.46, 0.16), dry_grass_rgb=(0.62, 0.57, 0.33),
+        shrub_rgb=(0.20, 0.32, 0.12), road_rgb=(0.58, 0.50, 0.40),
+        soil_refl=(0.05, 0.07, 0.10, 0.13, 0.16), grass_refl=(0.03, 0.09, 0.04, 0.32, 0.52),
+        dry_grass_refl=(0.08, 0.12, 0.15, 0.22, 0.28), shrub_refl=(0.03, 0.07, 0.04, 0.24, 0.42),
+        road_refl=(0.10, 0.14, 0.19, 0.23, 0.26),
+        veg_offset=0.05, tone_gain=0.06, thermal_offset_deg_c=-1.0,
+        rgb_grain_cell_m=0.04, rgb_grain_amp=(0.08, 0.05),
+    ),
+    ClutterSpec(
+        (("rock", 3), ("stone", 150), ("clod", 3000), ("metal_debris", 30), ("warm_patch", 10)),
+        ("clod", "clod", "stone", "metal_debris"),
+        in_field_count=4,
+    ),
+    furrows=True,
+)
+
+#: Every family, by name.
+FAMILY_SPECS: dict[str, SceneFamily] = {f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED)}
+#: Family names, the default first.
+FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
+DEFAULT_FAMILY = "steppe"
+#: Never used to train or tune a model or threshold: only benchmarked.
+HELD_OUT_FAMILY = "ploughed"
+#: The families models and thresholds may be fitted on.
+TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f != HELD_OUT_FAMILY)
+
+
+def family_spec(name: str) -> SceneFamily:
+    """The family called ``name``.
+
+    Raises:
+        RamsInputError: for an unknown name (the message lists the families).
+    """
+    try:
+        return FAMILY_SPECS[name]
+    except KeyError:
+        raise RamsInputError(
+            None, f"unknown scene family {name!r}; expected one of {', '.join(FAMILIES)}"
+        ) from None

@@ -1,0 +1,233 @@
+"""Scene families of the synthetic generator: ground, clutter, protocol (12 m flights)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import typer
+from typer.testing import CliRunner
+
+from rams.cli import synth as synth_cli
+from rams.errors import RamsInputError
+from rams.synth import SynthFlight, generate_flight
+from rams.synth.families import FAMILIES, HELD_OUT_FAMILY, TRAINING_FAMILIES
+from rams.synth.flight import DEFAULT_GSD_M
+from rams.synth.layout import MIN_SPACING_M, _Placer
+from tests.synth.probe import contrast, load_json, patch_at, truth_points
+
+FILES = ("ms.tif", "thermal.tif", "rgb.tif", "flight.yaml", "truth.geojson", "synth.json")
+SIZE_M, SEED = 12.0, 1  # 3 PFM-1 in a minefield
+
+NEW_CLASSES = {
+    "sand-litter": {"boot_print", "plastic_bottle", "can", "paper", "stone"},
+    "rocky-scrub": {"stone"},
+    "ploughed": {"clod", "stone"},
+}
+
+
+@pytest.fixture(scope="module")
+def flights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SynthFlight]:
+    root = tmp_path_factory.mktemp("families")
+    return {fam: generate_flight(root / fam, size_m=SIZE_M, seed=SEED, family=fam) for fam in FAMILIES}
+
+
+def _valid_rgb(path: Path) -> np.ndarray:
+    """(n, 3) RGB values of the pixels inside the footprint."""
+    with rasterio.open(path) as src:
+        a = src.read()
+    return a[:3, a[3] > 0].T.astype(np.float64)
+
+
+def _valid(path: Path) -> np.ndarray:
+    """(bands, n) values of the valid pixels of an ms or thermal raster."""
+    with rasterio.open(path) as src:
+        a = src.read(masked=True)
+    return np.stack([b.compressed() for b in a]).astype(np.float64)
+
+
+def test_protocol_constants() -> None:
+    assert FAMILIES[0] == "steppe" and len(FAMILIES) >= 4
+    assert HELD_OUT_FAMILY == "ploughed"
+    assert HELD_OUT_FAMILY not in TRAINING_FAMILIES
+    assert set(TRAINING_FAMILIES) | {HELD_OUT_FAMILY} == set(FAMILIES)
+
+
+def test_rgb_gsd_is_1cm(flights: dict[str, SynthFlight], tmp_path: Path) -> None:
+    assert DEFAULT_GSD_M["rgb"] == 0.01
+    with rasterio.open(flights["sand-litter"].rgb_path) as src:
+        assert src.transform.a == pytest.approx(0.01) and src.transform.e == pytest.approx(-0.01)
+        assert src.width == pytest.approx(SIZE_M / 0.01, rel=0.15)
+    runner = CliRunner()
+    app = typer.Typer()
+    synth_cli.register(app)
+    app.command("noop")(lambda: None)
+    result = runner.invoke(app, ["synth", str(tmp_path / "g2"), "--size-m", "8", "--seed", "0", "--rgb-gsd-m", "0.02"])
+    assert result.exit_code == 0, result.output
+    with rasterio.open(tmp_path / "g2" / "rgb.tif") as src:
+        assert src.transform.a == pytest.approx(0.02)
+
+
+def test_family_recorded(flights: dict[str, SynthFlight]) -> None:
+    for fam, flight in flights.items():
+        assert load_json(flight.meta_path)["family"] == fam
+        assert load_json(flight.truth_path)["family"] == fam
+        assert flight.family == fam
+        assert flight.flight_id == (f"synth-s{SEED}" if fam == "steppe" else f"synth-{fam}-s{SEED}")
+        assert f"flight_id: {flight.flight_id}\n" in flight.manifest_path.read_text()
+
+
+def test_mines_same_in_every_family(flights: dict[str, SynthFlight]) -> None:
+    def mine_features(flight: SynthFlight) -> list[dict]:
+        truth = load_json(flight.truth_path)
+        return [f for f in truth["features"] if f["properties"]["kind"] in ("mine", "minefield")]
+
+    reference = mine_features(flights["steppe"])
+    assert [f["properties"]["class"] for f in reference if "class" in f["properties"]] == ["PFM-1"] * 3
+    for fam in FAMILIES[1:]:
+        assert mine_features(flights[fam]) == reference, fam
+
+
+def test_new_distractor_classes(flights: dict[str, SynthFlight]) -> None:
+    steppe = {d["properties"]["class"] for d in truth_points(flights["steppe"].out_dir, "distractor")}
+    assert steppe == {"rock", "metal_debris", "warm_patch"}
+    for fam, expected in NEW_CLASSES.items():
+        seen = {d["properties"]["class"] for d in truth_points(flights[fam].out_dir, "distractor")}
+        assert expected <= seen, (fam, seen)
+    stones = [d for d in truth_points(flights["rocky-scrub"].out_dir, "distractor")
+              if d["properties"]["class"] == "stone"]
+    # "many stones": about 0.15 per m2 on rocky ground.
+    assert len(stones) > 0.08 * SIZE_M**2
+
+
+def test_families_differ_in_every_sensor(flights: dict[str, SynthFlight]) -> None:
+    rgb = {fam: np.median(_valid_rgb(f.rgb_path), axis=0) for fam, f in flights.items()}
+    # Pale sand against brown steppe soil and grass.
+    assert rgb["sand-litter"].mean() - rgb["steppe"].mean() > 40
+    # Grey rocky ground: red and blue close (steppe soil is clearly red over blue).
+    assert abs(rgb["rocky-scrub"][0] - rgb["rocky-scrub"][2]) < 15 < rgb["steppe"][0] - rgb["steppe"][2]
+    # Dark loam.
+    assert rgb["ploughed"].mean() < rgb["steppe"].mean() - 10
+    ms = {fam: np.median(_valid(f.ms_path), axis=1) for fam, f in flights.items()}
+    assert ms["sand-litter"][0] > 1.8 * ms["steppe"][0]  # blue reflectance of sand
+    assert ms["ploughed"][2] < ms["steppe"][2]  # red of dark loam
+    temp = {fam: float(np.median(_valid(f.thermal_path))) for fam, f in flights.items()}
+    assert temp["sand-litter"] > temp["steppe"] + 1.0  # dry sand, few plants
+
+
+def _stripe_peak(image: np.ndarray, gsd_m: float) -> tuple[float, float, float]:
+    """The strongest 2-D Fourier component with a period between 0.3 and 2 m.
+
+    Returns:
+        (frequency in cycles/m, direction across the stripes in rad mod pi, share of the
+        band's power within one bin of that peak and its mirror).
+    """
+    a = image - image.mean()
+    a *= np.hanning(a.shape[0])[:, None] * np.hanning(a.shape[1])[None, :]
+    power = np.fft.fftshift(np.abs(np.fft.fft2(a)) ** 2)
+    fy = np.fft.fftshift(np.fft.fftfreq(a.shape[0], gsd_m))[:, None]
+    fx = np.fft.fftshift(np.fft.fftfreq(a.shape[1], gsd_m))[None, :]
+    f = np.hypot(fx, fy)
+    band = (f > 0.5) & (f < 1 / 0.3)
+    in_band = np.where(band, power, 0.0)
+    i, j = np.unravel_index(np.argmax(in_band), power.shape)
+    # Image rows run south: north is -fy.
+    direction = math.atan2(-float(fy[i, 0]), float(fx[0, j])) % math.pi
+    ci, cj = a.shape[0] // 2, a.shape[1] // 2  # zero frequency after fftshift
+    near = sum(in_band[r - 1 : r + 2, c - 1 : c + 2].sum() for r, c in ((i, j), (2 * ci - i, 2 * cj - j)))
+    return float(f[i, j]), direction, float(near / in_band.sum())
+
+
+@pytest.mark.parametrize("name", ["rgb.tif", "thermal.tif"])
+def test_ploughed_furrows_are_periodic(flights: dict[str, SynthFlight], name: str) -> None:
+    furrows = load_json(flights["ploughed"].meta_path)["scene"]["furrows"]
+    pitch_m, across = furrows["pitch_m"], math.radians(furrows["across_deg"])
+    share = {}
+    for fam in ("ploughed", "steppe"):
+        with rasterio.open(flights[fam].out_dir / name) as src:
+            gsd = src.transform.a
+            n = int(6.0 / gsd)  # a central 6 m square, inside every footprint
+            r0, c0 = (src.height - n) // 2, (src.width - n) // 2
+            band = src.read(1, window=rasterio.windows.Window(c0, r0, n, n)).astype(np.float64)
+        freq, direction, share[fam] = _stripe_peak(band, gsd)
+        if fam == "ploughed":
+            assert freq == pytest.approx(1.0 / pitch_m, abs=1.5 / 6.0)  # 1.5 frequency bins
+            err = abs(direction - across % math.pi)
+            assert min(err, math.pi - err) < math.radians(8)
+    # Measured: ploughed 0.89 (rgb) and 0.78 (thermal); steppe 0.14 and 0.24.
+    assert share["ploughed"] > 0.6 and share["steppe"] < 0.4
+
+
+def test_litter_and_prints_visible(flights: dict[str, SynthFlight]) -> None:
+    flight = flights["sand-litter"]
+    prints = []
+    for d in truth_points(flight.out_dir, "distractor"):
+        lon, lat = d["geometry"]["coordinates"]
+        cls = d["properties"]["class"]
+        if cls in ("plastic_bottle", "can", "paper"):
+            rgb = patch_at(flight.rgb_path, lon, lat, 30, bands=[1, 2, 3])
+            assert np.abs(contrast(rgb, 1, 25)).max() > 25, d["properties"]
+        elif cls == "boot_print":
+            rgb = patch_at(flight.rgb_path, lon, lat, 30, bands=[1, 2, 3])
+            if (rgb > 0).all():
+                prints.append(contrast(rgb, 1, 25).mean())
+    # A print darkens the sand by 15 to 25 %: about -30 DN (other prints nearby blur the ring).
+    assert len(prints) > 10 and np.median(prints) < -20
+
+
+def test_mines_visible_in_every_family(flights: dict[str, SynthFlight]) -> None:
+    for fam, flight in flights.items():
+        for m in truth_points(flight.out_dir, "mine"):
+            lon, lat = m["geometry"]["coordinates"]
+            # A PFM-1 is 12 x 6 cm: 12 px long at 1 cm.
+            rgb = patch_at(flight.rgb_path, lon, lat, 25, bands=[1, 2, 3])
+            assert np.abs(contrast(rgb, 1, 15)).max() > 20, (fam, m["properties"])
+
+
+def test_deterministic_family(tmp_path: Path, flights: dict[str, SynthFlight]) -> None:
+    again = generate_flight(tmp_path / "again", size_m=SIZE_M, seed=SEED, family="sand-litter")
+    for name in FILES:
+        assert (again.out_dir / name).read_bytes() == (flights["sand-litter"].out_dir / name).read_bytes(), name
+    for name in ("rgb.tif", "ms.tif", "thermal.tif", "truth.geojson"):
+        assert (flights["rocky-scrub"].out_dir / name).read_bytes() != (again.out_dir / name).read_bytes()
+
+
+def test_unknown_family(tmp_path: Path) -> None:
+    with pytest.raises(RamsInputError) as err:
+        generate_flight(tmp_path / "x", size_m=8.0, seed=0, family="desert")
+    for fam in FAMILIES:
+        assert fam in str(err.value)
+    assert not (tmp_path / "x").exists()
+    app = typer.Typer()
+    synth_cli.register(app)
+    app.command("noop")(lambda: None)
+    bad = CliRunner().invoke(app, ["synth", str(tmp_path / "y"), "--size-m", "8", "--family", "desert"])
+    assert isinstance(bad.exception, RamsInputError)
+    assert all(fam in str(bad.exception) for fam in FAMILIES)
+
+
+def test_placer_matches_all_pairs_check() -> None:
+    """The cell-binned placer accepts exactly what testing every placed object accepts."""
+    rng = np.random.default_rng(0)
+    placer = _Placer()
+    placed: list[tuple[float, float, float, bool]] = []
+    decisions = []
+    for _ in range(1500):
+        x, y = rng.uniform(0.0, 30.0, size=2)
+        radius = float(rng.choice([0.06, 0.15, 0.4, 0.75]))
+        is_mine = bool(rng.random() < 0.2)
+        expected = all(
+            math.hypot(px - x, py - y) >= (MIN_SPACING_M if m and is_mine else
+                                           MIN_SPACING_M + r + radius if m or is_mine else 0.2 + r + radius)
+            for px, py, r, m in placed
+        )
+        got = placer.fits(float(x), float(y), radius, is_mine)
+        assert got == expected
+        decisions.append(got)
+        if got:
+            placer.add(float(x), float(y), radius, is_mine)
+            placed.append((float(x), float(y), radius, is_mine))
+    assert 50 < sum(decisions) < 1400
