@@ -71,7 +71,7 @@ class SensorGrid:
             x1 = np.asarray((t.c - e0) + (cols + 0.5) * t.a - sx, dtype=np.float64)
             y1 = np.asarray((t.f - n0) + (rows + 0.5) * t.e - sy, dtype=np.float64)
             return WindowGeometry(rows, cols, np.array([[t.a, 0.0], [0.0, t.e]]), x1_m=x1, y1_m=y1)
-        # pyproj on every pixel is slow at 2 cm; the lon/lat -> UTM map is smooth, so it is
+        # pyproj on every pixel is slow at 1 to 2 cm; the lon/lat -> UTM map is smooth, so it is
         # evaluated on a global lattice of every COARSE_PX-th pixel and interpolated
         # bilinearly (error far below a micrometre over a few metres).
         k = COARSE_PX
