@@ -3,7 +3,8 @@
 A flight folder holds ``ms.tif``, ``thermal.tif``, ``rgb.tif``, ``flight.yaml``,
 ``truth.geojson`` and ``synth.json`` (generator metadata: grids, misregistration shifts,
 scene parameters, scene family). The same ``(size_m, seed, family)`` and options give
-byte-identical files.
+byte-identical files. Every file is written atomically and ``truth.geojson`` last, so a
+folder that holds it is complete.
 
 RGB is written at 1 cm by default (the mine CNN's working GSD: a PFM-1 is 12 px long),
 multispectral at 5 cm and thermal at 10 cm.
@@ -209,9 +210,10 @@ def generate_flight(
                  dtype="uint8", nodata=None, striped=striped, block_px=block_px, rgba=True)
     flight_id = f"synth-s{seed}" if family == DEFAULT_FAMILY else f"synth-{family}-s{seed}"
     crs = CRS.from_epsg(crs_epsg)
-    write_json(out / "truth.geojson", truth_geojson(scene, crs, origin_m))
     write_json(out / "synth.json", _metadata(scene, grids, crs_epsg, origin_m))
     write_manifest(out / "flight.yaml", flight_id, date)
+    # Last: callers that cache generated flights take a folder with truth.geojson as complete.
+    write_json(out / "truth.geojson", truth_geojson(scene, crs, origin_m))
     return SynthFlight(
         out_dir=out,
         ms_path=paths["ms"],
