@@ -1,4 +1,4 @@
-"""``rams train``: train the CNN detector on a YOLO tile set or on flights with truth."""
+"""``rams train``: train the CNN detector on tile sets and flights, one or several at once."""
 
 from __future__ import annotations
 
@@ -12,36 +12,58 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     def train(
-        tiles_dir: Path = typer.Argument(..., help="YOLO tile set (train/ valid/ test/) or a folder of flights with truth.geojson."),
-        out: Path = typer.Option(..., "--out", help="Weights file to write, e.g. models/NAME.pt."),
-        channels: str = typer.Option("thermal", "--channels", help="thermal (1 band) or rgb (3 bands)."),
-        epochs: int = typer.Option(40, "--epochs", min=1, help="Most epochs."),
-        img_size: int = typer.Option(320, "--img-size", min=32, help="Training input side, pixels (multiple of 32)."),
+        sources: list[Path] = typer.Argument(None, help="Training sources: YOLO tile sets (train/ valid/ test/) or folders of flights with truth.geojson. Several need --working-gsd-m (or use --recipe)."),
+        out: Path = typer.Option(..., "-o", "--out", help="Weights file to write, e.g. models/NAME.pt."),
+        recipe: Path | None = typer.Option(None, "--recipe", help="Training recipe (YAML): working GSD, classes, sources with GSD, class mapping, weights and selection flights, training settings, withheld sets to report on. See configs/training/."),
+        working_gsd_m: float | None = typer.Option(None, "--working-gsd-m", min=0.0001, help="Resample every source to this GSD (metres) and train at it (RGB)."),
+        channels: str = typer.Option("thermal", "--channels", help="thermal (1 band) or rgb (3 bands); a working GSD implies rgb."),
+        epochs: int | None = typer.Option(None, "--epochs", min=1, help="Most epochs (default 40)."),
+        img_size: int | None = typer.Option(None, "--img-size", min=32, help="Training input side, pixels (multiple of 32; default 320, 256 with a working GSD)."),
         minutes: float | None = typer.Option(None, "--minutes", min=0.1, help="Time budget; the schedule completes within it."),
-        budget_clock: str = typer.Option("wall", "--budget-clock", help="How --minutes is measured: wall, or cpu (CPU time / threads; fair on a shared machine)."),
+        budget_clock: str | None = typer.Option(None, "--budget-clock", help="How --minutes is measured: wall, or cpu (CPU time / threads; fair on a shared machine)."),
         max_wall_minutes: float | None = typer.Option(None, "--max-wall-minutes", min=0.1, help="Hard wall-time cap whatever the budget clock."),
-        batch_size: int = typer.Option(16, "--batch-size", min=1),
-        lr: float = typer.Option(3e-3, "--lr"),
-        preset: str = typer.Option("small", "--preset", help="Architecture preset: small or base."),
-        seed: int = typer.Option(0, "--seed"),
-        threads: int = typer.Option(2, "--threads", min=1),
-        class_names: str | None = typer.Option(None, "--class-names", help="Comma-separated names overriding data.yaml."),
-        eval_every: int = typer.Option(2, "--eval-every", min=1, help="Validate every N epochs."),
+        batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Images per training step (default 16)."),
+        lr: float | None = typer.Option(None, "--lr", help="Peak learning rate of AdamW (default 0.003)."),
+        preset: str | None = typer.Option(None, "--preset", help="Architecture preset: small or base (default small)."),
+        seed: int | None = typer.Option(None, "--seed", help="Random seed (default 0)."),
+        threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch (default 2)."),
+        class_names: str | None = typer.Option(None, "--class-names", help="Comma-separated names overriding data.yaml (or the project classes with a working GSD)."),
+        eval_every: int | None = typer.Option(None, "--eval-every", min=1, help="Validate every N epochs (default 2)."),
         background_tiles: int = typer.Option(60, "--background-tiles", min=0, help="Flights: random background tiles per flight."),
         tiles_per_mine: int = typer.Option(3, "--tiles-per-mine", min=1, help="Flights: jittered tiles cut around each mine."),
-        mosaic: float = typer.Option(0.0, "--mosaic", help="Probability that a training sample is a 2x2 mosaic of four images (off for the last 15% of the schedule)."),
-        precision: str = typer.Option("float32", "--precision", help="Forward-pass precision while training: float32 or bfloat16 (CPU autocast; weights stay float32)."),
+        mosaic: float | None = typer.Option(None, "--mosaic", help="Probability that a training sample is a 2x2 mosaic of four images (off for the last 15% of the schedule)."),
+        precision: str | None = typer.Option(None, "--precision", help="Forward-pass precision while training: float32 or bfloat16 (CPU autocast; weights stay float32)."),
         init_from: Path | None = typer.Option(None, "--init-from", help="Start from these weights (checksum-verified .pt) instead of random ones: a second stage, or fine-tuning on a new tile set."),
         no_progress: bool = typer.Option(False, "--no-progress", help="Plain log lines instead of progress bars."),
     ) -> None:
         """Train a detector; write weights, a .sha256 record and a model card (NAME.md)."""
+        from rams.errors import RamsInputError
+
+        given = {
+            "epochs": epochs, "img_size": img_size, "minutes": minutes, "budget_clock": budget_clock,
+            "max_wall_minutes": max_wall_minutes, "batch_size": batch_size, "lr": lr, "preset": preset,
+            "seed": seed, "threads": threads, "eval_every": eval_every, "mosaic": mosaic,
+            "precision": precision, "init_from": None if init_from is None else str(init_from),
+        }
+        given = {k: v for k, v in given.items() if v is not None}
+        names = None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()]
+        sources = list(sources or [])
+        if recipe is not None or working_gsd_m is not None:
+            from rams.detection.training_run import train_from_recipe
+
+            train_from_recipe(recipe, sources, out, working_gsd_m=working_gsd_m, overrides=given,
+                              class_names=names, background_per_flight=background_tiles,
+                              tiles_per_mine=tiles_per_mine, progress=not no_progress)
+            return
+        if len(sources) != 1:
+            raise RamsInputError(None, "give one training source, or several with --working-gsd-m (or a --recipe)")
         from rams.detection.training_run import train_from_folder
 
+        defaults = {"epochs": 40, "img_size": 320, "budget_clock": "wall", "batch_size": 16,
+                    "lr": 3e-3, "preset": "small", "seed": 0, "threads": 2, "eval_every": 2,
+                    "mosaic": 0.0, "precision": "float32"}
+        opts = {**defaults, **given}
         train_from_folder(
-            tiles_dir, out, channels=channels, epochs=epochs, img_size=img_size, minutes=minutes,
-            budget_clock=budget_clock, max_wall_minutes=max_wall_minutes, batch_size=batch_size, lr=lr, preset=preset, seed=seed, threads=threads,
-            class_names=None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()],
-            eval_every=eval_every, progress=not no_progress,
-            background_per_flight=background_tiles, tiles_per_mine=tiles_per_mine, mosaic=mosaic,
-            precision=precision, init_from=init_from,
+            sources[0], out, channels=channels, class_names=names, progress=not no_progress,
+            background_per_flight=background_tiles, tiles_per_mine=tiles_per_mine, **opts,  # type: ignore[arg-type]
         )

@@ -7,10 +7,16 @@ centred at ``(cx, cy)`` is encoded at heatmap cell ``(floor(cx / 4), floor(cy / 
   (TTFNet's elliptical kernel, floored at ``MIN_SIGMA`` cells) on its class channel,
 - ``log(w / 4), log(h / 4)`` in the size map,
 - ``cx / 4 - floor(cx / 4), cy / 4 - floor(cy / 4)`` in the offset map.
+
+A box of class -1 is *ignored* (an object that is neither a target nor background, e.g. a
+cassette casing): every channel of the heatmap is set to ``IGNORE_LEVEL`` over its cells,
+so the focal loss's penalty reduction ``(1 - gt)**4`` (about 1e-12 there) removes its
+negative term while no positive is created.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +28,8 @@ from rams.detection.model import STRIDE
 GAUSS_ALPHA = 0.54
 MIN_SIGMA = 0.6
 MAX_OBJECTS = 128
+#: Heatmap target over ignored boxes: below 1 (not a positive), (1 - level)**4 ~ 0.
+IGNORE_LEVEL = 0.999
 
 
 @dataclass
@@ -50,7 +58,7 @@ def draw_targets(
 
     Args:
         boxes: (N, 4) ``x0, y0, x1, y1`` in input pixels.
-        classes: (N,) class indices.
+        classes: (N,) class indices; -1 marks an ignored box (see the module docstring).
         num_classes: heatmap channels.
         out_h: heatmap rows (input rows / 4).
         out_w: heatmap columns.
@@ -60,6 +68,13 @@ def draw_targets(
     size = np.zeros((MAX_OBJECTS, 2), np.float32)
     offset = np.zeros((MAX_OBJECTS, 2), np.float32)
     mask = np.zeros(MAX_OBJECTS, np.float32)
+    ignored = classes < 0
+    for x0, y0, x1, y1 in boxes[ignored]:
+        xa, xb = max(int(x0 / STRIDE), 0), min(math.ceil(x1 / STRIDE), out_w)
+        ya, yb = max(int(y0 / STRIDE), 0), min(math.ceil(y1 / STRIDE), out_h)
+        if xb > xa and yb > ya:
+            np.maximum(heat[:, ya:yb, xa:xb], IGNORE_LEVEL, out=heat[:, ya:yb, xa:xb])
+    boxes, classes = boxes[~ignored], classes[~ignored]
     # Larger boxes first so that small ones keep their own peak where they overlap.
     order = np.argsort(-(boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
     n = 0

@@ -159,6 +159,53 @@ class Detector:
         prob = (prob / 3).clamp(1e-6, 1 - 1e-6)
         return torch.log(prob / (1 - prob)), size, offset
 
+    @property
+    def max_input_gsd_m(self) -> float | None:
+        """Coarsest input GSD the model supports, metres (None: no limit recorded).
+
+        Inputs up to this are resampled to :attr:`input_gsd_m`; a coarser orthomosaic would
+        have to be upsampled beyond what the model saw in training, and is refused.
+        """
+        gsd = self.meta.get("max_input_gsd_m")
+        return None if gsd is None else float(gsd)
+
+    def predict_at_gsd(
+        self, images: list[np.ndarray], gsd_m: float, *, min_score: float | None = None,
+        batch_size: int = 8,
+    ) -> list[Detections]:
+        """Detect objects in images of ground sample distance ``gsd_m``.
+
+        Each image is resampled to the model's GSD (area averaging when shrinking), images
+        of one resampled shape are batched, and boxes come back in the input's pixels.
+
+        Args:
+            images: uint8 (H, W, C) images.
+            gsd_m: their GSD, metres.
+            min_score: lowest confidence kept (default: the operating threshold).
+            batch_size: images per forward pass.
+
+        Raises:
+            ValueError: the model has no recorded GSD.
+        """
+        if self.input_gsd_m is None:
+            raise ValueError("this model records no input GSD; use predict_tile_images")
+        factor = gsd_m / self.input_gsd_m
+        resized = [resample_by(img, factor) for img in images]
+        out: list[Detections | None] = [None] * len(images)
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for i, im in enumerate(resized):
+            by_shape.setdefault(im.shape, []).append(i)
+        for idx in by_shape.values():
+            for start in range(0, len(idx), batch_size):
+                chunk = idx[start:start + batch_size]
+                batch = np.stack([resized[i].transpose(2, 0, 1) for i in chunk]).astype(np.float32)
+                for i, det in zip(chunk, self.predict(batch, min_score=min_score), strict=True):
+                    sy = images[i].shape[0] / resized[i].shape[0]
+                    sx = images[i].shape[1] / resized[i].shape[1]
+                    det.boxes = det.boxes * np.array([sx, sy, sx, sy], np.float32)
+                    out[i] = det
+        return [d for d in out if d is not None]
+
     def predict_tile_images(
         self, images: list[np.ndarray], *, min_score: float | None = None, batch_size: int = 8
     ) -> list[Detections]:
@@ -224,6 +271,16 @@ def _resize(img: np.ndarray, size: int) -> np.ndarray:
     if img.shape[0] == size and img.shape[1] == size:
         return img
     out = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+    return out[:, :, None] if out.ndim == 2 else out
+
+
+def resample_by(img: np.ndarray, factor: float) -> np.ndarray:
+    """Resize (H, W, C) by ``factor`` (area averaging when shrinking)."""
+    if abs(factor - 1.0) < 1e-3:
+        return img
+    h, w = img.shape[:2]
+    nh, nw = max(round(h * factor), 1), max(round(w * factor), 1)
+    out = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
     return out[:, :, None] if out.ndim == 2 else out
 
 

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import rasterio
 from rasterio.windows import Window
@@ -75,6 +76,7 @@ def _read_tile(src: rasterio.DatasetReader, window: Window, bands: list[int]) ->
 def load_flight_tiles(
     flights: list[Path], class_names: list[str], *, sensor: str = "rgb", tile_px: int = 256,
     background_per_flight: int = 60, tiles_per_mine: int = 3, seed: int = 0,
+    working_gsd_m: float | None = None,
 ) -> tuple[TileSet, float]:
     """Cut labelled tiles from flights.
 
@@ -87,6 +89,8 @@ def load_flight_tiles(
         tiles_per_mine: tiles cut around each mine (each with its own jitter); one around
             each distractor.
         seed: random seed of the jitter and background placement.
+        working_gsd_m: resample every tile to this GSD (None: keep each flight's own); the
+            window read covers ``tile_px * working_gsd_m`` metres either way.
 
     Returns:
         ``(tiles, ground sample distance in metres)`` (GSD of the first flight).
@@ -108,6 +112,9 @@ def load_flight_tiles(
             t = src.transform
             gsd_f = float(abs(t.a))
             gsd = gsd or gsd_f
+            # Read the ground a working-GSD tile covers, then resample it to tile_px.
+            read_px = tile_px if working_gsd_m is None else max(round(tile_px * working_gsd_m / gsd_f), 8)
+            zoom = tile_px / read_px
             bands = [1, 2, 3] if sensor == "rgb" else [1]
             inv = ~t
             pts = read_truth_points(flight, src.crs)
@@ -117,13 +124,13 @@ def load_flight_tiles(
             anchors: list[tuple[float, float, str]] = []
             for i in range(len(pts)):
                 for _ in range(tiles_per_mine if pts[i]["kind"] == "mine" else 1):
-                    j = rng.uniform(-0.4, 0.4, 2) * tile_px
-                    anchors.append((cols[i] - tile_px / 2 + j[0], rows[i] - tile_px / 2 + j[1], pts[i]["kind"]))
+                    j = rng.uniform(-0.4, 0.4, 2) * read_px
+                    anchors.append((cols[i] - read_px / 2 + j[0], rows[i] - read_px / 2 + j[1], pts[i]["kind"]))
             for _ in range(background_per_flight):
-                anchors.append((rng.uniform(0, src.width - tile_px), rng.uniform(0, src.height - tile_px), "bg"))
+                anchors.append((rng.uniform(0, src.width - read_px), rng.uniform(0, src.height - read_px), "bg"))
             for k, (c0f, r0f, kind) in enumerate(anchors):
                 c0, r0 = round(c0f), round(r0f)
-                img, valid = _read_tile(src, Window(c0, r0, tile_px, tile_px), bands)
+                img, valid = _read_tile(src, Window(c0, r0, read_px, read_px), bands)
                 if valid.mean() < 0.5:
                     continue
                 if not valid.all():  # fill the collar as inference will see it (the mean)
@@ -131,7 +138,7 @@ def load_flight_tiles(
                 boxes, classes = [], []
                 for i in mines:
                     x, y = cols[i] - c0, rows[i] - r0
-                    if not (0 <= x < tile_px and 0 <= y < tile_px) or not valid[int(y), int(x)]:
+                    if not (0 <= x < read_px and 0 <= y < read_px) or not valid[int(y), int(x)]:
                         continue
                     cls = pts[i]["class"]
                     k_cls = class_names.index(cls) if cls in class_names else int(
@@ -139,8 +146,12 @@ def load_flight_tiles(
                     half = MINE_SIZE_M.get(cls, DEFAULT_SIZE_M) / gsd_f / 2
                     boxes.append([x - half, y - half, x + half, y + half])
                     classes.append(k_cls)
-                b = np.clip(np.asarray(boxes, np.float32).reshape(-1, 4), 0, tile_px)
-                tiles.add(np.clip(img, 0, 255).astype(np.uint8), b, np.asarray(classes, np.int64),
+                b = np.clip(np.asarray(boxes, np.float32).reshape(-1, 4), 0, read_px) * zoom
+                img8 = np.clip(img, 0, 255).astype(np.uint8)
+                if read_px != tile_px:
+                    img8 = cv2.resize(img8, (tile_px, tile_px), interpolation=cv2.INTER_AREA
+                                      if zoom < 1 else cv2.INTER_LINEAR).reshape(tile_px, tile_px, -1)
+                tiles.add(img8, b, np.asarray(classes, np.int64),
                           f"{flight.name}/{kind}{k:04d}")
     if not len(tiles):
         raise RamsInputError(flights[0] if flights else None, "no tiles could be cut from these flights")

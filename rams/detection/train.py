@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from rams.detection.centernet import centernet_loss, collate_targets, draw_targets
+from rams.detection.copy_paste import MineBank, degrade
 from rams.detection.detector import Detector, autocast, normalise_images, save_detector
 from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
 from rams.detection.yolo import load_image, read_split
@@ -49,22 +50,41 @@ class TileSet:
         boxes: per image (N, 4) float32 ``x0, y0, x1, y1`` pixels.
         classes: per image (N,) int64.
         names: per image a name (file name or tile key), for reports.
+        weights: per image its relative chance of being drawn in a training step.
+        paste_ground: per image whether copy-paste may put objects on it (real ground).
     """
 
     images: list[np.ndarray] = field(default_factory=list)
     boxes: list[np.ndarray] = field(default_factory=list)
     classes: list[np.ndarray] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    paste_ground: list[bool] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.images)
 
-    def add(self, image: np.ndarray, boxes: np.ndarray, classes: np.ndarray, name: str) -> None:
+    def add(self, image: np.ndarray, boxes: np.ndarray, classes: np.ndarray, name: str,
+            weight: float = 1.0, paste_ground: bool = False) -> None:
         """Append one labelled image."""
         self.images.append(image)
         self.boxes.append(np.asarray(boxes, np.float32).reshape(-1, 4))
         self.classes.append(np.asarray(classes, np.int64).reshape(-1))
         self.names.append(name)
+        self.weights.append(float(weight))
+        self.paste_ground.append(bool(paste_ground))
+
+    def extend(self, other: TileSet, *, share: float | None = None, paste_ground: bool = False) -> None:
+        """Append every image of ``other``.
+
+        Args:
+            other: the images to add.
+            share: total drawing weight of ``other``'s images together (None: 1 each).
+            paste_ground: whether copy-paste may use them as ground.
+        """
+        each = 1.0 if share is None or not len(other) else share / len(other)
+        for img, b, c, n in zip(other.images, other.boxes, other.classes, other.names, strict=True):
+            self.add(img, b, c, n, each, paste_ground)
 
     def truths(self) -> list[ImageTruth]:
         """Ground truth in the evaluation module's form."""
@@ -122,6 +142,14 @@ class TrainConfig:
     #: "bfloat16": forward pass under CPU autocast (about twice the network speed on CPUs
     #: with AVX512-BF16 or AMX); weights, optimiser state, EMA and loss stay float32.
     precision: str = "float32"
+    #: probability that an image marked as paste ground receives copy-pasted real objects.
+    copy_paste: float = 0.0
+    #: most objects pasted into one image.
+    paste_max: int = 3
+    #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
+    blur_p: float = 0.0
+    jpeg_p: float = 0.0
+    shadow_p: float = 0.0
 
 
 def augment(
@@ -224,14 +252,19 @@ class _EMA:
 def predict_tileset(
     detector: Detector, tiles: TileSet, *, min_score: float = 0.01, batch_size: int = 16
 ) -> list[ImagePrediction]:
-    """Detections for every image of a :class:`TileSet` (already at the model's size)."""
-    preds = []
-    for start in range(0, len(tiles), batch_size):
-        chunk = tiles.images[start:start + batch_size]
-        batch = np.stack([im.transpose(2, 0, 1) for im in chunk]).astype(np.float32)
-        for d in detector.predict(batch, min_score=min_score):
-            preds.append(ImagePrediction(d.boxes, d.scores, d.classes))
-    return preds
+    """Detections for every image of a :class:`TileSet` (at the model's GSD or size; images
+    of one shape are batched together)."""
+    preds: list[ImagePrediction | None] = [None] * len(tiles)
+    by_shape: dict[tuple[int, ...], list[int]] = {}
+    for i, im in enumerate(tiles.images):
+        by_shape.setdefault(im.shape, []).append(i)
+    for idx in by_shape.values():
+        for start in range(0, len(idx), batch_size):
+            chunk = idx[start:start + batch_size]
+            batch = np.stack([tiles.images[i].transpose(2, 0, 1) for i in chunk]).astype(np.float32)
+            for i, d in zip(chunk, detector.predict(batch, min_score=min_score), strict=True):
+                preds[i] = ImagePrediction(d.boxes, d.scores, d.classes)
+    return [p for p in preds if p is not None]
 
 
 def _as_detector(net: CenterNet, meta: dict[str, Any]) -> Detector:
@@ -274,7 +307,7 @@ def mosaic(
 def train_detector(
     train: TileSet, valid: TileSet | None, *, out: str | Path, channels: str,
     class_names: list[str], config: TrainConfig, meta_extra: dict[str, Any] | None = None,
-    progress: bool = True, log: Callable[[str], None] | None = None,
+    progress: bool = True, log: Callable[[str], None] | None = None, bank: MineBank | None = None,
 ) -> dict[str, Any]:
     """Train, select on ``valid``, and save weights + checksum.
 
@@ -290,6 +323,8 @@ def train_detector(
         progress: show rich progress bars.
         log: where to write one-line status messages (default: print them when progress
             bars are off).
+        bank: real objects for copy-paste onto images marked ``paste_ground`` (with
+            probability ``config.copy_paste``), or None.
 
     Returns:
         A summary: selected epoch, validation metrics, threshold, training seconds, etc.
@@ -326,6 +361,10 @@ def train_detector(
     size = config.img_size
     out_hw = size // STRIDE
     steps_per_epoch = max(len(train) // config.batch_size, 1)
+    weights = np.asarray(train.weights if len(train.weights) == len(train) else [1.0] * len(train))
+    draw_p = None if np.allclose(weights, weights[0]) else weights / weights.sum()
+    can_paste = bank is not None and len(bank) > 0 and config.copy_paste > 0
+    degrade_on = max(config.blur_p, config.jpeg_p, config.shadow_p) > 0
     warmup = min(150, steps_per_epoch * 2)
     budget_s = None if config.minutes is None else config.minutes * 60.0
     best: dict[str, Any] = {"score": (-1.0, -1.0), "epoch": 0, "state": None, "metrics": None}
@@ -357,7 +396,8 @@ def train_detector(
         while not done:
             epoch += 1
             net.train()
-            order = rng.permutation(len(train))
+            order = (rng.permutation(len(train)) if draw_p is None
+                     else rng.choice(len(train), size=len(train), p=draw_p))
             step_task = bars.add_task(f"epoch {epoch}", total=steps_per_epoch, info="")
             losses = []
             for i in range(steps_per_epoch):
@@ -376,8 +416,14 @@ def train_detector(
                         x, b, c = augment(img, bx, cl, size, rng,
                                           (config.scale_min / 2, config.scale_max))
                     else:
-                        x, b, c = augment(train.images[j], train.boxes[j], train.classes[j], size, rng,
-                                          (config.scale_min, config.scale_max))
+                        img, bx, cl = train.images[j], train.boxes[j], train.classes[j]
+                        if can_paste and train.paste_ground[j] and rng.random() < config.copy_paste:
+                            assert bank is not None
+                            img, bx, cl = bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)))
+                        x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max))
+                    if degrade_on:
+                        x = degrade(x, rng, blur_p=config.blur_p, jpeg_p=config.jpeg_p,
+                                    shadow_p=config.shadow_p)
                     xs.append(x)
                     items.append(draw_targets(b, c, len(class_names), out_hw, out_hw))
                 batch = torch.from_numpy(normalise_images(np.stack(xs), meta["normalisation"]))

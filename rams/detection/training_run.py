@@ -10,9 +10,11 @@ from typing import Any
 import yaml
 
 from rams.detection.card import write_model_card
+from rams.detection.copy_paste import MineBank
 from rams.detection.detector import PRECISIONS, load_detector
 from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
-from rams.detection.train import TrainConfig, load_yolo_tiles, train_detector
+from rams.detection.sources import LoadedSource, SourceSpec, load_source, read_sources_file
+from rams.detection.train import TileSet, TrainConfig, load_yolo_tiles, train_detector
 from rams.detection.yolo import class_names as yolo_class_names
 from rams.detection.yolo import read_split, split_dir
 from rams.errors import RamsInputError
@@ -153,3 +155,192 @@ def train_from_folder(
                      licence=licence, test=test_report, notes=notes)
     summary["test"] = test_report
     return summary
+
+
+def _resolve_sources(sources: list[SourceSpec] | list[str | Path]) -> list[SourceSpec]:
+    return [s if isinstance(s, SourceSpec) else SourceSpec(Path(s)) for s in sources]
+
+
+def train_from_sources(
+    sources: list[SourceSpec] | list[str | Path], out: str | Path, *, working_gsd_m: float,
+    class_names: list[str] | None = None, config: TrainConfig | None = None,
+    withheld: list[dict[str, Any]] | None = None, max_input_gsd_factor: float = 1.5,
+    background_per_flight: int = 60, tiles_per_mine: int = 3, progress: bool = True,
+    recipe_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """Train an RGB detector on several sources resampled to one working GSD.
+
+    Each source (:class:`~rams.detection.sources.SourceSpec`) is read at ``working_gsd_m``;
+    its training images are drawn in proportion to its ``weight``; real (YOLO) images are
+    copy-paste ground and give the objects pasted (:class:`~rams.detection.copy_paste.MineBank`);
+    images of YOLO sources whose names start with a ``select_prefixes`` entry (a training
+    flight) choose the epoch and the operating threshold. ``withheld`` sets are scored
+    after training, never used for a choice, and reported in the model card.
+
+    Args:
+        sources: source specs (or folders, with defaults).
+        out: weights path (``.pt``); ``NAME.md`` (model card) is written beside it.
+        working_gsd_m: the model's GSD, metres.
+        class_names: the project classes to learn (default: the device classes).
+        config: training settings (default: :class:`TrainConfig` ()).
+        withheld: ``[{"path", "split", "gsd_m" (optional)}]`` YOLO splits to report on.
+        max_input_gsd_factor: coarsest supported input GSD over the working GSD.
+        background_per_flight: flights: random background tiles per flight.
+        tiles_per_mine: flights: tiles cut around each mine.
+        progress: rich progress bars.
+        recipe_path: the recipe file, named in the model card.
+
+    Raises:
+        RamsInputError: a source that cannot be read, no training image, bad options.
+    """
+    config = config or TrainConfig()
+    out = Path(out)
+    if out.suffix != ".pt":
+        raise RamsInputError(out, "weights file name must end in .pt")
+    if config.img_size % 32:
+        raise RamsInputError(None, f"--img-size must be a multiple of 32, got {config.img_size}")
+    names = class_names or list(MINE_SIZE_M)
+    specs = _resolve_sources(sources)
+    t0 = time.perf_counter()
+    loaded: list[LoadedSource] = [
+        load_source(spec, names, working_gsd_m=working_gsd_m, tile_px=config.img_size,
+                    seed=config.seed, background_per_flight=background_per_flight,
+                    tiles_per_mine=tiles_per_mine)
+        for spec in specs
+    ]
+    train, select = TileSet(), TileSet()
+    bank = MineBank()
+    total = sum(len(src.train) for src in loaded)
+    weight_sum = sum(src.spec.weight for src in loaded if len(src.train))
+    for src in loaded:
+        real = src.spec.resolved_kind() == "yolo"
+        train.extend(src.train, share=total * src.spec.weight / weight_sum, paste_ground=real)
+        select.extend(src.select)
+        if real:
+            for img, b, c in zip(src.train.images, src.train.boxes, src.train.classes, strict=True):
+                bank.add_from(img, b, c)
+    if not len(train):
+        raise RamsInputError(None, "no training images in these sources")
+    load_s = time.perf_counter() - t0
+    log.info("loaded %d training and %d selection images in %.0f s; %d objects for copy-paste",
+             len(train), len(select), load_s, len(bank))
+    meta_extra: dict[str, Any] = {
+        "input_gsd_m": working_gsd_m,
+        "max_input_gsd_m": round(working_gsd_m * max_input_gsd_factor, 6),
+        "sources": [_source_record(src) for src in loaded],
+    }
+    summary = train_detector(train, select if len(select) else None, out=out, channels="rgb",
+                             class_names=names, config=config, meta_extra=meta_extra,
+                             progress=progress, bank=bank)
+    summary["load_seconds"] = round(load_s, 1)
+    reports: dict[str, Any] = {}
+    detector = load_detector(out)
+    for entry in withheld or []:
+        from rams.evaluation.tiles import evaluate_tiles
+
+        key = f"{Path(entry['path']).name}/{entry.get('split', 'valid')}"
+        rep = evaluate_tiles(entry["path"], entry.get("split", "valid"), detector,
+                             gsd_m=entry.get("gsd_m"))
+        reports[key] = rep
+    summary["withheld"] = reports
+    _write_sources_card(out, summary, loaded, reports, working_gsd_m, recipe_path, len(bank))
+    return summary
+
+
+def _source_record(src: LoadedSource) -> dict[str, Any]:
+    return {
+        "path": src.spec.path.name, "kind": src.spec.resolved_kind(),
+        "gsd_m": round(src.gsd_m, 6), "gsd_estimated": src.gsd_estimated,
+        "weight": src.spec.weight, "images": len(src.train), "selection_images": len(src.select),
+        "objects": src.counts, "classes": src.spec.classes,
+        "select_prefixes": list(src.spec.select_prefixes),
+        "licence": src.spec.licence,
+    }
+
+
+def _write_sources_card(
+    out: Path, summary: dict[str, Any], loaded: list[LoadedSource], reports: dict[str, Any],
+    working_gsd_m: float, recipe_path: str | Path | None, n_bank: int,
+) -> None:
+    meta = summary["meta"]
+    lines = [f"The model works at {working_gsd_m * 100:.2f} cm GSD: every source is resampled to it "
+             "(area averaging) before crops are cut. It accepts orthomosaics from any finer GSD up to "
+             f"{meta['max_input_gsd_m'] * 100:.2f} cm (resampled to {working_gsd_m * 100:.2f} cm); the "
+             "pipeline refuses to run it on coarser imagery.", "",
+             "| source | kind | GSD | training images | objects | selection images | weight | licence |",
+             "|---|---|---|---:|---|---:|---:|---|"]
+    for src in loaded:
+        gsd = f"{src.gsd_m * 100:.3f} cm" + (" (estimated from labelled object sizes)" if src.gsd_estimated else "")
+        objs = ", ".join(f"{k} {v}" for k, v in sorted(src.counts.items())) or "none"
+        desc = src.spec.description or src.spec.path.name
+        lines.append(f"| {desc} | {src.spec.resolved_kind()} | {gsd} | {len(src.train)} | {objs} | "
+                     f"{len(src.select)} | {src.spec.weight:g} | {src.spec.licence or 'not stated'} |")
+    lines += ["", f"{n_bank} real labelled objects were available for copy-paste onto real ground."]
+    for src in loaded:
+        if src.spec.classes:
+            mapping = ", ".join(f"{k} -> {v}" for k, v in src.spec.classes.items())
+            lines.append(f"Class mapping of `{src.spec.path.name}`: {mapping} (ignored objects are "
+                         "neither targets nor background in the loss, and are not scored).")
+        if src.spec.select_prefixes:
+            lines.append(f"Selection (epoch and operating threshold): images of `{src.spec.path.name}` "
+                         f"named {', '.join(src.spec.select_prefixes)}* (held out of training).")
+    if recipe_path is not None:
+        lines.append(f"Recipe: `{recipe_path}`.")
+    notes = [f"Data loading took {summary['load_seconds']:.0f} s before training; training used "
+             f"{summary['cpu_seconds'] / 60:.1f} min of process CPU time over "
+             f"{summary['config']['threads']} threads ({summary['config']['precision']})."]
+    test = None
+    for key, rep in reports.items():
+        alarms = rep.get("false_alarms_per_image")
+        agn = rep.get("class_agnostic") or {}
+        rfa = (rep.get("recall_at_fa_per_ha") or {})
+        notes.append(
+            f"Withheld `{key}` (never used for training or selection), at the operating threshold: "
+            f"AP50 {rep['ap50']} (95 % interval over images {rep.get('ap50_ci95')}), precision "
+            f"{rep['precision']}, recall {rep['recall']}, {alarms} false alarms per image "
+            f"({rep.get('false_alarms_per_ha')} per ha of imaged ground, GSD {rep.get('gsd_m')} m "
+            f"{rep.get('gsd_source')}); recall at <= 1 false alarm per ha {rfa.get('recall')}; any-mine "
+            f"(class-agnostic) AP50 {agn.get('ap50')}.")
+        test = rep if test is None else test
+    write_model_card(out.with_suffix(".md"), meta=meta, summary=summary, data="\n".join(lines),
+                     licence="per source, in the table above", test=test, notes=notes)
+
+
+def train_from_recipe(
+    recipe: str | Path | None, extra_sources: list[Path], out: str | Path, *,
+    working_gsd_m: float | None = None, overrides: dict[str, Any] | None = None,
+    class_names: list[str] | None = None, background_per_flight: int = 60,
+    tiles_per_mine: int = 3, progress: bool = True,
+) -> dict[str, Any]:
+    """``rams train --recipe FILE`` / ``--working-gsd-m``: a recipe file, plus sources and
+    settings given on the command line (which win over the file's).
+
+    Raises:
+        RamsInputError: unreadable recipe, no sources, bad settings.
+    """
+    data: dict[str, Any] = {"sources": []}
+    if recipe is not None:
+        data = read_sources_file(recipe)
+    specs: list[SourceSpec] = [*data["sources"], *(SourceSpec(Path(p)) for p in extra_sources)]
+    if not specs:
+        raise RamsInputError(recipe, "no training sources")
+    gsd = working_gsd_m or data.get("working_gsd_m")
+    if gsd is None:
+        raise RamsInputError(recipe, "a working GSD is needed (working_gsd_m in the recipe or --working-gsd-m)")
+    settings = {"img_size": 256, **(data.get("train") or {}), **(overrides or {})}
+    known = set(TrainConfig.__dataclass_fields__)
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise RamsInputError(recipe, f"unknown training setting(s): {', '.join(unknown)}")
+    if settings.get("precision", "float32") not in PRECISIONS:
+        raise RamsInputError(None, f"precision must be one of {', '.join(PRECISIONS)}")
+    if settings.get("budget_clock", "wall") not in ("wall", "cpu"):
+        raise RamsInputError(None, "budget_clock must be wall or cpu")
+    config = TrainConfig(**settings)
+    withheld = [{**w, "path": str((Path(recipe).parent / w["path"]).resolve()) if recipe else w["path"]}
+                for w in data.get("withheld") or []]
+    return train_from_sources(
+        specs, out, working_gsd_m=float(gsd), class_names=class_names or data.get("classes"),
+        config=config, withheld=withheld, background_per_flight=background_per_flight,
+        tiles_per_mine=tiles_per_mine, progress=progress, recipe_path=recipe,
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -434,11 +434,122 @@ def write_pr_curve_png(path: str | Path, curves: dict[str, dict[str, list[float]
     plt.close(fig)
 
 
+def false_alarm_report(
+    preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth], threshold: float,
+    image_areas_m2: Sequence[float] | None, *, max_per_ha: float = 1.0,
+) -> dict[str, Any]:
+    """False alarms at the operating threshold, per image and per hectare.
+
+    A false alarm is a detection at or above ``threshold`` that matches no ground-truth
+    object of its class at IoU 0.5 (COCO matching, as for precision). With the images'
+    ground areas known, it also gives the recall reached while false alarms stay at or
+    below ``max_per_ha`` per hectare of imaged ground: detections are ranked by confidence
+    over the whole set and the ranking is cut where the false alarms so far first exceed
+    ``max_per_ha * imaged hectares`` (COCO matching is greedy by confidence, so whether a
+    detection is a hit does not depend on the cut).
+
+    Args:
+        preds: detections per image (low-confidence ones included).
+        truths: ground truth per image.
+        threshold: operating threshold.
+        image_areas_m2: ground area of each image, m² (None when the GSD is unknown).
+        max_per_ha: false-alarm rate for the recall figure.
+
+    Returns:
+        ``{"false_alarms", "false_alarms_per_image", "imaged_area_ha",
+        "false_alarms_per_ha", "recall_at_fa_per_ha": {"max_per_ha", "recall",
+        "threshold", "false_alarms"}}`` (the last three None without areas).
+    """
+    scores, hits = [], []
+    n_gt = 0
+    fa = 0
+    for p, t in zip(preds, truths, strict=True):
+        for k in np.unique(np.concatenate([p.classes, t.classes])).astype(int):
+            pm, tm = p.classes == k, t.classes == k
+            n_gt += int(tm.sum())
+            h = match_detections(p.boxes[pm], p.scores[pm], t.boxes[tm], 0.5)
+            scores.append(p.scores[pm])
+            hits.append(h)
+            fa += int((~h & (p.scores[pm] >= threshold)).sum())
+    n = max(len(truths), 1)
+    out: dict[str, Any] = {"false_alarms": fa, "false_alarms_per_image": round(fa / n, 4),
+                           "imaged_area_ha": None, "false_alarms_per_ha": None,
+                           "recall_at_fa_per_ha": None}
+    if image_areas_m2 is None:
+        return out
+    area_ha = float(np.sum(image_areas_m2)) / 1e4
+    out["imaged_area_ha"] = round(area_ha, 8)
+    out["false_alarms_per_ha"] = round(fa / max(area_ha, 1e-12), 2)
+    sc = np.concatenate(scores) if scores else np.zeros(0)
+    ht = np.concatenate(hits) if hits else np.zeros(0, bool)
+    order = np.argsort(-sc, kind="mergesort")
+    cfp = np.cumsum(~ht[order])
+    allowed = max_per_ha * area_ha
+    cut = int(np.searchsorted(cfp, allowed, side="right"))  # first index where fp > allowed
+    # Ties: a threshold keeps every detection of equal score, so back off to a score change.
+    while 0 < cut < len(order) and sc[order[cut]] == sc[order[cut - 1]]:
+        cut -= 1
+    tp = int(ht[order[:cut]].sum())
+    out["recall_at_fa_per_ha"] = {
+        "max_per_ha": max_per_ha,
+        "recall": round(tp / n_gt, 5) if n_gt else None,
+        "threshold": None if cut == 0 else round(float(sc[order[cut - 1]]), 5),
+        "false_alarms": int(cfp[cut - 1]) if cut else 0,
+    }
+    return out
+
+
+def _class_index(set_names: Sequence[str], model_names: Sequence[str],
+                 class_map: dict[str, str] | None) -> list[int]:
+    """Model class index of each class of a tile set, -1 for classes the model lacks
+    (scored as ignored regions). Names match up to case and punctuation; a set whose names
+    match none of the model's keeps the identity (a model trained on that very set with
+    other names)."""
+    def norm(n: str) -> str:
+        return "".join(ch for ch in n.lower() if ch.isalnum())
+
+    by_norm = {norm(n): i for i, n in enumerate(model_names)}
+    mapped = [by_norm.get(norm((class_map or {}).get(n, n)), -1) for n in set_names]
+    if all(m < 0 for m in mapped) and not class_map and len(set_names) <= len(model_names):
+        return list(range(len(set_names)))
+    return mapped
+
+
+def _drop_ignored(pred: ImagePrediction, ignore_boxes: np.ndarray) -> tuple[ImagePrediction, int]:
+    """Remove detections whose centre lies in an ignored box; return how many went."""
+    if not len(ignore_boxes) or not len(pred.scores):
+        return pred, 0
+    cx = (pred.boxes[:, 0] + pred.boxes[:, 2]) / 2
+    cy = (pred.boxes[:, 1] + pred.boxes[:, 3]) / 2
+    inside = ((cx[:, None] >= ignore_boxes[None, :, 0]) & (cx[:, None] <= ignore_boxes[None, :, 2])
+              & (cy[:, None] >= ignore_boxes[None, :, 1]) & (cy[:, None] <= ignore_boxes[None, :, 3])).any(1)
+    keep = ~inside
+    return ImagePrediction(pred.boxes[keep], pred.scores[keep], pred.classes[keep]), int(inside.sum())
+
+
+def _agnostic_predictions(preds: Sequence[ImagePrediction]) -> list[ImagePrediction]:
+    """The same detections, every class merged into one ("a mine")."""
+    return [ImagePrediction(p.boxes, p.scores, np.zeros_like(p.classes)) for p in preds]
+
+
+def _agnostic_truths(truths: Sequence[ImageTruth]) -> list[ImageTruth]:
+    """The same truth, every class merged into one."""
+    return [ImageTruth(t.boxes, np.zeros_like(t.classes)) for t in truths]
+
+
 def evaluate_tiles(
     root: str | Path, split: str, detector: Any, *, out_json: str | Path | None = None,
-    out_png: str | Path | None = None, batch_size: int = 8,
+    out_png: str | Path | None = None, batch_size: int = 8, gsd_m: float | None = None,
+    class_map: dict[str, str] | None = None, conditions: Callable[[str], str] = condition_of,
 ) -> dict[str, Any]:
     """Run a detector over a YOLO tile split and score it, overall and per condition.
+
+    A model with a working GSD (``input_gsd_m``) sees each image resampled from the set's
+    GSD (``gsd_m``, or estimated from the physical size of the labelled classes) to its
+    own; a model without one sees images resized to its training size. Set classes are
+    matched to model classes by name (``class_map`` renames set classes first); a set class
+    the model lacks (e.g. cassette casings) becomes an ignored region: detections centred
+    on it count neither way.
 
     Args:
         root: YOLO tile set folder.
@@ -447,41 +558,84 @@ def evaluate_tiles(
         out_json: where to write the report (atomically), or None.
         out_png: where to write the precision-recall curve, or None.
         batch_size: images per forward pass.
+        gsd_m: the set's ground sample distance, metres (None: estimate from labels).
+        class_map: set class name -> model class name, where the names differ.
+        conditions: file name -> condition label (the per-condition breakdown).
 
     Returns:
-        The report: overall metrics over every image of the split, ``"conditions"`` (per
-        condition), ``"duplicates"`` (byte-identical images and the metrics with one
-        image per group, see :func:`duplicate_report`), and run details.
+        The report: overall metrics over every image of the split, false alarms per image
+        and per hectare (:func:`false_alarm_report`), class-agnostic metrics (any mine
+        class counts), ``"conditions"``, ``"duplicates"`` (byte-identical images and the
+        metrics with one image per group, see :func:`duplicate_report`), and run details.
 
     Raises:
-        RamsInputError: missing split folder, no images, undecodable image.
+        RamsInputError: missing split folder, no images, undecodable image, or a GSD that
+            is needed and cannot be estimated.
     """
+    from rams.detection.yolo import class_names as set_class_names
     from rams.detection.yolo import load_image, read_split
+    from rams.errors import RamsInputError
 
     samples = read_split(root, split)
     channels = detector.in_channels
+    names = set_class_names(root, samples)
+    to_model = _class_index(names, detector.class_names, class_map)
+    at_gsd = getattr(detector, "input_gsd_m", None) is not None
+    gsd_source = "not used (model has no working GSD)"
+    if at_gsd and gsd_m is None:
+        from rams.detection.sources import estimate_gsd_m
+
+        sides: dict[str, list[float]] = {}
+        for s in samples:
+            if len(s.classes):
+                h0, w0 = load_image(s.image, channels).shape[:2]
+                for (_, _, bw, bh), k in zip(s.boxes, s.classes, strict=True):
+                    sides.setdefault(names[int(k)], []).append(max(bw * w0, bh * h0))
+        gsd_m = estimate_gsd_m(sides)
+        if gsd_m is None:
+            raise RamsInputError(root, "the model works at a fixed GSD and this set's GSD is unknown: "
+                                 "give --gsd-m (no labelled class of known physical size)")
+        gsd_source = "estimated from the physical size of labelled objects"
+    elif at_gsd:
+        gsd_source = "given"
     t0 = time.perf_counter()
     preds: list[ImagePrediction] = []
     truths: list[ImageTruth] = []
+    areas: list[float] = []
+    n_ignored_dets = 0
     for start in range(0, len(samples), batch_size):
         chunk = samples[start:start + batch_size]
         images = [load_image(s.image, channels) for s in chunk]
-        dets = detector.predict_tile_images(images, min_score=0.01, batch_size=batch_size)
+        if at_gsd:
+            assert gsd_m is not None
+            dets = detector.predict_at_gsd(images, gsd_m, min_score=0.01, batch_size=batch_size)
+        else:
+            dets = detector.predict_tile_images(images, min_score=0.01, batch_size=batch_size)
         for s, img, d in zip(chunk, images, dets, strict=True):
             h, w = img.shape[:2]
             b = s.boxes
             xyxy = np.stack([(b[:, 0] - b[:, 2] / 2) * w, (b[:, 1] - b[:, 3] / 2) * h,
-                             (b[:, 0] + b[:, 2] / 2) * w, (b[:, 1] + b[:, 3] / 2) * h], 1)
-            truths.append(ImageTruth(xyxy.reshape(-1, 4), s.classes))
-            preds.append(ImagePrediction(d.boxes, d.scores, d.classes))
+                             (b[:, 0] + b[:, 2] / 2) * w, (b[:, 1] + b[:, 3] / 2) * h], 1).reshape(-1, 4)
+            cls = np.array([to_model[int(k)] for k in s.classes], np.int64).reshape(-1)
+            pred, dropped = _drop_ignored(ImagePrediction(d.boxes, d.scores, d.classes), xyxy[cls < 0])
+            n_ignored_dets += dropped
+            truths.append(ImageTruth(xyxy[cls >= 0], cls[cls >= 0]))
+            preds.append(pred)
+            if gsd_m is not None:
+                areas.append(h * w * gsd_m * gsd_m)
     seconds = time.perf_counter() - t0
     n_classes = len(detector.class_names)
     threshold = detector.threshold
     overall = evaluate_predictions(preds, truths, threshold, n_classes, bootstrap=BOOTSTRAP_RESAMPLES)
+    alarms = false_alarm_report(preds, truths, threshold, areas if gsd_m is not None else None)
+    agn_p, agn_t = _agnostic_predictions(preds), _agnostic_truths(truths)
+    agnostic = evaluate_predictions(agn_p, agn_t, threshold, 1, bootstrap=BOOTSTRAP_RESAMPLES)
+    agnostic.pop("pr_curve")
+    agnostic.update(false_alarm_report(agn_p, agn_t, threshold, areas if gsd_m is not None else None))
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
-        groups.setdefault(condition_of(s.image.name), []).append(i)
-    conditions = {}
+        groups.setdefault(conditions(s.image.name), []).append(i)
+    condition_metrics = {}
     curves = {"all": overall["pr_curve"]}
     for name in sorted(groups, key=_condition_order):
         idx = groups[name]
@@ -491,13 +645,18 @@ def evaluate_tiles(
             curves[name] = m["pr_curve"]
         m.pop("pr_curve")
         m["false_positives_per_image"] = round(m["fp"] / max(len(idx), 1), 4)
-        conditions[name] = m
+        condition_metrics[name] = m
     report = {
         "tiles": str(Path(root)), "split": split, "threshold": threshold,
         "class_names": detector.class_names, "model": detector.meta.get("name"),
+        "set_class_names": names,
+        "ignored_set_classes": [n for n, k in zip(names, to_model, strict=True) if k < 0],
+        "detections_on_ignored_objects": n_ignored_dets,
+        "gsd_m": None if gsd_m is None else round(float(gsd_m), 6), "gsd_source": gsd_source,
+        "model_gsd_m": getattr(detector, "input_gsd_m", None),
         "inference_precision": getattr(detector, "precision", "float32"),
         "seconds": round(seconds, 2), "images_per_second": round(len(samples) / max(seconds, 1e-9), 2),
-        **overall, "conditions": conditions,
+        **overall, **alarms, "class_agnostic": agnostic, "conditions": condition_metrics,
         "duplicates": duplicate_report(samples, preds, truths, threshold, n_classes,
                                        bootstrap=BOOTSTRAP_RESAMPLES),
     }

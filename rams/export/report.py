@@ -171,11 +171,17 @@ def report_html(
     if quicklook_png is not None and Path(quicklook_png).is_file():
         b64 = base64.b64encode(Path(quicklook_png).read_bytes()).decode("ascii")
         image = f'<img class="map" alt="SHA map of flight {_e(flight_id)}" src="data:image/png;base64,{b64}">'
+    warnings = [str(w) for w in run_info.get("warnings") or []]
     body = [
         f"<h1>{_e(title)}</h1>",
         '<p class="note">Suspected hazardous areas (SHA) from drone imagery, for non-technical '
         "survey. Indirect evidence only: this report never declares land safe. Priority 1 is "
         "surveyed first.</p>",
+    ]
+    if warnings:
+        body += ['<h2>Warnings</h2>', '<ul class="warnings">'
+                 + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>"]
+    body += [
         "<h2>Summary</h2>",
         _dl(summary),
         "<h2>Map</h2>",

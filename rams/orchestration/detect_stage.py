@@ -25,14 +25,38 @@ def detector_grid(plan: FlightPlan, sensor: str) -> TargetGrid:
     return sensor_grid(plan.flight, plan.grid, sensor)
 
 
-def run_detection(plan: FlightPlan, peaks: list[MinePoint]) -> list[MinePoint]:
-    """Run the configured CNN over the flight; [] when disabled or the sensor is absent."""
+def too_coarse_warning(raster_gsd_m: float, max_gsd_m: float | None, sensor: str, path: object) -> str | None:
+    """Why the CNN must not run on a raster coarser than its model supports (else None).
+
+    Upsampling a 0.5 m orthophoto 50 times would not show the model a mine, only
+    interpolation artefacts for it to fire on; the flight is processed without the CNN.
+    """
+    if max_gsd_m is None or raster_gsd_m <= max_gsd_m * (1 + 1e-6):
+        return None
+    return (f"CNN detection skipped: the {sensor} orthomosaic {path} is at "
+            f"{raster_gsd_m * 100:.2f} cm GSD, coarser than the {max_gsd_m * 100:.2f} cm the "
+            "detector supports; surface-mine points come from the anomaly core only "
+            "(fly lower, or give a finer orthomosaic)")
+
+
+def run_detection(plan: FlightPlan, peaks: list[MinePoint]) -> tuple[list[MinePoint], list[str]]:
+    """Run the configured CNN over the flight.
+
+    Returns:
+        ``(points, warnings)``: no points when detection is disabled, the sensor is absent,
+        or the raster is too coarse for the model (then a warning says why).
+    """
     cfg = plan.config.detection
     if not cfg.enabled or cfg.sensor not in plan.flight.rasters:
-        return []
+        return [], []
     from rams.detection import cascade_windows, detect_sliced, load_detector
 
     model = load_detector(cfg.model, sensor=cfg.sensor, precision=cfg.precision)
+    raster = plan.flight.rasters[cfg.sensor]
+    warning = too_coarse_warning(raster.gsd_m, model.max_input_gsd_m, cfg.sensor, raster.path)
+    if warning is not None:
+        log.warning("%s", warning)
+        return [], [warning]
     grid = detector_grid(plan, cfg.sensor)
     reader = GridReader(plan.flight.rasters[cfg.sensor], grid)
     windows = None
@@ -56,4 +80,4 @@ def run_detection(plan: FlightPlan, peaks: list[MinePoint]) -> list[MinePoint]:
         )
     finally:
         reader.close()
-    return [p for p in points if p.confidence >= cfg.min_confidence]
+    return [p for p in points if p.confidence >= cfg.min_confidence], []

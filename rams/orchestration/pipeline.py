@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from rams import __version__
-from rams.candidates.points import MinePoint
 from rams.config import PipelineConfig
 from rams.orchestration.assemble import assemble_anomaly
 from rams.orchestration.detect_stage import run_detection
@@ -176,8 +175,8 @@ def _run_locked(
             tile_files = run_anomaly_stage(plan, executor, work / "tiles")
             peaks = assemble_anomaly(plan, tile_files, staging / "anomaly.tif")
         with timer.stage("detection"):
-            detections: list[MinePoint] = run_detection(plan, peaks)
-        warnings = decode_warnings(plan, tile_files)
+            detections, detection_warnings = run_detection(plan, peaks)
+        warnings = decode_warnings(plan, tile_files) + detection_warnings
         run_info = {
             "rams_version": __version__,
             "flight_id": plan.flight.flight_id,

@@ -18,6 +18,7 @@ from rams.evaluation.tiles import (
     condition_of,
     duplicate_report,
     evaluate_predictions,
+    evaluate_tiles,
     identical_image_groups,
     match_detections,
     split_overlap_report,
@@ -221,3 +222,63 @@ def test_split_overlap_report(tmp_path: Path) -> None:
     assert rep["shared"] == {"train/test": 1}
     assert rep["within"] == {"test": {"redundant_images": 2, "conflicting_groups": 1}}
     assert len(rep["messages"]) == 2 and "train and test" in rep["messages"][0]
+
+
+def test_false_alarm_report_hand_worked() -> None:
+    from rams.evaluation.tiles import false_alarm_report
+
+    truth = [ImageTruth(np.array([[0, 0, 10, 10]], np.float32), np.array([0])),
+             ImageTruth(np.zeros((0, 4), np.float32), np.zeros(0, np.int64))]
+    preds = [
+        # a hit (0.9), a false alarm (0.6) and a low-confidence false alarm (0.2)
+        ImagePrediction(np.array([[0, 0, 10, 10], [50, 50, 60, 60], [70, 70, 80, 80]], np.float32),
+                        np.array([0.9, 0.6, 0.2], np.float32), np.array([0, 0, 0])),
+        ImagePrediction(np.array([[5, 5, 15, 15]], np.float32), np.array([0.4], np.float32), np.array([0])),
+    ]
+    r = false_alarm_report(preds, truth, 0.3, [2500.0, 2500.0])  # two 50 x 50 m images = 0.5 ha
+    assert r["false_alarms"] == 2 and r["false_alarms_per_image"] == 1.0
+    assert r["imaged_area_ha"] == 0.5 and r["false_alarms_per_ha"] == 4.0
+    # at most 1 per ha of 0.5 ha: no false alarm allowed -> cut after the 0.9 hit
+    rfa = r["recall_at_fa_per_ha"]
+    assert rfa["recall"] == 1.0 and rfa["false_alarms"] == 0 and rfa["threshold"] == pytest.approx(0.9)
+    r2 = false_alarm_report(preds, truth, 0.3, [2500.0, 2500.0], max_per_ha=4.0)  # 2 allowed
+    assert r2["recall_at_fa_per_ha"]["false_alarms"] == 2
+    assert r2["recall_at_fa_per_ha"]["threshold"] == pytest.approx(0.4)
+    assert false_alarm_report(preds, truth, 0.3, None)["false_alarms_per_ha"] is None
+
+
+def test_evaluate_tiles_at_gsd_ignores_unknown_classes(tmp_path: Path) -> None:
+    """A set with a class the model lacks (casings) is scored with those objects ignored."""
+    from rams.detection.centernet import Detections
+
+    root = tmp_path / "set"
+    for split in ("valid",):
+        (root / split / "images").mkdir(parents=True)
+        (root / split / "labels").mkdir(parents=True)
+    import cv2
+
+    img = np.full((100, 100, 3), 90, np.uint8)
+    cv2.imwrite(str(root / "valid" / "images" / "a.png"), img)
+    # a 12 cm PFM-1 of 40 px (GSD 0.3 cm) and a casing
+    (root / "valid" / "labels" / "a.txt").write_text("1 0.3 0.3 0.4 0.2\n0 0.75 0.75 0.3 0.3\n")
+    (root / "data.yaml").write_text("names: ['ksf-casing', 'pfm-1']\n")
+
+    class FakeDetector:
+        in_channels = 3
+        class_names = ["PFM-1", "TM-62"]
+        threshold = 0.5
+        input_gsd_m = 0.01
+        meta = {"name": "fake"}
+
+        def predict_at_gsd(self, images: list[np.ndarray], gsd_m: float, **_: object) -> list[Detections]:
+            assert gsd_m == pytest.approx(0.003)
+            # the mine found; one detection on the casing; one false alarm
+            boxes = np.array([[10, 20, 50, 40], [65, 65, 85, 85], [0, 80, 10, 90]], np.float32)
+            return [Detections(boxes, np.array([0.9, 0.8, 0.7], np.float32), np.array([0, 0, 1]))]
+
+    rep = evaluate_tiles(root, "valid", FakeDetector())
+    assert rep["gsd_source"].startswith("estimated") and rep["gsd_m"] == pytest.approx(0.003)
+    assert rep["ignored_set_classes"] == ["ksf-casing"] and rep["detections_on_ignored_objects"] == 1
+    assert rep["tp"] == 1 and rep["fp"] == 1 and rep["false_alarms_per_image"] == 1.0
+    assert rep["imaged_area_ha"] == pytest.approx(100 * 100 * 0.003**2 / 1e4, rel=1e-3)
+    assert rep["class_agnostic"]["tp"] == 1 and rep["class_agnostic"]["fp"] == 1

@@ -1,0 +1,174 @@
+"""Augmentations for real ground: copy-paste of real mines, blur, JPEG, shadows.
+
+With about a hundred real mines to learn from, each one is reused: :class:`MineBank` keeps a
+crop around every labelled real mine (at the working GSD) and pastes it, rotated by any
+angle and relit, onto other real images, empty ground above all. The object is blended in
+through a feathered ellipse inscribed in its box (the labels are boxes, not masks), and its
+new box is the axis-aligned box of that rotated ellipse: for semi-axes ``a = w / 2`` and
+``b = h / 2`` rotated by ``t``, half-extents ``sqrt(a^2 cos^2 t + b^2 sin^2 t)`` and
+``sqrt(a^2 sin^2 t + b^2 cos^2 t)``.
+
+:func:`degrade` adds what real survey frames do to small objects and synthetic renders do
+not: defocus and motion blur, JPEG compression, and cast shadows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+#: Margin kept around a mine's box in its crop, as a fraction of the box side.
+CROP_MARGIN = 0.6
+
+
+@dataclass
+class MineBank:
+    """Crops of real labelled objects for copy-paste.
+
+    Attributes:
+        crops: uint8 (h, w, C) crops, the object's box centred in each.
+        sizes: (w, h) of each object's box, pixels.
+        classes: class index of each object.
+    """
+
+    crops: list[np.ndarray] = field(default_factory=list)
+    sizes: list[tuple[float, float]] = field(default_factory=list)
+    classes: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.crops)
+
+    def add_from(self, image: np.ndarray, boxes: np.ndarray, classes: np.ndarray) -> None:
+        """Keep a crop of every box of class >= 0 in ``image`` that lies wholly inside it."""
+        h, w = image.shape[:2]
+        for (x0, y0, x1, y1), k in zip(boxes, classes, strict=True):
+            bw, bh = x1 - x0, y1 - y0
+            m = CROP_MARGIN * max(bw, bh)
+            cx0, cy0 = math.floor(x0 - m), math.floor(y0 - m)
+            cx1, cy1 = math.ceil(x1 + m), math.ceil(y1 + m)
+            if k < 0 or bw < 2 or bh < 2 or cx0 < 0 or cy0 < 0 or cx1 > w or cy1 > h:
+                continue
+            crop = image[cy0:cy1, cx0:cx1]
+            # Re-centre: the crop is symmetric about the box centre up to rounding.
+            self.crops.append(np.ascontiguousarray(crop))
+            self.sizes.append((float(bw), float(bh)))
+            self.classes.append(int(k))
+
+    def paste(
+        self, image: np.ndarray, boxes: np.ndarray, classes: np.ndarray, rng: np.random.Generator,
+        count: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Paste ``count`` random objects at free places of ``image``.
+
+        Args:
+            image: uint8 (H, W, C), not modified.
+            boxes: (N, 4) existing boxes ``x0, y0, x1, y1`` (pasted objects keep clear of them).
+            classes: (N,) their classes.
+            rng: random generator.
+            count: objects to paste (fewer when no free place is found).
+
+        Returns:
+            ``(new image, boxes, classes)`` with the pasted objects appended.
+        """
+        out = image.copy()
+        h, w, c = out.shape
+        all_boxes = [np.asarray(boxes, np.float32).reshape(-1, 4)]
+        all_classes = [np.asarray(classes, np.int64).reshape(-1)]
+        placed = list(all_boxes[0])
+        for _ in range(count):
+            k = int(rng.integers(len(self)))
+            crop, (bw, bh) = self.crops[k], self.sizes[k]
+            angle = float(rng.uniform(0, 360))
+            gain = float(rng.uniform(0.7, 1.25))
+            patch = _rotate(crop, angle).astype(np.float32)
+            patch = patch * gain * np.asarray(rng.uniform(0.93, 1.07, size=c), np.float32)
+            ph, pw = patch.shape[:2]
+            t = math.radians(angle)
+            a, b = bw / 2, bh / 2
+            hx = math.sqrt((a * math.cos(t)) ** 2 + (b * math.sin(t)) ** 2)
+            hy = math.sqrt((a * math.sin(t)) ** 2 + (b * math.cos(t)) ** 2)
+            if pw >= w or ph >= h:
+                continue
+            for _attempt in range(10):
+                x0, y0 = int(rng.integers(0, w - pw)), int(rng.integers(0, h - ph))
+                cx, cy = x0 + pw / 2, y0 + ph / 2
+                box = np.array([cx - hx, cy - hy, cx + hx, cy + hy], np.float32)
+                if all(_gap(box, q) > 2.0 for q in placed):
+                    break
+            else:
+                continue
+            alpha = _ellipse_alpha(ph, pw, a, b, t)[:, :, None]
+            region = out[y0:y0 + ph, x0:x0 + pw].astype(np.float32)
+            blended = region * (1 - alpha) + patch * alpha
+            out[y0:y0 + ph, x0:x0 + pw] = np.clip(blended, 0, 255).astype(np.uint8)
+            placed.append(box)
+            all_boxes.append(box[None])
+            all_classes.append(np.array([self.classes[k]], np.int64))
+        return out, np.concatenate(all_boxes), np.concatenate(all_classes)
+
+
+def _gap(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance between two boxes (negative when they overlap)."""
+    dx = max(b[0] - a[2], a[0] - b[2])
+    dy = max(b[1] - a[3], a[1] - b[3])
+    return float(max(dx, dy))
+
+
+def _rotate(crop: np.ndarray, angle_deg: float) -> np.ndarray:
+    """Rotate about the centre, same size, borders reflected (they are blended away)."""
+    h, w = crop.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
+    out = cv2.warpAffine(crop, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return out.reshape(crop.shape)
+
+
+def _ellipse_alpha(h: int, w: int, a: float, b: float, t: float) -> np.ndarray:
+    """(h, w) float32 opacity: 1 inside the rotated ellipse, fading over ~1.5 px outside.
+
+    ``t`` is the rotation in radians, counter-clockwise as :func:`cv2.getRotationMatrix2D`
+    turns the image (y axis down, so the ellipse turns by ``-t`` in image coordinates).
+    """
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    x, y = xx + 0.5 - w / 2, yy + 0.5 - h / 2
+    ct, st = math.cos(t), math.sin(t)
+    u, v = x * ct - y * st, x * st + y * ct
+    r = np.sqrt((u / max(a, 1.0)) ** 2 + (v / max(b, 1.0)) ** 2)
+    edge = 1.5 / max(min(a, b), 1.0)
+    return np.clip((1.0 + edge - r) / edge, 0.0, 1.0).astype(np.float32)
+
+
+def degrade(x: np.ndarray, rng: np.random.Generator, *, blur_p: float, jpeg_p: float,
+            shadow_p: float) -> np.ndarray:
+    """Blur, JPEG and shadow augmentations of a float32 (C, H, W) image in 8-bit units."""
+    c, h, w = x.shape
+    img = np.ascontiguousarray(x.transpose(1, 2, 0))
+    if rng.random() < blur_p:
+        if rng.random() < 0.5:
+            s = float(rng.uniform(0.4, 1.2))
+            img = cv2.GaussianBlur(img, (0, 0), s).reshape(h, w, c)
+        else:  # motion blur along a random direction, 2-4 px long
+            n = int(rng.integers(2, 5))
+            line = np.zeros((n, n), np.float32)
+            line[n // 2, :] = 1.0 / n
+            turn = cv2.getRotationMatrix2D(((n - 1) / 2, (n - 1) / 2), float(rng.uniform(0, 180)), 1.0)
+            kernel = np.asarray(cv2.warpAffine(line, turn, (n, n)), np.float32)
+            kernel /= max(float(kernel.sum()), 1e-6)
+            img = cv2.filter2D(img, -1, kernel).reshape(h, w, c)
+    if rng.random() < shadow_p:
+        # A soft-edged shadow: a random half-plane or blob darkened by 25-55 %.
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        ang = rng.uniform(0, 2 * math.pi)
+        d = (xx - rng.uniform(0, w)) * math.cos(ang) + (yy - rng.uniform(0, h)) * math.sin(ang)
+        soft = np.clip(d / rng.uniform(2.0, 12.0), -1, 1) * 0.5 + 0.5
+        img = (img * (1 - rng.uniform(0.25, 0.55) * soft)[:, :, None]).astype(np.float32)
+    if rng.random() < jpeg_p and c in (1, 3):
+        q = int(rng.integers(35, 90))
+        u8 = np.clip(img, 0, 255).astype(np.uint8)
+        ok, enc = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, q])
+        dec = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE if c == 1 else cv2.IMREAD_COLOR) if ok else None
+        if dec is not None:
+            img = dec.reshape(h, w, c).astype(np.float32)
+    return np.ascontiguousarray(img.reshape(h, w, c).transpose(2, 0, 1)).astype(np.float32)

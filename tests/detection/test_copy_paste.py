@@ -1,0 +1,60 @@
+"""Copy-paste of real objects and the real-ground degradations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rams.detection.copy_paste import MineBank, degrade
+
+
+def test_pasted_objects_lie_inside_their_boxes() -> None:
+    rng = np.random.default_rng(0)
+    src = np.full((64, 64, 3), 100, np.uint8)
+    src[20:26, 20:32] = 250  # a 12 x 6 px bright object
+    bank = MineBank()
+    bank.add_from(src, np.array([[20, 20, 32, 26]], np.float32), np.array([0]))
+    bank.add_from(src, np.array([[0, 0, 12, 6]], np.float32), np.array([0]))  # at the edge: skipped
+    assert len(bank) == 1
+    ground = np.full((128, 128, 3), 100, np.uint8)
+    img, boxes, classes = bank.paste(ground, np.zeros((0, 4), np.float32), np.zeros(0, np.int64), rng, 3)
+    assert len(boxes) == 3 and classes.tolist() == [0, 0, 0]
+    bright = img.max(axis=2) > 175
+    covered = np.zeros_like(bright)
+    for x0, y0, x1, y1 in boxes:
+        # the box of a rotated 12 x 6 object is between 6 and 12 px a side
+        assert 6 - 0.5 <= x1 - x0 <= 12 + 0.5 and 6 - 0.5 <= y1 - y0 <= 12 + 0.5
+        covered[max(int(y0) - 1, 0):int(y1) + 2, max(int(x0) - 1, 0):int(x1) + 2] = True
+    assert bright.sum() > 60  # three objects' worth of bright pixels
+    assert not (bright & ~covered).any()  # every bright pixel lies in (or 1 px by) a box
+    assert (ground == 100).all()  # the input is not modified
+
+
+def test_paste_keeps_clear_of_existing_objects() -> None:
+    rng = np.random.default_rng(1)
+    src = np.full((40, 40, 3), 80, np.uint8)
+    src[15:25, 15:25] = 200
+    bank = MineBank()
+    bank.add_from(src, np.array([[15, 15, 25, 25]], np.float32), np.array([1]))
+    existing = np.array([[0, 0, 60, 60]], np.float32)
+    _img, boxes, classes = bank.paste(np.full((64, 64, 3), 80, np.uint8), existing, np.array([2]), rng, 5)
+    for b in boxes[1:]:
+        assert b[0] > 60 or b[1] > 60  # nothing pasted onto the existing object
+    assert classes[0] == 2 and set(classes[1:].tolist()) <= {1}
+
+
+@pytest.mark.parametrize("which", ["blur_p", "jpeg_p", "shadow_p"])
+def test_degrade_changes_the_image_and_keeps_shape(which: str) -> None:
+    rng = np.random.default_rng(3)
+    x = np.full((3, 48, 48), 120.0, np.float32)
+    x[:, 20:28, 20:28] = 255.0
+    x[:, ::7] = 40.0  # texture for blur and JPEG to act on
+    probs = {"blur_p": 0.0, "jpeg_p": 0.0, "shadow_p": 0.0, which: 1.0}
+    y = degrade(x, rng, **probs)
+    assert y.shape == x.shape and y.dtype == np.float32
+    if which == "shadow_p":
+        # a shadow only darkens; a half-plane may miss a small image, so draw until one lands
+        while np.abs(y - x).max() < 5:
+            y = degrade(x, rng, **probs)
+        assert (y <= x + 1e-3).all()
+    assert np.abs(y - x).max() > 5
