@@ -17,6 +17,8 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Option(..., "--model", help="Weights path or name in models/."),
         out: Path | None = typer.Option(None, "--out", help="Report JSON (default: benchmarks/results/tiles_<model>_<split>.json)."),
         precision: str = typer.Option("float32", "--precision", help="Inference precision: float32 or bfloat16."),
+        gsd_m: float | None = typer.Option(None, "--gsd-m", min=1e-5, help="Ground sample distance of the set, metres (default: estimated from the labelled mines' physical size). Used by models with a working GSD."),
+        class_map: str | None = typer.Option(None, "--class-map", help="Set class -> model class renames, e.g. 'pfm-1=PFM-1'; set classes the model lacks are scored as ignored regions."),
     ) -> None:
         """Precision, recall, F1, AP50, AP50-95, per-condition breakdown and a PR curve PNG."""
         from rich.console import Console
@@ -32,7 +34,14 @@ def register(app: typer.Typer) -> None:
         if out is None:
             out = Path("benchmarks/results") / f"tiles_{resolve_model_path(model).stem}_{split}.json"
         png = out.with_suffix(".png")
-        report = evaluate_tiles(tiles_dir, split, detector, out_json=out, out_png=png)
+        mapping = None
+        if class_map:
+            try:
+                mapping = dict(pair.split("=", 1) for pair in class_map.split(",") if pair.strip())
+            except ValueError:
+                raise RamsInputError(None, f"--class-map must be 'a=B,c=D', not {class_map!r}") from None
+        report = evaluate_tiles(tiles_dir, split, detector, out_json=out, out_png=png, gsd_m=gsd_m,
+                                class_map=mapping)
 
         def f(v: float | None) -> str:
             return "n/a" if v is None else f"{v:.3f}"
@@ -52,6 +61,21 @@ def register(app: typer.Typer) -> None:
         console = Console()
         console.print(table)
         console.print(f"AP50 {f(report['ap50'])}{ci(report)}")
+        fa = report["false_alarms_per_image"]
+        per_ha = report.get("false_alarms_per_ha")
+        rfa = report.get("recall_at_fa_per_ha") or {}
+        console.print(
+            f"false alarms at the operating threshold: {fa:.3f} per image"
+            + ("" if per_ha is None else f", {per_ha:.1f} per ha of imaged ground "
+               f"({report['imaged_area_ha'] * 1e4:.0f} m² at {report['gsd_m'] * 100:.3f} cm GSD, {report['gsd_source']})")
+            + ("" if rfa.get("recall") is None else
+               f"; recall at <= {rfa['max_per_ha']:g} false alarm per ha: {rfa['recall']:.3f}"))
+        agn = report["class_agnostic"]
+        console.print(f"any mine class (class-agnostic): AP50 {f(agn['ap50'])}{ci(agn)}, P {f(agn['precision'])}, "
+                      f"R {f(agn['recall'])}, {agn['false_alarms_per_image']:.3f} false alarms per image")
+        if report["ignored_set_classes"]:
+            console.print(f"set classes the model lacks, scored as ignored regions: {', '.join(report['ignored_set_classes'])} "
+                          f"({report['detections_on_ignored_objects']} detection(s) on them not counted)")
         dup = report["duplicates"]
         if dup["groups"]:
             n_conf = len(dup["conflicting_groups"])

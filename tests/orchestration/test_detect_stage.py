@@ -1,0 +1,75 @@
+"""The detection stage runs the CNN only on imagery its model can see mines in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from rasterio.transform import Affine
+
+from rams.config import load_config
+from rams.detection.detector import save_detector
+from rams.detection.model import CenterNet, model_config
+from rams.orchestration.detect_stage import too_coarse_warning
+from rams.orchestration.pipeline import process_flight
+from tests.conftest import E0, N0, write_raster
+
+CLASSES = ["PFM-1", "PMN-2", "OZM-72", "TM-62"]
+
+
+@pytest.fixture
+def one_cm_model(tmp_path: Path) -> Path:
+    """Random weights recorded as a 1 cm model that accepts inputs up to 1.5 cm."""
+    torch.manual_seed(0)
+    net = CenterNet(model_config("small", 3, len(CLASSES)))
+    meta = {"class_names": CLASSES, "channels": "rgb", "in_channels": 3, "img_size": 256,
+            "normalisation": {"mode": "fixed", "mean": [120.0] * 3, "std": [30.0] * 3},
+            "input_gsd_m": 0.01, "max_input_gsd_m": 0.015, "threshold": 0.3}
+    path = tmp_path / "one_cm.pt"
+    save_detector(path, net, meta)
+    return path
+
+
+def test_too_coarse_warning_names_the_file_and_the_gsds() -> None:
+    assert too_coarse_warning(0.012, 0.015, "rgb", "a.tif") is None
+    assert too_coarse_warning(0.015, 0.015, "rgb", "a.tif") is None
+    assert too_coarse_warning(0.5, None, "rgb", "a.tif") is None  # no limit recorded
+    msg = too_coarse_warning(0.5, 0.015, "rgb", "ortho.tif")
+    assert msg is not None and "ortho.tif" in msg and "50.00 cm" in msg and "1.50 cm" in msg
+
+
+def _replace_rgb(flight: Path, gsd_m: float, size_m: float = 12.0) -> None:
+    n = int(size_m / gsd_m)
+    rgb = np.full((3, n, n), 120, np.uint8)
+    write_raster(flight / "rgb.tif", rgb, transform=Affine(gsd_m, 0, E0, 0, -gsd_m, N0))
+
+
+@pytest.mark.parametrize(("gsd_m", "skipped"), [(0.5, True), (0.01, False)])
+def test_pipeline_skips_the_cnn_on_a_coarse_orthophoto(
+    small_flight: Callable[..., Path], one_cm_model: Path, tmp_path: Path, gsd_m: float, skipped: bool,
+) -> None:
+    flight = small_flight()
+    _replace_rgb(flight, gsd_m)
+    config = load_config(overrides={
+        "tiles": {"tile_px": 128},
+        "detection": {"enabled": True, "model": str(one_cm_model), "mode": "full", "tile_px": 256},
+    })
+    out = tmp_path / f"out_{gsd_m}"
+    result = process_flight(flight, out, config)
+    run = json.loads((out / "run.json").read_text())
+    report = (out / "report.html").read_text()
+    coarse = [w for w in run["warnings"] if w.startswith("CNN detection skipped")]
+    assert bool(coarse) == skipped
+    assert [w for w in result.warnings if w.startswith("CNN detection skipped")] == coarse
+    if skipped:
+        assert "rgb.tif" in coarse[0] and "50.00 cm" in coarse[0]
+        assert "<h2>Warnings</h2>" in report and "CNN detection skipped" in report
+        cnn = [f for f in json.loads((out / "detections.geojson").read_text())["features"]
+               if f["properties"].get("detector") == "cnn"]
+        assert cnn == []
+    else:
+        assert "<h2>Warnings</h2>" not in report
