@@ -85,19 +85,35 @@ class DetectionConfig(_Section):
 
 
 class CandidateConfig(_Section):
-    """From scores and detections to SHA polygons."""
+    """From detections and anomaly scores to candidate points and SHA polygons.
+
+    See :mod:`rams.candidates.sha` for the method; every key is documented in
+    ``configs/default.yaml``.
+    """
 
     false_alarm_rate: float = Field(default=1e-6, gt=0, lt=1)
     min_blob_m2: float = Field(default=0.005, ge=0)
-    cluster_radius_m: float = Field(default=5.0, gt=0)
-    min_cluster_size: int = Field(default=3, ge=1)
-    safety_margin_m: float = Field(default=5.0, ge=0)
-    simplify_m: float = Field(default=0.25, ge=0)
-    #: strongest anomaly blobs kept per 2048 px window (bounds memory on cluttered ground).
     max_blobs_per_window: int = Field(default=2000, ge=1)
-    #: a group smaller than min_cluster_size is kept when a CNN detection in it has at
-    #: least this confidence (0: any detection of a mine makes an SHA on its own).
-    lone_detection_min_confidence: float = Field(default=0.0, ge=0, le=1)
+    fusion_radius_m: float = Field(default=0.4, gt=0)
+    density_radius_m: float = Field(default=5.0, gt=0)
+    combiner: str | None = None
+    mine_probability: float = Field(default=0.5, gt=0, lt=1)
+    seed_probability: float = Field(default=0.3, gt=0, lt=1)
+    row_min_spacing_m: float = Field(default=1.0, gt=0)
+    row_max_spacing_m: float = Field(default=12.0, gt=0)
+    row_tol_across_m: float = Field(default=0.4, gt=0)
+    row_tol_along_m: float = Field(default=0.4, gt=0)
+    row_max_missing: int = Field(default=2, ge=0)
+    row_min_members: int = Field(default=4, ge=3)
+    pattern_max_angle_deg: float = Field(default=12.0, ge=0, le=90)
+    pattern_max_row_gap_m: float = Field(default=10.0, gt=0)
+    pattern_margin_m: float = Field(default=3.0, ge=0)
+    cluster_radius_m: float = Field(default=5.0, gt=0)
+    min_cluster_size: int = Field(default=3, ge=2)
+    safety_margin_m: float = Field(default=3.0, ge=0)
+    simplify_m: float = Field(default=0.25, ge=0)
+    priority1_expected_mines: float = Field(default=4.0, gt=0)
+    priority2_expected_mines: float = Field(default=2.0, gt=0)
 
 
 class ExecutionConfig(_Section):

@@ -1,234 +1,71 @@
-"""Suspected hazardous area (SHA) polygons from anomaly scores and detections.
+"""Candidate points and suspected hazardous area (SHA) polygons of one flight.
 
-Method:
+Method (each step in its own module):
 
-1. Threshold the anomaly raster at the configured false-alarm rate ``f`` (score
-   ``>= -log10 f``), window by window; close one-pixel gaps, drop blobs smaller than
-   ``min_blob_m2``; reduce each blob to its score-weighted centroid (:mod:`.blobs`).
-   Without a raster, the pipeline's anomaly peaks stand in for the blobs.
-2. Group blobs and CNN detections by density: single linkage at ``cluster_radius_m``
-   (:mod:`.clustering`). A group is kept when it has ``min_cluster_size`` members, or
-   when it holds a CNN detection (a mine seen is evidence enough on its own) with a
-   confidence of at least ``lone_detection_min_confidence`` (default 0: any).
-3. Buffer each kept member by ``safety_margin_m`` plus its own radius, union, fill holes
-   (ground enclosed by suspected ground is not released from the air), simplify by
-   ``simplify_m``, and repair: every polygon is valid, counter-clockwise, with at least
-   three distinct vertices and no repeated consecutive points.
-4. Attribute each polygon from the points inside it, rank by urgency (mines of known AP
-   or AV type first, then UXO, then unknown; within a tier by confidence times the share
-   of evidence kinds present; then north to south, west to east), and number them.
+1. **Fusion** (:mod:`.fusion`): CNN detections and anomaly peaks within ``fusion_radius_m``
+   become one ``fused`` point; the rest stay ``cnn`` or ``anomaly`` points. Each point gets
+   evidence features (CNN class and score, RX score, blob size and shape, which sensors
+   agree) and the local clutter density.
+2. **Scoring** (:mod:`.scoring`, :mod:`.combiner`): an evidence model gives each point a
+   first probability; rows of regularly spaced points are searched among the likely ones
+   (:mod:`.patterns`); a pattern model adds row membership, lattice position and the
+   neighbours' evidence; Platt scaling fitted on held-out flights calibrates the result.
+3. **Layers**: points with probability >= ``mine_probability`` are the mine layer
+   (``detections.geojson``); the rest the low layer (``candidates_low.geojson``); empty
+   lattice positions of mine rows are expected positions (``expected_positions.geojson``).
+4. **Delineation** (:mod:`.delineate`): SHA polygons fenced along patterns and around
+   dense groups of mine-layer points; isolated mine-layer points are point hazards.
 
-Confidence of a polygon is a noisy-OR: ``1 - (1 - c_cnn) * (1 - c_anom)``, where
-``c_cnn`` is the noisy-OR of the CNN confidences inside and ``c_anom`` the noisy-OR of at
-most five anomaly contributions, each ``0.2 + 0.3 * min(1, (s - t) / t)`` for a blob of
-peak score ``s`` over threshold ``t``. An anomaly alone is indirect evidence, so anomalies
-alone reach at most ``1 - 0.5**5 ~ 0.97`` and a few weak ones stay near 0.5.
+The anomaly raster is scanned window by window for the surveyed area and the blob count;
+the points' blob features are read in small windows around them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass, field
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
-from shapely.geometry.polygon import orient
 
 from rams.candidates.blobs import scan_anomaly_raster, threshold_from_false_alarm_rate
-from rams.candidates.clustering import cluster_labels
-from rams.candidates.model import CandidatePoint, CandidateSet, ShaPolygon
+from rams.candidates.combiner import PointCombiner, resolve_combiner
+from rams.candidates.delineate import BASIS_PATTERN, Area, fence_areas
+from rams.candidates.fusion import (
+    KIND_EXPECTED,
+    FusedPoint,
+    add_density_features,
+    add_raster_features,
+    fuse_points,
+)
+from rams.candidates.model import (
+    LAYER_EXPECTED,
+    LAYER_LOW,
+    LAYER_MINE,
+    CandidatePoint,
+    CandidateSet,
+    ShaPolygon,
+)
+from rams.candidates.patterns import Row
 from rams.candidates.points import MinePoint, device_category
+from rams.candidates.scoring import Scored, score_candidates
 from rams.config import CandidateConfig
 
-THERMAL = "thermal_anomaly"
-SPECTRAL = "spectral_anomaly"
-CNN = "cnn_detection"
-#: The evidence kinds a polygon can carry.
-EVIDENCE_KINDS = (CNN, SPECTRAL, THERMAL)
-
-#: Urgency tier by device category (lower is more urgent).
-_TIER = {"AP": 0, "AV": 0, "UXO": 1, "unknown": 2}
-#: Sensor names whose anomalies count as spectral.
-_SPECTRAL_SENSORS = {"multispectral", "ms", "spectral", "rgb", "hyperspectral"}
-#: Keys of ``MinePoint.extra`` that may carry an anomaly peak's score, -log10(Pfa).
-_SCORE_KEYS = ("score", "max_score", "score_log10_pfa")
-_MAX_ANOMALY_TERMS = 5
+#: Evidence kind of an SHA fenced along mine rows.
+MINE_PATTERN = "mine_pattern"
 
 
-@dataclass
-class _Member:
-    """One evidence point taking part in grouping and polygon attributes."""
-
-    x_m: float
-    y_m: float
-    radius_m: float
-    kind: str  # "blob", "peak" or "cnn"
-    score: float = 0.0
-    point: MinePoint | None = None
-    evidence: set[str] = field(default_factory=set)
-    sensors: set[str] = field(default_factory=set)
-
-
-def _sensor_evidence(sensor: str) -> set[str]:
-    s = sensor.lower()
-    out: set[str] = set()
-    if "thermal" in s or s in {"lwir", "tir"}:
-        out.add(THERMAL)
-    if s in _SPECTRAL_SENSORS:
-        out.add(SPECTRAL)
-    return out
-
-
-def _flight_anomaly_evidence(sensors: list[str]) -> tuple[set[str], set[str]]:
-    """Evidence kinds and sensors implied by an anomaly of unknown origin on this flight."""
-    evidence: set[str] = set()
-    used: set[str] = set()
-    for s in sensors:
-        ev = _sensor_evidence(s) - ({SPECTRAL} if s.lower() == "rgb" else set())
-        if ev:
-            evidence |= ev
-            used.add(s)
-    return evidence, used
-
-
-def _peak_score(p: MinePoint) -> float:
-    for key in _SCORE_KEYS:
-        value = p.extra.get(key)
-        if isinstance(value, int | float | np.number) and math.isfinite(float(value)):
-            return float(value)
-    return 0.0
-
-
-def _peak_member(p: MinePoint, flight_ev: set[str], flight_sensors: set[str]) -> _Member:
-    ev_raw = p.extra.get("evidence")
-    if isinstance(ev_raw, list | tuple) and ev_raw:
-        evidence = {str(e) for e in ev_raw}
-        sensors = {p.sensor} if p.sensor else set()
-    else:
-        evidence = _sensor_evidence(p.sensor) or set(flight_ev)
-        sensors = {p.sensor} if _sensor_evidence(p.sensor) else set(flight_sensors)
-    return _Member(p.x_m, p.y_m, 0.0, "peak", _peak_score(p), p, evidence, sensors)
-
-
-def _cnn_member(p: MinePoint) -> _Member:
-    radius_m = 0.5 * math.hypot(p.box_w_m, p.box_h_m)
-    return _Member(p.x_m, p.y_m, radius_m, "cnn", 0.0, p, {CNN}, {p.sensor} if p.sensor else set())
-
-
-def _clean_polygon(poly: Polygon, simplify_m: float) -> list[Polygon]:
-    """Fill holes, simplify and repair; return valid CCW polygons (possibly none)."""
-    shell = Polygon(poly.exterior)
-    if simplify_m > 0:
-        shell = shell.simplify(simplify_m, preserve_topology=True)
-    geom = shapely.remove_repeated_points(shell, tolerance=1e-6)
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon)]
-    out = []
-    for part in parts:
-        part = Polygon(part.exterior)
-        if part.is_empty or part.area <= 0:
-            continue
-        coords = np.asarray(part.exterior.coords)[:-1]
-        if len(np.unique(coords.round(9), axis=0)) < 3:
-            continue
-        out.append(orient(part, sign=1.0))
-    return out
-
-
-def _polygons_from_members(
-    members: list[_Member], margin_m: float, simplify_m: float
-) -> list[Polygon]:
-    if not members:
-        return []
-    pts = shapely.points(np.array([[m.x_m, m.y_m] for m in members]))
-    # A floor keeps a zero-margin, zero-radius point from vanishing.
-    dist = np.array([max(margin_m + m.radius_m, 0.05) for m in members])
-    union = shapely.union_all(shapely.buffer(pts, dist, quad_segs=8))
-    parts = union.geoms if isinstance(union, MultiPolygon) else [union]
-    polys: list[Polygon] = []
-    for part in parts:
-        if isinstance(part, Polygon):
-            polys.extend(_clean_polygon(part, simplify_m))
-    # Simplification can make neighbours touch; merge any that overlap again.
-    if len(polys) > 1:
-        merged = shapely.union_all(polys)
-        if isinstance(merged, MultiPolygon) and len(merged.geoms) == len(polys):
-            return polys
-        parts = merged.geoms if isinstance(merged, MultiPolygon) else [merged]
-        polys = [
-            q for part in parts if isinstance(part, Polygon) for q in _clean_polygon(part, 0.0)
-        ]
-    return polys
-
-
-def _noisy_or(probs: list[float]) -> float:
-    keep = 1.0
-    for p in probs:
-        keep *= 1.0 - min(max(p, 0.0), 1.0)
-    return 1.0 - keep
-
-
-def _polygon_category(cnn_points: list[MinePoint]) -> str:
-    cats = {device_category(p.class_name) for p in cnn_points}
-    for cat in ("AV", "AP", "UXO"):
-        if cat in cats:
-            return cat
-    return "unknown"
-
-
-@dataclass(frozen=True)
-class _Draft:
-    """A polygon's attributes before it is ranked and numbered."""
-
-    rank_key: tuple[float, ...]
-    geometry: Polygon
-    evidence: tuple[str, ...]
-    device_category: str
-    confidence: float
-    n_detections: int
-    max_score: float
-    sensors: tuple[str, ...]
-
-
-def _draft(poly: Polygon, inside: list[_Member], threshold: float, *, from_raster: bool) -> _Draft:
-    """Attributes of one polygon from the evidence points inside it (see module docstring)."""
-    cnn_pts = [m.point for m in inside if m.kind == "cnn" and m.point is not None]
-    anomalies = [m for m in inside if m.kind != "cnn"]
-    evidence: set[str] = set()
-    sensors: set[str] = set()
-    # Peaks say which sensor saw them; raster blobs do not, so their flight-level guess
-    # only counts where no peak is inside.
-    has_peak = any(m.kind == "peak" for m in inside)
-    for m in inside:
-        if not (m.kind == "blob" and has_peak):
-            evidence |= m.evidence
-            sensors |= m.sensors
-    c_cnn = _noisy_or([float(p.confidence) for p in cnn_pts])
-    scores = sorted((m.score for m in anomalies), reverse=True)
-    terms = [0.2 + 0.3 * min(1.0, max(0.0, (s - threshold) / threshold)) for s in scores]
-    confidence = round(1.0 - (1.0 - c_cnn) * (1.0 - _noisy_or(terms[:_MAX_ANOMALY_TERMS])), 4)
-    # Blobs stand for the anomalies when the raster was read (peaks would double count).
-    anomaly_kind = "blob" if from_raster else "peak"
-    n_detections = len(cnn_pts) + sum(1 for m in anomalies if m.kind == anomaly_kind)
-    category = _polygon_category(cnn_pts)
-    share = len(evidence & set(EVIDENCE_KINDS)) / len(EVIDENCE_KINDS)
-    c = poly.centroid
-    rank_key = (_TIER[category], -round(confidence * share, 6), -round(c.y, 3), round(c.x, 3))
-    return _Draft(
-        rank_key,
-        poly,
-        tuple(sorted(evidence)),
-        category,
-        confidence,
-        n_detections,
-        max(scores, default=0.0),
-        tuple(sorted(sensors)),
-    )
+def prepare_points(
+    anomaly_path: Path | None, detections: list[MinePoint], peaks: list[MinePoint], config: CandidateConfig
+) -> list[FusedPoint]:
+    """Fused candidate points with their evidence, raster and density features."""
+    threshold = threshold_from_false_alarm_rate(config.false_alarm_rate)
+    points = fuse_points(detections, peaks, config.fusion_radius_m)
+    add_raster_features(points, anomaly_path, threshold)
+    add_density_features(points, config.density_radius_m)
+    return points
 
 
 def build_candidates(
@@ -242,160 +79,205 @@ def build_candidates(
     sensors: list[str],
     config: CandidateConfig,
     surveyed_area_m2: float | None = None,
+    combiner: PointCombiner | None = None,
 ) -> CandidateSet:
-    """Build SHA polygons and attributed points for one flight.
+    """Build candidate points (three layers) and SHA polygons for one flight.
 
     Args:
-        anomaly_path: ``anomaly.tif`` (-log10 Pfa, NaN nodata), or None to group the
-            anomaly peaks instead of raster blobs.
+        anomaly_path: ``anomaly.tif`` (-log10 Pfa, NaN nodata), or None (no blob features).
         detections: CNN detections (``detector="cnn"``), flight CRS metres.
-        anomaly_peaks: anomaly-core peaks (``detector="anomaly_core"``); their
-            ``extra["evidence"]`` (list of evidence kinds) and ``extra["score"]`` are used
-            when present.
-        crs: the flight's projected CRS (metres); kept for the caller's exporters and
-            checked to be projected.
+        anomaly_peaks: anomaly-core peaks with ``extra["score"]`` and ``extra["evidence"]``.
+        crs: the flight's projected CRS (metres); checked to be projected.
         flight_id: flight id, used in the polygon and point ids.
         date: survey date, or None.
-        sensors: sensors of the flight ("rgb", "multispectral", "thermal", ...).
+        sensors: sensors of the flight (kept for the caller; evidence comes from the points).
         config: candidates configuration.
         surveyed_area_m2: scored ground area; None to measure it from the raster.
+        combiner: the point combiner; None loads ``config.combiner``.
 
     Returns:
-        The polygons (by priority) and every detection and peak with its ``sha_id``.
+        The polygons (by priority), the points (mine layer first) and expected positions.
 
     Raises:
         ValueError: ``crs`` is geographic (areas and buffers need metres).
     """
     from rams.crs import is_geographic
 
+    del sensors
     if is_geographic(crs):
         raise ValueError("build_candidates needs the flight's projected CRS, not lon/lat")
-    threshold = threshold_from_false_alarm_rate(config.false_alarm_rate)
-    flight_ev, flight_sensors = _flight_anomaly_evidence(sensors)
-
-    members: list[_Member] = []
+    warnings: list[str] = []
+    if combiner is None:
+        combiner, warning = resolve_combiner(config.combiner)
+        warnings += [warning] if warning else []
     n_blobs = 0
-    peak_members = [_peak_member(p, flight_ev, flight_sensors) for p in anomaly_peaks]
     if anomaly_path is not None:
         scan = scan_anomaly_raster(
-            Path(anomaly_path),
-            threshold=threshold,
-            min_blob_m2=config.min_blob_m2,
-            max_blobs_per_window=config.max_blobs_per_window,
+            Path(anomaly_path), threshold=threshold_from_false_alarm_rate(config.false_alarm_rate),
+            min_blob_m2=config.min_blob_m2, max_blobs_per_window=config.max_blobs_per_window,
         )
         n_blobs = len(scan.blobs)
-        if surveyed_area_m2 is None:
-            surveyed_area_m2 = scan.valid_area_m2
-        members.extend(
-            _Member(
-                b.x_m,
-                b.y_m,
-                b.radius_m,
-                "blob",
-                b.max_score,
-                None,
-                set(flight_ev),
-                set(flight_sensors),
-            )
-            for b in scan.blobs
-        )
-    else:
-        members.extend(peak_members)
-    cnn_members = [_cnn_member(p) for p in detections]
-    members.extend(cnn_members)
-
-    kept: list[_Member] = []
-    if members:
-        labels = cluster_labels(
-            np.array([[m.x_m, m.y_m] for m in members]), config.cluster_radius_m
-        )
-        counts = np.bincount(labels)
-        has_cnn = np.zeros(len(counts), dtype=bool)
-        for lab, m in zip(labels, members, strict=True):
-            if m.kind == "cnn" and m.point is not None:
-                if m.point.confidence >= config.lone_detection_min_confidence:
-                    has_cnn[lab] = True
-        keep_label = (counts >= config.min_cluster_size) | has_cnn
-        kept = [m for lab, m in zip(labels, members, strict=True) if keep_label[lab]]
-    polys = _polygons_from_members(kept, config.safety_margin_m, config.simplify_m)
-
-    # Attribute each polygon from every evidence point inside it.
-    evidence_members = members if anomaly_path is None else [*members, *peak_members]
-    tree = shapely.STRtree(polys)
-    inside: list[list[_Member]] = [[] for _ in polys]
-    if polys and evidence_members:
-        pts = shapely.points(np.array([[m.x_m, m.y_m] for m in evidence_members]))
-        member_idx, poly_idx = tree.query(pts, predicate="intersects")
-        for mi, pi in zip(member_idx, poly_idx, strict=True):
-            inside[int(pi)].append(evidence_members[int(mi)])
-
-    drafts = sorted(
-        (
-            _draft(poly, ms, threshold, from_raster=anomaly_path is not None)
-            for poly, ms in zip(polys, inside, strict=True)
-        ),
-        key=lambda d: d.rank_key,
-    )
+        surveyed_area_m2 = scan.valid_area_m2 if surveyed_area_m2 is None else surveyed_area_m2
+    points = prepare_points(anomaly_path, detections, anomaly_peaks, config)
+    scored = score_candidates(points, combiner, config)
+    mine = scored.probability >= config.mine_probability
+    xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
+    rows = _mine_rows(scored, mine, config)
+    expected = _expected_positions(points, scored, rows, xy[mine], config)
+    groups = _pattern_groups(scored, rows, expected, xy)
+    exp_xy = np.array([[e[0], e[1]] for e in expected], np.float64).reshape(-1, 2)
+    areas, _ = fence_areas(xy, scored.probability, mine, groups, config)
+    areas.sort(key=lambda a: (a.priority, -a.confidence, -round(a.geometry.centroid.y, 3), round(a.geometry.centroid.x, 3)))
     polygons = [
-        ShaPolygon(
-            id=f"{flight_id}-sha-{rank:03d}",
-            geometry=d.geometry,
-            evidence=d.evidence,
-            device_category=d.device_category,
-            confidence=d.confidence,
-            area_m2=round(float(d.geometry.area), 2),
-            n_detections=d.n_detections,
-            max_score=round(float(d.max_score), 3),
-            priority=rank,
-            sensors=d.sensors,
-            flight_id=flight_id,
-            date=date,
-        )
-        for rank, d in enumerate(drafts, start=1)
+        _sha(rank, area, points, mine, exp_xy, flight_id, date) for rank, area in enumerate(areas, start=1)
     ]
-    points = _attribute_points([*detections, *anomaly_peaks], polygons, flight_id, date)
+    cand = _attribute_points(points, scored, mine, polygons, rows, flight_id, date)
+    exp_pts = _expected_points(expected, rows, points, scored, polygons, flight_id, date)
     return CandidateSet(
-        flight_id=flight_id,
-        date=date,
-        polygons=polygons,
-        points=points,
-        surveyed_area_m2=surveyed_area_m2,
-        n_blobs=n_blobs,
+        flight_id=flight_id, date=date, polygons=polygons, points=cand, expected=exp_pts,
+        surveyed_area_m2=surveyed_area_m2, n_blobs=n_blobs, warnings=warnings,
     )
+
+
+def _mine_rows(scored: Scored, mine: np.ndarray, config: CandidateConfig) -> list[int]:
+    """Indices of the rows with at least ``row_min_members`` mine-layer members."""
+    seeds = scored.patterns.seed_index
+    return [
+        r for r, row in enumerate(scored.patterns.rows)
+        if sum(bool(mine[seeds[m]]) for m in row.members) >= config.row_min_members
+    ]
+
+
+def _expected_positions(
+    points: list[FusedPoint], scored: Scored, rows: list[int], mine_xy: np.ndarray, config: CandidateConfig
+) -> list[tuple[float, float, int]]:
+    """(x, y, row index) of the empty lattice positions of mine rows (not on a mine point)."""
+    del points
+    out: list[tuple[float, float, int]] = []
+    for r in rows:
+        for x, y in scored.patterns.rows[r].expected_xy_m:
+            if len(mine_xy) and float(np.hypot(*(mine_xy - (x, y)).T).min()) <= config.row_tol_across_m:
+                continue
+            out.append((float(x), float(y), r))
+    return out
+
+
+def _pattern_groups(scored: Scored, rows: list[int], expected: list[tuple[float, float, int]], xy: np.ndarray) -> list[np.ndarray]:
+    """Per pattern with a mine row, the positions to fence: row members and expected positions."""
+    seeds = scored.patterns.seed_index
+    by_pattern: dict[int, list[np.ndarray]] = {}
+    for r in rows:
+        row: Row = scored.patterns.rows[r]
+        label = scored.patterns.row_pattern[r]
+        by_pattern.setdefault(label, []).append(xy[[int(seeds[m]) for m in row.members]])
+    for x, y, r in expected:
+        by_pattern[scored.patterns.row_pattern[r]].append(np.array([[x, y]]))
+    return [np.vstack(v) for _, v in sorted(by_pattern.items())]
+
+
+def _point_sensors(fp: FusedPoint) -> set[str]:
+    out: set[str] = set()
+    for p in (fp.cnn, fp.peak):
+        if p is not None and p.sensor:
+            out |= set(p.sensor.split("+"))
+    return out
+
+
+def _sha(
+    rank: int, area: Area, points: list[FusedPoint], mine: np.ndarray, exp_xy: np.ndarray,
+    flight_id: str, date: dt.date | None,
+) -> ShaPolygon:
+    members = [points[i] for i in area.inside if mine[i]]
+    evidence = {e for fp in members for e in fp.evidence} | ({MINE_PATTERN} if area.basis == BASIS_PATTERN else set())
+    cats = {device_category(fp.cnn.class_name) for fp in members if fp.cnn is not None}
+    category = next((c for c in ("AV", "AP", "UXO") if c in cats), "unknown")
+    n_exp = int(shapely.covers(area.geometry, shapely.points(exp_xy)).sum()) if len(exp_xy) else 0
+    return ShaPolygon(
+        id=f"{flight_id}-sha-{rank:03d}", geometry=area.geometry, evidence=tuple(sorted(evidence)),
+        device_category=category, confidence=area.confidence, area_m2=round(float(area.geometry.area), 2),
+        n_detections=len(members),
+        max_score=round(max((fp.features.get("rx_score", 0.0) for fp in members), default=0.0), 3),
+        priority=area.priority, sensors=tuple(sorted({s for fp in members for s in _point_sensors(fp)})),
+        flight_id=flight_id, date=date, basis=area.basis, expected_mines=area.expected_mines,
+        n_expected_positions=n_exp,
+    )
+
+
+def _containing(xy: np.ndarray, polygons: list[ShaPolygon]) -> list[ShaPolygon | None]:
+    """The highest-priority polygon covering each position, or None."""
+    out: list[ShaPolygon | None] = [None] * len(xy)
+    if len(xy) and polygons:
+        tree = shapely.STRtree([p.geometry for p in polygons])
+        pi, qi = tree.query(shapely.points(xy), predicate="intersects")
+        for i, j in zip(pi, qi, strict=True):
+            cur = out[int(i)]
+            if cur is None or polygons[int(j)].priority < cur.priority:
+                out[int(i)] = polygons[int(j)]
+    return out
 
 
 def _attribute_points(
-    raw: list[MinePoint], polygons: list[ShaPolygon], flight_id: str, date: dt.date | None
+    points: list[FusedPoint], scored: Scored, mine: np.ndarray,
+    polygons: list[ShaPolygon], rows: list[int], flight_id: str, date: dt.date | None,
 ) -> list[CandidatePoint]:
-    """Give each point its containing polygon and a stable id (by polygon priority, then
-    detector, confidence and position)."""
-    sha_of: list[ShaPolygon | None] = [None] * len(raw)
-    if raw and polygons:
-        tree = shapely.STRtree([p.geometry for p in polygons])
-        pts = shapely.points(np.array([[p.x_m, p.y_m] for p in raw]))
-        pi_idx, poly_idx = tree.query(pts, predicate="intersects")
-        for i, j in zip(pi_idx, poly_idx, strict=True):
-            cand = polygons[int(j)]
-            cur = sha_of[int(i)]
-            if cur is None or cand.priority < cur.priority:
-                sha_of[int(i)] = cand
-    order = sorted(
-        range(len(raw)),
-        key=lambda i: (
-            sha_of[i].priority if sha_of[i] is not None else 1 << 30,  # type: ignore[union-attr]
-            raw[i].detector != "cnn",
-            -round(float(raw[i].confidence), 6),
-            -round(raw[i].y_m, 3),
-            round(raw[i].x_m, 3),
-            raw[i].class_name,
-        ),
-    )
-    out = []
-    for n, i in enumerate(order, start=1):
+    """Candidate points with layer, hazard, SHA and row; ids by layer, priority, probability."""
+    xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
+    sha_of = _containing(xy, polygons)
+    row_of = scored.patterns.row_of_point()
+    row_ids = {r: f"{flight_id}-row-{n:02d}" for n, r in enumerate(rows, start=1)}
+    prob = scored.probability
+
+    def key(i: int) -> tuple[Any, ...]:
         sha = sha_of[i]
-        out.append(
-            CandidatePoint(
-                f"{flight_id}-pt-{n:04d}", raw[i], None if sha is None else sha.id, flight_id, date
-            )
-        )
+        return (not mine[i], sha.priority if sha is not None else 9, -round(float(prob[i]), 6),
+                -round(points[i].y_m, 3), round(points[i].x_m, 3), points[i].kind)
+
+    out = []
+    for n, i in enumerate(sorted(range(len(points)), key=key), start=1):
+        fp, sha = points[i], sha_of[i]
+        base = fp.cnn or fp.peak
+        assert base is not None
+        detector = "cnn+anomaly_core" if fp.cnn is not None and fp.peak is not None else base.detector
+        r = row_of.get(i)
+        # an isolated point inside another group's fence is part of that area
+        hazard = ("area" if sha is not None else "point") if mine[i] else None
+        priority = 3 if hazard == "point" else (sha.priority if sha is not None and mine[i] else None)
+        out.append(CandidatePoint(
+            f"{flight_id}-pt-{n:04d}", _with_detector(base, detector), sha.id if sha else None, flight_id, date,
+            kind=fp.kind, probability=float(prob[i]), layer=LAYER_MINE if mine[i] else LAYER_LOW,
+            evidence=fp.evidence, hazard=hazard, priority=priority,
+            row_id=row_ids.get(r) if r is not None else None,
+            spacing_m=scored.patterns.rows[r].spacing_m if r in row_ids else None,
+            features=dict(fp.features),
+        ))
+    return out
+
+
+def _with_detector(p: MinePoint, detector: str) -> MinePoint:
+    if p.detector == detector:
+        return p
+    return MinePoint(p.x_m, p.y_m, p.class_name, p.confidence, detector, p.sensor, p.gsd_m, p.box_w_m, p.box_h_m, dict(p.extra))
+
+
+def _expected_points(
+    expected: list[tuple[float, float, int]], rows: list[int], points: list[FusedPoint], scored: Scored,
+    polygons: list[ShaPolygon], flight_id: str, date: dt.date | None,
+) -> list[CandidatePoint]:
+    """Expected positions as points; probability is the row's fill rate (not calibrated)."""
+    row_ids = {r: f"{flight_id}-row-{n:02d}" for n, r in enumerate(rows, start=1)}
+    xy = np.array([[x, y] for x, y, _ in expected], np.float64).reshape(-1, 2)
+    sha_of = _containing(xy, polygons)
+    seeds = scored.patterns.seed_index
+    out = []
+    for n, ((x, y, r), sha) in enumerate(zip(expected, sha_of, strict=True), start=1):
+        row = scored.patterns.rows[r]
+        classes = Counter(points[int(seeds[m])].class_name for m in row.members)
+        cls = classes.most_common(1)[0][0]
+        fill = len(row.members) / (max(row.lattice) - min(row.lattice) + 1)
+        mp = MinePoint(x, y, cls, round(fill, 4), "row_pattern", "", 0.0)
+        out.append(CandidatePoint(
+            f"{flight_id}-exp-{n:03d}", mp, sha.id if sha else None, flight_id, date, kind=KIND_EXPECTED,
+            probability=fill, layer=LAYER_EXPECTED, evidence=(MINE_PATTERN,), hazard="area" if sha else None,
+            priority=sha.priority if sha else None, row_id=row_ids[r], spacing_m=row.spacing_m,
+        ))
     return out

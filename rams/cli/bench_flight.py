@@ -23,40 +23,45 @@ def flight(
         0.5, "--tolerance-m", help="Point matching tolerance, metres."
     ),
 ) -> None:
-    """Score one run: point P/R/F1 per class, mine coverage and flagged area ratios."""
+    """Score one run: points by kind and class, calibration, SHA coverage and areas."""
     from rams.evaluation.flight import evaluate_flight  # heavy (plots): only when asked
 
     result = evaluate_flight(out_dir, truth, tolerance_m)
     console = Console()
-    points = Table(title=f"Points (one-to-one within {tolerance_m} m)")
-    for col in ("detector / class", "truth", "pred", "precision", "recall", "F1"):
-        points.add_column(col, justify="right" if col != "detector / class" else "left")
-    for name, m in result["points_by_detector"].items():
-        points.add_row(
-            name,
-            str(m["tp"] + m["fn"]),
-            str(m["tp"] + m["fp"]),
-            _f(m["precision"]),
-            _f(m["recall"]),
-            _f(m["f1"]),
-        )
-        if name == "cnn":
-            for cls, c in m["per_class"].items():
-                points.add_row(
-                    f"  {cls}",
-                    str(c["n_truth"]),
-                    str(c["n_pred"]),
-                    _f(c["precision"]),
-                    _f(c["recall"]),
-                    _f(c["f1"]),
-                )
+    cols = ("truth", "pred", "precision", "recall", "F1")
+    points = Table(title=f"Mine-layer points (one-to-one within {tolerance_m} m)")
+    points.add_column("kind / class")
+    for col in cols:
+        points.add_column(col, justify="right")
+
+    def row(name: str, tp: int, fn: int, fp: int, m: dict[str, Any]) -> None:
+        points.add_row(name, str(tp + fn), str(tp + fp), _f(m["precision"]), _f(m["recall"]), _f(m["f1"]))
+
+    m = result["points"]
+    row("mine layer", m["tp"], m["fn"], m["fp"], m)
+    for cls, c in m["per_class"].items():
+        points.add_row(f"  {cls}", str(c["n_truth"]), str(c["n_pred"]), _f(c["precision"]),
+                       _f(c["recall"]), _f(c["f1"]))
+    for kind, k in result["points_by_kind"].items():
+        row(f"kind {kind}", k["tp"], k["fn"], k["fp"], k)
     console.print(points)
+    cal = result["calibration"]
+    rel = Table(title=f"Reliability of point probabilities ({cal['n_points']} candidates, "
+                      f"{cal['n_on_mines']} on mines): ECE {_f(cal['ece'])}")
+    for col in ("probability bin", "points", "mean probability", "mine frequency"):
+        rel.add_column(col, justify="right")
+    for b in cal["reliability"]:
+        rel.add_row(f"{b['lower']:.1f}-{b['upper']:.1f}", str(b["n"]), _f(b["mean_probability"]),
+                    _f(b["frequency"]))
+    console.print(rel)
     poly = result["polygons"]
     polys = Table(title="SHA polygons")
     polys.add_column("metric")
     polys.add_column("value", justify="right")
     for key in (
         "n_sha",
+        "n_sha_priority_1",
+        "n_sha_without_mine",
         "n_minefields",
         "mine_coverage",
         "minefield_area_covered",
@@ -67,6 +72,7 @@ def flight(
         "flagged_over_surveyed",
     ):
         polys.add_row(key, _f(poly[key]))
+    polys.add_row("false mine points per 1000 m²", _f(result["false_mine_points_per_1000m2"]))
     console.print(polys)
     console.print(f"wrote {Path(out_dir) / 'evaluation.json'} and evaluation.png")
 

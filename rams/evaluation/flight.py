@@ -1,6 +1,7 @@
 """Flight-level evaluation of a run's outputs against ground truth.
 
-Reads ``sha.geojson`` and ``detections.geojson`` from a run folder and a truth GeoJSON
+Reads ``sha.geojson``, ``detections.geojson`` (the mine layer) and, when present,
+``candidates_low.geojson`` and ``expected_positions.geojson`` from a run folder and a truth GeoJSON
 (WGS84; mines are points with ``kind == "mine"`` and a ``class``; minefields are polygons
 with ``kind == "minefield"``; anything else is ignored), projects all of it to the UTM zone
 of the truth's centroid, and scores:
@@ -11,12 +12,18 @@ of the truth's centroid, and scores:
   matches, then minimises their total distance, so two detections near one mine give one
   true positive and one false positive. Matching ignores class; per-class figures use the
   true class for recall and the predicted class for precision, and ``class_accuracy`` is
-  the share of matches whose predicted class equals the true one. Reported for the CNN
-  detections (the surface-mine points: mines with ``buried: true`` may be matched but
-  are not counted as missed), for the anomaly peaks, and for all points (all mines).
-- **polygons**: mine coverage (share of true mines inside any SHA polygon), flagged area
-  over surveyed area, flagged area over true minefield area, and the share of the
-  minefield area inside SHA polygons.
+  the share of matches whose predicted class equals the true one. ``points`` scores the
+  mine layer against all true mines; ``points_by_kind`` scores the mine-layer points of
+  each kind (``fused``, ``cnn``, ``anomaly``: recall is then the share of mines that kind
+  found) and the expected positions; ``candidates_by_kind`` the same over all candidate
+  points (mine and low layers).
+- **calibration**: all candidate points matched one to one to the mines; the reliability
+  table of their probabilities against those labels and the expected calibration error
+  (:mod:`rams.candidates.calibration`); false mine points per 1,000 m² surveyed.
+- **polygons**: SHA count (and of priority 1) against the minefield count, mine coverage
+  (share of true mines inside any SHA polygon), flagged area over surveyed area and over
+  true minefield area, the share of the minefield area inside SHA polygons, and SHAs
+  holding no true mine.
 
 Writes ``evaluation.json`` and ``evaluation.png`` (a map of hits, misses and false
 alarms) into the run folder.
@@ -44,12 +51,8 @@ from rams.atomic import atomic_path, write_json_atomic
 from rams.crs import WGS84, transformer, utm_crs_for_lonlat
 from rams.errors import RamsInputError
 
-#: Detector groups scored on points; "points" in the result is the CNN group.
-DETECTOR_GROUPS: dict[str, tuple[str, ...] | None] = {
-    "cnn": ("cnn",),
-    "anomaly_core": ("anomaly_core",),
-    "all": None,
-}
+#: Point kinds scored separately (``expected_position`` comes from its own file).
+SCORED_KINDS = ("fused", "cnn", "anomaly")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -229,6 +232,69 @@ def score_points(
     return result, matches
 
 
+def _optional(path: Path, what: str) -> list[dict[str, Any]]:
+    return _read_geojson(path, what) if path.is_file() else []
+
+
+def _xy(geoms: list[BaseGeometry], metric_crs: Any) -> np.ndarray:
+    return np.array([[*_project(g, metric_crs).coords[0]] for g in geoms]).reshape(-1, 2)
+
+
+def _kind(props: dict[str, Any]) -> str:
+    """A point's kind; runs older than point kinds carry only the detector."""
+    kind = props.get("kind")
+    if isinstance(kind, str):
+        return kind
+    return {"cnn": "cnn", "anomaly_core": "anomaly"}.get(str(props.get("detector", "")), "cnn")
+
+
+def _by_kind(
+    xy: np.ndarray, kinds: list[str], classes: list[str], truth_xy: np.ndarray, truth_cls: list[str],
+    tolerance_m: float,
+) -> dict[str, Any]:
+    out = {}
+    for kind in SCORED_KINDS:
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        metrics, _ = score_points(xy[idx], [classes[i] for i in idx], truth_xy, truth_cls, tolerance_m)
+        out[kind] = metrics
+    return out
+
+
+def _expected_metrics(
+    exp_xy: np.ndarray, truth_xy: np.ndarray, layer_matches: list[tuple[int, int, float]], tolerance_m: float
+) -> dict[str, Any]:
+    """Expected positions: precision against all mines, and how many mines the mine layer
+    missed they point at."""
+    found = {t for _, t, _ in layer_matches}
+    missed = np.array([i for i in range(len(truth_xy)) if i not in found], dtype=int)
+    m_all = match_points(exp_xy, truth_xy, tolerance_m)
+    m_missed = match_points(exp_xy, truth_xy[missed], tolerance_m) if len(missed) else []
+    result = _prf(len(m_all), len(exp_xy), len(truth_xy))
+    result["n_missed_mines"] = len(missed)
+    result["missed_mines_predicted"] = len(m_missed)
+    return result
+
+
+def _calibration(
+    feats: list[dict[str, Any]], xy: np.ndarray, truth_xy: np.ndarray, tolerance_m: float
+) -> dict[str, Any]:
+    """Reliability of the candidate points' ``probability`` against one-to-one labels."""
+    from rams.candidates.calibration import reliability
+
+    prob = np.array([f["properties"].get("probability") for f in feats], dtype=object)
+    has = np.array([isinstance(v, int | float) for v in prob], dtype=bool)
+    label = np.zeros(len(feats))
+    for i, _, _ in match_points(xy, truth_xy, tolerance_m):
+        label[i] = 1.0
+    bins, ece = reliability(prob[has].astype(np.float64), label[has])
+    return {
+        "n_points": int(has.sum()),
+        "n_on_mines": int(label[has].sum()),
+        "ece": ece,
+        "reliability": [b.to_dict() for b in bins],
+    }
+
+
 # --- the flight ----------------------------------------------------------------------------
 
 
@@ -246,7 +312,8 @@ def evaluate_flight(
             the metrics to its ``report.html`` when there is one.
 
     Returns:
-        The metrics: ``points`` (CNN detections), ``points_by_detector``, ``polygons``,
+        The metrics: ``points`` (mine layer), ``points_by_kind``, ``candidates_by_kind``,
+        ``calibration``, ``polygons``,
         counts and the metric CRS used.
 
     Raises:
@@ -260,6 +327,8 @@ def evaluate_flight(
     truth = _read_geojson(truth_path, "truth file")
     shas = _read_geojson(out_dir / "sha.geojson", "SHA polygons")
     points = _read_geojson(out_dir / "detections.geojson", "detections")
+    low = _optional(out_dir / "candidates_low.geojson", "low-confidence candidates")
+    expected = _optional(out_dir / "expected_positions.geojson", "expected positions")
 
     mines = [
         f
@@ -274,39 +343,28 @@ def evaluate_flight(
     else:
         metric_crs = utm_crs_for_lonlat(0.0, 0.0)
 
-    truth_xy = np.array([[*_project(f["geometry"], metric_crs).coords[0]] for f in mines]).reshape(
-        -1, 2
-    )
+    truth_xy = _xy([f["geometry"] for f in mines], metric_crs)
     truth_cls = [
         str(f["properties"].get("class", f["properties"].get("cls", "mine"))) for f in mines
     ]
-    buried = np.array([bool(f["properties"].get("buried", False)) for f in mines], dtype=bool)
     sha_geoms = [q for f in shas for q in _polygons(_project(f["geometry"], metric_crs))]
     field_geoms = [q for f in fields for q in _polygons(_project(f["geometry"], metric_crs))]
     pts = [f for f in points if isinstance(f["geometry"], Point)]
-    pts_xy = np.array([[*_project(f["geometry"], metric_crs).coords[0]] for f in pts]).reshape(
-        -1, 2
-    )
-    pts_det = [str(f["properties"].get("detector", "")) for f in pts]
+    pts_xy = _xy([f["geometry"] for f in pts], metric_crs)
+    pts_kind = [_kind(f["properties"]) for f in pts]
     pts_cls = [str(f["properties"].get("class", "")) for f in pts]
+    low_pts = [f for f in low if isinstance(f["geometry"], Point)]
+    all_pts = pts + low_pts
+    all_xy = np.vstack([pts_xy, _xy([f["geometry"] for f in low_pts], metric_crs)])
+    all_kind = pts_kind + [_kind(f["properties"]) for f in low_pts]
 
-    by_detector: dict[str, Any] = {}
-    cnn_matches: list[tuple[int, int, float]] = []
-    cnn_idx: list[int] = []
-    for name, detectors in DETECTOR_GROUPS.items():
-        idx = [i for i, d in enumerate(pts_det) if detectors is None or d in detectors]
-        # CNN points are scored on surface mines: buried ones are optional for them.
-        metrics, matches = score_points(
-            pts_xy[idx],
-            [pts_cls[i] for i in idx],
-            truth_xy,
-            truth_cls,
-            tolerance_m,
-            truth_optional=buried if name == "cnn" else None,
-        )
-        by_detector[name] = metrics
-        if name == "cnn":
-            cnn_idx, cnn_matches = idx, [(idx[p], t, d) for p, t, d in matches]
+    mine_layer, matches = score_points(pts_xy, pts_cls, truth_xy, truth_cls, tolerance_m)
+    by_kind = _by_kind(pts_xy, pts_kind, pts_cls, truth_xy, truth_cls, tolerance_m)
+    exp_xy = _xy([f["geometry"] for f in expected if isinstance(f["geometry"], Point)], metric_crs)
+    by_kind["expected_position"] = _expected_metrics(exp_xy, truth_xy, matches, tolerance_m)
+    cand_by_kind = _by_kind(all_xy, all_kind, [str(f["properties"].get("class", "")) for f in all_pts],
+                            truth_xy, truth_cls, tolerance_m)
+    calibration = _calibration(all_pts, all_xy, truth_xy, tolerance_m)
 
     flagged = shapely.union_all(sha_geoms) if sha_geoms else Polygon()
     field_union = shapely.union_all(field_geoms) if field_geoms else Polygon()
@@ -320,8 +378,13 @@ def evaluate_flight(
     )
     flagged_m2 = float(flagged.area)
     field_m2 = float(field_union.area)
+    priorities = [f["properties"].get("priority") for f in shas]
     polygons = {
         "n_sha": len(sha_geoms),
+        "n_sha_priority_1": sum(1 for p in priorities if p == 1),
+        "n_sha_without_mine": sum(
+            1 for g in sha_geoms if not (len(truth_xy) and shapely.covers(g, shapely.points(truth_xy)).any())
+        ),
         "n_minefields": len(field_geoms),
         "mine_coverage": round(float(covered.mean()), 4) if len(covered) else None,
         "flagged_area_m2": round(flagged_m2, 2),
@@ -344,8 +407,14 @@ def evaluate_flight(
         "matching": "optimal one-to-one (Hungarian per connected group of pairs within tolerance)",
         "n_truth_mines": len(mines),
         "n_points": len(pts),
-        "points": by_detector["cnn"],
-        "points_by_detector": by_detector,
+        "n_candidates": len(all_pts),
+        "points": mine_layer,
+        "points_by_kind": by_kind,
+        "candidates_by_kind": cand_by_kind,
+        "calibration": calibration,
+        "false_mine_points_per_1000m2": (
+            round(mine_layer["fp"] / surveyed_m2 * 1000.0, 4) if surveyed_m2 else None
+        ),
         "polygons": polygons,
     }
     if write:
@@ -356,8 +425,8 @@ def evaluate_flight(
             field_geoms,
             truth_xy,
             pts_xy,
-            cnn_idx,
-            cnn_matches,
+            list(range(len(pts))),
+            matches,
             covered,
             result,
         )
@@ -394,20 +463,20 @@ def _write_map(
     field_geoms: list[Polygon],
     truth_xy: np.ndarray,
     pts_xy: np.ndarray,
-    cnn_idx: list[int],
-    cnn_matches: list[tuple[int, int, float]],
+    layer_idx: list[int],
+    layer_matches: list[tuple[int, int, float]],
     covered: np.ndarray,
     result: dict[str, Any],
 ) -> None:
-    """Map of CNN hits, misses and false alarms with SHA and minefield outlines (metres)."""
+    """Map of mine-layer hits, misses and false alarms with SHA and minefield outlines (metres)."""
     fig = Figure(figsize=(9, 9), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     for g in field_geoms:
         ax.plot(*g.exterior.xy, "--", color="#1a9641", linewidth=1.3)
     for g in sha_geoms:
         ax.plot(*g.exterior.xy, color="#d7191c", linewidth=1.3)
-    hit_truth = {t for _, t, _ in cnn_matches}
-    hit_pred = {p for p, _, _ in cnn_matches}
+    hit_truth = {t for _, t, _ in layer_matches}
+    hit_pred = {p for p, _, _ in layer_matches}
     if len(truth_xy):
         hits = np.array(sorted(hit_truth), dtype=int)
         misses = np.array([i for i in range(len(truth_xy)) if i not in hit_truth], dtype=int)
@@ -424,7 +493,7 @@ def _write_map(
                 facecolors="none",
                 edgecolors="black",
             )
-    fa = np.array([i for i in cnn_idx if i not in hit_pred], dtype=int)
+    fa = np.array([i for i in layer_idx if i not in hit_pred], dtype=int)
     if len(fa):
         ax.scatter(pts_xy[fa, 0], pts_xy[fa, 1], s=26, marker="x", color="#ff7f00")
     ax.set_aspect("equal")
@@ -434,7 +503,7 @@ def _write_map(
     ax.set_ylabel("northing (m)", fontsize=8)
     p, poly = result["points"], result["polygons"]
     ax.set_title(
-        f"CNN P {p['precision']:.2f} R {p['recall']:.2f} F1 {p['f1']:.2f} | mine coverage "
+        f"mine layer P {p['precision']:.2f} R {p['recall']:.2f} F1 {p['f1']:.2f} | mine coverage "
         f"{poly['mine_coverage'] if poly['mine_coverage'] is not None else 'n/a'} | flagged/minefield "
         f"{poly['flagged_over_minefield'] if poly['flagged_over_minefield'] is not None else 'n/a'}",
         fontsize=9,
@@ -451,7 +520,7 @@ def _write_map(
             color="#1a9641",
             label="mine found",
         ),
-        Line2D([], [], linestyle="none", marker="o", color="#d7191c", label="mine missed (CNN)"),
+        Line2D([], [], linestyle="none", marker="o", color="#d7191c", label="mine missed (mine layer)"),
         Line2D(
             [],
             [],
@@ -462,7 +531,7 @@ def _write_map(
             color="black",
             label="mine outside SHA",
         ),
-        Line2D([], [], linestyle="none", marker="x", color="#ff7f00", label="false alarm (CNN)"),
+        Line2D([], [], linestyle="none", marker="x", color="#ff7f00", label="false mine point"),
     ]
     ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.8)
     fig.tight_layout()

@@ -25,10 +25,18 @@ DPI = 120
 #: Outline colour by priority rank: first three stand out, the rest share one colour.
 PRIORITY_COLOURS = ("#d7191c", "#fd8d3c", "#fecc5c")
 OTHER_COLOUR = "#2c7bb6"
+#: Mine-layer points by kind; expected positions hollow; low-layer points small and grey.
 POINT_STYLE = {
-    "cnn": {"marker": "x", "color": "#e31a1c", "label": "CNN detection"},
-    "anomaly_core": {"marker": "o", "color": "#ffff33", "label": "anomaly peak"},
+    "fused": {"marker": "D", "color": "#e31a1c", "label": "mine point: CNN + anomaly"},
+    "cnn": {"marker": "x", "color": "#e31a1c", "label": "mine point: CNN"},
+    "anomaly": {"marker": "o", "color": "#ffff33", "label": "mine point: anomaly"},
+    "expected_position": {"marker": "s", "color": "none", "label": "expected position (row gap)"},
+    "low": {"marker": ".", "color": "#969696", "label": "low-confidence candidate"},
 }
+
+
+def _style_key(layer: str, kind: str) -> str:
+    return "low" if layer == "low" else kind
 
 
 def priority_colour(priority: int) -> str:
@@ -84,18 +92,19 @@ def draw_candidates(ax: Any, candidates: CandidateSet, *, label_top: int = 10) -
                     "ec": "none",
                 },
             )
-    for detector, style in POINT_STYLE.items():
-        pts = [p for p in candidates.points if p.point.detector == detector]
+    everything = [*candidates.points, *candidates.expected]
+    for key, style in POINT_STYLE.items():
+        pts = [p for p in everything if _style_key(p.layer, p.kind) == key]
         if pts:
             ax.scatter(
                 [p.x_m for p in pts],
                 [p.y_m for p in pts],
-                s=14,
+                s=6 if key == "low" else 16,
                 marker=style["marker"],
                 c=style["color"],
                 linewidths=1.0,
-                zorder=4,
-                edgecolors="black" if style["marker"] == "o" else None,
+                zorder=3.5 if key == "low" else 4,
+                edgecolors="black" if style["marker"] in ("o", "s", "D") else None,
             )
 
 
@@ -104,16 +113,17 @@ def _legend_handles(candidates: CandidateSet) -> list[Line2D]:
         Line2D([], [], color=PRIORITY_COLOURS[0], label="SHA priority 1"),
         Line2D([], [], color=OTHER_COLOUR, label="SHA priority > 3"),
     ]
-    present = {p.point.detector for p in candidates.points}
-    for detector, style in POINT_STYLE.items():
-        if detector in present:
+    present = {_style_key(p.layer, p.kind) for p in [*candidates.points, *candidates.expected]}
+    for key, style in POINT_STYLE.items():
+        if key in present:
             handles.append(
                 Line2D(
                     [],
                     [],
                     linestyle="none",
                     marker=style["marker"],
-                    color=style["color"],
+                    color=style["color"] if style["color"] != "none" else "black",
+                    markerfacecolor=style["color"],
                     label=style["label"],
                 )
             )

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from rams.atomic import write_text_atomic
-from rams.candidates.model import CandidateSet
+from rams.candidates.model import CandidatePoint, CandidateSet, ShaPolygon
+from rams.candidates.points import MinePoint
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em; color: #222; }
@@ -32,6 +33,28 @@ img.map { max-width: 100%; border: 1px solid #ccc; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; font-size: 0.9em; }
 dt { font-weight: 600; } dd { margin: 0; } pre { margin: 0; font-size: 0.85em; }
 """
+
+
+#: What the point files hold, for the reader of the report.
+POINT_KINDS_HTML = """<p class="note">Every candidate point has a <b>kind</b> and a calibrated
+<b>probability</b> that a mine lies there (fitted on synthetic flights, checked on flights it
+was not fitted on; see models/rams_combiner.md):</p>
+<ul class="note">
+<li><b>fused</b>: a CNN detection and an anomaly peak (thermal and/or multispectral) at the
+same place: two independent sensors agree.</li>
+<li><b>cnn</b>: a CNN detection on the RGB orthomosaic with no anomaly under it.</li>
+<li><b>anomaly</b>: an anomaly peak with no CNN detection (buried or hidden mines show here,
+so do warm stones and scrap).</li>
+<li><b>expected_position</b>: an empty place in a regular row of mines, at the row's spacing
+(<i>spacing_m</i>); no sensor saw a mine there. A check for the survey team, not a detection;
+its probability is the share of the row's positions that hold a mine.</li>
+</ul>
+<p class="note"><b>detections.geojson</b> is the mine layer: points at or above the configured
+probability; what a planner acts on. Isolated mine points outside any SHA are <i>point
+hazards</i> (priority 3). <b>candidates_low.geojson</b> holds every other candidate (never
+dropped), <b>expected_positions.geojson</b> the row gaps. SHA polygons are fenced along mine
+rows (basis <i>pattern</i>) or around dense groups of mine points (basis <i>cluster</i>);
+priority 1 needs several expected mines (sum of probabilities) or a row pattern.</p>"""
 
 
 def _e(value: Any) -> str:
@@ -52,17 +75,19 @@ def _sha_table(candidates: CandidateSet) -> str:
     if not candidates.polygons:
         return '<p class="note">No suspected hazardous area was found on this flight.</p>'
     head = (
-        "<tr><th>Priority</th><th>Id</th><th>Device category</th><th>Confidence</th>"
-        "<th>Evidence</th><th>Area (m²)</th><th>Detections</th><th>Max score (-log10 Pfa)</th>"
-        "<th>Sensors</th></tr>"
+        "<tr><th>Priority</th><th>Id</th><th>Basis</th><th>Device category</th><th>Confidence</th>"
+        "<th>Expected mines</th><th>Evidence</th><th>Area (m²)</th><th>Mine points</th>"
+        "<th>Expected positions</th><th>Max score (-log10 Pfa)</th><th>Sensors</th></tr>"
     )
     rows = []
     for sha in sorted(candidates.polygons, key=lambda p: p.priority):
         rows.append(
             f'<tr class="p{sha.priority}"><td class="num">{sha.priority}</td><td>{_e(sha.id)}</td>'
-            f"<td>{_e(sha.device_category)}</td><td class='num'>{sha.confidence:.2f}</td>"
+            f"<td>{_e(sha.basis)}</td><td>{_e(sha.device_category)}</td>"
+            f"<td class='num'>{sha.confidence:.2f}</td><td class='num'>{sha.expected_mines:.1f}</td>"
             f"<td>{_e(', '.join(sha.evidence))}</td><td class='num'>{sha.area_m2:,.1f}</td>"
-            f"<td class='num'>{sha.n_detections}</td><td class='num'>{sha.max_score:.1f}</td>"
+            f"<td class='num'>{sha.n_detections}</td><td class='num'>{sha.n_expected_positions}</td>"
+            f"<td class='num'>{sha.max_score:.1f}</td>"
             f"<td>{_e(', '.join(sha.sensors))}</td></tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
@@ -97,7 +122,7 @@ def _table(rows: dict[str, dict[str, Any]], cols: list[str], first: str) -> str:
 
 
 def _metrics_section(metrics: dict[str, Any]) -> str:
-    if "points_by_detector" in metrics and "polygons" in metrics:
+    if "points_by_kind" in metrics and "polygons" in metrics:
         return _flight_metrics_section(metrics)
     return _generic_metrics_section(metrics)
 
@@ -111,14 +136,21 @@ def _flight_metrics_section(m: dict[str, Any]) -> str:
         f"({_e(m.get('matching', ''))}); {_e(m.get('n_truth_mines'))} true mines.</p>",
         "<h3>SHA polygons</h3>",
         _dl(m["polygons"]),
-        "<h3>Points by detector</h3>",
-        _table(m["points_by_detector"], cols, "detector"),
+        "<h3>Mine-layer points by kind</h3>",
+        _table({"mine layer": m["points"], **m["points_by_kind"]}, cols, "kind"),
     ]
     per_class = m.get("points", {}).get("per_class")
     if per_class:
         parts += [
-            "<h3>CNN detections by class</h3>",
+            "<h3>Mine-layer points by class</h3>",
             _table(per_class, ["n_truth", "n_pred", "precision", "recall", "f1"], "class"),
+        ]
+    cal = m.get("calibration")
+    if cal:
+        bins = {f"{b['lower']:.1f}-{b['upper']:.1f}": b for b in cal["reliability"]}
+        parts += [
+            f"<h3>Calibration of point probabilities (ECE {_e(cal['ece'])})</h3>",
+            _table(bins, ["n", "mean_probability", "frequency"], "probability"),
         ]
     return "\n".join(parts)
 
@@ -160,7 +192,10 @@ def report_html(
         "survey date": date_text,
         "SHA polygons": len(candidates.polygons),
         "flagged area (m²)": round(candidates.flagged_area_m2, 1),
-        "points (detections and anomaly peaks)": len(candidates.points),
+        "mine points (detections.geojson)": len(candidates.mine_points),
+        "point hazards (isolated mine points)": sum(1 for p in candidates.points if p.hazard == "point"),
+        "low-confidence candidates (candidates_low.geojson)": len(candidates.low_points),
+        "expected positions (expected_positions.geojson)": len(candidates.expected),
     }
     if candidates.surveyed_area_m2:
         summary["surveyed area (m²)"] = round(candidates.surveyed_area_m2, 1)
@@ -188,6 +223,8 @@ def report_html(
         image,
         "<h2>Suspected hazardous areas by priority</h2>",
         _sha_table(candidates),
+        "<h2>Point kinds and layers</h2>",
+        POINT_KINDS_HTML,
     ]
     if metrics:
         body.append(_metrics_section(metrics))
@@ -243,9 +280,6 @@ def _candidates_from_run(out_dir: Path) -> CandidateSet:
     """
     from shapely.geometry import shape
 
-    from rams.candidates.model import CandidatePoint, ShaPolygon
-    from rams.candidates.points import MinePoint
-
     def features(name: str) -> list[dict[str, Any]]:
         path = out_dir / name
         if not path.is_file():
@@ -256,7 +290,8 @@ def _candidates_from_run(out_dir: Path) -> CandidateSet:
         value = props.get("date")
         return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
-    polygons, points = [], []
+    polygons: list[ShaPolygon] = []
+    points: list[CandidatePoint] = []
     flight_id, date = out_dir.name, None
     for feat in features("sha.geojson"):
         p = feat["properties"]
@@ -275,27 +310,32 @@ def _candidates_from_run(out_dir: Path) -> CandidateSet:
                 sensors=tuple(p.get("sensors", [])),
                 flight_id=str(p.get("flight_id", "")),
                 date=date_of(p),
+                basis=str(p.get("basis", "cluster")),
+                expected_mines=float(p.get("expected_mines", 0.0) or 0.0),
+                n_expected_positions=int(p.get("n_expected_positions", 0) or 0),
             )
         )
-    for feat in features("detections.geojson"):
-        p = feat["properties"]
-        lon, lat = feat["geometry"]["coordinates"][:2]
-        mp = MinePoint(
-            lon,
-            lat,
-            str(p.get("class", "")),
-            float(p.get("confidence", 0.0)),
-            str(p.get("detector", "")),
-            str(p.get("sensor", "")),
-            float(p.get("gsd_m", 0.0)),
-        )
-        points.append(
-            CandidatePoint(
-                str(p["id"]), mp, p.get("sha_id"), str(p.get("flight_id", "")), date_of(p)
-            )
-        )
-        flight_id, date = str(p.get("flight_id", flight_id)), date or date_of(p)
-    return CandidateSet(flight_id=flight_id, date=date, polygons=polygons, points=points)
+    expected: list[CandidatePoint] = []
+    for name, layer in (("detections.geojson", "mine"), ("candidates_low.geojson", "low"),
+                        ("expected_positions.geojson", "expected")):
+        for feat in features(name):
+            cp = _point_from_feature(feat, layer, date_of)
+            (expected if layer == "expected" else points).append(cp)
+            flight_id, date = cp.flight_id or flight_id, date or cp.date
+    return CandidateSet(flight_id=flight_id, date=date, polygons=polygons, points=points, expected=expected)
+
+
+def _point_from_feature(feat: dict[str, Any], layer: str, date_of: Any) -> CandidatePoint:
+    """A candidate point's attributes from an exported feature (coordinates stay lon/lat)."""
+    p = feat["properties"]
+    lon, lat = feat["geometry"]["coordinates"][:2]
+    mp = MinePoint(lon, lat, str(p.get("class", "")), float(p.get("confidence", 0.0) or 0.0),
+                   str(p.get("detector", "")), str(p.get("sensor", "")), float(p.get("gsd_m", 0.0) or 0.0))
+    return CandidatePoint(
+        str(p["id"]), mp, p.get("sha_id"), str(p.get("flight_id", "")), date_of(p),
+        kind=str(p.get("kind", "cnn")), probability=float(p.get("probability", 0.0) or 0.0), layer=layer,
+        hazard=p.get("hazard"), priority=p.get("priority"),
+    )
 
 
 def refresh_report_with_metrics(out_dir: str | Path, metrics: dict[str, Any]) -> Path | None:

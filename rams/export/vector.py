@@ -1,11 +1,13 @@
 """Vector export of candidates: GeoJSON (RFC 7946) and a GeoPackage for GIS.
 
-- ``sha.geojson`` / ``detections.geojson``: WGS84 lon/lat, exterior rings
+- ``sha.geojson``, ``detections.geojson`` (the mine layer: points a planner acts on),
+  ``candidates_low.geojson`` (every other candidate point, never dropped) and
+  ``expected_positions.geojson`` (empty positions of mine rows): WGS84 lon/lat, exterior rings
   counter-clockwise and holes clockwise, at most 7 decimals (about 1 cm), no ``crs``
   member, one feature per line, keys sorted: the same input gives byte-identical files.
   Lists (evidence, sensors) are JSON arrays.
-- ``survey.gpkg``: layers ``sha`` (polygons) and ``detections`` (points) in the flight's
-  projected CRS, written through pyogrio's raw API (no geopandas). Lists are stored as
+- ``survey.gpkg``: layers ``sha`` (polygons), ``detections``, ``candidates_low`` and
+  ``expected_positions`` (points) in the flight's projected CRS, written through pyogrio's raw API (no geopandas). Lists are stored as
   comma-separated strings, the survey date as a GPKG Date.
 
 Every file is written to a temporary name and renamed into place.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +29,21 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from rams.atomic import atomic_path, write_text_atomic
-from rams.candidates.model import POINT_FIELDS, SHA_FIELDS, CandidateSet
+from rams.candidates.model import POINT_FIELDS, SHA_FIELDS, CandidatePoint, CandidateSet
 from rams.crs import to_pyproj, to_wgs84
 
 #: Decimals of lon/lat in GeoJSON: 1e-7 degree is about 1 cm on the ground.
 COORD_DECIMALS = 7
 SHA_LAYER = "sha"
 DETECTIONS_LAYER = "detections"
+LOW_LAYER = "candidates_low"
+EXPECTED_LAYER = "expected_positions"
+#: Point layers: name -> which points of a :class:`CandidateSet` it holds.
+POINT_LAYERS: dict[str, Callable[[CandidateSet], list[CandidatePoint]]] = {
+    DETECTIONS_LAYER: lambda c: c.mine_points,
+    LOW_LAYER: lambda c: c.low_points,
+    EXPECTED_LAYER: lambda c: c.expected,
+}
 
 
 def _jsonable(value: Any) -> Any:
@@ -110,14 +120,15 @@ def sha_geojson_text(candidates: CandidateSet, crs: Any) -> str:
     return _collection(feats)
 
 
-def points_geojson_text(candidates: CandidateSet, crs: Any) -> str:
-    """The text of ``detections.geojson`` (see :func:`write_points_geojson`)."""
+def points_geojson_text(candidates: CandidateSet, crs: Any, layer: str = DETECTIONS_LAYER) -> str:
+    """The text of one point layer's GeoJSON (see :func:`write_points_geojson`)."""
+    points = POINT_LAYERS[layer](candidates)
     feats = []
-    if candidates.points:
-        xs = np.array([p.x_m for p in candidates.points])
-        ys = np.array([p.y_m for p in candidates.points])
+    if points:
+        xs = np.array([p.x_m for p in points])
+        ys = np.array([p.y_m for p in points])
         lon, lat = to_wgs84(crs).transform(xs, ys)
-        for p, x, y in zip(candidates.points, np.atleast_1d(lon), np.atleast_1d(lat), strict=True):
+        for p, x, y in zip(points, np.atleast_1d(lon), np.atleast_1d(lat), strict=True):
             geometry = {
                 "type": "Point",
                 "coordinates": [round(float(x), COORD_DECIMALS), round(float(y), COORD_DECIMALS)],
@@ -141,18 +152,22 @@ def write_sha_geojson(path: str | Path, candidates: CandidateSet, crs: Any) -> P
     return Path(path)
 
 
-def write_points_geojson(path: str | Path, candidates: CandidateSet, crs: Any) -> Path:
-    """Write the points (CNN detections and anomaly peaks) as an RFC 7946 FeatureCollection.
+def write_points_geojson(
+    path: str | Path, candidates: CandidateSet, crs: Any, layer: str = DETECTIONS_LAYER
+) -> Path:
+    """Write one point layer as an RFC 7946 FeatureCollection.
 
     Args:
-        path: output file (``detections.geojson``).
+        path: output file (``detections.geojson``, ``candidates_low.geojson`` or
+            ``expected_positions.geojson``).
         candidates: the candidates of one flight.
         crs: the CRS of the candidates' coordinates.
+        layer: ``detections`` (mine layer), ``candidates_low`` or ``expected_positions``.
 
     Returns:
         ``path``.
     """
-    write_text_atomic(path, points_geojson_text(candidates, crs))
+    write_text_atomic(path, points_geojson_text(candidates, crs, layer))
     return Path(path)
 
 
@@ -238,7 +253,8 @@ def _crs_text(crs: Any) -> str:
 
 
 def write_survey_gpkg(path: str | Path, candidates: CandidateSet, crs: Any) -> Path:
-    """Write ``survey.gpkg``: layers ``sha`` and ``detections`` in the flight's CRS.
+    """Write ``survey.gpkg``: layers ``sha``, ``detections``, ``candidates_low`` and
+    ``expected_positions`` in the flight's CRS.
 
     Polygons keep their projected coordinates (exterior CCW, as built); ``area_m2`` is
     in square metres of that CRS. Lists are comma-separated strings.
@@ -264,14 +280,16 @@ def write_survey_gpkg(path: str | Path, candidates: CandidateSet, crs: Any) -> P
             crs_text,
             append=False,
         )
-        _write_layer(
-            tmp,
-            DETECTIONS_LAYER,
-            [Point(p.x_m, p.y_m) for p in candidates.points],
-            [p.properties() for p in candidates.points],
-            POINT_FIELDS,
-            "Point",
-            crs_text,
-            append=True,
-        )
+        for layer, select in POINT_LAYERS.items():
+            points = select(candidates)
+            _write_layer(
+                tmp,
+                layer,
+                [Point(p.x_m, p.y_m) for p in points],
+                [p.properties() for p in points],
+                POINT_FIELDS,
+                "Point",
+                crs_text,
+                append=True,
+            )
     return Path(path)

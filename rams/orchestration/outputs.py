@@ -10,7 +10,12 @@ from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.export.quicklook import write_quicklook
 from rams.export.report import write_report
-from rams.export.vector import write_points_geojson, write_sha_geojson, write_survey_gpkg
+from rams.export.vector import (
+    POINT_LAYERS,
+    write_points_geojson,
+    write_sha_geojson,
+    write_survey_gpkg,
+)
 from rams.orchestration.plan import FlightPlan
 from rams.orchestration.stages import StageTimer, read_backdrop
 
@@ -36,7 +41,8 @@ def write_outputs(
         )
     with timer.stage("export"):
         write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)
-        write_points_geojson(staging / "detections.geojson", candidates, plan.grid.crs)
+        for layer in POINT_LAYERS:
+            write_points_geojson(staging / f"{layer}.geojson", candidates, plan.grid.crs, layer)
         write_survey_gpkg(staging / "survey.gpkg", candidates, plan.grid.crs)
         backdrop, backdrop_transform = read_backdrop(flight, plan.grid)
         write_quicklook(
@@ -45,12 +51,18 @@ def write_outputs(
         )
     counts = {
         "sha": len(candidates.polygons),
+        "sha_priority_1": sum(1 for p in candidates.polygons if p.priority == 1),
         "detections": len(detections),
         "anomaly_peaks": len(peaks),
         "points_exported": len(candidates.points),
+        "mine_points": len(candidates.mine_points),
+        "low_points": len(candidates.low_points),
+        "expected_positions": len(candidates.expected),
+        "point_hazards": sum(1 for p in candidates.points if p.hazard == "point"),
     }
     run_info = {
         **run_info,
+        "warnings": [*run_info.get("warnings", []), *candidates.warnings],
         "counts": counts,
         "surveyed_area_m2": candidates.surveyed_area_m2,
         "flagged_area_m2": candidates.flagged_area_m2,

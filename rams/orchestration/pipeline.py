@@ -35,7 +35,8 @@ RUN_FILE = "run.json"
 
 #: Files a completed run leaves in OUT_DIR.
 OUTPUT_FILES = (
-    "anomaly.tif", "sha.geojson", "detections.geojson", "survey.gpkg", "quicklook.png",
+    "anomaly.tif", "sha.geojson", "detections.geojson", "candidates_low.geojson",
+    "expected_positions.geojson", "survey.gpkg", "quicklook.png",
     "report.html", RUN_FILE,
 )
 

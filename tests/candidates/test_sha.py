@@ -1,4 +1,4 @@
-"""SHA polygons: blobs from the raster, grouping, polygon validity, attributes, determinism."""
+"""Candidates stage: blobs, grouping, layers, patterns, SHA delineation, determinism."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from shapely.geometry import Point
 from rams.candidates.blobs import blobs_in_window, scan_anomaly_raster
 from rams.candidates.clustering import cluster_labels
 from rams.candidates.points import MinePoint
+from rams.candidates.combiner import Logistic, PointCombiner
+from rams.candidates.fusion import BASE_FEATURES
+from rams.candidates.patterns import PATTERN_FEATURES
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
 from tests.conftest import E0, N0, UTM, write_raster
@@ -30,10 +33,24 @@ def peak(x: float, y: float, **extra: object) -> MinePoint:
     return MinePoint(E0 + x, N0 - y, "anomaly", 0.7, "anomaly_core", "thermal", GSD, extra=dict(extra))
 
 
+def _linear(names: tuple[str, ...], weights: dict[str, float], bias: float) -> Logistic:
+    n = len(names)
+    return Logistic(names, (0.0,) * n, (1.0,) * n, tuple(weights.get(k, 0.0) for k in names), bias)
+
+
+#: A hand-set combiner: evidence logit 8 cnn_score + 0.8 rx_score - 6 (a CNN at 0.9 or a
+#: peak of score 9 gives p = 0.77; a CNN at 0.2 gives 0.01); row membership adds 2.
+TEST_COMBINER = PointCombiner(
+    _linear(BASE_FEATURES, {"cnn_score": 8.0, "rx_score": 0.8}, -6.0),
+    _linear(("evidence_logit", *PATTERN_FEATURES), {"evidence_logit": 1.0, "row_member": 2.0}, 0.0),
+)
+
+
 def build(det: list[MinePoint], peaks: list[MinePoint], path: Path | None = None, **cfg: object):
     return build_candidates(
         path, det, peaks, crs=UTM, flight_id="F7", date=DATE,
         sensors=["rgb", "multispectral", "thermal"], config=CandidateConfig(**cfg),  # type: ignore[arg-type]
+        combiner=TEST_COMBINER,
     )
 
 
@@ -120,7 +137,7 @@ def test_cluster_labels_single_linkage_chain() -> None:
     assert cluster_labels(np.zeros((0, 2)), 1.0).tolist() == []
 
 
-# --- polygons ----------------------------------------------------------------------------
+# --- layers, patterns and SHA polygons ----------------------------------------------------
 
 
 def assert_valid_sha(poly: shapely.Polygon) -> None:
@@ -132,106 +149,133 @@ def assert_valid_sha(poly: shapely.Polygon) -> None:
     assert not np.any(np.all(coords[1:] == coords[:-1], axis=1)), "repeated consecutive vertex"
 
 
-def test_min_cluster_size_and_lone_cnn(tmp_path: Path) -> None:
-    field = [peak(10 + 2 * i, 10, score=9.0) for i in range(3)]  # a cluster of 3 anomalies
-    lone_peak = [peak(80, 80, score=12.0)]
-    lone_mine = [cnn(40, 60, "TM-62", 0.8)]
-    cs = build(lone_mine, field + lone_peak, min_cluster_size=3, safety_margin_m=2.0)
+def row(x0: float, y0: float, angle_deg: float, spacing_m: float, ks: list[int], seed: int = 0) -> list[tuple[float, float]]:
+    """Positions k * spacing along a direction from (x0, y0), jittered by 5 cm."""
+    rng = np.random.default_rng(seed)
+    a = np.radians(angle_deg)
+    return [(x0 + k * spacing_m * np.cos(a) + rng.normal(0, 0.05), y0 + k * spacing_m * np.sin(a) + rng.normal(0, 0.05))
+            for k in ks]
+
+
+def test_fusion_kinds_and_layers() -> None:
+    det = [cnn(10, 10, "PMN-2", 0.9), cnn(30, 30, "PMN-2", 0.2)]
+    peaks = [peak(10.2, 10, score=9.0, evidence=["thermal_anomaly"]), peak(50, 50, score=9.0)]
+    cs = build(det, peaks)
+    kinds = {(round(p.x_m - E0), round(N0 - p.y_m)): (p.kind, p.layer) for p in cs.points}
+    assert kinds == {(10, 10): ("fused", "mine"), (30, 30): ("cnn", "low"), (50, 50): ("anomaly", "mine")}
+    fused = next(p for p in cs.points if p.kind == "fused")
+    assert fused.point.detector == "cnn+anomaly_core" and fused.x_m == E0 + 10  # CNN position
+    assert fused.evidence == ("cnn_detection", "thermal_anomaly")
+    assert fused.features["n_agree"] == 2.0
+    # 8 * 0.9 + 0.8 * 9 - 6 = 8.4
+    assert fused.probability == pytest.approx(1 / (1 + np.exp(-8.4)), abs=1e-4)
+    assert [p.layer for p in cs.points] == ["mine", "mine", "low"]  # mine layer first
+    assert len(cs.mine_points) == 2 and len(cs.low_points) == 1
+
+
+def test_row_with_a_gap_gives_an_expected_position() -> None:
+    ks = [0, 1, 2, 3, 5, 6, 7]  # position 4 is empty
+    pts = [peak(x, y, score=9.0) for x, y in row(20, 20, 30.0, 2.5, ks)]
+    cs = build([], pts)
+    (exp,) = cs.expected
+    gap = np.array([20 + 4 * 2.5 * np.cos(np.radians(30)), 20 + 4 * 2.5 * np.sin(np.radians(30))])
+    assert np.hypot(exp.x_m - E0 - gap[0], N0 - exp.y_m - gap[1]) < 0.15
+    assert exp.kind == "expected_position" and exp.layer == "expected"
+    assert exp.spacing_m == pytest.approx(2.5, abs=0.05)
+    assert exp.probability == pytest.approx(7 / 8)
+    (sha,) = cs.polygons
+    assert sha.basis == "pattern" and "mine_pattern" in sha.evidence and sha.n_expected_positions == 1
+    assert exp.sha_id == sha.id
+    assert {p.row_id for p in cs.points} == {"F7-row-01"}
+    # Fenced along the row: its length plus 2 x 3 m margin, its width about 2 x 3 m.
+    assert 17.5 * 6 < sha.area_m2 < 23.5 * 6.5
+
+
+def test_row_search_ignores_outliers_and_clutter_along_the_line() -> None:
+    from rams.candidates.patterns import find_rows
+
+    xy = np.array(row(0, 0, 0.0, 2.0, [0, 1, 2, 3, 4, 6]) + [(5.0, 3.0), (30.0, -4.0)])
+    (r,) = find_rows(xy)
+    assert sorted(r.members) == [0, 1, 2, 3, 4, 5] and r.spacing_m == pytest.approx(2.0, abs=0.05)
+    assert r.expected_xy_m.round(0).tolist() == [[10.0, 0.0]]
+    # Points strewn along a furrow at random are not a row.
+    rng = np.random.default_rng(1)
+    furrow = np.column_stack([np.sort(rng.uniform(0, 20, 25)), rng.normal(0, 0.05, 25)])
+    assert find_rows(furrow) == []
+
+
+def test_two_minefields_give_two_shas_and_clutter_does_not_chain() -> None:
+    a = [peak(x, y, score=9.0) for r0 in (0.0, 3.0) for x, y in row(10, 10 + r0, 0.0, 2.0, list(range(8)))]
+    b = [peak(x, y, score=9.0) for x, y in row(60, 40, 90.0, 3.0, list(range(6)))]
+    rng = np.random.default_rng(2)
+    mines_xy = np.array([[p.x_m - E0, N0 - p.y_m] for p in a + b])
+    clutter_xy = [xy for xy in rng.uniform(0, 80, (330, 2)) if np.hypot(*(mines_xy - xy).T).min() > 1.0][:300]
+    clutter = [cnn(float(x), float(y), "TM-62", 0.2) for x, y in clutter_xy]
+    cs = build(clutter, a + b)
     assert len(cs.polygons) == 2
+    assert all(s.basis == "pattern" and s.priority == 1 for s in cs.polygons)
     for sha in cs.polygons:
         assert_valid_sha(sha.geometry)
-    av = cs.polygons[0]
-    assert av.device_category == "AV" and av.priority == 1 and av.id == "F7-sha-001"
-    assert av.evidence == ("cnn_detection",) and av.n_detections == 1
-    field_sha = cs.polygons[1]
-    assert field_sha.evidence == ("thermal_anomaly",) and field_sha.n_detections == 3
-    assert field_sha.max_score == 9.0
-    # The lone anomaly is exported as a point without a polygon.
-    lone = [p for p in cs.points if p.point.x_m == E0 + 80]
-    assert lone[0].sha_id is None
-    assert {p.sha_id for p in cs.points if p.point.detector == "cnn"} == {"F7-sha-001"}
+    first, second = sorted(cs.polygons, key=lambda s: s.geometry.centroid.x)
+    assert first.n_detections == 16 and second.n_detections == 6
+    assert first.area_m2 < 21 * 10 and second.area_m2 < 21 * 7
+    assert len(cs.low_points) == 300 and all(p.hazard is None for p in cs.low_points)
 
 
-def test_lone_detection_confidence_threshold() -> None:
-    dets = [cnn(10, 10, "PFM-1", 0.9), cnn(60, 60, "PFM-1", 0.35)]
-    assert len(build(dets, []).polygons) == 2
-    kept = build(dets, [], lone_detection_min_confidence=0.5)
-    assert len(kept.polygons) == 1 and kept.polygons[0].confidence == pytest.approx(0.9)
-    weak = [p for p in kept.points if p.point.confidence < 0.5]
-    assert weak[0].sha_id is None
+def test_clutter_only_flight_has_no_priority_1_sha() -> None:
+    rng = np.random.default_rng(4)
+    det = [cnn(float(x), float(y), "TM-62", float(c)) for (x, y), c in
+           zip(rng.uniform(0, 80, (200, 2)), rng.uniform(0.1, 0.6, 200), strict=True)]
+    peaks = [peak(float(x), float(y), score=float(s)) for (x, y), s in
+             zip(rng.uniform(0, 80, (60, 2)), rng.uniform(6.0, 7.0, 60), strict=True)]
+    lone = [cnn(5, 75, "PMN-2", 0.95)]  # one convincing isolated object
+    cs = build(det + lone, peaks)
+    assert all(s.priority > 1 for s in cs.polygons)
+    hazard = next(p for p in cs.points if p.x_m == E0 + 5 and p.y_m == N0 - 75)
+    assert hazard.layer == "mine" and hazard.hazard == "point" and hazard.priority == 3
+    assert hazard.sha_id is None
 
 
-def test_margin_covers_members_and_area_in_metres() -> None:
-    members = [peak(10 + 1.5 * i, 20 + (i % 2), score=8.0) for i in range(6)]
-    cs = build([], members, safety_margin_m=3.0, simplify_m=0.25)
+def test_cluster_area_bounded_by_mine_layer_points() -> None:
+    rng = np.random.default_rng(5)
+    scatter = [cnn(float(x), float(y), "PFM-1", 0.9) for x, y in rng.normal((30, 30), 2.0, (12, 2))]
+    cs = build(scatter, [], safety_margin_m=3.0)
     (sha,) = cs.polygons
-    for m in members:
-        # Each member stays at least margin - simplify tolerance inside the boundary.
-        d = sha.geometry.exterior.distance(Point(m.x_m, m.y_m))
-        assert sha.geometry.contains(Point(m.x_m, m.y_m)) and d >= 3.0 - 0.25 - 1e-6
+    hull = shapely.convex_hull(shapely.multipoints([[p.x_m, p.y_m] for p in scatter]))
+    assert sha.basis == "cluster" and sha.n_detections == 12
+    assert sha.geometry.buffer(1e-6).covers(hull.buffer(3.0 - 0.25 - 1e-3))
     assert sha.area_m2 == pytest.approx(sha.geometry.area, abs=0.01)
-    # Roughly a 7.5 x 1 m chain grown by 3 m: between the hull area and hull + margin.
-    assert 60.0 < sha.area_m2 < 100.0
+    assert sha.area_m2 <= hull.buffer(3.0).area + 1e-6
+    assert sha.expected_mines == pytest.approx(12 * 0.7685, abs=0.05)
+    assert sha.priority == 1 and sha.device_category == "AP"
 
 
-def test_overlapping_clusters_merge_into_one_polygon() -> None:
-    # Two clusters 8 m apart (> 5 m radius) whose 5 m buffers overlap.
-    a = [peak(10 + i, 10) for i in range(3)]
-    b = [peak(20 + i, 10) for i in range(3)]
-    cs = build([], a + b, cluster_radius_m=5.0, safety_margin_m=5.0)
-    assert len(cs.polygons) == 1 and cs.polygons[0].n_detections == 6
-
-
-def test_raster_path_with_peaks_and_detections(tmp_path: Path) -> None:
-    # Six 2x2 anomalies 1 m apart (20 px) in a row, plus an isolated one.
-    targets = [(100, 40 + 20 * i) for i in range(6)] + [(350, 350)]
-    path = anomaly_raster(tmp_path / "a.tif", 400, targets)
-    peaks = [peak(41 * GSD, 101 * GSD, evidence=["spectral_anomaly"], score=9.0)]
-    det = [cnn(61 * GSD, 101 * GSD, "PMN-2", 0.95)]
-    cs = build(det, peaks, path=path, safety_margin_m=1.0)
-    assert cs.n_blobs == 7
-    assert cs.surveyed_area_m2 == pytest.approx(395 * 400 * GSD * GSD)
-    (sha,) = cs.polygons
-    assert sha.device_category == "AP"
-    assert sha.evidence == ("cnn_detection", "spectral_anomaly")
-    assert sha.n_detections == 7  # 6 blobs + 1 detection (the peak duplicates a blob)
-    assert 0.95 < sha.confidence <= 1.0
-    assert {p.sha_id for p in cs.points} == {sha.id}
-
-
-def test_raster_blobs_without_peaks_take_evidence_from_flight_sensors(tmp_path: Path) -> None:
-    path = anomaly_raster(tmp_path / "a.tif", 200, [(100, 40 + 20 * i) for i in range(4)])
-    cs = build([], [], path=path, safety_margin_m=1.0)
-    (sha,) = cs.polygons
-    assert sha.evidence == ("spectral_anomaly", "thermal_anomaly")
-    assert sha.sensors == ("multispectral", "thermal")
-    assert sha.device_category == "unknown"
-    assert 0.0 < sha.confidence < 0.9  # anomalies alone stay indirect evidence
-
-
-def test_priority_mines_first_then_confidence() -> None:
-    strong_anomalies = [peak(100 + i, 100, score=30.0) for i in range(6)]
-    weak_mine = [cnn(10, 10, "PFM-1", 0.4)]
-    uxo = [cnn(10, 150, "UXO", 0.99)]
-    cs = build(weak_mine + uxo, strong_anomalies, safety_margin_m=2.0)
-    cats = [p.device_category for p in cs.polygons]
-    assert cats == ["AP", "UXO", "unknown"]
-    assert [p.priority for p in cs.polygons] == [1, 2, 3]
-    assert [p.id for p in cs.polygons] == ["F7-sha-001", "F7-sha-002", "F7-sha-003"]
+def test_raster_features_and_surveyed_area(tmp_path: Path) -> None:
+    path = anomaly_raster(tmp_path / "a.tif", 400, [(100, 100)])
+    det = [cnn(101 * GSD, 101 * GSD, "PMN-2", 0.5), cnn(300 * GSD, 300 * GSD, "PMN-2", 0.5)]
+    cs = build(det, [], path=path)
+    assert cs.n_blobs == 1 and cs.surveyed_area_m2 == pytest.approx(395 * 400 * GSD * GSD)
+    on, off = sorted(cs.points, key=lambda p: p.x_m)
+    assert on.features["rx_score"] == 9.0 and off.features["rx_score"] < 3.0
+    assert on.features["blob_log_area"] == pytest.approx(np.log1p(4 * GSD * GSD / 0.01))
+    # 8 * 0.5 + 0.8 * rx - 6: the anomaly under the first CNN point lifts it to the mine layer
+    assert on.probability == pytest.approx(1 / (1 + np.exp(-5.2)), abs=1e-4)
+    assert off.probability == pytest.approx(1 / (1 + np.exp(2.0 - 0.8 * off.features["rx_score"])), abs=1e-4)
+    assert on.layer == "mine" and off.probability < 0.65
 
 
 def test_geographic_crs_is_refused() -> None:
     with pytest.raises(ValueError, match="projected"):
         build_candidates(None, [], [], crs="EPSG:4326", flight_id="F", date=None, sensors=[],
-                         config=CandidateConfig())
+                         config=CandidateConfig(), combiner=TEST_COMBINER)
 
 
 def test_empty_input_gives_empty_set() -> None:
     cs = build([], [])
-    assert cs.polygons == [] and cs.points == [] and cs.flagged_area_m2 == 0.0
+    assert cs.polygons == [] and cs.points == [] and cs.expected == [] and cs.flagged_area_m2 == 0.0
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("seed", range(15))
 def test_random_clusters_give_valid_disjoint_polygons(seed: int) -> None:
     rng = np.random.default_rng(seed)
     pts: list[MinePoint] = []
@@ -243,7 +287,7 @@ def test_random_clusters_give_valid_disjoint_polygons(seed: int) -> None:
             pts.append(peak(float(x), float(y), score=float(rng.uniform(6, 20))))
     det = [cnn(*rng.uniform(0, 150, 2)) for _ in range(rng.integers(0, 4))]
     cfg = dict(
-        cluster_radius_m=float(rng.uniform(0.5, 6)), min_cluster_size=int(rng.integers(1, 5)),
+        cluster_radius_m=float(rng.uniform(0.5, 6)), min_cluster_size=int(rng.integers(2, 5)),
         safety_margin_m=float(rng.choice([0.0, 0.3, 2.0, 5.0])), simplify_m=float(rng.uniform(0, 1.5)),
     )
     cs = build(det, pts, **cfg)
@@ -254,8 +298,9 @@ def test_random_clusters_give_valid_disjoint_polygons(seed: int) -> None:
     for i in range(len(geoms)):
         for j in range(i + 1, len(geoms)):
             assert geoms[i].intersection(geoms[j]).area < 1e-6
-    # Every CNN detection is inside a polygon (a mine seen counts alone).
-    assert all(p.sha_id is not None for p in cs.points if p.point.detector == "cnn")
+    # Every mine-layer point is in an SHA or a point hazard; no low point is a hazard.
+    assert all((p.sha_id is not None) == (p.hazard == "area") for p in cs.mine_points)
+    assert all(p.hazard is None for p in cs.low_points)
 
 
 def test_deterministic_and_independent_of_input_order() -> None:

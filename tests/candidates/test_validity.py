@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
+from tests.candidates.test_sha import TEST_COMBINER
 
 E0, N0 = 600_000.0, 4_400_000.0
 
@@ -22,7 +23,7 @@ coords = st.tuples(st.floats(0, 60, allow_nan=False), st.floats(0, 60, allow_nan
     margin_m=st.sampled_from([0.0, 0.2, 1.0, 5.0]),
     simplify_m=st.sampled_from([0.0, 0.05, 0.25, 2.0]),
     radius_m=st.floats(0.3, 8.0),
-    min_size=st.integers(1, 4),
+    min_size=st.integers(2, 4),
 )
 def test_polygons_always_valid(
     peaks: list[tuple[float, float]],
@@ -50,6 +51,7 @@ def test_polygons_always_valid(
         date=None,
         sensors=["thermal"],
         config=cfg,
+        combiner=TEST_COMBINER,
     )
     geoms = [s.geometry for s in cs.polygons]
     for g in geoms:
@@ -60,6 +62,8 @@ def test_polygons_always_valid(
     for i, a in enumerate(geoms):
         for b in geoms[i + 1 :]:
             assert a.intersection(b).area < 1e-6
-    assert [s.priority for s in cs.polygons] == list(range(1, len(geoms) + 1))
-    if dets:
-        assert cs.polygons, "a CNN detection always yields an SHA"
+    priorities = [s.priority for s in cs.polygons]
+    assert priorities == sorted(priorities) and set(priorities) <= {1, 2, 3}
+    assert [s.id for s in cs.polygons] == [f"H-sha-{i:03d}" for i in range(1, len(geoms) + 1)]
+    # every mine-layer point is either inside an SHA or a point hazard
+    assert all((p.sha_id is None) == (p.hazard == "point") for p in cs.mine_points)

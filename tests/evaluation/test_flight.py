@@ -62,26 +62,36 @@ def write_truth(path: Path, mines: list[tuple[float, float, str]], fields: list[
     return path
 
 
-def write_run(out: Path, sha_boxes: list[tuple[float, float, float, float]], pts: list[MinePoint],
-              surveyed_area_m2: float | None = 10_000.0) -> Path:
+Pt = tuple[MinePoint, str, float]
+
+
+def write_run(out: Path, sha_boxes: list[tuple[float, float, float, float]], pts: list[Pt],
+              surveyed_area_m2: float | None = 10_000.0, expected: list[tuple[float, float]] = ()) -> Path:
     date = dt.date(2026, 8, 14)
     polys = [
         ShaPolygon(f"F-sha-{i:03d}", box(E0 + x0, N0 + y0, E0 + x1, N0 + y1), ("cnn_detection",), "AP",
                    0.9, (x1 - x0) * (y1 - y0), 1, 0.0, i, ("rgb",), "F", date)
         for i, (x0, y0, x1, y1) in enumerate(sha_boxes, start=1)
     ]
-    points = [CandidatePoint(f"F-pt-{i:04d}", p, None, "F", date) for i, p in enumerate(pts, start=1)]
-    cs = CandidateSet("F", date, polys, points)
+    points = [CandidatePoint(f"F-pt-{i:04d}", p, None, "F", date, kind=kind, probability=prob,
+                             layer="mine" if prob >= 0.5 else "low")
+              for i, (p, kind, prob) in enumerate(pts, start=1)]
+    exp = [CandidatePoint(f"F-exp-{i:03d}", MinePoint(E0 + x, N0 + y, "PMN-2", 0.8, "row_pattern", "", 0.0),
+                          None, "F", date, kind="expected_position", probability=0.8, layer="expected")
+           for i, (x, y) in enumerate(expected, start=1)]
+    cs = CandidateSet("F", date, polys, points, exp)
     out.mkdir(parents=True, exist_ok=True)
     write_sha_geojson(out / "sha.geojson", cs, UTM)
-    write_points_geojson(out / "detections.geojson", cs, UTM)
+    for layer in ("detections", "candidates_low", "expected_positions"):
+        write_points_geojson(out / f"{layer}.geojson", cs, UTM, layer)
     if surveyed_area_m2 is not None:
         (out / "run.json").write_text(json.dumps({"surveyed_area_m2": surveyed_area_m2}))
     return out
 
 
-def det(x: float, y: float, cls: str = "PFM-1", detector: str = "cnn") -> MinePoint:
-    return MinePoint(E0 + x, N0 + y, cls, 0.9, detector, "rgb", 0.02)
+def det(x: float, y: float, cls: str = "PFM-1", detector: str = "cnn", p: float = 0.9) -> Pt:
+    kind = "anomaly" if detector == "anomaly_core" else "cnn"
+    return MinePoint(E0 + x, N0 + y, cls, 0.9, detector, "rgb", 0.02), kind, p
 
 
 @pytest.fixture
@@ -89,27 +99,33 @@ def scored(tmp_path: Path) -> tuple[dict, Path]:
     mines = [(10, 10, "PFM-1"), (12, 10, "PFM-1"), (14, 10, "TM-62"), (40, 40, "PFM-1")]
     truth = write_truth(tmp_path / "truth.geojson", mines, [(5, 5, 35, 15)])
     pts = [
-        det(10.1, 10.0), det(9.8, 10.0),  # two near one mine: 1 TP + 1 FP
+        det(10.1, 10.0), det(9.8, 10.0, p=0.6),  # two near one mine: 1 TP + 1 FP
         det(12.0, 10.2), det(14.0, 10.0, "PFM-1"),  # the TM-62 found but misclassified
-        det(70, 70),  # a false alarm
-        det(40.05, 40.0, "anomaly", "anomaly_core"),  # peak on the missed mine
+        det(70, 70, p=0.6),  # a false alarm
+        det(40.05, 40.0, "anomaly", "anomaly_core"),  # peak on the mine the CNN missed
+        det(60, 10, "TM-62", p=0.2),  # a low-layer candidate on nothing
     ]
-    out = write_run(tmp_path / "run", [(0, 0, 20, 20)], pts)
+    out = write_run(tmp_path / "run", [(0, 0, 20, 20)], pts, expected=[(40.2, 40.0), (80.0, 80.0)])
     return evaluate_flight(out, truth, 0.5), out
 
 
 def test_point_metrics(scored: tuple[dict, Path]) -> None:
     r, _ = scored
-    p = r["points"]
-    assert (p["tp"], p["fp"], p["fn"]) == (3, 2, 1)
-    assert p["precision"] == pytest.approx(0.6) and p["recall"] == pytest.approx(0.75)
-    assert p["f1"] == pytest.approx(2 * 0.6 * 0.75 / 1.35, abs=1e-4)
+    p = r["points"]  # the mine layer (detections.geojson)
+    assert (p["tp"], p["fp"], p["fn"]) == (4, 2, 0)
+    assert p["precision"] == pytest.approx(4 / 6, abs=1e-4) and p["recall"] == 1.0
     assert p["per_class"]["TM-62"] == {"n_truth": 1, "n_pred": 0, "precision": None, "recall": 1.0, "f1": None}
-    assert p["per_class"]["PFM-1"]["recall"] == pytest.approx(2 / 3, abs=1e-4)
-    assert p["class_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
-    peaks = r["points_by_detector"]["anomaly_core"]
+    assert p["per_class"]["PFM-1"]["recall"] == 1.0
+    assert p["class_accuracy"] == pytest.approx(2 / 4, abs=1e-4)  # the TM-62 and the "anomaly"
+    cnn = r["points_by_kind"]["cnn"]
+    assert (cnn["tp"], cnn["fp"], cnn["fn"]) == (3, 2, 1)
+    peaks = r["points_by_kind"]["anomaly"]
     assert (peaks["tp"], peaks["fp"], peaks["fn"]) == (1, 0, 3)
-    assert r["points_by_detector"]["all"]["tp"] == 4
+    assert r["points_by_kind"]["fused"]["tp"] == 0
+    assert r["candidates_by_kind"]["cnn"]["fp"] == 3  # the low-layer point counts there
+    exp = r["points_by_kind"]["expected_position"]
+    assert (exp["tp"], exp["fp"], exp["n_missed_mines"], exp["missed_mines_predicted"]) == (1, 1, 0, 0)
+    assert r["false_mine_points_per_1000m2"] == pytest.approx(2 / 10_000 * 1000)
     assert r["n_truth_mines"] == 4  # the distractor is ignored
     assert r["metric_crs"] == "EPSG:32638"
 
@@ -131,20 +147,15 @@ def test_files_written(scored: tuple[dict, Path]) -> None:
     assert (out / "evaluation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_buried_mines_are_optional_for_cnn_points(tmp_path: Path) -> None:
-    truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1"), (20, 10, "PMN-2"), (30, 10, "PMN-2")], [])
-    doc = json.loads(truth.read_text())
-    for feat in doc["features"]:
-        if feat["properties"].get("class") == "PMN-2":
-            feat["properties"]["buried"] = True
-    truth.write_text(json.dumps(doc))
-    # Surface mine found, one buried mine found (ignored), the other buried one missed (ignored).
-    out = write_run(tmp_path / "run", [], [det(10, 10), det(20.1, 10, "PMN-2")])
-    r = evaluate_flight(out, truth, write=False)
-    p = r["points"]
-    assert (p["tp"], p["fp"], p["fn"], p["n_optional_matched"]) == (1, 0, 0, 1)
-    assert p["precision"] == 1.0 and p["recall"] == 1.0
-    assert r["points_by_detector"]["all"]["fn"] == 1  # all mines count there
+def test_calibration_table_and_ece(scored: tuple[dict, Path]) -> None:
+    cal = scored[0]["calibration"]
+    assert cal["n_points"] == 7 and cal["n_on_mines"] == 4
+    bins = {b["lower"]: b for b in cal["reliability"] if b["n"]}
+    assert {k: (b["n"], b["frequency"]) for k, b in bins.items()} == {0.2: (1, 0.0), 0.6: (2, 0.0), 0.9: (4, 1.0)}
+    # (4 * |1 - 0.9| + 2 * |0 - 0.6| + 1 * |0 - 0.2|) / 7
+    assert cal["ece"] == pytest.approx(1.8 / 7, abs=1e-4)
+    poly = scored[0]["polygons"]
+    assert poly["n_sha_priority_1"] == 1 and poly["n_sha_without_mine"] == 0
 
 
 def test_surveyed_area_falls_back_to_extent(tmp_path: Path) -> None:
@@ -200,4 +211,4 @@ def test_report_gets_metrics_section(tmp_path: Path) -> None:
     text = (out / "report.html").read_text()
     assert "Evaluation against ground truth" in text and "mine_coverage" in text
     assert "F-sha-001" in text  # SHA table rebuilt from sha.geojson
-    assert "CNN detections by class" in text
+    assert "Mine-layer points by class" in text and "Calibration of point probabilities" in text

@@ -61,6 +61,11 @@ def test_report_is_self_contained(tmp_path: Path) -> None:
     ids = re.findall(r"<td>(KB-0042-sha-\d{3})</td>", text)
     assert ids == [p.id for p in sorted(cs.polygons, key=lambda p: p.priority)]
     assert "mine_coverage" in text and "precision" in text and "2026-08-14" in text
+    # The point kinds and layers are explained to the planner.
+    for term in ("<b>fused</b>", "<b>cnn</b>", "<b>anomaly</b>", "<b>expected_position</b>",
+                 "candidates_low.geojson", "point\nhazards"):
+        assert term in text, term
+    assert f"<dd>{len(cs.mine_points)}</dd>" in text and f"<dd>{len(cs.expected)}</dd>" in text
 
 
 def test_report_without_metrics_or_image(tmp_path: Path) -> None:

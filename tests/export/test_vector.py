@@ -21,6 +21,7 @@ from rams.candidates.model import CandidateSet
 from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
+from tests.candidates.test_sha import TEST_COMBINER
 from rams.export.vector import (
     polygon_lonlat_coords,
     write_points_geojson,
@@ -50,7 +51,11 @@ def candidates(seed: int = 0) -> CandidateSet:
     peaks.append(
         MinePoint(E0 + 150, N0 + 150, "anomaly", 0.5, "anomaly_core", "multispectral", 0.05)
     )
+    # a row of PMN-2 at 2 m with position 3 empty: one expected position
     dets = [
+        MinePoint(E0 + 60 + 2 * k, N0 + 80, "PMN-2", 0.9, "cnn", "rgb", 0.015, 0.12, 0.12)
+        for k in (0, 1, 2, 4, 5)
+    ] + [
         MinePoint(E0 + 21, N0 + 19, "PFM-1", 0.93, "cnn", "rgb", 0.015, 0.12, 0.06),
         MinePoint(E0 + 80, N0 + 40, "TM-62", 0.81, "cnn", "rgb", 0.015, 0.32, 0.32),
     ]
@@ -63,10 +68,13 @@ def candidates(seed: int = 0) -> CandidateSet:
         date=dt.date(2026, 8, 14),
         sensors=["rgb", "multispectral", "thermal"],
         config=CandidateConfig(),
+        combiner=TEST_COMBINER,
     )
 
 
 def write_all(folder: Path, cs: CandidateSet) -> tuple[Path, Path, Path]:
+    write_points_geojson(folder / "candidates_low.geojson", cs, UTM, "candidates_low")
+    write_points_geojson(folder / "expected_positions.geojson", cs, UTM, "expected_positions")
     return (
         write_sha_geojson(folder / "sha.geojson", cs, UTM),
         write_points_geojson(folder / "detections.geojson", cs, UTM),
@@ -106,7 +114,8 @@ def test_properties_and_ids(tmp_path: Path) -> None:
     sha_path, pts_path, _ = write_all(tmp_path, cs)
     shas = json.loads(sha_path.read_text())["features"]
     props = [f["properties"] for f in shas]
-    assert [p["priority"] for p in props] == list(range(1, len(props) + 1))
+    assert [p["priority"] for p in props] == sorted(p["priority"] for p in props)
+    assert {p["basis"] for p in props} == {"pattern", "cluster"}
     assert [p["id"] for p in props] == [f"KB-0042-sha-{i:03d}" for i in range(1, len(props) + 1)]
     first = props[0]
     assert first["class"] == "SHA" and first["status"] == "suspected"
@@ -115,10 +124,21 @@ def test_properties_and_ids(tmp_path: Path) -> None:
     assert first["date"] == "2026-08-14" and first["flight_id"] == "KB-0042"
     assert all(0.0 <= p["confidence"] <= 1.0 for p in props)
     points = json.loads(pts_path.read_text())["features"]
+    low = json.loads((tmp_path / "candidates_low.geojson").read_text())["features"]
+    expected = json.loads((tmp_path / "expected_positions.geojson").read_text())["features"]
     ids = {p["id"] for p in props}
-    assert len(points) == 15
-    for f in points:
+    # every candidate is in exactly one of the two layers, split at the mine probability
+    assert len(points) + len(low) == len(cs.points) and len(low) == 1
+    assert all(f["properties"]["probability"] >= 0.5 for f in points)
+    assert all(f["properties"]["probability"] < 0.5 for f in low)
+    (exp,) = expected
+    assert exp["properties"]["kind"] == "expected_position" and exp["properties"]["spacing_m"] == pytest.approx(2.0, abs=0.01)
+    lon, lat = exp["geometry"]["coordinates"]
+    want = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True).transform(E0 + 66, N0 + 80)
+    assert (lon, lat) == pytest.approx(want, abs=2e-7)
+    for f in points + low:
         p = f["properties"]
+        assert p["kind"] in {"cnn", "anomaly", "fused"} and "f_cnn_score" in p
         assert {
             "id",
             "class",
@@ -140,7 +160,8 @@ def test_properties_and_ids(tmp_path: Path) -> None:
 def test_point_at_known_utm_location_lands_at_expected_lonlat(tmp_path: Path) -> None:
     det = [MinePoint(E0, N0, "PMN-2", 0.9, "cnn", "rgb", 0.02)]
     cs = build_candidates(
-        None, det, [], crs=UTM, flight_id="F", date=None, sensors=["rgb"], config=CandidateConfig()
+        None, det, [], crs=UTM, flight_id="F", date=None, sensors=["rgb"], config=CandidateConfig(),
+        combiner=TEST_COMBINER,
     )
     path = write_points_geojson(tmp_path / "d.geojson", cs, UTM)
     lon, lat = json.loads(path.read_text())["features"][0]["geometry"]["coordinates"]
@@ -175,7 +196,7 @@ def test_empty_candidates_are_valid_output(tmp_path: Path) -> None:
     sha, pts, gpkg = write_all(tmp_path, empty)
     for path in (sha, pts):
         assert json.loads(path.read_text()) == {"type": "FeatureCollection", "features": []}
-    for layer in ("sha", "detections"):
+    for layer in ("sha", "detections", "candidates_low", "expected_positions"):
         _, _, geoms, _ = ogr_read(gpkg, layer=layer)
         assert len(geoms) == 0
 
@@ -201,7 +222,9 @@ def test_gpkg_matches_geojson_via_pyogrio(tmp_path: Path) -> None:
     meta, *_ = ogr_read(gpkg, layer="sha", read_geometry=False)
     assert "32638" in meta["crs"]
     to_ll = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
-    for layer, gj in (("sha", sha_path), ("detections", pts_path)):
+    for layer, gj in (("sha", sha_path), ("detections", pts_path),
+                      ("candidates_low", tmp_path / "candidates_low.geojson"),
+                      ("expected_positions", tmp_path / "expected_positions.geojson")):
         rows, geoms = _gpkg_layer(gpkg, layer)
         feats = json.loads(gj.read_text())["features"]
         assert len(rows) == len(feats) > 0
@@ -235,7 +258,8 @@ def test_gpkg_read_back_with_ogrinfo(tmp_path: Path) -> None:
     )
     out = summary.stdout
     assert "Layer name: sha" in out and "Layer name: detections" in out
-    assert f"Feature Count: {len(cs.polygons)}" in out and f"Feature Count: {len(cs.points)}" in out
+    assert f"Feature Count: {len(cs.polygons)}" in out and f"Feature Count: {len(cs.mine_points)}" in out
+    assert "Layer name: candidates_low" in out and "Layer name: expected_positions" in out
     assert 'ID["EPSG",32638]' in out
     for field_def in (
         "area_m2: Real",

@@ -1,0 +1,111 @@
+"""Fit the point combiner (``models/rams_combiner.json`` and its card) on synthetic flights.
+
+Generates training-family flights (``steppe``, ``sand-litter``, ``rocky-scrub`` in turn by
+seed; never the held-out ``ploughed``), runs the whole pipeline on each with the CNN on
+(whatever detector ``models/`` holds), labels every candidate point against the truth
+(one-to-one within 0.5 m) and fits the combiner: the two logistic models on the ``--fit``
+seeds, the Platt calibration on the ``--cal`` seeds (other flights). Seeds 200 and up are
+disjoint from the tests (0-9), the detector's training flights (100-107) and the
+benchmarks (1000+).
+
+Flights and runs are kept in ``--work`` and reused; a run is redone when the detector's
+weights changed (their SHA-256 is recorded next to the run), so after a new detector lands
+the same command refits on fresh detections.
+
+Usage::
+
+    python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
+        [--fit 200-207] [--cal 208-211] [--out models/rams_combiner.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from rams.candidates.fit import fit_combiner, load_labelled_run, model_card
+from rams.checksum import sha256_file
+from rams.config import load_config
+from rams.config_paths import models_dir
+from rams.orchestration.pipeline import process_flight
+from rams.synth import generate_flight
+from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _seeds(text: str) -> list[int]:
+    lo, _, hi = text.partition("-")
+    return list(range(int(lo), int(hi or lo) + 1))
+
+
+def detector_digest(config_model: str | None, sensor: str) -> str:
+    """SHA-256 of the detector weights the pipeline will load."""
+    path = Path(config_model) if config_model else models_dir() / f"rams_{sensor}.pt"
+    if not path.is_file():
+        path = models_dir() / (config_model if str(config_model).endswith(".pt") else f"{config_model}.pt")
+    return sha256_file(path)
+
+
+def prepare_run(seed: int, size_m: float, work: Path, digest: str) -> tuple[Path, Path]:
+    """Generate (once) and process (when the detector changed) one training flight."""
+    family = TRAINING_FAMILIES[seed % len(TRAINING_FAMILIES)]
+    assert family != HELD_OUT_FAMILY
+    flight = work / f"flight-{family}-{seed}-{size_m:g}m"
+    out = work / f"run-{family}-{seed}-{size_m:g}m"
+    if not (flight / "truth.geojson").is_file():
+        generate_flight(flight, size_m=size_m, seed=seed, family=family)
+    stamp = out / "detector.sha256"
+    if not (stamp.is_file() and stamp.read_text().strip() == digest and (out / "run.json").is_file()):
+        process_flight(flight, out, load_config(), force=True)
+        stamp.write_text(digest + "\n")
+    return out, flight / "truth.geojson"
+
+
+def main() -> None:
+    """Fit and write the combiner and its card."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/rams-combiner"))
+    ap.add_argument("--size-m", type=float, default=60.0)
+    ap.add_argument("--fit", default="200-207", help="Seeds of the fit flights (A-B).")
+    ap.add_argument("--cal", default="208-211", help="Seeds of the calibration flights (A-B).")
+    ap.add_argument("--out", type=Path, default=REPO / "models" / "rams_combiner.json")
+    args = ap.parse_args()
+    fit_seeds, cal_seeds = _seeds(args.fit), _seeds(args.cal)
+    if set(fit_seeds) & set(cal_seeds) or min(fit_seeds + cal_seeds) < 200 or max(fit_seeds + cal_seeds) >= 1000:
+        sys.exit("fit and calibration seeds must be disjoint and in 200-999")
+    start = time.perf_counter()
+    args.work.mkdir(parents=True, exist_ok=True)
+    cfg = load_config()
+    digest = detector_digest(cfg.detection.model, cfg.detection.sensor)
+    sets = {}
+    for name, seeds in (("fit", fit_seeds), ("cal", cal_seeds)):
+        flights = []
+        for seed in seeds:
+            t0 = time.perf_counter()
+            out, truth = prepare_run(seed, args.size_m, args.work, digest)
+            f = load_labelled_run(out, truth)
+            flights.append(f)
+            print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
+                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        sets[name] = flights
+    combiner, metrics = fit_combiner(sets["fit"], sets["cal"], cfg.candidates)
+    seconds = round(time.perf_counter() - start, 1)
+    extra = {
+        "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
+        "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
+        "size_m": args.size_m, "seconds": seconds,
+    }
+    combiner.meta.update(extra)
+    combiner.save(args.out)
+    args.out.with_suffix(".md").write_text(model_card(combiner, extra), encoding="utf-8")
+    print(json.dumps({k: metrics[k] for k in ("calibration_ece", "calibration_ece_split_half",
+                                              "calibration_mine_layer")}, indent=1))
+    print(f"wrote {args.out} and {args.out.with_suffix('.md')} in {seconds} s")
+
+
+if __name__ == "__main__":
+    main()

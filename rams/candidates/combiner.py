@@ -1,0 +1,283 @@
+"""The point combiner: features of a candidate point -> calibrated probability that it is a mine.
+
+Two logistic regressions and a calibration, all plain numpy:
+
+1. ``evidence`` model on :data:`rams.candidates.fusion.BASE_FEATURES`: what the sensors
+   say about the point alone. Its probability picks the seed points of the pattern search.
+2. ``pattern`` model on the evidence logit plus :data:`rams.candidates.patterns.PATTERN_FEATURES`
+   (row membership, lattice position, neighbours' evidence): minefields are laid in rows.
+3. Platt scaling ``p = sigmoid(a * z + b)`` of the pattern logit ``z``, fitted on flights
+   that neither model saw, so that the probability means what it says (reliability).
+
+Each regression standardises its inputs (``(x - mean) / scale``) and minimises the mean
+log loss plus ``l2 / 2 * |w|^2`` by Newton's method (IRLS), which converges in a few
+iterations on these small problems (each step halved until the loss drops). Stored as JSON (format :data:`FORMAT`) in ``models/``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rams.errors import RamsInputError
+
+FORMAT = "rams-combiner/1"
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function, stable for large ``|z|``."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
+
+
+def _log_loss(z: np.ndarray, w: np.ndarray, target: np.ndarray, ridge: np.ndarray) -> float:
+    u = z @ w
+    # log(1 + e^u) - t u, stable
+    return float(np.mean(np.logaddexp(0.0, u) - target * u) + 0.5 * np.sum(ridge * w * w))
+
+
+def _newton(z: np.ndarray, target: np.ndarray, ridge: np.ndarray, w: np.ndarray, n_iter: int) -> np.ndarray:
+    """Minimise the mean log loss + ridge by Newton steps halved until the loss drops."""
+    n = len(target)
+    loss = _log_loss(z, w, target, ridge)
+    for _ in range(n_iter):
+        p = sigmoid(z @ w)
+        grad = z.T @ (p - target) / n + ridge * w
+        hess = (z * (p * (1 - p))[:, None]).T @ z / n + np.diag(ridge) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-6:
+            trial = w - t * step
+            new = _log_loss(z, trial, target, ridge)
+            if new <= loss:
+                break
+            t *= 0.5
+        else:
+            break
+        w, improved = trial, loss - new
+        loss = new
+        if float(np.abs(t * step).max()) < 1e-9 or improved < 1e-14:
+            break
+    return w
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A standardised logistic regression.
+
+    Attributes:
+        features: input names, in column order.
+        mean: (F,) input means.
+        scale: (F,) input standard deviations (1 where an input is constant).
+        weights: (F,) coefficients on the standardised inputs.
+        bias: intercept.
+    """
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        """(N,) logits of an (N, F) input matrix."""
+        z = (np.asarray(x, np.float64) - np.array(self.mean)) / np.array(self.scale)
+        return z @ np.array(self.weights) + self.bias
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "features": list(self.features),
+            "mean": [round(v, 8) for v in self.mean],
+            "scale": [round(v, 8) for v in self.scale],
+            "weights": [round(v, 8) for v in self.weights],
+            "bias": round(self.bias, 8),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Logistic:
+        """Inverse of :meth:`to_dict`."""
+        n = len(d["features"])
+        if not (len(d["mean"]) == len(d["scale"]) == len(d["weights"]) == n):
+            raise ValueError("combiner: features, mean, scale and weights differ in length")
+        return cls(
+            tuple(d["features"]), tuple(map(float, d["mean"])), tuple(map(float, d["scale"])),
+            tuple(map(float, d["weights"])), float(d["bias"]),
+        )
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, features: tuple[str, ...], *, l2: float = 1e-2, n_iter: int = 50
+) -> Logistic:
+    """Fit a standardised L2 logistic regression by Newton's method.
+
+    Args:
+        x: (N, F) inputs.
+        y: (N,) labels in {0, 1}.
+        features: the F input names.
+        l2: ridge strength on the standardised weights (not on the bias).
+        n_iter: most Newton steps.
+
+    Returns:
+        The fitted model.
+
+    Raises:
+        ValueError: empty input, or labels of one class only.
+    """
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    if len(y) == 0 or y.min() == y.max():
+        raise ValueError("fit_logistic needs both positive and negative examples")
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    z = np.column_stack([(x - mean) / scale, np.ones(len(y))])
+    w = np.zeros(z.shape[1])
+    ridge = np.full(z.shape[1], l2)
+    ridge[-1] = 0.0
+    w = _newton(z, y, ridge, w, n_iter)
+    return Logistic(features, tuple(mean.tolist()), tuple(scale.tolist()), tuple(w[:-1].tolist()), float(w[-1]))
+
+
+def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: (a, b) of ``sigmoid(a * z + b)`` fitted to held-out labels.
+
+    Uses Platt's smoothed targets ``(n+ + 1) / (n+ + 2)`` and ``1 / (n- + 2)``, which keep
+    a perfectly separated calibration set from driving ``a`` to infinity.
+    """
+    y = np.asarray(y, np.float64)
+    n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
+    target = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    z = np.column_stack([np.asarray(logits, np.float64), np.ones(len(y))])
+    w = _newton(z, target, np.zeros(2), np.array([1.0, 0.0]), 100)
+    return float(w[0]), float(w[1])
+
+
+@dataclass(frozen=True)
+class PointCombiner:
+    """Evidence model, pattern model and calibration (see the module docstring).
+
+    Attributes:
+        evidence: logistic model on the base features.
+        pattern: logistic model on ``evidence_logit`` and the pattern features.
+        platt_a: calibration slope.
+        platt_b: calibration intercept.
+        meta: provenance and metrics recorded when it was fitted.
+    """
+
+    evidence: Logistic
+    pattern: Logistic
+    platt_a: float = 1.0
+    platt_b: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def evidence_probability(self, x_base: np.ndarray) -> np.ndarray:
+        """(N,) probability from the base features alone (uncalibrated; seeds patterns)."""
+        return sigmoid(self.evidence.logit(x_base))
+
+    def probability(self, x_base: np.ndarray, x_pattern: np.ndarray) -> np.ndarray:
+        """(N,) calibrated probability that each point is a mine.
+
+        Args:
+            x_base: (N, len(evidence.features)) base features.
+            x_pattern: (N, len(pattern.features) - 1) pattern features (the evidence
+                logit is prepended here).
+        """
+        z1 = self.evidence.logit(x_base)
+        z2 = self.pattern.logit(np.column_stack([z1, x_pattern]))
+        return sigmoid(self.platt_a * z2 + self.platt_b)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "format": FORMAT,
+            "evidence": self.evidence.to_dict(),
+            "pattern": self.pattern.to_dict(),
+            "calibration": {"method": "platt", "a": round(self.platt_a, 8), "b": round(self.platt_b, 8)},
+            "meta": self.meta,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the JSON file."""
+        from rams.atomic import write_text_atomic
+
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
+        return Path(path)
+
+
+def load_combiner(path: str | Path) -> PointCombiner:
+    """Read a combiner JSON file.
+
+    Raises:
+        RamsInputError: missing file, wrong format tag, or malformed content.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RamsInputError(path, "combiner file not found") from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RamsInputError(path, f"combiner file is not readable JSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise RamsInputError(path, f"not a combiner file (format must be {FORMAT!r})")
+    try:
+        cal = doc["calibration"]
+        return PointCombiner(
+            Logistic.from_dict(doc["evidence"]), Logistic.from_dict(doc["pattern"]),
+            float(cal["a"]), float(cal["b"]), dict(doc.get("meta") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RamsInputError(path, f"malformed combiner file ({exc})") from exc
+
+
+def prior_combiner() -> PointCombiner:
+    """A hand-set combiner used when no fitted one is found (and to bootstrap the fit).
+
+    Evidence logit ``-4 + 4 * cnn_score + 0.5 * (rx_score - 6) + 1.5 * (n_agree - 1)``;
+    pattern membership adds 2. Not calibrated: a warning says so.
+    """
+    from rams.candidates.fusion import BASE_FEATURES
+    from rams.candidates.patterns import PATTERN_FEATURES
+
+    w_base = {"cnn_score": 4.0, "rx_score": 0.5, "n_agree": 1.5}
+    nb = len(BASE_FEATURES)
+    evidence = Logistic(
+        BASE_FEATURES, (0.0,) * nb, (1.0,) * nb,
+        tuple(w_base.get(n, 0.0) for n in BASE_FEATURES), -4.0 - 3.0 - 1.5,
+    )
+    names = ("evidence_logit", *PATTERN_FEATURES)
+    w_pat = {"evidence_logit": 1.0, "row_member": 2.0}
+    pattern = Logistic(names, (0.0,) * len(names), (1.0,) * len(names), tuple(w_pat.get(n, 0.0) for n in names), 0.0)
+    return PointCombiner(evidence, pattern, meta={"name": "prior (hand-set, not fitted)"})
+
+
+def resolve_combiner(name: str | None) -> tuple[PointCombiner, str | None]:
+    """The configured combiner, and a warning when the hand-set prior stands in for it.
+
+    Args:
+        name: a path, a file name in ``models/``, or None for ``models/rams_combiner.json``.
+
+    Returns:
+        ``(combiner, warning)``: the warning is None when a fitted file was loaded.
+
+    Raises:
+        RamsInputError: a named file is missing or malformed.
+    """
+    from rams.config_paths import models_dir
+
+    if name is None:
+        path = models_dir() / "rams_combiner.json"
+        if not path.is_file():
+            return prior_combiner(), (
+                f"no fitted point combiner at {path}: point probabilities come from a hand-set "
+                "prior and are not calibrated (fit one: python benchmarks/fit_combiner.py)"
+            )
+        return load_combiner(path), None
+    path = Path(name)
+    if not path.is_file() and not path.is_absolute():
+        path = models_dir() / (name if name.endswith(".json") else f"{name}.json")
+    return load_combiner(path), None

@@ -1,0 +1,160 @@
+"""SHA delineation from scored points: fenced along patterns, bounded by mine-layer density.
+
+Only **mine-layer** points (calibrated probability >= ``mine_probability``) make areas, so
+low-confidence clutter can never link two groups into one polygon (the chaining that put a
+whole flight under one SHA):
+
+1. **Pattern areas.** Each pattern (parallel rows, :mod:`.patterns`) with at least
+   ``row_min_members`` mine-layer members is fenced by the convex hull of its members and
+   expected positions, grown by ``pattern_margin_m``: rows plus the safety margin, not a
+   blob around everything.
+2. **Cluster areas.** Mine-layer points outside pattern areas are grouped by single
+   linkage at ``cluster_radius_m``; a group of at least ``min_cluster_size`` points is fenced
+   by its convex hull grown by ``safety_margin_m``.
+3. Smaller groups are **point hazards**: exported as points (``hazard = "point"``,
+   priority 3), never as area.
+4. Overlapping areas merge; every polygon is filled, simplified by ``simplify_m`` and
+   repaired (valid, counter-clockwise, at least three distinct vertices).
+
+Each area gets ``expected_mines`` (the sum of the calibrated probabilities of all candidate
+points inside: the expected number of mines found), a confidence ``1 - prod(1 - p)`` over
+its three most probable points (probability that it holds a mine, trusting the three
+strongest as independent), and a priority from the fused evidence:
+
+- 1: ``expected_mines >= priority1_expected_mines``, or a pattern area with
+  ``expected_mines >= priority2_expected_mines``;
+- 2: ``expected_mines >= priority2_expected_mines``;
+- 3: otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.polygon import orient
+
+from rams.candidates.clustering import cluster_labels
+from rams.config import CandidateConfig
+
+BASIS_PATTERN = "pattern"
+BASIS_CLUSTER = "cluster"
+
+
+@dataclass(frozen=True)
+class Area:
+    """An SHA before it is attributed and numbered.
+
+    Attributes:
+        geometry: valid CCW polygon, flight CRS metres.
+        basis: ``pattern`` or ``cluster``.
+        priority: 1 to 3.
+        confidence: probability that it holds a mine (see the module docstring).
+        expected_mines: sum of the probabilities of the candidate points inside.
+        inside: indices of the candidate points inside.
+    """
+
+    geometry: Polygon
+    basis: str
+    priority: int
+    confidence: float
+    expected_mines: float
+    inside: tuple[int, ...]
+
+
+def clean_polygon(poly: Polygon, simplify_m: float) -> list[Polygon]:
+    """Fill holes, simplify and repair; return valid CCW polygons (possibly none)."""
+    shell = Polygon(poly.exterior)
+    if simplify_m > 0:
+        shell = shell.simplify(simplify_m, preserve_topology=True)
+    geom = shapely.remove_repeated_points(shell, tolerance=1e-6)
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    out = []
+    for part in getattr(geom, "geoms", [geom]):
+        if not isinstance(part, Polygon):
+            continue
+        part = Polygon(part.exterior)
+        if part.is_empty or part.area <= 0:
+            continue
+        coords = np.asarray(part.exterior.coords)[:-1]
+        if len(np.unique(coords.round(9), axis=0)) < 3:
+            continue
+        out.append(orient(part, sign=1.0))
+    return out
+
+
+def _hull(xy: np.ndarray, margin_m: float) -> Polygon:
+    # a floor keeps a zero margin around collinear points from giving a line
+    geom = shapely.convex_hull(shapely.multipoints(xy)).buffer(max(margin_m, 0.05), quad_segs=8)
+    assert isinstance(geom, Polygon)
+    return geom
+
+
+def fence_areas(
+    xy_m: np.ndarray,
+    probability: np.ndarray,
+    mine: np.ndarray,
+    pattern_groups: list[np.ndarray],
+    config: CandidateConfig,
+) -> tuple[list[Area], np.ndarray]:
+    """SHA areas and point hazards (see the module docstring).
+
+    Args:
+        xy_m: (N, 2) candidate positions, metres.
+        probability: (N,) calibrated mine probability.
+        mine: (N,) bool, the mine layer.
+        pattern_groups: per pattern, the (M, 2) positions to fence (members and expected
+            positions); only patterns with enough mine-layer members are passed.
+        config: candidates configuration.
+
+    Returns:
+        ``(areas, point_hazard)``: areas unordered, and an (N,) bool mask of the mine-layer
+        points that are point hazards.
+    """
+    xy = np.asarray(xy_m, np.float64).reshape(-1, 2)
+    pattern_polys = [_hull(g, config.pattern_margin_m) for g in pattern_groups if len(g)]
+    in_pattern = np.zeros(len(xy), bool)
+    if pattern_polys and len(xy):
+        in_pattern = shapely.covers(shapely.union_all(pattern_polys), shapely.points(xy))
+    loose = np.flatnonzero(mine & ~in_pattern)
+    cluster_polys: list[Polygon] = []
+    point_hazard = np.zeros(len(xy), bool)
+    if len(loose):
+        labels = cluster_labels(xy[loose], config.cluster_radius_m)
+        for lab in np.unique(labels):
+            idx = loose[labels == lab]
+            if len(idx) >= config.min_cluster_size:
+                cluster_polys.append(_hull(xy[idx], config.safety_margin_m))
+            else:
+                point_hazard[idx] = True
+    merged = shapely.union_all([*pattern_polys, *cluster_polys]) if pattern_polys or cluster_polys else Polygon()
+    parts = merged.geoms if isinstance(merged, MultiPolygon) else ([merged] if not merged.is_empty else [])
+    polys = [q for part in parts if isinstance(part, Polygon) for q in clean_polygon(part, config.simplify_m)]
+    if len(polys) > 1:  # simplification can make neighbours overlap again
+        again = shapely.union_all(polys)
+        parts = again.geoms if isinstance(again, MultiPolygon) else [again]
+        polys = [q for part in parts if isinstance(part, Polygon) for q in clean_polygon(part, 0.0)]
+    pattern_union = shapely.union_all(pattern_polys) if pattern_polys else Polygon()
+    areas = [_area(poly, xy, probability, pattern_union, config) for poly in polys]
+    return areas, point_hazard
+
+
+def _area(poly: Polygon, xy: np.ndarray, probability: np.ndarray, pattern_union: object, config: CandidateConfig) -> Area:
+    inside = np.flatnonzero(shapely.covers(poly, shapely.points(xy))) if len(xy) else np.zeros(0, int)
+    p = np.sort(probability[inside])[::-1]
+    expected = float(p.sum())
+    confidence = float(1.0 - np.prod(1.0 - p[:3])) if len(p) else 0.0
+    is_pattern = bool(poly.intersects(pattern_union)) and not getattr(pattern_union, "is_empty", True)
+    if expected >= config.priority1_expected_mines or (is_pattern and expected >= config.priority2_expected_mines):
+        priority = 1
+    elif expected >= config.priority2_expected_mines:
+        priority = 2
+    else:
+        priority = 3
+    return Area(
+        poly, BASIS_PATTERN if is_pattern else BASIS_CLUSTER, priority, round(confidence, 4),
+        round(expected, 3), tuple(int(i) for i in inside),
+    )

@@ -1,0 +1,189 @@
+"""Fitting the point combiner on labelled runs, and its model card.
+
+The training data are run folders of ``rams process`` on flights with a truth GeoJSON
+(synthetic flights of the training families; real labelled flights where available). A
+run exports every candidate point (mine and low layers) with its base features
+(``f_<name>`` attributes), so the fit reads points from the outputs and needs no
+intermediate files: the evidence features do not depend on the combiner, and the pattern
+features are recomputed here from the evidence model being fitted.
+
+Labels: a point is a mine when the optimal one-to-one matching of the flight's points to
+its true mines (:func:`rams.evaluation.flight.match_points`, 0.5 m) pairs it with one; a
+second point on the same mine is a negative (it would be a false alarm in the mine layer).
+
+Protocol: the two logistic models are fitted on ``fit`` flights, the Platt calibration on
+``calibration`` flights, and the card reports the calibration's reliability on those
+flights and, as an honest estimate, ECE with Platt fitted on one half of the calibration
+flights and measured on the other half.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rams.candidates.calibration import reliability
+from rams.candidates.combiner import PointCombiner, fit_logistic, fit_platt
+from rams.candidates.fusion import BASE_FEATURES, FusedPoint, feature_matrix
+from rams.candidates.patterns import PATTERN_FEATURES
+from rams.candidates.scoring import search_patterns
+from rams.config import CandidateConfig
+from rams.crs import WGS84, transformer
+
+#: Point layers a run exports for every candidate (expected positions are not candidates).
+CANDIDATE_FILES = ("detections.geojson", "candidates_low.geojson")
+
+
+@dataclass
+class LabelledFlight:
+    """The candidate points of one run and whether each is a mine.
+
+    Attributes:
+        name: run folder name.
+        points: points with their base features, flight CRS metres.
+        label: (N,) 1 for a point matched to a true mine.
+        n_truth: true mines of the flight.
+    """
+
+    name: str
+    points: list[FusedPoint]
+    label: np.ndarray
+    n_truth: int
+
+
+def load_labelled_run(out_dir: Path, truth_path: Path, tolerance_m: float = 0.5) -> LabelledFlight:
+    """Read a run's candidate points and label them against the truth (see module docstring)."""
+    from rams.evaluation.flight import match_points
+
+    run = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    to_flight = transformer(WGS84, run["grid"]["crs"])
+    points: list[FusedPoint] = []
+    for name in CANDIDATE_FILES:
+        path = out_dir / name
+        if not path.is_file():
+            continue
+        for feat in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            props = feat["properties"]
+            x, y = to_flight.transform(*feat["geometry"]["coordinates"][:2])
+            feats = {n: float(props.get(f"f_{n}", 0.0) or 0.0) for n in BASE_FEATURES}
+            points.append(FusedPoint(float(x), float(y), str(props.get("kind", "")), features=feats))
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))["features"]
+    mines = [f["geometry"]["coordinates"][:2] for f in truth
+             if f["properties"].get("kind") == "mine" and f["geometry"]["type"] == "Point"]
+    t_xy = np.array([to_flight.transform(lon, lat) for lon, lat in mines], np.float64).reshape(-1, 2)
+    p_xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
+    label = np.zeros(len(points), np.int64)
+    for i, _, _ in match_points(p_xy, t_xy, tolerance_m):
+        label[i] = 1
+    return LabelledFlight(out_dir.name, points, label, len(t_xy))
+
+
+def _pattern_inputs(flight: LabelledFlight, combiner_evidence: Any, config: CandidateConfig) -> np.ndarray:
+    x_base = feature_matrix(flight.points, BASE_FEATURES)
+    z1 = combiner_evidence.logit(x_base)
+    p1 = 1.0 / (1.0 + np.exp(-z1))
+    search = search_patterns(flight.points, p1, config)
+    return np.column_stack([z1, search.x_pattern])
+
+
+def _pr(p: np.ndarray, y: np.ndarray, n_truth: int, threshold: float) -> dict[str, Any]:
+    sel = p >= threshold
+    tp = int(y[sel].sum())
+    precision = tp / int(sel.sum()) if sel.any() else None
+    recall = tp / n_truth if n_truth else None
+    return {"threshold": threshold, "n_mine_layer": int(sel.sum()), "tp": tp, "n_truth": n_truth,
+            "precision": None if precision is None else round(precision, 4),
+            "recall": None if recall is None else round(recall, 4)}
+
+
+def fit_combiner(
+    fit_flights: list[LabelledFlight], cal_flights: list[LabelledFlight], config: CandidateConfig,
+    *, l2: float = 1e-2,
+) -> tuple[PointCombiner, dict[str, Any]]:
+    """Fit the evidence and pattern models on ``fit_flights``, Platt on ``cal_flights``.
+
+    Returns:
+        The combiner and the metrics for its card (also stored in ``combiner.meta``).
+
+    Raises:
+        ValueError: a set is empty or holds only one class of label.
+    """
+    if not fit_flights or not cal_flights:
+        raise ValueError("fit_combiner needs fit and calibration flights")
+    x1 = np.vstack([feature_matrix(f.points, BASE_FEATURES) for f in fit_flights])
+    y_fit = np.concatenate([f.label for f in fit_flights])
+    evidence = fit_logistic(x1, y_fit, BASE_FEATURES, l2=l2)
+    x2 = np.vstack([_pattern_inputs(f, evidence, config) for f in fit_flights])
+    pattern = fit_logistic(x2, y_fit, ("evidence_logit", *PATTERN_FEATURES), l2=l2)
+    z_cal = [pattern.logit(_pattern_inputs(f, evidence, config)) for f in cal_flights]
+    y_cal = [f.label for f in cal_flights]
+    a, b = fit_platt(np.concatenate(z_cal), np.concatenate(y_cal))
+    p_cal = 1.0 / (1.0 + np.exp(-(a * np.concatenate(z_cal) + b)))
+    bins, ece = reliability(p_cal, np.concatenate(y_cal))
+    # Honest estimate: Platt on one half of the calibration flights, ECE on the other.
+    half = max(1, len(cal_flights) // 2)
+    split_ece = None
+    if len(cal_flights) >= 2:
+        a2, b2 = fit_platt(np.concatenate(z_cal[:half]), np.concatenate(y_cal[:half]))
+        z_rest = np.concatenate(z_cal[half:])
+        _, split_ece = reliability(1.0 / (1.0 + np.exp(-(a2 * z_rest + b2))), np.concatenate(y_cal[half:]))
+    metrics = {
+        "fit_flights": [f.name for f in fit_flights],
+        "calibration_flights": [f.name for f in cal_flights],
+        "n_fit_points": len(y_fit), "n_fit_mines": int(y_fit.sum()),
+        "n_calibration_points": len(p_cal), "n_calibration_mines": int(np.concatenate(y_cal).sum()),
+        "l2": l2,
+        "calibration_ece": ece,
+        "calibration_ece_split_half": split_ece,
+        "reliability": [b_.to_dict() for b_ in bins],
+        "calibration_mine_layer": _pr(p_cal, np.concatenate(y_cal), sum(f.n_truth for f in cal_flights),
+                                      config.mine_probability),
+    }
+    combiner = PointCombiner(evidence, pattern, a, b, meta=metrics)
+    return combiner, metrics
+
+
+def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
+    """Markdown model card: data, features and weights, metrics, calibration table."""
+    m = {**combiner.meta, **extra}
+    lines = [
+        "# rams_combiner: point combiner (evidence fusion -> calibrated mine probability)",
+        "",
+        "Two logistic regressions (numpy, L2) and Platt scaling; see `rams/candidates/combiner.py`.",
+        "",
+        "## Data",
+        "",
+        f"- Fit flights ({len(m['fit_flights'])}): {', '.join(m['fit_flights'])}",
+        f"- Calibration flights ({len(m['calibration_flights'])}): {', '.join(m['calibration_flights'])}",
+        f"- Points: {m['n_fit_points']} for fitting ({m['n_fit_mines']} mines), "
+        f"{m['n_calibration_points']} for calibration ({m['n_calibration_mines']} mines)",
+        "- Labels: one-to-one matching of points to true mines within 0.5 m.",
+        "- Synthetic flights of the training families only; the held-out family (`ploughed`) "
+        "was not used. Generated with `rams synth` (project code, no external licence).",
+    ]
+    for key in ("command", "detector", "size_m", "seconds"):
+        if key in m:
+            lines.append(f"- {key}: `{m[key]}`")
+    lines += ["", "## Features and weights (standardised inputs)", "", "| model | feature | weight |", "|---|---|---|"]
+    for name, model in (("evidence", combiner.evidence), ("pattern", combiner.pattern)):
+        for f, w in zip(model.features, model.weights, strict=True):
+            lines.append(f"| {name} | {f} | {w:+.3f} |")
+        lines.append(f"| {name} | (bias) | {model.bias:+.3f} |")
+    lines += [
+        "", f"Platt calibration: p = sigmoid({combiner.platt_a:.4f} * z + {combiner.platt_b:.4f})", "",
+        "## Metrics (calibration flights)", "",
+        f"- ECE (Platt fitted and measured on the calibration flights): {m['calibration_ece']}",
+        f"- ECE (Platt fitted on half of them, measured on the other half): {m['calibration_ece_split_half']}",
+        f"- Mine layer (p >= {m['calibration_mine_layer']['threshold']}): precision "
+        f"{m['calibration_mine_layer']['precision']}, recall {m['calibration_mine_layer']['recall']} "
+        f"({m['calibration_mine_layer']['tp']} of {m['calibration_mine_layer']['n_truth']} mines)",
+        "", "| bin | n | mean p | mine frequency |", "|---|---|---|---|",
+    ]
+    for b in m["reliability"]:
+        lines.append(f"| {b['lower']:.1f}-{b['upper']:.1f} | {b['n']} | {b['mean_probability']} | {b['frequency']} |")
+    lines += ["", "Refit after any detector change: `python benchmarks/fit_combiner.py`.", ""]
+    return "\n".join(lines)

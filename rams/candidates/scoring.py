@@ -1,0 +1,119 @@
+"""Scoring candidate points: evidence model, row search among seeds, pattern model.
+
+Shared by the pipeline (:func:`rams.candidates.sha.build_candidates`) and the combiner fit
+(:mod:`rams.candidates.fit`), so that both see the same features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rams.candidates.combiner import PointCombiner
+from rams.candidates.fusion import BASE_FEATURES, FusedPoint, feature_matrix
+from rams.candidates.patterns import (
+    PATTERN_FEATURES,
+    Row,
+    RowParams,
+    find_rows,
+    group_rows,
+    pattern_features,
+)
+from rams.config import CandidateConfig
+
+
+def row_params(config: CandidateConfig) -> RowParams:
+    """Row-search tolerances from the candidates configuration."""
+    return RowParams(
+        min_spacing_m=config.row_min_spacing_m,
+        max_spacing_m=config.row_max_spacing_m,
+        tol_across_m=config.row_tol_across_m,
+        tol_along_m=config.row_tol_along_m,
+        max_missing=config.row_max_missing,
+        min_row_members=config.row_min_members,
+        max_angle_deg=config.pattern_max_angle_deg,
+        max_row_gap_m=config.pattern_max_row_gap_m,
+    )
+
+
+@dataclass
+class PatternSearch:
+    """Rows found among the seeds and the pattern features of every point.
+
+    Attributes:
+        seed_index: (S,) indices of the seed points.
+        rows: rows over the seeds (member indices refer to ``seed_index``).
+        row_pattern: pattern label of each row.
+        x_pattern: (N, len(PATTERN_FEATURES)) features of every point.
+    """
+
+    seed_index: np.ndarray
+    rows: list[Row]
+    row_pattern: list[int]
+    x_pattern: np.ndarray
+
+    def row_of_point(self) -> dict[int, int]:
+        """Point index -> row index for row members."""
+        return {int(self.seed_index[m]): r for r, row in enumerate(self.rows) for m in row.members}
+
+
+def search_patterns(points: list[FusedPoint], evidence_p: np.ndarray, config: CandidateConfig) -> PatternSearch:
+    """Find rows among the points whose evidence probability reaches ``seed_probability``.
+
+    Args:
+        points: candidate points.
+        evidence_p: (N,) evidence-model probability of each.
+        config: candidates configuration.
+
+    Returns:
+        The rows and every point's pattern features.
+    """
+    xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
+    seed_index = np.flatnonzero(np.asarray(evidence_p) >= config.seed_probability)
+    params = row_params(config)
+    rows = find_rows(xy[seed_index], params)
+    labels = group_rows(rows, xy[seed_index], params)
+    x_pattern = pattern_features(
+        xy, seed_index, rows, np.asarray(evidence_p, np.float64),
+        tol_m=config.row_tol_across_m, neighbour_radius_m=config.density_radius_m,
+    )
+    return PatternSearch(seed_index, rows, labels, x_pattern)
+
+
+@dataclass
+class Scored:
+    """Probabilities of the candidate points and the patterns behind them.
+
+    Attributes:
+        evidence_p: (N,) evidence-model probability (uncalibrated; picks the seeds).
+        probability: (N,) calibrated probability that the point is a mine.
+        patterns: rows, their pattern labels and the pattern features.
+    """
+
+    evidence_p: np.ndarray
+    probability: np.ndarray
+    patterns: PatternSearch
+
+
+def score_candidates(points: list[FusedPoint], combiner: PointCombiner, config: CandidateConfig) -> Scored:
+    """Evidence probability, pattern search, then the calibrated probability of each point.
+
+    The combiner's feature lists must match :data:`BASE_FEATURES` and ``evidence_logit`` +
+    :data:`PATTERN_FEATURES` (a combiner fitted by another version is refused).
+
+    Raises:
+        ValueError: the combiner was fitted on other features.
+    """
+    if combiner.evidence.features != BASE_FEATURES or combiner.pattern.features != ("evidence_logit", *PATTERN_FEATURES):
+        raise ValueError(
+            "the point combiner was fitted on other features than this version computes; "
+            "refit it (python benchmarks/fit_combiner.py)"
+        )
+    x_base = feature_matrix(points, BASE_FEATURES)
+    evidence_p = combiner.evidence_probability(x_base)
+    patterns = search_patterns(points, evidence_p, config)
+    probability = combiner.probability(x_base, patterns.x_pattern)
+    for fp, row in zip(points, patterns.x_pattern, strict=True):
+        fp.features.update(zip(PATTERN_FEATURES, row.tolist(), strict=True))
+    return Scored(evidence_p, probability, patterns)

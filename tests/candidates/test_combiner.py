@@ -1,0 +1,100 @@
+"""Point combiner: logistic fit, Platt calibration on held-out flights, reliability, file format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rams.candidates.calibration import reliability
+from rams.candidates.combiner import (
+    fit_logistic,
+    fit_platt,
+    load_combiner,
+    resolve_combiner,
+    sigmoid,
+)
+from rams.candidates.fit import LabelledFlight, fit_combiner, model_card
+from rams.candidates.fusion import BASE_FEATURES, FusedPoint, feature_matrix
+from rams.config import CandidateConfig
+from rams.errors import RamsInputError
+
+
+def flight(seed: int, n: int = 800) -> LabelledFlight:
+    """Points whose mine probability is sigmoid(6 cnn_score + 0.5 rx_score - 6), scattered."""
+    rng = np.random.default_rng(seed)
+    pts = []
+    labels = []
+    for x, y, c, rx in zip(rng.uniform(0, 500, n), rng.uniform(0, 500, n), rng.uniform(0, 1, n),
+                           rng.uniform(0, 8, n), strict=True):
+        f = dict.fromkeys(BASE_FEATURES, 0.0) | {"cnn_score": float(c), "rx_score": float(rx), "has_cnn": 1.0}
+        pts.append(FusedPoint(float(x), float(y), "cnn", features=f))
+        labels.append(int(rng.random() < sigmoid(np.array(6 * c + 0.5 * rx - 6)).item()))
+    return LabelledFlight(f"f{seed}", pts, np.array(labels), int(sum(labels)))
+
+
+def test_fit_logistic_recovers_coefficients() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20000, 2))
+    y = (rng.random(20000) < sigmoid(1.5 * x[:, 0] - 2.0 * x[:, 1] + 0.5)).astype(float)
+    m = fit_logistic(x, y, ("a", "b"), l2=0.0)
+    w = np.array(m.weights) / np.array(m.scale)
+    assert w == pytest.approx([1.5, -2.0], abs=0.1)
+    assert m.logit(np.zeros((1, 2)))[0] == pytest.approx(0.5, abs=0.1)
+    with pytest.raises(ValueError, match="both"):
+        fit_logistic(x, np.zeros(len(x)), ("a", "b"))
+
+
+def test_platt_undoes_an_overconfident_score() -> None:
+    rng = np.random.default_rng(1)
+    z = rng.normal(0, 2, 20000)
+    y = (rng.random(z.size) < sigmoid(z)).astype(float)
+    a, b = fit_platt(3.0 * z, y)  # a model three times too sure of itself
+    assert a == pytest.approx(1 / 3, abs=0.03) and b == pytest.approx(0.0, abs=0.05)
+    _, ece_raw = reliability(sigmoid(3.0 * z), y)
+    _, ece_cal = reliability(sigmoid(a * 3.0 * z + b), y)
+    assert ece_raw is not None and ece_cal is not None and ece_cal < 0.02 < ece_raw
+
+
+def test_reliability_table_by_hand() -> None:
+    p = np.array([0.05, 0.15, 0.15, 0.95, 0.95])
+    y = np.array([0, 1, 0, 1, 1])
+    bins, ece = reliability(p, y, n_bins=10)
+    assert [b.n for b in bins] == [1, 2, 0, 0, 0, 0, 0, 0, 0, 2]
+    assert bins[1].frequency == 0.5 and bins[2].mean_probability is None
+    # (1 * 0.05 + 2 * 0.35 + 2 * 0.05) / 5
+    assert ece == pytest.approx(0.17)
+
+
+def test_calibrated_on_held_out_flights() -> None:
+    cfg = CandidateConfig()
+    combiner, metrics = fit_combiner([flight(s) for s in range(3)], [flight(s) for s in (10, 11)], cfg)
+    assert metrics["calibration_flights"] == ["f10", "f11"]
+    assert metrics["calibration_ece_split_half"] is not None and metrics["calibration_ece_split_half"] < 0.06
+    test = [flight(s, 3000) for s in (20, 21)]
+    x = np.vstack([feature_matrix(f.points, BASE_FEATURES) for f in test])
+    y = np.concatenate([f.label for f in test])
+    p = combiner.probability(x, np.zeros((len(x), 4)))
+    _, ece = reliability(p, y)
+    assert ece is not None and ece < 0.04
+    card = model_card(combiner, {"command": "pytest"})
+    assert "| evidence | cnn_score |" in card and "f10, f11" in card
+
+
+def test_file_round_trip_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    combiner, _ = fit_combiner([flight(1, 300)], [flight(2, 300)], CandidateConfig())
+    path = combiner.save(tmp_path / "c.json")
+    again = load_combiner(path)
+    x = feature_matrix(flight(3, 50).points, BASE_FEATURES)
+    z = np.zeros((50, 4))
+    assert again.probability(x, z) == pytest.approx(combiner.probability(x, z), abs=1e-6)
+    (tmp_path / "bad.json").write_text('{"format": "other"}')
+    with pytest.raises(RamsInputError, match="format"):
+        load_combiner(tmp_path / "bad.json")
+    monkeypatch.setenv("RAMS_MODELS_DIR", str(tmp_path / "empty"))
+    prior, warning = resolve_combiner(None)
+    assert warning is not None and "not calibrated" in warning
+    assert prior.meta["name"].startswith("prior")
+    with pytest.raises(RamsInputError, match="not found"):
+        resolve_combiner("missing")
