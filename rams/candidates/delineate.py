@@ -1,18 +1,20 @@
 """SHA delineation from scored points: fenced along patterns, bounded by mine-layer density.
 
-Only **mine-layer** points (calibrated probability >= ``mine_probability``) make areas, so
-low-confidence clutter can never link two groups into one polygon (the chaining that put a
-whole flight under one SHA):
+Only **area points** (calibrated probability >= ``area_probability``, a lower bar than the
+mine layer's: an SHA is reasonable suspicion, a mine point a call to act) make areas, so the
+mass of low-probability clutter can never link two groups into one polygon (the chaining
+that put a whole flight under one SHA):
 
 1. **Pattern areas.** Each pattern (parallel rows, :mod:`.patterns`) with at least
-   ``row_min_members`` mine-layer members is fenced by the convex hull of its members and
+   ``row_min_members`` area-point members is fenced by the convex hull of its members and
    expected positions, grown by ``pattern_margin_m``: rows plus the safety margin, not a
    blob around everything.
-2. **Cluster areas.** Mine-layer points outside pattern areas are grouped by single
-   linkage at ``cluster_radius_m``; a group of at least ``min_cluster_size`` points is fenced
-   by its convex hull grown by ``safety_margin_m``.
-3. Smaller groups are **point hazards**: exported as points (``hazard = "point"``,
-   priority 3), never as area.
+2. **Cluster areas.** Area points outside pattern areas are grouped by single linkage at
+   ``cluster_radius_m``; a group of at least ``min_cluster_size`` points whose probabilities
+   sum to at least ``min_area_expected_mines`` is fenced by its convex hull grown by
+   ``safety_margin_m``.
+3. Mine-layer points of smaller groups are **point hazards**: exported as points
+   (``hazard = "point"``, priority 3), never as area.
 4. Overlapping areas merge; every polygon is filled, simplified by ``simplify_m`` and
    repaired (valid, counter-clockwise, at least three distinct vertices).
 
@@ -105,14 +107,14 @@ def fence_areas(
     Args:
         xy_m: (N, 2) candidate positions, metres.
         probability: (N,) calibrated mine probability.
-        mine: (N,) bool, the mine layer.
+        mine: (N,) bool, the area points (probability >= ``area_probability``).
         pattern_groups: per pattern, the (M, 2) positions to fence (members and expected
-            positions); only patterns with enough mine-layer members are passed.
+            positions); only patterns with enough area-point members are passed.
         config: candidates configuration.
 
     Returns:
-        ``(areas, point_hazard)``: areas unordered, and an (N,) bool mask of the mine-layer
-        points that are point hazards.
+        ``(areas, isolated)``: areas unordered, and an (N,) bool mask of the area points
+        left out of any area.
     """
     xy = np.asarray(xy_m, np.float64).reshape(-1, 2)
     pattern_polys = [_hull(g, config.pattern_margin_m) for g in pattern_groups if len(g)]
@@ -126,7 +128,7 @@ def fence_areas(
         labels = cluster_labels(xy[loose], config.cluster_radius_m)
         for lab in np.unique(labels):
             idx = loose[labels == lab]
-            if len(idx) >= config.min_cluster_size:
+            if len(idx) >= config.min_cluster_size and probability[idx].sum() >= config.min_area_expected_mines:
                 cluster_polys.append(_hull(xy[idx], config.safety_margin_m))
             else:
                 point_hazard[idx] = True

@@ -13,8 +13,10 @@ model already finds likely) by an exhaustive RANSAC over pairs:
    ``max_missing`` consecutive positions are empty (tolerance to gaps); seeds on the line
    between lattice positions count against it (spacing regularity: clutter strewn along a
    furrow fills the line at random, a row only at multiples of ``s``). A hypothesis is
-   valid with at least ``min_row_members`` members and at most a quarter as many seeds
-   off the lattice.
+   valid with at least ``min_row_members`` members, at most a quarter as many seeds off the
+   lattice, and when seeds strewn at random at the local density (within
+   ``_DENSITY_RADIUS_M``) would make it with probability (Poisson tail, times the number of
+   pairs tried) at most ``max_chance``: dense clutter needs longer rows to count.
 3. The best row (most members, then least residual) is kept and refined: direction by
    principal axis of its members, ``t0`` and ``s`` by least squares of ``t = t0 + k s``;
    its members leave the pool and the search repeats (outliers never join a row).
@@ -32,9 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
+from scipy.stats import poisson
 
 #: Pattern features of a candidate point (after ``evidence_logit`` in the pattern model).
 PATTERN_FEATURES: tuple[str, ...] = ("row_member", "row_log_members", "on_lattice", "neighbour_evidence")
+
+
+#: Radius of the seed density behind the chance test of a row, metres.
+_DENSITY_RADIUS_M = 10.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class RowParams:
         min_row_members: fewest members of a row.
         max_angle_deg: largest angle between rows of one pattern, degrees.
         max_row_gap_m: largest distance between neighbouring rows of one pattern.
+        max_chance: largest probability (Bonferroni over all pairs tried) that random
+            seeds at the local density make a row this good.
     """
 
     min_spacing_m: float = 1.0
@@ -60,6 +69,7 @@ class RowParams:
     min_row_members: int = 4
     max_angle_deg: float = 12.0
     max_row_gap_m: float = 10.0
+    max_chance: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,17 @@ def _chain(ks: np.ndarray, max_missing: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _hypothesis(xy: np.ndarray, a: int, b: int, p: RowParams) -> tuple[int, float, np.ndarray, np.ndarray] | None:
+def _chance_p(n: int, length_m: float, s: float, tol_along: float, p: RowParams, density_per_m2: float) -> float:
+    """Probability that seeds strewn at random (Poisson, this density) put ``n - 2`` or more
+    points besides the proposing pair on the lattice of a row this long: the corridor is
+    ``2 tol_across`` wide and a share ``2 tol_along / s`` of it lies on lattice positions."""
+    lam = density_per_m2 * (length_m + s) * 2 * p.tol_across_m * min(1.0, 2 * tol_along / s)
+    return float(poisson.sf(n - 3, lam))
+
+
+def _hypothesis(
+    xy: np.ndarray, a: int, b: int, p: RowParams, density_per_m2: float, n_tests: int
+) -> tuple[int, float, np.ndarray, np.ndarray] | None:
     """Members (indices, lattice ks) of the row proposed by the pair ``(a, b)``, or None."""
     vec = xy[b] - xy[a]
     s = float(np.hypot(*vec))
@@ -137,6 +157,9 @@ def _hypothesis(xy: np.ndarray, a: int, b: int, p: RowParams) -> tuple[int, floa
         return None
     between = near_line & ~on & (t > (lo - 0.5) * s) & (t < (hi + 0.5) * s)
     if between.sum() * 4 > len(members):
+        return None
+    # Every pair is a test: a row must be unlikely to arise by chance among all of them.
+    if _chance_p(len(members), (hi - lo) * s, s, tol_along, p, density_per_m2) * n_tests > p.max_chance:
         return None
     cost = float(resid[members].sum() + np.abs(e[members]).sum())
     return len(members), cost, members, ks
@@ -187,9 +210,11 @@ def find_rows(xy_m: np.ndarray, params: RowParams | None = None) -> list[Row]:
             break
         dist = np.hypot(*(sub[pairs[:, 1]] - sub[pairs[:, 0]]).T)
         pairs = pairs[dist >= p.min_spacing_m]
+        near = np.array([len(n) for n in cKDTree(sub).query_ball_point(sub, _DENSITY_RADIUS_M)])
+        density = near / (math.pi * _DENSITY_RADIUS_M**2)
         best: tuple[int, float, np.ndarray, np.ndarray] | None = None
         for a, b in pairs:
-            h = _hypothesis(sub, int(a), int(b), p)
+            h = _hypothesis(sub, int(a), int(b), p, float(density[a]), len(pairs))
             if h is not None and (best is None or (h[0], -h[1]) > (best[0], -best[1])):
                 best = h
         if best is None:

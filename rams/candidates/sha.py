@@ -14,7 +14,8 @@ Method (each step in its own module):
    (``detections.geojson``); the rest the low layer (``candidates_low.geojson``); empty
    lattice positions of mine rows are expected positions (``expected_positions.geojson``).
 4. **Delineation** (:mod:`.delineate`): SHA polygons fenced along patterns and around
-   dense groups of mine-layer points; isolated mine-layer points are point hazards.
+   dense groups of area points (probability >= ``area_probability``); isolated mine-layer
+   points are point hazards.
 
 The anomaly raster is scanned window by window for the surveyed area and the blob count;
 the points' blob features are read in small windows around them.
@@ -122,11 +123,12 @@ def build_candidates(
     scored = score_candidates(points, combiner, config)
     mine = scored.probability >= config.mine_probability
     xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
-    rows = _mine_rows(scored, mine, config)
+    area_pt = scored.probability >= min(config.area_probability, config.mine_probability)
+    rows = _mine_rows(scored, area_pt, config)
     expected = _expected_positions(points, scored, rows, xy[mine], config)
     groups = _pattern_groups(scored, rows, expected, xy)
     exp_xy = np.array([[e[0], e[1]] for e in expected], np.float64).reshape(-1, 2)
-    areas, _ = fence_areas(xy, scored.probability, mine, groups, config)
+    areas, _ = fence_areas(xy, scored.probability, area_pt, groups, config)
     areas.sort(key=lambda a: (a.priority, -a.confidence, -round(a.geometry.centroid.y, 3), round(a.geometry.centroid.x, 3)))
     polygons = [
         _sha(rank, area, points, mine, exp_xy, flight_id, date) for rank, area in enumerate(areas, start=1)
@@ -140,7 +142,7 @@ def build_candidates(
 
 
 def _mine_rows(scored: Scored, mine: np.ndarray, config: CandidateConfig) -> list[int]:
-    """Indices of the rows with at least ``row_min_members`` mine-layer members."""
+    """Indices of the rows with at least ``row_min_members`` area-point members."""
     seeds = scored.patterns.seed_index
     return [
         r for r, row in enumerate(scored.patterns.rows)

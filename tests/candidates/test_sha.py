@@ -225,9 +225,9 @@ def test_two_minefields_give_two_shas_and_clutter_does_not_chain() -> None:
 def test_clutter_only_flight_has_no_priority_1_sha() -> None:
     rng = np.random.default_rng(4)
     det = [cnn(float(x), float(y), "TM-62", float(c)) for (x, y), c in
-           zip(rng.uniform(0, 80, (200, 2)), rng.uniform(0.1, 0.6, 200), strict=True)]
+           zip(rng.uniform(0, 80, (200, 2)), rng.uniform(0.1, 0.5, 200), strict=True)]
     peaks = [peak(float(x), float(y), score=float(s)) for (x, y), s in
-             zip(rng.uniform(0, 80, (60, 2)), rng.uniform(6.0, 7.0, 60), strict=True)]
+             zip(rng.uniform(0, 80, (60, 2)), rng.uniform(6.0, 6.5, 60), strict=True)]
     lone = [cnn(5, 75, "PMN-2", 0.95)]  # one convincing isolated object
     cs = build(det + lone, peaks)
     assert all(s.priority > 1 for s in cs.polygons)

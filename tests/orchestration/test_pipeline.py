@@ -13,14 +13,27 @@ import rasterio
 from rams.config import PipelineConfig, load_config
 from rams.orchestration.pipeline import OUTPUT_FILES, process_flight
 
-VECTOR_FILES = ("sha.geojson", "detections.geojson")
+VECTOR_FILES = ("sha.geojson", "detections.geojson", "candidates_low.geojson", "expected_positions.geojson")
+
+
+@pytest.fixture(autouse=True)
+def _test_combiner(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hand-set combiner (anomaly peaks of score >= 7.5 are mine points), independent of
+    the fitted models/rams_combiner.json."""
+    from tests.candidates.test_sha import TEST_COMBINER
+
+    path = TEST_COMBINER.save(tmp_path_factory.mktemp("combiner") / "combiner.json")
+    monkeypatch.setenv("RAMS_TEST_COMBINER", str(path))
 
 
 def _config(**anomaly: object) -> PipelineConfig:
+    import os
+
     return load_config(overrides={
         "tiles": {"tile_px": 128},
         "detection": {"enabled": False},
         "anomaly": dict(anomaly),
+        "candidates": {"combiner": os.environ["RAMS_TEST_COMBINER"]},
     })
 
 
@@ -58,6 +71,11 @@ def test_process_writes_every_output(small_flight: Callable[..., Path], tmp_path
     assert result.n_sha >= 1
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["sha"] == result.n_sha
+    counts = run["counts"]
+    assert counts["mine_points"] + counts["low_points"] == counts["points_exported"] == counts["anomaly_peaks"]
+    mine = json.loads((out / "detections.geojson").read_text())["features"]
+    assert len(mine) == counts["mine_points"] >= 1
+    assert all(f["properties"]["kind"] == "anomaly" and f["properties"]["probability"] >= 0.5 for f in mine)
     assert {i["sensor"] for i in run["inputs"]} == {"multispectral", "thermal", "rgb"}
     assert all(len(i["sha256"]) == 64 and i["size_bytes"] > 0 for i in run["inputs"])
     assert set(run["seconds"]) >= {"ingest", "anomaly", "candidates", "export"}
