@@ -18,12 +18,29 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
+def _run_counts(out_dir: Path) -> dict[str, int]:
+    """The counts ``run.json`` records (empty when unreadable)."""
+    import json
+
+    try:
+        counts = json.loads((out_dir / "run.json").read_text(encoding="utf-8")).get("counts", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return counts if isinstance(counts, dict) else {}
+
+
 def _summary(result: RunResult) -> None:
     table = Table(title=f"flight {result.flight_id}", show_header=False)
     table.add_row("output", str(result.out_dir))
     table.add_row("SHA polygons", str(result.n_sha))
     table.add_row("CNN detections", str(result.n_detections))
     table.add_row("anomaly peaks", str(result.n_anomaly_peaks))
+    counts = _run_counts(result.out_dir)
+    for key, label in (("sha_priority_1", "SHA of priority 1"), ("mine_points", "mine points (detections.geojson)"),
+                       ("point_hazards", "  of which point hazards"), ("low_points", "low-confidence points"),
+                       ("expected_positions", "expected positions")):
+        if key in counts:
+            table.add_row(label, str(counts[key]))
     for stage, seconds in result.seconds.items():
         table.add_row(f"{stage} (s)", f"{seconds:.1f}")
     console.print(table)
