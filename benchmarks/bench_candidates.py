@@ -181,8 +181,10 @@ def targets(held: dict[str, Any], clutter: dict[str, Any] | None) -> dict[str, b
     """The issue's targets, each True/False (None when not measured)."""
     layer = held["mine_layer"]
     return {
-        "mine_coverage>=0.98": held["mine_coverage"] is not None and held["mine_coverage"] >= 0.98,
-        "flagged_over_minefield<=2": held["flagged_over_minefield"] is not None and held["flagged_over_minefield"] <= 2.0,
+        # one target: a small flagged area only counts with the mines covered
+        "mine_coverage>=0.98_with_flagged_over_minefield<=2": (
+            held["mine_coverage"] is not None and held["mine_coverage"] >= 0.98
+            and held["flagged_over_minefield"] is not None and held["flagged_over_minefield"] <= 2.0),
         "mine_layer_precision>=0.85@recall>=0.9": layer["precision"] >= 0.85 and layer["recall"] >= 0.9,
         "clutter_no_priority1_sha": None if clutter is None else clutter["polygons"]["n_sha_priority_1"] == 0,
         "clutter_false_mine_points<=1per1000m2": None if clutter is None else (
