@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
             help=f"Scene family (ground and clutter): {', '.join(FAMILIES)}. "
                  f"{HELD_OUT_FAMILY} is held out: benchmark only, never train or tune on it.",
         ),
-        rgb_gsd_m: float = typer.Option(0.01, "--rgb-gsd-m", help="RGB ground sample distance, metres."),
+        rgb_gsd_m: float = typer.Option(0.005, "--rgb-gsd-m", help="RGB ground sample distance, metres."),
     ) -> None:
         """Generate ms.tif, thermal.tif, rgb.tif, flight.yaml and truth.geojson in OUT_DIR."""
         from rams.synth import generate_flight

@@ -1,7 +1,7 @@
 """Synthetic flights: ms, thermal and RGB orthomosaics of a known minefield scene.
 
 Used by the demo, the tests, CNN training and the benchmarks. Entry point:
-:func:`generate_flight`. RGB is 1 cm per pixel by default, multispectral 5 cm, thermal
+:func:`generate_flight`. RGB is 0.5 cm per pixel by default, multispectral 5 cm, thermal
 10 cm.
 
 Scene families (:mod:`rams.synth.families`) change the ground and the clutter around the

@@ -6,7 +6,7 @@ scene parameters, scene family). The same ``(size_m, seed, family)`` and options
 byte-identical files. Every file is written atomically and ``truth.geojson`` last, so a
 folder that holds it is complete.
 
-RGB is written at 1 cm by default (the mine CNN's working GSD: a PFM-1 is 12 px long),
+RGB is written at 0.5 cm by default (the mine CNN's working GSD: a PFM-1 is 24 px long),
 multispectral at 5 cm and thermal at 10 cm.
 """
 
@@ -31,7 +31,7 @@ from rams.synth.writer import truth_geojson, write_json, write_manifest, write_r
 
 #: Sensor keys, their nominal GSD (metres) and file names.
 SENSORS = ("ms", "thermal", "rgb")
-DEFAULT_GSD_M = {"ms": 0.05, "thermal": 0.10, "rgb": 0.01}
+DEFAULT_GSD_M = {"ms": 0.05, "thermal": 0.10, "rgb": 0.005}
 FILE_NAMES = {"ms": "ms.tif", "thermal": "thermal.tif", "rgb": "rgb.tif"}
 #: Accepted spellings of the sensor names (``--crs-wgs84-sensor``).
 SENSOR_ALIASES = {"ms": "ms", "multispectral": "ms", "thermal": "thermal", "rgb": "rgb"}

@@ -56,11 +56,11 @@ def test_protocol_constants() -> None:
     assert set(TRAINING_FAMILIES) | {HELD_OUT_FAMILY} == set(FAMILIES)
 
 
-def test_rgb_gsd_is_1cm(flights: dict[str, SynthFlight], tmp_path: Path) -> None:
-    assert DEFAULT_GSD_M["rgb"] == 0.01
+def test_rgb_gsd_is_half_cm(flights: dict[str, SynthFlight], tmp_path: Path) -> None:
+    assert DEFAULT_GSD_M["rgb"] == 0.005
     with rasterio.open(flights["sand-litter"].rgb_path) as src:
-        assert src.transform.a == pytest.approx(0.01) and src.transform.e == pytest.approx(-0.01)
-        assert src.width == pytest.approx(SIZE_M / 0.01, rel=0.15)
+        assert src.transform.a == pytest.approx(0.005) and src.transform.e == pytest.approx(-0.005)
+        assert src.width == pytest.approx(SIZE_M / 0.005, rel=0.15)
     runner = CliRunner()
     app = typer.Typer()
     synth_cli.register(app)
@@ -182,9 +182,10 @@ def test_mines_visible_in_every_family(flights: dict[str, SynthFlight]) -> None:
     for fam, flight in flights.items():
         for m in truth_points(flight.out_dir, "mine"):
             lon, lat = m["geometry"]["coordinates"]
-            # A PFM-1 is 12 x 6 cm: 12 px long at 1 cm.
-            rgb = patch_at(flight.rgb_path, lon, lat, 25, bands=[1, 2, 3])
-            assert np.abs(contrast(rgb, 1, 15)).max() > 20, (fam, m["properties"])
+            # A PFM-1 is 12 x 6 cm: 24 px long at 0.5 cm.
+            # same ground geometry as at 1 cm: a 25 cm patch, the ring beyond 15 cm
+            rgb = patch_at(flight.rgb_path, lon, lat, 50, bands=[1, 2, 3])
+            assert np.abs(contrast(rgb, 2, 30)).max() > 20, (fam, m["properties"])
 
 
 def test_deterministic_family(tmp_path: Path, flights: dict[str, SynthFlight]) -> None:

@@ -58,7 +58,7 @@ def test_raster_formats(flight: SynthFlight) -> None:
     expected = {
         "ms.tif": (5, "uint16", 0.05, 0.0),
         "thermal.tif": (1, "float32", 0.10, -9999.0),
-        "rgb.tif": (4, "uint8", 0.01, None),
+        "rgb.tif": (4, "uint8", 0.005, None),
     }
     for name, (count, dtype, gsd, nodata) in expected.items():
         with rasterio.open(flight.out_dir / name) as src:
