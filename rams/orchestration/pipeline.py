@@ -158,7 +158,8 @@ def _run_locked(
     keep_work: bool,
 ) -> RunResult:
     fingerprint = plan.fingerprint()
-    if not force and (done := completed_run(out_dir, fingerprint)) is not None:
+    outputs_fingerprint = plan.outputs_fingerprint()
+    if not force and (done := completed_run(out_dir, outputs_fingerprint)) is not None:
         return RunResult(
             flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=done["counts"]["sha"],
             n_detections=done["counts"]["detections"], n_anomaly_peaks=done["counts"]["anomaly_peaks"],
@@ -182,7 +183,8 @@ def _run_locked(
             "rams_version": __version__,
             "flight_id": plan.flight.flight_id,
             "date": plan.flight.date.isoformat() if plan.flight.date else None,
-            "fingerprint": fingerprint,
+            "fingerprint": outputs_fingerprint,
+            "tiles_fingerprint": fingerprint,
             "config": config.model_dump(mode="json"),
             "inputs": _input_record(plan),
             "grid": {

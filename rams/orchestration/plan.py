@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rams.config import PipelineConfig
+from rams.errors import RamsInputError
 from rams.grid.reader import GridReader
 from rams.grid.target import TargetGrid, build_target_grid
 from rams.ingest.flight import Flight, load_flight
@@ -68,6 +69,41 @@ class FlightPlan:
             "tiles": self.config.tiles.model_dump(),
             "fusion": self.config.fusion.model_dump(),
             "anomaly": self.config.anomaly.model_dump(),
+        }
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def outputs_fingerprint(self) -> str:
+        """Hash of everything that shapes the outputs: :meth:`fingerprint` plus the detection
+        and candidate settings and the model files they use (by their recorded digests).
+
+        ``run.json`` records it, so a re-run skips a folder only when nothing that would
+        change its outputs has changed (a retrained detector or refitted combiner included).
+        """
+        from rams.config_paths import models_dir
+
+        det = self.config.detection
+        models: dict[str, str] = {}
+        if det.enabled:
+            from rams.detection.detector import checksum_path, resolve_model_path
+
+            try:
+                weights = resolve_model_path(det.model, det.sensor)
+                record = checksum_path(weights)
+                models["detector"] = record.read_text(encoding="utf-8").split()[0] if record.is_file() else str(weights)
+            except (RamsInputError, OSError, IndexError):
+                models["detector"] = str(det.model)
+        combiner = getattr(self.config.candidates, "combiner", None)
+        path = Path(combiner) if combiner else models_dir() / "rams_combiner.json"
+        if not path.is_file() and combiner:
+            path = models_dir() / combiner
+        if path.is_file():
+            models["combiner"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        payload = {
+            "tiles": self.fingerprint(),
+            "detection": det.model_dump(),
+            "candidates": self.config.candidates.model_dump(),
+            "models": models,
         }
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -73,3 +73,25 @@ def test_pipeline_skips_the_cnn_on_a_coarse_orthophoto(
         assert cnn == []
     else:
         assert "<h2>Warnings</h2>" not in report
+
+
+def test_rerun_is_skipped_only_while_the_detector_is_unchanged(
+    small_flight: Callable[..., Path], one_cm_model: Path, tmp_path: Path,
+) -> None:
+    flight = small_flight()
+    _replace_rgb(flight, 0.01)
+    config = load_config(overrides={
+        "tiles": {"tile_px": 128},
+        "detection": {"enabled": True, "model": str(one_cm_model), "mode": "full", "tile_px": 256},
+    })
+    out = tmp_path / "out"
+    assert not process_flight(flight, out, config).skipped
+    assert process_flight(flight, out, config).skipped
+    # retrain (other weights, same file name): the outputs are stale, the run is redone
+    torch.manual_seed(1)
+    net = CenterNet(model_config("small", 3, len(CLASSES)))
+    meta = torch.load(one_cm_model, weights_only=True)["meta"]
+    save_detector(one_cm_model, net, meta)
+    assert not process_flight(flight, out, config).skipped
+    run = json.loads((out / "run.json").read_text())
+    assert run["fingerprint"] != run["tiles_fingerprint"]
