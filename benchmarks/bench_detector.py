@@ -3,13 +3,13 @@
 Usage::
 
     python benchmarks/bench_detector.py [--model models/rams_rgb.pt] [--threads 2]
-        [--flight DIR | --seed 1000 --size-m 40] [--out benchmarks/results/detector.json]
+        [--flight DIR | --seed 1000 --size-m 40 --family ploughed] [--out benchmarks/results/detector.json]
 
 1. Network throughput: batches (default 1, the fastest on CPU) of RGB tiles of 1024 x 1024 through the fused,
    channels-last network under ``torch.inference_mode`` (``net_mpx_s``), and through
    :meth:`Detector.predict` including normalisation and decoding (``predict_mpx_s``).
    Both in float32 and in bfloat16 (``torch.autocast``), side by side in one run.
-2. Sliced inference over a synthetic flight (held-out seed 1000 unless ``--flight``): the
+2. Sliced inference over a synthetic flight (held-out seed 1000 of the held-out family unless ``--flight``): the
    RGB orthomosaic read window by window, megapixels of raster per second end to end, in
    float32 and in bfloat16 (with the recall of each).
 3. Cascade vs full scan: the CNN only on 3 m windows around candidate points. The candidates
@@ -56,7 +56,7 @@ def _detector(model: str | None) -> tuple[Detector, str]:
         torch.manual_seed(0)
         net = CenterNet(model_config("small", 3, 4)).eval()
         meta = {"class_names": ["PFM-1", "PMN-2", "OZM-72", "TM-62"], "channels": "rgb",
-                "in_channels": 3, "img_size": 256, "input_gsd_m": 0.02, "threshold": 0.3,
+                "in_channels": 3, "img_size": 256, "input_gsd_m": 0.005, "threshold": 0.3,
                 "normalisation": {"mode": "fixed", "mean": [120.0] * 3, "std": [40.0] * 3},
                 "config": net.config.to_dict(), "name": "untrained-small"}
         return Detector(net, meta), "untrained small preset"
@@ -172,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flight", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--size-m", type=float, default=40.0)
+    ap.add_argument("--family", default="ploughed",
+                    help="scene family of the generated flight (default: the held-out one)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/detector.json"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -190,10 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     flight = args.flight
     if flight is None:
         from rams.synth import generate_flight
+        from rams.synth.flight import DEFAULT_GSD_M
 
-        flight = Path(tempfile.gettempdir()) / f"rams_bench_detector_s{args.seed}_{int(args.size_m)}m"
+        gsd_cm = DEFAULT_GSD_M["rgb"] * 100
+        flight = Path(tempfile.gettempdir()) / (
+            f"rams_bench_detector_{args.family}_s{args.seed}_{int(args.size_m)}m_{gsd_cm:g}cm")
         if not (flight / "truth.geojson").is_file():
-            generate_flight(flight, size_m=args.size_m, seed=args.seed)
+            generate_flight(flight, size_m=args.size_m, seed=args.seed, family=args.family)
     results["sliced"] = bench_flight(det, flight, args.tile, 64, args.batch)
     print(json.dumps(results["sliced"]))
     results["sliced_bfloat16"] = bench_flight(det16, flight, args.tile, 64, args.batch)
