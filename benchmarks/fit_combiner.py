@@ -33,6 +33,7 @@ from rams.config_paths import models_dir
 from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
 from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
+from rams.synth.flight import DEFAULT_GSD_M
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,8 +55,9 @@ def prepare_run(seed: int, size_m: float, work: Path, digest: str) -> tuple[Path
     """Generate (once) and process (when the detector changed) one training flight."""
     family = TRAINING_FAMILIES[seed % len(TRAINING_FAMILIES)]
     assert family != HELD_OUT_FAMILY
-    flight = work / f"flight-{family}-{seed}-{size_m:g}m"
-    out = work / f"run-{family}-{seed}-{size_m:g}m"
+    gsd_cm = DEFAULT_GSD_M["rgb"] * 100  # in the name: a generator change makes new flights
+    flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
+    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
     if not (flight / "truth.geojson").is_file():
         generate_flight(flight, size_m=size_m, seed=seed, family=family)
     stamp = out / "detector.sha256"
