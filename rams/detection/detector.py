@@ -23,6 +23,7 @@ file whose hash differs.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -360,6 +361,7 @@ def load_detector(
             raise KeyError("format")
         net = CenterNet(ModelConfig.from_dict(meta["config"]))
         net.load_state_dict(blob["state_dict"])
-    except (KeyError, TypeError, RuntimeError, ValueError) as exc:
-        raise RamsInputError(path, f"not a rams detector weights file ({exc})") from None
+    except (KeyError, TypeError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+        # weights_only=True refuses arbitrary pickles with UnpicklingError: a user error too
+        raise RamsInputError(path, f"not a rams detector weights file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
     return Detector(net, meta, precision)

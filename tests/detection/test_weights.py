@@ -103,3 +103,22 @@ def test_bfloat16_inference_matches_float32_on_real_thermal_frames() -> None:
 def test_unknown_precision_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="precision"):
         load_detector(_save(tmp_path), precision="float16")
+
+
+def test_a_pickle_that_weights_only_refuses_is_an_input_error(tmp_path: Path) -> None:
+    import fractions
+
+    from rams.checksum import sha256_file
+    from rams.detection.detector import checksum_path, load_detector
+    from rams.errors import RamsInputError
+
+    path = tmp_path / "evil.pt"
+    # a Fraction is not on torch's weights_only allow-list
+    torch.save({"state_dict": {}, "meta": {"x": fractions.Fraction(1, 3)}}, path)
+    checksum_path(path).write_text(f"{sha256_file(path)}  {path.name}\n")
+    with pytest.raises(RamsInputError, match="not a rams detector weights file"):
+        load_detector(path)
+    path.write_bytes(b"\x00" * 10)  # truncated file
+    checksum_path(path).write_text(f"{sha256_file(path)}  {path.name}\n")
+    with pytest.raises(RamsInputError, match="not a rams detector weights file"):
+        load_detector(path)
