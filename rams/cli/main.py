@@ -20,6 +20,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from rams import __version__
+
+        typer.echo(f"rams {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the rams version and exit."),
+) -> None:
+    """Remote Aerial Minefield Survey: drone imagery to suspected hazardous areas."""
+
+
 benchmark_app = typer.Typer(help="Benchmark detection on labelled tiles or flights.", no_args_is_help=True)
 
 process.register(app)
@@ -47,12 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("rams: interrupted", err=True)
         return 130
     except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return 2
-        if isinstance(exc, click.exceptions.Abort):
+        # typer ships its own copy of click (typer._click), so match click's exception
+        # protocol rather than click's classes: usage errors have show() and an exit code.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            return exit_code
+        if type(exc).__name__ == "Abort":
             return 1
         raise
     return code if isinstance(code, int) else 0

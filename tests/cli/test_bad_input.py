@@ -119,3 +119,13 @@ def test_console_script_exit_code_and_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert "t.tif: file not found" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_mistyped_option_is_a_usage_error_and_version_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    from rams import __version__
+
+    assert main(["process", "--bogus", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "No such option: --bogus" in err and "Traceback" not in err
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"rams {__version__}"
