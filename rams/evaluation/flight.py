@@ -2,7 +2,7 @@
 
 Reads ``sha.geojson``, ``detections.geojson`` (the mine layer) and, when present,
 ``candidates_low.geojson`` and ``expected_positions.geojson`` from a run folder and a truth GeoJSON
-(WGS84; mines are points with ``kind == "mine"`` and a ``class``; minefields are polygons
+(WGS84; mines are points without a ``kind`` or with ``kind == "mine"``, with a ``class``; minefields are polygons
 with ``kind == "minefield"``; anything else is ignored), projects all of it to the UTM zone
 of the truth's centroid, and scores:
 
@@ -330,12 +330,19 @@ def evaluate_flight(
     low = _optional(out_dir / "candidates_low.geojson", "low-confidence candidates")
     expected = _optional(out_dir / "expected_positions.geojson", "expected positions")
 
+    # A point is a mine unless its ``kind`` says otherwise (a plain GeoJSON of mine
+    # positions from another tool carries no kind at all).
     mines = [
         f
         for f in truth
-        if f["properties"].get("kind") == "mine" and isinstance(f["geometry"], Point)
+        if f["properties"].get("kind", "mine") == "mine" and isinstance(f["geometry"], Point)
     ]
     fields = [f for f in truth if f["properties"].get("kind") == "minefield"]
+    if not mines and not any("kind" in f["properties"] for f in truth):
+        raise RamsInputError(truth_path, (
+            "no mine points: expected Point features (a point is a mine unless its property "
+            "'kind' says otherwise, e.g. 'distractor'), optionally with 'class', and minefield "
+            "polygons with kind 'minefield'"))
     anchor = [f["geometry"] for f in (mines + fields) or truth or shas or points]
     if anchor:
         c = shapely.union_all([g.envelope for g in anchor]).centroid

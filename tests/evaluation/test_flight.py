@@ -212,3 +212,20 @@ def test_report_gets_metrics_section(tmp_path: Path) -> None:
     assert "Evaluation against ground truth" in text and "mine_coverage" in text
     assert "F-sha-001" in text  # SHA table rebuilt from sha.geojson
     assert "Mine-layer points by class" in text and "Calibration of point probabilities" in text
+
+
+def test_truth_points_without_kind_are_mines_and_empty_truth_is_an_error(tmp_path: Path) -> None:
+    out = write_run(tmp_path / "run", [], [det(10.0, 10.0), det(30.0, 30.0)])
+    plain = tmp_path / "plain.geojson"  # mine positions from another tool: class, no kind
+    plain.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": _lonlat(10, 10)},
+         "properties": {"class": "PMN-2"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": _lonlat(50, 50)},
+         "properties": {}},
+    ]}))
+    m = evaluate_flight(out, plain, 0.5)
+    assert m["points"]["tp"] == 1 and m["points"]["recall"] == 0.5
+    empty = tmp_path / "empty.geojson"
+    empty.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    with pytest.raises(RamsInputError, match="no mine points: expected Point features"):
+        evaluate_flight(out, empty, 0.5)
