@@ -69,7 +69,7 @@ class RowParams:
     min_row_members: int = 4
     max_angle_deg: float = 12.0
     max_row_gap_m: float = 10.0
-    max_chance: float = 1e-3
+    max_chance: float = 1e-2
 
 
 @dataclass(frozen=True)
