@@ -30,8 +30,8 @@ import yaml
 from rams.detection.detector import resample_by
 from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
 from rams.detection.train import TileSet
+from rams.detection.yolo import YoloSample, load_image, read_split
 from rams.detection.yolo import class_names as yolo_class_names
-from rams.detection.yolo import load_image, read_split
 from rams.errors import RamsInputError
 
 IGNORE = "ignore"
@@ -172,14 +172,7 @@ def _load_yolo(spec: SourceSpec, project: list[str], working_gsd_m: float, chann
     mapping = class_mapping(names, project, spec.classes, spec.path)
     gsd, estimated = spec.gsd_m, False
     if gsd is None:
-        sides: dict[str, list[float]] = {}
-        for s in samples:
-            if not len(s.classes):
-                continue
-            w0, h0 = _image_size(s.image)
-            for (_, _, bw, bh), k in zip(s.boxes, s.classes, strict=True):
-                sides.setdefault(names[int(k)], []).append(max(bw * w0, bh * h0))
-        gsd, estimated = estimate_gsd_m(sides), True
+        gsd, estimated = estimate_gsd_m(labelled_box_sides(samples, names)), True
         if gsd is None:
             raise RamsInputError(spec.path, (
                 "cannot estimate the ground sample distance: no labelled class of known size "
@@ -204,6 +197,19 @@ def _load_yolo(spec: SourceSpec, project: list[str], working_gsd_m: float, chann
                 counts[key] = counts.get(key, 0) + 1
         target.add(img, np.clip(xyxy, 0, [w, h, w, h]), cls, f"{spec.path.name}/{s.image.name}")
     return LoadedSource(spec, gsd, estimated, train, select, counts)
+
+
+def labelled_box_sides(samples: list[YoloSample], names: list[str]) -> dict[str, list[float]]:
+    """Class name -> longest side (pixels) of each labelled box of a YOLO split (image sizes
+    are read from the file headers)."""
+    sides: dict[str, list[float]] = {}
+    for s in samples:
+        if not len(s.classes):
+            continue
+        w0, h0 = _image_size(s.image)
+        for (_, _, bw, bh), k in zip(s.boxes, s.classes, strict=True):
+            sides.setdefault(names[int(k)], []).append(max(bw * w0, bh * h0))
+    return sides
 
 
 def _image_size(path: Path) -> tuple[int, int]:

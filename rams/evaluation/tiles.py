@@ -583,15 +583,9 @@ def evaluate_tiles(
     at_gsd = getattr(detector, "input_gsd_m", None) is not None
     gsd_source = "not used (model has no working GSD)"
     if at_gsd and gsd_m is None:
-        from rams.detection.sources import estimate_gsd_m
+        from rams.detection.sources import estimate_gsd_m, labelled_box_sides
 
-        sides: dict[str, list[float]] = {}
-        for s in samples:
-            if len(s.classes):
-                h0, w0 = load_image(s.image, channels).shape[:2]
-                for (_, _, bw, bh), k in zip(s.boxes, s.classes, strict=True):
-                    sides.setdefault(names[int(k)], []).append(max(bw * w0, bh * h0))
-        gsd_m = estimate_gsd_m(sides)
+        gsd_m = estimate_gsd_m(labelled_box_sides(samples, names))
         if gsd_m is None:
             raise RamsInputError(root, "the model works at a fixed GSD and this set's GSD is unknown: "
                                  "give --gsd-m (no labelled class of known physical size)")
