@@ -150,11 +150,13 @@ class TrainConfig:
     blur_p: float = 0.0
     jpeg_p: float = 0.0
     shadow_p: float = 0.0
+    #: probability of an object-centred crop (see :func:`augment`).
+    focus: float = 0.0
 
 
 def augment(
     img: np.ndarray, boxes: np.ndarray, classes: np.ndarray, size: int, rng: np.random.Generator,
-    scale_range: tuple[float, float] = (0.7, 1.4),
+    scale_range: tuple[float, float] = (0.7, 1.4), focus: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random scale + crop/pad to ``size``, flips, 90-degree rotation, photometric jitter.
 
@@ -165,6 +167,9 @@ def augment(
         size: output side, pixels.
         rng: random generator.
         scale_range: range of the (log-uniform) scale factor.
+        focus: probability that the crop is placed around a random object (when the image
+            holds one) instead of anywhere: small crops of large, mostly empty images then
+            still show objects often.
 
     Returns:
         ``(float32 (C, size, size) in the input's units, boxes, classes)``.
@@ -180,6 +185,12 @@ def augment(
     # Offsets: crop when larger, pad when smaller (random placement either way).
     ox = int(rng.integers(0, nw - size + 1)) if nw > size else -int(rng.integers(0, size - nw + 1))
     oy = int(rng.integers(0, nh - size + 1)) if nh > size else -int(rng.integers(0, size - nh + 1))
+    targets = np.flatnonzero(classes >= 0)
+    if len(targets) and rng.random() < focus:
+        # Object-centred crop: a random object lies wholly inside, anywhere in the crop.
+        x0, y0, x1, y1 = b[int(rng.choice(targets))]
+        ox = int(rng.integers(min(math.floor(x1) - size, math.floor(x0)), math.floor(x0) + 1))
+        oy = int(rng.integers(min(math.floor(y1) - size, math.floor(y0)), math.floor(y0) + 1))
     sx0, sy0 = max(ox, 0), max(oy, 0)
     dx0, dy0 = max(-ox, 0), max(-oy, 0)
     cw, ch = min(nw - sx0, size - dx0), min(nh - sy0, size - dy0)
@@ -420,7 +431,8 @@ def train_detector(
                         if can_paste and train.paste_ground[j] and rng.random() < config.copy_paste:
                             assert bank is not None
                             img, bx, cl = bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)))
-                        x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max))
+                        x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
+                                          focus=config.focus)
                     if degrade_on:
                         x = degrade(x, rng, blur_p=config.blur_p, jpeg_p=config.jpeg_p,
                                     shadow_p=config.shadow_p)

@@ -58,3 +58,21 @@ def test_degrade_changes_the_image_and_keeps_shape(which: str) -> None:
             y = degrade(x, rng, **probs)
         assert (y <= x + 1e-3).all()
     assert np.abs(y - x).max() > 5
+
+
+def test_focused_crops_keep_an_object_inside() -> None:
+    from rams.detection.train import augment
+
+    rng = np.random.default_rng(2)
+    img = np.full((600, 600, 3), 90, np.uint8)
+    boxes = np.array([[500, 40, 524, 52]], np.float32)  # one small object near a corner
+    hits = 0
+    for _ in range(40):
+        _x, b, c = augment(img, boxes, np.array([0]), 128, rng, (1.0, 1.0), focus=1.0)
+        hits += len(b)
+        for x0, y0, x1, y1 in b:
+            assert 0 <= x0 < x1 <= 128 and 0 <= y0 < y1 <= 128
+            assert (x1 - x0) * (y1 - y0) == pytest.approx(24 * 12)  # whole, not clipped
+    assert hits == 40
+    unfocused = sum(len(augment(img, boxes, np.array([0]), 128, rng, (1.0, 1.0))[1]) for _ in range(40))
+    assert unfocused < 15  # a random 128 px crop of 600 px rarely holds it
