@@ -20,6 +20,20 @@ def _metrics_table(rows: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _extra_augmentation(cfg: dict[str, Any]) -> str:
+    """The real-ground augmentations a training config switched on, as a clause."""
+    parts = []
+    if cfg.get("copy_paste"):
+        parts.append(f"copy-paste of real objects onto real images (p={cfg['copy_paste']}, up to "
+                     f"{cfg.get('paste_max', 3)}, any angle, relit)")
+    for key, name in (("blur_p", "blur"), ("jpeg_p", "JPEG re-compression"), ("shadow_p", "cast shadows")):
+        if cfg.get(key):
+            parts.append(f"{name} (p={cfg[key]})")
+    if cfg.get("focus"):
+        parts.append(f"object-centred crops (p={cfg['focus']})")
+    return "; " + ", ".join(parts) if parts else ""
+
+
 def write_model_card(
     path: str | Path, *, meta: dict[str, Any], summary: dict[str, Any], data: str,
     licence: str, test: dict[str, Any] | None = None, notes: list[str] | None = None,
@@ -77,7 +91,7 @@ def write_model_card(
            f", budget {cfg['minutes']} min wall" if cfg.get("minutes") else ""),
         "- Augmentation: horizontal/vertical flips, 90-degree rotations, scale "
         f"{cfg['scale_min']}-{cfg['scale_max']} with random crop/pad, brightness, contrast, gamma, "
-        "colour gain (RGB), noise",
+        "colour gain (RGB), noise" + _extra_augmentation(cfg),
         "",
         "## Training data",
         "",
