@@ -192,18 +192,26 @@ class Detector:
             raise ValueError("this model records no input GSD; use predict_tile_images")
         factor = gsd_m / self.input_gsd_m
         resized = [resample_by(img, factor) for img in images]
+        out = self.predict_images(resized, min_score=min_score, batch_size=batch_size)
+        for img, small, det in zip(images, resized, out, strict=True):
+            sy, sx = img.shape[0] / small.shape[0], img.shape[1] / small.shape[1]
+            det.boxes = det.boxes * np.array([sx, sy, sx, sy], np.float32)
+        return out
+
+    def predict_images(
+        self, images: list[np.ndarray], *, min_score: float | None = None, batch_size: int = 8,
+    ) -> list[Detections]:
+        """Detect objects in uint8 (H, W, C) images as they are (no resampling); images of
+        one shape share a batch. Boxes are in each image's pixels."""
         out: list[Detections | None] = [None] * len(images)
         by_shape: dict[tuple[int, ...], list[int]] = {}
-        for i, im in enumerate(resized):
+        for i, im in enumerate(images):
             by_shape.setdefault(im.shape, []).append(i)
         for idx in by_shape.values():
             for start in range(0, len(idx), batch_size):
                 chunk = idx[start:start + batch_size]
-                batch = np.stack([resized[i].transpose(2, 0, 1) for i in chunk]).astype(np.float32)
+                batch = np.stack([images[i].transpose(2, 0, 1) for i in chunk]).astype(np.float32)
                 for i, det in zip(chunk, self.predict(batch, min_score=min_score), strict=True):
-                    sy = images[i].shape[0] / resized[i].shape[0]
-                    sx = images[i].shape[1] / resized[i].shape[1]
-                    det.boxes = det.boxes * np.array([sx, sy, sx, sy], np.float32)
                     out[i] = det
         return [d for d in out if d is not None]
 

@@ -265,17 +265,8 @@ def predict_tileset(
 ) -> list[ImagePrediction]:
     """Detections for every image of a :class:`TileSet` (at the model's GSD or size; images
     of one shape are batched together)."""
-    preds: list[ImagePrediction | None] = [None] * len(tiles)
-    by_shape: dict[tuple[int, ...], list[int]] = {}
-    for i, im in enumerate(tiles.images):
-        by_shape.setdefault(im.shape, []).append(i)
-    for idx in by_shape.values():
-        for start in range(0, len(idx), batch_size):
-            chunk = idx[start:start + batch_size]
-            batch = np.stack([tiles.images[i].transpose(2, 0, 1) for i in chunk]).astype(np.float32)
-            for i, d in zip(chunk, detector.predict(batch, min_score=min_score), strict=True):
-                preds[i] = ImagePrediction(d.boxes, d.scores, d.classes)
-    return [p for p in preds if p is not None]
+    dets = detector.predict_images(tiles.images, min_score=min_score, batch_size=batch_size)
+    return [ImagePrediction(d.boxes, d.scores, d.classes) for d in dets]
 
 
 def _as_detector(net: CenterNet, meta: dict[str, Any]) -> Detector:
