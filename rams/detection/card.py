@@ -1,11 +1,69 @@
-"""Model cards: a Markdown page next to each weights file (``models/NAME.md``)."""
+"""Model cards: a Markdown page next to each weights file (``models/NAME.md``).
+
+A card states the SHA-256 of the weights it describes (``SHA-256 `HEX` `` on its Weights
+line); :func:`verify_model_card` refuses weights whose card names other weights, so a card
+copied or left behind from an earlier training run cannot describe the wrong file.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from rams.atomic import write_text_atomic
+from rams.checksum import sha256_file
+from rams.errors import RamsInputError
+
+_CARD_SHA256 = re.compile(r"SHA-256 `([0-9a-fA-F]{64})`")
+
+
+def card_path(weights: str | Path) -> Path:
+    """The model card of ``weights`` (``NAME.pt`` -> ``NAME.md``)."""
+    return Path(weights).with_suffix(".md")
+
+
+def card_sha256(card: str | Path) -> str | None:
+    """The weights SHA-256 a model card records (lower case), or None when it records none.
+
+    Raises:
+        RamsInputError: the card cannot be read as UTF-8 text, or records two different hashes.
+    """
+    try:
+        text = Path(card).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RamsInputError(card, f"model card cannot be read ({type(exc).__name__})") from None
+    found = {m.lower() for m in _CARD_SHA256.findall(text)}
+    if len(found) > 1:
+        raise RamsInputError(card, "model card records more than one weights SHA-256")
+    return found.pop() if found else None
+
+
+def verify_model_card(weights: str | Path, digest: str) -> None:
+    """Check that the card next to ``weights`` (if any) records ``digest``, its SHA-256.
+
+    Weights without a card pass: :func:`rams.detection.detector.save_detector` alone writes
+    none (tests, intermediate stages); trained and shipped models have one.
+
+    Args:
+        weights: the ``.pt`` path.
+        digest: its SHA-256 (hex), as checked against the ``.sha256`` sidecar.
+
+    Raises:
+        RamsInputError: the card records no SHA-256, or another one.
+    """
+    card = card_path(weights)
+    if not card.is_file():
+        return
+    recorded = card_sha256(card)
+    if recorded is None:
+        raise RamsInputError(card, f"model card records no SHA-256 of {Path(weights).name}")
+    if recorded != digest.lower():
+        raise RamsInputError(
+            card, f"model card describes other weights (card sha256 {recorded[:12]}..., "
+            f"{Path(weights).name} is {digest.lower()[:12]}...): retrain, or restore the matching "
+            "card or weights",
+        )
 
 
 def _metrics_table(rows: dict[str, dict[str, Any]]) -> list[str]:
@@ -55,6 +113,9 @@ def write_model_card(
                  "by standard deviation)" if norm["mode"] == "per_image" else
                  f"fixed per band: (x - {norm['mean']}) / {norm['std']} on 8-bit values")
     gsd = meta.get("input_gsd_m")
+    weights = Path(path).with_suffix(".pt")
+    # hash the file itself so the card cannot disagree with what is on disk
+    sha256 = sha256_file(weights) if weights.is_file() else summary.get("sha256", "")
     minutes = summary["train_seconds"] / 60
     lines = [
         f"# {meta.get('name', Path(path).stem)}",
@@ -65,7 +126,7 @@ def write_model_card(
         "",
         "## Summary",
         "",
-        f"- Weights: `{Path(path).with_suffix('.pt').name}`, SHA-256 `{summary.get('sha256', '')}` "
+        f"- Weights: `{Path(path).with_suffix('.pt').name}`, SHA-256 `{sha256}` "
         f"(recorded in `{Path(path).with_suffix('.pt').name}.sha256`, checked on load)",
         f"- Classes: {', '.join(meta['class_names'])}",
         f"- Input: {meta['channels']} ({meta['in_channels']} band(s)), training size "
