@@ -19,6 +19,7 @@ Empty images stay in: on real ground they are the hard negatives.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class SourceSpec:
         weight: share of the training draws, relative to the other sources.
         select_prefixes: YOLO sets: images whose file names start with one of these are
             held out for model selection instead of training.
+        select_fraction: YOLO sets: this share of every flight's images (chosen by a hash
+            of the file name) is held out for model selection instead of training.
         licence: licence and attribution, for the model card.
         description: a line for the model card.
         split: YOLO split to train from.
@@ -69,6 +72,7 @@ class SourceSpec:
     classes: dict[str, str] = field(default_factory=dict)
     weight: float = 1.0
     select_prefixes: tuple[str, ...] = ()
+    select_fraction: float = 0.0
     licence: str = ""
     description: str = ""
     split: str = "train"
@@ -187,7 +191,7 @@ def _load_yolo(spec: SourceSpec, project: list[str], working_gsd_m: float, chann
         xyxy = np.stack([(b[:, 0] - b[:, 2] / 2) * w, (b[:, 1] - b[:, 3] / 2) * h,
                          (b[:, 0] + b[:, 2] / 2) * w, (b[:, 1] + b[:, 3] / 2) * h], 1).reshape(-1, 4)
         cls = np.array([mapping[int(k)] for k in s.classes], np.int64).reshape(-1)
-        target = select if s.image.name.startswith(spec.select_prefixes) and spec.select_prefixes else train
+        target = select if _is_selection(s.image.name, spec) else train
         if target is select:
             keep = cls >= 0  # selection scores mines only; ignored objects are not truth
             xyxy, cls = xyxy[keep], cls[keep]
@@ -197,6 +201,20 @@ def _load_yolo(spec: SourceSpec, project: list[str], working_gsd_m: float, chann
                 counts[key] = counts.get(key, 0) + 1
         target.add(img, np.clip(xyxy, 0, [w, h, w, h]), cls, f"{spec.path.name}/{s.image.name}")
     return LoadedSource(spec, gsd, estimated, train, select, counts)
+
+
+def _is_selection(name: str, spec: SourceSpec) -> bool:
+    """Whether an image of a YOLO source goes to the selection set.
+
+    By file-name prefix (a whole flight), or by a stable hash of the name so that the same
+    ``select_fraction`` of every flight is held out, whatever the order of the files.
+    """
+    if spec.select_prefixes and name.startswith(spec.select_prefixes):
+        return True
+    if spec.select_fraction <= 0:
+        return False
+    draw = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:8], 16) / 2**32
+    return draw < spec.select_fraction
 
 
 def labelled_box_sides(samples: list[YoloSample], names: list[str]) -> dict[str, list[float]]:
@@ -310,6 +328,7 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
                 classes={str(k): str(v) for k, v in (entry.get("classes") or {}).items()},
                 weight=float(entry.get("weight", 1.0)),
                 select_prefixes=tuple(str(p) for p in entry.get("select_prefixes") or ()),
+                select_fraction=float(entry.get("select_fraction", 0.0)),
                 licence=str(entry.get("licence", "")),
                 description=str(entry.get("description", "")),
                 seeds=_seeds(entry.get("seeds")),

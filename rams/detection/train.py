@@ -30,6 +30,7 @@ import torch
 from rams.detection.centernet import centernet_loss, collate_targets, draw_targets
 from rams.detection.copy_paste import MineBank, degrade
 from rams.detection.detector import Detector, autocast, normalise_images, save_detector
+from rams.detection.hard_negatives import HardNegatives
 from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
 from rams.detection.yolo import load_image, read_split
 from rams.errors import RamsInputError
@@ -152,11 +153,27 @@ class TrainConfig:
     shadow_p: float = 0.0
     #: probability of an object-centred crop (see :func:`augment`).
     focus: float = 0.0
+    #: hard-negative mining (see :mod:`rams.detection.hard_negatives`): every this many
+    #: epochs (0: never) the EMA model is run over the training images and its confident
+    #: false alarms become crop centres.
+    hard_negative_every: int = 0
+    #: probability that a crop of an image with hard points is centred on one of them.
+    hard_negative_p: float = 0.5
+    #: lowest confidence that counts as a hard false alarm.
+    hard_negative_min_score: float = 0.15
+    #: images with hard points are drawn (1 + this) times as often.
+    hard_negative_boost: float = 1.0
+    #: most images mined per round: every real (paste-ground) image, then a random sample.
+    hard_negative_max_images: int = 1500
+    #: operating threshold: best F1 on selection among thresholds with at most this many
+    #: false alarms per selection image (None: best F1 alone).
+    max_false_alarms_per_image: float | None = None
 
 
 def augment(
     img: np.ndarray, boxes: np.ndarray, classes: np.ndarray, size: int, rng: np.random.Generator,
     scale_range: tuple[float, float] = (0.7, 1.4), focus: float = 0.0,
+    hard_points: np.ndarray | None = None, hard_p: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random scale + crop/pad to ``size``, flips, 90-degree rotation, photometric jitter.
 
@@ -170,6 +187,9 @@ def augment(
         focus: probability that the crop is placed around a random object (when the image
             holds one) instead of anywhere: small crops of large, mostly empty images then
             still show objects often.
+        hard_points: (K, 2) ``x, y`` pixel centres of past false alarms on this image.
+        hard_p: probability that the crop (when not object-centred) is placed around a
+            random hard point.
 
     Returns:
         ``(float32 (C, size, size) in the input's units, boxes, classes)``.
@@ -191,6 +211,11 @@ def augment(
         x0, y0, x1, y1 = b[int(rng.choice(targets))]
         ox = int(rng.integers(min(math.floor(x1) - size, math.floor(x0)), math.floor(x0) + 1))
         oy = int(rng.integers(min(math.floor(y1) - size, math.floor(y0)), math.floor(y0) + 1))
+    elif hard_points is not None and len(hard_points) and rng.random() < hard_p:
+        # A past false alarm somewhere in the middle 70 % of the crop.
+        px, py = hard_points[int(rng.integers(0, len(hard_points)))] * np.float32(s)
+        ox = int(px) - int(rng.integers(int(0.15 * size), int(0.85 * size) + 1))
+        oy = int(py) - int(rng.integers(int(0.15 * size), int(0.85 * size) + 1))
     sx0, sy0 = max(ox, 0), max(oy, 0)
     dx0, dy0 = max(-ox, 0), max(-oy, 0)
     cw, ch = min(nw - sx0, size - dx0), min(nh - sy0, size - dy0)
@@ -273,6 +298,24 @@ def _as_detector(net: CenterNet, meta: dict[str, Any]) -> Detector:
     clone = CenterNet(net.config)
     clone.load_state_dict(net.state_dict())
     return Detector(clone, {**meta, "config": net.config.to_dict()})
+
+
+def _mine_round(
+    hard: HardNegatives, model: CenterNet, meta: dict[str, Any], train: TileSet,
+    config: TrainConfig, rng: np.random.Generator,
+) -> dict[str, float]:
+    """One round of hard-negative mining: every real image, plus a random sample of the
+    others, up to ``config.hard_negative_max_images``; returns counts for the history."""
+    real = np.flatnonzero(np.asarray(train.paste_ground, bool))
+    rest = np.setdiff1d(np.arange(len(train)), real)
+    room = max(config.hard_negative_max_images - len(real), 0)
+    extra = rng.choice(rest, size=min(room, len(rest)), replace=False) if len(rest) and room else rest[:0]
+    t0 = time.perf_counter()
+    stats = hard.mine(_as_detector(model, meta), train.images, train.boxes,
+                      np.concatenate([real, extra]).astype(np.int64))
+    return {"hard_images": stats["images"], "hard_false_alarms": stats["false_alarms"],
+            "hard_images_with_fa": stats["images_with_false_alarms"],
+            "hard_mining_s": round(time.perf_counter() - t0, 1)}
 
 
 def mosaic(
@@ -365,6 +408,7 @@ def train_detector(
     steps_per_epoch = max(len(train) // config.batch_size, 1)
     weights = np.asarray(train.weights if len(train.weights) == len(train) else [1.0] * len(train))
     draw_p = None if np.allclose(weights, weights[0]) else weights / weights.sum()
+    hard = HardNegatives(min_score=config.hard_negative_min_score)
     can_paste = bank is not None and len(bank) > 0 and config.copy_paste > 0
     degrade_on = max(config.blur_p, config.jpeg_p, config.shadow_p) > 0
     warmup = min(150, steps_per_epoch * 2)
@@ -423,7 +467,8 @@ def train_detector(
                             assert bank is not None
                             img, bx, cl = bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)))
                         x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
-                                          focus=config.focus)
+                                          focus=config.focus, hard_points=hard.points.get(int(j)),
+                                          hard_p=config.hard_negative_p)
                     if degrade_on:
                         x = degrade(x, rng, blur_p=config.blur_p, jpeg_p=config.jpeg_p,
                                     shadow_p=config.shadow_p)
@@ -466,6 +511,9 @@ def train_detector(
                 if score > best["score"]:
                     best = {"score": score, "epoch": epoch, "state": copy.deepcopy(ema.model.state_dict()),
                             "metrics": m}
+            if config.hard_negative_every and not done and epoch % config.hard_negative_every == 0:
+                record.update(_mine_round(hard, ema.model, meta, train, config, rng))
+                draw_p = hard.draw_weights(weights, config.hard_negative_boost)
             history.append(record)
             info = ", ".join(f"{k} {v}" for k, v in record.items() if k != "epoch")
             bars.update(epochs_task, advance=1, info=info)
@@ -487,7 +535,8 @@ def train_detector(
     if valid is not None and len(valid):
         det = _as_detector(final, meta)
         preds = predict_tileset(det, valid)
-        thr, _ = best_f1_threshold(preds, valid.truths())
+        thr, _ = best_f1_threshold(preds, valid.truths(),
+                                   max_false_alarms_per_image=config.max_false_alarms_per_image)
         meta["threshold"] = thr
         vm = evaluate_predictions(preds, valid.truths(), thr, len(class_names))
         vm.pop("pr_curve")

@@ -174,7 +174,7 @@ def train_from_sources(
     its training images are drawn in proportion to its ``weight``; real (YOLO) images are
     copy-paste ground and give the objects pasted (:class:`~rams.detection.copy_paste.MineBank`);
     images of YOLO sources whose names start with a ``select_prefixes`` entry (a training
-    flight) choose the epoch and the operating threshold. ``withheld`` sets are scored
+    flight), or the ``select_fraction`` of them drawn by name hash, choose the epoch and the operating threshold. ``withheld`` sets are scored
     after training, never used for a choice, and reported in the model card.
 
     Args:
@@ -254,6 +254,7 @@ def _source_record(src: LoadedSource) -> dict[str, Any]:
         "weight": src.spec.weight, "images": len(src.train), "selection_images": len(src.select),
         "objects": src.counts, "classes": src.spec.classes,
         "select_prefixes": list(src.spec.select_prefixes),
+        "select_fraction": src.spec.select_fraction,
         "licence": src.spec.licence,
     }
 
@@ -284,6 +285,10 @@ def _write_sources_card(
         if src.spec.select_prefixes:
             lines.append(f"Selection (epoch and operating threshold): images of `{src.spec.path.name}` "
                          f"named {', '.join(src.spec.select_prefixes)}* (held out of training).")
+        if src.spec.select_fraction > 0:
+            lines.append(f"Selection (epoch and operating threshold): {src.spec.select_fraction:.0%} of the "
+                         f"images of every flight of `{src.spec.path.name}`, chosen by a hash of the file "
+                         "name (held out of training).")
     if recipe_path is not None:
         lines.append(f"Recipe: `{recipe_path}`.")
     notes = [f"Data loading took {summary['load_seconds']:.0f} s before training; training used "

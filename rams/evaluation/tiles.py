@@ -233,13 +233,23 @@ def evaluate_predictions(
 def best_f1_threshold(
     preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
     candidates: Sequence[float] = tuple(np.round(np.arange(0.05, 0.951, 0.025), 3)),
+    max_false_alarms_per_image: float | None = None,
 ) -> tuple[float, float]:
     """The confidence threshold of best F1 at IoU 0.5 (pick it on validation data only).
+
+    Args:
+        preds: detections per image.
+        truths: truth per image.
+        candidates: thresholds to try.
+        max_false_alarms_per_image: when given, only thresholds whose false alarms per image
+            stay within it compete on F1 (a false alarm costs a survey team a walk); when
+            none does, the threshold with the fewest false alarms is returned.
 
     Returns:
         ``(threshold, F1 there)``.
     """
     best = (0.3, -1.0)
+    fewest: tuple[int, float, float] | None = None  # (false alarms, threshold, F1): lowest wins
     for thr in candidates:
         tp = fp = fn = 0
         for p, t in zip(preds, truths, strict=True):
@@ -251,8 +261,14 @@ def best_f1_threshold(
                 fp += int((~hits).sum())
                 fn += int(tm.sum()) - int(hits.sum())
         f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+        if fewest is None or (fp, thr) < fewest[:2]:
+            fewest = (fp, float(thr), f1)
+        if max_false_alarms_per_image is not None and fp > max_false_alarms_per_image * max(len(preds), 1):
+            continue
         if f1 > best[1] + 1e-9:
             best = (float(thr), f1)
+    if best[1] < 0 and fewest is not None:
+        return fewest[1], fewest[2]
     return best
 
 

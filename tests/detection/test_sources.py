@@ -93,13 +93,17 @@ def test_tiny_model_trains_on_two_gsd_sources(tmp_path: Path) -> None:
              SourceSpec(coarse, classes={"ksf-casing": "ignore"}, weight=2.0)]
     out = tmp_path / "tiny.pt"
     config = TrainConfig(img_size=64, epochs=2, batch_size=4, preset="small", eval_every=1,
-                         copy_paste=0.5, blur_p=0.3, jpeg_p=0.3, shadow_p=0.3)
+                         copy_paste=0.5, blur_p=0.3, jpeg_p=0.3, shadow_p=0.3,
+                         hard_negative_every=1, hard_negative_min_score=0.0, max_false_alarms_per_image=0.5)
     summary = train_from_sources(specs, out, working_gsd_m=0.01, class_names=PROJECT, config=config,
                                  progress=False)
     det = load_detector(out)
     assert det.input_gsd_m == 0.01 and det.max_input_gsd_m == pytest.approx(0.015)
     assert summary["n_train"] == 6 + 3  # all of "coarse", the F0 images of "fine"
     assert summary["n_valid"] == 3
+    mined = summary["history"][0]  # a mining round after epoch 1 (not after the last)
+    assert mined["hard_images"] == 9 and mined["hard_false_alarms"] > 0
+    assert "hard_images" not in summary["history"][-1]
     sources = det.meta["sources"]
     assert [s["gsd_m"] for s in sources] == pytest.approx([0.0025, 0.005], rel=0.03)
     card = out.with_suffix(".md").read_text()
