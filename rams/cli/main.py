@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from rams.cli import batch, bench_flight, bench_tiles, process, synth, train
+from rams.cli import batch, bench_flight, bench_tiles, process, survey, synth, train
 from rams.errors import RamsInputError
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ benchmark_app = typer.Typer(help="Benchmark detection on labelled tiles or fligh
 process.register(app)
 batch.register(app)
 synth.register(app)
+survey.register(app)
 train.register(app)
 bench_tiles.register(benchmark_app)
 bench_flight.register(benchmark_app)
