@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from rams.cli.options import QUIET_HELP, stderr, stdout
 from rams.config import load_config
 
 if TYPE_CHECKING:
     from rams.orchestration.pipeline import RunResult
 
-console = Console(stderr=True)
+
+ALLOW_PARTIAL_HELP = (
+    "Process damaged rasters (truncated, undecodable blocks) with holes instead of failing; "
+    "the area not read is reported as a warning (config: ingest.allow_partial)."
+)
 
 
 def _run_counts(out_dir: Path) -> dict[str, int]:
@@ -43,9 +48,9 @@ def _summary(result: RunResult) -> None:
             table.add_row(label, str(counts[key]))
     for stage, seconds in result.seconds.items():
         table.add_row(f"{stage} (s)", f"{seconds:.1f}")
-    console.print(table)
+    stdout.print(table)
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        stderr.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 def process(
@@ -56,20 +61,23 @@ def process(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address tcp://HOST:PORT."),
     dask: bool = typer.Option(False, "--dask", help="Start a local Dask cluster of --workers processes."),
     force: bool = typer.Option(False, "--force", help="Recompute even if OUT holds a completed run."),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help=ALLOW_PARTIAL_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Process one flight: anomaly raster, SHA polygons, detections, report."""
     from rams.orchestration.executor import make_executor
     from rams.orchestration.pipeline import process_flight
 
-    cfg = load_config(config)
-    n = workers or cfg.execution.workers
-    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask, progress=True)
+    cfg = load_config(config, overrides={"ingest": {"allow_partial": True}} if allow_partial else None)
+    n = cfg.execution.workers if workers is None else workers  # an explicit 0 beats the file
+    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,
+                             progress=not quiet)
     try:
         result = process_flight(flight_dir, out, cfg, executor=executor, force=force)
     finally:
         executor.close()
     if result.skipped:
-        console.print(f"{result.flight_id}: already processed in {out} (use --force to redo)")
+        stdout.print(f"{result.flight_id}: already processed in {out} (use --force to redo)")
     else:
         _summary(result)
 
@@ -78,18 +86,26 @@ def demo(
     out: Path = typer.Option(Path("demo"), "--out", "-o", help="Folder for the generated flight and outputs."),
     size_m: float = typer.Option(60.0, "--size-m", help="Side of the generated flight, metres (RGB at 0.5 cm: 12000 x 12000 px at 60 m)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the generated flight."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Generate a small synthetic flight and process it end to end."""
+    from rams.orchestration.executor import make_executor
     from rams.orchestration.pipeline import process_flight
     from rams.synth import generate_flight
 
     start = time.perf_counter()
     flight_dir = out / "flight"
-    console.print(f"generating a {size_m:g} m synthetic flight (seed {seed}) in {flight_dir} ...")
-    generate_flight(flight_dir, size_m=size_m, seed=seed)
-    result = process_flight(flight_dir, out / "output", load_config(), force=True)
+    cfg = load_config()
+    with stderr.status(f"generating a {size_m:g} m synthetic flight (seed {seed}) in {flight_dir}") if not quiet \
+            else contextlib.nullcontext():
+        generate_flight(flight_dir, size_m=size_m, seed=seed)
+    executor = make_executor(workers=cfg.execution.workers, progress=not quiet)
+    try:
+        result = process_flight(flight_dir, out / "output", cfg, executor=executor, force=True)
+    finally:
+        executor.close()
     _summary(result)
-    console.print(
+    stdout.print(
         f"done in {time.perf_counter() - start:.0f} s: open {out / 'output' / 'report.html'}; "
         f"evaluate with: rams benchmark flight {out / 'output'} --truth {flight_dir / 'truth.geojson'}"
     )
