@@ -108,6 +108,8 @@ def split_scene(
 ) -> dict[str, tuple[float, float, float, float]]:
     """Write one flight folder per window, each with the scene's sensors cut to it.
 
+    A folder that already holds its ``flight.yaml`` (written last) is kept as it is.
+
     Returns:
         Flight id -> window bounds (metres).
     """
@@ -117,12 +119,14 @@ def split_scene(
     for k, bounds in enumerate(windows_m):
         flight_id = f"{scene_id}-f{k + 1}"
         folder = flights_root / flight_id
+        out[flight_id] = bounds
+        if (folder / "flight.yaml").is_file():  # written last: the folder is complete
+            continue
         folder.mkdir(parents=True, exist_ok=True)
         for raster in manifest["rasters"]:
             cut_raster(scene_dir / raster["path"], folder / raster["path"], bounds)
         write_text_atomic(folder / "flight.yaml",
                           yaml.safe_dump({**manifest, "flight_id": flight_id}, sort_keys=False))
-        out[flight_id] = bounds
     return out
 
 
