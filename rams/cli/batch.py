@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from rams.cli.options import QUIET_HELP, library_output_to_stderr, stdout
 from rams.config import load_config
-
-console = Console(stderr=True)
 
 
 def batch(
@@ -21,16 +19,19 @@ def batch(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address tcp://HOST:PORT."),
     dask: bool = typer.Option(False, "--dask", help="Start a local Dask cluster of --workers processes."),
     force: bool = typer.Option(False, "--force", help="Recompute flights already complete."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Process every flight below ROOT; failing flights are reported, the rest go on."""
     from rams.orchestration.batch import run_batch
     from rams.orchestration.executor import make_executor
 
     cfg = load_config(config)
-    n = workers or cfg.execution.workers
-    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask, progress=True)
+    n = cfg.execution.workers if workers is None else workers  # an explicit 0 beats the file
+    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,
+                             progress=not quiet)
     try:
-        outcomes = run_batch(root, out, cfg, executor, force=force, progress=True)
+        with library_output_to_stderr():
+            outcomes = run_batch(root, out, cfg, executor, force=force, progress=not quiet)
     finally:
         executor.close()
     table = Table(title=f"rams batch: {len(outcomes)} flight(s)")
@@ -43,7 +44,7 @@ def batch(
             str(r.n_sha) if r else "-", str(r.n_detections) if r else "-",
             f"{sum(r.seconds.values()):.1f}" if r and r.seconds else "-", o.message,
         )
-    Console().print(table)
+    stdout.print(table)
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         for o in failed:

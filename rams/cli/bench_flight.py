@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from rams.cli.options import QUIET_HELP, print_json, stderr, stdout
 
 
 def _f(value: Any) -> str:
@@ -22,12 +23,25 @@ def flight(
     tolerance_m: float = typer.Option(
         0.5, "--tolerance-m", help="Point matching tolerance, metres."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the evaluation as JSON on stdout instead of tables."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
-    """Score one run: points by kind and class, calibration, SHA coverage and areas."""
+    """Score one run: points by kind and class, calibration, SHA coverage and areas.
+
+    Writes evaluation.json and evaluation.png into the run folder (and the metrics into its
+    report.html).
+    """
+    import contextlib
+
     from rams.evaluation.flight import evaluate_flight  # heavy (plots): only when asked
 
-    result = evaluate_flight(out_dir, truth, tolerance_m)
-    console = Console()
+    busy = contextlib.nullcontext() if quiet else stderr.status(f"scoring {out_dir} against {truth}")
+    with busy:
+        result = evaluate_flight(out_dir, truth, tolerance_m)
+    if as_json:
+        print_json(result)
+        return
+    console = stdout
     cols = ("truth", "pred", "precision", "recall", "F1")
     points = Table(title=f"Mine-layer points (one-to-one within {tolerance_m} m)")
     points.add_column("kind / class")

@@ -3,8 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from rams.cli.options import QUIET_HELP, InferencePrecision, Split, print_json, stderr, stdout
+
+
+class _CountingDetector:
+    """A detector whose batch predictions advance a progress bar (the scorer calls it per batch)."""
+
+    def __init__(self, detector: Any, bar: Progress, task: Any) -> None:
+        self._detector, self._bar, self._task = detector, bar, task
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._detector, name)
+
+    def predict_at_gsd(self, images: list[Any], *args: Any, **kwargs: Any) -> Any:
+        out = self._detector.predict_at_gsd(images, *args, **kwargs)
+        self._bar.advance(self._task, len(images))
+        return out
+
+    def predict_tile_images(self, images: list[Any], *args: Any, **kwargs: Any) -> Any:
+        out = self._detector.predict_tile_images(images, *args, **kwargs)
+        self._bar.advance(self._task, len(images))
+        return out
 
 
 def register(app: typer.Typer) -> None:
@@ -13,26 +37,26 @@ def register(app: typer.Typer) -> None:
     @app.command("tiles")
     def tiles(
         tiles_dir: Path = typer.Argument(..., help="YOLO tile set (train/ valid/ test/)."),
-        split: str = typer.Option("test", "--split", help="Split to score: train, valid or test."),
+        split: Split = typer.Option(Split.test, "--split", help="Split to score."),
         model: str = typer.Option(..., "--model", help="Weights path or name in models/."),
-        out: Path | None = typer.Option(None, "--out", help="Report JSON (default: benchmarks/results/tiles_<model>_<split>.json)."),
-        precision: str = typer.Option("float32", "--precision", help="Inference precision: float32 or bfloat16."),
+        out: Path | None = typer.Option(None, "--out", "-o", help="Report JSON; the PR curve PNG goes beside it (default: benchmarks/results/tiles_<model>_<split>.json).", show_default=False),
+        precision: InferencePrecision | None = typer.Option(None, "--precision", help="Inference precision; auto: the fastest mode this CPU runs accurately. Default: the detector's.", show_default=False),
         gsd_m: float | None = typer.Option(None, "--gsd-m", min=1e-5, help="Ground sample distance of the set, metres (default: estimated from the labelled mines' physical size). Used by models with a working GSD."),
         class_map: str | None = typer.Option(None, "--class-map", help="Set class -> model class renames, e.g. 'pfm-1=PFM-1'; set classes the model lacks are scored as ignored regions."),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout instead of tables."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
         """Precision, recall, F1, AP50, AP50-95, per-condition breakdown and a PR curve PNG."""
-        from rich.console import Console
         from rich.table import Table
 
-        from rams.detection.detector import PRECISIONS, load_detector, resolve_model_path
+        from rams.detection.detector import load_detector, resolve_model_path
+        from rams.detection.yolo import read_split
         from rams.errors import RamsInputError
         from rams.evaluation.tiles import evaluate_tiles
 
-        if precision not in PRECISIONS:
-            raise RamsInputError(None, f"--precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        detector = load_detector(model, precision=precision)
+        detector = load_detector(model) if precision is None else load_detector(model, precision=precision.value)
         if out is None:
-            out = Path("benchmarks/results") / f"tiles_{resolve_model_path(model).stem}_{split}.json"
+            out = Path("benchmarks/results") / f"tiles_{resolve_model_path(model).stem}_{split.value}.json"
         png = out.with_suffix(".png")
         mapping = None
         if class_map:
@@ -40,13 +64,20 @@ def register(app: typer.Typer) -> None:
                 mapping = dict(pair.split("=", 1) for pair in class_map.split(",") if pair.strip())
             except ValueError:
                 raise RamsInputError(None, f"--class-map must be 'a=B,c=D', not {class_map!r}") from None
-        report = evaluate_tiles(tiles_dir, split, detector, out_json=out, out_png=png, gsd_m=gsd_m,
-                                class_map=mapping)
+        n_images = len(read_split(tiles_dir, split.value))
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=stderr, disable=quiet, transient=True) as bar:
+            task = bar.add_task(f"detecting on {split.value}/", total=n_images)
+            report = evaluate_tiles(tiles_dir, split.value, _CountingDetector(detector, bar, task),
+                                    out_json=out, out_png=png, gsd_m=gsd_m, class_map=mapping)
+        if as_json:
+            print_json(report)
+            return
 
         def f(v: float | None) -> str:
             return "n/a" if v is None else f"{v:.3f}"
 
-        table = Table(title=f"{tiles_dir} [{split}] with {report['model']} (threshold {report['threshold']:.3f})")
+        table = Table(title=f"{tiles_dir} [{split.value}] with {report['model']} (threshold {report['threshold']:.3f})")
         for col in ("condition", "images", "objects", "AP50", "AP50-95", "P", "R", "F1", "FP/img"):
             table.add_column(col, justify="left" if col == "condition" else "right")
         rows = [("all", report), *list(report["conditions"].items())]
@@ -58,7 +89,7 @@ def register(app: typer.Typer) -> None:
             c = m.get("ap50_ci95")
             return "" if c is None else f" (95 % interval over images {c[0]:.3f}-{c[1]:.3f})"
 
-        console = Console()
+        console = stdout
         console.print(table)
         console.print(f"AP50 {f(report['ap50'])}{ci(report)}")
         fa = report["false_alarms_per_image"]

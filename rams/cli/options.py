@@ -12,8 +12,11 @@ would load torch for ``rams --help``; ``tests/cli`` checks they match the librar
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -28,17 +31,20 @@ QUIET_HELP = "No progress bars or status lines on stderr (warnings, errors and t
 
 
 class TrainPrecision(StrEnum):
-    """Forward-pass precision of training (see :mod:`rams.detection.detector`)."""
+    """Forward-pass precision of training (:data:`rams.detection.precision.PRECISIONS`)."""
 
+    auto = "auto"
     float32 = "float32"
     bfloat16 = "bfloat16"
 
 
 class InferencePrecision(StrEnum):
-    """Precision the detector runs in for inference."""
+    """Precision the detector runs in (:data:`rams.detection.inference_modes.INFERENCE_PRECISIONS`)."""
 
+    auto = "auto"
     float32 = "float32"
     bfloat16 = "bfloat16"
+    int8 = "int8"
 
 
 class Channels(StrEnum):
@@ -70,22 +76,15 @@ class BudgetClock(StrEnum):
     cpu = "cpu"
 
 
-class Family(StrEnum):
-    """Synthetic scene family (:data:`rams.synth.families.FAMILIES`)."""
+@contextlib.contextmanager
+def library_output_to_stderr(quiet: bool = False) -> Iterator[None]:
+    """Send what library code writes to stdout to stderr instead (nowhere when ``quiet``).
 
-    steppe = "steppe"
-    sand_litter = "sand-litter"
-    rocky_scrub = "rocky-scrub"
-    ploughed = "ploughed"
-
-
-class Wgs84Sensor(StrEnum):
-    """A sensor ``rams synth`` can write in EPSG:4326 (:data:`rams.synth.flight.SENSOR_ALIASES`)."""
-
-    ms = "ms"
-    multispectral = "multispectral"
-    thermal = "thermal"
-    rgb = "rgb"
+    Library progress bars use rich's default console and the trainer prints epoch lines
+    when it has no bars; both follow ``sys.stdout``, so this keeps stdout for the summary.
+    """
+    with contextlib.redirect_stdout(io.StringIO() if quiet else sys.stderr):
+        yield
 
 
 def print_json(data: Any) -> None:

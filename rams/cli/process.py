@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from rams.cli.options import QUIET_HELP, stderr, stdout
+from rams.cli.options import QUIET_HELP, library_output_to_stderr, stderr, stdout
 from rams.config import load_config
 
 if TYPE_CHECKING:
@@ -73,7 +73,8 @@ def process(
     executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,
                              progress=not quiet)
     try:
-        result = process_flight(flight_dir, out, cfg, executor=executor, force=force)
+        with library_output_to_stderr():
+            result = process_flight(flight_dir, out, cfg, executor=executor, force=force)
     finally:
         executor.close()
     if result.skipped:
@@ -101,7 +102,8 @@ def demo(
         generate_flight(flight_dir, size_m=size_m, seed=seed)
     executor = make_executor(workers=cfg.execution.workers, progress=not quiet)
     try:
-        result = process_flight(flight_dir, out / "output", cfg, executor=executor, force=True)
+        with library_output_to_stderr():
+            result = process_flight(flight_dir, out / "output", cfg, executor=executor, force=True)
     finally:
         executor.close()
     _summary(result)

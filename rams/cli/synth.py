@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import typer
 
+from rams.cli.options import QUIET_HELP, stderr
 from rams.errors import RamsInputError
 from rams.synth.families import DEFAULT_FAMILY, FAMILIES, HELD_OUT_FAMILY
 
@@ -16,14 +18,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command("synth")
     def synth(
-        out_dir: Path = typer.Argument(..., help="Flight folder to write (created if missing)."),
+        out_arg: Path | None = typer.Argument(
+            None, metavar="OUT_DIR", help="Flight folder to write (same as -o; kept for older scripts).",
+            show_default=False,
+        ),
+        out: Path | None = typer.Option(None, "--out", "-o", help="Flight folder to write (created if missing)."),
         size_m: float = typer.Option(200.0, "--size-m", help="Side of the surveyed square, metres."),
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed and size: identical files)."),
         crs_epsg: int = typer.Option(32638, "--crs-epsg", help="UTM CRS of the scene."),
         easting_m: float = typer.Option(600000.0, "--easting-m", help="Easting of the south-west corner."),
         northing_m: float = typer.Option(4400000.0, "--northing-m", help="Northing of the south-west corner."),
+        # free strings checked below (as RamsInputError, which tests/synth expect), choices in the help
         crs_wgs84_sensor: str | None = typer.Option(
-            None, "--crs-wgs84-sensor", help="Write this sensor (ms, thermal or rgb) in EPSG:4326."
+            None, "--crs-wgs84-sensor", help="Write this sensor (ms, thermal or rgb) in EPSG:4326 instead of UTM."
         ),
         striped: bool = typer.Option(False, "--striped", help="Write striped (untiled) GeoTIFFs."),
         misregister: bool = typer.Option(
@@ -35,27 +42,36 @@ def register(app: typer.Typer) -> None:
                  f"{HELD_OUT_FAMILY} is held out: benchmark only, never train or tune on it.",
         ),
         rgb_gsd_m: float = typer.Option(0.005, "--rgb-gsd-m", help="RGB ground sample distance, metres."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
         """Generate ms.tif, thermal.tif, rgb.tif, flight.yaml and truth.geojson in OUT_DIR."""
         from rams.synth import generate_flight
         from rams.synth.flight import SENSOR_ALIASES
 
+        if out is not None and out_arg is not None and out != out_arg:
+            raise RamsInputError(None, f"two output folders given ({out_arg} and -o {out}); give one")
+        out_dir = out if out is not None else out_arg
+        if out_dir is None:
+            raise RamsInputError(None, "no output folder: give -o/--out OUT_DIR")
         if crs_wgs84_sensor is not None and crs_wgs84_sensor not in SENSOR_ALIASES:
             raise RamsInputError(None, f"--crs-wgs84-sensor: unknown sensor {crs_wgs84_sensor!r} "
                                  f"(expected one of {', '.join(sorted(SENSOR_ALIASES))})")
+        if family not in FAMILIES:
+            raise RamsInputError(None, f"--family: unknown scene family {family!r} "
+                                 f"(expected one of {', '.join(FAMILIES)})")
         if not size_m > 0:
             raise RamsInputError(None, f"--size-m must be positive, got {size_m}")
         if not rgb_gsd_m > 0:
             raise RamsInputError(None, f"--rgb-gsd-m must be positive, got {rgb_gsd_m}")
-        if family not in FAMILIES:
-            raise RamsInputError(None, f"--family: unknown scene family {family!r} "
-                                 f"(expected one of {', '.join(FAMILIES)})")
         t0 = time.perf_counter()
-        flight = generate_flight(
-            out_dir, size_m, seed, crs_epsg=crs_epsg, origin_m=(easting_m, northing_m),
-            wgs84_sensor=crs_wgs84_sensor, misregister=misregister, striped=striped,
-            gsd_m={"rgb": rgb_gsd_m}, family=family,
-        )
+        busy = (contextlib.nullcontext() if quiet else
+                stderr.status(f"generating a {size_m:g} m synthetic flight (seed {seed}) in {out_dir}"))
+        with busy:
+            flight = generate_flight(
+                out_dir, size_m, seed, crs_epsg=crs_epsg, origin_m=(easting_m, northing_m),
+                wgs84_sensor=crs_wgs84_sensor, misregister=misregister, striped=striped,
+                gsd_m={"rgb": rgb_gsd_m}, family=family,
+            )
         typer.echo(
             f"{flight.flight_id}: {flight.n_minefields} minefields, {flight.n_mines} mines, "
             f"{flight.n_distractors} distractors, {size_m:g} m x {size_m:g} m -> {flight.out_dir} "

@@ -122,3 +122,125 @@ def test_a_pickle_that_weights_only_refuses_is_an_input_error(tmp_path: Path) ->
     checksum_path(path).write_text(f"{sha256_file(path)}  {path.name}\n")
     with pytest.raises(RamsInputError, match="not a rams detector weights file"):
         load_detector(path)
+
+
+def _card(weights: Path, sha256: str) -> Path:
+    from rams.detection.card import card_path
+
+    card = card_path(weights)
+    card.write_text(f"# m\n\n- Weights: `{weights.name}`, SHA-256 `{sha256}` (recorded in ...)\n",
+                    encoding="utf-8")
+    return card
+
+
+def test_model_card_must_record_the_weights_sha256(tmp_path: Path) -> None:
+    from rams.checksum import sha256_file
+    from rams.detection.card import verify_model_card
+
+    path = _save(tmp_path)
+    digest = sha256_file(path)
+    verify_model_card(path, digest)  # no card: weights saved without training pass
+    _card(path, digest.upper())
+    verify_model_card(path, digest)  # hex case does not matter
+    other = "0" * 64
+    card = _card(path, other)
+    with pytest.raises(RamsInputError, match=r"m\.md: model card describes other weights \(card sha256 000000000000"):
+        verify_model_card(path, digest)
+    card.write_text("# m\n\nno hash here\n", encoding="utf-8")
+    with pytest.raises(RamsInputError, match=r"model card records no SHA-256 of m\.pt"):
+        verify_model_card(path, digest)
+    card.write_text(f"SHA-256 `{digest}` and SHA-256 `{other}`\n", encoding="utf-8")
+    with pytest.raises(RamsInputError, match="more than one"):
+        verify_model_card(path, digest)
+    card.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(RamsInputError, match="model card cannot be read"):
+        verify_model_card(path, digest)
+
+
+@pytest.mark.xfail(strict=True, reason="load_detector does not call verify_model_card yet "
+                   "(detector.py belongs to the precision work); remove this mark once it does")
+def test_load_detector_refuses_weights_whose_card_names_other_weights(tmp_path: Path) -> None:
+    path = _save(tmp_path)
+    _card(path, "0" * 64)
+    with pytest.raises(RamsInputError, match="model card describes other weights"):
+        load_detector(path)
+
+
+def test_written_card_records_the_file_hash_even_without_one_in_the_summary(tmp_path: Path) -> None:
+    from rams.checksum import sha256_file
+    from rams.detection.card import card_path, card_sha256, write_model_card
+
+    path = _save(tmp_path)
+    summary = {"config": {"preset": "small", "batch_size": 4, "lr": 0.001, "seed": 0, "threads": 1,
+                          "scale_min": 0.75, "scale_max": 1.33},
+               "train_seconds": 60.0, "epochs_run": 1, "selected_epoch": 1, "n_train": 2,
+               "parameters": 10, "sha256": "f" * 64}  # stale: the card must hash the file
+    meta = {**META, "config": {"widths": [8], "blocks": [1], "head_width": 8}}
+    write_model_card(card_path(path), meta=meta, summary=summary, data="d", licence="l")
+    assert card_sha256(card_path(path)) == sha256_file(path)
+
+
+def test_shipped_models_card_sidecar_and_file_agree() -> None:
+    from rams.checksum import read_sha256_record, sha256_file
+    from rams.config_paths import models_dir
+    from rams.detection.card import card_path, card_sha256
+
+    weights = sorted(models_dir().glob("*.pt"))
+    assert {w.stem for w in weights} >= {"rams_rgb", "rams_thermal"}
+    for w in weights:
+        digest = sha256_file(w)
+        assert read_sha256_record(checksum_path(w)) == digest, w
+        assert card_sha256(card_path(w)) == digest, w
+
+
+@pytest.mark.parametrize("content", [b"", b"not-a-hash  m.pt\n", b"\xff\xfe\x00\x81"])
+def test_bad_sidecar_is_one_line_input_error(tmp_path: Path, content: bytes) -> None:
+    from rams.checksum import read_sha256_record
+
+    record = tmp_path / "m.pt.sha256"
+    record.write_bytes(content)
+    with pytest.raises(RamsInputError, match=r"m\.pt\.sha256: checksum record (is not a SHA-256 line|cannot be read)"):
+        read_sha256_record(record)
+    record.unlink()
+    with pytest.raises(RamsInputError, match="checksum record does not exist"):
+        read_sha256_record(record)
+
+
+def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
+    from rams.checksum import sha256_file
+
+    with pytest.raises(RamsInputError, match="cannot be read"):
+        sha256_file(tmp_path)  # a folder
+    with pytest.raises(RamsInputError, match="cannot be read"):
+        sha256_file(tmp_path / "absent.pt")
+
+
+@pytest.mark.parametrize("damage", ["flip_byte", "not_a_pickle", "card_of_other_weights"])
+def test_weights_load_failures_through_the_cli_are_one_line_exit_2(
+    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rams benchmark tiles --model BAD` on a good tile set: one line naming the weights, exit 2."""
+    from rams.checksum import sha256_file
+    from rams.cli.main import main
+    from tests.detection.conftest import write_yolo_set
+
+    tiles = write_yolo_set(tmp_path / "tiles", n_train=1, n_valid=1, n_test=2)
+    path = _save(tmp_path)
+    if damage == "flip_byte":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "not_a_pickle":
+        path.write_bytes(b"PK\x03\x04 truncated zip")
+        checksum_path(path).write_text(f"{sha256_file(path)}  {path.name}\n")
+    else:
+        _card(path, "0" * 64)
+    code = main(["benchmark", "tiles", str(tiles), "--model", str(path), "-o", str(tmp_path / "r.json"), "-q", "--gsd-m", "0.02"])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    if damage == "card_of_other_weights" and code == 0:
+        pytest.xfail("load_detector does not call verify_model_card yet")
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("rams: error: "), err
+    assert str(tmp_path / "m.") in lines[0]  # names the weights file or its card
+    assert "Traceback" not in err
+    assert not (tmp_path / "r.json").exists()
