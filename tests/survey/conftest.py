@@ -8,6 +8,7 @@ the CNN in cascade mode (windows around anomaly peaks), which keeps the session 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,13 @@ OVERLAP_M = 16.0
 
 @pytest.fixture(scope="session")
 def survey_flights(tmp_path_factory: pytest.TempPathFactory) -> SurveyFlights:
-    """Batch outputs of two overlapping flights over one synthetic scene."""
-    work = tmp_path_factory.mktemp("survey")
+    """Batch outputs of two overlapping flights over one synthetic scene.
+
+    Set ``RAMS_SURVEY_TEST_DIR`` to keep the scene and batch outputs between sessions
+    (complete flights are not redone).
+    """
+    keep = os.environ.get("RAMS_SURVEY_TEST_DIR")
+    work = Path(keep) if keep else tmp_path_factory.mktemp("survey")
     flights = build_survey_flights(
         work, SCENE_SIZE_M, SCENE_SEED, nx=2, ny=1, overlap_m=OVERLAP_M,
         config_overrides={"detection": {"mode": "cascade"}},
