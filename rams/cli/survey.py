@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from rams.cli.options import QUIET_HELP, print_json
+
 
 def survey(
     runs_root: Path = typer.Argument(..., help="Folder holding rams batch outputs (one folder per flight)."),
@@ -15,6 +17,8 @@ def survey(
                                 "optional Point mines and LineString rows with record_id."),
     dedup_radius_m: float = typer.Option(0.6, "--dedup-radius-m", help="Points of different flights closer than this are one mine."),
     search_radius_m: float = typer.Option(100.0, "--search-radius-m", help="How far from a record its pattern is looked for."),
+    as_json: bool = typer.Option(False, "--json", help="Print the survey summary (summary.json) as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Merge overlapping flights into one layer and give each record a verdict."""
     from rams.survey import SurveyConfig, run_survey
@@ -22,6 +26,9 @@ def survey(
     config = SurveyConfig(dedup_radius_m=dedup_radius_m, search_radius_m=search_radius_m)
     result = run_survey(runs_root, out, records, config)
     s = result.summary
+    if as_json:
+        print_json(s)
+        return
     typer.echo(f"{s['n_flights']} flight(s): {s['n_sha']} SHA(s) from {s['n_sha_flights']}, "
                f"{s['n_points']} mine point(s) from {s['n_points_flights']}")
     if result.assessments:
@@ -30,7 +37,8 @@ def survey(
         typer.echo(f"{s['n_records']} record(s): {counts}; "
                    f"{s['n_sha_unrecorded']} SHA(s) in no record; mines outside every record: "
                    f"{s['n_points_outside_records']}" + (f" ({100 * share:.0f} %)" if share is not None else ""))
-    typer.echo(f"-> {out}")
+    if not quiet:
+        typer.echo(f"wrote {', '.join(sorted(result.files))} to {out}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -73,3 +73,11 @@ def test_unreadable_records_exit_2(survey_flights: SurveyFlights, tmp_path: Path
     path.write_bytes(b"PK\x03\x04 not a geopackage")
     assert main(["survey", str(survey_flights.runs_root), "-o", str(tmp_path / "out"), "--records", str(path)]) == 2
     assert f"{path}: cannot be read as a vector file" in capsys.readouterr().err
+
+
+def test_json_summary_on_stdout(survey_flights: SurveyFlights, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["survey", str(survey_flights.runs_root), "-o", str(out), "--json", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == json.loads((out / "summary.json").read_text())
+    assert captured.err == ""
