@@ -13,9 +13,12 @@ A weights file ``NAME.pt`` is a ``torch.save`` of ``{"state_dict": ..., "meta": 
 - ``img_size``: the training input size, pixels (tile sets are resized to it);
 - ``threshold``: the operating confidence threshold (chosen on the validation split).
 
-Inference runs in float32, or in bfloat16 under ``torch.autocast`` (``precision="bfloat16"``):
-about twice the throughput on CPUs with AVX512-BF16 or AMX, at the cost of small changes in
-confidences (the benchmarks report the change in recall and AP).
+Inference runs in float32, in bfloat16 under ``torch.autocast`` (about twice the throughput
+on CPUs with AVX512-BF16 or AMX, emulated and slow elsewhere), or in int8 (post-training
+quantisation, calibrated on real tiles; ``NAME.int8.json`` next to the weights). The default
+``precision="auto"`` runs the fastest of those that are native and checked for accuracy on
+this CPU (:mod:`rams.detection.inference_modes`); :attr:`Detector.inference_mode` says which
+and why.
 
 Next to it, ``NAME.pt.sha256`` records its SHA-256 (``sha256sum`` format); loading refuses a
 file whose hash differs.
@@ -36,18 +39,28 @@ from rams.atomic import atomic_path, write_text_atomic
 from rams.checksum import sha256_file
 from rams.config_paths import models_dir
 from rams.detection.centernet import Detections, decode
+from rams.detection.inference_modes import (
+    INFERENCE_PRECISIONS,
+    InferenceMode,
+    Int8Calibration,
+    calibration_path,
+    select_mode,
+)
 from rams.detection.model import CenterNet, ModelConfig
+from rams.detection.precision import PRECISIONS as PRECISIONS  # re-exported: training's choices
+from rams.detection.precision import cpu_flags, resolve_precision
 from rams.errors import RamsInputError
 
 FORMAT = "rams-centernet-1"
 #: Input sizes are padded up to a multiple of the network's largest stride.
 PAD_MULTIPLE = 32
-#: Forward-pass precisions (see the module docstring); training accepts the same.
-PRECISIONS = ("float32", "bfloat16")
-
-
 def autocast(precision: str) -> torch.autocast:
-    """Context in which the network runs in ``precision`` on the CPU (a no-op for float32)."""
+    """Context in which the network runs in ``precision`` on the CPU (a no-op for float32).
+
+    ``"auto"`` is resolved for this CPU (:func:`rams.detection.precision.resolve_precision`).
+    """
+    if precision == "auto":
+        precision = resolve_precision("auto", cpu_flags()).precision
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
 
@@ -63,20 +76,34 @@ class Detector:
     Args:
         net: the network (its batch norms are fused here; it is put in eval mode).
         meta: metadata (see the module docstring).
+        precision: one of :data:`INFERENCE_PRECISIONS` ("auto": the fastest accurate mode
+            on this CPU).
+        calibration: int8 calibration of these weights (None: int8 is not available).
+        calibration_note: why there is no calibration (recorded when int8 is left out).
     """
 
-    def __init__(self, net: CenterNet, meta: dict[str, Any], precision: str = "float32") -> None:
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    def __init__(
+        self, net: CenterNet, meta: dict[str, Any], precision: str = "float32", *,
+        calibration: Int8Calibration | None = None, calibration_note: str | None = None,
+    ) -> None:
+        if precision not in INFERENCE_PRECISIONS:
+            raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, not {precision!r}")
         self.net = net.eval().fuse().to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.meta = meta
-        self.precision = precision
+        self.inference_mode: InferenceMode
+        self.inference_mode, self._forward = select_mode(
+            self.net, precision, in_channels=self.in_channels, calibration=calibration,
+            calibration_note=calibration_note,
+        )
+
+    @property
+    def precision(self) -> str:
+        """The mode the network runs in: "float32", "bfloat16" or "int8"."""
+        return self.inference_mode.mode
 
     def run_network(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The network in the configured precision; outputs in float32."""
-        with autocast(self.precision):
-            heat, size, offset = self.net(x)
-        return heat.float(), size.float(), offset.float()
+        """The network in the configured mode; outputs in float32."""
+        return self._forward(x)
 
     @property
     def class_names(self) -> list[str]:
@@ -119,14 +146,8 @@ class Detector:
         Returns:
             B :class:`Detections`, boxes in the images' pixels.
         """
-        if images.shape[1] != self.in_channels:
-            raise ValueError(f"model expects {self.in_channels} bands, got {images.shape[1]}")
         _b, _, h, w = images.shape
-        x = torch.from_numpy(self.normalise(images, valid))
-        ph, pw = -h % PAD_MULTIPLE, -w % PAD_MULTIPLE
-        if ph or pw:
-            x = F.pad(x, (0, pw, 0, ph))
-        x = x.contiguous(memory_format=torch.channels_last)
+        x = self.network_input(images, valid)
         outputs = self.run_network(x)
         if self.tta:
             outputs = self._flip_average(x, outputs)
@@ -138,6 +159,42 @@ class Detector:
             keep = (cx < w) & (cy < h)
             d.boxes, d.scores, d.classes = d.boxes[keep], d.scores[keep], d.classes[keep]
         return dets
+
+    def network_input(self, images: np.ndarray, valid: np.ndarray | None = None) -> torch.Tensor:
+        """The network's input for a batch: normalised, zero-padded at the bottom and right
+        to multiples of 32, channels-last.
+
+        Args:
+            images: (B, C, H, W) float32 in input units.
+            valid: (B, H, W) bool or None.
+
+        Returns:
+            (B, C, H', W') float32, H' and W' the next multiples of 32.
+        """
+        if images.shape[1] != self.in_channels:
+            raise ValueError(f"model expects {self.in_channels} bands, got {images.shape[1]}")
+        h, w = images.shape[2:]
+        x = torch.from_numpy(self.normalise(images, valid))
+        ph, pw = -h % PAD_MULTIPLE, -w % PAD_MULTIPLE
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph))
+        return x.contiguous(memory_format=torch.channels_last)
+
+    def tile_input(self, image: np.ndarray, gsd_m: float | None = None) -> torch.Tensor:
+        """The network's input for one uint8 (H, W, C) image as inference would make it:
+        resampled to the model's GSD (models with one; ``gsd_m`` required), else resized to
+        the training size. Used to calibrate int8 on real tiles.
+
+        Returns:
+            (1, C, H', W') float32, channels-last.
+        """
+        if self.input_gsd_m is not None:
+            if gsd_m is None:
+                raise ValueError("this model works at a fixed GSD: give the image's gsd_m")
+            image = resample_by(image, gsd_m / self.input_gsd_m)
+        else:
+            image = _resize(image, int(self.meta.get("img_size", 384)))
+        return self.network_input(image.transpose(2, 0, 1)[None].astype(np.float32))
 
     @property
     def tta(self) -> bool:
@@ -349,19 +406,22 @@ def verify_checksum(path: Path) -> str:
 def load_detector(
     model: str | Path | None = None, *, sensor: str = "rgb", precision: str = "float32"
 ) -> Detector:
-    """Load and verify a detector.
+    """Load and verify a detector (and its int8 calibration file, if it has one).
 
     Args:
         model: weights path, a name in ``models/`` (with or without ``.pt``), or None for
             ``models/rams_{sensor}.pt``.
         sensor: sensor whose default model is used when ``model`` is None.
-        precision: inference precision, "float32" or "bfloat16".
+        precision: one of :data:`INFERENCE_PRECISIONS`; "auto" runs the fastest accurate
+            mode on this CPU (see :mod:`rams.detection.inference_modes`).
 
     Raises:
         RamsInputError: missing file, checksum mismatch, or not a rams detector.
     """
+    if precision not in INFERENCE_PRECISIONS:
+        raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, not {precision!r}")
     path = resolve_model_path(model, sensor)
-    verify_checksum(path)
+    digest = verify_checksum(path)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
         meta = blob["meta"]
@@ -372,4 +432,21 @@ def load_detector(
     except (KeyError, TypeError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
         # weights_only=True refuses arbitrary pickles with UnpicklingError: a user error too
         raise RamsInputError(path, f"not a rams detector weights file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
-    return Detector(net, meta, precision)
+    calibration, note = None, None
+    if precision in ("auto", "int8"):
+        calibration, note = _int8_calibration(path, digest)
+    return Detector(net, meta, precision, calibration=calibration, calibration_note=note)
+
+
+def _int8_calibration(path: Path, digest: str) -> tuple[Int8Calibration | None, str | None]:
+    """The weights' int8 calibration file, or None and why it is unusable."""
+    cal_path = calibration_path(path)
+    if not cal_path.is_file():
+        return None, f"no int8 calibration file {cal_path.name}"
+    try:
+        calibration = Int8Calibration.load(cal_path)
+    except ValueError as exc:
+        return None, str(exc)
+    if calibration.weights_sha256 != digest:
+        return None, f"{cal_path.name} was made for other weights (sha256 {calibration.weights_sha256[:12]}...)"
+    return calibration, None

@@ -158,7 +158,7 @@ class CenterNet(nn.Module):
     def fuse(self) -> CenterNet:
         """Fold batch norms into the preceding convolutions (inference only; in place)."""
         for module in self.modules():
-            if isinstance(module, ConvBNReLU) and isinstance(module[1], nn.BatchNorm2d):
+            if isinstance(module, ConvBNReLU) and len(module) > 1 and isinstance(module[1], nn.BatchNorm2d):
                 conv, bn = module[0], module[1]
                 assert isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)
                 assert bn.running_var is not None and bn.running_mean is not None
@@ -171,7 +171,9 @@ class CenterNet(nn.Module):
                 bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
                 fused.bias.copy_((bias - bn.running_mean) * scale + bn.bias)  # type: ignore[union-attr]
                 module[0] = fused
-                module[1] = nn.Identity()
+                # removed, not replaced by an Identity: conv and ReLU must be neighbours for
+                # the int8 graph to fuse them (rams.detection.inference_modes)
+                del module[1]
         return self
 
 

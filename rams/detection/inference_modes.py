@@ -1,0 +1,379 @@
+"""How the CNN runs on this CPU: float32, bfloat16 autocast or int8, the fastest accurate one.
+
+Three modes of one fused, channels-last network:
+
+- ``float32``: plain eager PyTorch, the reference.
+- ``bfloat16``: the same under ``torch.autocast``; fast only where the CPU computes
+  bfloat16 natively (see :mod:`rams.detection.precision`).
+- ``int8``: post-training static quantisation with ``torch.ao`` (FX graph mode, the ``x86``
+  engine, else ``fbgemm``): per-channel int8 weights, 7-bit activations (``reduce_range``, which
+  keeps AVX2's 16-bit accumulations from overflowing), convolution and ReLU fused. The scale
+  and zero point of every activation come from a *calibration file* ``NAME.int8.json`` next
+  to the weights, made once on real training tiles (``benchmarks/calibrate_int8.py``) and
+  tied to the weights by their SHA-256; it also records the AP50 of float32 and int8 on a
+  withheld split.
+
+``precision="auto"`` measures the candidates in a short probe (one 512 x 512 input, a few
+interleaved passes each) and keeps the fastest. The candidates are float32; bfloat16 where it
+is native; int8 where a quantisation engine exists and the calibration file matches the
+weights and records an AP50 loss of at most :data:`AP50_TOLERANCE`. Anything missing (no
+engine, no calibration file, a file for other weights, a failure while quantising) leaves
+int8 out with the reason recorded; an explicit ``precision="int8"`` that cannot be honoured
+warns once and runs float32.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import statistics
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from rams.atomic import write_json_atomic
+from rams.detection.precision import PRECISIONS, native_bfloat16, resolve_precision
+
+log = logging.getLogger(__name__)
+
+#: What runs the network.
+MODES = ("float32", "bfloat16", "int8")
+#: What ``precision=`` accepts for inference.
+INFERENCE_PRECISIONS = (*PRECISIONS, "int8")
+CALIBRATION_FORMAT = "rams-int8-calibration-1"
+#: Largest AP50 loss against float32 (on every split the calibration file records) at which
+#: ``auto`` may run int8.
+AP50_TOLERANCE = 0.01
+#: Side of the square input of the speed probe, pixels.
+PROBE_PX = 512
+#: Timed passes per candidate in the probe (after one warm-up pass).
+PROBE_PASSES = 3
+#: Layers kept in float32: the 1x1 output heads. Their outputs are confidences (logits) and
+#: box sizes, where 7-bit steps would reorder detections; they are a few per cent of the work.
+FLOAT_MODULES = ("heatmap", "size", "offset")
+#: Quantisation engines in order of preference.
+INT8_ENGINES = ("x86", "fbgemm")
+
+Outputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+Forward = Callable[[torch.Tensor], Outputs]
+
+_warned: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        log.warning("%s", message)
+
+
+def supported_engines() -> list[str]:
+    """Quantised engines of this PyTorch build (a seam for tests)."""
+    return list(torch.backends.quantized.supported_engines)
+
+
+def int8_engine() -> str | None:
+    """The quantisation engine int8 runs on: ``x86``, else ``fbgemm``, else None."""
+    have = supported_engines()
+    return next((e for e in INT8_ENGINES if e in have), None)
+
+
+def calibration_path(weights: str | Path) -> Path:
+    """The int8 calibration file of ``weights`` (``NAME.int8.json`` for ``NAME.pt``)."""
+    weights = Path(weights)
+    return weights.with_name(f"{weights.stem}.int8.json")
+
+
+@dataclass
+class Int8Calibration:
+    """Activation quantisation parameters of one weights file, and its accuracy check.
+
+    Attributes:
+        weights_sha256: SHA-256 of the weights file it was made for.
+        engine: the engine it was calibrated for ("x86" or "fbgemm").
+        qparams: observer name in the prepared FX graph ->
+            ``[scale, zero_point, quant_min, quant_max]`` of that activation (quint8).
+        source: what it was calibrated on (data set, split, number of images).
+        accuracy: one entry per withheld split: ``{"split", "float32_ap50", "int8_ap50"}``.
+    """
+
+    weights_sha256: str
+    engine: str
+    qparams: dict[str, list[float]]
+    source: dict[str, Any] = field(default_factory=dict)
+    accuracy: list[dict[str, Any]] = field(default_factory=list)
+
+    def ap50_loss(self) -> float | None:
+        """Largest float32-minus-int8 AP50 over the recorded splits (None: none recorded)."""
+        losses = [float(a["float32_ap50"]) - float(a["int8_ap50"]) for a in self.accuracy]
+        return max(losses) if losses else None
+
+    def accurate(self) -> bool:
+        """Whether int8 was checked and lost at most :data:`AP50_TOLERANCE` of AP50."""
+        loss = self.ap50_loss()
+        return loss is not None and loss <= AP50_TOLERANCE + 1e-9
+
+    def save(self, path: str | Path) -> None:
+        """Write the calibration file (atomically)."""
+        write_json_atomic(Path(path), {
+            "format": CALIBRATION_FORMAT, "weights_sha256": self.weights_sha256,
+            "engine": self.engine, "torch": torch.__version__, "source": self.source,
+            "accuracy": self.accuracy, "ap50_tolerance": AP50_TOLERANCE, "qparams": self.qparams,
+        })
+
+    @classmethod
+    def load(cls, path: str | Path) -> Int8Calibration:
+        """Read a calibration file.
+
+        Raises:
+            ValueError: not a calibration file of this format.
+        """
+        try:
+            d = json.loads(Path(path).read_text(encoding="utf-8"))
+            if d.get("format") != CALIBRATION_FORMAT:
+                raise KeyError("format")
+            return cls(str(d["weights_sha256"]), str(d["engine"]),
+                       {str(k): [float(x) for x in v] for k, v in d["qparams"].items()},
+                       dict(d.get("source", {})), list(d.get("accuracy", [])))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}: not an int8 calibration file ({exc})") from None
+
+
+def _prepare(net: nn.Module, in_channels: int, engine: str) -> torch.fx.GraphModule:
+    """A copy of the fused network with observers after every activation (FX graph mode)."""
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import prepare_fx
+
+    torch.backends.quantized.engine = engine
+    example = torch.zeros(1, in_channels, 64, 64).contiguous(memory_format=torch.channels_last)
+    mapping = get_default_qconfig_mapping(engine)
+    for name in FLOAT_MODULES:
+        mapping.set_module_name(name, None)
+    with warnings.catch_warnings():  # FX graph mode is deprecated in favour of torchao's PT2E
+        warnings.simplefilter("ignore")
+        return prepare_fx(copy.deepcopy(net).eval(), mapping, example_inputs=(example,))
+
+
+def _observers(prepared: nn.Module) -> dict[str, Any]:
+    return {n: m for n, m in prepared.named_children() if n.startswith("activation_post_process")}
+
+
+@torch.inference_mode()
+def calibrate_int8(
+    net: nn.Module, inputs: Iterable[torch.Tensor], *, in_channels: int, weights_sha256: str,
+    engine: str | None = None, source: dict[str, Any] | None = None,
+) -> Int8Calibration:
+    """Observe activations of ``net`` over ``inputs`` and keep their quantisation parameters.
+
+    Args:
+        net: the fused float32 network (not modified).
+        inputs: normalised network inputs ``(B, C, H, W)``, H and W multiples of 32, made
+            exactly as for inference (real tiles at the model's GSD).
+        in_channels: input bands.
+        weights_sha256: the weights file's hash (the calibration is valid for it only).
+        engine: quantisation engine (default: :func:`int8_engine`).
+        source: what the inputs are, for the record.
+
+    Raises:
+        RuntimeError: no quantisation engine, or no inputs.
+    """
+    engine = engine or int8_engine()
+    if engine is None:
+        raise RuntimeError("this PyTorch build has no x86 or fbgemm quantisation engine")
+    prepared = _prepare(net, in_channels, engine)
+    n = 0
+    for x in inputs:
+        prepared(x.contiguous(memory_format=torch.channels_last))
+        n += int(x.shape[0])
+    if n == 0:
+        raise RuntimeError("no calibration inputs")
+    qparams = {}
+    for name, obs in _observers(prepared).items():
+        scale, zero_point = obs.calculate_qparams()
+        qparams[name] = [float(scale), int(zero_point), int(obs.quant_min), int(obs.quant_max)]
+    return Int8Calibration(weights_sha256, engine, qparams, {**(source or {}), "n_images": n})
+
+
+#: Quantised networks of this process by (weights SHA-256, engine): building one takes
+#: seconds (weight prepacking), and a batch loads the same detector once per flight.
+_int8_cache: dict[tuple[str, str], nn.Module] = {}
+
+
+def quantize_int8(net: nn.Module, calibration: Int8Calibration, in_channels: int) -> nn.Module:
+    """The int8 network: ``net``'s graph with the calibration's activation parameters.
+
+    ``net`` must hold the weights the calibration was made for (the caller checks the
+    hash); the result is cached per weights hash and engine.
+
+    Returns:
+        A module mapping a float32 ``(B, C, H, W)`` input to float32 outputs, as ``net``.
+
+    Raises:
+        RuntimeError: the calibration's engine is missing, or its observers do not match
+            this network's graph (another architecture or PyTorch version).
+    """
+    from torch.ao.quantization.observer import FixedQParamsObserver
+    from torch.ao.quantization.quantize_fx import convert_fx
+
+    if calibration.engine not in supported_engines():
+        raise RuntimeError(f"quantisation engine {calibration.engine!r} is not in this PyTorch build")
+    key = (calibration.weights_sha256, calibration.engine)
+    if key in _int8_cache:
+        torch.backends.quantized.engine = calibration.engine
+        return _int8_cache[key]
+    prepared = _prepare(net, in_channels, calibration.engine)
+    names = set(_observers(prepared))
+    if names != set(calibration.qparams):
+        raise RuntimeError(f"the calibration file's {len(calibration.qparams)} activations do not "
+                           f"match this network's {len(names)}; recalibrate")
+    for name, (scale, zero_point, qmin, qmax) in calibration.qparams.items():
+        setattr(prepared, name, FixedQParamsObserver(
+            scale=scale, zero_point=int(zero_point), dtype=torch.quint8,
+            quant_min=int(qmin), quant_max=int(qmax)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        qnet = convert_fx(prepared)
+    if len(_int8_cache) >= 4:
+        _int8_cache.pop(next(iter(_int8_cache)))
+    _int8_cache[key] = qnet
+    return qnet
+
+
+def forward_for(mode: str, net: nn.Module) -> Forward:
+    """A function running ``net`` (the int8 module for "int8") with float32 outputs."""
+    if mode == "bfloat16":
+        def run_bf16(x: torch.Tensor) -> Outputs:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                h, s, o = net(x)
+            return h.float(), s.float(), o.float()
+        return run_bf16
+    if mode == "int8":
+        engine = torch.backends.quantized.engine  # the engine the weights were packed for
+
+        def run_int8(x: torch.Tensor) -> Outputs:
+            if torch.backends.quantized.engine != engine:  # process-wide; someone changed it
+                torch.backends.quantized.engine = engine
+            return net(x)  # type: ignore[no-any-return]
+        return run_int8
+    return net  # type: ignore[return-value]
+
+
+def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_PX,
+                passes: int = PROBE_PASSES) -> dict[str, float]:
+    """Megapixels per second of each forward function, passes interleaved (median)."""
+    x = torch.randn(1, in_channels, px, px, generator=torch.Generator().manual_seed(0))
+    x = x.contiguous(memory_format=torch.channels_last)
+    times: dict[str, list[float]] = {k: [] for k in forwards}
+    with torch.inference_mode():
+        for f in forwards.values():
+            f(x)
+        for _ in range(passes):
+            for k, f in forwards.items():
+                t0 = time.perf_counter()
+                f(x)
+                times[k].append(time.perf_counter() - t0)
+    return {k: round(px * px / 1e6 / statistics.median(t), 2) for k, t in times.items()}
+
+
+@dataclass
+class InferenceMode:
+    """The mode a detector runs in, and why.
+
+    Attributes:
+        requested: "auto", "float32", "bfloat16" or "int8".
+        mode: what runs: "float32", "bfloat16" or "int8".
+        reason: one or two sentences (``run.json``, benchmark reports).
+        probe_mpx_s: the probe's throughput of each candidate (empty without a probe).
+        engine: the quantisation engine of int8 (None otherwise).
+    """
+
+    requested: str
+    mode: str
+    reason: str
+    probe_mpx_s: dict[str, float] = field(default_factory=dict)
+    engine: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-types form."""
+        return {"requested": self.requested, "mode": self.mode, "reason": self.reason,
+                "probe_mpx_s": dict(self.probe_mpx_s), "int8_engine": self.engine}
+
+
+def _int8_or_reason(
+    net: nn.Module, in_channels: int, calibration: Int8Calibration | None, calibration_note: str | None,
+    *, need_accuracy: bool,
+) -> tuple[nn.Module | None, str]:
+    """The int8 module, or None and why not."""
+    if calibration is None:
+        return None, calibration_note or "no int8 calibration file for these weights"
+    if need_accuracy and not calibration.accurate():
+        loss = calibration.ap50_loss()
+        return None, ("int8 accuracy not recorded in the calibration file" if loss is None else
+                      f"int8 lost {loss:.3f} AP50 (> {AP50_TOLERANCE}) in the calibration check")
+    if int8_engine() is None:
+        return None, "this PyTorch build has no x86 or fbgemm quantisation engine"
+    try:
+        return quantize_int8(net, calibration, in_channels), ""
+    except Exception as exc:  # any failure of the optional fast path falls back to float32
+        return None, f"int8 quantisation failed ({type(exc).__name__}: {exc})"
+
+
+def select_mode(
+    net: nn.Module, requested: str, *, in_channels: int,
+    calibration: Int8Calibration | None = None, calibration_note: str | None = None,
+    flags: frozenset[str] | None = None,
+) -> tuple[InferenceMode, Forward]:
+    """Resolve ``requested`` to a mode on this CPU and the function that runs it.
+
+    Args:
+        net: the fused float32 network, in eval mode.
+        requested: one of :data:`INFERENCE_PRECISIONS`.
+        in_channels: input bands (for the probe and the int8 graph).
+        calibration: the weights' int8 calibration, if any.
+        calibration_note: why there is none (recorded when int8 is left out).
+        flags: CPU flags (default: this CPU's).
+
+    Raises:
+        ValueError: an unknown mode.
+    """
+    if requested not in INFERENCE_PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(INFERENCE_PRECISIONS)}, not {requested!r}")
+    if requested in ("float32", "bfloat16"):
+        choice = resolve_precision(requested, flags)
+        return InferenceMode(requested, choice.precision, choice.reason), forward_for(choice.precision, net)
+    if requested == "int8":
+        qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=False)
+        if qnet is None:
+            reason = f"int8 requested but unavailable: {why}; running float32"
+            _warn_once("int8:" + why, reason)
+            return InferenceMode(requested, "float32", reason), forward_for("float32", net)
+        return (InferenceMode(requested, "int8", "int8 requested", engine=torch.backends.quantized.engine),
+                forward_for("int8", qnet))
+    forwards: dict[str, Forward] = {"float32": forward_for("float32", net)}
+    notes = []
+    if native_bfloat16(flags):
+        forwards["bfloat16"] = forward_for("bfloat16", net)
+    else:
+        notes.append("bfloat16 left out (not native on this CPU)")
+    qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True)
+    engine = None
+    if qnet is not None:
+        forwards["int8"] = forward_for("int8", qnet)
+        engine = torch.backends.quantized.engine
+    else:
+        notes.append(f"int8 left out ({why})")
+    if len(forwards) == 1:
+        return InferenceMode(requested, "float32", "auto: float32, the only candidate; " + "; ".join(notes)), forwards["float32"]
+    rates = probe_mpx_s(forwards, in_channels)
+    best = max(rates, key=lambda k: rates[k])
+    shown = ", ".join(f"{k} {v:g}" for k, v in rates.items())
+    reason = f"auto: fastest in a {PROBE_PX} px probe (Mpx/s: {shown})" + "".join(f"; {n}" for n in notes)
+    return (InferenceMode(requested, best, reason, rates, engine if best == "int8" else None),
+            forwards[best])

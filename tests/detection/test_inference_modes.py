@@ -1,0 +1,258 @@
+"""Inference modes: precision "auto" per CPU (faked flags), int8 against float32 on real tiles,
+and clean fallbacks when the quantisation engine or the calibration is missing."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rams.detection import inference_modes as im
+from rams.detection import precision as prec
+from rams.detection.detector import load_detector, save_detector
+from rams.detection.inference_modes import (
+    Int8Calibration,
+    calibrate_int8,
+    calibration_path,
+    quantize_int8,
+    select_mode,
+)
+from rams.detection.model import CenterNet, model_config
+from rams.detection.precision import cpu_flags, cpu_summary, resolve_precision
+from tests.conftest import SHARED_DATASETS
+
+AVX2 = frozenset({"sse4_2", "avx", "avx2", "fma"})
+AVX512_BF16 = AVX2 | {"avx512f", "avx512_vnni", "avx512_bf16"}
+SAPPHIRE_RAPIDS = AVX2 | {"avx512f", "amx_tile", "amx_bf16", "amx_int8"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test sees its own warn-once memory and int8 cache."""
+    monkeypatch.setattr(prec, "_warned", set())
+    monkeypatch.setattr(im, "_warned", set())
+    monkeypatch.setattr(im, "_int8_cache", {})
+
+
+# --- precision "auto" from CPU flags ---------------------------------------------------------
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    (AVX2, "float32"), (AVX512_BF16, "bfloat16"), (SAPPHIRE_RAPIDS, "bfloat16"),
+    (frozenset(), "float32"),
+])
+def test_auto_picks_bfloat16_only_where_native(flags: frozenset[str], expected: str) -> None:
+    choice = resolve_precision("auto", flags)
+    assert choice.precision == expected
+    assert choice.requested == "auto"
+    assert ("no native bfloat16" in choice.reason) == (expected == "float32")
+
+
+def test_explicit_bfloat16_on_avx2_warns_once_with_the_reason() -> None:
+    with pytest.warns(RuntimeWarning, match="emulated") as record:
+        first = resolve_precision("bfloat16", AVX2)
+    assert len(record) == 1 and "avx512_bf16" in str(record[0].message)
+    assert first.precision == "bfloat16"  # obeyed, not overridden
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        resolve_precision("bfloat16", AVX2)  # second time: silent
+
+
+def test_explicit_bfloat16_where_native_and_float32_never_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resolve_precision("bfloat16", AVX512_BF16).precision == "bfloat16"
+        assert resolve_precision("float32", AVX2).precision == "float32"
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("float16", AVX2)
+
+
+def test_cpu_flags_and_summary_read_cpuinfo(tmp_path: Path) -> None:
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse avx avx2 fma\n\n"
+                    "processor\t: 1\nflags\t\t: fpu sse avx avx2 fma\n")
+    assert cpu_flags(info) == frozenset({"fpu", "sse", "avx", "avx2", "fma"})
+    assert cpu_summary(info) == {"model_name": "AMD EPYC 7B13", "flags": ["avx2"]}
+    # no such file (not Linux): PyTorch's own checks stand in, whatever this machine has
+    assert cpu_flags(tmp_path / "missing") <= {"avx2", "avx512f", "avx512_bf16", "amx_bf16"}
+
+
+# --- mode selection, on a small random network ------------------------------------------------
+
+def _net(seed: int = 0, in_channels: int = 3) -> CenterNet:
+    torch.manual_seed(seed)
+    net = CenterNet(model_config("small", in_channels, 2)).eval()
+    for m in net.modules():  # non-trivial batch norms, so that fusion matters
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.2, 0.2)
+            m.running_var.uniform_(0.5, 1.5)
+    return net.fuse()
+
+
+def _calibration(net: CenterNet, digest: str = "a" * 64, *, loss: float | None = 0.002) -> Int8Calibration:
+    g = torch.Generator().manual_seed(1)
+    cal = calibrate_int8(net, [torch.randn(2, 3, 96, 96, generator=g) for _ in range(3)],
+                         in_channels=3, weights_sha256=digest)
+    if loss is not None:
+        cal.accuracy = [{"split": "synthetic", "float32_ap50": 0.9, "int8_ap50": 0.9 - loss}]
+    return cal
+
+
+def test_int8_tracks_float32_and_the_saved_calibration_rebuilds_the_same_network(tmp_path: Path) -> None:
+    net = _net()
+    cal = _calibration(net)
+    cal.save(tmp_path / "m.int8.json")
+    back = Int8Calibration.load(tmp_path / "m.int8.json")
+    assert back.qparams == cal.qparams and back.accuracy == cal.accuracy and back.accurate()
+    x = torch.randn(1, 3, 128, 160, generator=torch.Generator().manual_seed(2))
+    q1 = quantize_int8(net, cal, 3)
+    im._int8_cache.clear()
+    q2 = quantize_int8(net, back, 3)
+    assert q1 is not q2
+    with torch.inference_mode():
+        ref, a, b = net(x), q1(x), q2(x)
+    for r, u, v in zip(ref, a, b, strict=True):
+        assert torch.equal(u, v)  # same qparams, same int8 network
+        assert u.shape == r.shape and u.dtype == torch.float32
+    # heatmap logits: int8 error small against the spread of the float32 logits
+    err = float((a[0] - ref[0]).abs().max())
+    assert err < 0.25 * float(ref[0].std() * 6)
+
+
+def test_auto_runs_the_fastest_candidate_of_the_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _calibration(net)
+    monkeypatch.setattr(im, "probe_mpx_s", lambda forwards, c: {k: {"float32": 20.0, "bfloat16": 35.0, "int8": 60.0}[k] for k in forwards})
+    mode, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16)
+    assert mode.mode == "int8" and mode.probe_mpx_s == {"float32": 20.0, "bfloat16": 35.0, "int8": 60.0}
+    mode, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2)
+    assert mode.mode == "int8" and "bfloat16" not in mode.probe_mpx_s
+    assert "bfloat16 left out (not native" in mode.reason
+    monkeypatch.setattr(im, "probe_mpx_s", lambda forwards, c: {k: {"float32": 20.0, "bfloat16": 35.0, "int8": 15.0}[k] for k in forwards})
+    assert select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2)[0].mode == "float32"
+    assert select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16)[0].mode == "bfloat16"
+
+
+def test_auto_leaves_out_int8_without_a_passed_accuracy_check() -> None:
+    net = _net()
+    for cal, why in ((_calibration(net, loss=0.03), "lost 0.030 AP50"),
+                     (_calibration(net, "b" * 64, loss=None), "accuracy not recorded"),
+                     (None, "no int8 calibration")):
+        mode, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2)
+        assert mode.mode == "float32" and why in mode.reason
+        assert forward is net  # the plain float32 network, no probe needed
+
+
+def test_missing_engine_falls_back_to_float32_with_one_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _calibration(net)
+    monkeypatch.setattr(im, "supported_engines", lambda: ["qnnpack"])  # an ARM-only build
+    with pytest.warns(RuntimeWarning, match="no x86 or fbgemm quantisation engine"):
+        mode, forward = select_mode(net, "int8", in_channels=3, calibration=cal, flags=AVX2)
+    assert mode.mode == "float32" and forward is net
+    auto, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2)
+    assert auto.mode == "float32" and "no x86 or fbgemm" in auto.reason
+    with pytest.raises(RuntimeError, match="not in this PyTorch build"):
+        quantize_int8(net, cal, 3)
+
+
+def test_a_failure_while_quantising_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _calibration(net)
+
+    def broken(*args: object) -> None:
+        raise NotImplementedError("quantized::conv2d_prepack missing")
+
+    monkeypatch.setattr(im, "quantize_int8", broken)
+    with pytest.warns(RuntimeWarning, match="int8 quantisation failed"):
+        mode, _ = select_mode(net, "int8", in_channels=3, calibration=cal, flags=AVX2)
+    assert mode.mode == "float32"
+
+
+def test_calibration_of_another_network_is_refused() -> None:
+    cal = _calibration(_net())
+    cal.qparams.pop(next(iter(cal.qparams)))
+    with pytest.raises(RuntimeError, match="recalibrate"):
+        quantize_int8(_net(), cal, 3)
+
+
+def test_load_detector_uses_the_calibration_file_only_for_its_own_weights(tmp_path: Path) -> None:
+    net = CenterNet(model_config("small", 3, 2))
+    meta = {"class_names": ["a", "b"], "channels": "rgb", "in_channels": 3, "threshold": 0.3,
+            "normalisation": {"mode": "fixed", "mean": [120.0] * 3, "std": [40.0] * 3}}
+    path = tmp_path / "m.pt"
+    digest = save_detector(path, net, meta)
+    det = load_detector(path, precision="float32")
+    cal = calibrate_int8(det.net, [torch.randn(1, 3, 64, 64)], in_channels=3, weights_sha256=digest)
+    cal.save(calibration_path(path))
+    assert calibration_path(path).name == "m.int8.json"
+    assert load_detector(path, precision="int8").precision == "int8"
+    cal.weights_sha256 = "0" * 64
+    cal.save(calibration_path(path))
+    with pytest.warns(RuntimeWarning, match="made for other weights"):
+        assert load_detector(path, precision="int8").precision == "float32"
+
+
+# --- int8 against float32 on real tiles ------------------------------------------------------
+
+#: Tolerance of the int8 check on real tiles: every clear float32 detection (confidence at
+#: least the threshold + 0.1) has an int8 detection whose centre is within 4 px (one heatmap
+#: cell at the model's input) and whose confidence differs by less than 0.1.
+CENTRE_TOL_PX = 4.0
+SCORE_TOL = 0.1
+
+
+def _same_detections(a: list, b: list, threshold: float) -> int:
+    n = 0
+    for da, db in zip(a, b, strict=True):
+        for box, score in zip(da.boxes, da.scores, strict=True):
+            if score < threshold + 0.1:
+                continue
+            n += 1
+            centre = (box[:2] + box[2:]) / 2
+            dist = np.hypot(*((db.boxes[:, :2] + db.boxes[:, 2:]) / 2 - centre).T)
+            assert dist.size and dist.min() < CENTRE_TOL_PX, (score, dist.min() if dist.size else None)
+            assert abs(db.scores[dist.argmin()] - score) < SCORE_TOL
+    return n
+
+
+def _real_samples(name: str, split: str, n: int) -> list:
+    from rams.detection.yolo import read_split
+
+    root = SHARED_DATASETS / name
+    if not (root / split).is_dir():
+        pytest.skip(f"tile set not found at {root}")
+    return [s for s in read_split(root, split) if len(s.classes)][:n]
+
+
+def test_int8_matches_float32_on_real_thermal_frames() -> None:
+    from rams.detection.yolo import load_image
+
+    images = [load_image(s.image, 1) for s in _real_samples("landmines-thermal-yolo", "test", 12)]
+    fp32 = load_detector("rams_thermal", precision="float32")
+    int8 = load_detector("rams_thermal", precision="int8")
+    assert int8.precision == "int8", int8.inference_mode.reason
+    a = fp32.predict_tile_images(images, min_score=0.05)
+    b = int8.predict_tile_images(images, min_score=0.05)
+    assert _same_detections(a, b, fp32.threshold) >= 5  # not vacuous
+
+
+def test_int8_matches_float32_on_real_rgb_tiles_at_the_model_gsd() -> None:
+    from rams.detection.sources import estimate_gsd_m, labelled_box_sides
+    from rams.detection.yolo import class_names, load_image
+
+    samples = _real_samples("pfm1-drone-rgb", "valid", 12)
+    gsd = estimate_gsd_m(labelled_box_sides(samples, class_names(SHARED_DATASETS / "pfm1-drone-rgb")))
+    assert gsd is not None
+    images = [load_image(s.image, 3) for s in samples]
+    fp32 = load_detector("rams_rgb", precision="float32")
+    int8 = load_detector("rams_rgb", precision="int8")
+    assert int8.precision == "int8", int8.inference_mode.reason
+    a = fp32.predict_at_gsd(images, gsd, min_score=0.05)
+    b = int8.predict_at_gsd(images, gsd, min_score=0.05)
+    assert _same_detections(a, b, fp32.threshold) >= 5
