@@ -76,9 +76,10 @@ class DetectionConfig(_Section):
     #: tiles per forward pass: 1 is fastest on CPU (activations of one 1024 px tile stay in
     #: cache: 20.8 Mpx/s vs 14.1 at batch 4, AMD EPYC, 2 threads)
     batch_size: int = Field(default=1, ge=1)
-    #: inference precision: bfloat16 about doubles CPU throughput where the CPU has
-    #: AVX512-BF16 or AMX (45.6 vs 24.4 Mpx/s, RGB model, AMD EPYC, 2 threads)
-    precision: Literal["float32", "bfloat16"] = "float32"
+    #: inference mode (rams.detection.inference_modes): auto runs the fastest of float32,
+    #: bfloat16 (only where the CPU has it natively) and int8 (where the model has a
+    #: calibration file whose AP50 check passed), measured in a short probe per run
+    precision: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
     merge_radius_m: float = Field(default=0.15, gt=0)
     cascade_window_m: float = Field(default=3.0, gt=0)
     min_confidence: float = Field(default=0.3, ge=0, le=1)

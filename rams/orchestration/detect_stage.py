@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 from rasterio.windows import Window
@@ -39,8 +40,17 @@ def too_coarse_warning(raster_gsd_m: float, max_gsd_m: float | None, sensor: str
             "(fly lower, or give a finer orthomosaic)")
 
 
-def run_detection(plan: FlightPlan, peaks: list[MinePoint]) -> tuple[list[MinePoint], list[str]]:
+def run_detection(
+    plan: FlightPlan, peaks: list[MinePoint], record: dict[str, Any] | None = None,
+) -> tuple[list[MinePoint], list[str]]:
     """Run the configured CNN over the flight.
+
+    Args:
+        plan: the flight plan.
+        peaks: anomaly peaks (the cascade's candidate points).
+        record: filled, when given, with the model name, the inference mode it ran in and
+            why (``precision: auto`` picks per CPU), and the CPU's speed-relevant flags: for
+            ``run.json``.
 
     Returns:
         ``(points, warnings)``: no points when detection is disabled, the sensor is absent,
@@ -52,6 +62,13 @@ def run_detection(plan: FlightPlan, peaks: list[MinePoint]) -> tuple[list[MinePo
     from rams.detection import cascade_windows, detect_sliced, load_detector
 
     model = load_detector(cfg.model, sensor=cfg.sensor, precision=cfg.precision)
+    if record is not None:
+        import torch
+
+        from rams.detection.precision import cpu_summary
+
+        record.update(model=model.meta.get("name"), inference=model.inference_mode.to_dict(),
+                      cpu=cpu_summary(), threads=torch.get_num_threads())
     raster = plan.flight.rasters[cfg.sensor]
     warning = too_coarse_warning(raster.gsd_m, model.max_input_gsd_m, cfg.sensor, raster.path)
     if warning is not None:

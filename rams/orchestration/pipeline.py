@@ -177,7 +177,8 @@ def _run_locked(
             tile_files = run_anomaly_stage(plan, executor, work / "tiles")
             peaks = assemble_anomaly(plan, tile_files, staging / "anomaly.tif")
         with timer.stage("detection"):
-            detections, detection_warnings = run_detection(plan, peaks)
+            detection_record: dict[str, Any] = {}
+            detections, detection_warnings = run_detection(plan, peaks, detection_record)
         warnings = decode_warnings(plan, tile_files) + detection_warnings
         run_info = {
             "rams_version": __version__,
@@ -193,6 +194,7 @@ def _run_locked(
                 "transform": list(plan.grid.transform)[:6], "n_tiles": len(plan.tiles),
             },
             "anomaly_bands": plan.anomaly_bands,
+            "detection": detection_record,
             "warnings": warnings,
         }
         counts = write_outputs(plan, staging, peaks, detections, run_info, timer)
