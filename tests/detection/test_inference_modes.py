@@ -256,3 +256,33 @@ def test_int8_matches_float32_on_real_rgb_tiles_at_the_model_gsd() -> None:
     a = fp32.predict_at_gsd(images, gsd, min_score=0.05)
     b = int8.predict_at_gsd(images, gsd, min_score=0.05)
     assert _same_detections(a, b, fp32.threshold) >= 5
+
+
+# --- the choice in run.json ------------------------------------------------------------------
+
+def test_run_json_records_the_inference_mode_and_why(small_flight: object, tmp_path: Path) -> None:
+    import json
+
+    from rams.config import load_config
+    from rams.orchestration.pipeline import process_flight
+
+    torch.manual_seed(0)
+    net = CenterNet(model_config("small", 3, 4))
+    meta = {"class_names": ["PFM-1", "PMN-2", "OZM-72", "TM-62"], "channels": "rgb", "in_channels": 3,
+            "normalisation": {"mode": "fixed", "mean": [120.0] * 3, "std": [30.0] * 3},
+            "threshold": 0.3, "name": "uncalibrated"}
+    model = tmp_path / "uncalibrated.pt"
+    save_detector(model, net, meta)
+    flight = small_flight()  # type: ignore[operator]
+    config = load_config(overrides={"tiles": {"tile_px": 128}, "detection": {
+        "enabled": True, "model": str(model), "mode": "full", "tile_px": 256}})
+    assert config.detection.precision == "auto"  # the default
+    process_flight(flight, tmp_path / "out", config)
+    record = json.loads((tmp_path / "out" / "run.json").read_text())["detection"]
+    assert record["model"] == "uncalibrated"
+    inference = record["inference"]
+    assert inference["requested"] == "auto"
+    assert inference["mode"] in ("float32", "bfloat16")  # no calibration file: never int8
+    assert "int8 left out (no int8 calibration file uncalibrated.int8.json)" in inference["reason"]
+    assert record["cpu"]["flags"] == cpu_summary()["flags"]
+    assert ("bfloat16" in inference["probe_mpx_s"]) == prec.native_bfloat16()
