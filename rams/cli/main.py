@@ -11,6 +11,7 @@ import sys
 import typer
 
 from rams.cli import batch, bench_flight, bench_tiles, process, survey, synth, train
+from rams.cli.options import show_library_warnings
 from rams.errors import RamsInputError
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ app.add_typer(benchmark_app, name="benchmark")
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (2 for bad input)."""
+    show_library_warnings()
     try:
         # without standalone mode click returns the code of a typer.Exit instead of exiting
         code = app(args=argv, standalone_mode=False)

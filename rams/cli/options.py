@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -22,10 +23,11 @@ from typing import Any
 
 from rich.console import Console
 
+# soft wrap: lines of text are never folded or cropped (paths stay copyable); tables still fit
 #: Summaries and results.
-stdout = Console()
+stdout = Console(soft_wrap=True)
 #: Progress, status lines and warnings.
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 QUIET_HELP = "No progress bars or status lines on stderr (warnings, errors and the summary still print)."
 
@@ -74,6 +76,32 @@ class BudgetClock(StrEnum):
 
     wall = "wall"
     cpu = "cpu"
+
+
+#: Log messages already shown on stderr (a summary does not repeat them).
+shown_warnings: set[str] = set()
+
+
+class _StderrLogHandler(logging.Handler):
+    """Library log records of level WARNING and above as ``warning: ...`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            shown_warnings.add(message)
+            stderr.print(f"[yellow]{record.levelname.lower()}:[/yellow] {message}", highlight=False)
+            if record.exc_info:  # an unexpected failure (batch goes on): keep its traceback
+                stderr.out(logging.Formatter().formatException(record.exc_info), highlight=False)
+        except Exception:  # logging must never raise
+            self.handleError(record)
+
+
+def show_library_warnings() -> None:
+    """Print the ``rams`` loggers' warnings on stderr, once each (idempotent)."""
+    shown_warnings.clear()
+    logger = logging.getLogger("rams")
+    if not any(isinstance(h, _StderrLogHandler) for h in logger.handlers):
+        logger.addHandler(_StderrLogHandler(logging.WARNING))
 
 
 @contextlib.contextmanager

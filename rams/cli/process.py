@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from rams.cli.options import QUIET_HELP, library_output_to_stderr, stderr, stdout
+from rams.cli.options import QUIET_HELP, library_output_to_stderr, shown_warnings, stderr, stdout
 from rams.config import load_config
 
 if TYPE_CHECKING:
@@ -50,7 +50,8 @@ def _summary(result: RunResult) -> None:
         table.add_row(f"{stage} (s)", f"{seconds:.1f}")
     stdout.print(table)
     for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}")
+        if warning not in shown_warnings:  # logged while it happened: not twice
+            stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 
 
 def process(

@@ -202,3 +202,46 @@ def test_readme_command_list_matches_rams_help() -> None:
         if len(words) >= 2 and words[0] == "rams" and not words[1].startswith("-"):
             names.add(" ".join(words[1:3]) if words[1] in groups else words[1])
     assert names == set(_commands())
+
+
+def test_train_summary_on_stdout_epoch_lines_on_stderr_and_bad_init_weights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.detection.conftest import write_yolo_set
+
+    tiles = write_yolo_set(tmp_path / "tiles", n_train=4, n_valid=2, n_test=2)
+    out = tmp_path / "m.pt"
+    common = [str(tiles), "--channels", "rgb", "--epochs", "2", "--img-size", "64", "--batch-size", "4",
+              "--eval-every", "1", "--class-names", "mine", "--threads", "1"]
+    assert main(["train", *common, "-o", str(out), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert re.search(r"^epoch 1: ", captured.err, re.M) and re.search(r"^epoch 2: ", captured.err, re.M)
+    assert "epoch 1:" not in captured.out
+    assert captured.out.startswith(f"wrote {out} (sha256 ") and "2 epochs in" in captured.out
+
+    assert main(["train", *common, "-o", str(tmp_path / "q.pt"), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "epoch" not in captured.err and captured.out.startswith(f"wrote {tmp_path / 'q.pt'}")
+
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not weights")
+    (tmp_path / "bad.pt.sha256").write_text("0" * 64 + "  bad.pt\n")
+    assert main(["train", *common, "-o", str(tmp_path / "never.pt"), "--init-from", str(bad), "-q"]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "bad.pt: weights checksum mismatch" in lines[0], err
+    assert not (tmp_path / "never.pt").exists()
+
+
+def test_process_summary_on_stdout_quiet_stderr(
+    small_flight: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flight = small_flight()
+    assert main(["process", str(flight), "-o", str(tmp_path / "out"), "-q", "-w", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "SHA polygons" in captured.out and "flight tiny" in captured.out
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    # stderr carries the run's warnings, each once, and nothing else (no bars, no status lines);
+    # this flight's RGB is too coarse for the CNN, which is logged while it runs and recorded
+    assert any(w.startswith("CNN detection skipped") for w in run["warnings"])
+    assert captured.err.splitlines() == [f"warning: {w}" for w in run["warnings"]]
