@@ -19,6 +19,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class IngestConfig(_Section):
+    """What to do with damaged rasters.
+
+    By default a raster with strips or tiles outside the file (a truncated copy), or a block
+    that fails to decode during processing, fails the flight with an input error.
+    ``allow_partial`` processes what can be read instead: the missing blocks become holes
+    (nodata), and the area not read is recorded in ``run.json`` warnings, on the console and
+    in the report.
+    """
+
+    allow_partial: bool = False
+
+
 class GridConfig(_Section):
     """Common grid: extent mode and GSD (None = finest multispectral/thermal input)."""
 
@@ -130,6 +143,7 @@ class ExecutionConfig(_Section):
 class PipelineConfig(_Section):
     """The whole pipeline configuration."""
 
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     grid: GridConfig = Field(default_factory=GridConfig)
     tiles: TileConfig = Field(default_factory=TileConfig)
     fusion: FusionConfig = Field(default_factory=FusionConfig)

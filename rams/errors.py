@@ -27,6 +27,11 @@ class RamsInputError(RamsError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}" if self.path is not None else problem)
 
+    def __reduce__(self) -> tuple[type[RamsInputError], tuple[Path | None, str]]:
+        # rebuilt from (path, problem), not from the message: errors raised in a Dask task
+        # reach the client intact
+        return (type(self), (self.path, self.problem))
+
 
 class ManifestError(RamsInputError):
     """The flight manifest (flight.yaml) is missing or invalid."""

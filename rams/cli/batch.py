@@ -10,6 +10,11 @@ from rich.table import Table
 from rams.cli.options import QUIET_HELP, library_output_to_stderr, stdout
 from rams.config import load_config
 
+ALLOW_PARTIAL_HELP = (
+    "Process damaged rasters (truncated, undecodable blocks) with holes instead of failing; "
+    "the area not read is reported as a warning (config: ingest.allow_partial)."
+)
+
 
 def batch(
     root: Path = typer.Argument(..., help="Folder searched for flight folders (with flight.yaml)."),
@@ -20,12 +25,13 @@ def batch(
     dask: bool = typer.Option(False, "--dask", help="Start a local Dask cluster of --workers processes."),
     force: bool = typer.Option(False, "--force", help="Recompute flights already complete."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help=ALLOW_PARTIAL_HELP),
 ) -> None:
     """Process every flight below ROOT; failing flights are reported, the rest go on."""
     from rams.orchestration.batch import run_batch
     from rams.orchestration.executor import make_executor
 
-    cfg = load_config(config)
+    cfg = load_config(config, overrides={"ingest": {"allow_partial": True}} if allow_partial else None)
     n = cfg.execution.workers if workers is None else workers  # an explicit 0 beats the file
     executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,
                              progress=not quiet)

@@ -9,6 +9,7 @@ for thermal, 0-1 for RGB.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from dataclasses import dataclass, field
@@ -20,12 +21,14 @@ import numpy as np
 import rasterio
 from rasterio.enums import MaskFlags, Resampling
 from rasterio.errors import RasterioError
+from rasterio.transform import Affine
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from rams.crs import same_crs
+from rams.errors import RasterError
 from rams.grid.target import TargetGrid
-from rams.ingest.rasters import SensorRaster
+from rams.ingest.rasters import PARTIAL_HINT, SensorRaster, decode_failure
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +61,17 @@ class GridReader:
     Attributes:
         raster: the validated sensor raster.
         grid: the grid to read onto.
-        failed_windows: windows of the source that could not be decoded (corrupt data); they
-            come back as invalid pixels.
+        allow_partial: when False (the default), a window that fails to decode raises a
+            :class:`RasterError` naming the file and the block; when True, the parts that
+            cannot be decoded come back as invalid pixels and are recorded in
+            :attr:`failed_windows`.
+        failed_windows: windows of the grid ``(col_off, row_off, width, height)`` that could
+            not be decoded (with ``allow_partial``).
     """
 
     raster: SensorRaster
     grid: TargetGrid
+    allow_partial: bool = False
     failed_windows: list[tuple[int, int, int, int]] = field(default_factory=list)
     _local: Any = field(default=None, init=False, repr=False, compare=False)
     _opened: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
@@ -85,7 +93,7 @@ class GridReader:
         self._maps = self._compute_axis_maps()
 
     def _thread(self) -> Any:
-        """This thread's state: its open datasets and its count of failed windows."""
+        """This thread's state: its open datasets and the windows that failed in its reads."""
         if self._local is None:
             with self._lock:
                 if self._local is None:
@@ -94,13 +102,18 @@ class GridReader:
         if not hasattr(local, "failed"):
             local.src = None
             local.vrt = None
-            local.failed = 0
+            local.failed = []
         return local
 
     def thread_failures(self) -> int:
         """Windows that failed to decode in reads made by the calling thread (so a task
         can count its own failures while other threads read)."""
-        return int(self._thread().failed)
+        return len(self._thread().failed)
+
+    def thread_failed_windows(self) -> list[tuple[int, int, int, int]]:
+        """The windows of :meth:`thread_failures`, oldest first, as ``(col_off, row_off,
+        width, height)`` of the grid."""
+        return list(self._thread().failed)
 
     @property
     def path(self) -> Path:
@@ -146,29 +159,54 @@ class GridReader:
                 self._opened.append(local.src)
         return local.src
 
+    def _vrt_kwargs(self, window: Window | None = None) -> dict[str, Any]:
+        """WarpedVRT arguments for the whole grid, or for ``window`` of it alone."""
+        transform, width, height = self.grid.transform, self.grid.width, self.grid.height
+        if window is not None:
+            transform = transform * Affine.translation(window.col_off, window.row_off)
+            width, height = int(window.width), int(window.height)
+        kwargs: dict[str, Any] = {
+            "crs": self.grid.crs,
+            "transform": transform,
+            "width": width,
+            "height": height,
+            "resampling": self._resampling(),
+            "NUM_THREADS": "ALL_CPUS",  # GDAL warps a window's chunks in parallel
+        }
+        if self.raster.alpha_band is not None:
+            kwargs["src_alpha"] = self.raster.alpha_band
+        else:
+            kwargs["add_alpha"] = True
+            if self.raster.nodata is not None:
+                kwargs["src_nodata"] = self.raster.nodata
+                kwargs["nodata"] = self.raster.nodata
+        return kwargs
+
     def _vrt(self) -> Any:
         """This thread's warped view of the source onto the grid (GDAL's warper)."""
         local = self._thread()
         if local.vrt is None:
-            kwargs: dict[str, Any] = {
-                "crs": self.grid.crs,
-                "transform": self.grid.transform,
-                "width": self.grid.width,
-                "height": self.grid.height,
-                "resampling": self._resampling(),
-                "NUM_THREADS": "ALL_CPUS",  # GDAL warps a window's chunks in parallel
-            }
-            if self.raster.alpha_band is not None:
-                kwargs["src_alpha"] = self.raster.alpha_band
-            else:
-                kwargs["add_alpha"] = True
-                if self.raster.nodata is not None:
-                    kwargs["src_nodata"] = self.raster.nodata
-                    kwargs["nodata"] = self.raster.nodata
-            local.vrt = WarpedVRT(self._source(), **kwargs)
+            local.vrt = WarpedVRT(self._source(), **self._vrt_kwargs())
             with self._lock:
                 self._opened.append(local.vrt)
         return local.vrt
+
+    def _read_warped(self, window: Window, *, isolated: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Data and alpha of ``window`` through GDAL's warper. ``isolated``: through a warped
+        view of that window alone, whose blocks (GDAL warps whole blocks of the view, 512 x
+        128 px) hold nothing outside it, so that a salvage read does not touch a bad block
+        next to it."""
+        bands = self.raster.data_bands
+        if isolated:
+            with WarpedVRT(self._source(), **self._vrt_kwargs(window)) as vrt:
+                alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
+                both = vrt.read([*bands, alpha_index], out_dtype="float32")
+                return both[:-1], both[-1]
+        vrt = self._vrt()
+        alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
+        # one read for data and alpha: each read call warps its window again
+        both = vrt.read([*bands, alpha_index], window=window, out_dtype="float32")
+        return both[:-1], both[-1]
 
     def close(self) -> None:
         """Close the datasets opened by every thread (they reopen on the next read).
@@ -189,9 +227,13 @@ class GridReader:
 
         Returns:
             ``(data, valid)``: data float32 (bands, rows, cols) in physical units, and valid
-            bool (rows, cols). Invalid pixels hold 0. Parts of the source that cannot be
-            decoded (a truncated or damaged file) come back invalid and are recorded in
-            :attr:`failed_windows`.
+            bool (rows, cols). Invalid pixels hold 0. With :attr:`allow_partial`, parts of
+            the source that cannot be decoded (a truncated or damaged file) come back invalid
+            and are recorded in :attr:`failed_windows`.
+
+        Raises:
+            RasterError: a block of the source cannot be decoded (without
+                :attr:`allow_partial`).
         """
         data, alpha = self._read_raw(window)
         valid = alpha > 0
@@ -223,18 +265,19 @@ class GridReader:
         if c1 <= c0 or r1 <= r0:  # the window lies outside the raster
             return np.zeros((n_bands, rows, cols), np.float32), np.zeros((rows, cols), np.float32)
         sw = Window(c0, r0, c1 - c0, r1 - r0)
-        data = src.read(self.raster.data_bands, window=sw, out_dtype="float32")
-        nodata = self.raster.nodata
-        if self.raster.alpha_band is not None:
-            mask = src.read(self.raster.alpha_band, window=sw) > 0
-        elif nodata is not None:  # from the values already read (no second decode)
-            mask = np.ones(data.shape[1:], bool) if np.isnan(nodata) else np.all(data != np.float32(nodata), axis=0)
-        elif any(MaskFlags.per_dataset in flags for flags in src.mask_flag_enums):
-            mask = src.dataset_mask(window=sw) > 0  # an internal mask band
-        else:
-            mask = np.ones(data.shape[1:], bool)
-        mask &= np.isfinite(data).all(axis=0)
-        data[:, ~mask] = 0.0
+        try:
+            data, mask = self._read_source(src, sw)
+        except RasterioError:
+            if not self.allow_partial:
+                raise
+            data, mask, lost = self._read_source_by_block(src, sw)
+            for lc, lr, lw, lh in lost:  # the lost source blocks, as windows of the grid
+                i0 = max(0, math.ceil((lc - 0.5 - oc) / sc - window.col_off))
+                i1 = min(cols, math.floor((lc + lw - 0.5 - oc) / sc - window.col_off) + 1)
+                j0 = max(0, math.ceil((lr - 0.5 - orow) / sr - window.row_off))
+                j1 = min(rows, math.floor((lr + lh - 0.5 - orow) / sr - window.row_off) + 1)
+                if i1 > i0 and j1 > j0:
+                    self._record_failure((int(window.col_off) + i0, int(window.row_off) + j0, i1 - i0, j1 - j0))
         if abs(sc - 1.0) < 1e-9 and abs(sr - 1.0) < 1e-9 and _integral(xs[0]) and _integral(ys[0]):
             # the grid is the source's own pixel grid (the detector's RGB): no resampling;
             # target pixel (i, j) is source-window pixel (i + off_r, j + off_c)
@@ -264,20 +307,65 @@ class GridReader:
         out[:, ~valid] = 0.0
         return out, valid.astype(np.float32)
 
-    def _read_raw(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
-        """Raw warped values and alpha; on a decode error, salvage what decodes by quadrants."""
+    def _read_source(self, src: Any, sw: Window) -> tuple[np.ndarray, np.ndarray]:
+        """Data bands (float32, invalid pixels 0) and validity (bool) of a source window."""
+        data = src.read(self.raster.data_bands, window=sw, out_dtype="float32")
+        nodata = self.raster.nodata
+        if self.raster.alpha_band is not None:
+            mask = src.read(self.raster.alpha_band, window=sw) > 0
+        elif nodata is not None:  # from the values already read (no second decode)
+            mask = np.ones(data.shape[1:], bool) if np.isnan(nodata) else np.all(data != np.float32(nodata), axis=0)
+        elif any(MaskFlags.per_dataset in flags for flags in src.mask_flag_enums):
+            mask = src.dataset_mask(window=sw) > 0  # an internal mask band
+        else:
+            mask = np.ones(data.shape[1:], bool)
+        mask &= np.isfinite(data).all(axis=0)
+        data[:, ~mask] = 0.0
+        return data, mask
+
+    def _read_source_by_block(
+        self, src: Any, sw: Window
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int, int]]]:
+        """:meth:`_read_source` one source block at a time, so that a block that does not
+        decode costs only its own pixels; returns the lost blocks' windows (source pixels)
+        too."""
+        bh, bw = src.block_shapes[0]
+        c0, r0, w, h = int(sw.col_off), int(sw.row_off), int(sw.width), int(sw.height)
+        data = np.zeros((len(self.raster.data_bands), h, w), np.float32)
+        mask = np.zeros((h, w), bool)
+        lost: list[tuple[int, int, int, int]] = []
+        for br in range(r0 // bh, (r0 + h - 1) // bh + 1):
+            for bc in range(c0 // bw, (c0 + w - 1) // bw + 1):
+                x0, x1 = max(c0, bc * bw), min(c0 + w, (bc + 1) * bw)
+                y0, y1 = max(r0, br * bh), min(r0 + h, (br + 1) * bh)
+                try:
+                    d, m = self._read_source(src, Window(x0, y0, x1 - x0, y1 - y0))
+                except RasterioError:
+                    lost.append((x0, y0, x1 - x0, y1 - y0))
+                    continue
+                data[:, y0 - r0:y1 - r0, x0 - c0:x1 - c0] = d
+                mask[y0 - r0:y1 - r0, x0 - c0:x1 - c0] = m
+        return data, mask, lost
+
+    def _record_failure(self, key: tuple[int, int, int, int]) -> None:
+        self.failed_windows.append(key)
+        self._thread().failed.append(key)
+
+    def _read_raw(self, window: Window, *, isolated: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Raw warped values and alpha; on a decode error, salvage what decodes by quadrants
+        (the same-CRS path salvages block by block itself)."""
         rows, cols = int(window.height), int(window.width)
         bands = self.raster.data_bands
         try:
             maps = self._axis_maps()
             if maps is not None:
                 return self._read_same_crs(window, maps)
-            vrt = self._vrt()
-            alpha_index = self.raster.alpha_band if self.raster.alpha_band is not None else vrt.count
-            # one read for data and alpha: each read call warps its window again
-            both = vrt.read([*bands, alpha_index], window=window, out_dtype="float32")
-            return both[:-1], both[-1]
+            return self._read_warped(window, isolated=isolated)
         except RasterioError as exc:
+            if not self.allow_partial:
+                raise RasterError(
+                    self.raster.path, f"{decode_failure(exc, self.raster.path)}; {PARTIAL_HINT}"
+                ) from exc
             if min(rows, cols) >= 2 * _MIN_SALVAGE_PX:
                 data = np.zeros((len(bands), rows, cols), np.float32)
                 alpha = np.zeros((rows, cols), np.uint8)
@@ -285,13 +373,12 @@ class GridReader:
                 for r0, r1 in ((0, half_r), (half_r, rows)):
                     for c0, c1 in ((0, half_c), (half_c, cols)):
                         sub = Window(window.col_off + c0, window.row_off + r0, c1 - c0, r1 - r0)
-                        d, a = self._read_raw(sub)
+                        d, a = self._read_raw(sub, isolated=True)
                         data[:, r0:r1, c0:c1] = d
                         alpha[r0:r1, c0:c1] = a
                 return data, alpha
             key = (int(window.col_off), int(window.row_off), cols, rows)
-            self.failed_windows.append(key)
-            self._thread().failed += 1
+            self._record_failure(key)
             log.debug("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
             return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), np.uint8)
 
@@ -312,3 +399,29 @@ class GridReader:
                 data *= np.float32(0.01)
                 data -= np.float32(_KELVIN_OFFSET)
         return data
+
+
+def lost_pixels(windows: list[tuple[int, int, int, int]], area: Window, cell_px: int = 1) -> int:
+    """Pixels of ``area`` covered by any of ``windows`` (overlaps counted once).
+
+    Args:
+        windows: ``(col_off, row_off, width, height)`` in the same pixel grid as ``area``.
+        area: the region counted (e.g. a tile's core).
+        cell_px: count on cells of this many pixels a side (bounds memory on a whole-flight
+            grid; a partly covered cell counts in full, so the count can only be high).
+
+    Returns:
+        The number of pixels (a multiple of ``cell_px**2`` when ``cell_px > 1``, clipped to
+        the area).
+    """
+    c0, r0 = int(area.col_off), int(area.row_off)
+    w, h = int(area.width), int(area.height)
+    if not windows or w <= 0 or h <= 0:
+        return 0
+    mask = np.zeros((-(-h // cell_px), -(-w // cell_px)), bool)
+    for wc, wr, ww, wh in windows:
+        x0, x1 = max(wc, c0) - c0, min(wc + ww, c0 + w) - c0
+        y0, y1 = max(wr, r0) - r0, min(wr + wh, r0 + h) - r0
+        if x1 > x0 and y1 > y0:
+            mask[y0 // cell_px:-(-y1 // cell_px), x0 // cell_px:-(-x1 // cell_px)] = True
+    return min(int(np.count_nonzero(mask)) * cell_px**2, w * h)

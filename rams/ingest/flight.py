@@ -32,8 +32,13 @@ class Flight:
         return [s for s in ("multispectral", "thermal", "rgb") if s in self.rasters]
 
 
-def load_flight(flight_dir: str | Path, *, checksum: bool = True) -> Flight:
+def load_flight(flight_dir: str | Path, *, checksum: bool = True, allow_partial: bool = False) -> Flight:
     """Read the manifest of ``flight_dir`` and validate every raster it names.
+
+    Args:
+        flight_dir: the flight folder.
+        checksum: compute each raster's SHA-256.
+        allow_partial: accept truncated or damaged rasters (see :func:`open_sensor_raster`).
 
     Raises:
         ManifestError: bad or missing manifest.
@@ -42,7 +47,7 @@ def load_flight(flight_dir: str | Path, *, checksum: bool = True) -> Flight:
     manifest: FlightManifest
     manifest, folder = load_manifest(flight_dir)
     rasters: dict[str, SensorRaster] = {
-        str(entry.sensor): open_sensor_raster(entry, folder, checksum=checksum) for entry in manifest.rasters
+        str(entry.sensor): open_sensor_raster(entry, folder, checksum=checksum, allow_partial=allow_partial) for entry in manifest.rasters
     }
     assert manifest.flight_id is not None
     return Flight(flight_id=manifest.flight_id, date=manifest.date, folder=folder, rasters=rasters)

@@ -1,11 +1,14 @@
 """Opening and validating the rasters of a flight.
 
-Validation reads only metadata and a decimated mask (bounded memory whatever the raster size).
+Validation reads only metadata, the TIFF directories (every strip and tile must lie inside
+the file: :mod:`rams.ingest.tiff_blocks`) and a decimated mask, so memory is bounded
+whatever the raster size.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,7 @@ from rasterio.windows import Window
 from rams.checksum import sha256_file
 from rams.errors import RasterError
 from rams.ingest.manifest import RasterEntry
+from rams.ingest.tiff_blocks import BlockCheck, TiffStructureError, check_blocks
 
 #: Longest side of the decimated mask read during validation, pixels.
 _MASK_PREVIEW_PX = 512
@@ -29,6 +33,9 @@ _MASK_PREVIEW_PX = 512
 _SAMPLE_PX = 16
 #: ... and windows per axis.
 _SAMPLE_GRID = 12
+
+#: What a user can do about a damaged raster, appended to the error.
+PARTIAL_HINT = "re-copy the file, or process what is readable with --allow-partial"
 
 
 @dataclass
@@ -52,6 +59,9 @@ class SensorRaster:
         size_bytes: file size.
         checksum: SHA-256 of the file.
         decode_error: why the pixel data could not all be decoded ("" when it could).
+        damage: with ``allow_partial``, what the TIFF directories say is missing ("" when
+            every block lies inside the file).
+        missing_area_m2: ground area of the full-resolution blocks that lie outside the file.
     """
 
     entry: RasterEntry
@@ -69,6 +79,8 @@ class SensorRaster:
     size_bytes: int = 0
     checksum: str = field(default="", repr=False)
     decode_error: str = ""
+    damage: str = ""
+    missing_area_m2: float = 0.0
 
     @property
     def sensor(self) -> str:
@@ -130,16 +142,61 @@ def _valid_fraction(src: Any) -> float:
     return valid / total
 
 
-def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool = True) -> SensorRaster:
+def _block_check(path: Path) -> tuple[BlockCheck | None, str]:
+    """:func:`check_blocks` on the raster and any external overview or mask file GDAL would
+    use with it; returns the first failing check (None when all pass) and any structural
+    problem ("" when none; "not a TIFF" is left for GDAL to report)."""
+    for candidate in (path, path.with_name(path.name + ".ovr"), path.with_name(path.name + ".msk")):
+        if candidate != path and not candidate.is_file():
+            continue
+        try:
+            check = check_blocks(candidate)
+        except TiffStructureError as exc:
+            if candidate == path and str(exc).startswith("not a TIFF"):
+                return None, ""
+            return None, f"{candidate.name}: {exc}" if candidate != path else str(exc)
+        except OSError as exc:
+            return None, f"{candidate.name} cannot be read ({exc.strerror or exc})"
+        if not check.ok:
+            return check, ""
+    return None, ""
+
+
+def _damage_text(path: Path, check: BlockCheck | None, structure: str) -> str:
+    if check is None:
+        return f"damaged TIFF: {structure}"
+    where = "" if check.path == path else f"{check.path.name}: "
+    return where + check.summary()
+
+
+def open_sensor_raster(
+    entry: RasterEntry, flight_dir: Path, *, checksum: bool = True, allow_partial: bool = False
+) -> SensorRaster:
     """Open and validate the raster of one manifest entry.
 
+    Every strip or tile of every image in the file (full resolution, overviews, masks) must
+    lie inside the file, checked from the TIFF directories without decoding.
+
+    Args:
+        entry: the manifest entry.
+        flight_dir: the flight folder (``entry.path`` is relative to it).
+        checksum: compute the file's SHA-256.
+        allow_partial: accept a raster with blocks outside the file or undecodable data;
+            what is missing is recorded in :attr:`SensorRaster.damage` and
+            :attr:`SensorRaster.decode_error` instead of raised.
+
     Raises:
-        RasterError: the file is missing, not a GeoTIFF, corrupt, without georeferencing,
-            has a band count that contradicts the manifest/profile, or holds no valid pixel.
+        RasterError: the file is missing, not a GeoTIFF, truncated or corrupt (unless
+            ``allow_partial``), without georeferencing, has a band count that contradicts
+            the manifest/profile, or holds no valid pixel.
     """
     path = (flight_dir / entry.path).resolve()
     if not path.is_file():
         raise RasterError(path, "file not found")
+    check, structure = _block_check(path)
+    damage = _damage_text(path, check, structure) if (check is not None or structure) else ""
+    if damage and not allow_partial:
+        raise RasterError(path, f"{damage}; {PARTIAL_HINT}")
     try:
         with warnings.catch_warnings():
             # a raster without georeferencing is reported as a RasterError below
@@ -170,13 +227,19 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
             try:
                 valid_fraction = _valid_fraction(src)
             except RasterioIOError as exc:
-                # header fine, pixel data damaged (e.g. a truncated file): go on, the windows
-                # that cannot be decoded become nodata and are reported
+                # every block lies inside the file, but one does not decode (a corrupt
+                # stream, or a damaged overview that the decimated read used)
+                if not allow_partial:
+                    raise RasterError(
+                        path, f"{decode_failure(exc, path)}; {PARTIAL_HINT}"
+                    ) from exc
                 decode_error = _short(exc)
                 valid_fraction = float("nan")
             else:
                 if valid_fraction == 0.0:
                     raise RasterError(path, "raster holds no valid pixel (all nodata)")
+            gsd_m = gsd_in_metres(src.crs, src.transform, src.width, src.height)
+            lost = check.full_resolution_lost_fraction() if check is not None else 0.0
             info = SensorRaster(
                 entry=entry,
                 path=path,
@@ -188,14 +251,18 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
                 alpha_band=alpha_band,
                 nodata=src.nodata,
                 dtype=src.dtypes[data_bands[0] - 1],
-                gsd_m=gsd_in_metres(src.crs, src.transform, src.width, src.height),
+                gsd_m=gsd_m,
                 valid_fraction=valid_fraction,
                 size_bytes=path.stat().st_size,
                 decode_error=decode_error,
+                damage=damage,
+                missing_area_m2=lost * src.width * src.height * gsd_m**2,
             )
     except RasterError:
         raise
     except RasterioIOError as exc:
+        if damage:  # GDAL cannot open what the directory check found damaged: say why
+            raise RasterError(path, f"{damage}; {PARTIAL_HINT}") from exc
         raise RasterError(path, f"cannot be read as a GeoTIFF ({_short(exc)})") from exc
     except Exception as exc:  # GDAL surfaces corruption under several classes
         raise RasterError(path, f"corrupt or unreadable raster ({_short(exc)})") from exc
@@ -204,6 +271,82 @@ def open_sensor_raster(entry: RasterEntry, flight_dir: Path, *, checksum: bool =
     return info
 
 
+_IREADBLOCK = re.compile(r"(?:band (\d+): )?IReadBlock failed at X offset (\d+), Y offset (\d+)")
+
+
+def _error_chain(exc: BaseException) -> list[str]:
+    """Messages of ``exc`` and the GDAL errors chained under it, outermost first."""
+    messages: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current).strip()
+        if text:
+            messages.append(text.splitlines()[0])
+        current = current.__cause__ or current.__context__
+    return messages
+
+
+def _failing_overview(path: Path, bx: int, by: int) -> tuple[int, int] | None:
+    """``(level, decimation)`` of the first overview whose block ``(bx, by)`` does not
+    decode (levels from 1), or None. Decodes at most one block per level: only called once
+    a read has failed."""
+    try:
+        with rasterio.open(path) as src:
+            factors = src.overviews(1)
+        for level, factor in enumerate(factors, start=1):
+            with rasterio.open(path, overview_level=level - 1) as ovr:
+                bh, bw = ovr.block_shapes[0]
+                if bx * bw >= ovr.width or by * bh >= ovr.height:
+                    continue
+                window = Window(bx * bw, by * bh, min(bw, ovr.width - bx * bw), min(bh, ovr.height - by * bh))
+                try:
+                    ovr.read(window=window)
+                except RasterioIOError:
+                    return level, factor
+    except (RasterioIOError, OSError):
+        return None
+    return None
+
+
+def decode_failure(exc: BaseException, path: Path) -> str:
+    """Which block of ``path`` failed to decode, in words, from a rasterio read error.
+
+    GDAL names the block (``band 1: IReadBlock failed at X offset 2, Y offset 1``) in the
+    errors it chains under rasterio's ``Read failed``, without the band when the block
+    belongs to an overview (then the overview levels are probed to say which); the innermost
+    error says why (``ZIPDecode:Decoding error``, ``Read error ... got 0 bytes``).
+
+    Returns:
+        e.g. ``block (col 2, row 1) of band 1, pixels x 128-191 y 64-127, cannot be decoded
+        (ZIPDecode:Decoding error at scanline 128)``.
+    """
+    messages = _error_chain(exc)
+    detail = f"({(messages[-1] if messages else type(exc).__name__)[:160]})"
+    matches = [m for text in messages for m in _IREADBLOCK.finditer(text)]
+    full_res = [m for m in matches if m.group(1)]
+    if full_res:
+        band, bx, by = (int(g) for g in full_res[0].groups())
+        try:
+            with rasterio.open(path) as src:
+                bh, bw = src.block_shapes[0]
+        except RasterioIOError:
+            return f"block (col {bx}, row {by}) of band {band} cannot be decoded {detail}"
+        return (f"block (col {bx}, row {by}) of band {band}, pixels x {bx * bw}-{(bx + 1) * bw - 1} "
+                f"y {by * bh}-{(by + 1) * bh - 1}, cannot be decoded {detail}")
+    if matches:
+        bx, by = int(matches[0].group(2)), int(matches[0].group(3))
+        level = _failing_overview(path, bx, by)
+        if level is not None:
+            return (f"block (col {bx}, row {by}) of overview {level[0]} (1/{level[1]} resolution) cannot be "
+                    f"decoded {detail}; the full resolution may be intact")
+        return f"block (col {bx}, row {by}) of an overview or mask cannot be decoded {detail}"
+    return f"pixel data cannot be decoded {detail}"
+
+
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """The most specific line of a GDAL error (rasterio's outer one says "see previous")."""
+    messages = _error_chain(exc)
+    text = messages[-1] if messages else type(exc).__name__
     return text[:160]

@@ -10,7 +10,7 @@ from rasterio.windows import Window
 
 from rams.candidates.points import MinePoint
 from rams.crs import same_crs
-from rams.grid.reader import GridReader
+from rams.grid.reader import GridReader, lost_pixels
 from rams.grid.target import TargetGrid, sensor_grid
 from rams.orchestration.plan import FlightPlan
 
@@ -75,7 +75,7 @@ def run_detection(
         log.warning("%s", warning)
         return [], [warning]
     grid = detector_grid(plan, cfg.sensor)
-    reader = GridReader(plan.flight.rasters[cfg.sensor], grid)
+    reader = GridReader(plan.flight.rasters[cfg.sensor], grid, allow_partial=plan.config.ingest.allow_partial)
     windows = None
     if cfg.mode == "cascade":
         windows = cascade_windows(
@@ -97,4 +97,13 @@ def run_detection(
         )
     finally:
         reader.close()
-    return [p for p in points if p.confidence >= cfg.min_confidence], []
+    kept = [p for p in points if p.confidence >= cfg.min_confidence]
+    if not reader.failed_windows:
+        return kept, []
+    # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)
+    cell_px = max(16, -(-max(grid.width, grid.height) // 8192))
+    area_m2 = lost_pixels(reader.failed_windows, Window(0, 0, grid.width, grid.height), cell_px) * grid.gsd_m**2
+    warning = (f"{raster.path}: {len(reader.failed_windows)} window(s) could not be decoded during CNN "
+               f"detection; area not read about {area_m2:.1f} m², no detections there")
+    log.warning("%s", warning)
+    return kept, [warning]

@@ -84,9 +84,15 @@ class LocalExecutor:
             with ThreadPoolExecutor(self.workers) as pool:
                 futures = [pool.submit(fn, item, *args) for item in items]
                 results = []
-                for future in futures:
-                    results.append(future.result())
-                    bar.advance(task)
+                try:
+                    for future in futures:
+                        results.append(future.result())
+                        bar.advance(task)
+                except BaseException:
+                    # a failing task fails the map: do not run the tasks still queued
+                    for future in futures:
+                        future.cancel()
+                    raise
                 return results
 
     def close(self) -> None:
@@ -127,8 +133,14 @@ class DaskExecutor:
         futures = [self.client.submit(fn, item, *scattered, pure=False) for item in items]
         with _progress(self.progress) as bar:
             task = bar.add_task(label or "tiles", total=len(items))
-            for _ in as_completed(futures):
-                bar.advance(task)
+            try:
+                for done in as_completed(futures):
+                    if done.status == "error":
+                        done.result()  # raises the task's exception
+                    bar.advance(task)
+            except BaseException:
+                self.client.cancel(futures)
+                raise
         return list(self.client.gather(futures))
 
     def close(self) -> None:

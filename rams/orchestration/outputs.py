@@ -44,7 +44,9 @@ def write_outputs(
         for layer in POINT_LAYERS:
             write_points_geojson(staging / f"{layer}.geojson", candidates, plan.grid.crs, layer)
         write_survey_gpkg(staging / "survey.gpkg", candidates, plan.grid.crs)
-        backdrop, backdrop_transform = read_backdrop(flight, plan.grid)
+        backdrop, backdrop_transform = read_backdrop(
+            flight, plan.grid, allow_partial=plan.config.ingest.allow_partial
+        )
         write_quicklook(
             staging / "quicklook.png", backdrop=backdrop, backdrop_transform=backdrop_transform,
             crs=plan.grid.crs, candidates=candidates,

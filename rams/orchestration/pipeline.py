@@ -3,9 +3,11 @@
 ingest -> grid -> tiles -> fusion + anomaly (tile tasks) -> anomaly raster and peaks
 -> detection -> candidates -> export.
 
-Bad input fails during ingest, before anything is written. Outputs are produced in a
-staging folder and renamed into OUT_DIR at the end, ``run.json`` last, so OUT_DIR never
-holds a half-written output and a completed run is recognised by its ``run.json``.
+Bad input fails during ingest, before anything is written; a block that fails to decode
+later fails the run the same way, and the work folder (and OUT_DIR, if this run created it)
+is removed. Outputs are produced in a staging folder and renamed into OUT_DIR at the end,
+``run.json`` last, so OUT_DIR never holds a half-written output and a completed run is
+recognised by its ``run.json``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import numpy as np
 
 from rams import __version__
 from rams.config import PipelineConfig
+from rams.errors import RamsInputError
 from rams.orchestration.assemble import assemble_anomaly
 from rams.orchestration.detect_stage import run_detection
 from rams.orchestration.executor import Executor, LocalExecutor
-from rams.orchestration.lock import output_lock
+from rams.orchestration.lock import LOCK_NAME, OutputLockedError, output_lock
 from rams.orchestration.outputs import write_outputs
 from rams.orchestration.plan import FlightPlan, build_plan
 from rams.orchestration.stages import StageTimer
@@ -82,18 +85,38 @@ def completed_run(out_dir: Path, fingerprint: str) -> dict[str, Any] | None:
     return record
 
 
+def ingest_warnings(plan: FlightPlan) -> list[str]:
+    """One warning per raster accepted damaged (``ingest.allow_partial``): blocks outside
+    the file, and the ground area they hold."""
+    return [
+        f"{r.path}: {r.damage}; {r.missing_area_m2:.1f} m² of the raster not read (allow_partial)"
+        for r in plan.flight.rasters.values() if r.damage
+    ]
+
+
 def decode_warnings(plan: FlightPlan, tile_files: list[Path]) -> list[str]:
-    """One warning per raster with source windows that could not be decoded."""
-    totals = dict.fromkeys(plan.anomaly_sensors, 0)
+    """One warning per raster with windows of the grid that could not be decoded, with the
+    area of the grid they leave unread."""
+    windows = dict.fromkeys(plan.anomaly_sensors, 0)
+    pixels = dict.fromkeys(plan.anomaly_sensors, 0)
     for path in tile_files:
         with np.load(path) as npz:
-            for sensor, count in zip(plan.anomaly_sensors, npz["failed_windows"], strict=True):
-                totals[sensor] += int(count)
-    return [
-        f"{plan.flight.rasters[s].path}: {n} window(s) could not be decoded "
-        f"({plan.flight.rasters[s].decode_error or 'read error'}); treated as nodata"
-        for s, n in totals.items() if n
-    ]
+            failed_px = npz["failed_px"] if "failed_px" in npz.files else np.zeros(len(windows), np.int64)
+            for sensor, count, px in zip(plan.anomaly_sensors, npz["failed_windows"], failed_px, strict=True):
+                windows[sensor] += int(count)
+                pixels[sensor] += int(px)
+    out = []
+    for s, n in windows.items():
+        if not n:
+            continue
+        area_m2 = pixels[s] * plan.grid.gsd_m**2
+        share = pixels[s] / max(1, plan.grid.width * plan.grid.height)
+        raster = plan.flight.rasters[s]
+        out.append(
+            f"{raster.path}: {n} window(s) could not be decoded ({raster.decode_error or 'read error'}); "
+            f"area not read {area_m2:.1f} m² ({share:.1%} of the grid), treated as nodata"
+        )
+    return out
 
 
 def run_anomaly_stage(plan: FlightPlan, executor: Executor, tiles_dir: Path) -> list[Path]:
@@ -140,11 +163,31 @@ def process_flight(
     out_dir = Path(out_dir)
     with timer.stage("ingest"):
         plan = build_plan(flight_dir, config)
+    created = not out_dir.exists()
     try:
         with output_lock(out_dir):
             return _run_locked(plan, out_dir, config, executor, timer, force=force, keep_work=keep_work)
+    except OutputLockedError:
+        raise
+    except RamsInputError:
+        # damaged input found while reading: leave no output folder behind
+        if created:
+            _remove_if_empty(out_dir, LOCK_NAME)
+        raise
     finally:
         plan.close()
+
+
+def _remove_if_empty(folder: Path, *ignored: str) -> None:
+    """Remove ``folder`` (and the ``ignored`` files in it) if it holds nothing else."""
+    try:
+        if any(p.name not in ignored for p in folder.iterdir()):
+            return
+        for name in ignored:
+            (folder / name).unlink(missing_ok=True)
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _run_locked(
@@ -179,7 +222,7 @@ def _run_locked(
         with timer.stage("detection"):
             detection_record: dict[str, Any] = {}
             detections, detection_warnings = run_detection(plan, peaks, detection_record)
-        warnings = decode_warnings(plan, tile_files) + detection_warnings
+        warnings = ingest_warnings(plan) + decode_warnings(plan, tile_files) + detection_warnings
         run_info = {
             "rams_version": __version__,
             "flight_id": plan.flight.flight_id,
@@ -203,6 +246,11 @@ def _run_locked(
             if name != RUN_FILE:
                 os.replace(staging / name, out_dir / name)
         os.replace(staging / RUN_FILE, out_dir / RUN_FILE)
+    except RamsInputError:
+        # a block that does not decode: the tiles of this input are worthless
+        shutil.rmtree(work, ignore_errors=True)
+        _remove_if_empty(out_dir / WORK_DIR_NAME)
+        raise
     finally:
         if own:
             executor.close()

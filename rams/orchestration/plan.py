@@ -63,13 +63,17 @@ class FlightPlan:
 
         Used to name the work folder, so a resumed run never mixes tiles of another config.
         """
-        payload = {
+        payload: dict[str, object] = {
             "inputs": {s: r.checksum or str(r.path) for s, r in self.flight.rasters.items()},
             "grid": [str(self.grid.crs), list(self.grid.transform)[:6], self.grid.width, self.grid.height],
             "tiles": self.config.tiles.model_dump(),
             "fusion": self.config.fusion.model_dump(),
             "anomaly": self.config.anomaly.model_dump(),
         }
+        if self.config.ingest.allow_partial:
+            # tiles with holes must never be resumed by a run that would fail on them (absent
+            # otherwise, so that earlier runs keep their fingerprint)
+            payload["allow_partial"] = True
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -120,9 +124,10 @@ def build_plan(flight_dir: str | Path, config: PipelineConfig, *, checksum: bool
     Raises:
         RamsInputError: any problem with the manifest or the rasters.
     """
-    flight = load_flight(flight_dir, checksum=checksum)
+    allow_partial = config.ingest.allow_partial
+    flight = load_flight(flight_dir, checksum=checksum, allow_partial=allow_partial)
     grid = build_target_grid(flight, extent=config.grid.extent, gsd_m=config.grid.gsd_m)
-    readers = {s: GridReader(flight.rasters[s], grid) for s in flight.sensors}
+    readers = {s: GridReader(flight.rasters[s], grid, allow_partial=allow_partial) for s in flight.sensors}
     halo = max(config.tiles.halo_px, config.anomaly.outer_px // 2 + 1)
     tiles = list(iter_tiles(grid.width, grid.height, config.tiles.tile_px, halo))
     return FlightPlan(flight=flight, grid=grid, config=config, readers=readers, tiles=tiles)

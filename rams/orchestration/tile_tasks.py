@@ -13,6 +13,7 @@ import numpy as np
 
 from rams import anomaly
 from rams.fusion.cube import FusedTile, fuse_window
+from rams.grid.reader import lost_pixels
 from rams.orchestration.plan import FlightPlan
 from rams.tiles.windows import Tile
 
@@ -76,9 +77,10 @@ def score_tile(
     """Score one tile with the configured RX detector and save the core to ``work_dir``.
 
     The saved ``.npz`` holds ``rx`` (float32 raw RX score), ``valid`` (bool) and
-    ``evidence`` (uint8 bits) over the tile's core, ``failed_windows`` (source windows
-    that could not be decoded, one count per anomaly sensor) and, with the ``chi2``
-    calibration, ``score`` (float32 -log10 Pfa, capped at :data:`MAX_LOG10_PFA`). An existing file is reused (resume).
+    ``evidence`` (uint8 bits) over the tile's core, ``failed_windows`` (windows that could
+    not be decoded, one count per anomaly sensor), ``failed_px`` (pixels of the core inside
+    those windows, per anomaly sensor; both zero unless ``ingest.allow_partial``) and, with
+    the ``chi2`` calibration, ``score`` (float32 -log10 Pfa, capped at :data:`MAX_LOG10_PFA`). An existing file is reused (resume).
 
     Args:
         plan: the flight plan.
@@ -112,11 +114,13 @@ def score_tile(
     evidence = _evidence(fused)[core]
     # undecodable source windows travel with the tile, so Dask workers and resumed runs
     # report them too
-    failed = np.array(
-        [plan.readers[s].thread_failures() - failed_before[s] for s in plan.anomaly_sensors], np.int64
-    )
+    new_failures = [plan.readers[s].thread_failed_windows()[failed_before[s]:] for s in plan.anomaly_sensors]
+    failed = np.array([len(f) for f in new_failures], np.int64)
+    failed_px = np.array([lost_pixels(f, tile.core) for f in new_failures], np.int64)
     tmp = path.with_suffix(".tmp.npz")
-    arrays: dict[str, np.ndarray] = {"rx": rx_core, "valid": valid, "evidence": evidence, "failed_windows": failed}
+    arrays: dict[str, np.ndarray] = {
+        "rx": rx_core, "valid": valid, "evidence": evidence, "failed_windows": failed, "failed_px": failed_px,
+    }
     if cfg.calibration == "chi2":  # needs no other tile: calibrate here, in parallel
         arrays["score"] = chi2_score(rx_core, len(plan.anomaly_bands))
     np.savez(tmp, **arrays)  # type: ignore[arg-type]

@@ -56,17 +56,49 @@ def test_failing_flight_does_not_stop_the_batch(
     assert [o.status for o in outcomes] == ["skipped", "failed"]
 
 
-def test_truncated_geotiff_degrades_with_a_warning(small_flight: Callable[..., Path], tmp_path: Path) -> None:
+def test_truncated_geotiff_fails_unless_partial_allowed(small_flight: Callable[..., Path], tmp_path: Path) -> None:
     flight = small_flight()
     _truncate(flight / "ms.tif")
-    result = process_flight(flight, tmp_path / "out", _config())
-    assert any("ms.tif" in w and "could not be decoded" in w for w in result.warnings)
+    with pytest.raises(RamsInputError, match=r"ms\.tif: truncated or damaged TIFF: full resolution: \d+ of \d+ block"):
+        process_flight(flight, tmp_path / "strict", _config())
+    assert not (tmp_path / "strict").exists()
+    config = _config()
+    config.ingest.allow_partial = True
+    result = process_flight(flight, tmp_path / "out", config)
+    assert any("ms.tif" in w and "could not be decoded" in w and "area not read" in w for w in result.warnings)
+    assert any("ms.tif" in w and "beyond the end of the file" in w for w in result.warnings)
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["warnings"] == result.warnings
     with rasterio.open(tmp_path / "out" / "anomaly.tif") as src:
         score = src.read(1)
     assert np.isnan(score[-40:]).all()  # the lost end of the file is nodata
     assert np.isfinite(score[20:60]).any()  # the start of the file is still scored
+
+
+def test_damaged_flight_fails_the_others_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A flight with a raster cut at half its size fails (no output folder); the flights
+    before and after it are processed; the batch exits 1 naming the file."""
+    from tests.ingest.test_faults import thermal_flight, truncate
+
+    root = tmp_path / "flights"
+    for name in ("a_good", "b_truncated", "c_good"):
+        thermal_flight(root / name, seed=len(name))
+    truncate(root / "b_truncated" / "thermal.tif", 0.5)
+    config = tmp_path / "cfg.yaml"
+    config.write_text(yaml.safe_dump({**CONFIG, "candidates": {"combiner": os.environ["RAMS_TEST_COMBINER"]}}))
+    out = tmp_path / "out"
+    code = main(["batch", str(root), "-o", str(out), "--config", str(config)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert (out / "a_good" / "run.json").is_file()
+    assert (out / "c_good" / "run.json").is_file()
+    assert not (out / "b_truncated").exists()
+    failed = [line for line in err.splitlines() if line.startswith("rams: failed: ")]
+    assert len(failed) == 1
+    assert "b_truncated/thermal.tif: truncated or damaged TIFF: full resolution:" in failed[0]
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("case", ["one_pixel", "mostly_nodata"])
