@@ -102,10 +102,12 @@ class ImageDamage:
     lost_pixels: int
 
     def describe(self, overview_level: int) -> str:
-        """One phrase, e.g. ``full resolution: 12 of 64 blocks beyond the end of the file``."""
+        """One phrase, e.g. ``full resolution: 12 of 64 block(s) beyond the end of the file
+        (18.8 % of its pixels)``."""
         name = self.image.kind if self.image.kind != "overview" else f"overview {overview_level}"
         n = len(self.image.offsets)
-        return f"{name}: {len(self.bad_blocks)} of {n} block(s) beyond the end of the file"
+        share = self.lost_pixels / max(1, self.image.width * self.image.height)
+        return f"{name}: {len(self.bad_blocks)} of {n} block(s) beyond the end of the file ({share:.1%} of its pixels)"
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,12 @@ class _Reader:
     def __init__(self, fh: BinaryIO, size: int) -> None:
         self.fh, self.size = fh, size
         head = self._read(0, 16)
-        if len(head) < 8 or head[:2] not in (b"II", b"MM"):
+        if len(head) < 4 or head[:2] not in (b"II", b"MM"):
             raise TiffStructureError("not a TIFF file (no TIFF byte-order mark)")
         self.bo = "<" if head[:2] == b"II" else ">"
         magic = struct.unpack(self.bo + "H", head[2:4])[0]
+        if magic in (42, 43) and len(head) < (8 if magic == 42 else 16):
+            raise TiffStructureError(f"truncated TIFF: the file ends inside its header ({len(head)} bytes)")
         if magic == 42:
             self.big = False
             self.first_ifd = struct.unpack(self.bo + "I", head[4:8])[0]
