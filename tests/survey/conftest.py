@@ -38,7 +38,8 @@ def survey_flights(tmp_path_factory: pytest.TempPathFactory) -> SurveyFlights:
         work, SCENE_SIZE_M, SCENE_SEED, nx=2, ny=1, overlap_m=OVERLAP_M,
         config_overrides={"detection": {"mode": "cascade"}},
     )
-    assert [o.status for o in flights.outcomes] == ["done", "done"], [o.message for o in flights.outcomes]
+    assert all(o.status in ("done", "skipped") for o in flights.outcomes), [o.message for o in flights.outcomes]
+    assert len(flights.outcomes) == 2
     return flights
 
 
