@@ -304,6 +304,8 @@ def check_blocks(path: str | Path) -> BlockCheck:
     unreachable = ""
     with path.open("rb") as fh:
         reader = _Reader(fh, size)
+        if reader.first_ifd == 0:
+            raise TiffStructureError("damaged TIFF header: it points to no image directory")
         offset, seen = reader.first_ifd, set()
         while offset and len(images) < _MAX_IFDS:
             if offset in seen:

@@ -116,6 +116,9 @@ def test_cut_in_the_header_or_before_the_first_directory(tmp_path: Path) -> None
     path.write_bytes(b"II*\x00")
     with pytest.raises(TiffStructureError, match="truncated TIFF: the file ends inside its header"):
         check_blocks(path)
+    path.write_bytes(b"II*\x00" + b"\x00" * 12)  # a header zeroed after the magic number
+    with pytest.raises(TiffStructureError, match="points to no image directory"):
+        check_blocks(path)
     path.write_bytes(b"II*\x00\x08\x00\x00\x00")  # the first directory would start at byte 8
     check = check_blocks(path)
     assert not check.ok and not check.images
