@@ -3,6 +3,8 @@ and clean fallbacks when the quantisation engine or the calibration is missing."
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import warnings
 from pathlib import Path
 
@@ -94,13 +96,19 @@ def _net(seed: int = 0, in_channels: int = 3) -> CenterNet:
     return net.fuse()
 
 
-def _calibration(net: CenterNet, digest: str = "a" * 64, *, loss: float | None = 0.002) -> Int8Calibration:
+@functools.cache
+def _observed(seed: int = 0) -> Int8Calibration:
+    """Calibration of ``_net(seed)`` on random inputs (made once: observing takes seconds)."""
     g = torch.Generator().manual_seed(1)
-    cal = calibrate_int8(net, [torch.randn(2, 3, 96, 96, generator=g) for _ in range(3)],
-                         in_channels=3, weights_sha256=digest)
-    if loss is not None:
-        cal.accuracy = [{"split": "synthetic", "float32_ap50": 0.9, "int8_ap50": 0.9 - loss}]
-    return cal
+    return calibrate_int8(_net(seed), [torch.randn(2, 3, 96, 96, generator=g) for _ in range(3)],
+                          in_channels=3, weights_sha256="a" * 64)
+
+
+def _calibration(net: CenterNet, digest: str = "a" * 64, *, loss: float | None = 0.002) -> Int8Calibration:
+    """A copy of the observed calibration with an accuracy record of ``loss`` (None: none)."""
+    base = _observed()
+    accuracy = [] if loss is None else [{"split": "synthetic", "float32_ap50": 0.9, "int8_ap50": 0.9 - loss}]
+    return dataclasses.replace(base, weights_sha256=digest, qparams=dict(base.qparams), accuracy=accuracy)
 
 
 def test_int8_tracks_float32_and_the_saved_calibration_rebuilds_the_same_network(tmp_path: Path) -> None:
