@@ -25,12 +25,12 @@ class RamsInputError(RamsError):
     def __init__(self, path: str | Path | None, problem: str) -> None:
         self.path = None if path is None else Path(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}" if self.path is not None else problem)
+        # args are the constructor's arguments, so that pickling (plain, or tblib's as Dask
+        # does for errors raised in a task) rebuilds the same error
+        super().__init__(self.path, problem)
 
-    def __reduce__(self) -> tuple[type[RamsInputError], tuple[Path | None, str]]:
-        # rebuilt from (path, problem), not from the message: errors raised in a Dask task
-        # reach the client intact
-        return (type(self), (self.path, self.problem))
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}" if self.path is not None else self.problem
 
 
 class ManifestError(RamsInputError):

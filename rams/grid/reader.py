@@ -363,10 +363,9 @@ class GridReader:
             return self._read_warped(window, isolated=isolated)
         except RasterioError as exc:
             if not self.allow_partial:
-                raise RasterError(
-                    self.raster.path, f"{decode_failure(exc, self.raster.path)}; {PARTIAL_HINT}"
-                ) from exc
-            if min(rows, cols) >= 2 * _MIN_SALVAGE_PX:
+                problem = f"{decode_failure(exc, self.raster.path)}; {PARTIAL_HINT}"
+                log.debug("%s: %s", self.raster.path, exc)
+            elif min(rows, cols) >= 2 * _MIN_SALVAGE_PX:
                 data = np.zeros((len(bands), rows, cols), np.float32)
                 alpha = np.zeros((rows, cols), np.uint8)
                 half_r, half_c = rows // 2, cols // 2
@@ -377,10 +376,14 @@ class GridReader:
                         data[:, r0:r1, c0:c1] = d
                         alpha[r0:r1, c0:c1] = a
                 return data, alpha
-            key = (int(window.col_off), int(window.row_off), cols, rows)
-            self._record_failure(key)
-            log.debug("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
-            return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), np.uint8)
+            else:
+                key = (int(window.col_off), int(window.row_off), cols, rows)
+                self._record_failure(key)
+                log.debug("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
+                return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), np.uint8)
+        # raised outside the handler so that no GDAL error is chained to it: those do not
+        # survive pickling, and Dask ships a task's error to the client pickled
+        raise RasterError(self.raster.path, problem)
 
     def _to_physical(self, data: np.ndarray) -> np.ndarray:
         entry = self.raster.entry

@@ -101,6 +101,30 @@ def test_damaged_flight_fails_the_others_go_on(
     assert "Traceback" not in err
 
 
+def test_block_failing_on_a_dask_worker_fails_the_flight(tmp_path: Path) -> None:
+    """The input error raised in a Dask task reaches the client whole (class, file, block)."""
+    from dask.distributed import LocalCluster
+
+    from tests.ingest.test_faults import overwrite, pages, thermal_flight
+
+    flight = thermal_flight(tmp_path / "flight", size_px=1024)
+    offsets, counts = pages(flight / "thermal.tif")[0]
+    i = 6 * 16 + 6  # block (6, 6): not decoded by ingest's sampled validation
+    overwrite(flight / "thermal.tif", int(offsets[i]), b"\0" * int(counts[i]))
+    cfg = load_config(overrides={**CONFIG, "tiles": {"tile_px": 256},
+                                 "candidates": {"combiner": os.environ["RAMS_TEST_COMBINER"]}})
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      host="127.0.0.1") as cluster:
+        executor = DaskExecutor(scheduler=cluster.scheduler_address)
+        try:
+            with pytest.raises(RamsInputError, match=r"thermal\.tif: block \(col 6, row 6\) of band 1"):
+                process_flight(flight, out, cfg, executor=executor)
+        finally:
+            executor.close()
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("case", ["one_pixel", "mostly_nodata"])
 def test_degenerate_rasters(small_flight: Callable[..., Path], tmp_path: Path, case: str) -> None:
     flight = small_flight()
