@@ -25,7 +25,7 @@ Reported against the issue's targets:
 Usage::
 
     python benchmarks/bench_survey.py [--first-seed 1001] [--n-scenes 3] [--seeds S ...]
-        [--size-m 200] [--draws 6] [--keep DIR]
+        [--size-m 200] [--draws 6] [--keep DIR [--reuse]]
 
 Results: ``benchmarks/results/survey.json``.
 """
@@ -49,7 +49,7 @@ from shapely.geometry import shape
 
 from rams.survey import SurveyResult, run_survey
 from rams.survey.runs import read_runs
-from rams.survey.scenario import build_survey_flights
+from rams.survey.scenario import SurveyFlights, build_survey_flights
 from rams.survey.scenario_records import (
     RecordTruth,
     draw_records,
@@ -152,8 +152,11 @@ def draw_roles(field_ids: list[str], layouts: dict[str, str], draw: int) -> dict
 def run_scene(args: argparse.Namespace, seed: int, work: Path) -> dict[str, Any]:
     """Build one scene's flights, then score ``args.draws`` record draws on it."""
     t0 = time.perf_counter()
-    flights = build_survey_flights(work, args.size_m, seed, nx=args.nx, ny=args.ny, overlap_m=args.overlap_m,
-                                   config_overrides={"detection": {"mode": "cascade"}})
+    if args.reuse and (work / "runs").is_dir():  # batch outputs of an earlier run (--keep)
+        flights = SurveyFlights(work / "scene", work / "flights", work / "runs", 32638, {}, [])
+    else:
+        flights = build_survey_flights(work, args.size_m, seed, nx=args.nx, ny=args.ny, overlap_m=args.overlap_m,
+                                       config_overrides={"detection": {"mode": "cascade"}})
     batch_s = time.perf_counter() - t0
     failed = [o.message for o in flights.outcomes if o.status == "failed"]
     runs, crs = read_runs(flights.runs_root)
@@ -234,6 +237,7 @@ def main() -> None:
     ap.add_argument("--overlap-m", type=float, default=30.0)
     ap.add_argument("--draws", type=int, default=6)
     ap.add_argument("--keep", type=Path, default=None, help="Keep scenes and outputs here.")
+    ap.add_argument("--reuse", action="store_true", help="Score new draws on the batch outputs already in --keep.")
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args()
     scenes = []

@@ -171,12 +171,16 @@ def assess_record(
 
 
 def link_records(assessments: list[Assessment], shas: list[SurveySha], points: list[SurveyPoint]) -> None:
-    """Fill ``record_ids`` of SHAs and points: the records whose polygon, or found position
-    for a displaced record, they touch. An empty list marks them ``unrecorded``."""
+    """Fill ``record_ids`` of SHAs and points: the records whose polygon they touch or, for a
+    record whose pattern was found, its found position. An empty list marks them
+    ``unrecorded``.
+
+    A found record is linked by its found position only: its recorded polygon has just been
+    shown to be off, and a minefield that no record describes can lie under it.
+    """
     pts = shapely.points(np.array([[p.x_m, p.y_m] for p in points]).reshape(-1, 2))
     for a in assessments:
-        areas = [a.record.geometry] + ([a.found_geometry] if a.found_geometry is not None else [])
-        zone = shapely.union_all(areas)
+        zone = a.found_geometry if a.found_geometry is not None else a.record.geometry
         rid = a.record.record_id
         for s in shas:
             if s.geometry.intersects(zone):

@@ -1,0 +1,73 @@
+"""Verdict rules on hand-built records, points, SHAs and footprints (metres)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from rams.survey.config import SurveyConfig
+from rams.survey.merge import SurveyPoint, SurveySha
+from rams.survey.records import Record
+from rams.survey.verdicts import assess_record, link_records
+
+CFG = SurveyConfig()
+IMAGED = box(0, 0, 200, 200)
+
+
+def _record(x0: float, y0: float, x1: float, y1: float, mines: np.ndarray | None = None) -> Record:
+    return Record("R", box(x0, y0, x1, y1), {"id": "R", "owner": "x"}, mines if mines is not None else np.zeros((0, 2)))
+
+
+def _sha(geom: object, basis: str = "cluster") -> SurveySha:
+    return SurveySha(geom, {"id": "S", "basis": basis, "record_ids": []})  # type: ignore[arg-type]
+
+
+def test_points_inside_confirm() -> None:
+    pts = np.array([[10.0, 10.0], [12.0, 11.0], [14.0, 12.0]])
+    a = assess_record(_record(0, 0, 20, 20), pts, [], IMAGED, CFG)
+    assert a.verdict == "confirmed" and a.n_points_inside == 3
+    two = assess_record(_record(0, 0, 20, 20), pts[:2], [], IMAGED, CFG)
+    assert two.verdict == "no_surface_evidence" and two.n_points_inside == 2
+
+
+def test_imaging_verdicts() -> None:
+    empty = np.zeros((0, 2))
+    assert assess_record(_record(300, 300, 320, 320), empty, [], IMAGED, CFG).verdict == "not_imaged"
+    part = assess_record(_record(190, 0, 210, 20), empty, [], IMAGED, CFG)
+    assert part.verdict == "partly_imaged" and part.imaged_fraction == pytest.approx(0.5)
+    full = assess_record(_record(50, 50, 70, 70), empty, [], IMAGED, CFG)
+    assert full.verdict == "no_surface_evidence" and full.imaged_fraction == pytest.approx(1.0)
+    assert "not a release decision" in full.properties()["note"]
+
+
+def test_evidence_outside_with_distance() -> None:
+    sha = _sha(box(100, 50, 110, 60))
+    a = assess_record(_record(50, 50, 70, 70), np.zeros((0, 2)), [sha], IMAGED, CFG)
+    assert a.verdict == "evidence_outside" and a.evidence_distance_m == pytest.approx(30.0)
+    far = assess_record(_record(0, 0, 20, 20), np.zeros((0, 2)), [_sha(box(150, 150, 160, 160))], IMAGED, CFG)
+    assert far.verdict == "no_surface_evidence"
+
+
+def test_fitted_pattern_inside_confirms() -> None:
+    a = assess_record(_record(50, 50, 70, 70), np.zeros((0, 2)), [_sha(box(55, 55, 60, 60), "pattern")], IMAGED, CFG)
+    assert a.verdict == "confirmed"
+
+
+def test_displaced_record_links_by_found_position_only() -> None:
+    grid = np.array([[x, y] for x in range(0, 20, 3) for y in (0.0, 4.0, 8.0)], dtype=float)
+    recorded = grid + np.array([20.0, 20.0])
+    found = grid + np.array([60.0, 80.0])  # the field lies 40 m east, 60 m north
+    rec = Record("R", box(18, 18, 40, 30), {"id": "R"}, recorded)
+    a = assess_record(rec, found, [], IMAGED, CFG)
+    assert a.verdict == "displaced" and a.fit is not None
+    assert a.properties()["offset_east_m"] == pytest.approx(40.0, abs=0.01)
+    assert a.properties()["offset_north_m"] == pytest.approx(60.0, abs=0.01)
+    assert a.properties()["rotation_deg"] == pytest.approx(0.0, abs=0.01)
+    under_record = _sha(box(25, 22, 30, 26))  # another, unrecorded field under the wrong polygon
+    at_found = _sha(box(62, 82, 70, 86))
+    points = [SurveyPoint(27.0, 24.0, {"record_ids": []}), SurveyPoint(65.0, 84.0, {"record_ids": []})]
+    link_records([a], [under_record, at_found], points)
+    assert under_record.properties["record_ids"] == [] and at_found.properties["record_ids"] == ["R"]
+    assert [p.properties["record_ids"] for p in points] == [[], ["R"]]
+    assert Point(65, 84).within(a.found_geometry)
