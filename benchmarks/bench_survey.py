@@ -7,7 +7,7 @@ into ``--nx`` x ``--ny`` flights sharing ``--overlap-m`` of ground and run throu
 ``rams batch`` (default config, CNN in cascade mode so that the run fits a CPU box).
 On each scene ``--draws`` independent record sets are drawn from the truth
 (:func:`rams.survey.scenario_records.draw_records`): per draw one minefield (in turn) is
-left unrecorded when the scene has more than one, the others are shifted 10 to 80 m and
+left unrecorded when the scene has more than one (every third draw otherwise), the others are shifted 10 to 80 m and
 rotated up to 20 degrees, one row layout per draw loses a row, half the row layouts are
 recorded as rows, plus one phantom record (nothing laid) and one record far outside every
 flight. Every draw is a ``run_survey`` on the same batch outputs.
@@ -138,10 +138,10 @@ def score_draw(result: SurveyResult, truths: list[RecordTruth], truth: dict[str,
 
 
 def draw_roles(field_ids: list[str], layouts: dict[str, str], draw: int) -> dict[str, str]:
-    """Roles of one draw: one field unrecorded in turn (scenes of 2+ fields), one row layout
-    missing a row, the rest shifted."""
+    """Roles of one draw: one field unrecorded in turn (scenes of 2+ fields; every third draw
+    in a scene of one field), one row layout missing a row, the rest shifted."""
     roles = dict.fromkeys(field_ids, "shifted")
-    if len(field_ids) > 1:
+    if len(field_ids) > 1 or draw % 3 == 2:
         roles[field_ids[draw % len(field_ids)]] = "unrecorded"
     rows = [f for f in field_ids if roles[f] == "shifted" and layouts[f] != "scatter"]
     if rows:
