@@ -49,12 +49,6 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-
-
 def write_json_atomic(path: str | Path, obj: Any, *, indent: int | None = 2) -> None:
     """Serialise ``obj`` as JSON (sorted keys, deterministic) and write it atomically."""
     write_text_atomic(path, json.dumps(obj, indent=indent, sort_keys=True, allow_nan=False) + "\n")

@@ -12,10 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import rasterio
 import rasterio.shutil
-from rasterio.windows import Window
 
 from rams.atomic import atomic_path
 from rams.grid.target import TargetGrid
@@ -49,8 +47,3 @@ def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: 
             )
     finally:
         scratch.unlink(missing_ok=True)
-
-
-def write_window(dst: Any, data: np.ndarray, window: Window) -> None:
-    """Write a 2-D array into band 1 of ``dst`` at ``window``."""
-    dst.write(data.astype(dst.dtypes[0], copy=False), 1, window=window)
