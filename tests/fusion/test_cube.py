@@ -45,3 +45,38 @@ def test_local_contrast_ignores_nodata() -> None:
     assert out[20, 25] == pytest.approx(3.0 - 3.0 / 81, abs=1e-4)
     assert abs(out[20, 12]) < 1e-5
     assert (out[:, :10] == 0).all()
+
+
+def test_ndvi_and_ndre_match_hand_computed_values(tmp_path: Path) -> None:
+    """Two fields of known reflectance (RedEdge-MX profile: counts x 1e-4): vegetation on
+    the left, bare soil on the right; the indices are checked against the formulas by hand."""
+    from rasterio.transform import Affine
+
+    from tests.conftest import E0, N0, write_manifest, write_raster
+
+    counts = np.zeros((5, 40, 40), np.uint16)  # blue, green, red, rededge, nir
+    counts[:, :, :20] = np.array([300, 600, 800, 2500, 4000], np.uint16)[:, None, None]
+    counts[:, :, 20:] = np.array([1500, 2000, 2400, 2600, 3000], np.uint16)[:, None, None]
+    folder = tmp_path / "ms_only"
+    folder.mkdir()
+    write_raster(folder / "ms.tif", counts, transform=Affine(0.05, 0, E0, 0, -0.05, N0), nodata=0)
+    write_manifest(folder, [{"path": "ms.tif", "sensor": "multispectral", "profile": "micasense-rededge-mx"}])
+    flight = load_flight(folder)
+    grid = build_target_grid(flight)
+    assert (grid.width, grid.height) == (40, 40)
+    fused = fuse_window({"multispectral": GridReader(flight.rasters["multispectral"], grid)}, Window(0, 0, 40, 40))
+    ndvi, ndre = fused.bands(["ndvi", "ndre"])
+    # vegetation: red 0.08, red edge 0.25, nir 0.40
+    assert ndvi[:, :18] == pytest.approx(np.full((40, 18), (0.40 - 0.08) / (0.40 + 0.08)), abs=1e-5)  # 0.6667
+    assert ndre[:, :18] == pytest.approx(np.full((40, 18), (0.40 - 0.25) / (0.40 + 0.25)), abs=1e-5)  # 0.2308
+    # bare soil: red 0.24, red edge 0.26, nir 0.30
+    assert ndvi[:, 22:] == pytest.approx(np.full((40, 18), 0.06 / 0.54), abs=1e-5)  # 0.1111
+    assert ndre[:, 22:] == pytest.approx(np.full((40, 18), 0.04 / 0.56), abs=1e-5)  # 0.0714
+
+
+def test_normalised_difference_is_zero_where_both_bands_are_zero() -> None:
+    from rams.fusion.cube import _normalised_difference
+
+    a = np.array([0.0, 0.5, 0.2], np.float32)
+    b = np.array([0.0, 0.1, 0.6], np.float32)
+    assert _normalised_difference(a, b).tolist() == pytest.approx([0.0, 0.4 / 0.6, -0.4 / 0.8])
