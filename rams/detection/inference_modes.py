@@ -13,8 +13,10 @@ Three modes of one fused, channels-last network:
   tied to the weights by their SHA-256; it also records the AP50 of float32 and int8 on a
   withheld split.
 
-``precision="auto"`` measures the candidates in a short probe (one 512 x 512 input, five
-interleaved passes each, the fastest pass of each) and keeps the fastest. The candidates are float32; bfloat16 where it
+``precision="auto"`` measures the candidates in a short probe (one 1024 x 1024 input, at
+least five interleaved passes each within about 1.5 s, the fastest pass of each) and keeps
+the fastest. On a machine loaded well beyond its cores the probe can still misjudge; the
+choice and the probe's figures are in ``run.json``, and ``precision: int8`` pins it. The candidates are float32; bfloat16 where it
 is native; int8 where a quantisation engine exists and the calibration file matches the
 weights and records an AP50 loss of at most :data:`AP50_TOLERANCE`. Anything missing (no
 engine, no calibration file, a file for other weights, a failure while quantising) leaves
@@ -50,11 +52,15 @@ CALIBRATION_FORMAT = "rams-int8-calibration-1"
 #: Largest AP50 loss against float32 (on every split the calibration file records) at which
 #: ``auto`` may run int8.
 AP50_TOLERANCE = 0.01
-#: Side of the square input of the speed probe, pixels.
-PROBE_PX = 512
-#: Timed passes per candidate in the probe (after one warm-up pass); each keeps its fastest,
-#: since other work on a shared CPU only ever slows a pass down.
+#: Side of the square input of the speed probe, pixels: the pipeline's tile (at 512 px, int8's
+#: lead over bfloat16 was half what it is at 1024 px, and noise on a busy machine reversed it).
+PROBE_PX = 1024
+#: Timed rounds of the probe (one pass of each candidate, after one warm-up pass): at least
+#: PROBE_PASSES, more while under PROBE_SECONDS. Each candidate keeps its fastest pass, since
+#: other work on a shared CPU only ever slows a pass down.
 PROBE_PASSES = 5
+PROBE_SECONDS = 1.5
+PROBE_MAX_PASSES = 20
 #: Layers kept in float32: the 1x1 output heads. Their outputs are confidences (logits) and
 #: box sizes, where 7-bit steps would reorder detections; they are a few per cent of the work.
 FLOAT_MODULES = ("heatmap", "size", "offset")
@@ -266,7 +272,7 @@ def forward_for(mode: str, net: nn.Module) -> Forward:
 
 
 def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_PX,
-                passes: int = PROBE_PASSES) -> dict[str, float]:
+                passes: int = PROBE_PASSES, seconds: float = PROBE_SECONDS) -> dict[str, float]:
     """Megapixels per second of each forward function: passes interleaved, the fastest
     pass of each (the median of a few passes on a busy 2-core machine picked bfloat16 over an
     int8 that was three times faster; the fastest pass did not)."""
@@ -276,7 +282,10 @@ def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_
     with torch.inference_mode():
         for f in forwards.values():
             f(x)
-        for _ in range(passes):
+        start = time.perf_counter()
+        for i in range(PROBE_MAX_PASSES):
+            if i >= passes and time.perf_counter() - start > seconds:
+                break
             for k, f in forwards.items():
                 t0 = time.perf_counter()
                 f(x)
