@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from rams.atomic import atomic_path, write_text_atomic
 from rams.checksum import sha256_file
 from rams.config_paths import models_dir
+from rams.detection.card import verify_model_card
 from rams.detection.centernet import Detections, decode
 from rams.detection.inference_modes import (
     INFERENCE_PRECISIONS,
@@ -416,12 +417,14 @@ def load_detector(
             mode on this CPU (see :mod:`rams.detection.inference_modes`).
 
     Raises:
-        RamsInputError: missing file, checksum mismatch, or not a rams detector.
+        RamsInputError: missing file, checksum mismatch (against the ``.sha256`` sidecar or
+            the model card), or not a rams detector.
     """
     if precision not in INFERENCE_PRECISIONS:
         raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, not {precision!r}")
     path = resolve_model_path(model, sensor)
     digest = verify_checksum(path)
+    verify_model_card(path, digest)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
         meta = blob["meta"]

@@ -157,8 +157,6 @@ def test_model_card_must_record_the_weights_sha256(tmp_path: Path) -> None:
         verify_model_card(path, digest)
 
 
-@pytest.mark.xfail(strict=True, reason="load_detector does not call verify_model_card yet "
-                   "(detector.py belongs to the precision work); remove this mark once it does")
 def test_load_detector_refuses_weights_whose_card_names_other_weights(tmp_path: Path) -> None:
     path = _save(tmp_path)
     _card(path, "0" * 64)
@@ -238,8 +236,6 @@ def test_weights_load_failures_through_the_cli_are_one_line_exit_2(
     code = main(["benchmark", "tiles", str(tiles), "--model", str(path), "-o", str(tmp_path / "r.json"), "-q", "--gsd-m", "0.02"])
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.strip()]
-    if damage == "card_of_other_weights" and code == 0:
-        pytest.xfail("load_detector does not call verify_model_card yet")
     assert code == 2 and len(lines) == 1 and lines[0].startswith("rams: error: "), err
     assert str(tmp_path / "m.") in lines[0]  # names the weights file or its card
     assert "Traceback" not in err
