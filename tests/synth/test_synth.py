@@ -51,7 +51,15 @@ def test_ingest_accepts_the_flight(flight: SynthFlight) -> None:
     from rams.ingest.flight import load_flight
 
     loaded = load_flight(flight.out_dir, checksum=False)
-    assert loaded is not None
+    assert loaded.flight_id == "synth-s3" and loaded.date is not None and loaded.date.isoformat() == "2026-08-14"
+    assert loaded.sensors == ["multispectral", "thermal", "rgb"]
+    for sensor, key in (("multispectral", "ms"), ("thermal", "thermal"), ("rgb", "rgb")):
+        raster, grid = loaded.rasters[sensor], flight.grids[key]
+        assert (raster.width, raster.height) == (grid.width, grid.height), sensor
+        assert raster.transform.almost_equals(grid.transform), sensor
+        assert raster.gsd_m == pytest.approx(grid.gsd_m), sensor
+        assert raster.decode_error == "" and raster.valid_fraction > 0.5, sensor
+    assert loaded.rasters["multispectral"].entry.bands == ["blue", "green", "red", "rededge", "nir"]
 
 
 def test_raster_formats(flight: SynthFlight) -> None:
