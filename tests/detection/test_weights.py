@@ -65,15 +65,30 @@ def test_per_image_normalisation_ignores_invalid(tmp_path: Path) -> None:
     assert y[0, 0, 3, 3] == 0.0 and y[0, 0, 0, 0] > 3.0
 
 
-def test_flip_averaged_prediction_runs(tmp_path: Path) -> None:
+def _peak_scores(heat: torch.Tensor, k: int) -> np.ndarray:
+    """The k highest 3x3 local maxima of a (B, K, H, W) probability map, per image."""
+    peaks = heat * (torch.nn.functional.max_pool2d(heat, 3, 1, 1) == heat)
+    return peaks.reshape(heat.shape[0], -1).topk(k).values.numpy()
+
+
+def test_flip_averaged_prediction_averages_the_flipped_heatmaps(tmp_path: Path) -> None:
     path = _save(tmp_path)
     det = load_detector(path)
-    images = np.random.default_rng(0).uniform(0, 255, (2, 3, 64, 96)).astype(np.float32)
+    images = np.random.default_rng(0).uniform(0, 255, (2, 3, 64, 96)).astype(np.float32)  # no padding
     plain = det.predict(images, min_score=0.0, top_k=10)
     det.meta["tta"] = True
     flipped = det.predict(images, min_score=0.0, top_k=10)
-    assert len(flipped) == 2 and all(len(d) == 10 for d in flipped)
-    assert all(len(d) == 10 for d in plain)
+    # by hand: the mean of the centre probabilities of the image, its left-right mirror and
+    # its up-down mirror, each mirrored back
+    with torch.inference_mode():
+        x = det.network_input(images)
+        heat = [torch.sigmoid(det.run_network(x.flip(d))[0]).flip(d) for d in ((3,), (2,))]
+        plain_heat = torch.sigmoid(det.run_network(x)[0])
+    averaged = (plain_heat + heat[0] + heat[1]) / 3
+    for i in range(2):
+        np.testing.assert_allclose(plain[i].scores, _peak_scores(plain_heat, 10)[i], rtol=1e-5)
+        np.testing.assert_allclose(flipped[i].scores, _peak_scores(averaged, 10)[i], rtol=1e-4)
+    assert not np.allclose(flipped[0].scores, plain[0].scores, rtol=1e-3)  # averaging changed the map
 
 
 def test_bfloat16_inference_matches_float32_on_real_thermal_frames() -> None:
