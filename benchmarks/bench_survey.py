@@ -158,6 +158,8 @@ def run_scene(args: argparse.Namespace, seed: int, work: Path) -> dict[str, Any]
         flights = build_survey_flights(work, args.size_m, seed, nx=args.nx, ny=args.ny, overlap_m=args.overlap_m,
                                        config_overrides={"detection": {"mode": "cascade"}})
     batch_s = time.perf_counter() - t0
+    if args.reuse:  # the processing time the batch recorded (synth and cutting not included)
+        batch_s = sum(sum(json.loads(p.read_text())["seconds"].values()) for p in (work / "runs").glob("*/run.json"))
     failed = [o.message for o in flights.outcomes if o.status == "failed"]
     runs, crs = read_runs(flights.runs_root)
     imaged = shapely.union_all([r.footprint for r in runs])
