@@ -74,8 +74,10 @@ def test_condition_of_thermal_names() -> None:
 
 
 def test_evaluate_tiles_report(tmp_path: Path) -> None:
+    from rams.detection.centernet import Detections
     from rams.detection.detector import load_detector, save_detector
     from rams.detection.model import CenterNet, model_config
+    from rams.detection.yolo import read_split
     from rams.evaluation.tiles import evaluate_tiles
     from tests.detection.conftest import write_yolo_set
 
@@ -83,14 +85,36 @@ def test_evaluate_tiles_report(tmp_path: Path) -> None:
     meta = {"class_names": ["mine"], "channels": "rgb", "in_channels": 3, "img_size": 64,
             "normalisation": {"mode": "per_image"}, "input_gsd_m": None, "threshold": 0.3, "name": "m"}
     save_detector(tmp_path / "m.pt", CenterNet(model_config("small", 3, 1)), meta)
+    detector = load_detector(tmp_path / "m.pt")
+    # the random network is replaced by an oracle of known output: every labelled object
+    # found (score 0.9) and one false alarm (score 0.5) on the first, object-free, image
+    samples = read_split(root, "test")
+    answers = []
+    for s in samples:
+        b = s.boxes * 64  # cx, cy, w, h of 64 px images
+        boxes = np.stack([b[:, 0] - b[:, 2] / 2, b[:, 1] - b[:, 3] / 2, b[:, 0] + b[:, 2] / 2, b[:, 1] + b[:, 3] / 2], 1)
+        answers.append(Detections(boxes.reshape(-1, 4).astype(np.float32), np.full(len(b), 0.9, np.float32),
+                                  np.zeros(len(b), np.int64)))
+    assert len(answers[0].boxes) == 0
+    answers[0] = Detections(np.array([[5, 5, 15, 15]], np.float32), np.array([0.5], np.float32), np.zeros(1, np.int64))
+    n_objects = sum(len(s.boxes) for s in samples)
+
+    def oracle(images: list[np.ndarray], **_: object) -> list[Detections]:
+        assert [i.shape for i in images] == [(64, 64, 3)] * len(images)
+        return [answers.pop(0) for _ in images]
+
+    detector.predict_tile_images = oracle  # type: ignore[method-assign]
     out = tmp_path / "r" / "report.json"
-    report = evaluate_tiles(root, "test", load_detector(tmp_path / "m.pt"), out_json=out,
-                            out_png=out.with_suffix(".png"))
+    report = evaluate_tiles(root, "test", detector, out_json=out, out_png=out.with_suffix(".png"))
+    assert answers == []  # every image was predicted once
     saved = json.loads(out.read_text())
     assert saved["n_images"] == 4 and set(saved["conditions"]) == {"0 cm (surface)", "1 cm", "5 cm", "10 cm"}
     assert out.with_suffix(".png").stat().st_size > 1000
-    assert 0.0 <= report["ap50"] <= 1.0
-    assert saved["inference_precision"] == "float32" and 0.0 <= saved["precision"] <= 1.0
+    assert saved["inference_precision"] == "float32" and saved["model"] == "m" and saved["threshold"] == 0.3
+    assert report["ap50"] == pytest.approx(1.0)  # the false alarm ranks below every hit
+    assert (saved["tp"], saved["fp"], saved["fn"]) == (n_objects, 1, 0)
+    assert saved["precision"] == pytest.approx(n_objects / (n_objects + 1), abs=1e-4) and saved["recall"] == 1.0
+    assert saved["conditions"]["0 cm (surface)"]["fp"] == 1 and saved["conditions"]["5 cm"]["fp"] == 0
     low, high = saved["ap50_ci95"]
     assert low <= report["ap50"] <= high
 
