@@ -12,6 +12,8 @@ import rasterio
 import yaml
 from rasterio.transform import Affine
 
+from rams.candidates.combiner import Logistic, PointCombiner
+
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 UTM = "EPSG:32638"
@@ -81,3 +83,31 @@ def small_flight(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+def _linear(names: tuple[str, ...], weights: dict[str, float], bias: float) -> Logistic:
+    n = len(names)
+    return Logistic(names, (0.0,) * n, (1.0,) * n, tuple(weights.get(k, 0.0) for k in names), bias)
+
+
+@pytest.fixture(scope="session")
+def hand_set_combiner() -> PointCombiner:
+    """A hand-set point combiner, independent of the fitted ``models/rams_combiner.json``.
+
+    Evidence logit 8 cnn_score + 0.8 rx_score - 6 (a CNN at 0.9 or a peak of score 9 gives
+    p = 0.77, a CNN at 0.2 gives 0.01; anomaly peaks of score >= 7.5 are mine points); row
+    membership adds 2.
+    """
+    from rams.candidates.fusion import BASE_FEATURES
+    from rams.candidates.patterns import PATTERN_FEATURES
+
+    return PointCombiner(
+        _linear(BASE_FEATURES, {"cnn_score": 8.0, "rx_score": 0.8}, -6.0),
+        _linear(("evidence_logit", *PATTERN_FEATURES), {"evidence_logit": 1.0, "row_member": 2.0}, 0.0),
+    )
+
+
+@pytest.fixture(scope="session")
+def hand_set_combiner_path(hand_set_combiner: PointCombiner, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`hand_set_combiner` saved as a combiner JSON (``candidates.combiner`` in a config)."""
+    return hand_set_combiner.save(tmp_path_factory.mktemp("combiner") / "combiner.json")

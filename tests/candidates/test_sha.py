@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
 from rasterio.transform import Affine
-from shapely.geometry import Point
 
 from rams.candidates.blobs import blobs_in_window, scan_anomaly_raster
 from rams.candidates.clustering import cluster_labels
+from rams.candidates.combiner import PointCombiner
+from rams.candidates.model import CandidateSet
 from rams.candidates.points import MinePoint
-from rams.candidates.combiner import Logistic, PointCombiner
-from rams.candidates.fusion import BASE_FEATURES
-from rams.candidates.patterns import PATTERN_FEATURES
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
 from tests.conftest import E0, N0, UTM, write_raster
@@ -33,25 +32,21 @@ def peak(x: float, y: float, **extra: object) -> MinePoint:
     return MinePoint(E0 + x, N0 - y, "anomaly", 0.7, "anomaly_core", "thermal", GSD, extra=dict(extra))
 
 
-def _linear(names: tuple[str, ...], weights: dict[str, float], bias: float) -> Logistic:
-    n = len(names)
-    return Logistic(names, (0.0,) * n, (1.0,) * n, tuple(weights.get(k, 0.0) for k in names), bias)
+Build = Callable[..., CandidateSet]
 
 
-#: A hand-set combiner: evidence logit 8 cnn_score + 0.8 rx_score - 6 (a CNN at 0.9 or a
-#: peak of score 9 gives p = 0.77; a CNN at 0.2 gives 0.01); row membership adds 2.
-TEST_COMBINER = PointCombiner(
-    _linear(BASE_FEATURES, {"cnn_score": 8.0, "rx_score": 0.8}, -6.0),
-    _linear(("evidence_logit", *PATTERN_FEATURES), {"evidence_logit": 1.0, "row_member": 2.0}, 0.0),
-)
+@pytest.fixture
+def build(hand_set_combiner: PointCombiner) -> Build:
+    """``build(det, peaks, path=None, **config)``: the candidates with the hand-set combiner."""
 
+    def run(det: list[MinePoint], peaks: list[MinePoint], path: Path | None = None, **cfg: object) -> CandidateSet:
+        return build_candidates(
+            path, det, peaks, crs=UTM, flight_id="F7", date=DATE,
+            sensors=["rgb", "multispectral", "thermal"], config=CandidateConfig(**cfg),  # type: ignore[arg-type]
+            combiner=hand_set_combiner,
+        )
 
-def build(det: list[MinePoint], peaks: list[MinePoint], path: Path | None = None, **cfg: object):
-    return build_candidates(
-        path, det, peaks, crs=UTM, flight_id="F7", date=DATE,
-        sensors=["rgb", "multispectral", "thermal"], config=CandidateConfig(**cfg),  # type: ignore[arg-type]
-        combiner=TEST_COMBINER,
-    )
+    return run
 
 
 def anomaly_raster(path: Path, size_px: int, targets_px: list[tuple[int, int]], seed: int = 0) -> Path:
@@ -157,7 +152,7 @@ def row(x0: float, y0: float, angle_deg: float, spacing_m: float, ks: list[int],
             for k in ks]
 
 
-def test_fusion_kinds_and_layers() -> None:
+def test_fusion_kinds_and_layers(build: Build) -> None:
     det = [cnn(10, 10, "PMN-2", 0.9), cnn(30, 30, "PMN-2", 0.2)]
     peaks = [peak(10.2, 10, score=9.0, evidence=["thermal_anomaly"]), peak(50, 50, score=9.0)]
     cs = build(det, peaks)
@@ -173,7 +168,7 @@ def test_fusion_kinds_and_layers() -> None:
     assert len(cs.mine_points) == 2 and len(cs.low_points) == 1
 
 
-def test_row_with_a_gap_gives_an_expected_position() -> None:
+def test_row_with_a_gap_gives_an_expected_position(build: Build) -> None:
     ks = [0, 1, 2, 3, 5, 6, 7]  # position 4 is empty
     pts = [peak(x, y, score=9.0) for x, y in row(20, 20, 30.0, 2.5, ks)]
     cs = build([], pts)
@@ -204,7 +199,7 @@ def test_row_search_ignores_outliers_and_clutter_along_the_line() -> None:
     assert find_rows(furrow) == []
 
 
-def test_two_minefields_give_two_shas_and_clutter_does_not_chain() -> None:
+def test_two_minefields_give_two_shas_and_clutter_does_not_chain(build: Build) -> None:
     a = [peak(x, y, score=9.0) for r0 in (0.0, 3.0) for x, y in row(10, 10 + r0, 0.0, 2.0, list(range(8)))]
     b = [peak(x, y, score=9.0) for x, y in row(60, 40, 90.0, 3.0, list(range(6)))]
     rng = np.random.default_rng(2)
@@ -222,7 +217,7 @@ def test_two_minefields_give_two_shas_and_clutter_does_not_chain() -> None:
     assert len(cs.low_points) == 300 and all(p.hazard is None for p in cs.low_points)
 
 
-def test_clutter_only_flight_has_no_priority_1_sha() -> None:
+def test_clutter_only_flight_has_no_priority_1_sha(build: Build) -> None:
     rng = np.random.default_rng(4)
     det = [cnn(float(x), float(y), "TM-62", float(c)) for (x, y), c in
            zip(rng.uniform(0, 80, (200, 2)), rng.uniform(0.1, 0.5, 200), strict=True)]
@@ -236,7 +231,7 @@ def test_clutter_only_flight_has_no_priority_1_sha() -> None:
     assert hazard.sha_id is None
 
 
-def test_cluster_area_bounded_by_mine_layer_points() -> None:
+def test_cluster_area_bounded_by_mine_layer_points(build: Build) -> None:
     rng = np.random.default_rng(5)
     scatter = [cnn(float(x), float(y), "PFM-1", 0.9) for x, y in rng.normal((30, 30), 2.0, (12, 2))]
     cs = build(scatter, [], safety_margin_m=3.0)
@@ -250,7 +245,7 @@ def test_cluster_area_bounded_by_mine_layer_points() -> None:
     assert sha.priority == 1 and sha.device_category == "AP"
 
 
-def test_raster_features_and_surveyed_area(tmp_path: Path) -> None:
+def test_raster_features_and_surveyed_area(tmp_path: Path, build: Build) -> None:
     path = anomaly_raster(tmp_path / "a.tif", 400, [(100, 100)])
     det = [cnn(101 * GSD, 101 * GSD, "PMN-2", 0.5), cnn(300 * GSD, 300 * GSD, "PMN-2", 0.5)]
     cs = build(det, [], path=path)
@@ -264,19 +259,19 @@ def test_raster_features_and_surveyed_area(tmp_path: Path) -> None:
     assert on.layer == "mine" and off.probability < 0.65
 
 
-def test_geographic_crs_is_refused() -> None:
+def test_geographic_crs_is_refused(hand_set_combiner: PointCombiner) -> None:
     with pytest.raises(ValueError, match="projected"):
         build_candidates(None, [], [], crs="EPSG:4326", flight_id="F", date=None, sensors=[],
-                         config=CandidateConfig(), combiner=TEST_COMBINER)
+                         config=CandidateConfig(), combiner=hand_set_combiner)
 
 
-def test_empty_input_gives_empty_set() -> None:
+def test_empty_input_gives_empty_set(build: Build) -> None:
     cs = build([], [])
     assert cs.polygons == [] and cs.points == [] and cs.expected == [] and cs.flagged_area_m2 == 0.0
 
 
 @pytest.mark.parametrize("seed", range(15))
-def test_random_clusters_give_valid_disjoint_polygons(seed: int) -> None:
+def test_random_clusters_give_valid_disjoint_polygons(seed: int, build: Build) -> None:
     rng = np.random.default_rng(seed)
     pts: list[MinePoint] = []
     for _ in range(rng.integers(1, 8)):
@@ -303,7 +298,7 @@ def test_random_clusters_give_valid_disjoint_polygons(seed: int) -> None:
     assert all(p.hazard is None for p in cs.low_points)
 
 
-def test_deterministic_and_independent_of_input_order() -> None:
+def test_deterministic_and_independent_of_input_order(build: Build) -> None:
     rng = np.random.default_rng(3)
     pts = [peak(float(x), float(y), score=9.0) for x, y in rng.uniform(0, 60, (80, 2))]
     det = [cnn(float(x), float(y)) for x, y in rng.uniform(0, 60, (5, 2))]

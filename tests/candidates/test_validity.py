@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rams.candidates.combiner import PointCombiner
 from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
-from tests.candidates.test_sha import TEST_COMBINER
 
 E0, N0 = 600_000.0, 4_400_000.0
 
@@ -26,6 +26,7 @@ coords = st.tuples(st.floats(0, 60, allow_nan=False), st.floats(0, 60, allow_nan
     min_size=st.integers(2, 4),
 )
 def test_polygons_always_valid(
+    hand_set_combiner: PointCombiner,
     peaks: list[tuple[float, float]],
     dets: list[tuple[float, float]],
     margin_m: float,
@@ -51,7 +52,7 @@ def test_polygons_always_valid(
         date=None,
         sensors=["thermal"],
         config=cfg,
-        combiner=TEST_COMBINER,
+        combiner=hand_set_combiner,
     )
     geoms = [s.geometry for s in cs.polygons]
     for g in geoms:

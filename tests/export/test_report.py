@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,12 @@ from rasterio.transform import Affine
 from rams.candidates.model import CandidateSet
 from rams.export.quicklook import MAX_PX, write_quicklook
 from rams.export.report import write_report
-from tests.export.test_vector import E0, N0, UTM, candidates
+from tests.export.conftest import E0, N0, UTM
+
+CandidateFactory = Callable[..., CandidateSet]
 
 
-def test_quicklook_png_with_rgb_backdrop(tmp_path: Path) -> None:
+def test_quicklook_png_with_rgb_backdrop(tmp_path: Path, candidates: CandidateFactory) -> None:
     cs = candidates()
     rng = np.random.default_rng(0)
     backdrop = rng.uniform(0, 1, (200, 300, 3)).astype(np.float32)
@@ -32,7 +35,7 @@ def test_quicklook_png_with_rgb_backdrop(tmp_path: Path) -> None:
     assert np.any(np.all(np.abs(arr.astype(int) - (0xD7, 0x19, 0x1C)) < 8, axis=-1))
 
 
-def test_quicklook_without_backdrop_and_empty(tmp_path: Path) -> None:
+def test_quicklook_without_backdrop_and_empty(tmp_path: Path, candidates: CandidateFactory) -> None:
     write_quicklook(tmp_path / "a.png", backdrop=np.zeros((10, 10)), backdrop_transform=None,
                     crs=UTM, candidates=candidates())
     write_quicklook(tmp_path / "b.png", backdrop=None, backdrop_transform=None, crs=UTM,
@@ -43,7 +46,7 @@ def test_quicklook_without_backdrop_and_empty(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*part*")), "temporary files left behind"
 
 
-def test_report_is_self_contained(tmp_path: Path) -> None:
+def test_report_is_self_contained(tmp_path: Path, candidates: CandidateFactory) -> None:
     cs = candidates()
     png = write_quicklook(tmp_path / "q.png", backdrop=None, backdrop_transform=None, crs=UTM, candidates=cs)
     metrics = {"mine_coverage": 1.0, "points": {"all": {"precision": 0.9, "recall": 0.8, "f1": 0.847}}}

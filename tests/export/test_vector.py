@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,59 +17,20 @@ from pyogrio.raw import read as ogr_read
 from pyproj import Geod, Transformer
 from shapely.geometry import Polygon, shape
 
+from rams.candidates.combiner import PointCombiner
 from rams.candidates.model import CandidateSet
 from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
-from tests.candidates.test_sha import TEST_COMBINER
 from rams.export.vector import (
     polygon_lonlat_coords,
     write_points_geojson,
     write_sha_geojson,
     write_survey_gpkg,
 )
+from tests.export.conftest import E0, N0, UTM
 
-UTM = "EPSG:32638"
-E0, N0 = 500_000.0, 4_400_000.0  # on zone 38's central meridian (45° E)
-
-
-def candidates(seed: int = 0) -> CandidateSet:
-    rng = np.random.default_rng(seed)
-    peaks = [
-        MinePoint(
-            E0 + x,
-            N0 + y,
-            "anomaly",
-            0.6,
-            "anomaly_core",
-            "thermal",
-            0.05,
-            extra={"evidence": ["thermal_anomaly"], "score": 9.5},
-        )
-        for x, y in rng.normal((20, 20), 2.0, (12, 2))
-    ]
-    peaks.append(
-        MinePoint(E0 + 150, N0 + 150, "anomaly", 0.5, "anomaly_core", "multispectral", 0.05)
-    )
-    # a row of PMN-2 at 2 m with position 3 empty: one expected position
-    dets = [
-        MinePoint(E0 + 60 + 2 * k, N0 + 80, "PMN-2", 0.9, "cnn", "rgb", 0.015, 0.12, 0.12)
-        for k in (0, 1, 2, 4, 5)
-    ] + [
-        MinePoint(E0 + 21, N0 + 19, "PFM-1", 0.93, "cnn", "rgb", 0.015, 0.12, 0.06),
-        MinePoint(E0 + 80, N0 + 40, "TM-62", 0.81, "cnn", "rgb", 0.015, 0.32, 0.32),
-    ]
-    return build_candidates(
-        None,
-        dets,
-        peaks,
-        crs=UTM,
-        flight_id="KB-0042",
-        date=dt.date(2026, 8, 14),
-        sensors=["rgb", "multispectral", "thermal"],
-        config=CandidateConfig(),
-        combiner=TEST_COMBINER,
-    )
+CandidateFactory = Callable[..., CandidateSet]
 
 
 def write_all(folder: Path, cs: CandidateSet) -> tuple[Path, Path, Path]:
@@ -82,7 +43,7 @@ def write_all(folder: Path, cs: CandidateSet) -> tuple[Path, Path, Path]:
     )
 
 
-def test_geojson_is_rfc7946_and_deterministic(tmp_path: Path) -> None:
+def test_geojson_is_rfc7946_and_deterministic(tmp_path: Path, candidates: CandidateFactory) -> None:
     sha_a, pts_a, _ = write_all(tmp_path / "a", candidates())
     sha_b, pts_b, _ = write_all(tmp_path / "b", candidates())
     assert sha_a.read_bytes() == sha_b.read_bytes()
@@ -109,7 +70,7 @@ def test_geojson_is_rfc7946_and_deterministic(tmp_path: Path) -> None:
         assert 44.9 < lon < 45.1 and 39.7 < lat < 39.8  # lon/lat order, not lat/lon
 
 
-def test_properties_and_ids(tmp_path: Path) -> None:
+def test_properties_and_ids(tmp_path: Path, candidates: CandidateFactory) -> None:
     cs = candidates()
     sha_path, pts_path, _ = write_all(tmp_path, cs)
     shas = json.loads(sha_path.read_text())["features"]
@@ -157,11 +118,11 @@ def test_properties_and_ids(tmp_path: Path) -> None:
             assert poly.covers(shape(f["geometry"]))
 
 
-def test_point_at_known_utm_location_lands_at_expected_lonlat(tmp_path: Path) -> None:
+def test_point_at_known_utm_location_lands_at_expected_lonlat(tmp_path: Path, hand_set_combiner: PointCombiner) -> None:
     det = [MinePoint(E0, N0, "PMN-2", 0.9, "cnn", "rgb", 0.02)]
     cs = build_candidates(
         None, det, [], crs=UTM, flight_id="F", date=None, sensors=["rgb"], config=CandidateConfig(),
-        combiner=TEST_COMBINER,
+        combiner=hand_set_combiner,
     )
     path = write_points_geojson(tmp_path / "d.geojson", cs, UTM)
     lon, lat = json.loads(path.read_text())["features"][0]["geometry"]["coordinates"]
@@ -180,7 +141,7 @@ def test_holes_are_clockwise_and_exterior_ccw() -> None:
     assert not shapely.LinearRing(rings[1]).is_ccw
 
 
-def test_area_is_in_square_metres(tmp_path: Path) -> None:
+def test_area_is_in_square_metres(tmp_path: Path, candidates: CandidateFactory) -> None:
     cs = candidates()
     sha_path, _, _ = write_all(tmp_path, cs)
     geod = Geod(ellps="WGS84")
@@ -216,7 +177,7 @@ def _plain(value: object) -> object:
     return str(value) if isinstance(value, np.datetime64) else value
 
 
-def test_gpkg_matches_geojson_via_pyogrio(tmp_path: Path) -> None:
+def test_gpkg_matches_geojson_via_pyogrio(tmp_path: Path, candidates: CandidateFactory) -> None:
     cs = candidates()
     sha_path, pts_path, gpkg = write_all(tmp_path, cs)
     meta, *_ = ogr_read(gpkg, layer="sha", read_geometry=False)
@@ -250,7 +211,7 @@ def test_gpkg_matches_geojson_via_pyogrio(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (gdal-bin) not installed")
-def test_gpkg_read_back_with_ogrinfo(tmp_path: Path) -> None:
+def test_gpkg_read_back_with_ogrinfo(tmp_path: Path, candidates: CandidateFactory) -> None:
     cs = candidates()
     _, _, gpkg = write_all(tmp_path, cs)
     summary = subprocess.run(

@@ -17,13 +17,10 @@ VECTOR_FILES = ("sha.geojson", "detections.geojson", "candidates_low.geojson", "
 
 
 @pytest.fixture(autouse=True)
-def _test_combiner(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A hand-set combiner (anomaly peaks of score >= 7.5 are mine points), independent of
-    the fitted models/rams_combiner.json."""
-    from tests.candidates.test_sha import TEST_COMBINER
-
-    path = TEST_COMBINER.save(tmp_path_factory.mktemp("combiner") / "combiner.json")
-    monkeypatch.setenv("RAMS_TEST_COMBINER", str(path))
+def _test_combiner(hand_set_combiner_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-set combiner (anomaly peaks of score >= 7.5 are mine points, see
+    ``tests/conftest.py``), independent of the fitted models/rams_combiner.json."""
+    monkeypatch.setenv("RAMS_TEST_COMBINER", str(hand_set_combiner_path))
 
 
 def _config(**anomaly: object) -> PipelineConfig:
