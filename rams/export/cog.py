@@ -2,7 +2,10 @@
 
 Tiles are written into a tiled scratch GeoTIFF, which GDAL's COG driver then copies (with
 overviews) to a temporary name that is renamed onto the final path. DEFLATE level 1: on a
-0.29 km2 flight's score raster, 1.5 % larger than the default level 6 and 1.7x faster.
+0.29 km2 flight's score raster, 1.5 % larger than the default level 6 and 1.7x faster. The
+scratch file is read once and deleted, so it is compressed with ZSTD level 1: writing it
+costs about a fifth of DEFLATE's time on a 4.6 Mpx score raster (a GDAL built without ZSTD
+writes it uncompressed, which is faster still).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: 
     profile = {
         "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": dtype,
         "crs": grid.crs, "transform": grid.transform, "nodata": nodata, "tiled": True,
-        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "zlevel": 1,
+        "blockxsize": 512, "blockysize": 512, "compress": "zstd", "zstd_level": 1,
         "num_threads": "ALL_CPUS", "BIGTIFF": "IF_SAFER",
     }
     try:

@@ -28,6 +28,9 @@ from rams.grid.reader import GridReader
 #: Sensor order in the cube.
 SENSOR_ORDER = ("multispectral", "thermal", "rgb")
 
+#: The spectral indices, computed only when asked for (``fuse_window(indices=True)``).
+INDEX_BANDS = ("ndvi", "ndre")
+
 
 @dataclass
 class FusedTile:
@@ -69,20 +72,38 @@ def local_contrast(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.nd
     Returns:
         float32 (rows, cols); 0 where invalid.
     """
+    return local_contrasts(values[None], valid, size_px)[0]
+
+
+def local_contrasts(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.ndarray:
+    """:func:`local_contrast` of several bands that share one validity mask.
+
+    The count of valid pixels in each box is filtered once for all bands.
+
+    Args:
+        values: float32 (bands, rows, cols).
+        valid: bool (rows, cols).
+        size_px: box side, pixels (odd sizes are centred).
+
+    Returns:
+        float32 (bands, rows, cols); 0 where invalid.
+    """
     size_px = max(3, int(size_px) | 1)
+    box = (size_px, size_px)
     weights = valid.astype(np.float32)
-    num = cv2.boxFilter(values * weights, cv2.CV_32F, (size_px, size_px), normalize=False,
-                        borderType=cv2.BORDER_CONSTANT)
-    den = cv2.boxFilter(weights, cv2.CV_32F, (size_px, size_px), normalize=False,
-                        borderType=cv2.BORDER_CONSTANT)
-    background = np.divide(num, den, out=np.zeros_like(num), where=den > 0.5)
-    out = (values - background).astype(np.float32)
-    out[~valid] = 0.0
+    den = cv2.boxFilter(weights, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    counted = den > 0.5
+    out = np.empty(values.shape, np.float32)
+    for band, dst in zip(values, out, strict=True):
+        num = cv2.boxFilter(band * weights, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
+        background = np.divide(num, den, out=np.zeros_like(num), where=counted)
+        np.subtract(band, background, out=dst, casting="unsafe")
+        dst[~valid] = 0.0
     return out
 
 
 def fuse_window(
-    readers: dict[str, GridReader], window: Window, *, background_m: float = 2.0
+    readers: dict[str, GridReader], window: Window, *, background_m: float = 2.0, indices: bool = True
 ) -> FusedTile:
     """Read every sensor over ``window`` and stack the fused cube.
 
@@ -90,6 +111,9 @@ def fuse_window(
         readers: grid readers by sensor kind (any non-empty subset of the three).
         window: a window of the common grid.
         background_m: box size of the thermal local background, metres.
+        indices: compute the spectral indices (``ndvi``, ``ndre``); False leaves them out
+            of the cube, for callers that use none (they cost two bands of arithmetic and
+            of memory per tile).
 
     Returns:
         The fused tile.
@@ -108,10 +132,10 @@ def fuse_window(
             layers.extend(data)
             names.extend(f"ms_{b}" for b in bands)
             by_name = dict(zip(bands, data, strict=True))
-            if "nir" in by_name and "red" in by_name:
+            if indices and "nir" in by_name and "red" in by_name:
                 layers.append(_normalised_difference(by_name["nir"], by_name["red"]))
                 names.append("ndvi")
-            if "nir" in by_name and "rededge" in by_name:
+            if indices and "nir" in by_name and "rededge" in by_name:
                 layers.append(_normalised_difference(by_name["nir"], by_name["rededge"]))
                 names.append("ndre")
         elif sensor == "thermal":
@@ -126,5 +150,5 @@ def fuse_window(
         raise ValueError("no sensor to fuse")
     valid_all = np.logical_and.reduce(list(sensor_valid.values()))
     cube = np.stack(layers).astype(np.float32, copy=False)
-    cube[:, ~valid_all] = 0.0
+    np.copyto(cube, np.float32(0.0), where=~valid_all)  # broadcast over bands; faster than cube[:, ~valid]
     return FusedTile(cube=cube, band_names=names, valid=valid_all, sensor_valid=sensor_valid)

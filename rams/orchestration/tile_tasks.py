@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rams import anomaly
-from rams.fusion.cube import FusedTile, fuse_window
+from rams.fusion.cube import INDEX_BANDS, FusedTile, fuse_window, local_contrasts
 from rams.grid.reader import lost_pixels
 from rams.orchestration.plan import FlightPlan
 from rams.tiles.windows import Tile
@@ -39,7 +39,9 @@ def chi2_score(rx: np.ndarray, n_bands: int) -> np.ndarray:
 def _fuse(plan: FlightPlan, tile: Tile, *, core_only: bool) -> FusedTile:
     readers = {s: plan.readers[s] for s in plan.anomaly_sensors}
     window = tile.core if core_only else tile.read
-    return fuse_window(readers, window, background_m=plan.config.fusion.thermal_background_m)
+    # the evidence bits use raw bands and the thermal contrast only
+    indices = any(b in INDEX_BANDS for b in plan.anomaly_bands)
+    return fuse_window(readers, window, background_m=plan.config.fusion.thermal_background_m, indices=indices)
 
 
 def tile_statistics(tile: Tile, plan: FlightPlan) -> anomaly.GlobalRXStats:
@@ -58,11 +60,8 @@ def _evidence(fused: FusedTile) -> np.ndarray:
         bits |= (np.abs(contrast) >= THERMAL_EVIDENCE_DEG_C).astype(np.uint8) * EVIDENCE_THERMAL
     ms = [b for b in fused.band_names if b.startswith("ms_")]
     if ms and fused.valid.any():
-        from rams.fusion.cube import local_contrast
-
         strong = np.zeros(fused.valid.shape, bool)
-        for band in fused.bands(ms):
-            dev = local_contrast(band, fused.valid, 21)
+        for dev in local_contrasts(fused.bands(ms), fused.valid, 21):
             values = dev[fused.valid][::7]  # a regular subsample is plenty for a robust spread
             mad = float(np.median(np.abs(values - np.median(values)))) * 1.4826 + 1e-6
             strong |= np.abs(dev) >= SPECTRAL_EVIDENCE_Z * mad

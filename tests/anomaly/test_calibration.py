@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.special
 import scipy.stats
 
 from rams.anomaly import chi2_log10_pfa, empirical_log10_pfa
@@ -35,7 +36,7 @@ def test_chi2_deep_tail_is_exact_for_even_bands(bands: int) -> None:
     np.testing.assert_allclose(got, -log_sf / np.log(10), rtol=1e-6)
 
 
-@pytest.mark.parametrize("bands", [1, 5, 191])
+@pytest.mark.parametrize("bands", [1, 5, 6, 191, 200])
 def test_chi2_is_finite_monotone_and_continuous_through_the_switch(bands: int) -> None:
     scores = np.concatenate([np.linspace(0, 5e3, 20001), [1e6, 1e12, 3e38, np.inf]])
     got = chi2_log10_pfa(scores, bands)
@@ -43,6 +44,22 @@ def test_chi2_is_finite_monotone_and_continuous_through_the_switch(bands: int) -
     assert np.all(np.diff(got.astype(np.float64)) >= 0)
     steps = np.diff(got[:20001].astype(np.float64))
     assert steps.max() < 0.01 * bands + 0.2  # no jump where the asymptotic series takes over
+
+
+@pytest.mark.parametrize("bands", [2, 6, 40, 200])
+def test_chi2_even_closed_form_agrees_with_the_incomplete_gamma(bands: int) -> None:
+    # even dof take a closed form (a finite sum); the incomplete gamma is the general path
+    scores = np.concatenate([[0.0, 1e-12], np.geomspace(1e-6, 1.0e4, 4001)]).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        expected = -np.log(scipy.special.chdtrc(float(bands), scores.astype(np.float64))) / np.log(10)
+    representable = np.isfinite(expected)
+    got = chi2_log10_pfa(scores, bands)
+    np.testing.assert_allclose(got[representable], expected[representable], rtol=2e-7, atol=1e-12)
+    # beyond float64 the sum overflows (z^(a-1) > 1.8e308) and the factored series takes over
+    huge = chi2_log10_pfa(np.array([1e200, 1e300, 1.7e308]), bands)
+    z = np.array([1e200, 1e300, 1.7e308]) / 2
+    expected_huge = (z - (bands / 2 - 1) * np.log(z) + scipy.special.gammaln(bands / 2)) / np.log(10)
+    np.testing.assert_allclose(huge, np.minimum(expected_huge, np.finfo(np.float32).max), rtol=1e-6)
 
 
 def test_chi2_masked_and_bad_scores_map_to_zero() -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from rasterio.windows import Window
 
-from rams.fusion.cube import fuse_window, local_contrast
+from rams.fusion.cube import fuse_window, local_contrast, local_contrasts
 from rams.grid.reader import GridReader
 from rams.grid.target import build_target_grid
 from rams.ingest.flight import load_flight
@@ -80,3 +80,32 @@ def test_normalised_difference_is_zero_where_both_bands_are_zero() -> None:
     a = np.array([0.0, 0.5, 0.2], np.float32)
     b = np.array([0.0, 0.1, 0.6], np.float32)
     assert _normalised_difference(a, b).tolist() == pytest.approx([0.0, 0.4 / 0.6, -0.4 / 0.8])
+
+
+def test_fuse_without_indices_leaves_only_them_out(small_flight: Callable[..., Path]) -> None:
+    flight = load_flight(small_flight())
+    grid = build_target_grid(flight, extent="intersection")
+    readers = {s: GridReader(r, grid) for s, r in flight.rasters.items()}
+    full = fuse_window(readers, Window(3, 5, 50, 40))
+    lean = fuse_window(readers, Window(3, 5, 50, 40), indices=False)
+    assert lean.band_names == [n for n in full.band_names if n not in ("ndvi", "ndre")]
+    np.testing.assert_array_equal(lean.cube, full.bands(lean.band_names))
+    np.testing.assert_array_equal(lean.valid, full.valid)
+
+
+def test_local_contrasts_equal_band_by_band() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.normal(0.3, 0.05, (4, 37, 41)).astype(np.float32)
+    valid = rng.random((37, 41)) > 0.2
+    valid[:, :6] = False
+    values[:, ~valid] = -9999.0
+    stacked = local_contrasts(values, valid, 9)
+    assert stacked.dtype == np.float32 and stacked.shape == values.shape
+    for band, got in zip(values, stacked, strict=True):
+        np.testing.assert_array_equal(got, local_contrast(band, valid, 9))
+    # by hand: the centre pixel of an all-valid 9 x 9 box
+    valid[16:25, 16:25] = True
+    values[:, 16:25, 16:25] = rng.normal(0.3, 0.05, (4, 9, 9))
+    stacked = local_contrasts(values, valid, 9)
+    expected = values[2, 20, 20] - values[2, 16:25, 16:25].mean(dtype=np.float64)
+    assert stacked[2, 20, 20] == pytest.approx(expected, abs=1e-5)
