@@ -95,7 +95,9 @@ class DetectionConfig(_Section):
     precision: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
     merge_radius_m: float = Field(default=0.15, gt=0)
     cascade_window_m: float = Field(default=3.0, gt=0)
-    min_confidence: float = Field(default=0.3, ge=0, le=1)
+    #: CNN points below this confidence are dropped; None: the model's own operating threshold
+    #: (chosen on real selection images under a false-alarm budget, see its model card)
+    min_confidence: float | None = Field(default=None, ge=0, le=1)
 
 
 class CandidateConfig(_Section):

@@ -133,7 +133,7 @@ def write_model_card(
         f"{meta['img_size']} x {meta['img_size']} px",
         f"- Normalisation: {norm_text}",
         f"- Input GSD: {'unknown (oblique/close-range frames)' if gsd is None else f'{gsd * 100:.1f} cm'}",
-        f"- Operating threshold: {meta['threshold']:.3f} (best F1 at IoU 0.5 on the validation split)",
+        f"- Operating threshold: {meta['threshold']:.3f} ({_threshold_rule(meta)})",
         "- Inference: " + ("centre heatmap averaged over horizontal and vertical flips"
                            if meta.get("tta") else "single pass")
         + (f" ({meta['inference_selection']})" if meta.get("inference_selection") else ""),
@@ -189,3 +189,12 @@ def write_model_card(
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+def _threshold_rule(meta: dict[str, Any]) -> str:
+    """How the operating threshold was chosen, from the training settings."""
+    budget = ((meta.get("training") or {}).get("config") or {}).get("max_false_alarms_per_image")
+    if budget is None:
+        return "best F1 at IoU 0.5 on the validation split"
+    return (f"best F1 at IoU 0.5 on the validation split among the thresholds with at most {budget:g} "
+            "false alarms per validation image")

@@ -97,7 +97,8 @@ def run_detection(
         )
     finally:
         reader.close()
-    kept = [p for p in points if p.confidence >= cfg.min_confidence]
+    floor = model.threshold if cfg.min_confidence is None else cfg.min_confidence
+    kept = [p for p in points if p.confidence >= floor]
     if not reader.failed_windows:
         return kept, []
     # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)
