@@ -58,6 +58,7 @@ from rasterio.windows import Window
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rams.atomic import write_json_atomic
+from rams.checksum import sha256_file
 from rams.detection.detector import Detector, load_detector, resolve_model_path
 from rams.detection.flight_tiles import read_truth_points
 from rams.detection.inference_modes import (
@@ -91,8 +92,12 @@ def _detector(model: str | None) -> tuple[Detector, CenterNet, Int8Calibration |
     trained = CenterNet(ModelConfig.from_dict(blob["meta"]["config"]))
     trained.load_state_dict(blob["state_dict"])
     try:
-        calibration = Int8Calibration.load(calibration_path(path))
+        calibration: Int8Calibration | None = Int8Calibration.load(calibration_path(path))
     except ValueError:
+        calibration = None
+    if calibration is not None and calibration.weights_sha256 != sha256_file(path):
+        print(f"{calibration_path(path).name} is for other weights: int8 left out "
+              "(rerun benchmarks/calibrate_int8.py)", file=sys.stderr)
         calibration = None
     return det, trained.eval(), calibration, str(path)
 
@@ -170,12 +175,15 @@ def accuracy_records() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for sensor in ("rgb", "thermal"):
         try:
-            path = calibration_path(resolve_model_path(None, sensor))
+            weights = resolve_model_path(None, sensor)
+            path = calibration_path(weights)
             cal = Int8Calibration.load(path)
         except Exception as exc:  # reported, not fatal: the benchmark is about speed
             out[sensor] = f"unavailable ({exc})"
             continue
-        out[sensor] = {"calibration_file": path.name, "calibrated_on": cal.source,
+        out[sensor] = {"calibration_file": path.name,
+                       "matches_weights": cal.weights_sha256 == sha256_file(weights),
+                       "calibrated_on": cal.source,
                        "checks": cal.accuracy, "ap50_loss": cal.ap50_loss(),
                        "within_tolerance": cal.accurate()}
     return out
