@@ -56,7 +56,8 @@ def test_pipeline_skips_the_cnn_on_a_coarse_orthophoto(
     _replace_rgb(flight, gsd_m)
     config = load_config(overrides={
         "tiles": {"tile_px": 128},
-        "detection": {"enabled": True, "model": str(one_cm_model), "mode": "full", "tile_px": 256},
+        "detection": {"enabled": True, "model": str(one_cm_model), "mode": "full", "tile_px": 256,
+                      "precision": "float32"},  # auto would probe the modes: tests/detection
     })
     out = tmp_path / f"out_{gsd_m}"
     result = process_flight(flight, out, config)
@@ -82,7 +83,8 @@ def test_rerun_is_skipped_only_while_the_detector_is_unchanged(
     _replace_rgb(flight, 0.01)
     config = load_config(overrides={
         "tiles": {"tile_px": 128},
-        "detection": {"enabled": True, "model": str(one_cm_model), "mode": "full", "tile_px": 256},
+        "detection": {"enabled": True, "model": str(one_cm_model), "mode": "full", "tile_px": 256,
+                      "precision": "float32"},  # auto would probe the modes: tests/detection
     })
     out = tmp_path / "out"
     assert not process_flight(flight, out, config).skipped
