@@ -86,6 +86,7 @@ def test_sources_of_two_gsds_land_boxes_on_objects_at_working_gsd(tmp_path: Path
             assert set(classes.tolist()) <= {0, IGNORE_CLASS}
 
 
+@pytest.mark.slow  # tens of seconds: CI runs it in its named slow subset (.ci/run)
 def test_tiny_model_trains_on_two_gsd_sources(tmp_path: Path) -> None:
     fine = write_gsd_set(tmp_path / "fine", 0.0025, seed=1)
     coarse = write_gsd_set(tmp_path / "coarse", 0.005, seed=2)

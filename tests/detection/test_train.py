@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from rams.cli.main import main
@@ -50,6 +51,7 @@ def test_mosaic_moves_boxes_with_their_images() -> None:
             assert x[0, y0:y1, x0:x1].mean() > x[0].mean()
 
 
+@pytest.mark.slow  # tens of seconds: CI runs it in its named slow subset (.ci/run)
 def test_train_one_tiny_epoch_then_benchmark(yolo_set: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -86,6 +88,7 @@ def test_cli_bad_input_exits_2(yolo_set: Path, tmp_path: Path, capsys: object) -
     assert main(["benchmark", "tiles", str(yolo_set), "--model", str(bad)]) == 2
 
 
+@pytest.mark.slow  # tens of seconds: CI runs it in its named slow subset (.ci/run)
 def test_bfloat16_second_stage_from_earlier_weights(yolo_set: Path, tmp_path: Path) -> None:
     """``--init-from`` starts from saved weights (a second stage at a new size), here with
     bfloat16 forward passes; the card says both; mismatched weights are an input error."""

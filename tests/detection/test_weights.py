@@ -91,6 +91,7 @@ def test_flip_averaged_prediction_averages_the_flipped_heatmaps(tmp_path: Path) 
     assert not np.allclose(flipped[0].scores, plain[0].scores, rtol=1e-3)  # averaging changed the map
 
 
+@pytest.mark.slow  # tens of seconds: CI runs it in its named slow subset (.ci/run)
 def test_bfloat16_inference_matches_float32_on_real_thermal_frames() -> None:
     from rams.detection.yolo import load_image, read_split
     from tests.conftest import SHARED_DATASETS
