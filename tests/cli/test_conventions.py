@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,13 +153,13 @@ def test_synth_takes_out_option_or_the_old_positional(
 
 
 def test_benchmark_tiles_json_on_stdout_and_out_option(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    make_yolo_set: Callable[..., Path],
 ) -> None:
     from rams.detection.detector import save_detector
     from rams.detection.model import CenterNet, model_config
-    from tests.detection.conftest import write_yolo_set
 
-    root = write_yolo_set(tmp_path / "tiles")
+    root = make_yolo_set()
     meta = {"class_names": ["mine"], "channels": "rgb", "in_channels": 3, "img_size": 64,
             "normalisation": {"mode": "per_image"}, "input_gsd_m": None, "threshold": 0.3, "name": "m"}
     save_detector(tmp_path / "m.pt", CenterNet(model_config("small", 3, 1)), meta)
@@ -205,11 +206,10 @@ def test_readme_command_list_matches_rams_help() -> None:
 
 
 def test_train_summary_on_stdout_epoch_lines_on_stderr_and_bad_init_weights(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    make_yolo_set: Callable[..., Path],
 ) -> None:
-    from tests.detection.conftest import write_yolo_set
-
-    tiles = write_yolo_set(tmp_path / "tiles", n_train=4, n_valid=2, n_test=2)
+    tiles = make_yolo_set(n_train=4, n_valid=2, n_test=2)
     out = tmp_path / "m.pt"
     common = [str(tiles), "--channels", "rgb", "--epochs", "2", "--img-size", "64", "--batch-size", "4",
               "--eval-every", "1", "--class-names", "mine", "--threads", "1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -231,14 +232,14 @@ def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["flip_byte", "not_a_pickle", "card_of_other_weights"])
 def test_weights_load_failures_through_the_cli_are_one_line_exit_2(
-    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str],
+    make_yolo_set: Callable[..., Path],
 ) -> None:
     """`rams benchmark tiles --model BAD` on a good tile set: one line naming the weights, exit 2."""
     from rams.checksum import sha256_file
     from rams.cli.main import main
-    from tests.detection.conftest import write_yolo_set
 
-    tiles = write_yolo_set(tmp_path / "tiles", n_train=1, n_valid=1, n_test=2)
+    tiles = make_yolo_set(n_train=1, n_valid=1, n_test=2)
     path = _save(tmp_path)
     if damage == "flip_byte":
         data = bytearray(path.read_bytes())

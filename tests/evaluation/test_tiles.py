@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -73,15 +74,14 @@ def test_condition_of_thermal_names() -> None:
     assert condition_of("783_min8_1m__0-4m.jpg") == "unknown"
 
 
-def test_evaluate_tiles_report(tmp_path: Path) -> None:
+def test_evaluate_tiles_report(tmp_path: Path, make_yolo_set: Callable[..., Path]) -> None:
     from rams.detection.centernet import Detections
     from rams.detection.detector import load_detector, save_detector
     from rams.detection.model import CenterNet, model_config
     from rams.detection.yolo import read_split
     from rams.evaluation.tiles import evaluate_tiles
-    from tests.detection.conftest import write_yolo_set
 
-    root = write_yolo_set(tmp_path / "tiles")
+    root = make_yolo_set()
     meta = {"class_names": ["mine"], "channels": "rgb", "in_channels": 3, "img_size": 64,
             "normalisation": {"mode": "per_image"}, "input_gsd_m": None, "threshold": 0.3, "name": "m"}
     save_detector(tmp_path / "m.pt", CenterNet(model_config("small", 3, 1)), meta)
@@ -170,15 +170,14 @@ def test_duplicate_report_without_duplicates(tmp_path: Path) -> None:
                    "deduplicated": None, "without_conflicts": None}
 
 
-def test_evaluate_tiles_flags_an_unlabelled_copy(tmp_path: Path) -> None:
+def test_evaluate_tiles_flags_an_unlabelled_copy(tmp_path: Path, make_yolo_set: Callable[..., Path]) -> None:
     import shutil
 
     from rams.cli.main import main
     from rams.detection.detector import save_detector
     from rams.detection.model import CenterNet, model_config
-    from tests.detection.conftest import write_yolo_set
 
-    root = write_yolo_set(tmp_path / "tiles")
+    root = make_yolo_set()
     original = sorted((root / "test" / "images").glob("*.jpg"))[2]  # labelled, 1-2 objects
     shutil.copy(original, original.with_name(f"{original.stem} - Copy.jpg"))
     meta = {"class_names": ["mine"], "channels": "rgb", "in_channels": 3, "img_size": 64,
@@ -228,12 +227,11 @@ def test_ap50_bootstrap_interval() -> None:
     assert "ap50_ci95" not in evaluate_predictions(preds, truths, 0.5, 1)
 
 
-def test_split_overlap_report(tmp_path: Path) -> None:
+def test_split_overlap_report(tmp_path: Path, make_yolo_set: Callable[..., Path]) -> None:
     import shutil
 
-    from tests.detection.conftest import write_yolo_set
 
-    root = write_yolo_set(tmp_path / "tiles")
+    root = make_yolo_set()
     assert split_overlap_report(root)["messages"] == []
     test_images = sorted((root / "test" / "images").glob("*.jpg"))
     shutil.copy(test_images[3], root / "train" / "images" / "leaked.jpg")  # no label file in train
