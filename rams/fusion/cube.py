@@ -93,12 +93,15 @@ def local_contrasts(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.n
     weights = valid.astype(np.float32)
     den = cv2.boxFilter(weights, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
     counted = den > 0.5
+    invalid = ~valid
     out = np.empty(values.shape, np.float32)
+    weighted = np.empty(valid.shape, np.float32)
     for band, dst in zip(values, out, strict=True):
-        num = cv2.boxFilter(band * weights, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
+        np.multiply(band, weights, out=weighted, casting="unsafe")
+        num = cv2.boxFilter(weighted, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
         background = np.divide(num, den, out=np.zeros_like(num), where=counted)
         np.subtract(band, background, out=dst, casting="unsafe")
-        dst[~valid] = 0.0
+        np.copyto(dst, np.float32(0.0), where=invalid)
     return out
 
 

@@ -61,10 +61,12 @@ def _evidence(fused: FusedTile) -> np.ndarray:
     ms = [b for b in fused.band_names if b.startswith("ms_")]
     if ms and fused.valid.any():
         strong = np.zeros(fused.valid.shape, bool)
+        sample = np.flatnonzero(fused.valid)[::7]  # a regular subsample is plenty for a robust spread
         for dev in local_contrasts(fused.bands(ms), fused.valid, 21):
-            values = dev[fused.valid][::7]  # a regular subsample is plenty for a robust spread
-            mad = float(np.median(np.abs(values - np.median(values)))) * 1.4826 + 1e-6
-            strong |= np.abs(dev) >= SPECTRAL_EVIDENCE_Z * mad
+            values = dev.ravel()[sample]
+            spread = np.abs(values - np.median(values))
+            mad = float(np.median(spread, overwrite_input=True)) * 1.4826 + 1e-6
+            strong |= np.abs(dev, out=dev) >= SPECTRAL_EVIDENCE_Z * mad
         bits |= strong.astype(np.uint8) * EVIDENCE_SPECTRAL
     bits[~fused.valid] = 0
     return bits
