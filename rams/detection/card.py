@@ -143,7 +143,7 @@ def write_model_card(
         f"- Training: {summary['epochs_run']} epochs (selected epoch {summary['selected_epoch']} by "
         f"validation AP50), {summary['n_train']} training images, batch {cfg['batch_size']}, AdamW lr "
         f"{cfg['lr']}, cosine schedule, EMA weights, seed {cfg['seed']}, {cfg['threads']} CPU threads"
-        + (", bfloat16 autocast forward passes" if cfg.get("precision") == "bfloat16" else "")
+        + (", bfloat16 autocast forward passes" if _trained_precision(meta, cfg) == "bfloat16" else "")
         + (f", 2x2 mosaic p={cfg['mosaic']}" if cfg.get("mosaic") else "")
         + (f", started from `{Path(cfg['init_from']).name}`" if cfg.get("init_from") else ""),
         f"- Training wall time: {summary['train_seconds']:.0f} s ({minutes:.1f} min)"
@@ -198,3 +198,9 @@ def _threshold_rule(meta: dict[str, Any]) -> str:
         return "best F1 at IoU 0.5 on the validation split"
     return (f"best F1 at IoU 0.5 on the validation split among the thresholds with at most {budget:g} "
             "false alarms per validation image")
+
+
+def _trained_precision(meta: dict[str, Any], cfg: dict[str, Any]) -> str:
+    """The precision the forward passes ran in (``auto`` resolved at training time)."""
+    choice = (meta.get("training") or {}).get("precision_choice") or {}
+    return str(choice.get("precision", cfg.get("precision", "float32")))

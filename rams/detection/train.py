@@ -32,6 +32,7 @@ from rams.detection.copy_paste import MineBank, degrade
 from rams.detection.detector import Detector, autocast, normalise_images, save_detector
 from rams.detection.hard_negatives import HardNegatives
 from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
+from rams.detection.precision import resolve_precision
 from rams.detection.yolo import load_image, read_split
 from rams.errors import RamsInputError
 from rams.evaluation.tiles import (
@@ -142,7 +143,9 @@ class TrainConfig:
     mosaic_until: float = 0.85
     #: "bfloat16": forward pass under CPU autocast (about twice the network speed on CPUs
     #: with AVX512-BF16 or AMX); weights, optimiser state, EMA and loss stay float32.
-    precision: str = "float32"
+    #: "auto": bfloat16 only where the CPU has it natively, else float32
+    #: (:func:`rams.detection.precision.resolve_precision`; the choice is in the model card).
+    precision: str = "auto"
     #: probability that an image marked as paste ground receives copy-pasted real objects.
     copy_paste: float = 0.0
     #: most objects pasted into one image.
@@ -380,6 +383,7 @@ def train_detector(
     np.random.seed(config.seed)
     random.seed(config.seed)
     torch.set_num_threads(config.threads)
+    precision = resolve_precision(config.precision)
     rng = np.random.default_rng(config.seed)
     in_ch = train.images[0].shape[2]
     net = CenterNet(model_config(config.preset, in_ch, len(class_names)))
@@ -483,7 +487,7 @@ def train_detector(
                     lr *= (step + 1) / warmup
                 for g in opt.param_groups:
                     g["lr"] = lr
-                with autocast(config.precision):
+                with autocast(precision.precision):
                     outputs = net(batch)
                 logits, log_size, offset = (o.float() for o in outputs)
                 loss, _parts = centernet_loss((logits, log_size, offset), targets)
@@ -531,6 +535,8 @@ def train_detector(
         "parameters": parameter_count(final),
         "config": asdict(config), "history": history, "n_train": len(train),
         "n_valid": 0 if valid is None else len(valid),
+        "precision_choice": {"requested": precision.requested, "precision": precision.precision,
+                             "reason": precision.reason},
     }
     if valid is not None and len(valid):
         det = _as_detector(final, meta)
@@ -543,7 +549,8 @@ def train_detector(
         summary["valid"] = vm
     summary["threshold"] = meta["threshold"]
     meta["training"] = {k: summary[k] for k in ("epochs_run", "selected_epoch", "train_seconds",
-                                                "cpu_seconds", "parameters", "n_train", "n_valid")}
+                                                "cpu_seconds", "parameters", "n_train", "n_valid",
+                                                "precision_choice")}
     meta["training"]["config"] = asdict(config)
     if "valid" in summary:
         meta["metrics"] = {"valid": {k: summary["valid"][k] for k in

@@ -11,8 +11,9 @@ import yaml
 
 from rams.detection.card import write_model_card
 from rams.detection.copy_paste import MineBank
-from rams.detection.detector import PRECISIONS, load_detector
+from rams.detection.detector import load_detector
 from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
+from rams.detection.precision import PRECISIONS
 from rams.detection.sources import LoadedSource, SourceSpec, load_source, read_sources_file
 from rams.detection.train import TileSet, TrainConfig, load_yolo_tiles, train_detector
 from rams.detection.yolo import class_names as yolo_class_names
@@ -53,7 +54,7 @@ def train_from_folder(
     max_wall_minutes: float | None = None, batch_size: int = 16, lr: float = 3e-3,
     preset: str = "small", seed: int = 0, threads: int = 2, class_names: list[str] | None = None,
     eval_every: int = 2, progress: bool = True, background_per_flight: int = 60,
-    tiles_per_mine: int = 3, mosaic: float = 0.0, precision: str = "float32",
+    tiles_per_mine: int = 3, mosaic: float = 0.0, precision: str = "auto",
     init_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train on ``tiles_dir`` and write ``out`` (.pt), its ``.sha256`` and ``NAME.md``.
@@ -293,7 +294,7 @@ def _write_sources_card(
         lines.append(f"Recipe: `{recipe_path}`.")
     notes = [f"Data loading took {summary['load_seconds']:.0f} s before training; training used "
              f"{summary['cpu_seconds'] / 60:.1f} min of process CPU time over "
-             f"{summary['config']['threads']} threads ({summary['config']['precision']})."]
+             f"{summary['config']['threads']} threads ({_precision_text(summary)})."]
     test = None
     for key, rep in reports.items():
         alarms = rep.get("false_alarms_per_image")
@@ -349,3 +350,9 @@ def train_from_recipe(
         config=config, withheld=withheld, background_per_flight=background_per_flight,
         tiles_per_mine=tiles_per_mine, progress=progress, recipe_path=recipe,
     )
+
+
+def _precision_text(summary: dict[str, Any]) -> str:
+    """The precision training ran in, and why (``auto`` resolved for the CPU)."""
+    choice = summary.get("precision_choice") or {}
+    return f"{choice.get('precision', summary['config']['precision'])}: {choice.get('reason', 'as requested')}"

@@ -105,6 +105,13 @@ def test_tiny_model_trains_on_two_gsd_sources(tmp_path: Path) -> None:
     mined = summary["history"][0]  # a mining round after epoch 1 (not after the last)
     assert mined["hard_images"] == 9 and mined["hard_false_alarms"] > 0
     assert "hard_images" not in summary["history"][-1]
+    from rams.detection.precision import cpu_flags, native_bfloat16
+
+    # precision auto by default, resolved for this CPU and recorded with the weights
+    expected = "bfloat16" if native_bfloat16(cpu_flags()) else "float32"
+    assert summary["precision_choice"]["requested"] == "auto"
+    assert summary["precision_choice"]["precision"] == expected
+    assert load_detector(out).meta["training"]["precision_choice"]["precision"] == expected
     sources = det.meta["sources"]
     assert [s["gsd_m"] for s in sources] == pytest.approx([0.0025, 0.005], rel=0.03)
     card = out.with_suffix(".md").read_text()
