@@ -186,7 +186,7 @@ def detect_sliced(
     read_window: ReadWindow, width: int, height: int, transform: affine.Affine, model: Any, *,
     tile_px: int = 1024, overlap_px: int = 64, batch_size: int = 1,
     windows: list[Window] | None = None, merge_radius_m: float = 0.15, sensor: str = "rgb",
-    min_score: float | None = None,
+    min_score: float | None = None, on_progress: Callable[[int, int], None] | None = None,
 ) -> list[MinePoint]:
     """Run a detector over a raster tile by tile and return merged mine points.
 
@@ -204,6 +204,8 @@ def detect_sliced(
         merge_radius_m: detections closer than this are one object, metres.
         sensor: sensor name recorded on the points.
         min_score: lowest confidence kept (default: the model's operating threshold).
+        on_progress: called as ``on_progress(tiles_done, tiles_total)`` after each batch
+            (a progress bar).
 
     Returns:
         :class:`MinePoint` s in the raster's CRS (``detector="cnn"``), by descending
@@ -250,6 +252,8 @@ def detect_sliced(
                 found.append((float(win.col_off + cx[k]), float(win.row_off + cy[k]),
                               float(b[k, 2] - b[k, 0]), float(b[k, 3] - b[k, 1]),
                               float(det.scores[k]), int(det.classes[k])))
+        if on_progress is not None:
+            on_progress(min(start + batch_size, len(tiles)), len(tiles))
     if not found:
         return []
     arr = np.asarray(found, np.float64)

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 from rasterio.windows import Window
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from rams.candidates.points import MinePoint
 from rams.crs import same_crs
@@ -42,6 +44,7 @@ def too_coarse_warning(raster_gsd_m: float, max_gsd_m: float | None, sensor: str
 
 def run_detection(
     plan: FlightPlan, peaks: list[MinePoint], record: dict[str, Any] | None = None,
+    progress: bool = False,
 ) -> tuple[list[MinePoint], list[str]]:
     """Run the configured CNN over the flight.
 
@@ -51,6 +54,7 @@ def run_detection(
         record: filled, when given, with the model name, the inference mode it ran in and
             why (``precision: auto`` picks per CPU), and the CPU's speed-relevant flags: for
             ``run.json``.
+        progress: a progress bar over the CNN's tiles on stderr.
 
     Returns:
         ``(points, warnings)``: no points when detection is disabled, the sensor is absent,
@@ -89,12 +93,18 @@ def run_detection(
             data, valid = reader.read(window)
             return data * np.float32(255.0), valid
 
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
+                   transient=True)
     try:
-        points = detect_sliced(
-            read, grid.width, grid.height, grid.transform, model,
-            tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,
-            windows=windows, merge_radius_m=cfg.merge_radius_m, sensor=cfg.sensor,
-        )
+        with bar:
+            task = bar.add_task(f"CNN detection ({cfg.mode})", total=None)
+            points = detect_sliced(
+                read, grid.width, grid.height, grid.transform, model,
+                tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,
+                windows=windows, merge_radius_m=cfg.merge_radius_m, sensor=cfg.sensor,
+                on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     finally:
         reader.close()
     floor = model.threshold if cfg.min_confidence is None else cfg.min_confidence

@@ -221,7 +221,8 @@ def _run_locked(
             peaks = assemble_anomaly(plan, tile_files, staging / "anomaly.tif")
         with timer.stage("detection"):
             detection_record: dict[str, Any] = {}
-            detections, detection_warnings = run_detection(plan, peaks, detection_record)
+            detections, detection_warnings = run_detection(
+                plan, peaks, detection_record, progress=getattr(executor, "progress", False))
         warnings = ingest_warnings(plan) + decode_warnings(plan, tile_files) + detection_warnings
         run_info = {
             "rams_version": __version__,

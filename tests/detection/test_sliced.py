@@ -81,9 +81,12 @@ def test_objects_on_tile_borders_are_reported_once() -> None:
                (480, 960), (960, 300), (100, 100), (1300, 1000)]
     img, valid = _scene(1400, 1100, centres)
     reads: list[Window] = []
+    calls: list[tuple[int, int]] = []
     points = detect_sliced(_reader(img, valid, reads), 1400, 1100, TRANSFORM, BlobDetector(),
-                           tile_px=512, overlap_px=64, batch_size=3, merge_radius_m=0.15)
+                           tile_px=512, overlap_px=64, batch_size=3, merge_radius_m=0.15,
+                           on_progress=lambda done, total: calls.append((done, total)))
     assert len(reads) == len(full_scan_windows(1400, 1100, 512, 64)) == 9
+    assert calls == [(3, 9), (6, 9), (9, 9)]  # one progress call per batch of 3 tiles
     assert len(points) == len(centres)
     got = np.array([[p.x_m, p.y_m] for p in points])
     for c, r in centres:
