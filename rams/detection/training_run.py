@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rams.detection.card import write_model_card
 from rams.detection.copy_paste import MineBank
@@ -203,12 +205,18 @@ def train_from_sources(
     names = class_names or list(MINE_SIZE_M)
     specs = _resolve_sources(sources)
     t0 = time.perf_counter()
-    loaded: list[LoadedSource] = [
-        load_source(spec, names, working_gsd_m=working_gsd_m, tile_px=config.img_size,
-                    seed=config.seed, background_per_flight=background_per_flight,
-                    tiles_per_mine=tiles_per_mine)
-        for spec in specs
-    ]
+    loaded: list[LoadedSource] = []
+    # data loading (resampling every real tile, generating or reading synthetic flights) takes
+    # a minute or more: a bar over the sources on stderr
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not progress, transient=True) as bar:
+        task = bar.add_task("loading training sources", total=len(specs))
+        for spec in specs:
+            bar.update(task, description=f"loading {spec.description or spec.path.name}")
+            loaded.append(load_source(spec, names, working_gsd_m=working_gsd_m, tile_px=config.img_size,
+                                      seed=config.seed, background_per_flight=background_per_flight,
+                                      tiles_per_mine=tiles_per_mine))
+            bar.advance(task)
     train, select = TileSet(), TileSet()
     bank = MineBank()
     total = sum(len(src.train) for src in loaded)
