@@ -65,16 +65,21 @@ def run_detection(
         return [], []
     from rams.detection import cascade_windows, detect_sliced, load_detector
 
-    model = load_detector(cfg.model, sensor=cfg.sensor, precision=cfg.precision)
+    # float32 first: the GSD check needs only the metadata, and a flight too coarse for the
+    # model should not pay for the inference-mode probe (seconds) of precision auto
+    model = load_detector(cfg.model, sensor=cfg.sensor, precision="float32")
+    raster = plan.flight.rasters[cfg.sensor]
+    warning = too_coarse_warning(raster.gsd_m, model.max_input_gsd_m, cfg.sensor, raster.path)
+    if warning is None and cfg.precision != "float32":
+        model = load_detector(cfg.model, sensor=cfg.sensor, precision=cfg.precision)
     if record is not None:
         import torch
 
         from rams.detection.precision import cpu_summary
 
-        record.update(model=model.meta.get("name"), inference=model.inference_mode.to_dict(),
-                      cpu=cpu_summary(), threads=torch.get_num_threads())
-    raster = plan.flight.rasters[cfg.sensor]
-    warning = too_coarse_warning(raster.gsd_m, model.max_input_gsd_m, cfg.sensor, raster.path)
+        record.update(model=model.meta.get("name"), cpu=cpu_summary(), threads=torch.get_num_threads(),
+                      inference=({"skipped": "raster too coarse for the model"} if warning is not None
+                                 else model.inference_mode.to_dict()))
     if warning is not None:
         log.warning("%s", warning)
         return [], [warning]

@@ -56,8 +56,10 @@ def test_pipeline_skips_the_cnn_on_a_coarse_orthophoto(
     _replace_rgb(flight, gsd_m)
     config = load_config(overrides={
         "tiles": {"tile_px": 128},
+        # auto probes the inference modes (tested in tests/detection), unless the raster is too
+        # coarse: then the model is only read, never probed
         "detection": {"enabled": True, "model": str(one_cm_model), "mode": "full", "tile_px": 256,
-                      "precision": "float32"},  # auto would probe the modes: tests/detection
+                      "precision": "auto" if skipped else "float32"},
     })
     out = tmp_path / f"out_{gsd_m}"
     result = process_flight(flight, out, config)
@@ -72,6 +74,7 @@ def test_pipeline_skips_the_cnn_on_a_coarse_orthophoto(
         cnn = [f for f in json.loads((out / "detections.geojson").read_text())["features"]
                if f["properties"].get("detector") == "cnn"]
         assert cnn == []
+        assert run["detection"]["inference"] == {"skipped": "raster too coarse for the model"}
     else:
         assert "<h2>Warnings</h2>" not in report
 
