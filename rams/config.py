@@ -96,10 +96,8 @@ class DetectionConfig(_Section):
     merge_radius_m: float = Field(default=0.15, gt=0)
     cascade_window_m: float = Field(default=3.0, gt=0)
     #: CNN points below this confidence are dropped; None: the model's own operating threshold
-    #: (chosen on real selection images under a false-alarm budget, see its model card). Points
-    #: between this and the model's threshold reach the combiner, which weighs them with the
-    #: other evidence; only the combiner's probability puts a point in the mine layer.
-    min_confidence: float | None = Field(default=0.25, ge=0, le=1)
+    #: (chosen on real selection images under a false-alarm budget, see its model card)
+    min_confidence: float | None = Field(default=None, ge=0, le=1)
 
 
 class CandidateConfig(_Section):

@@ -98,7 +98,6 @@ def run_detection(
             data, valid = reader.read(window)
             return data * np.float32(255.0), valid
 
-    floor = model.threshold if cfg.min_confidence is None else cfg.min_confidence
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
                    transient=True)
@@ -109,11 +108,12 @@ def run_detection(
                 read, grid.width, grid.height, grid.transform, model,
                 tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,
                 windows=windows, merge_radius_m=cfg.merge_radius_m, sensor=cfg.sensor,
-                min_score=floor, on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                on_progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     finally:
         reader.close()
-    kept = points
+    floor = model.threshold if cfg.min_confidence is None else cfg.min_confidence
+    kept = [p for p in points if p.confidence >= floor]
     if not reader.failed_windows:
         return kept, []
     # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)
