@@ -108,18 +108,17 @@ def run_detection(
                 read, grid.width, grid.height, grid.transform, model,
                 tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,
                 windows=windows, merge_radius_m=cfg.merge_radius_m, sensor=cfg.sensor,
+                min_score=model.threshold if cfg.min_confidence is None else cfg.min_confidence,
                 on_progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     finally:
         reader.close()
-    floor = model.threshold if cfg.min_confidence is None else cfg.min_confidence
-    kept = [p for p in points if p.confidence >= floor]
     if not reader.failed_windows:
-        return kept, []
+        return points, []
     # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)
     cell_px = max(16, -(-max(grid.width, grid.height) // 8192))
     area_m2 = lost_pixels(reader.failed_windows, Window(0, 0, grid.width, grid.height), cell_px) * grid.gsd_m**2
     warning = (f"{raster.path}: {len(reader.failed_windows)} window(s) could not be decoded during CNN "
                f"detection; area not read about {area_m2:.1f} m², no detections there")
     log.warning("%s", warning)
-    return kept, [warning]
+    return points, [warning]
