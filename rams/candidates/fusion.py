@@ -35,7 +35,9 @@ import rasterio
 from rasterio.windows import Window
 from scipy.spatial import cKDTree
 
-from rams.candidates.points import MinePoint, device_category
+from rams.core.devices import device_category
+from rams.core.gsd import gsd_from_affine
+from rams.core.points import MinePoint
 
 KIND_CNN = "cnn"
 KIND_ANOMALY = "anomaly"
@@ -192,7 +194,7 @@ def add_raster_features(points: list[FusedPoint], anomaly_path: Path | None, thr
         return
     with rasterio.open(anomaly_path) as src:
         inv = ~src.transform
-        gsd_m = abs(src.transform.a)
+        gsd_m = gsd_from_affine(src.transform)
         r_px = max(1, math.ceil(_DISC_M / gsd_m))
         yy, xx = np.mgrid[-r_px : r_px + 1, -r_px : r_px + 1]
         disc = (xx**2 + yy**2) * gsd_m**2 <= _DISC_M**2

@@ -14,7 +14,7 @@ from typing import Any
 
 from shapely.geometry import Polygon
 
-from rams.candidates.points import MinePoint
+from rams.core.points import MinePoint
 
 #: Order of the polygon attributes in exported tables.
 SHA_FIELDS: tuple[str, ...] = (

@@ -1,66 +1,10 @@
-"""Surface-mine point candidates, as produced by the detectors.
-
-A :class:`MinePoint` is in the flight's projected CRS (metres); export converts to WGS84.
-"""
+"""Former home of :class:`MinePoint`, now in :mod:`rams.core.points` (detection produces it
+and must not import candidates). Kept as a re-export for the modules that still import it
+from here."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from rams.core.devices import DEVICE_CATEGORY, device_category
+from rams.core.points import MinePoint
 
-#: Device category (IMSMA) for each known device model.
-DEVICE_CATEGORY: dict[str, str] = {
-    "PFM-1": "AP",
-    "PMN-2": "AP",
-    "PMN": "AP",
-    "OZM-72": "AP",
-    "POMZ-2": "AP",
-    "TM-62": "AV",
-    "TM-57": "AV",
-    "UXO": "UXO",
-    "landmine": "unknown",
-    "mine": "unknown",
-}
-
-
-def device_category(class_name: str) -> str:
-    """IMSMA device category (AP, AV, UXO, unknown) for a device model or class name."""
-    return DEVICE_CATEGORY.get(class_name, "unknown")
-
-
-@dataclass(frozen=True)
-class MinePoint:
-    """One detected surface mine (or anomaly-core point) in the flight CRS.
-
-    Attributes:
-        x_m: easting in the flight's projected CRS, metres.
-        y_m: northing in the flight's projected CRS, metres.
-        class_name: device model or class ("PFM-1", "TM-62", "landmine", ...).
-        confidence: detector confidence in [0, 1].
-        detector: "cnn" or "anomaly_core".
-        sensor: sensor whose imagery the detection came from ("rgb", "thermal", ...).
-        gsd_m: ground sample distance of that imagery, metres.
-        box_w_m: box width on the ground, metres (0 when the detector gives no box).
-        box_h_m: box height on the ground, metres.
-        extra: further attributes carried to the export unchanged.
-    """
-
-    x_m: float
-    y_m: float
-    class_name: str
-    confidence: float
-    detector: str
-    sensor: str
-    gsd_m: float
-    box_w_m: float = 0.0
-    box_h_m: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def device_category(self) -> str:
-        """IMSMA device category of :attr:`class_name`."""
-        return device_category(self.class_name)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serialisable)."""
-        return asdict(self)
+__all__ = ["DEVICE_CATEGORY", "MinePoint", "device_category"]

@@ -50,9 +50,10 @@ from rams.candidates.model import (
     ShaPolygon,
 )
 from rams.candidates.patterns import Row
-from rams.candidates.points import MinePoint, device_category
 from rams.candidates.scoring import Scored, score_candidates
 from rams.config import CandidateConfig
+from rams.core.devices import device_category
+from rams.core.points import MinePoint
 
 #: Evidence kind of an SHA fenced along mine rows.
 MINE_PATTERN = "mine_pattern"

@@ -4,7 +4,8 @@ A flight folder holds ``rgb.tif`` (or ``thermal.tif``) and ``truth.geojson`` (WG
 with ``properties.kind`` "mine" or "distractor" and ``properties.class``). Tiles are read
 window by window (never the whole raster): one around each mine (jittered so the mine is not
 always central), one around each distractor (hard negatives), and random background tiles.
-A mine's box is a square of its physical size (:data:`MINE_SIZE_M`) on the raster grid.
+A mine's box is a square of its physical size (:data:`rams.core.devices.MINE_SIZE_M`) on the
+raster grid.
 """
 
 from __future__ import annotations
@@ -18,20 +19,25 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
+from rams.core.devices import DEFAULT_SIZE_M, MINE_SIZE_M
+from rams.core.gsd import gsd_from_affine
+from rams.core.truth import (
+    FLIGHT_RASTER_FILES,
+    KIND_DISTRACTOR,
+    KIND_MINE,
+    TRUTH_FILE_NAME,
+)
 from rams.crs import WGS84, transformer
 from rams.detection.train import TileSet
 from rams.errors import RamsInputError
 
-#: Box side on the ground for each device model, metres (the longest extent: a PFM-1
-#: butterfly is 12 x 6 cm but lies at any angle).
-MINE_SIZE_M: dict[str, float] = {"PFM-1": 0.12, "PMN-2": 0.12, "OZM-72": 0.10, "TM-62": 0.32}
-DEFAULT_SIZE_M = 0.12
-SENSOR_FILES = {"rgb": "rgb.tif", "thermal": "thermal.tif"}
+#: Raster file of each sensor a detector trains on, inside a flight folder.
+SENSOR_FILES = {s: FLIGHT_RASTER_FILES[s] for s in ("rgb", "thermal")}
 
 
 def is_flight_folder(path: Path, sensor: str = "rgb") -> bool:
     """True when ``path`` holds ``truth.geojson`` and the sensor's raster."""
-    return (path / "truth.geojson").is_file() and (path / SENSOR_FILES[sensor]).is_file()
+    return (path / TRUTH_FILE_NAME).is_file() and (path / SENSOR_FILES[sensor]).is_file()
 
 
 def find_flights(root: str | Path, sensor: str = "rgb") -> list[Path]:
@@ -46,7 +52,7 @@ def find_flights(root: str | Path, sensor: str = "rgb") -> list[Path]:
 
 def read_truth_points(flight: Path, crs: Any) -> list[dict[str, Any]]:
     """Mine and distractor points of a flight in ``crs`` (``x_m``, ``y_m``, kind, class)."""
-    path = flight / "truth.geojson"
+    path = flight / TRUTH_FILE_NAME
     try:
         features = json.loads(path.read_text(encoding="utf-8"))["features"]
     except (OSError, ValueError, KeyError) as exc:
@@ -55,7 +61,7 @@ def read_truth_points(flight: Path, crs: Any) -> list[dict[str, Any]]:
     points = []
     for f in features:
         geom, props = f.get("geometry") or {}, f.get("properties") or {}
-        if geom.get("type") != "Point" or props.get("kind") not in ("mine", "distractor"):
+        if geom.get("type") != "Point" or props.get("kind") not in (KIND_MINE, KIND_DISTRACTOR):
             continue
         lon, lat = geom["coordinates"][:2]
         x, y = to_crs.transform(lon, lat)
@@ -110,7 +116,7 @@ def load_flight_tiles(
             raise RamsInputError(path, f"cannot open raster ({exc})") from None
         with src:
             t = src.transform
-            gsd_f = float(abs(t.a))
+            gsd_f = gsd_from_affine(t)
             gsd = gsd or gsd_f
             # Read the ground a working-GSD tile covers, then resample it to tile_px.
             read_px = tile_px if working_gsd_m is None else max(round(tile_px * working_gsd_m / gsd_f), 8)

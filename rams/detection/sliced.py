@@ -26,7 +26,8 @@ from rasterio.windows import Window
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from rams.candidates.points import MinePoint
+from rams.core.gsd import gsd_from_affine
+from rams.core.points import MinePoint
 
 ReadWindow = Callable[[Window], tuple[np.ndarray, np.ndarray]]
 
@@ -85,7 +86,7 @@ def cascade_windows(
     """
     if not points:
         return []
-    gsd = math.sqrt(abs(transform.a * transform.e - transform.b * transform.d))
+    gsd = gsd_from_affine(transform)
     half = max(math.ceil(window_m / gsd / 2), 1)
     cell = max(half // 2, 8)
     gw, gh = math.ceil(width / cell), math.ceil(height / cell)
@@ -212,7 +213,7 @@ def detect_sliced(
         confidence.
     """
     gsd_x, gsd_y = abs(transform.a), abs(transform.e)
-    gsd = math.sqrt(abs(transform.a * transform.e - transform.b * transform.d))
+    gsd = gsd_from_affine(transform)
     model_gsd = getattr(model, "input_gsd_m", None)
     scale = 1.0
     if model_gsd and abs(gsd / model_gsd - 1.0) > GSD_TOLERANCE:

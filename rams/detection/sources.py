@@ -28,8 +28,10 @@ from typing import Any
 import numpy as np
 import yaml
 
+from rams.core.devices import MINE_SIZE_M, normalise_class_name, physical_size_m
+from rams.core.truth import TRUTH_FILE_NAME
 from rams.detection.detector import resample_by
-from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
+from rams.detection.flight_tiles import find_flights, load_flight_tiles
 from rams.detection.train import TileSet
 from rams.detection.yolo import YoloSample, load_image, read_split
 from rams.detection.yolo import class_names as yolo_class_names
@@ -111,10 +113,6 @@ class LoadedSource:
     counts: dict[str, int]
 
 
-def _norm(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
 def class_mapping(
     source_names: list[str], project_names: list[str], given: dict[str, str], where: Path
 ) -> list[int | None]:
@@ -123,33 +121,21 @@ def class_mapping(
     Raises:
         RamsInputError: a source class that maps to nothing, or to an unknown class.
     """
-    by_norm = {_norm(n): i for i, n in enumerate(project_names)}
+    by_norm = {normalise_class_name(n): i for i, n in enumerate(project_names)}
     out: list[int | None] = []
     for name in source_names:
-        target = given.get(name, name if _norm(name) in by_norm else None)
+        target = given.get(name, name if normalise_class_name(name) in by_norm else None)
         if target is None:
             raise RamsInputError(where, (
                 f"source class {name!r} is not mapped onto a project class; map it to one of "
                 f"{', '.join(project_names)} or to 'ignore'"))
         if target == IGNORE:
             out.append(IGNORE_CLASS)
-        elif _norm(target) in by_norm:
-            out.append(by_norm[_norm(target)])
+        elif normalise_class_name(target) in by_norm:
+            out.append(by_norm[normalise_class_name(target)])
         else:
             raise RamsInputError(where, f"class {name!r} maps to unknown class {target!r}")
     return out
-
-
-def physical_size_m(name: str) -> float | None:
-    """Longest ground extent of a named device class, metres (None when unknown).
-
-    Only mines count: their sizes are fixed by their design, while debris and casings
-    (whole, broken or half buried) are not.
-    """
-    for key, value in MINE_SIZE_M.items():
-        if _norm(key) == _norm(name):
-            return value
-    return None
 
 
 def estimate_gsd_m(box_sides_px: dict[str, list[float]]) -> float | None:
@@ -258,7 +244,7 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
                 "(see rams.synth.families)"))
         for seed in spec.seeds:
             folder = cache / f"{family}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
-            if not (folder / "truth.geojson").is_file():
+            if not (folder / TRUTH_FILE_NAME).is_file():
                 generate_flight(folder, spec.size_m, seed, gsd_m={"rgb": working_gsd_m}, family=family)
             out.append(folder)
     return out

@@ -17,7 +17,7 @@ from typing import Any
 
 from rams.atomic import write_text_atomic
 from rams.candidates.model import CandidatePoint, CandidateSet, ShaPolygon
-from rams.candidates.points import MinePoint
+from rams.core.points import MinePoint
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em; color: #222; }

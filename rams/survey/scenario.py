@@ -22,6 +22,7 @@ from rasterio.windows import Window, from_bounds
 
 from rams.atomic import atomic_path, write_text_atomic
 from rams.config import load_config
+from rams.core.truth import TRUTH_FILE_NAME
 from rams.orchestration.batch import FlightOutcome, run_batch
 from rams.orchestration.executor import LocalExecutor
 from rams.synth import generate_flight
@@ -53,7 +54,7 @@ class SurveyFlights:
     @property
     def truth_path(self) -> Path:
         """The scene's ``truth.geojson`` (WGS84)."""
-        return self.scene_dir / "truth.geojson"
+        return self.scene_dir / TRUTH_FILE_NAME
 
 
 def flight_windows_m(
@@ -159,7 +160,7 @@ def build_survey_flights(
         The folders and the batch outcomes.
     """
     scene_dir = work_dir / "scene"
-    if not (scene_dir / "truth.geojson").is_file():
+    if not (scene_dir / TRUTH_FILE_NAME).is_file():
         generate_flight(scene_dir, size_m, seed, crs_epsg=crs_epsg, origin_m=origin_m)
     flights_root, runs_root = work_dir / "flights", work_dir / "runs"
     windows = split_scene(scene_dir, flights_root, flight_windows_m(size_m, nx, ny, overlap_m, origin_m))

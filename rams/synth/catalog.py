@@ -16,6 +16,9 @@ do), metal looks cold at any hour (low emissivity), stones and rocks store heat.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from rams.core.devices import DEVICES
 
 
 @dataclass(frozen=True)
@@ -78,32 +81,40 @@ _GREEN_PLASTIC = (0.05, 0.09, 0.07, 0.10, 0.14)
 _BROWN_PLASTIC = (0.08, 0.11, 0.15, 0.18, 0.20)
 _OLIVE_PAINT = (0.06, 0.10, 0.09, 0.12, 0.16)
 
+
+def _mine(cls: str, shape: str, height_m: float, **look: Any) -> ObjectLook:
+    """A mine's look with its size and category from :data:`rams.core.devices.DEVICES`."""
+    device = DEVICES[cls]
+    assert device.length_m is not None and device.width_m is not None
+    return ObjectLook(shape, device.length_m / 2, device.width_m / 2, height_m,
+                      device_category=device.category, **look)
+
+
 MINES: dict[str, ObjectLook] = {
     # 12 x 6 cm butterfly, green or brown plastic, about 2 cm high.
-    "PFM-1": ObjectLook(
-        "butterfly", 0.060, 0.030, 0.02,
+    "PFM-1": _mine(
+        "PFM-1", "butterfly", 0.02,
         rgb=((0.22, 0.31, 0.14), (0.36, 0.25, 0.15)),
         reflectance=(_GREEN_PLASTIC, _BROWN_PLASTIC),
-        device_category="AP",
     ),
     # 12 cm round, dark green, black rubber pressure plate, 5 cm high.
-    "PMN-2": ObjectLook(
-        "disk", 0.060, 0.060, 0.05,
+    "PMN-2": _mine(
+        "PMN-2", "disk", 0.05,
         rgb=((0.15, 0.20, 0.12),), reflectance=(_GREEN_PLASTIC,),
-        device_category="AP", centre_rgb=(0.06, 0.06, 0.06), centre_radius_m=0.028,
+        centre_rgb=(0.06, 0.06, 0.06), centre_radius_m=0.028,
     ),
     # 10 cm cylinder seen from above, olive, fuze on top; sits on a stake.
-    "OZM-72": ObjectLook(
-        "disk", 0.050, 0.050, 0.15,
+    "OZM-72": _mine(
+        "OZM-72", "disk", 0.15,
         rgb=((0.30, 0.32, 0.20),), reflectance=(_OLIVE_PAINT,),
-        device_category="AP", centre_rgb=(0.12, 0.12, 0.10), centre_radius_m=0.015,
+        centre_rgb=(0.12, 0.12, 0.10), centre_radius_m=0.015,
     ),
     # 32 cm round anti-vehicle mine, olive or dark green, central fuze, 10 cm high.
-    "TM-62": ObjectLook(
-        "disk", 0.160, 0.160, 0.10,
+    "TM-62": _mine(
+        "TM-62", "disk", 0.10,
         rgb=((0.34, 0.36, 0.21), (0.19, 0.25, 0.15)),
         reflectance=(_OLIVE_PAINT, _GREEN_PLASTIC),
-        device_category="AV", centre_rgb=(0.10, 0.10, 0.09), centre_radius_m=0.04,
+        centre_rgb=(0.10, 0.10, 0.09), centre_radius_m=0.04,
     ),
 }
 

@@ -23,6 +23,7 @@ import numpy as np
 from rasterio.crs import CRS
 
 from rams import __version__
+from rams.core.truth import FLIGHT_RASTER_FILES, TRUTH_FILE_NAME
 from rams.synth.families import DEFAULT_FAMILY, family_spec
 from rams.synth.grids import SensorGrid, make_grid
 from rams.synth.render import NODATA, render_ms, render_rgb, render_thermal
@@ -32,7 +33,7 @@ from rams.synth.writer import truth_geojson, write_json, write_manifest, write_r
 #: Sensor keys, their nominal GSD (metres) and file names.
 SENSORS = ("ms", "thermal", "rgb")
 DEFAULT_GSD_M = {"ms": 0.05, "thermal": 0.10, "rgb": 0.005}
-FILE_NAMES = {"ms": "ms.tif", "thermal": "thermal.tif", "rgb": "rgb.tif"}
+FILE_NAMES = FLIGHT_RASTER_FILES
 #: Accepted spellings of the sensor names (``--crs-wgs84-sensor``).
 SENSOR_ALIASES = {"ms": "ms", "multispectral": "ms", "thermal": "thermal", "rgb": "rgb"}
 
@@ -213,14 +214,14 @@ def generate_flight(
     write_json(out / "synth.json", _metadata(scene, grids, crs_epsg, origin_m))
     write_manifest(out / "flight.yaml", flight_id, date)
     # Last: callers that cache generated flights take a folder with truth.geojson as complete.
-    write_json(out / "truth.geojson", truth_geojson(scene, crs, origin_m))
+    write_json(out / TRUTH_FILE_NAME, truth_geojson(scene, crs, origin_m))
     return SynthFlight(
         out_dir=out,
         ms_path=paths["ms"],
         thermal_path=paths["thermal"],
         rgb_path=paths["rgb"],
         manifest_path=out / "flight.yaml",
-        truth_path=out / "truth.geojson",
+        truth_path=out / TRUTH_FILE_NAME,
         meta_path=out / "synth.json",
         flight_id=flight_id,
         family=family,
