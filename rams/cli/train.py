@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
         # lines, so they go to stderr (or nowhere with --quiet) and stdout keeps the summary
         logs = library_output_to_stderr(quiet)
         if recipe is not None or working_gsd_m is not None:
-            from rams.detection.training_run import train_from_recipe
+            from rams.training.run import train_from_recipe
 
             with logs:
                 summary = train_from_recipe(
@@ -100,7 +100,7 @@ def register(app: typer.Typer) -> None:
             return
         if len(sources) != 1:
             raise RamsInputError(None, "give one training source, or several with --working-gsd-m (or a --recipe)")
-        from rams.detection.training_run import train_from_folder
+        from rams.training.run import train_from_folder
 
         defaults = {"epochs": 40, "img_size": 320, "budget_clock": "wall", "batch_size": 16,
                     "lr": 3e-3, "preset": "small", "seed": 0, "threads": 2, "eval_every": 2,

@@ -6,7 +6,9 @@ Modules, in data-flow order:
 - :mod:`~rams.detection.flight_tiles`: training tiles cut from flights with truth;
 - :mod:`~rams.detection.model`: the CenterNet-style network;
 - :mod:`~rams.detection.centernet`: targets, loss and decoding;
-- :mod:`~rams.detection.train`, :mod:`~rams.detection.training_run`: training;
+- :mod:`~rams.detection.box_metrics`: COCO matching, AP and the best-F1 threshold;
+- :mod:`~rams.detection.train`: the training loop (whole training runs, with their
+  evaluation and model card, are :mod:`rams.training`);
 - :mod:`~rams.detection.detector`: weights files, checksums, normalisation, inference;
 - :mod:`~rams.detection.card`: model cards;
 - :mod:`~rams.detection.sliced`: tiled inference over an orthomosaic, cascade windows.

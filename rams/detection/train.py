@@ -27,6 +27,12 @@ import cv2
 import numpy as np
 import torch
 
+from rams.detection.box_metrics import (
+    ImagePrediction,
+    ImageTruth,
+    best_f1_threshold,
+    evaluate_predictions,
+)
 from rams.detection.centernet import centernet_loss, collate_targets, draw_targets
 from rams.detection.copy_paste import MineBank, degrade
 from rams.detection.detector import Detector, autocast, normalise_images, save_detector
@@ -35,12 +41,6 @@ from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, p
 from rams.detection.precision import resolve_precision
 from rams.detection.yolo import load_image, read_split
 from rams.errors import RamsInputError
-from rams.evaluation.tiles import (
-    ImagePrediction,
-    ImageTruth,
-    best_f1_threshold,
-    evaluate_predictions,
-)
 
 
 @dataclass

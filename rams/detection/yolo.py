@@ -5,17 +5,23 @@ A set is a folder with one sub-folder per split (``train/``, ``valid/`` or ``val
 is ``labels/NAME.txt``, one object a line: ``class cx cy w h`` normalised to [0, 1]. A
 missing or empty label file means the image holds no object. An optional ``data.yaml``
 gives the class names (``names:`` as a list or an ``{index: name}`` mapping).
+:func:`split_overlap_report` checks a set for byte-identical images within and across
+splits (labels leaking into the evaluation).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import yaml
 
+from rams.checksum import sha256_file
+from rams.detection.box_metrics import ImageTruth, same_truth
 from rams.errors import RamsInputError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -157,3 +163,63 @@ def load_image(path: Path, channels: int) -> np.ndarray:
     if channels == 3:
         return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     raise RamsInputError(path, f"YOLO tile sets hold 1 or 3 channels, not {channels}")
+
+
+def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
+    """Groups of byte-identical image files (two or more), as indices into ``paths``.
+
+    Files are compared by the SHA-256 of their bytes, so re-encoded or resized copies are
+    not found; exact copies (``NAME - Copy.jpg``) are.
+    """
+    by_hash: dict[str, list[int]] = {}
+    for i, path in enumerate(paths):
+        by_hash.setdefault(sha256_file(path), []).append(i)
+    return [idx for idx in by_hash.values() if len(idx) > 1]
+
+
+def split_overlap_report(root: str | Path, splits: Sequence[str] = ("train", "valid", "test")) -> dict[str, Any]:
+    """Byte-identical images within and across the splits of a YOLO set.
+
+    A file in two splits (train and test, say) leaks its labels into the evaluation; copies
+    inside one split weigh that image more, and copies whose label files disagree say the
+    same pixels both hold and do not hold an object.
+
+    Returns:
+        ``{"images": {split: count}, "shared": {"train/test": n, ...} (files present in both
+        splits), "within": {split: {"redundant_images": n, "conflicting_groups": k}},
+        "messages": [...]}`` with one plain-language line per finding (empty when clean).
+    """
+    samples: dict[str, list[Any]] = {}
+    for split in splits:
+        try:
+            split_dir(root, split)
+        except RamsInputError:  # an absent split is not an error here
+            continue
+        samples[split] = read_split(root, split)
+    flat = [(split, smp) for split, items in samples.items() for smp in items]
+    groups = [[flat[i] for i in idx] for idx in identical_image_groups([smp.image for _, smp in flat])]
+    names = list(samples)
+    shared: dict[str, int] = {}
+    for a_pos, a in enumerate(names):
+        for b in names[a_pos + 1:]:
+            n = sum(1 for g in groups if {a, b} <= {split for split, _ in g})
+            if n:
+                shared[f"{a}/{b}"] = n
+    messages = [f"{n} image(s) are byte-identical in {pair.replace('/', ' and ')}: their labels leak "
+                "into the evaluation" for pair, n in shared.items()]
+    within: dict[str, dict[str, int]] = {}
+    for split in names:
+        copies = [[ImageTruth(smp.boxes, smp.classes) for sp, smp in g if sp == split] for g in groups]
+        copies = [c for c in copies if len(c) > 1]
+        if not copies:
+            continue
+        # Boxes are normalised here: agree to 1/2000 of the image side.
+        conflicting = sum(1 for c in copies if not all(same_truth(c[0], t, atol=5e-4) for t in c[1:]))
+        redundant = sum(len(c) - 1 for c in copies)
+        within[split] = {"redundant_images": redundant, "conflicting_groups": conflicting}
+        messages.append(
+            f"{split}/ holds {redundant} byte-identical cop{'y' if redundant == 1 else 'ies'} of its own "
+            f"images ({len(copies)} group(s), {conflicting} with conflicting labels)"
+        )
+    return {"images": {k: len(v) for k, v in samples.items()}, "shared": shared, "within": within,
+            "messages": messages}

@@ -98,9 +98,10 @@ def test_a_bad_choice_is_a_usage_error(
 
 
 def test_choice_enums_match_the_library() -> None:
-    from rams.detection import detector, training_run
+    from rams.detection import detector
     from rams.detection.model import PRESETS
     from rams.synth.families import FAMILIES
+    from rams.training import run as training_run
 
     assert {c.value for c in options.Preset} == set(PRESETS)
     assert {c.value for c in options.Channels} == set(training_run.CHANNELS)

@@ -68,7 +68,7 @@ def test_focused_crops_keep_an_object_inside() -> None:
     boxes = np.array([[500, 40, 524, 52]], np.float32)  # one small object near a corner
     hits = 0
     for _ in range(40):
-        _x, b, c = augment(img, boxes, np.array([0]), 128, rng, (1.0, 1.0), focus=1.0)
+        _x, b, _c = augment(img, boxes, np.array([0]), 128, rng, (1.0, 1.0), focus=1.0)
         hits += len(b)
         for x0, y0, x1, y1 in b:
             assert 0 <= x0 < x1 <= 128 and 0 <= y0 < y1 <= 128

@@ -18,8 +18,8 @@ from rams.detection.sources import (
     load_source,
 )
 from rams.detection.train import TrainConfig
-from rams.detection.training_run import train_from_sources
 from rams.errors import RamsInputError
+from rams.training.run import train_from_sources
 
 PROJECT = ["PFM-1", "PMN-2", "OZM-72", "TM-62"]
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from rams.evaluation.tiles import (
+from rams.detection.box_metrics import (
     ImagePrediction,
     ImageTruth,
     ap50_bootstrap_interval,
     average_precision,
     best_f1_threshold,
     box_iou,
+    evaluate_predictions,
+    match_detections,
+)
+from rams.detection.yolo import identical_image_groups, split_overlap_report
+from rams.evaluation.tiles import (
     condition_of,
     duplicate_report,
-    evaluate_predictions,
     evaluate_tiles,
-    identical_image_groups,
-    match_detections,
-    split_overlap_report,
 )
 
 
@@ -287,10 +289,10 @@ def test_evaluate_tiles_at_gsd_ignores_unknown_classes(tmp_path: Path) -> None:
 
     class FakeDetector:
         in_channels = 3
-        class_names = ["PFM-1", "TM-62"]
+        class_names: ClassVar[list[str]] = ["PFM-1", "TM-62"]
         threshold = 0.5
         input_gsd_m = 0.01
-        meta = {"name": "fake"}
+        meta: ClassVar[dict[str, str]] = {"name": "fake"}
 
         def predict_at_gsd(self, images: list[np.ndarray], gsd_m: float, **_: object) -> list[Detections]:
             assert gsd_m == pytest.approx(0.003)

@@ -19,7 +19,7 @@ from rams.detection.precision import PRECISIONS
 from rams.detection.sources import LoadedSource, SourceSpec, load_source, read_sources_file
 from rams.detection.train import TileSet, TrainConfig, load_yolo_tiles, train_detector
 from rams.detection.yolo import class_names as yolo_class_names
-from rams.detection.yolo import read_split, split_dir
+from rams.detection.yolo import read_split, split_dir, split_overlap_report
 from rams.errors import RamsInputError
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,6 @@ def train_from_folder(
                 continue
             valid = load_yolo_tiles(root, split, CHANNELS[channels], img_size)
             break
-        from rams.evaluation.tiles import split_overlap_report
-
         checks = split_overlap_report(root)
         for message in checks["messages"]:
             log.warning("%s: %s", root, message)
