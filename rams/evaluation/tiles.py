@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rams.atomic import atomic_path, write_json_atomic
+from rams.core.devices import normalise_class_name
 from rams.detection.box_metrics import (
     BOOTSTRAP_RESAMPLES,
     ImagePrediction,
@@ -206,11 +207,8 @@ def _class_index(set_names: Sequence[str], model_names: Sequence[str],
     (scored as ignored regions). Names match up to case and punctuation; a set whose names
     match none of the model's keeps the identity (a model trained on that very set with
     other names)."""
-    def norm(n: str) -> str:
-        return "".join(ch for ch in n.lower() if ch.isalnum())
-
-    by_norm = {norm(n): i for i, n in enumerate(model_names)}
-    mapped = [by_norm.get(norm((class_map or {}).get(n, n)), -1) for n in set_names]
+    by_norm = {normalise_class_name(n): i for i, n in enumerate(model_names)}
+    mapped = [by_norm.get(normalise_class_name((class_map or {}).get(n, n)), -1) for n in set_names]
     if all(m < 0 for m in mapped) and not class_map and len(set_names) <= len(model_names):
         return list(range(len(set_names)))
     return mapped

@@ -98,14 +98,16 @@ def polygon_lonlat_coords(poly: Polygon, crs: Any) -> list[list[list[float]]]:
     return [_ring(ll.exterior.coords), *(_ring(r.coords) for r in ll.interiors)]
 
 
-def _feature(geometry: dict[str, Any], properties: dict[str, Any]) -> str:
+def feature_text(geometry: dict[str, Any], properties: dict[str, Any]) -> str:
+    """One GeoJSON Feature as compact JSON text (sorted keys, properties made JSON-safe)."""
     feat = {"type": "Feature", "geometry": geometry, "properties": _jsonable(properties)}
     return json.dumps(
         feat, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")
     )
 
 
-def _collection(features: list[str]) -> str:
+def collection_text(features: list[str]) -> str:
+    """A FeatureCollection from :func:`feature_text` texts, one feature a line."""
     if not features:
         return '{"features":[],"type":"FeatureCollection"}\n'
     return '{"features":[\n' + ",\n".join(features) + '\n],"type":"FeatureCollection"}\n'
@@ -116,8 +118,8 @@ def sha_geojson_text(candidates: CandidateSet, crs: Any) -> str:
     feats = []
     for sha in sorted(candidates.polygons, key=lambda p: p.priority):
         geometry = {"type": "Polygon", "coordinates": polygon_lonlat_coords(sha.geometry, crs)}
-        feats.append(_feature(geometry, sha.properties()))
-    return _collection(feats)
+        feats.append(feature_text(geometry, sha.properties()))
+    return collection_text(feats)
 
 
 def points_geojson_text(candidates: CandidateSet, crs: Any, layer: str = DETECTIONS_LAYER) -> str:
@@ -133,8 +135,8 @@ def points_geojson_text(candidates: CandidateSet, crs: Any, layer: str = DETECTI
                 "type": "Point",
                 "coordinates": [round(float(x), COORD_DECIMALS), round(float(y), COORD_DECIMALS)],
             }
-            feats.append(_feature(geometry, p.properties()))
-    return _collection(feats)
+            feats.append(feature_text(geometry, p.properties()))
+    return collection_text(feats)
 
 
 def write_sha_geojson(path: str | Path, candidates: CandidateSet, crs: Any) -> Path:
@@ -203,7 +205,7 @@ def _column(name: str, values: list[Any]) -> tuple[np.ndarray, np.ndarray | None
     return arr, (mask if mask.any() else None)
 
 
-def _write_layer(
+def write_gpkg_layer(
     path: Path,
     layer: str,
     geoms: list[BaseGeometry],
@@ -213,6 +215,19 @@ def _write_layer(
     crs_text: str,
     append: bool,
 ) -> None:
+    """Write one layer of a GeoPackage with pyogrio.
+
+    Args:
+        path: the GeoPackage.
+        layer: layer name.
+        geoms: one geometry per row, in the layer's CRS.
+        rows: properties per row; columns are ``base_fields`` first, then other keys in
+            first-seen order; types are inferred per column (see :data:`DATE_FIELDS`).
+        base_fields: leading columns, present even when no row has them.
+        geometry_type: OGR geometry type (``"Polygon"``, ``"Point"``...).
+        crs_text: the CRS, as :func:`gpkg_crs_text` gives it.
+        append: add to an existing file (False: create it).
+    """
     names = list(base_fields)
     for row in rows:
         names.extend(k for k in row if k not in names)
@@ -246,7 +261,8 @@ def _write_layer(
     )
 
 
-def _crs_text(crs: Any) -> str:
+def gpkg_crs_text(crs: Any) -> str:
+    """``EPSG:n`` when the CRS has an EPSG code, else its WKT (for a GeoPackage layer)."""
     pj = to_pyproj(crs)
     epsg = pj.to_epsg()
     return f"EPSG:{epsg}" if epsg is not None else pj.to_wkt()
@@ -267,10 +283,10 @@ def write_survey_gpkg(path: str | Path, candidates: CandidateSet, crs: Any) -> P
     Returns:
         ``path``.
     """
-    crs_text = _crs_text(crs)
+    crs_text = gpkg_crs_text(crs)
     polys = sorted(candidates.polygons, key=lambda p: p.priority)
     with atomic_path(path, suffix=".part.gpkg") as tmp:
-        _write_layer(
+        write_gpkg_layer(
             tmp,
             SHA_LAYER,
             [orient(p.geometry, sign=1.0) for p in polys],
@@ -282,7 +298,7 @@ def write_survey_gpkg(path: str | Path, candidates: CandidateSet, crs: Any) -> P
         )
         for layer, select in POINT_LAYERS.items():
             points = select(candidates)
-            _write_layer(
+            write_gpkg_layer(
                 tmp,
                 layer,
                 [Point(p.x_m, p.y_m) for p in points],

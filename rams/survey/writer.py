@@ -22,11 +22,11 @@ from rams.atomic import atomic_path, write_text_atomic
 from rams.crs import to_wgs84
 from rams.export.vector import (
     COORD_DECIMALS,
-    _collection,
-    _crs_text,
-    _feature,
-    _write_layer,
+    collection_text,
+    feature_text,
+    gpkg_crs_text,
     polygon_lonlat_coords,
+    write_gpkg_layer,
 )
 
 LAYERS = ("sha", "points", "records_assessed", "footprints")
@@ -72,11 +72,11 @@ def geometry_lonlat(geom: BaseGeometry, crs: Any) -> dict[str, Any]:
 def layer_geojson_text(layer: Layer, crs: Any) -> str:
     """The RFC 7946 FeatureCollection text of one layer."""
     feats = [
-        _feature(geometry_lonlat(g, crs), p)
+        feature_text(geometry_lonlat(g, crs), p)
         for g, p in zip(layer.geometries, layer.properties, strict=True)
         if not g.is_empty
     ]
-    return _collection(feats)
+    return collection_text(feats)
 
 
 def _gpkg_geometries(layer: Layer) -> tuple[list[BaseGeometry], str]:
@@ -106,14 +106,14 @@ def write_survey_outputs(out_dir: Path, layers: list[Layer], crs: Any) -> dict[s
         path = out_dir / f"{layer.name}.geojson"
         write_text_atomic(path, layer_geojson_text(layer, crs))
         written[path.name] = path
-    crs_text = _crs_text(crs)
+    crs_text = gpkg_crs_text(crs)
     gpkg = out_dir / "survey.gpkg"
     with atomic_path(gpkg, suffix=".part.gpkg") as tmp:
         for k, layer in enumerate(layers):
             keep = [i for i, g in enumerate(layer.geometries) if not g.is_empty]
             sub = Layer(layer.name, [layer.geometries[i] for i in keep], [layer.properties[i] for i in keep])
             geoms, geometry_type = _gpkg_geometries(sub)
-            _write_layer(tmp, layer.name, [shapely.force_2d(g) for g in geoms], sub.properties,
+            write_gpkg_layer(tmp, layer.name, [shapely.force_2d(g) for g in geoms], sub.properties,
                          BASE_FIELDS[layer.name], geometry_type, crs_text, append=k > 0)
     written[gpkg.name] = gpkg
     return written
