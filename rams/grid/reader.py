@@ -236,12 +236,17 @@ class GridReader:
                 :attr:`allow_partial`).
         """
         data, alpha = self._read_raw(window)
-        valid = alpha > 0
-        if self.raster.nodata is not None and not np.isnan(self.raster.nodata):
-            valid &= np.all(data != np.float32(self.raster.nodata), axis=0)
-        valid &= np.all(np.isfinite(data), axis=0)
+        if alpha.dtype == np.bool_:
+            # source pixels copied as they are: nodata and non-finite values were masked
+            # (and zeroed) when the source window was read
+            valid = alpha
+        else:
+            valid = alpha > 0
+            if self.raster.nodata is not None and not np.isnan(self.raster.nodata):
+                valid &= np.all(data != np.float32(self.raster.nodata), axis=0)
+            valid &= np.all(np.isfinite(data), axis=0)
         data = self._to_physical(data)
-        data[:, ~valid] = 0.0
+        np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
         return data, valid
 
     def _read_same_crs(self, window: Window, maps: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -259,11 +264,19 @@ class GridReader:
         (sc, oc), (sr, orow) = maps
         xs = (np.arange(cols, dtype=np.float64) + window.col_off) * sc + oc
         ys = (np.arange(rows, dtype=np.float64) + window.row_off) * sr + orow
-        c0, c1 = max(int(np.floor(xs[0])) - 1, 0), min(int(np.floor(xs[-1])) + 3, src.width)
-        r0, r1 = max(int(np.floor(ys[0])) - 1, 0), min(int(np.floor(ys[-1])) + 3, src.height)
+        # the grid is the source's own pixel grid (the multispectral on a grid snapped to
+        # its lattice, the detector's RGB): target pixel (i, j) is source pixel
+        # (i + ys[0], j + xs[0]), copied without resampling
+        same_lattice = abs(sc - 1.0) < 1e-9 and abs(sr - 1.0) < 1e-9 and _integral(xs[0]) and _integral(ys[0])
+        if same_lattice:
+            c0, c1 = max(round(xs[0]), 0), min(round(xs[0]) + cols, src.width)
+            r0, r1 = max(round(ys[0]), 0), min(round(ys[0]) + rows, src.height)
+        else:
+            c0, c1 = max(int(np.floor(xs[0])) - 1, 0), min(int(np.floor(xs[-1])) + 3, src.width)
+            r0, r1 = max(int(np.floor(ys[0])) - 1, 0), min(int(np.floor(ys[-1])) + 3, src.height)
         n_bands = len(self.raster.data_bands)
         if c1 <= c0 or r1 <= r0:  # the window lies outside the raster
-            return np.zeros((n_bands, rows, cols), np.float32), np.zeros((rows, cols), np.float32)
+            return np.zeros((n_bands, rows, cols), np.float32), np.zeros((rows, cols), bool)
         sw = Window(c0, r0, c1 - c0, r1 - r0)
         try:
             data, mask = self._read_source(src, sw)
@@ -278,18 +291,15 @@ class GridReader:
                 j1 = min(rows, math.floor((lr + lh - 0.5 - orow) / sr - window.row_off) + 1)
                 if i1 > i0 and j1 > j0:
                     self._record_failure((int(window.col_off) + i0, int(window.row_off) + j0, i1 - i0, j1 - j0))
-        if abs(sc - 1.0) < 1e-9 and abs(sr - 1.0) < 1e-9 and _integral(xs[0]) and _integral(ys[0]):
-            # the grid is the source's own pixel grid (the detector's RGB): no resampling;
-            # target pixel (i, j) is source-window pixel (i + off_r, j + off_c)
-            off_c, off_r = round(xs[0]) - c0, round(ys[0]) - r0
-            j0, j1 = max(0, -off_c), min(cols, sw.width - off_c)
-            i0, i1 = max(0, -off_r), min(rows, sw.height - off_r)
+        if same_lattice:
+            if (c1 - c0, r1 - r0) == (cols, rows):  # inside the raster: the source window itself
+                return data, mask
+            i0, j0 = r0 - round(ys[0]), c0 - round(xs[0])
             pixels = np.zeros((n_bands, rows, cols), np.float32)
-            alpha = np.zeros((rows, cols), np.float32)
-            if j1 > j0 and i1 > i0:
-                pixels[:, i0:i1, j0:j1] = data[:, i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
-                alpha[i0:i1, j0:j1] = mask[i0 + off_r:i1 + off_r, j0 + off_c:j1 + off_c]
-            return pixels, alpha
+            valid = np.zeros((rows, cols), bool)
+            pixels[:, i0:i0 + r1 - r0, j0:j0 + c1 - c0] = data
+            valid[i0:i0 + r1 - r0, j0:j0 + c1 - c0] = mask
+            return pixels, valid
         map_x = np.broadcast_to((xs - c0).astype(np.float32)[None, :], (rows, cols)).copy()
         map_y = np.broadcast_to((ys - r0).astype(np.float32)[:, None], (rows, cols)).copy()
         if max(sw.width, sw.height) < _FIXED_POINT_MAP_PX:  # fixed-point maps: 1/32 px, faster
@@ -320,7 +330,7 @@ class GridReader:
         else:
             mask = np.ones(data.shape[1:], bool)
         mask &= np.isfinite(data).all(axis=0)
-        data[:, ~mask] = 0.0
+        np.copyto(data, np.float32(0.0), where=~mask)  # broadcast over bands
         return data, mask
 
     def _read_source_by_block(

@@ -100,12 +100,39 @@ def build_target_grid(
     if gsd_m is None:
         candidates = [r for s, r in flight.rasters.items() if s != "rgb"] or list(flight.rasters.values())
         gsd_m = min(_gsd_in(r.crs, r.transform, r.width, r.height, crs) for r in candidates)
-    # snap the origin to a multiple of the GSD so that grids of one CRS line up between runs
-    left = math.floor(box[0] / gsd_m) * gsd_m
-    top = math.ceil(box[3] / gsd_m) * gsd_m
+    # The origin goes on the pixel lattice of a raster already at the grid's GSD (the
+    # multispectral first): that raster's windows are then plain reads, not resampled,
+    # which was the costliest part of fusion. Without one, on a multiple of the GSD.
+    # Either way the grid of a flight is the same on every run.
+    ox, oy = lattice_origin(flight, crs, gsd_m)
+    left = ox + math.floor((box[0] - ox) / gsd_m + 1e-6) * gsd_m
+    top = oy + math.ceil((box[3] - oy) / gsd_m - 1e-6) * gsd_m
     width = max(1, math.ceil((box[2] - left) / gsd_m - 1e-6))
     height = max(1, math.ceil((top - box[1]) / gsd_m - 1e-6))
     return TargetGrid(crs, Affine(gsd_m, 0, left, 0, -gsd_m, top), width, height)
+
+
+#: Sensors whose pixel lattice the grid adopts, first choice first (most bands first: the
+#: multispectral is the most expensive to resample).
+_LATTICE_ORDER = ("multispectral", "thermal", "rgb")
+
+
+def lattice_origin(flight: Flight, crs: CRS, gsd_m: float) -> tuple[float, float]:
+    """A corner ``(x, y)`` of the pixel lattice the grid's origin is snapped to.
+
+    The top-left corner of the first raster (in :data:`_LATTICE_ORDER`) that is in ``crs``,
+    north-up, with square pixels of ``gsd_m``; ``(0, 0)`` when none is, so that the origin
+    falls on a multiple of the GSD.
+    """
+    for sensor in _LATTICE_ORDER:
+        r = flight.rasters.get(sensor)
+        if r is None or not same_crs(r.crs, crs):
+            continue
+        t = r.transform
+        if t.b or t.d or abs(t.a - gsd_m) > 1e-9 * gsd_m or abs(-t.e - gsd_m) > 1e-9 * gsd_m:
+            continue
+        return float(t.c), float(t.f)
+    return 0.0, 0.0
 
 
 def _gsd_in(src_crs: CRS, transform: Affine, width: int, height: int, dst_crs: CRS) -> float:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
 from rasterio.transform import Affine, from_origin
 from rasterio.windows import Window
 
@@ -93,13 +94,41 @@ def test_reader_returns_physical_units_and_masks_outside(tmp_path: Path) -> None
     flight = load_flight(tmp_path)
     grid = build_target_grid(flight, extent="union")
     reader = GridReader(flight.rasters["multispectral"], grid)
-    data, valid = reader.read(Window(0, 0, grid.width, grid.height))
-    assert data.dtype == np.float32 and data.shape == (5, grid.height, grid.width)
-    assert not valid.all() and valid.any()  # the union extent reaches past the ms footprint
+    # the multispectral spans the union here; a window 4 px wider on each side reaches past it
+    data, valid = reader.read(Window(-4, -4, grid.width + 8, grid.height + 8))
+    assert data.dtype == np.float32 and data.shape == (5, grid.height + 8, grid.width + 8)
+    assert not valid.all() and valid.any()
     assert np.allclose(np.median(data[:, valid], axis=1), 0.15, atol=1e-3)  # 1500 * 1e-4
     assert (data[:, ~valid] == 0).all()
     thermal, tvalid = GridReader(flight.rasters["thermal"], grid).read(Window(0, 0, grid.width, grid.height))
     assert np.median(thermal[0][tvalid]) == pytest.approx(20.0, abs=1e-3)
+
+
+def test_grid_origin_on_the_multispectral_lattice(tmp_path: Path) -> None:
+    # the grid takes the multispectral's pixel lattice (its GSD, origin off any multiple of
+    # 5 cm), so multispectral windows are the source pixels, copied without resampling
+    _make_flight(tmp_path)
+    flight = load_flight(tmp_path)
+    ms = flight.rasters["multispectral"]
+    for extent in ("union", "intersection"):
+        grid = build_target_grid(flight, extent=extent)  # type: ignore[arg-type]
+        col, row = ~ms.transform * (grid.transform.c, grid.transform.f)
+        assert col == pytest.approx(round(col), abs=1e-6) and row == pytest.approx(round(row), abs=1e-6)
+    grid = build_target_grid(flight, extent="intersection")
+    col, row = (round(v) for v in ~ms.transform * (grid.transform.c, grid.transform.f))
+    assert col > 0 and row > 0  # the intersection starts inside the multispectral
+    with rasterio.open(ms.path) as src:
+        source = src.read(window=Window(col, row, 40, 30)).astype(np.float32) * np.float32(1e-4)
+    data, valid = GridReader(ms, grid).read(Window(0, 0, 40, 30))
+    assert valid.all()
+    assert np.array_equal(data, source)
+
+
+def test_grid_origin_on_a_multiple_of_the_gsd_without_a_raster_at_that_gsd(tmp_path: Path) -> None:
+    _make_flight(tmp_path)
+    grid = build_target_grid(load_flight(tmp_path), gsd_m=0.04)  # no raster at 4 cm
+    assert grid.transform.c / 0.04 == pytest.approx(round(grid.transform.c / 0.04), abs=1e-6)
+    assert grid.transform.f / 0.04 == pytest.approx(round(grid.transform.f / 0.04), abs=1e-6)
 
 
 @pytest.mark.parametrize("nodata", [0.0, None])
