@@ -89,7 +89,7 @@ class TileSet:
             self.add(img, b, c, n, each, paste_ground)
 
     def truths(self) -> list[ImageTruth]:
-        """Ground truth in the evaluation module's form."""
+        """Ground truth as :mod:`rams.detection.box_metrics` scores it."""
         return [ImageTruth(b, c) for b, c in zip(self.boxes, self.classes, strict=True)]
 
 

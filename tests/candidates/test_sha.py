@@ -15,9 +15,9 @@ from rams.candidates.blobs import blobs_in_window, scan_anomaly_raster
 from rams.candidates.clustering import cluster_labels
 from rams.candidates.combiner import PointCombiner
 from rams.candidates.model import CandidateSet
-from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
+from rams.core.points import MinePoint
 from tests.conftest import E0, N0, UTM, write_raster
 
 GSD = 0.05
@@ -189,7 +189,7 @@ def test_row_with_a_gap_gives_an_expected_position(build: Build) -> None:
 def test_row_search_ignores_outliers_and_clutter_along_the_line() -> None:
     from rams.candidates.patterns import find_rows
 
-    xy = np.array(row(0, 0, 0.0, 2.0, [0, 1, 2, 3, 4, 6]) + [(5.0, 3.0), (30.0, -4.0)])
+    xy = np.array([*row(0, 0, 0.0, 2.0, [0, 1, 2, 3, 4, 6]), (5.0, 3.0), (30.0, -4.0)])
     (r,) = find_rows(xy)
     assert sorted(r.members) == [0, 1, 2, 3, 4, 5] and r.spacing_m == pytest.approx(2.0, abs=0.05)
     assert r.expected_xy_m.round(0).tolist() == [[10.0, 0.0]]

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rams.candidates.combiner import PointCombiner
-from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
+from rams.core.points import MinePoint
 
 E0, N0 = 600_000.0, 4_400_000.0
 

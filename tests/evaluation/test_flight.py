@@ -11,8 +11,8 @@ import pytest
 from shapely.geometry import box
 
 from rams.candidates.model import CandidatePoint, CandidateSet, ShaPolygon
-from rams.candidates.points import MinePoint
 from rams.cli.main import main
+from rams.core.points import MinePoint
 from rams.crs import to_wgs84
 from rams.errors import RamsInputError
 from rams.evaluation.flight import evaluate_flight, match_points

@@ -10,9 +10,9 @@ import pytest
 
 from rams.candidates.combiner import PointCombiner
 from rams.candidates.model import CandidateSet
-from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
+from rams.core.points import MinePoint
 
 UTM = "EPSG:32638"
 E0, N0 = 500_000.0, 4_400_000.0  # on zone 38's central meridian (45° E)

@@ -19,9 +19,9 @@ from shapely.geometry import Polygon, shape
 
 from rams.candidates.combiner import PointCombiner
 from rams.candidates.model import CandidateSet
-from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
 from rams.config import CandidateConfig
+from rams.core.points import MinePoint
 from rams.export.vector import (
     polygon_lonlat_coords,
     write_points_geojson,
