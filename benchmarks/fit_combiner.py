@@ -1,10 +1,17 @@
 """Fit the point combiner (``models/rams_combiner.json`` and its card) on synthetic flights.
 
-Generates training-family flights (``steppe``, ``sand-litter``, ``rocky-scrub`` in turn by
-seed; never the held-out ``ploughed``), runs the whole pipeline on each with the CNN on
+Generates flights of the combiner family (``meadow``, :data:`rams.synth.families.COMBINER_FAMILY`:
+a training family the detectors never train on; never the held-out ``ploughed``), runs the
+whole pipeline on each with the CNN on
 (whatever detector ``models/`` holds), labels every candidate point against the truth
 (one-to-one within 0.5 m) and fits the combiner: the two logistic models on the ``--fit``
-seeds, the Platt calibration on the ``--cal`` seeds (other flights). Seeds 200 and up are
+seeds, the Platt calibration on the ``--cal`` seeds (other flights).
+
+Why not the detectors' own training families: there the CNN is near perfect (every
+detection is a mine and has an anomaly peak beside it), so a combiner fitted there never
+sees a lone CNN detection that is not a mine and trusts every one; on any other ground
+(every real flight) that sends the CNN's false alarms straight into the mine layer.
+``--families`` overrides the choice (comma-separated, cycled by seed). Seeds 200 and up are
 disjoint from the tests (0-9), the detector's training flights (100-107) and the
 benchmarks (1000+).
 
@@ -15,7 +22,7 @@ the same command refits on fresh detections.
 Usage::
 
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
-        [--fit 200-207] [--cal 208-211] [--out models/rams_combiner.json]
+        [--fit 200-207] [--cal 208-211] [--families meadow] [--out models/rams_combiner.json]
 """
 
 from __future__ import annotations
@@ -26,14 +33,14 @@ import sys
 import time
 from pathlib import Path
 
-from rams.candidates.fit import fit_combiner, load_labelled_run, model_card
 from rams.checksum import sha256_file
 from rams.config import load_config
 from rams.config_paths import models_dir
 from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
-from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
+from rams.synth.families import COMBINER_FAMILY, HELD_OUT_FAMILY, TRAINING_FAMILIES
 from rams.synth.flight import DEFAULT_GSD_M
+from rams.training.combiner import fit_combiner, load_labelled_run, model_card
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,9 +58,9 @@ def detector_digest(config_model: str | None, sensor: str) -> str:
     return sha256_file(path)
 
 
-def prepare_run(seed: int, size_m: float, work: Path, digest: str) -> tuple[Path, Path]:
-    """Generate (once) and process (when the detector changed) one training flight."""
-    family = TRAINING_FAMILIES[seed % len(TRAINING_FAMILIES)]
+def prepare_run(seed: int, size_m: float, work: Path, digest: str, families: list[str]) -> tuple[Path, Path]:
+    """Generate (once) and process (when the detector changed) one fit or calibration flight."""
+    family = families[seed % len(families)]
     assert family != HELD_OUT_FAMILY
     gsd_cm = DEFAULT_GSD_M["rgb"] * 100  # in the name: a generator change makes new flights
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
@@ -75,7 +82,12 @@ def main() -> None:
     ap.add_argument("--fit", default="200-207", help="Seeds of the fit flights (A-B).")
     ap.add_argument("--cal", default="208-211", help="Seeds of the calibration flights (A-B).")
     ap.add_argument("--out", type=Path, default=REPO / "models" / "rams_combiner.json")
+    ap.add_argument("--families", default=COMBINER_FAMILY,
+                    help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
+    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    if not families or not set(families) <= set(TRAINING_FAMILIES):
+        sys.exit(f"--families must be among {', '.join(TRAINING_FAMILIES)} (never {HELD_OUT_FAMILY})")
     fit_seeds, cal_seeds = _seeds(args.fit), _seeds(args.cal)
     if set(fit_seeds) & set(cal_seeds) or min(fit_seeds + cal_seeds) < 200 or max(fit_seeds + cal_seeds) >= 1000:
         sys.exit("fit and calibration seeds must be disjoint and in 200-999")
@@ -88,7 +100,7 @@ def main() -> None:
         flights = []
         for seed in seeds:
             t0 = time.perf_counter()
-            out, truth = prepare_run(seed, args.size_m, args.work, digest)
+            out, truth = prepare_run(seed, args.size_m, args.work, digest, families)
             f = load_labelled_run(out, truth)
             flights.append(f)
             print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
@@ -99,7 +111,7 @@ def main() -> None:
     extra = {
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
-        "size_m": args.size_m, "seconds": seconds,
+        "size_m": args.size_m, "seconds": seconds, "families": families,
     }
     combiner.meta.update(extra)
     combiner.save(args.out)

@@ -1,7 +1,7 @@
 """Scoring candidate points: evidence model, row search among seeds, pattern model.
 
 Shared by the pipeline (:func:`rams.candidates.sha.build_candidates`) and the combiner fit
-(:mod:`rams.candidates.fit`), so that both see the same features.
+(:mod:`rams.training.combiner`), so that both see the same features.
 """
 
 from __future__ import annotations

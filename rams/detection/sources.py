@@ -233,7 +233,7 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
     re-used.
     """
     from rams.synth import generate_flight
-    from rams.synth.families import HELD_OUT_FAMILY
+    from rams.synth.families import COMBINER_FAMILY, HELD_OUT_FAMILY
 
     cache = spec.cache_dir or spec.path
     out = []
@@ -242,6 +242,10 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
             raise RamsInputError(spec.path, (
                 f"scene family {family!r} is held out: it is never used for training or tuning "
                 "(see rams.synth.families)"))
+        if family == COMBINER_FAMILY:
+            raise RamsInputError(spec.path, (
+                f"scene family {family!r} is kept from the detectors: the point combiner is fitted "
+                "on it to learn what a detection is worth on unfamiliar ground (see rams.synth.families)"))
         for seed in spec.seeds:
             folder = cache / f"{family}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
             if not (folder / TRUTH_FILE_NAME).is_file():

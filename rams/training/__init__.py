@@ -9,4 +9,8 @@ scores it, so neither of those imports the other:
   :func:`~rams.training.run.train_from_recipe`). The training loop itself is
   :func:`rams.detection.train.train_detector`; the tile benchmark that scores withheld sets
   is :func:`rams.evaluation.tiles.evaluate_tiles`.
+- :mod:`~rams.training.combiner`: the point combiner of the candidate stage
+  (:mod:`rams.candidates.combiner`) from ``rams process`` runs on flights with truth, each
+  point labelled by the flight benchmark's matching
+  (:func:`rams.evaluation.flight.match_points`); driven by ``benchmarks/fit_combiner.py``.
 """

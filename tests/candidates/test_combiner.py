@@ -15,10 +15,10 @@ from rams.candidates.combiner import (
     resolve_combiner,
     sigmoid,
 )
-from rams.candidates.fit import LabelledFlight, fit_combiner, model_card
 from rams.candidates.fusion import BASE_FEATURES, FusedPoint, feature_matrix
 from rams.config import CandidateConfig
 from rams.errors import RamsInputError
+from rams.training.combiner import LabelledFlight, fit_combiner, model_card
 
 
 def flight(seed: int, n: int = 800) -> LabelledFlight:

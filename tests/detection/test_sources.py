@@ -124,3 +124,15 @@ def test_ignored_boxes_cancel_the_negative_loss_only() -> None:
     assert mask.sum() == 1  # one real object
     assert heat[:, 2:5, 2:5].min() == pytest.approx(IGNORE_LEVEL)  # every channel ignored there
     assert heat[0, 11, 11] == 1.0 and (heat == 1.0).sum() == 1
+
+
+@pytest.mark.parametrize("family", ["ploughed", "meadow"])
+def test_synthetic_source_refuses_held_out_and_combiner_families(tmp_path: Path, family: str) -> None:
+    """The held-out family is for benchmarks only; the combiner family must stay unseen by detectors."""
+    from rams.detection.sources import generate_synth_flights
+
+    spec = SourceSpec(tmp_path, kind="synth", seeds=(0,), families=("steppe", family), size_m=4.0)
+    with pytest.raises(RamsInputError, match=family):
+        generate_synth_flights(spec, 0.005)
+    # Refused before anything is generated for it.
+    assert not any(tmp_path.glob(f"{family}_*"))

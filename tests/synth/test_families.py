@@ -14,7 +14,13 @@ from typer.testing import CliRunner
 from rams.cli import synth as synth_cli
 from rams.errors import RamsInputError
 from rams.synth import SynthFlight, generate_flight
-from rams.synth.families import FAMILIES, HELD_OUT_FAMILY, TRAINING_FAMILIES
+from rams.synth.families import (
+    COMBINER_FAMILY,
+    DETECTOR_FAMILIES,
+    FAMILIES,
+    HELD_OUT_FAMILY,
+    TRAINING_FAMILIES,
+)
 from rams.synth.flight import DEFAULT_GSD_M
 from rams.synth.layout import MIN_SPACING_M, _Placer
 from tests.synth.probe import contrast, load_json, patch_at, truth_points
@@ -26,6 +32,7 @@ NEW_CLASSES = {
     "sand-litter": {"boot_print", "plastic_bottle", "can", "paper", "stone"},
     "rocky-scrub": {"stone"},
     "ploughed": {"clod", "stone"},
+    "meadow": {"stone", "can", "plastic_bottle", "paper"},
 }
 
 
@@ -54,6 +61,9 @@ def test_protocol_constants() -> None:
     assert HELD_OUT_FAMILY == "ploughed"
     assert HELD_OUT_FAMILY not in TRAINING_FAMILIES
     assert set(TRAINING_FAMILIES) | {HELD_OUT_FAMILY} == set(FAMILIES)
+    # The combiner is fitted on a family the detectors never train on.
+    assert COMBINER_FAMILY in TRAINING_FAMILIES and COMBINER_FAMILY not in DETECTOR_FAMILIES
+    assert HELD_OUT_FAMILY not in DETECTOR_FAMILIES and "steppe" in DETECTOR_FAMILIES
 
 
 def test_rgb_gsd_is_half_cm(flights: dict[str, SynthFlight], tmp_path: Path) -> None:
@@ -116,6 +126,11 @@ def test_families_differ_in_every_sensor(flights: dict[str, SynthFlight]) -> Non
     assert ms["ploughed"][2] < ms["steppe"][2]  # red of dark loam
     temp = {fam: float(np.median(_valid(f.thermal_path))) for fam, f in flights.items()}
     assert temp["sand-litter"] > temp["steppe"] + 1.0  # dry sand, few plants
+    # Meadow: a darker sward than the steppe, high NIR/red (NDVI) and cooler.
+    assert rgb["meadow"].mean() < rgb["steppe"].mean() - 5
+    ndvi = {fam: (m[4] - m[2]) / (m[4] + m[2]) for fam, m in ms.items()}
+    assert ndvi["meadow"] > ndvi["steppe"] + 0.1
+    assert temp["meadow"] < temp["steppe"] - 1.0
 
 
 def _stripe_peak(image: np.ndarray, gsd_m: float) -> tuple[float, float, float]:

@@ -1,7 +1,8 @@
 """Fitting the point combiner on labelled runs, and its model card.
 
 The training data are run folders of ``rams process`` on flights with a truth GeoJSON
-(synthetic flights of the training families; real labelled flights where available). A
+(synthetic flights of the combiner family, see :data:`rams.synth.families.COMBINER_FAMILY`;
+real labelled flights where available). A
 run exports every candidate point (mine and low layers) with its base features
 (``f_<name>`` attributes), so the fit reads points from the outputs and needs no
 intermediate files: the evidence features do not depend on the combiner, and the pattern
@@ -162,10 +163,12 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         f"- Points: {m['n_fit_points']} for fitting ({m['n_fit_mines']} mines), "
         f"{m['n_calibration_points']} for calibration ({m['n_calibration_mines']} mines)",
         "- Labels: one-to-one matching of points to true mines within 0.5 m.",
-        "- Synthetic flights of the training families only; the held-out family (`ploughed`) "
-        "was not used. Generated with `rams synth` (project code, no external licence).",
+        "- Synthetic flights (`rams synth`, project code, no external licence) of "
+        f"{', '.join(m.get('families', ['the training families']))}; the held-out family (`ploughed`) "
+        "was not used. The combiner family (`meadow`) is never used to train the detectors, so "
+        "the fit sees what a detection is worth on ground its detector never saw.",
     ]
-    for key in ("command", "detector", "size_m", "seconds"):
+    for key in ("command", "detector", "size_m", "seconds", "families"):
         if key in m:
             lines.append(f"- {key}: `{m[key]}`")
     lines += ["", "## Features and weights (standardised inputs)", "", "| model | feature | weight |", "|---|---|---|"]
