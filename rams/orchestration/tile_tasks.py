@@ -12,7 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from rams import anomaly
-from rams.fusion.cube import INDEX_BANDS, FusedTile, fuse_window, local_contrasts
+from rams.fusion.cube import (
+    INDEX_BANDS,
+    FusedTile,
+    fuse_window,
+    local_contrasts,
+    local_contrasts_at,
+)
 from rams.grid.reader import lost_pixels
 from rams.orchestration.plan import FlightPlan
 from rams.tiles.windows import Tile
@@ -52,24 +58,69 @@ def tile_statistics(tile: Tile, plan: FlightPlan) -> anomaly.GlobalRXStats:
     return stats
 
 
-def _evidence(fused: FusedTile) -> np.ndarray:
-    """Per-pixel evidence bits (see EVIDENCE_*), uint8 (rows, cols)."""
-    bits = np.zeros(fused.valid.shape, np.uint8)
+#: The spectral evidence box (local mean), pixels.
+_SPECTRAL_BOX_PX = 21
+#: Every so many valid pixels of a tile enter its robust spread (a regular subsample).
+_SPREAD_SAMPLE_STEP = 7
+#: Above this share of a tile's pixels, evidence at given pixels is computed densely.
+_SPARSE_EVIDENCE_SHARE = 0.02
+
+
+def _evidence(fused: FusedTile, pixels: np.ndarray | None = None) -> np.ndarray:
+    """Per-pixel evidence bits (see EVIDENCE_*), uint8 (rows, cols).
+
+    Args:
+        fused: the fused tile.
+        pixels: flat indices of the pixels whose bits are wanted (the candidate peaks), or
+            None for every pixel. With indices, the other pixels' bits are 0, and the local
+            contrasts are taken at those pixels and at the robust spread's sample only
+            (:func:`local_contrasts_at`), not over the whole tile: same bits there.
+    """
+    valid = fused.valid
+    bits = np.zeros(valid.shape, np.uint8)
+    if pixels is not None and len(pixels) > _SPARSE_EVIDENCE_SHARE * valid.size:
+        pixels = None  # so many that the whole tile is cheaper
+    flat = bits.reshape(-1)
     if "thermal_contrast_deg_c" in fused.band_names:
         contrast = fused.bands(["thermal_contrast_deg_c"])[0]
-        bits |= (np.abs(contrast) >= THERMAL_EVIDENCE_DEG_C).astype(np.uint8) * EVIDENCE_THERMAL
+        if pixels is None:
+            bits |= (np.abs(contrast) >= THERMAL_EVIDENCE_DEG_C).astype(np.uint8) * EVIDENCE_THERMAL
+        else:
+            hot = np.abs(contrast.reshape(-1)[pixels]) >= THERMAL_EVIDENCE_DEG_C
+            flat[pixels[hot]] |= EVIDENCE_THERMAL
     ms = [b for b in fused.band_names if b.startswith("ms_")]
-    if ms and fused.valid.any():
-        strong = np.zeros(fused.valid.shape, bool)
-        sample = np.flatnonzero(fused.valid)[::7]  # a regular subsample is plenty for a robust spread
-        for dev in local_contrasts(fused.bands(ms), fused.valid, 21):
-            values = dev.ravel()[sample]
+    if ms and valid.any() and (pixels is None or len(pixels)):
+        sample = np.flatnonzero(valid)[::_SPREAD_SAMPLE_STEP]  # plenty for a robust spread
+        if pixels is None:
+            devs = local_contrasts(fused.bands(ms), valid, _SPECTRAL_BOX_PX)
+            at_sample = devs.reshape(len(ms), -1)[:, sample]
+        else:
+            at = np.concatenate([sample, pixels])
+            both = local_contrasts_at(fused.bands(ms), valid, _SPECTRAL_BOX_PX, at)
+            at_sample, at_pixels = both[:, :len(sample)], both[:, len(sample):]
+        strong = np.zeros(valid.shape if pixels is None else len(pixels), bool)
+        for b, values in enumerate(at_sample):
             spread = np.abs(values - np.median(values))
             mad = float(np.median(spread, overwrite_input=True)) * 1.4826 + 1e-6
+            dev = devs[b] if pixels is None else at_pixels[b]
             strong |= np.abs(dev, out=dev) >= SPECTRAL_EVIDENCE_Z * mad
-        bits |= strong.astype(np.uint8) * EVIDENCE_SPECTRAL
-    bits[~fused.valid] = 0
+        if pixels is None:
+            bits |= strong.astype(np.uint8) * EVIDENCE_SPECTRAL
+        else:
+            flat[pixels[strong]] |= EVIDENCE_SPECTRAL
+    bits[~valid] = 0
     return bits
+
+
+def _peak_candidates(
+    score: np.ndarray, fused: FusedTile, core: tuple[slice, slice], threshold: float
+) -> np.ndarray:
+    """Flat indices, in the tile's read window, of the core pixels above the peak threshold:
+    the only pixels whose evidence bits :func:`~rams.orchestration.assemble.assemble_anomaly`
+    reads (a peak must exceed it)."""
+    rows, cols = np.nonzero(score > threshold)
+    r0, c0 = core[0].start or 0, core[1].start or 0
+    return (rows + r0) * fused.valid.shape[1] + (cols + c0)  # type: ignore[no-any-return]
 
 
 def score_tile(
@@ -81,7 +132,10 @@ def score_tile(
     ``evidence`` (uint8 bits) over the tile's core, ``failed_windows`` (windows that could
     not be decoded, one count per anomaly sensor), ``failed_px`` (pixels of the core inside
     those windows, per anomaly sensor; both zero unless ``ingest.allow_partial``) and, with
-    the ``chi2`` calibration, ``score`` (float32 -log10 Pfa, capped at :data:`MAX_LOG10_PFA`). An existing file is reused (resume).
+    the ``chi2`` calibration, ``score`` (float32 -log10 Pfa, capped at
+    :data:`MAX_LOG10_PFA`). With ``chi2`` the evidence bits are computed only where the
+    score exceeds the peak threshold (0 elsewhere): the only pixels that can be peaks. An
+    existing file is reused (resume).
 
     Args:
         plan: the flight plan.
@@ -112,7 +166,9 @@ def score_tile(
         core = tile.core_in_read
     valid = fused.valid[core]
     rx_core = np.where(valid, rx[core], 0.0).astype(np.float32)
-    evidence = _evidence(fused)[core]
+    score = chi2_score(rx_core, len(plan.anomaly_bands)) if cfg.calibration == "chi2" else None
+    candidates = None if score is None else _peak_candidates(score, fused, core, cfg.threshold_log10_pfa)
+    evidence = _evidence(fused, candidates)[core]
     # undecodable source windows travel with the tile, so Dask workers and resumed runs
     # report them too
     new_failures = [plan.readers[s].thread_failed_windows()[failed_before[s]:] for s in plan.anomaly_sensors]
@@ -122,8 +178,8 @@ def score_tile(
     arrays: dict[str, np.ndarray] = {
         "rx": rx_core, "valid": valid, "evidence": evidence, "failed_windows": failed, "failed_px": failed_px,
     }
-    if cfg.calibration == "chi2":  # needs no other tile: calibrate here, in parallel
-        arrays["score"] = chi2_score(rx_core, len(plan.anomaly_bands))
+    if score is not None:  # chi2 needs no other tile: calibrated here, in parallel
+        arrays["score"] = score
     np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
     return path

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from rasterio.windows import Window
 
-from rams.fusion.cube import fuse_window, local_contrast, local_contrasts
+from rams.fusion.cube import fuse_window, local_contrast, local_contrasts, local_contrasts_at
 from rams.grid.reader import GridReader
 from rams.grid.target import build_target_grid
 from rams.ingest.flight import load_flight
@@ -109,3 +109,24 @@ def test_local_contrasts_equal_band_by_band() -> None:
     stacked = local_contrasts(values, valid, 9)
     expected = values[2, 20, 20] - values[2, 16:25, 16:25].mean(dtype=np.float64)
     assert stacked[2, 20, 20] == pytest.approx(expected, abs=1e-5)
+
+
+def test_local_contrasts_at_pixels_equal_the_dense_ones() -> None:
+    rng = np.random.default_rng(4)
+    values = rng.normal(0.3, 0.05, (3, 53, 47)).astype(np.float32)
+    valid = rng.random((53, 47)) > 0.2
+    valid[:, :5] = False
+    values[:, ~valid] = -9999.0  # not zeroed: the weights must keep them out
+    dense = local_contrasts(values, valid, 21)
+    # corners and borders (clipped boxes), interior pixels and invalid pixels
+    pixels = np.array([0, 46, 52 * 47, 53 * 47 - 1, 20 * 47 + 20, 30 * 47 + 2, 10 * 47 + 40, 7])
+    sparse = local_contrasts_at(values, valid, 21, pixels)
+    assert sparse.dtype == np.float32 and sparse.shape == (3, len(pixels))
+    np.testing.assert_allclose(sparse, dense.reshape(3, -1)[:, pixels], atol=1e-5)
+    assert (sparse[:, ~valid.reshape(-1)[pixels]] == 0).all()
+    # by hand: a fully valid 21 x 21 box around (26, 23)
+    valid[16:37, 13:34] = True
+    values[:, 16:37, 13:34] = rng.normal(0.3, 0.05, (3, 21, 21))
+    got = local_contrasts_at(values, valid, 21, np.array([26 * 47 + 23]))
+    expected = values[1, 26, 23] - values[1, 16:37, 13:34].mean(dtype=np.float64)
+    assert got[1, 0] == pytest.approx(expected, abs=1e-5)

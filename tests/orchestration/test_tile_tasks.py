@@ -1,0 +1,40 @@
+"""Evidence bits of a tile: at the candidate pixels only, the same as over the whole tile."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rams.fusion.cube import FusedTile
+from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL, _evidence
+
+
+def _tile(seed: int = 0) -> FusedTile:
+    rng = np.random.default_rng(seed)
+    rows, cols = 120, 140
+    ms = rng.normal(0.25, 0.01, (5, rows, cols)).astype(np.float32)
+    ms[2, 40:43, 60:63] += 0.2  # a spectral anomaly (red)
+    contrast = rng.normal(0.0, 0.2, (rows, cols)).astype(np.float32)
+    contrast[80:83, 30:33] = 2.0  # a thermal anomaly
+    valid = np.ones((rows, cols), bool)
+    valid[:, :8] = False  # a nodata collar
+    cube = np.concatenate([ms, contrast[None]])
+    cube[:, ~valid] = 0.0
+    names = ["ms_blue", "ms_green", "ms_red", "ms_rededge", "ms_nir", "thermal_contrast_deg_c"]
+    return FusedTile(cube=cube, band_names=names, valid=valid, sensor_valid={})
+
+
+def test_evidence_at_candidates_equals_the_dense_bits() -> None:
+    fused = _tile()
+    dense = _evidence(fused)
+    assert dense[41, 61] & EVIDENCE_SPECTRAL and not dense[41, 61] & EVIDENCE_THERMAL
+    assert dense[81, 31] & EVIDENCE_THERMAL
+    assert not dense[:, :8].any()
+    # the two anomalies, pixels near the border and in the collar, a few random ones
+    pixels = np.array([41 * 140 + 61, 81 * 140 + 31, 0, 5 * 140 + 9, 119 * 140 + 139, 60 * 140 + 3])
+    pixels = np.concatenate([pixels, np.random.default_rng(1).choice(120 * 140, 40, replace=False)])
+    sparse = _evidence(fused, pixels)
+    np.testing.assert_array_equal(sparse.reshape(-1)[pixels], dense.reshape(-1)[pixels])
+    others = np.ones(sparse.size, bool)
+    others[pixels] = False
+    assert not sparse.reshape(-1)[others].any()  # bits only where asked
+    assert not _evidence(fused, np.array([], np.int64)).any()
