@@ -61,7 +61,7 @@ def test_degrade_changes_the_image_and_keeps_shape(which: str) -> None:
 
 
 def test_focused_crops_keep_an_object_inside() -> None:
-    from rams.detection.train import augment
+    from rams.detection.augment import augment
 
     rng = np.random.default_rng(2)
     img = np.full((600, 600, 3), 90, np.uint8)

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rams.detection.augment import augment
 from rams.detection.box_metrics import ImagePrediction, ImageTruth, best_f1_threshold
 from rams.detection.hard_negatives import HardNegatives, false_alarm_centres
 from rams.detection.sources import SourceSpec, _is_selection
-from rams.detection.train import TrainConfig, augment
+from rams.detection.train_config import TrainConfig
 
 
 def test_false_alarm_centres_skip_labelled_and_ignored_boxes() -> None:

@@ -17,7 +17,7 @@ from rams.detection.sources import (
     estimate_gsd_m,
     load_source,
 )
-from rams.detection.train import TrainConfig
+from rams.detection.train_config import TrainConfig
 from rams.errors import RamsInputError
 from rams.training.run import train_from_sources
 

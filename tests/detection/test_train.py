@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from rams.cli.main import main
+from rams.detection.augment import augment, mosaic
 from rams.detection.detector import load_detector
-from rams.detection.train import augment, mosaic
 
 
 def test_augment_keeps_boxes_on_objects() -> None:

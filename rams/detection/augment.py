@@ -1,0 +1,128 @@
+"""Training-time augmentation of overhead imagery: scale, crop or pad, flips, rotations,
+photometric jitter, and YOLO's 2x2 mosaic.
+
+A nadir view has no "up", so any flip and any 90-degree rotation is a valid sample;
+scale is drawn log-uniformly around the working GSD.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+
+def augment(
+    img: np.ndarray, boxes: np.ndarray, classes: np.ndarray, size: int, rng: np.random.Generator,
+    scale_range: tuple[float, float] = (0.7, 1.4), focus: float = 0.0,
+    hard_points: np.ndarray | None = None, hard_p: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random scale + crop/pad to ``size``, flips, 90-degree rotation, photometric jitter.
+
+    Args:
+        img: uint8 (H, W, C).
+        boxes: (N, 4) ``x0, y0, x1, y1`` pixels.
+        classes: (N,).
+        size: output side, pixels.
+        rng: random generator.
+        scale_range: range of the (log-uniform) scale factor.
+        focus: probability that the crop is placed around a random object (when the image
+            holds one) instead of anywhere: small crops of large, mostly empty images then
+            still show objects often.
+        hard_points: (K, 2) ``x, y`` pixel centres of past false alarms on this image.
+        hard_p: probability that the crop (when not object-centred) is placed around a
+            random hard point.
+
+    Returns:
+        ``(float32 (C, size, size) in the input's units, boxes, classes)``.
+    """
+    h, w, c = img.shape
+    s = math.exp(rng.uniform(math.log(scale_range[0]), math.log(scale_range[1])))
+    nh, nw = max(round(h * s), 1), max(round(w * s), 1)
+    scaled = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR if s > 1 else cv2.INTER_AREA)
+    scaled = scaled.reshape(nh, nw, c)
+    b = boxes * np.array([nw / w, nh / h, nw / w, nh / h], np.float32)
+    out = np.empty((size, size, c), np.uint8)
+    out[:] = np.median(scaled.reshape(-1, c), axis=0).astype(np.uint8)
+    # Offsets: crop when larger, pad when smaller (random placement either way).
+    ox = int(rng.integers(0, nw - size + 1)) if nw > size else -int(rng.integers(0, size - nw + 1))
+    oy = int(rng.integers(0, nh - size + 1)) if nh > size else -int(rng.integers(0, size - nh + 1))
+    targets = np.flatnonzero(classes >= 0)
+    if len(targets) and rng.random() < focus:
+        # Object-centred crop: a random object lies wholly inside, anywhere in the crop.
+        x0, y0, x1, y1 = b[int(rng.choice(targets))]
+        ox = int(rng.integers(min(math.floor(x1) - size, math.floor(x0)), math.floor(x0) + 1))
+        oy = int(rng.integers(min(math.floor(y1) - size, math.floor(y0)), math.floor(y0) + 1))
+    elif hard_points is not None and len(hard_points) and rng.random() < hard_p:
+        # A past false alarm somewhere in the middle 70 % of the crop.
+        px, py = hard_points[int(rng.integers(0, len(hard_points)))] * np.float32(s)
+        ox = int(px) - int(rng.integers(int(0.15 * size), int(0.85 * size) + 1))
+        oy = int(py) - int(rng.integers(int(0.15 * size), int(0.85 * size) + 1))
+    sx0, sy0 = max(ox, 0), max(oy, 0)
+    dx0, dy0 = max(-ox, 0), max(-oy, 0)
+    cw, ch = min(nw - sx0, size - dx0), min(nh - sy0, size - dy0)
+    out[dy0:dy0 + ch, dx0:dx0 + cw] = scaled[sy0:sy0 + ch, sx0:sx0 + cw]
+    b = b - np.array([ox, oy, ox, oy], np.float32)
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    clipped = np.clip(b, 0, size)
+    carea = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1])
+    keep = carea >= 0.45 * np.maximum(area, 1e-6)
+    b, cls = clipped[keep], classes[keep]
+    x = out.astype(np.float32)
+    if rng.random() < 0.5:
+        x = x[:, ::-1]
+        b = np.stack([size - b[:, 2], b[:, 1], size - b[:, 0], b[:, 3]], 1)
+    if rng.random() < 0.5:
+        x = x[::-1]
+        b = np.stack([b[:, 0], size - b[:, 3], b[:, 2], size - b[:, 1]], 1)
+    for _ in range(int(rng.integers(0, 4))):
+        # rot90 counter-clockwise: (x, y) -> (y, size - x)
+        x = np.rot90(x)
+        b = np.stack([b[:, 1], size - b[:, 2], b[:, 3], size - b[:, 0]], 1)
+    x = np.ascontiguousarray(x.transpose(2, 0, 1))
+    # Photometric jitter in 8-bit units: contrast about the mean, brightness, gamma, noise.
+    mean = x.mean()
+    x = (x - mean) * rng.uniform(0.7, 1.3) + mean + rng.uniform(-25, 25)
+    if c > 1:
+        x *= rng.uniform(0.92, 1.08, size=(c, 1, 1)).astype(np.float32)
+    x = np.clip(x, 0, 255)
+    x = 255.0 * (x / 255.0) ** rng.uniform(0.8, 1.25)
+    if rng.random() < 0.3:
+        x += rng.normal(0, rng.uniform(1, 6), size=x.shape).astype(np.float32)
+    return x.astype(np.float32), b.astype(np.float32).reshape(-1, 4), cls
+
+
+def mosaic(
+    images: Sequence[np.ndarray], boxes: Sequence[np.ndarray], classes: Sequence[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Four images side by side on a 2x2 canvas (YOLO's mosaic), boxes moved with them.
+
+    Images of different sizes are resized to the first one's size. The canvas then goes
+    through :func:`augment` like any image (a scale about 0.5 shows all four quarters).
+
+    Args:
+        images: four uint8 (H, W, C) images.
+        boxes: four (N, 4) ``x0, y0, x1, y1`` pixel arrays.
+        classes: four (N,) class arrays.
+
+    Returns:
+        ``(uint8 (2H, 2W, C) canvas, boxes, classes)``.
+    """
+    h, w, c = images[0].shape
+    canvas = np.empty((2 * h, 2 * w, c), np.uint8)
+    all_boxes, all_classes = [], []
+    for k, (img, b, cls) in enumerate(zip(images, boxes, classes, strict=True)):
+        ih, iw = img.shape[:2]
+        if (ih, iw) != (h, w):
+            img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, c)
+            b = b * np.array([w / iw, h / ih, w / iw, h / ih], np.float32)
+        oy, ox = (k // 2) * h, (k % 2) * w
+        canvas[oy:oy + h, ox:ox + w] = img
+        all_boxes.append(np.asarray(b, np.float32).reshape(-1, 4) + np.array([ox, oy, ox, oy], np.float32))
+        all_classes.append(np.asarray(cls))
+    return canvas, np.concatenate(all_boxes), np.concatenate(all_classes)
+
+
+__all__ = ["augment", "mosaic"]

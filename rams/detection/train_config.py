@@ -1,0 +1,81 @@
+"""Training settings of the CNN detector: :class:`TrainConfig`, the one home of their defaults.
+
+Kept apart from the training loop (:mod:`rams.detection.train`) so that the detector, which
+the loop imports, can read the same defaults for weights whose metadata lacks a setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Operating threshold of weights trained without selection images (no best-F1 choice is
+#: possible), and of weights whose metadata records none.
+UNSELECTED_THRESHOLD = 0.3
+
+#: Training input side when every source is resampled to a working GSD (``rams train
+#: --recipe`` / ``--working-gsd-m``) and neither the recipe nor the command line gives one.
+WORKING_GSD_IMG_SIZE = 256
+
+
+@dataclass
+class TrainConfig:
+    """Training settings (all stored in the model card)."""
+
+    #: training input side, pixels (a multiple of 32); see also :data:`WORKING_GSD_IMG_SIZE`.
+    img_size: int = 384
+    epochs: int = 40
+    #: time budget, minutes (None: the epochs alone end the run).
+    minutes: float | None = None
+    batch_size: int = 16
+    #: peak learning rate of AdamW.
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    #: architecture preset of :func:`rams.detection.model.model_config`.
+    preset: str = "base"
+    seed: int = 0
+    threads: int = 2
+    eval_every: int = 2
+    scale_min: float = 0.7
+    scale_max: float = 1.4
+    ema_decay: float = 0.998
+    #: "wall": ``minutes`` of wall time; "cpu": ``minutes`` on ``threads`` dedicated cores,
+    #: measured as process CPU time / threads (fair on a machine shared with other jobs).
+    budget_clock: str = "wall"
+    #: hard wall-time cap, minutes (None: none), whatever the budget clock.
+    max_wall_minutes: float | None = None
+    #: weights file (.pt, checksum-verified) to start from instead of random weights.
+    init_from: str | None = None
+    #: probability that a training sample is a 2x2 mosaic of four images (0: never).
+    mosaic: float = 0.0
+    #: fraction of the schedule after which mosaics stop (the last epochs see whole images).
+    mosaic_until: float = 0.85
+    #: "bfloat16": forward pass under CPU autocast (about twice the network speed on CPUs
+    #: with AVX512-BF16 or AMX); weights, optimiser state, EMA and loss stay float32.
+    #: "auto": bfloat16 only where the CPU has it natively, else float32
+    #: (:func:`rams.detection.precision.resolve_precision`; the choice is in the model card).
+    precision: str = "auto"
+    #: probability that an image marked as paste ground receives copy-pasted real objects.
+    copy_paste: float = 0.0
+    #: most objects pasted into one image.
+    paste_max: int = 3
+    #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
+    blur_p: float = 0.0
+    jpeg_p: float = 0.0
+    shadow_p: float = 0.0
+    #: probability of an object-centred crop (see :func:`augment`).
+    focus: float = 0.0
+    #: hard-negative mining (see :mod:`rams.detection.hard_negatives`): every this many
+    #: epochs (0: never) the EMA model is run over the training images and its confident
+    #: false alarms become crop centres.
+    hard_negative_every: int = 0
+    #: probability that a crop of an image with hard points is centred on one of them.
+    hard_negative_p: float = 0.5
+    #: lowest confidence that counts as a hard false alarm.
+    hard_negative_min_score: float = 0.15
+    #: images with hard points are drawn (1 + this) times as often.
+    hard_negative_boost: float = 1.0
+    #: most images mined per round: every real (paste-ground) image, then a random sample.
+    hard_negative_max_images: int = 1500
+    #: operating threshold: best F1 on selection among thresholds with at most this many
+    #: false alarms per selection image (None: best F1 alone).
+    max_false_alarms_per_image: float | None = None
