@@ -13,8 +13,10 @@ recognised by its ``run.json``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +24,14 @@ from typing import Any
 import numpy as np
 
 from rams import __version__
+from rams.anomaly.warm import warm_up
 from rams.config import PipelineConfig
 from rams.errors import RamsInputError
 from rams.orchestration.assemble import assemble_anomaly
 from rams.orchestration.detect_stage import run_detection
 from rams.orchestration.executor import Executor, LocalExecutor
 from rams.orchestration.lock import LOCK_NAME, OutputLockedError, output_lock
+from rams.orchestration.memory import freeze_long_lived, thaw
 from rams.orchestration.outputs import write_outputs
 from rams.orchestration.plan import FlightPlan, build_plan
 from rams.orchestration.stages import StageTimer
@@ -35,6 +39,8 @@ from rams.orchestration.tile_tasks import score_tile, tile_statistics
 
 WORK_DIR_NAME = ".rams-work"
 RUN_FILE = "run.json"
+
+log = logging.getLogger(__name__)
 
 #: Files a completed run leaves in OUT_DIR.
 OUTPUT_FILES = (
@@ -161,21 +167,42 @@ def process_flight(
     """
     timer = StageTimer()
     out_dir = Path(out_dir)
-    with timer.stage("ingest"):
-        plan = build_plan(flight_dir, config)
-    created = not out_dir.exists()
+    freeze_long_lived()
+    # numba loads its kernels while ingest hashes the inputs (hashlib lets go of the GIL)
+    warm = threading.Thread(target=_warm_up_anomaly, args=(config,), name="rams-warm-up", daemon=True)
+    warm.start()
     try:
-        with output_lock(out_dir):
-            return _run_locked(plan, out_dir, config, executor, timer, force=force, keep_work=keep_work)
-    except OutputLockedError:
-        raise
-    except RamsInputError:
-        # damaged input found while reading: leave no output folder behind
-        if created:
-            _remove_if_empty(out_dir, LOCK_NAME)
-        raise
+        with timer.stage("ingest"):
+            try:
+                plan = build_plan(flight_dir, config)
+            finally:
+                # joined before any tile runs: numba's workqueue layer must not be entered
+                # from two threads at once
+                warm.join()
+        created = not out_dir.exists()
+        try:
+            with output_lock(out_dir):
+                return _run_locked(plan, out_dir, config, executor, timer, force=force, keep_work=keep_work)
+        except OutputLockedError:
+            raise
+        except RamsInputError:
+            # damaged input found while reading: leave no output folder behind
+            if created:
+                _remove_if_empty(out_dir, LOCK_NAME)
+            raise
+        finally:
+            plan.close()
     finally:
-        plan.close()
+        thaw()  # the objects each stage froze (see orchestration.memory)
+
+
+def _warm_up_anomaly(config: PipelineConfig) -> None:
+    """Load the anomaly kernels (see :mod:`rams.anomaly.warm`); a failure here is left to
+    the first tile to report."""
+    try:
+        warm_up(config.anomaly.detector, config.anomaly.backend, config.anomaly.inner_px, config.anomaly.outer_px)
+    except Exception:  # the same call fails again, with its error, in the anomaly stage
+        log.debug("warming up the anomaly kernels failed", exc_info=True)
 
 
 def _remove_if_empty(folder: Path, *ignored: str) -> None:

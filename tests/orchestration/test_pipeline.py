@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,7 @@ def test_process_writes_every_output(small_flight: Callable[..., Path], tmp_path
     out = tmp_path / "out"
     result = process_flight(flight, out, _config())
     assert not result.skipped
+    assert gc.get_freeze_count() == 0  # the objects the stages froze go back to the collector
     for name in OUTPUT_FILES:
         assert (out / name).is_file(), name
     assert not (out / ".rams-work").exists()  # the work folder goes after success
