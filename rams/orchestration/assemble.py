@@ -78,9 +78,9 @@ def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -
     with cog_writer(out_path, plan.grid, description="rx_log10_pfa") as dst:
         for tile, path in zip(plan.tiles, tile_files, strict=True):
             with np.load(path) as npz:
-                rx, valid, evidence = npz["rx"], npz["valid"], npz["evidence"]
+                valid, evidence = npz["valid"], npz["evidence"]
                 # chi2: calibrated by the tile task already
-                score = npz["score"] if "score" in npz.files else calibrate(rx).astype(np.float32)
+                score = npz["score"] if "score" in npz.files else calibrate(npz["rx"]).astype(np.float32)
             score[~valid] = np.nan
             dst.write(score, 1, window=tile.core)
             filled = np.where(valid, score, 0.0).astype(np.float32)

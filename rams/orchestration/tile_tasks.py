@@ -128,14 +128,14 @@ def score_tile(
 ) -> Path:
     """Score one tile with the configured RX detector and save the core to ``work_dir``.
 
-    The saved ``.npz`` holds ``rx`` (float32 raw RX score), ``valid`` (bool) and
-    ``evidence`` (uint8 bits) over the tile's core, ``failed_windows`` (windows that could
-    not be decoded, one count per anomaly sensor), ``failed_px`` (pixels of the core inside
-    those windows, per anomaly sensor; both zero unless ``ingest.allow_partial``) and, with
-    the ``chi2`` calibration, ``score`` (float32 -log10 Pfa, capped at
-    :data:`MAX_LOG10_PFA`). With ``chi2`` the evidence bits are computed only where the
-    score exceeds the peak threshold (0 elsewhere): the only pixels that can be peaks. An
-    existing file is reused (resume).
+    The saved ``.npz`` holds ``valid`` (bool) and ``evidence`` (uint8 bits) over the tile's
+    core, ``failed_windows`` (windows that could not be decoded, one count per anomaly
+    sensor), ``failed_px`` (pixels of the core inside those windows, per anomaly sensor;
+    both zero unless ``ingest.allow_partial``) and, with the ``chi2`` calibration, ``score``
+    (float32 -log10 Pfa, capped at :data:`MAX_LOG10_PFA`), else ``rx`` (float32 raw RX
+    score, calibrated once every tile is done). With ``chi2`` the evidence bits are computed
+    only where the score exceeds the peak threshold (0 elsewhere): the only pixels that can
+    be peaks. An existing file is reused (resume).
 
     Args:
         plan: the flight plan.
@@ -176,10 +176,12 @@ def score_tile(
     failed_px = np.array([lost_pixels(f, tile.core) for f in new_failures], np.int64)
     tmp = path.with_suffix(".tmp.npz")
     arrays: dict[str, np.ndarray] = {
-        "rx": rx_core, "valid": valid, "evidence": evidence, "failed_windows": failed, "failed_px": failed_px,
+        "valid": valid, "evidence": evidence, "failed_windows": failed, "failed_px": failed_px,
     }
     if score is not None:  # chi2 needs no other tile: calibrated here, in parallel
         arrays["score"] = score
+    else:  # the percentile calibration needs every tile's raw scores
+        arrays["rx"] = rx_core
     np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
     return path
