@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from rams.cli.options import (
     library_output_to_stderr,
     stdout,
 )
+from rams.detection.train_config import WORKING_GSD_IMG_SIZE, TrainConfig
+
+_D = TrainConfig()  # the training defaults, quoted in the options' help
 
 
 def _summary(out: Path, summary: dict[str, Any] | None) -> None:
@@ -44,22 +48,22 @@ def register(app: typer.Typer) -> None:
         recipe: Path | None = typer.Option(None, "--recipe", help="Training recipe (YAML): working GSD, classes, sources with GSD, class mapping, weights and selection flights, training settings, withheld sets to report on. See configs/training/."),
         working_gsd_m: float | None = typer.Option(None, "--working-gsd-m", min=0.0001, help="Resample every source to this GSD (metres) and train at it (RGB)."),
         channels: Channels = typer.Option(Channels.thermal, "--channels", help="Input bands: thermal (1 band) or rgb (3 bands); a working GSD implies rgb."),
-        epochs: int | None = typer.Option(None, "--epochs", min=1, help="Most epochs (default 40)."),
-        img_size: int | None = typer.Option(None, "--img-size", min=32, help="Training input side, pixels (multiple of 32; default 320, 256 with a working GSD)."),
+        epochs: int | None = typer.Option(None, "--epochs", min=1, help=f"Most epochs (default {_D.epochs})."),
+        img_size: int | None = typer.Option(None, "--img-size", min=32, help=f"Training input side, pixels (multiple of 32; default {_D.img_size}, {WORKING_GSD_IMG_SIZE} with a working GSD)."),
         minutes: float | None = typer.Option(None, "--minutes", min=0.1, help="Time budget; the schedule completes within it."),
-        budget_clock: BudgetClock | None = typer.Option(None, "--budget-clock", help="How --minutes is measured: wall, or cpu (CPU time / threads; fair on a shared machine). Default wall.", show_default=False),
+        budget_clock: BudgetClock | None = typer.Option(None, "--budget-clock", help=f"How --minutes is measured: wall, or cpu (CPU time / threads; fair on a shared machine). Default {_D.budget_clock}.", show_default=False),
         max_wall_minutes: float | None = typer.Option(None, "--max-wall-minutes", min=0.1, help="Hard wall-time cap whatever the budget clock."),
-        batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Images per training step (default 16)."),
-        lr: float | None = typer.Option(None, "--lr", help="Peak learning rate of AdamW (default 0.003)."),
-        preset: Preset | None = typer.Option(None, "--preset", help="Architecture preset (default small).", show_default=False),
-        seed: int | None = typer.Option(None, "--seed", help="Random seed (default 0)."),
-        threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for torch (default 2)."),
+        batch_size: int | None = typer.Option(None, "--batch-size", min=1, help=f"Images per training step (default {_D.batch_size})."),
+        lr: float | None = typer.Option(None, "--lr", help=f"Peak learning rate of AdamW (default {_D.lr:g})."),
+        preset: Preset | None = typer.Option(None, "--preset", help=f"Architecture preset (default {_D.preset}).", show_default=False),
+        seed: int | None = typer.Option(None, "--seed", help=f"Random seed (default {_D.seed})."),
+        threads: int | None = typer.Option(None, "--threads", min=1, help=f"CPU threads for torch (default {_D.threads})."),
         class_names: str | None = typer.Option(None, "--class-names", help="Comma-separated names overriding data.yaml (or the project classes with a working GSD)."),
-        eval_every: int | None = typer.Option(None, "--eval-every", min=1, help="Validate every N epochs (default 2)."),
+        eval_every: int | None = typer.Option(None, "--eval-every", min=1, help=f"Validate every N epochs (default {_D.eval_every})."),
         background_tiles: int = typer.Option(60, "--background-tiles", min=0, help="Flights: random background tiles per flight."),
         tiles_per_mine: int = typer.Option(3, "--tiles-per-mine", min=1, help="Flights: jittered tiles cut around each mine."),
         mosaic: float | None = typer.Option(None, "--mosaic", help="Probability that a training sample is a 2x2 mosaic of four images (off for the last 15% of the schedule)."),
-        precision: TrainPrecision | None = typer.Option(None, "--precision", help="Forward-pass precision while training (CPU autocast; weights stay float32); auto: bfloat16 only where the CPU computes it natively. Default: the trainer's.", show_default=False),
+        precision: TrainPrecision | None = typer.Option(None, "--precision", help=f"Forward-pass precision while training (CPU autocast; weights stay float32); auto: bfloat16 only where the CPU computes it natively. Default {_D.precision}.", show_default=False),
         init_from: Path | None = typer.Option(None, "--init-from", help="Start from these weights (checksum-verified .pt) instead of random ones: a second stage, or fine-tuning on a new tile set."),
         no_progress: bool = typer.Option(False, "--no-progress", help="Plain log lines (stderr) instead of progress bars."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
@@ -102,13 +106,10 @@ def register(app: typer.Typer) -> None:
             raise RamsInputError(None, "give one training source, or several with --working-gsd-m (or a --recipe)")
         from rams.training.run import train_from_folder
 
-        defaults = {"epochs": 40, "img_size": 320, "budget_clock": "wall", "batch_size": 16,
-                    "lr": 3e-3, "preset": "small", "seed": 0, "threads": 2, "eval_every": 2,
-                    "mosaic": 0.0}  # precision: the trainer's own default
-        opts = {**defaults, **given}
         with logs:
             summary = train_from_folder(
-                sources[0], out, channels=channels.value, class_names=names, progress=progress,
-                background_per_flight=background_tiles, tiles_per_mine=tiles_per_mine, **opts,  # type: ignore[arg-type]
+                sources[0], out, channels=channels.value, config=replace(TrainConfig(), **given),
+                class_names=names, progress=progress, background_per_flight=background_tiles,
+                tiles_per_mine=tiles_per_mine,
             )
         _summary(out, summary)

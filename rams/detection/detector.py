@@ -50,6 +50,7 @@ from rams.detection.inference_modes import (
 from rams.detection.model import CenterNet, ModelConfig
 from rams.detection.precision import PRECISIONS as PRECISIONS  # re-exported: training's choices
 from rams.detection.precision import cpu_flags, resolve_precision
+from rams.detection.train_config import UNSELECTED_THRESHOLD, TrainConfig
 from rams.errors import RamsInputError
 
 FORMAT = "rams-centernet-1"
@@ -119,7 +120,7 @@ class Detector:
     @property
     def threshold(self) -> float:
         """Operating confidence threshold."""
-        return float(self.meta.get("threshold", 0.3))
+        return float(self.meta.get("threshold", UNSELECTED_THRESHOLD))
 
     @property
     def input_gsd_m(self) -> float | None:
@@ -194,7 +195,7 @@ class Detector:
                 raise ValueError("this model works at a fixed GSD: give the image's gsd_m")
             image = resample_by(image, gsd_m / self.input_gsd_m)
         else:
-            image = _resize(image, int(self.meta.get("img_size", 384)))
+            image = _resize(image, int(self.meta.get("img_size", TrainConfig.img_size)))
         return self.network_input(image.transpose(2, 0, 1)[None].astype(np.float32))
 
     @property
@@ -286,7 +287,7 @@ class Detector:
         Returns:
             One :class:`Detections` per image, boxes in that image's pixels.
         """
-        size = int(self.meta.get("img_size", 384))
+        size = int(self.meta.get("img_size", TrainConfig.img_size))
         out: list[Detections] = []
         for start in range(0, len(images), batch_size):
             chunk = images[start:start + batch_size]

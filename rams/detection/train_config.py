@@ -19,19 +19,24 @@ WORKING_GSD_IMG_SIZE = 256
 
 @dataclass
 class TrainConfig:
-    """Training settings (all stored in the model card)."""
+    """Training settings (all stored in the model card).
+
+    The defaults here are the only training defaults: ``rams train``, the folder, source
+    and recipe runners of :mod:`rams.training.run` and the detector's fallbacks read them
+    from this class (a recipe's ``train:`` section and command-line options override them).
+    """
 
     #: training input side, pixels (a multiple of 32); see also :data:`WORKING_GSD_IMG_SIZE`.
-    img_size: int = 384
+    img_size: int = 320
     epochs: int = 40
     #: time budget, minutes (None: the epochs alone end the run).
     minutes: float | None = None
     batch_size: int = 16
     #: peak learning rate of AdamW.
-    lr: float = 2e-3
+    lr: float = 3e-3
     weight_decay: float = 1e-4
     #: architecture preset of :func:`rams.detection.model.model_config`.
-    preset: str = "base"
+    preset: str = "small"
     seed: int = 0
     threads: int = 2
     eval_every: int = 2

@@ -17,7 +17,8 @@ from rams.detection.detector import load_detector
 from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
 from rams.detection.precision import PRECISIONS
 from rams.detection.sources import LoadedSource, SourceSpec, load_source, read_sources_file
-from rams.detection.train import TileSet, TrainConfig, load_yolo_tiles, train_detector
+from rams.detection.train import TileSet, load_yolo_tiles, train_detector
+from rams.detection.train_config import WORKING_GSD_IMG_SIZE, TrainConfig
 from rams.detection.yolo import class_names as yolo_class_names
 from rams.detection.yolo import read_split, split_dir, split_overlap_report
 from rams.errors import RamsInputError
@@ -50,14 +51,29 @@ def data_credit(root: Path) -> tuple[str, str]:
     return desc, licence
 
 
+def check_config(config: TrainConfig, source: str | Path | None = None) -> None:
+    """Refuse training settings that cannot run (before any data is loaded).
+
+    Raises:
+        RamsInputError: an input size that is not a multiple of 32, a mosaic probability
+            outside [0, 1], an unknown precision or budget clock, missing starting weights.
+    """
+    if config.img_size % 32:
+        raise RamsInputError(source, f"--img-size must be a multiple of 32, got {config.img_size}")
+    if not 0.0 <= config.mosaic <= 1.0:
+        raise RamsInputError(source, f"--mosaic must be a probability in [0, 1], got {config.mosaic}")
+    if config.precision not in PRECISIONS:
+        raise RamsInputError(source, f"--precision must be one of {', '.join(PRECISIONS)}, not {config.precision!r}")
+    if config.budget_clock not in ("wall", "cpu"):
+        raise RamsInputError(source, f"--budget-clock must be wall or cpu, not {config.budget_clock!r}")
+    if config.init_from is not None and not Path(config.init_from).is_file():
+        raise RamsInputError(config.init_from, "weights to start from do not exist")
+
+
 def train_from_folder(
-    tiles_dir: str | Path, out: str | Path, *, channels: str = "thermal", epochs: int = 40,
-    img_size: int = 320, minutes: float | None = None, budget_clock: str = "wall",
-    max_wall_minutes: float | None = None, batch_size: int = 16, lr: float = 3e-3,
-    preset: str = "small", seed: int = 0, threads: int = 2, class_names: list[str] | None = None,
-    eval_every: int = 2, progress: bool = True, background_per_flight: int = 60,
-    tiles_per_mine: int = 3, mosaic: float = 0.0, precision: str = "auto",
-    init_from: str | Path | None = None,
+    tiles_dir: str | Path, out: str | Path, *, channels: str = "thermal",
+    config: TrainConfig | None = None, class_names: list[str] | None = None, progress: bool = True,
+    background_per_flight: int = 60, tiles_per_mine: int = 3,
 ) -> dict[str, Any]:
     """Train on ``tiles_dir`` and write ``out`` (.pt), its ``.sha256`` and ``NAME.md``.
 
@@ -65,32 +81,30 @@ def train_from_folder(
     ``test/`` (if present; never used for choices). A folder of flights trains on all but
     the last flight (sorted by name) and selects on the last.
 
+    Args:
+        tiles_dir: a YOLO tile set or a folder of flights with ``truth.geojson``.
+        out: weights path (``.pt``).
+        channels: "thermal" or "rgb".
+        config: training settings (default: :class:`TrainConfig` ()).
+        class_names: class names overriding ``data.yaml`` (or the device classes for flights).
+        progress: rich progress bars.
+        background_per_flight: flights: random background tiles per flight.
+        tiles_per_mine: flights: tiles cut around each mine.
+
     Raises:
         RamsInputError: missing folder, no images or flights, bad labels, bad options.
     """
+    config = config or TrainConfig()
     root = Path(tiles_dir)
     out = Path(out)
     if channels not in CHANNELS:
         raise RamsInputError(None, f"--channels must be one of {sorted(CHANNELS)}, not {channels!r}")
-    if img_size % 32:
-        raise RamsInputError(None, f"--img-size must be a multiple of 32, got {img_size}")
+    check_config(config)
     if out.suffix != ".pt":
         raise RamsInputError(out, "weights file name must end in .pt")
     if not root.is_dir():
         raise RamsInputError(root, "tile folder does not exist")
-    if not 0.0 <= mosaic <= 1.0:
-        raise RamsInputError(None, f"--mosaic must be a probability in [0, 1], got {mosaic}")
-    if precision not in PRECISIONS:
-        raise RamsInputError(None, f"--precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-    if init_from is not None and not Path(init_from).is_file():
-        raise RamsInputError(init_from, "weights to start from do not exist")
-    if budget_clock not in ("wall", "cpu"):
-        raise RamsInputError(None, f"--budget-clock must be wall or cpu, not {budget_clock!r}")
-    config = TrainConfig(img_size=img_size, epochs=epochs, minutes=minutes, batch_size=batch_size,
-                         lr=lr, preset=preset, seed=seed, threads=threads, eval_every=eval_every,
-                         budget_clock=budget_clock, max_wall_minutes=max_wall_minutes,
-                         mosaic=mosaic, precision=precision,
-                         init_from=None if init_from is None else str(init_from))
+    img_size, seed, threads = config.img_size, config.seed, config.threads
     notes: list[str] = []
     test_report: dict[str, Any] | None = None
     t0 = time.perf_counter()
@@ -198,8 +212,7 @@ def train_from_sources(
     out = Path(out)
     if out.suffix != ".pt":
         raise RamsInputError(out, "weights file name must end in .pt")
-    if config.img_size % 32:
-        raise RamsInputError(None, f"--img-size must be a multiple of 32, got {config.img_size}")
+    check_config(config)
     names = class_names or list(MINE_SIZE_M)
     specs = _resolve_sources(sources)
     t0 = time.perf_counter()
@@ -339,16 +352,13 @@ def train_from_recipe(
     gsd = working_gsd_m or data.get("working_gsd_m")
     if gsd is None:
         raise RamsInputError(recipe, "a working GSD is needed (working_gsd_m in the recipe or --working-gsd-m)")
-    settings = {"img_size": 256, **(data.get("train") or {}), **(overrides or {})}
+    settings = {"img_size": WORKING_GSD_IMG_SIZE, **(data.get("train") or {}), **(overrides or {})}
     known = set(TrainConfig.__dataclass_fields__)
     unknown = sorted(set(settings) - known)
     if unknown:
         raise RamsInputError(recipe, f"unknown training setting(s): {', '.join(unknown)}")
-    if settings.get("precision", "float32") not in PRECISIONS:
-        raise RamsInputError(None, f"precision must be one of {', '.join(PRECISIONS)}")
-    if settings.get("budget_clock", "wall") not in ("wall", "cpu"):
-        raise RamsInputError(None, "budget_clock must be wall or cpu")
     config = TrainConfig(**settings)
+    check_config(config, recipe)
     withheld = [{**w, "path": str((Path(recipe).parent / w["path"]).resolve()) if recipe else w["path"]}
                 for w in data.get("withheld") or []]
     return train_from_sources(
