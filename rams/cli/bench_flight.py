@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from rams.cli.options import QUIET_HELP, print_json, stderr, stdout
+from rams.core.flight_metrics import ExpectedPositionScores, PointScores
 
 
 def _f(value: Any) -> str:
@@ -33,13 +34,13 @@ def flight(
     """
     import contextlib
 
-    from rams.evaluation.flight import evaluate_flight  # heavy (plots): only when asked
+    from rams.evaluation.flight import flight_metrics  # heavy (plots): only when asked
 
     busy = contextlib.nullcontext() if quiet else stderr.status(f"scoring {out_dir} against {truth}")
     with busy:
-        result = evaluate_flight(out_dir, truth, tolerance_m)
+        result = flight_metrics(out_dir, truth, tolerance_m)
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     console = stdout
     cols = ("truth", "pred", "precision", "recall", "F1")
@@ -48,27 +49,26 @@ def flight(
     for col in cols:
         points.add_column(col, justify="right")
 
-    def row(name: str, tp: int, fn: int, fp: int, m: dict[str, Any]) -> None:
-        points.add_row(name, str(tp + fn), str(tp + fp), _f(m["precision"]), _f(m["recall"]), _f(m["f1"]))
+    def row(name: str, m: PointScores | ExpectedPositionScores) -> None:
+        points.add_row(name, str(m.tp + m.fn), str(m.tp + m.fp), _f(m.precision), _f(m.recall), _f(m.f1))
 
-    m = result["points"]
-    row("mine layer", m["tp"], m["fn"], m["fp"], m)
-    for cls, c in m["per_class"].items():
-        points.add_row(f"  {cls}", str(c["n_truth"]), str(c["n_pred"]), _f(c["precision"]),
-                       _f(c["recall"]), _f(c["f1"]))
-    for kind, k in result["points_by_kind"].items():
-        row(f"kind {kind}", k["tp"], k["fn"], k["fp"], k)
+    m = result.points
+    row("mine layer", m)
+    for cls, c in m.per_class.items():
+        points.add_row(f"  {cls}", str(c.n_truth), str(c.n_pred), _f(c.precision), _f(c.recall), _f(c.f1))
+    for kind, k in result.points_by_kind.items():
+        row(f"kind {kind}", k)
+    row("kind expected_position", result.expected_positions)
     console.print(points)
-    cal = result["calibration"]
-    rel = Table(title=f"Reliability of point probabilities ({cal['n_points']} candidates, "
-                      f"{cal['n_on_mines']} on mines): ECE {_f(cal['ece'])}")
+    cal = result.calibration
+    rel = Table(title=f"Reliability of point probabilities ({cal.n_points} candidates, "
+                      f"{cal.n_on_mines} on mines): ECE {_f(cal.ece)}")
     for col in ("probability bin", "points", "mean probability", "mine frequency"):
         rel.add_column(col, justify="right")
-    for b in cal["reliability"]:
-        rel.add_row(f"{b['lower']:.1f}-{b['upper']:.1f}", str(b["n"]), _f(b["mean_probability"]),
-                    _f(b["frequency"]))
+    for b in cal.reliability:
+        rel.add_row(f"{b.lower:.1f}-{b.upper:.1f}", str(b.n), _f(b.mean_probability), _f(b.frequency))
     console.print(rel)
-    poly = result["polygons"]
+    poly = result.polygons.to_dict()
     polys = Table(title="SHA polygons")
     polys.add_column("metric")
     polys.add_column("value", justify="right")
@@ -86,7 +86,7 @@ def flight(
         "flagged_over_surveyed",
     ):
         polys.add_row(key, _f(poly[key]))
-    polys.add_row("false mine points per 1000 m²", _f(result["false_mine_points_per_1000m2"]))
+    polys.add_row("false mine points per 1000 m²", _f(result.false_mine_points_per_1000m2))
     console.print(polys)
     console.print(f"wrote {Path(out_dir) / 'evaluation.json'} and evaluation.png")
 

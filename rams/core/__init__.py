@@ -6,6 +6,8 @@
   detectors produce it;
 - :mod:`~rams.core.gsd`: ground sample distance of a raster's affine transform;
 - :mod:`~rams.core.truth`: the truth file of a synthetic (or surveyed) flight folder.
+- :mod:`~rams.core.flight_metrics`: a run scored against ground truth (typed results read by
+  the CLI, the report and the benchmarks).
 
 Nothing here imports another ``rams`` package but the top-level helpers (``rams.crs``,
 ``rams.errors``, ...), so any stage may import it. ``tests/test_imports.py`` checks that

@@ -15,9 +15,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
+from pyproj import CRS
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
 from rams.atomic import write_text_atomic
 from rams.candidates.model import CandidatePoint, CandidateSet, ShaPolygon
+from rams.core.flight_metrics import ExpectedPositionScores, FlightMetrics, PointScores
 from rams.core.points import MinePoint
+from rams.crs import WGS84, transformer, utm_crs_for_lonlat
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em; color: #222; }
@@ -121,57 +129,39 @@ def _table(rows: dict[str, dict[str, Any]], cols: list[str], first: str) -> str:
     return f"<table>{head}{body}</table>"
 
 
-def _metrics_section(metrics: dict[str, Any]) -> str:
-    if "points_by_kind" in metrics and "polygons" in metrics:
-        return _flight_metrics_section(metrics)
-    return _generic_metrics_section(metrics)
+_PRF_COLUMNS = ("tp", "fp", "fn", "precision", "recall", "f1")
 
 
-def _flight_metrics_section(m: dict[str, Any]) -> str:
-    """The layout for :func:`rams.evaluation.flight.evaluate_flight` results."""
-    cols = ["tp", "fp", "fn", "precision", "recall", "f1"]
+def _prf_row(scores: PointScores | ExpectedPositionScores) -> dict[str, Any]:
+    return {c: getattr(scores, c) for c in _PRF_COLUMNS}
+
+
+def _metrics_section(m: FlightMetrics) -> str:
+    """The evaluation section: a run scored against ground truth
+    (:func:`rams.evaluation.flight.flight_metrics`)."""
+    kinds = {"mine layer": _prf_row(m.points), **{k: _prf_row(v) for k, v in m.points_by_kind.items()},
+             "expected_position": _prf_row(m.expected_positions)}
     parts = [
         "<h2>Evaluation against ground truth</h2>",
-        f'<p class="note">Points matched one to one within {_e(m.get("tolerance_m"))} m '
-        f"({_e(m.get('matching', ''))}); {_e(m.get('n_truth_mines'))} true mines.</p>",
+        f'<p class="note">Points matched one to one within {_e(m.tolerance_m)} m '
+        f"({_e(m.matching)}); {_e(m.n_truth_mines)} true mines.</p>",
         "<h3>SHA polygons</h3>",
-        _dl(m["polygons"]),
+        _dl(m.polygons.to_dict()),
         "<h3>Mine-layer points by kind</h3>",
-        _table({"mine layer": m["points"], **m["points_by_kind"]}, cols, "kind"),
+        _table(kinds, list(_PRF_COLUMNS), "kind"),
     ]
-    per_class = m.get("points", {}).get("per_class")
-    if per_class:
+    if m.points.per_class:
         parts += [
             "<h3>Mine-layer points by class</h3>",
-            _table(per_class, ["n_truth", "n_pred", "precision", "recall", "f1"], "class"),
+            _table({k: v.to_dict() for k, v in m.points.per_class.items()},
+                   ["n_truth", "n_pred", "precision", "recall", "f1"], "class"),
         ]
-    cal = m.get("calibration")
-    if cal:
-        bins = {f"{b['lower']:.1f}-{b['upper']:.1f}": b for b in cal["reliability"]}
-        parts += [
-            f"<h3>Calibration of point probabilities (ECE {_e(cal['ece'])})</h3>",
-            _table(bins, ["n", "mean_probability", "frequency"], "probability"),
-        ]
-    return "\n".join(parts)
-
-
-def _generic_metrics_section(metrics: dict[str, Any]) -> str:
-    parts = ["<h2>Evaluation against ground truth</h2>"]
-    scalars = {k: v for k, v in metrics.items() if not isinstance(v, dict | list)}
-    parts.append(_dl(scalars))
-    for key, value in metrics.items():
-        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-            cols = sorted({c for v in value.values() for c in v})
-            head = "<tr><th></th>" + "".join(f"<th>{_e(c)}</th>" for c in cols) + "</tr>"
-            body = "".join(
-                f"<tr><td>{_e(name)}</td>"
-                + "".join(f"<td class='num'>{_e(_fmt(row.get(c)))}</td>" for c in cols)
-                + "</tr>"
-                for name, row in sorted(value.items())
-            )
-            parts.append(f"<h3>{_e(key)}</h3><table>{head}{body}</table>")
-        elif isinstance(value, dict):
-            parts.append(f"<h3>{_e(key)}</h3>" + _dl(value))
+    cal = m.calibration
+    bins = {f"{b.lower:.1f}-{b.upper:.1f}": b.to_dict() for b in cal.reliability}
+    parts += [
+        f"<h3>Calibration of point probabilities (ECE {_e(cal.ece)})</h3>",
+        _table(bins, ["n", "mean_probability", "frequency"], "probability"),
+    ]
     return "\n".join(parts)
 
 
@@ -181,7 +171,7 @@ def report_html(
     date: dt.date | None,
     candidates: CandidateSet,
     quicklook_png: Path | None,
-    metrics: dict[str, Any] | None,
+    metrics: FlightMetrics | None,
     run_info: dict[str, Any],
 ) -> str:
     """The HTML text of the report (see :func:`write_report`)."""
@@ -226,7 +216,7 @@ def report_html(
         "<h2>Point kinds and layers</h2>",
         POINT_KINDS_HTML,
     ]
-    if metrics:
+    if metrics is not None:
         body.append(_metrics_section(metrics))
     body += ["<h2>Run</h2>", _dl({k: v for k, v in sorted(run_info.items())})]
     return (
@@ -244,7 +234,7 @@ def write_report(
     date: dt.date | None,
     candidates: CandidateSet,
     quicklook_png: Path | None,
-    metrics: dict[str, Any] | None,
+    metrics: FlightMetrics | None,
     run_info: dict[str, Any],
 ) -> Path:
     """Write the self-contained ``report.html``.
@@ -255,7 +245,7 @@ def write_report(
         date: survey date, or None.
         candidates: SHA polygons and points of the flight.
         quicklook_png: the map image to embed (skipped when None or missing).
-        metrics: evaluation results (``evaluate_flight`` output), or None.
+        metrics: the flight scored against ground truth, or None (no evaluation section).
         run_info: run facts (versions, config digest, timings, counts) shown as a list.
 
     Returns:
@@ -273,33 +263,56 @@ def write_report(
     return Path(path)
 
 
-def _candidates_from_run(out_dir: Path) -> CandidateSet:
-    """Rebuild the attribute side of a run's candidates from its GeoJSON outputs.
+def _features(out_dir: Path, name: str) -> list[dict[str, Any]]:
+    path = out_dir / name
+    if not path.is_file():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")).get("features", []))
 
-    Geometries stay in WGS84 lon/lat: the report only shows attributes and the map image.
-    """
-    from shapely.geometry import shape
 
-    def features(name: str) -> list[dict[str, Any]]:
-        path = out_dir / name
-        if not path.is_file():
-            return []
-        return list(json.loads(path.read_text(encoding="utf-8")).get("features", []))
+def _run_crs(run_info: dict[str, Any], features: list[dict[str, Any]]) -> CRS:
+    """The flight's projected CRS: the run's grid CRS from ``run.json``, else (a folder
+    without one) the UTM zone of the features' first coordinate."""
+    crs_text = (run_info.get("grid") or {}).get("crs")
+    if isinstance(crs_text, str) and crs_text:
+        return CRS.from_user_input(crs_text)
+    for feat in features:
+        lon, lat = shape(feat["geometry"]).representative_point().coords[0]
+        return utm_crs_for_lonlat(lon, lat)
+    return utm_crs_for_lonlat(0.0, 0.0)
 
-    def date_of(props: dict[str, Any]) -> dt.date | None:
-        value = props.get("date")
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+def _date_of(props: dict[str, Any]) -> dt.date | None:
+    value = props.get("date")
+    return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _candidates_from_run(out_dir: Path, run_info: dict[str, Any]) -> CandidateSet:
+    """Rebuild a run's candidates from its GeoJSON outputs (RFC 7946, WGS84 lon/lat), with
+    geometries projected back to the flight CRS (:func:`_run_crs`) as
+    :class:`~rams.candidates.model.CandidateSet` holds them."""
+    layers = {name: _features(out_dir, name) for name in (
+        "sha.geojson", "detections.geojson", "candidates_low.geojson", "expected_positions.geojson")}
+    crs = _run_crs(run_info, [f for feats in layers.values() for f in feats])
+    to_flight = transformer(WGS84, crs)
+
+    def project(geom: BaseGeometry) -> BaseGeometry:
+        def fn(xy: np.ndarray) -> np.ndarray:
+            x, y = to_flight.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+
+        return shapely.transform(geom, fn)
 
     polygons: list[ShaPolygon] = []
     points: list[CandidatePoint] = []
     flight_id, date = out_dir.name, None
-    for feat in features("sha.geojson"):
+    for feat in layers["sha.geojson"]:
         p = feat["properties"]
-        flight_id, date = str(p.get("flight_id", flight_id)), date_of(p)
+        flight_id, date = str(p.get("flight_id", flight_id)), _date_of(p)
         polygons.append(
             ShaPolygon(
                 id=str(p["id"]),
-                geometry=shape(feat["geometry"]),
+                geometry=project(shape(feat["geometry"])),
                 evidence=tuple(p.get("evidence", [])),
                 device_category=str(p.get("device_category", "unknown")),
                 confidence=float(p.get("confidence", 0.0)),
@@ -309,7 +322,7 @@ def _candidates_from_run(out_dir: Path) -> CandidateSet:
                 priority=int(p.get("priority", 0)),
                 sensors=tuple(p.get("sensors", [])),
                 flight_id=str(p.get("flight_id", "")),
-                date=date_of(p),
+                date=_date_of(p),
                 basis=str(p.get("basis", "cluster")),
                 expected_mines=float(p.get("expected_mines", 0.0) or 0.0),
                 n_expected_positions=int(p.get("n_expected_positions", 0) or 0),
@@ -318,27 +331,27 @@ def _candidates_from_run(out_dir: Path) -> CandidateSet:
     expected: list[CandidatePoint] = []
     for name, layer in (("detections.geojson", "mine"), ("candidates_low.geojson", "low"),
                         ("expected_positions.geojson", "expected")):
-        for feat in features(name):
-            cp = _point_from_feature(feat, layer, date_of)
+        for feat in layers[name]:
+            x_m, y_m = project(shape(feat["geometry"])).coords[0][:2]
+            cp = _point_from_feature(feat, layer, x_m, y_m)
             (expected if layer == "expected" else points).append(cp)
             flight_id, date = cp.flight_id or flight_id, date or cp.date
     return CandidateSet(flight_id=flight_id, date=date, polygons=polygons, points=points, expected=expected)
 
 
-def _point_from_feature(feat: dict[str, Any], layer: str, date_of: Any) -> CandidatePoint:
-    """A candidate point's attributes from an exported feature (coordinates stay lon/lat)."""
+def _point_from_feature(feat: dict[str, Any], layer: str, x_m: float, y_m: float) -> CandidatePoint:
+    """A candidate point from an exported feature, at ``x_m, y_m`` in the flight CRS."""
     p = feat["properties"]
-    lon, lat = feat["geometry"]["coordinates"][:2]
-    mp = MinePoint(lon, lat, str(p.get("class", "")), float(p.get("confidence", 0.0) or 0.0),
+    mp = MinePoint(x_m, y_m, str(p.get("class", "")), float(p.get("confidence", 0.0) or 0.0),
                    str(p.get("detector", "")), str(p.get("sensor", "")), float(p.get("gsd_m", 0.0) or 0.0))
     return CandidatePoint(
-        str(p["id"]), mp, p.get("sha_id"), str(p.get("flight_id", "")), date_of(p),
+        str(p["id"]), mp, p.get("sha_id"), str(p.get("flight_id", "")), _date_of(p),
         kind=str(p.get("kind", "cnn")), probability=float(p.get("probability", 0.0) or 0.0), layer=layer,
         hazard=p.get("hazard"), priority=p.get("priority"),
     )
 
 
-def refresh_report_with_metrics(out_dir: str | Path, metrics: dict[str, Any]) -> Path | None:
+def refresh_report_with_metrics(out_dir: str | Path, metrics: FlightMetrics) -> Path | None:
     """Rewrite a run's ``report.html`` with an evaluation section.
 
     The SHA table comes from the run's ``sha.geojson``, the map from ``quicklook.png`` and
@@ -346,7 +359,7 @@ def refresh_report_with_metrics(out_dir: str | Path, metrics: dict[str, Any]) ->
 
     Args:
         out_dir: the run folder.
-        metrics: ``evaluate_flight`` output.
+        metrics: the run scored against ground truth.
 
     Returns:
         The report path, or None when the folder holds no report to refresh.
@@ -355,12 +368,12 @@ def refresh_report_with_metrics(out_dir: str | Path, metrics: dict[str, Any]) ->
     report = out_dir / "report.html"
     if not report.is_file():
         return None
-    candidates = _candidates_from_run(out_dir)
     run_json = out_dir / "run.json"
     run_info: dict[str, Any] = {}
     if run_json.is_file():
         loaded = json.loads(run_json.read_text(encoding="utf-8"))
         run_info = loaded if isinstance(loaded, dict) else {}
+    candidates = _candidates_from_run(out_dir, run_info)
     candidates.surveyed_area_m2 = run_info.get("surveyed_area_m2")
     quicklook = out_dir / "quicklook.png"
     return write_report(

@@ -12,10 +12,11 @@ from shapely.geometry import box
 
 from rams.candidates.model import CandidatePoint, CandidateSet, ShaPolygon
 from rams.cli.main import main
+from rams.core.flight_metrics import ClassScores, FlightMetrics
 from rams.core.points import MinePoint
 from rams.crs import to_wgs84
 from rams.errors import RamsInputError
-from rams.evaluation.flight import evaluate_flight, match_points
+from rams.evaluation.flight import evaluate_flight, flight_metrics, match_points
 from rams.export.vector import write_points_geojson, write_sha_geojson
 
 UTM = "EPSG:32638"
@@ -95,7 +96,7 @@ def det(x: float, y: float, cls: str = "PFM-1", detector: str = "cnn", p: float 
 
 
 @pytest.fixture
-def scored(tmp_path: Path) -> tuple[dict, Path]:
+def scored(tmp_path: Path) -> tuple[FlightMetrics, Path]:
     mines = [(10, 10, "PFM-1"), (12, 10, "PFM-1"), (14, 10, "TM-62"), (40, 40, "PFM-1")]
     truth = write_truth(tmp_path / "truth.geojson", mines, [(5, 5, 35, 15)])
     pts = [
@@ -106,73 +107,84 @@ def scored(tmp_path: Path) -> tuple[dict, Path]:
         det(60, 10, "TM-62", p=0.2),  # a low-layer candidate on nothing
     ]
     out = write_run(tmp_path / "run", [(0, 0, 20, 20)], pts, expected=[(40.2, 40.0), (80.0, 80.0)])
-    return evaluate_flight(out, truth, 0.5), out
+    return flight_metrics(out, truth, 0.5), out
 
 
-def test_point_metrics(scored: tuple[dict, Path]) -> None:
+def test_point_metrics(scored: tuple[FlightMetrics, Path]) -> None:
     r, _ = scored
-    p = r["points"]  # the mine layer (detections.geojson)
-    assert (p["tp"], p["fp"], p["fn"]) == (4, 2, 0)
-    assert p["precision"] == pytest.approx(4 / 6, abs=1e-4) and p["recall"] == 1.0
-    assert p["per_class"]["TM-62"] == {"n_truth": 1, "n_pred": 0, "precision": None, "recall": 1.0, "f1": None}
-    assert p["per_class"]["PFM-1"]["recall"] == 1.0
-    assert p["class_accuracy"] == pytest.approx(2 / 4, abs=1e-4)  # the TM-62 and the "anomaly"
-    cnn = r["points_by_kind"]["cnn"]
-    assert (cnn["tp"], cnn["fp"], cnn["fn"]) == (3, 2, 1)
-    peaks = r["points_by_kind"]["anomaly"]
-    assert (peaks["tp"], peaks["fp"], peaks["fn"]) == (1, 0, 3)
-    assert r["points_by_kind"]["fused"]["tp"] == 0
-    assert r["candidates_by_kind"]["cnn"]["fp"] == 3  # the low-layer point counts there
-    exp = r["points_by_kind"]["expected_position"]
-    assert (exp["tp"], exp["fp"], exp["n_missed_mines"], exp["missed_mines_predicted"]) == (1, 1, 0, 0)
-    assert r["false_mine_points_per_1000m2"] == pytest.approx(2 / 10_000 * 1000)
-    assert r["n_truth_mines"] == 4  # the distractor is ignored
-    assert r["metric_crs"] == "EPSG:32638"
+    p = r.points  # the mine layer (detections.geojson)
+    assert (p.tp, p.fp, p.fn) == (4, 2, 0)
+    assert p.precision == pytest.approx(4 / 6, abs=1e-4) and p.recall == 1.0
+    assert p.per_class["TM-62"] == ClassScores(n_truth=1, n_pred=0, precision=None, recall=1.0, f1=None)
+    assert p.per_class["PFM-1"].recall == 1.0
+    assert p.class_accuracy == pytest.approx(2 / 4, abs=1e-4)  # the TM-62 and the "anomaly"
+    cnn = r.points_by_kind["cnn"]
+    assert (cnn.tp, cnn.fp, cnn.fn) == (3, 2, 1)
+    peaks = r.points_by_kind["anomaly"]
+    assert (peaks.tp, peaks.fp, peaks.fn) == (1, 0, 3)
+    assert r.points_by_kind["fused"].tp == 0
+    assert r.candidates_by_kind["cnn"].fp == 3  # the low-layer point counts there
+    exp = r.expected_positions
+    assert (exp.tp, exp.fp, exp.n_missed_mines, exp.missed_mines_predicted) == (1, 1, 0, 0)
+    assert r.false_mine_points_per_1000m2 == pytest.approx(2 / 10_000 * 1000)
+    assert r.n_truth_mines == 4  # the distractor is ignored
+    assert r.metric_crs == "EPSG:32638"
 
 
-def test_polygon_metrics(scored: tuple[dict, Path]) -> None:
-    poly = scored[0]["polygons"]
-    assert poly["mine_coverage"] == pytest.approx(0.75)  # (40, 40) is outside the SHA
-    assert poly["flagged_area_m2"] == pytest.approx(400.0, rel=2e-3)  # metres, not degrees
-    assert poly["minefield_area_m2"] == pytest.approx(300.0, rel=2e-3)
-    assert poly["flagged_over_minefield"] == pytest.approx(4 / 3, rel=2e-3)
-    assert poly["flagged_over_surveyed"] == pytest.approx(0.04, rel=2e-3)
-    assert poly["surveyed_area_source"] == "run.json"
-    assert poly["minefield_area_covered"] == pytest.approx(150 / 300, rel=2e-3)
+def test_polygon_metrics(scored: tuple[FlightMetrics, Path]) -> None:
+    poly = scored[0].polygons
+    assert poly.mine_coverage == pytest.approx(0.75)  # (40, 40) is outside the SHA
+    assert poly.flagged_area_m2 == pytest.approx(400.0, rel=2e-3)  # metres, not degrees
+    assert poly.minefield_area_m2 == pytest.approx(300.0, rel=2e-3)
+    assert poly.flagged_over_minefield == pytest.approx(4 / 3, rel=2e-3)
+    assert poly.flagged_over_surveyed == pytest.approx(0.04, rel=2e-3)
+    assert poly.surveyed_area_source == "run.json"
+    assert poly.minefield_area_covered == pytest.approx(150 / 300, rel=2e-3)
 
 
-def test_files_written(scored: tuple[dict, Path]) -> None:
+def test_files_written_in_the_dict_form(scored: tuple[FlightMetrics, Path]) -> None:
     r, out = scored
-    assert json.loads((out / "evaluation.json").read_text()) == json.loads(json.dumps(r))
+    saved = json.loads((out / "evaluation.json").read_text())
+    assert saved == json.loads(json.dumps(r.to_dict()))
+    # the JSON keys earlier result files and benchmark scripts read
+    assert saved["points_by_kind"]["expected_position"] == {
+        "tp": 1, "fp": 1, "fn": 3, "precision": 0.5, "recall": 0.25, "f1": 0.3333,
+        "n_missed_mines": 0, "missed_mines_predicted": 0}
+    assert saved["points"]["per_class"]["TM-62"] == {"n_truth": 1, "n_pred": 0, "precision": None, "recall": 1.0, "f1": None}
+    assert saved["calibration"]["reliability"][9] == {"lower": 0.9, "upper": 1.0, "n": 4, "mean_probability": 0.9, "frequency": 1.0}
     assert (out / "evaluation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_calibration_table_and_ece(scored: tuple[dict, Path]) -> None:
-    cal = scored[0]["calibration"]
-    assert cal["n_points"] == 7 and cal["n_on_mines"] == 4
-    bins = {b["lower"]: b for b in cal["reliability"] if b["n"]}
-    assert {k: (b["n"], b["frequency"]) for k, b in bins.items()} == {0.2: (1, 0.0), 0.6: (2, 0.0), 0.9: (4, 1.0)}
+def test_calibration_table_and_ece(scored: tuple[FlightMetrics, Path]) -> None:
+    cal = scored[0].calibration
+    assert cal.n_points == 7 and cal.n_on_mines == 4
+    bins = {b.lower: b for b in cal.reliability if b.n}
+    assert {k: (b.n, b.frequency) for k, b in bins.items()} == {0.2: (1, 0.0), 0.6: (2, 0.0), 0.9: (4, 1.0)}
     # (4 * |1 - 0.9| + 2 * |0 - 0.6| + 1 * |0 - 0.2|) / 7
-    assert cal["ece"] == pytest.approx(1.8 / 7, abs=1e-4)
-    poly = scored[0]["polygons"]
-    assert poly["n_sha_priority_1"] == 1 and poly["n_sha_without_mine"] == 0
+    assert cal.ece == pytest.approx(1.8 / 7, abs=1e-4)
+    poly = scored[0].polygons
+    assert poly.n_sha_priority_1 == 1 and poly.n_sha_without_mine == 0
 
 
 def test_surveyed_area_falls_back_to_extent(tmp_path: Path) -> None:
     truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1")], [])
     out = write_run(tmp_path / "run", [(0, 0, 20, 20)], [det(30, 40)], surveyed_area_m2=None)
-    poly = evaluate_flight(out, truth, write=False)["polygons"]
-    assert poly["surveyed_area_source"] != "run.json"
-    assert poly["surveyed_area_m2"] == pytest.approx(30 * 40, rel=2e-3)
-    assert poly["flagged_over_minefield"] is None
+    result = flight_metrics(out, truth, write=False)
+    poly = result.polygons
+    assert poly.surveyed_area_source != "run.json"
+    assert poly.surveyed_area_m2 == pytest.approx(30 * 40, rel=2e-3)
+    assert poly.flagged_over_minefield is None
+    # the dict form for callers that read keys: the same values
+    assert evaluate_flight(out, truth, write=False) == result.to_dict()
+    assert not (out / "evaluation.json").exists()
 
 
 def test_empty_outputs(tmp_path: Path) -> None:
     truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1")], [(0, 0, 20, 20)])
     out = write_run(tmp_path / "run", [], [])
-    r = evaluate_flight(out, truth)
-    assert r["points"]["recall"] == 0.0 and r["polygons"]["mine_coverage"] == 0.0
-    assert r["polygons"]["flagged_area_m2"] == 0.0
+    r = flight_metrics(out, truth)
+    assert r.points.recall == 0.0 and r.polygons.mine_coverage == 0.0
+    assert r.polygons.flagged_area_m2 == 0.0
 
 
 def test_bad_inputs(tmp_path: Path) -> None:
@@ -189,7 +201,7 @@ def test_bad_inputs(tmp_path: Path) -> None:
         evaluate_flight(tmp_path / "empty", truth)
 
 
-def test_cli_prints_table_and_exit_codes(scored: tuple[dict, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_table_and_exit_codes(scored: tuple[FlightMetrics, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out = scored
     truth = tmp_path / "truth.geojson"
     assert main(["benchmark", "flight", str(out), "--truth", str(truth), "--tolerance-m", "0.5"]) == 0
@@ -223,9 +235,22 @@ def test_truth_points_without_kind_are_mines_and_empty_truth_is_an_error(tmp_pat
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": _lonlat(50, 50)},
          "properties": {}},
     ]}))
-    m = evaluate_flight(out, plain, 0.5)
-    assert m["points"]["tp"] == 1 and m["points"]["recall"] == 0.5
+    m = flight_metrics(out, plain, 0.5)
+    assert m.points.tp == 1 and m.points.recall == 0.5
     empty = tmp_path / "empty.geojson"
     empty.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
     with pytest.raises(RamsInputError, match="no mine points: expected Point features"):
         evaluate_flight(out, empty, 0.5)
+
+
+def test_report_rebuilds_the_run_in_the_flight_crs(tmp_path: Path) -> None:
+    from rams.export.report import _candidates_from_run
+
+    out = write_run(tmp_path / "run", [(0, 0, 20, 20)], [det(10.0, 12.0)], expected=[(30.0, 4.0)])
+    for run_info in ({"grid": {"crs": UTM}}, {}):  # the grid CRS of run.json, else the UTM zone
+        cs = _candidates_from_run(out, run_info)
+        (pt,) = cs.points
+        assert (pt.point.x_m, pt.point.y_m) == pytest.approx((E0 + 10.0, N0 + 12.0), abs=0.01)
+        assert (cs.expected[0].point.x_m, cs.expected[0].point.y_m) == pytest.approx((E0 + 30.0, N0 + 4.0), abs=0.01)
+        assert cs.polygons[0].geometry.area == pytest.approx(400.0, rel=1e-3)  # m², not degrees²
+        assert cs.polygons[0].geometry.bounds == pytest.approx((E0, N0, E0 + 20.0, N0 + 20.0), abs=0.01)

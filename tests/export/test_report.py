@@ -13,11 +13,36 @@ from PIL import Image
 from rasterio.transform import Affine
 
 from rams.candidates.model import CandidateSet
+from rams.core.flight_metrics import (
+    CalibrationScores,
+    ClassScores,
+    ExpectedPositionScores,
+    FlightMetrics,
+    PointScores,
+    PolygonScores,
+    ReliabilityBin,
+)
 from rams.export.quicklook import MAX_PX, write_quicklook
 from rams.export.report import write_report
 from tests.export.conftest import E0, N0, UTM
 
 CandidateFactory = Callable[..., CandidateSet]
+
+
+def _flight_metrics() -> FlightMetrics:
+    """A hand-built evaluation: 9 of 11 mines found, one false alarm."""
+    layer = PointScores(9, 1, 2, 0.9, 0.8182, 0.8571,
+                        per_class={"PFM-1": ClassScores(11, 10, 0.9, 0.8182, 0.8571)})
+    kind = PointScores(0, 0, 11, 1.0, 0.0, 0.0)
+    return FlightMetrics(
+        run="run", truth="truth.geojson", tolerance_m=0.5, metric_crs="EPSG:32638", matching="one to one",
+        n_truth_mines=11, n_points=10, n_candidates=12, points=layer,
+        points_by_kind={"fused": kind, "cnn": layer, "anomaly": kind},
+        expected_positions=ExpectedPositionScores(0, 0, 11, 1.0, 0.0, 0.0, 2, 0), candidates_by_kind={},
+        calibration=CalibrationScores(12, 9, 0.04, (ReliabilityBin(0.9, 1.0, 12, 0.93, 0.75),)),
+        false_mine_points_per_1000m2=0.1,
+        polygons=PolygonScores(1, 1, 0, 1, 0.75, 400.0, 10_000.0, "run.json", 300.0, 0.04, 1.3333, 0.5),
+    )
 
 
 def test_quicklook_png_with_rgb_backdrop(tmp_path: Path, candidates: CandidateFactory) -> None:
@@ -49,7 +74,7 @@ def test_quicklook_without_backdrop_and_empty(tmp_path: Path, candidates: Candid
 def test_report_is_self_contained(tmp_path: Path, candidates: CandidateFactory) -> None:
     cs = candidates()
     png = write_quicklook(tmp_path / "q.png", backdrop=None, backdrop_transform=None, crs=UTM, candidates=cs)
-    metrics = {"mine_coverage": 1.0, "points": {"all": {"precision": 0.9, "recall": 0.8, "f1": 0.847}}}
+    metrics = _flight_metrics()
     path = write_report(tmp_path / "report.html", flight_id="KB-<42>", date=dt.date(2026, 8, 14),
                         candidates=cs, quicklook_png=png, metrics=metrics,
                         run_info={"rams_version": "0.1.0", "seconds": {"total": 1.5}})
@@ -64,6 +89,8 @@ def test_report_is_self_contained(tmp_path: Path, candidates: CandidateFactory) 
     ids = re.findall(r"<td>(KB-0042-sha-\d{3})</td>", text)
     assert ids == [p.id for p in sorted(cs.polygons, key=lambda p: p.priority)]
     assert "mine_coverage" in text and "precision" in text and "2026-08-14" in text
+    assert "<td>mine layer</td><td class='num'>9</td><td class='num'>1</td><td class='num'>2</td>" in text
+    assert "<dt>mine_coverage</dt><dd>0.750</dd>" in text and "ECE 0.04" in text
     # The point kinds and layers are explained to the planner.
     for term in ("<b>fused</b>", "<b>cnn</b>", "<b>anomaly</b>", "<b>expected_position</b>",
                  "candidates_low.geojson", "point\nhazards"):
