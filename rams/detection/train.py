@@ -227,6 +227,11 @@ class _Schedule:
         by_epochs = (epoch - 1 + step_in_epoch / self.steps_per_epoch) / self.config.epochs
         return max(by_epochs, self.budget_used())
 
+    def record(self, epoch: int, losses: list[float]) -> dict[str, Any]:
+        """The history entry of an epoch: mean loss, wall and CPU seconds so far."""
+        return {"epoch": epoch, "loss": round(float(np.mean(losses)), 4),
+                "elapsed_s": round(self.wall_s(), 1), "cpu_s": round(self.cpu_s(), 1)}
+
     def lr(self, fraction: float, step: int) -> float:
         """Learning rate at a schedule fraction and global step."""
         lr = self.config.lr * 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0)))
@@ -325,6 +330,31 @@ def _optimiser_step(
     return float(loss.detach())
 
 
+def _train_epoch(
+    net: CenterNet, opt: torch.optim.Optimizer, ema: _EMA, batches: _BatchBuilder, schedule: _Schedule,
+    order: np.ndarray, epoch: int, step: int, precision: str, tick: Callable[[str], None],
+) -> tuple[list[float], int, bool]:
+    """One epoch's optimiser steps over the images in ``order`` (1-based ``epoch``, global
+    ``step`` before it); ``tick`` reports each step.
+
+    Returns:
+        ``(losses, step after the epoch, whether the schedule is complete)``.
+    """
+    config = schedule.config
+    losses: list[float] = []
+    for i in range(schedule.steps_per_epoch):
+        fraction = schedule.fraction(epoch, i)
+        use_mosaic = config.mosaic > 0 and fraction < config.mosaic_until
+        batch, targets = batches.batch(order[i * config.batch_size:(i + 1) * config.batch_size], use_mosaic)
+        lr = schedule.lr(fraction, step)
+        losses.append(_optimiser_step(net, opt, ema, batch, targets, lr, precision))
+        step += 1
+        tick(f"loss {np.mean(losses[-20:]):.3f} lr {lr:.2e}")
+        if fraction >= 1.0:
+            return losses, step, True
+    return losses, step, False
+
+
 @dataclass
 class _Selection:
     """The best EMA weights so far by validation (AP50, then AP50-95)."""
@@ -376,6 +406,23 @@ def _weights_metadata(meta: dict[str, Any], summary: dict[str, Any], config: Tra
     return meta
 
 
+def _progress_bars(progress: bool) -> Any:
+    """Rich progress bars for epochs and steps (disabled when ``progress`` is False)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.fields[info]}"))
+    return Progress(*columns, disable=not progress, transient=False)
+
+
+def _log_line(line: str, log: Callable[[str], None] | None, progress: bool) -> None:
+    """A status line to ``log``, else to stdout when there are no progress bars."""
+    if log is not None:
+        log(line)
+    elif not progress:
+        print(line, flush=True)
+
+
 def train_detector(
     train: TileSet, valid: TileSet | None, *, out: str | Path, channels: str,
     class_names: list[str], config: TrainConfig, meta_extra: dict[str, Any] | None = None,
@@ -383,12 +430,10 @@ def train_detector(
 ) -> dict[str, Any]:
     """Train, select on ``valid``, and save weights + checksum.
 
-    Each epoch draws the images (by their weights, boosted by hard-negative mining), builds
-    batches (:class:`_BatchBuilder`), takes optimiser steps on the :class:`_Schedule`'s
-    learning rate (:func:`_optimiser_step`), then every ``eval_every`` epochs scores the EMA
-    weights on ``valid`` (:class:`_Selection`) and every ``hard_negative_every`` epochs mines
-    false alarms (:func:`_mine_round`). The selected weights get the operating threshold
-    (:func:`_operating_threshold`) and their metadata (:func:`_weights_metadata`).
+    Each epoch (:func:`_train_epoch`) draws images by weight, builds batches
+    (:class:`_BatchBuilder`) and steps on the :class:`_Schedule`; then the EMA weights are
+    scored (:class:`_Selection`) and false alarms mined (:func:`_mine_round`) when due. The
+    selected weights get a threshold (:func:`_operating_threshold`) and metadata.
 
     Args:
         train: training tiles (at ``config.img_size``).
@@ -431,45 +476,27 @@ def train_detector(
     draw_p = None if np.allclose(weights, weights[0]) else weights / weights.sum()
     hard = HardNegatives(min_score=config.hard_negative_min_score)
     batches = _BatchBuilder(train, config, n_classes, meta["normalisation"], rng, hard, bank)
-    validate = valid is not None and len(valid) > 0
     selection = _Selection()
     history: list[dict[str, Any]] = []
     schedule = _Schedule(config, steps_per_epoch)
     step = 0
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TextColumn("{task.fields[info]}"))
-    with Progress(*columns, disable=not progress, transient=False) as bars:
+    with _progress_bars(progress) as bars:
         epochs_task = bars.add_task("epochs", total=config.epochs, info="")
-        epoch = 0
-        done = False
+        epoch, done = 0, False
         while not done:
             epoch += 1
             net.train()
             order = (rng.permutation(len(train)) if draw_p is None
                      else rng.choice(len(train), size=len(train), p=draw_p))
             step_task = bars.add_task(f"epoch {epoch}", total=steps_per_epoch, info="")
-            losses = []
-            for i in range(steps_per_epoch):
-                fraction = schedule.fraction(epoch, i)
-                use_mosaic = config.mosaic > 0 and fraction < config.mosaic_until
-                batch, targets = batches.batch(order[i * config.batch_size:(i + 1) * config.batch_size], use_mosaic)
-                lr = schedule.lr(fraction, step)
-                losses.append(_optimiser_step(net, opt, ema, batch, targets, lr, precision.precision))
-                step += 1
-                bars.update(step_task, advance=1, info=f"loss {np.mean(losses[-20:]):.3f} lr {lr:.2e}")
-                if fraction >= 1.0:
-                    done = True
-                    break
+            losses, step, done = _train_epoch(
+                net, opt, ema, batches, schedule, order, epoch, step, precision.precision,
+                lambda info: bars.update(step_task, advance=1, info=info))  # noqa: B023
             bars.remove_task(step_task)
             done = done or epoch >= config.epochs
-            record: dict[str, Any] = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4),
-                                      "elapsed_s": round(schedule.wall_s(), 1),
-                                      "cpu_s": round(schedule.cpu_s(), 1)}
-            if validate and (epoch % config.eval_every == 0 or done):
-                assert valid is not None
+            record = schedule.record(epoch, losses)
+            if valid is not None and len(valid) and (epoch % config.eval_every == 0 or done):
                 ap50, ap50_95 = selection.offer(ema.model, meta, valid, n_classes, epoch)
                 record.update(valid_ap50=ap50, valid_ap50_95=ap50_95)
             if config.hard_negative_every and not done and epoch % config.hard_negative_every == 0:
@@ -478,24 +505,18 @@ def train_detector(
             history.append(record)
             info = ", ".join(f"{k} {v}" for k, v in record.items() if k != "epoch")
             bars.update(epochs_task, advance=1, info=info)
-            if log is not None:
-                log(f"epoch {epoch}: {info}")
-            elif not progress:
-                print(f"epoch {epoch}: {info}", flush=True)
+            _log_line(f"epoch {epoch}: {info}", log, progress)
     train_seconds, cpu_seconds = schedule.wall_s(), schedule.cpu_s()
     final = CenterNet(net.config)
     final.load_state_dict(selection.state if selection.state is not None else ema.model.state_dict())
     summary: dict[str, Any] = {
         "epochs_run": epoch, "selected_epoch": selection.epoch or epoch,
         "train_seconds": round(train_seconds, 1), "cpu_seconds": round(cpu_seconds, 1),
-        "parameters": parameter_count(final),
-        "config": asdict(config), "history": history, "n_train": len(train),
-        "n_valid": 0 if valid is None else len(valid),
-        "precision_choice": {"requested": precision.requested, "precision": precision.precision,
-                             "reason": precision.reason},
+        "parameters": parameter_count(final), "config": asdict(config), "history": history,
+        "n_train": len(train), "n_valid": 0 if valid is None else len(valid),
+        "precision_choice": precision.to_dict(),
     }
-    if validate:
-        assert valid is not None
+    if valid is not None and len(valid):
         meta["threshold"], summary["valid"] = _operating_threshold(final, meta, valid, config, n_classes)
     summary["threshold"] = meta["threshold"]
     _weights_metadata(meta, summary, config, final, out)
