@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 from rasterio.windows import Window
 
-from rams.fusion.cube import fuse_window, local_contrast, local_contrasts, local_contrasts_at
+from rams.fusion.cube import (
+    FusedTile,
+    fuse_window,
+    local_contrast,
+    local_contrasts,
+    local_contrasts_at,
+)
 from rams.grid.reader import GridReader
 from rams.grid.target import build_target_grid
 from rams.ingest.flight import load_flight
@@ -130,3 +136,12 @@ def test_local_contrasts_at_pixels_equal_the_dense_ones() -> None:
     got = local_contrasts_at(values, valid, 21, np.array([26 * 47 + 23]))
     expected = values[1, 26, 23] - values[1, 16:37, 13:34].mean(dtype=np.float64)
     assert got[1, 0] == pytest.approx(expected, abs=1e-5)
+
+
+def test_bands_are_a_view_when_consecutive_and_a_copy_otherwise() -> None:
+    cube = np.arange(4 * 3 * 2, dtype=np.float32).reshape(4, 3, 2)
+    fused = FusedTile(cube=cube, band_names=["a", "b", "c", "d"], valid=np.ones((3, 2), bool), sensor_valid={})
+    view = fused.bands(["b", "c"])
+    assert np.shares_memory(view, cube) and np.array_equal(view, cube[1:3])
+    picked = fused.bands(["d", "a"])
+    assert not np.shares_memory(picked, cube) and np.array_equal(picked, cube[[3, 0]])
