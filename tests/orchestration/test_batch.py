@@ -23,8 +23,12 @@ from rams.orchestration.batch import run_batch
 from rams.orchestration.executor import DaskExecutor, LocalExecutor
 from rams.orchestration.lock import output_lock
 from rams.orchestration.pipeline import WORK_DIR_NAME, process_flight
-from tests.orchestration.test_pipeline import VECTOR_FILES, _config, _plant_targets
-from tests.orchestration.test_pipeline import _test_combiner  # noqa: F401  (autouse fixture)
+from tests.orchestration.test_pipeline import (
+    VECTOR_FILES,
+    _config,
+    _plant_targets,
+    _test_combiner,  # noqa: F401  (autouse fixture)
+)
 
 CONFIG = {"tiles": {"tile_px": 64}, "detection": {"enabled": False}}
 
