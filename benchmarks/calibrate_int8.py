@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             out = Path("benchmarks/results") / f"tiles_{path.stem}_{args.eval_split}_int8.json"
         reports[precision] = evaluate_tiles(args.tiles, args.eval_split, d, out_json=out,
-                                            out_png=out.with_suffix(".png"), class_map=mapping)
+                                            out_png=out.with_suffix(".png"), class_map=mapping).to_dict()
         print(precision, json.dumps({k: reports[precision][k] for k in
                                      ("ap50", "ap50_95", "precision", "recall", "seconds")}))
     calibration.accuracy = [{

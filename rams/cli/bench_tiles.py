@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from rams.cli.options import QUIET_HELP, InferencePrecision, Split, print_json, stderr, stdout
+
+if TYPE_CHECKING:
+    from rams.detection.tile_metrics import BoxMetrics
 
 
 class _CountingDetector:
@@ -71,54 +74,57 @@ def register(app: typer.Typer) -> None:
             report = evaluate_tiles(tiles_dir, split.value, _CountingDetector(detector, bar, task),
                                     out_json=out, out_png=png, gsd_m=gsd_m, class_map=mapping)
         if as_json:
-            print_json(report)
+            print_json(report.to_dict())
             return
 
         def f(v: float | None) -> str:
             return "n/a" if v is None else f"{v:.3f}"
 
-        table = Table(title=f"{tiles_dir} [{split.value}] with {report['model']} (threshold {report['threshold']:.3f})")
+        table = Table(title=f"{tiles_dir} [{split.value}] with {report.model} (threshold {report.threshold:.3f})")
         for col in ("condition", "images", "objects", "AP50", "AP50-95", "P", "R", "F1", "FP/img"):
             table.add_column(col, justify="left" if col == "condition" else "right")
-        rows = [("all", report), *list(report["conditions"].items())]
-        for name, m in rows:
-            fppi = m.get("false_positives_per_image", round(m["fp"] / max(m["n_images"], 1), 4))
-            table.add_row(name, str(m["n_images"]), str(m["n_objects"]), f(m["ap50"]), f(m["ap50_95"]),
-                          f(m["precision"]), f(m["recall"]), f(m["f1"]), f"{fppi:.3f}")
-        def ci(m: dict) -> str:
-            c = m.get("ap50_ci95")
+        overall = report.overall
+        rows = [("all", overall, round(overall.fp / max(overall.n_images, 1), 4)),
+                *((name, m, fppi) for name, (m, fppi) in report.conditions.items())]
+        for name, m, fppi in rows:
+            table.add_row(name, str(m.n_images), str(m.n_objects), f(m.ap50), f(m.ap50_95),
+                          f(m.precision), f(m.recall), f(m.f1), f"{fppi:.3f}")
+
+        def ci(m: BoxMetrics) -> str:
+            c = m.ap50_ci95
             return "" if c is None else f" (95 % interval over images {c[0]:.3f}-{c[1]:.3f})"
 
         console = stdout
         console.print(table)
-        console.print(f"AP50 {f(report['ap50'])}{ci(report)}")
-        fa = report["false_alarms_per_image"]
-        per_ha = report.get("false_alarms_per_ha")
-        rfa = report.get("recall_at_fa_per_ha") or {}
+        console.print(f"AP50 {f(overall.ap50)}{ci(overall)}")
+        fa = report.false_alarms
+        rfa = fa.recall_at_fa_per_ha
         console.print(
-            f"false alarms at the operating threshold: {fa:.3f} per image"
-            + ("" if per_ha is None else f", {per_ha:.1f} per ha of imaged ground "
-               f"({report['imaged_area_ha'] * 1e4:.0f} m² at {report['gsd_m'] * 100:.3f} cm GSD, {report['gsd_source']})")
-            + ("" if rfa.get("recall") is None else
-               f"; recall at <= {rfa['max_per_ha']:g} false alarm per ha: {rfa['recall']:.3f}"))
-        agn = report["class_agnostic"]
-        console.print(f"any mine class (class-agnostic): AP50 {f(agn['ap50'])}{ci(agn)}, P {f(agn['precision'])}, "
-                      f"R {f(agn['recall'])}, {agn['false_alarms_per_image']:.3f} false alarms per image")
-        if report["ignored_set_classes"]:
-            console.print(f"set classes the model lacks, scored as ignored regions: {', '.join(report['ignored_set_classes'])} "
-                          f"({report['detections_on_ignored_objects']} detection(s) on them not counted)")
-        dup = report["duplicates"]
-        if dup["groups"]:
-            n_conf = len(dup["conflicting_groups"])
+            f"false alarms at the operating threshold: {fa.false_alarms_per_image:.3f} per image"
+            + ("" if fa.false_alarms_per_ha is None or fa.imaged_area_ha is None or report.gsd_m is None
+               else f", {fa.false_alarms_per_ha:.1f} per ha of imaged ground "
+               f"({fa.imaged_area_ha * 1e4:.0f} m² at {report.gsd_m * 100:.3f} cm GSD, {report.gsd_source})")
+            + ("" if rfa is None or rfa.recall is None else
+               f"; recall at <= {rfa.max_per_ha:g} false alarm per ha: {rfa.recall:.3f}"))
+        agn = report.class_agnostic
+        console.print(f"any mine class (class-agnostic): AP50 {f(agn.ap50)}{ci(agn)}, P {f(agn.precision)}, "
+                      f"R {f(agn.recall)}, {report.class_agnostic_false_alarms.false_alarms_per_image:.3f} "
+                      "false alarms per image")
+        if report.ignored_set_classes:
+            console.print(f"set classes the model lacks, scored as ignored regions: {', '.join(report.ignored_set_classes)} "
+                          f"({report.detections_on_ignored_objects} detection(s) on them not counted)")
+        dup = report.duplicates
+        if dup.groups:
             console.print(
-                f"[yellow]{dup['redundant_images']} image(s) of {split}/ are byte-identical copies of "
-                f"others ({dup['groups']} group(s), {n_conf} with conflicting labels); the table counts "
+                f"[yellow]{dup.redundant_images} image(s) of {split}/ are byte-identical copies of "
+                f"others ({dup.groups} group(s), {len(dup.conflicting_groups)} with conflicting labels); the table counts "
                 "every copy.[/yellow]"
             )
-            for label, key in (("one image per group (labelled copy kept)", "deduplicated"),
-                               ("groups with conflicting labels left out", "without_conflicts")):
-                m = dup[key]
-                console.print(f"  {label}: {m['n_images']} images, {m['n_objects']} objects, "
-                              f"AP50 {f(m['ap50'])}{ci(m)}, AP50-95 {f(m['ap50_95'])}, P {f(m['precision'])}, "
-                              f"R {f(m['recall'])}, F1 {f(m['f1'])}")
-        console.print(f"report: {out}\nPR curve: {png}  ({report['images_per_second']} images/s)")
+            for label, dm in (("one image per group (labelled copy kept)", dup.deduplicated),
+                              ("groups with conflicting labels left out", dup.without_conflicts)):
+                if dm is None:
+                    continue
+                console.print(f"  {label}: {dm.n_images} images, {dm.n_objects} objects, "
+                              f"AP50 {f(dm.ap50)}{ci(dm)}, AP50-95 {f(dm.ap50_95)}, P {f(dm.precision)}, "
+                              f"R {f(dm.recall)}, F1 {f(dm.f1)}")
+        console.print(f"report: {out}\nPR curve: {png}  ({report.images_per_second} images/s)")

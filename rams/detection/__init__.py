@@ -7,6 +7,7 @@ Modules, in data-flow order:
 - :mod:`~rams.detection.model`: the CenterNet-style network;
 - :mod:`~rams.detection.centernet`: targets, loss and decoding;
 - :mod:`~rams.detection.box_metrics`: COCO matching, AP and the best-F1 threshold;
+- :mod:`~rams.detection.tile_metrics`: box and tile-benchmark metrics as typed results;
 - :mod:`~rams.detection.train_config`: training settings and their defaults (light: no torch);
 - :mod:`~rams.detection.augment`: training-time augmentation and mosaics;
 - :mod:`~rams.detection.train`: the training loop (whole training runs, with their

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+
+from rams.detection.tile_metrics import BoxMetrics, PrCurve
 
 IOU_THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.05), 2)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
@@ -152,7 +153,7 @@ def ap50_bootstrap_interval(
 def evaluate_predictions(
     preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth], threshold: float,
     num_classes: int | None = None, *, bootstrap: int = 0,
-) -> dict[str, Any]:
+) -> BoxMetrics:
     """Detection metrics over a set of images.
 
     Args:
@@ -163,10 +164,8 @@ def evaluate_predictions(
         bootstrap: resamples for a 95 % interval of AP50 over images (0 = none).
 
     Returns:
-        ``{"ap50", "ap50_95", "ap_per_iou", "precision", "recall", "f1", "tp", "fp", "fn",
-        "n_images", "n_objects", "pr_curve": {"recall", "precision"}}``, plus
-        ``"ap50_ci95": [low, high]`` (or None) when ``bootstrap``; APs are None when there
-        is no ground truth.
+        The metrics with the precision-recall curve, and the AP50 interval when
+        ``bootstrap``; APs are None when there is no ground truth.
     """
     if num_classes is None:
         seen = [int(c) for t in truths for c in t.classes] + [int(c) for p in preds for c in p.classes]
@@ -208,20 +207,17 @@ def evaluate_predictions(
     def _num(v: float) -> float | None:
         return None if np.isnan(v) else round(float(v), 5)
 
-    extra: dict[str, Any] = {}
-    if bootstrap:
-        ci = ap50_bootstrap_interval(preds, truths, num_classes, resamples=bootstrap)
-        extra["ap50_ci95"] = None if ci is None else list(ci)
-    return {
-        "ap50": _num(ap_iou[0]),
-        **extra,
-        "ap50_95": _num(float(np.mean(ap_iou))) if n_obj else None,
-        "ap_per_iou": {f"{thr:.2f}": _num(a) for thr, a in zip(IOU_THRESHOLDS, ap_iou, strict=True)},
-        "precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5),
-        "tp": tp, "fp": fp, "fn": fn, "n_images": len(truths), "n_objects": n_obj,
-        "pr_curve": {"recall": [round(float(r), 3) for r in RECALL_POINTS],
-                     "precision": [round(float(p), 5) for p in curve]},
-    }
+    ci = ap50_bootstrap_interval(preds, truths, num_classes, resamples=bootstrap) if bootstrap else None
+    return BoxMetrics(
+        ap50=_num(ap_iou[0]),
+        ap50_95=_num(float(np.mean(ap_iou))) if n_obj else None,
+        ap_per_iou={f"{thr:.2f}": _num(a) for thr, a in zip(IOU_THRESHOLDS, ap_iou, strict=True)},
+        precision=round(precision, 5), recall=round(recall, 5), f1=round(f1, 5),
+        tp=tp, fp=fp, fn=fn, n_images=len(truths), n_objects=n_obj,
+        pr_curve=PrCurve(recall=[round(float(r), 3) for r in RECALL_POINTS],
+                         precision=[round(float(p), 5) for p in curve]),
+        bootstrapped=bool(bootstrap), ap50_ci95=ci,
+    )
 
 
 def best_f1_threshold(

@@ -13,6 +13,7 @@ from typing import Any
 
 from rams.atomic import write_text_atomic
 from rams.checksum import sha256_file
+from rams.detection.tile_metrics import BoxMetrics, TileReport
 from rams.errors import RamsInputError
 
 _CARD_SHA256 = re.compile(r"SHA-256 `([0-9a-fA-F]{64})`")
@@ -66,15 +67,15 @@ def verify_model_card(weights: str | Path, digest: str) -> None:
         )
 
 
-def _metrics_table(rows: dict[str, dict[str, Any]]) -> list[str]:
+def _metrics_table(rows: dict[str, BoxMetrics]) -> list[str]:
+    def f(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
     lines = ["| set | images | objects | AP50 | AP50-95 | precision | recall | F1 |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, m in rows.items():
-        def f(key: str, m: dict[str, Any] = m) -> str:
-            v = m.get(key)
-            return "n/a" if v is None else f"{v:.3f}"
-        lines.append(f"| {name} | {m.get('n_images', '')} | {m.get('n_objects', '')} | {f('ap50')} | "
-                     f"{f('ap50_95')} | {f('precision')} | {f('recall')} | {f('f1')} |")
+        lines.append(f"| {name} | {m.n_images} | {m.n_objects} | {f(m.ap50)} | "
+                     f"{f(m.ap50_95)} | {f(m.precision)} | {f(m.recall)} | {f(m.f1)} |")
     return lines
 
 
@@ -94,7 +95,7 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
 
 def write_model_card(
     path: str | Path, *, meta: dict[str, Any], summary: dict[str, Any], data: str,
-    licence: str, test: dict[str, Any] | None = None, notes: list[str] | None = None,
+    licence: str, test: TileReport | None = None, notes: list[str] | None = None,
 ) -> None:
     """Write a model card (atomically).
 
@@ -104,7 +105,7 @@ def write_model_card(
         summary: the training summary of :func:`rams.detection.train.train_detector`.
         data: what the model was trained on (folders, seeds, sizes).
         licence: licence and attribution of the training data.
-        test: held-out test report (overall and ``conditions``), or None.
+        test: held-out test report (overall, duplicates and conditions), or None.
         notes: further bullet points (caveats, contention during training, ...).
     """
     cfg = summary["config"]
@@ -165,27 +166,27 @@ def write_model_card(
         "IoU 0.5 matching; AP with COCO 101-point interpolation; P/R/F1 at the operating threshold.",
         "",
     ]
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, BoxMetrics] = {}
     if "valid" in summary:
-        rows["validation (selection)"] = {**summary["valid"], "n_images": summary["valid"].get("n_images")}
-    dup = (test or {}).get("duplicates") or {}
+        rows["validation (selection)"] = BoxMetrics.from_dict(summary["valid"])
+    dup = None if test is None else test.duplicates
     if test is not None:
-        rows["test (held out)"] = test
-        if dup.get("groups"):
-            rows["test, one image per group of identical files"] = dup["deduplicated"]
-            rows["test, groups with conflicting labels left out"] = dup["without_conflicts"]
+        rows["test (held out)"] = test.overall
+        if dup is not None and dup.groups and dup.deduplicated and dup.without_conflicts:
+            rows["test, one image per group of identical files"] = dup.deduplicated
+            rows["test, groups with conflicting labels left out"] = dup.without_conflicts
     lines += _metrics_table(rows) if rows else ["(no labelled evaluation data)"]
-    if dup.get("groups"):
+    if dup is not None and dup.groups:
         lines += ["", (
-            f"test/ holds {dup['redundant_images']} byte-identical "
-            f"cop{'y' if dup['redundant_images'] == 1 else 'ies'} of other test images "
-            f"({dup['groups']} groups, {len(dup['conflicting_groups'])} whose copies disagree on "
+            f"test/ holds {dup.redundant_images} byte-identical "
+            f"cop{'y' if dup.redundant_images == 1 else 'ies'} of other test images "
+            f"({dup.groups} groups, {len(dup.conflicting_groups)} whose copies disagree on "
             "the labels); the first test row counts every copy, the others one image per group "
             "(the one with a label file) or none of the conflicting groups."
         )]
-    if test is not None and test.get("conditions"):
+    if test is not None and test.conditions:
         lines += ["", "Per condition (test):", ""]
-        lines += _metrics_table(test["conditions"])
+        lines += _metrics_table({name: m for name, (m, _fppi) in test.conditions.items()})
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     write_text_atomic(path, "\n".join(lines) + "\n")

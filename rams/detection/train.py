@@ -372,7 +372,7 @@ class _Selection:
         """
         det = _as_detector(ema_model, meta)
         m = evaluate_predictions(predict_tileset(det, valid), valid.truths(), UNSELECTED_THRESHOLD, n_classes)
-        score = (m["ap50"] or 0.0, m["ap50_95"] or 0.0)
+        score = (m.ap50 or 0.0, m.ap50_95 or 0.0)
         if score > self.score:
             self.score, self.epoch, self.state = score, epoch, copy.deepcopy(ema_model.state_dict())
         return score
@@ -385,9 +385,7 @@ def _operating_threshold(
     validation metrics there (without the PR curve)."""
     preds = predict_tileset(_as_detector(final, meta), valid)
     thr, _ = best_f1_threshold(preds, valid.truths(), max_false_alarms_per_image=config.max_false_alarms_per_image)
-    vm = evaluate_predictions(preds, valid.truths(), thr, n_classes)
-    vm.pop("pr_curve")
-    return thr, vm
+    return thr, evaluate_predictions(preds, valid.truths(), thr, n_classes).without_curve().to_dict()
 
 
 def _weights_metadata(meta: dict[str, Any], summary: dict[str, Any], config: TrainConfig,

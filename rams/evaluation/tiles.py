@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,14 @@ from rams.detection.box_metrics import (
     evaluate_predictions,
     match_detections,
     same_truth,
+)
+from rams.detection.tile_metrics import (
+    BoxMetrics,
+    ConflictingGroup,
+    DuplicateReport,
+    FalseAlarms,
+    RecallAtFalseAlarms,
+    TileReport,
 )
 from rams.detection.yolo import identical_image_groups
 
@@ -55,7 +64,7 @@ def condition_of(name: str) -> str:
 def duplicate_report(
     samples: Sequence[YoloSample], preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
     threshold: float, num_classes: int | None = None, *, bootstrap: int = 0,
-) -> dict[str, Any]:
+) -> DuplicateReport:
     """Byte-identical images in a split, and the metrics with one image per group.
 
     A split can hold exact copies of an image; when a copy has no label file while the
@@ -78,10 +87,8 @@ def duplicate_report(
         bootstrap: resamples for AP50 intervals (see :func:`evaluate_predictions`).
 
     Returns:
-        ``{"groups", "redundant_images", "conflicting_groups": [{"images", "objects",
-        "label_files", "kept"}], "deduplicated", "without_conflicts"}``; the two metric
-        entries (as :func:`evaluate_predictions`, without the curve) are None when the
-        split has no duplicate.
+        The groups, and the two metrics (as :func:`evaluate_predictions`, without the
+        curve; None when the split has no duplicate).
     """
     groups = identical_image_groups([s.image for s in samples])
     drop: set[int] = set()
@@ -93,24 +100,21 @@ def duplicate_report(
         drop.update(i for i in idx if i != kept)
         if not all(same_truth(truths[idx[0]], truths[i]) for i in idx[1:]):
             conflicting.update(idx)
-            conflicts.append({
-                "images": [samples[i].image.name for i in idx],
-                "objects": [len(truths[i].boxes) for i in idx],
-                "label_files": [samples[i].has_label_file for i in idx],
-                "kept": samples[kept].image.name,
-            })
-    report: dict[str, Any] = {
-        "groups": len(groups), "redundant_images": len(drop), "conflicting_groups": conflicts,
-        "deduplicated": None, "without_conflicts": None,
-    }
-    if groups:
-        for key, left_out in (("deduplicated", drop), ("without_conflicts", conflicting)):
-            keep = [i for i in range(len(samples)) if i not in left_out]
-            m = evaluate_predictions([preds[i] for i in keep], [truths[i] for i in keep],
-                                     threshold, num_classes, bootstrap=bootstrap)
-            m.pop("pr_curve")
-            report[key] = m
-    return report
+            conflicts.append(ConflictingGroup(
+                images=[samples[i].image.name for i in idx],
+                objects=[len(truths[i].boxes) for i in idx],
+                label_files=[samples[i].has_label_file for i in idx],
+                kept=samples[kept].image.name,
+            ))
+    if not groups:
+        return DuplicateReport(0, len(drop), conflicts)
+
+    def without(left_out: set[int]) -> BoxMetrics:
+        keep = [i for i in range(len(samples)) if i not in left_out]
+        return evaluate_predictions([preds[i] for i in keep], [truths[i] for i in keep],
+                                    threshold, num_classes, bootstrap=bootstrap).without_curve()
+
+    return DuplicateReport(len(groups), len(drop), conflicts, without(drop), without(conflicting))
 
 
 def write_pr_curve_png(path: str | Path, curves: dict[str, dict[str, list[float]]], title: str) -> None:
@@ -139,7 +143,7 @@ def write_pr_curve_png(path: str | Path, curves: dict[str, dict[str, list[float]
 def false_alarm_report(
     preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth], threshold: float,
     image_areas_m2: Sequence[float] | None, *, max_per_ha: float = 1.0,
-) -> dict[str, Any]:
+) -> FalseAlarms:
     """False alarms at the operating threshold, per image and per hectare.
 
     A false alarm is a detection at or above ``threshold`` that matches no ground-truth
@@ -158,9 +162,8 @@ def false_alarm_report(
         max_per_ha: false-alarm rate for the recall figure.
 
     Returns:
-        ``{"false_alarms", "false_alarms_per_image", "imaged_area_ha",
-        "false_alarms_per_ha", "recall_at_fa_per_ha": {"max_per_ha", "recall",
-        "threshold", "false_alarms"}}`` (the last three None without areas).
+        The false alarms; per hectare and the recall within ``max_per_ha`` only with
+        ``image_areas_m2``.
     """
     scores, hits = [], []
     n_gt = 0
@@ -173,15 +176,10 @@ def false_alarm_report(
             scores.append(p.scores[pm])
             hits.append(h)
             fa += int((~h & (p.scores[pm] >= threshold)).sum())
-    n = max(len(truths), 1)
-    out: dict[str, Any] = {"false_alarms": fa, "false_alarms_per_image": round(fa / n, 4),
-                           "imaged_area_ha": None, "false_alarms_per_ha": None,
-                           "recall_at_fa_per_ha": None}
+    per_image = round(fa / max(len(truths), 1), 4)
     if image_areas_m2 is None:
-        return out
+        return FalseAlarms(fa, per_image)
     area_ha = float(np.sum(image_areas_m2)) / 1e4
-    out["imaged_area_ha"] = round(area_ha, 8)
-    out["false_alarms_per_ha"] = round(fa / max(area_ha, 1e-12), 2)
     sc = np.concatenate(scores) if scores else np.zeros(0)
     ht = np.concatenate(hits) if hits else np.zeros(0, bool)
     order = np.argsort(-sc, kind="mergesort")
@@ -192,13 +190,13 @@ def false_alarm_report(
     while 0 < cut < len(order) and sc[order[cut]] == sc[order[cut - 1]]:
         cut -= 1
     tp = int(ht[order[:cut]].sum())
-    out["recall_at_fa_per_ha"] = {
-        "max_per_ha": max_per_ha,
-        "recall": round(tp / n_gt, 5) if n_gt else None,
-        "threshold": None if cut == 0 else round(float(sc[order[cut - 1]]), 5),
-        "false_alarms": int(cfp[cut - 1]) if cut else 0,
-    }
-    return out
+    recall = RecallAtFalseAlarms(
+        max_per_ha=max_per_ha,
+        recall=round(tp / n_gt, 5) if n_gt else None,
+        threshold=None if cut == 0 else round(float(sc[order[cut - 1]]), 5),
+        false_alarms=int(cfp[cut - 1]) if cut else 0,
+    )
+    return FalseAlarms(fa, per_image, round(area_ha, 8), round(fa / max(area_ha, 1e-12), 2), recall)
 
 
 def _class_index(set_names: Sequence[str], model_names: Sequence[str],
@@ -240,7 +238,7 @@ def evaluate_tiles(
     root: str | Path, split: str, detector: Any, *, out_json: str | Path | None = None,
     out_png: str | Path | None = None, batch_size: int = 8, gsd_m: float | None = None,
     class_map: dict[str, str] | None = None, conditions: Callable[[str], str] = condition_of,
-) -> dict[str, Any]:
+) -> TileReport:
     """Run a detector over a YOLO tile split and score it, overall and per condition.
 
     A model with a working GSD (``input_gsd_m``) sees each image resampled from the set's
@@ -262,9 +260,10 @@ def evaluate_tiles(
         conditions: file name -> condition label (the per-condition breakdown).
 
     Returns:
-        The report: overall metrics over every image of the split, false alarms per image
-        and per hectare (:func:`false_alarm_report`), class-agnostic metrics (any mine
-        class counts), ``"conditions"``, ``"duplicates"`` (byte-identical images and the
+        The report (:class:`~rams.detection.tile_metrics.TileReport`; ``out_json`` gets its
+        ``to_dict()``): overall metrics over every image of the split, false alarms per
+        image and per hectare (:func:`false_alarm_report`), class-agnostic metrics (any
+        mine class counts), per condition, duplicates (byte-identical images and the
         metrics with one image per group, see :func:`duplicate_report`), and run details.
 
     Raises:
@@ -320,44 +319,42 @@ def evaluate_tiles(
     n_classes = len(detector.class_names)
     threshold = detector.threshold
     overall = evaluate_predictions(preds, truths, threshold, n_classes, bootstrap=BOOTSTRAP_RESAMPLES)
-    alarms = false_alarm_report(preds, truths, threshold, areas if gsd_m is not None else None)
+    areas_or_none = areas if gsd_m is not None else None
     agn_p, agn_t = _agnostic_predictions(preds), _agnostic_truths(truths)
-    agnostic = evaluate_predictions(agn_p, agn_t, threshold, 1, bootstrap=BOOTSTRAP_RESAMPLES)
-    agnostic.pop("pr_curve")
-    agnostic.update(false_alarm_report(agn_p, agn_t, threshold, areas if gsd_m is not None else None))
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
         groups.setdefault(conditions(s.image.name), []).append(i)
-    condition_metrics = {}
-    curves = {"all": overall["pr_curve"]}
+    condition_metrics: dict[str, tuple[BoxMetrics, float]] = {}
+    curves = {"all": overall.pr_curve}
     for name in sorted(groups, key=_condition_order):
         idx = groups[name]
         m = evaluate_predictions([preds[i] for i in idx], [truths[i] for i in idx], threshold, n_classes,
                                  bootstrap=BOOTSTRAP_RESAMPLES)
-        if m["n_objects"]:
-            curves[name] = m["pr_curve"]
-        m.pop("pr_curve")
-        m["false_positives_per_image"] = round(m["fp"] / max(len(idx), 1), 4)
-        condition_metrics[name] = m
-    report = {
-        "tiles": str(Path(root)), "split": split, "threshold": threshold,
-        "class_names": detector.class_names, "model": detector.meta.get("name"),
-        "set_class_names": names,
-        "ignored_set_classes": [n for n, k in zip(names, to_model, strict=True) if k < 0],
-        "detections_on_ignored_objects": n_ignored_dets,
-        "gsd_m": None if gsd_m is None else round(float(gsd_m), 6), "gsd_source": gsd_source,
-        "model_gsd_m": getattr(detector, "input_gsd_m", None),
-        "inference_precision": getattr(detector, "precision", "float32"),
-        "seconds": round(seconds, 2), "images_per_second": round(len(samples) / max(seconds, 1e-9), 2),
-        **overall, **alarms, "class_agnostic": agnostic, "conditions": condition_metrics,
-        "duplicates": duplicate_report(samples, preds, truths, threshold, n_classes,
-                                       bootstrap=BOOTSTRAP_RESAMPLES),
-    }
+        if m.n_objects:
+            curves[name] = m.pr_curve
+        condition_metrics[name] = (m.without_curve(), round(m.fp / max(len(idx), 1), 4))
+    report = TileReport(
+        tiles=str(Path(root)), split=split, threshold=threshold,
+        class_names=detector.class_names, model=detector.meta.get("name"),
+        set_class_names=names,
+        ignored_set_classes=[n for n, k in zip(names, to_model, strict=True) if k < 0],
+        detections_on_ignored_objects=n_ignored_dets,
+        gsd_m=None if gsd_m is None else round(float(gsd_m), 6), gsd_source=gsd_source,
+        model_gsd_m=getattr(detector, "input_gsd_m", None),
+        inference_precision=getattr(detector, "precision", "float32"),
+        seconds=round(seconds, 2), images_per_second=round(len(samples) / max(seconds, 1e-9), 2),
+        overall=overall, false_alarms=false_alarm_report(preds, truths, threshold, areas_or_none),
+        class_agnostic=evaluate_predictions(agn_p, agn_t, threshold, 1, bootstrap=BOOTSTRAP_RESAMPLES).without_curve(),
+        class_agnostic_false_alarms=false_alarm_report(agn_p, agn_t, threshold, areas_or_none),
+        conditions=condition_metrics,
+        duplicates=duplicate_report(samples, preds, truths, threshold, n_classes, bootstrap=BOOTSTRAP_RESAMPLES),
+    )
     if out_png is not None:
-        write_pr_curve_png(out_png, curves, f"{Path(root).name} / {split}: PR at IoU 0.5")
-        report["pr_curve_png"] = str(out_png)
+        write_pr_curve_png(out_png, {k: asdict(c) for k, c in curves.items() if c is not None},
+                           f"{Path(root).name} / {split}: PR at IoU 0.5")
+        report = replace(report, pr_curve_png=str(out_png))
     if out_json is not None:
-        write_json_atomic(out_json, report)
+        write_json_atomic(out_json, report.to_dict())
     return report
 
 

@@ -17,6 +17,7 @@ from rams.detection.detector import load_detector
 from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
 from rams.detection.precision import PRECISIONS
 from rams.detection.sources import LoadedSource, SourceSpec, load_source, read_sources_file
+from rams.detection.tile_metrics import TileReport
 from rams.detection.train import TileSet, load_yolo_tiles, train_detector
 from rams.detection.train_config import WORKING_GSD_IMG_SIZE, TrainConfig
 from rams.detection.yolo import class_names as yolo_class_names
@@ -106,7 +107,7 @@ def train_from_folder(
         raise RamsInputError(root, "tile folder does not exist")
     img_size, seed, threads = config.img_size, config.seed, config.threads
     notes: list[str] = []
-    test_report: dict[str, Any] | None = None
+    test_report: TileReport | None = None
     t0 = time.perf_counter()
     if _is_yolo_set(root):
         samples = read_split(root, "train")
@@ -168,7 +169,7 @@ def train_from_folder(
             test_report = evaluate_tiles(root, "test", load_detector(out))
     write_model_card(out.with_suffix(".md"), meta=summary["meta"], summary=summary, data=data,
                      licence=licence, test=test_report, notes=notes)
-    summary["test"] = test_report
+    summary["test"] = None if test_report is None else test_report.to_dict()
     return summary
 
 
@@ -253,7 +254,7 @@ def train_from_sources(
                              class_names=names, config=config, meta_extra=meta_extra,
                              progress=progress, bank=bank)
     summary["load_seconds"] = round(load_s, 1)
-    reports: dict[str, Any] = {}
+    reports: dict[str, TileReport] = {}
     detector = load_detector(out)
     for entry in withheld or []:
         from rams.evaluation.tiles import evaluate_tiles
@@ -262,7 +263,7 @@ def train_from_sources(
         rep = evaluate_tiles(entry["path"], entry.get("split", "valid"), detector,
                              gsd_m=entry.get("gsd_m"))
         reports[key] = rep
-    summary["withheld"] = reports
+    summary["withheld"] = {key: rep.to_dict() for key, rep in reports.items()}
     _write_sources_card(out, summary, loaded, reports, working_gsd_m, recipe_path, len(bank))
     return summary
 
@@ -280,7 +281,7 @@ def _source_record(src: LoadedSource) -> dict[str, Any]:
 
 
 def _write_sources_card(
-    out: Path, summary: dict[str, Any], loaded: list[LoadedSource], reports: dict[str, Any],
+    out: Path, summary: dict[str, Any], loaded: list[LoadedSource], reports: dict[str, TileReport],
     working_gsd_m: float, recipe_path: str | Path | None, n_bank: int,
 ) -> None:
     meta = summary["meta"]
@@ -316,16 +317,16 @@ def _write_sources_card(
              f"{summary['config']['threads']} threads ({_precision_text(summary)})."]
     test = None
     for key, rep in reports.items():
-        alarms = rep.get("false_alarms_per_image")
-        agn = rep.get("class_agnostic") or {}
-        rfa = (rep.get("recall_at_fa_per_ha") or {})
+        m, fa = rep.overall, rep.false_alarms
+        ci = None if m.ap50_ci95 is None else list(m.ap50_ci95)
         notes.append(
             f"Withheld `{key}` (never used for training or selection), at the operating threshold: "
-            f"AP50 {rep['ap50']} (95 % interval over images {rep.get('ap50_ci95')}), precision "
-            f"{rep['precision']}, recall {rep['recall']}, {alarms} false alarms per image "
-            f"({rep.get('false_alarms_per_ha')} per ha of imaged ground, GSD {rep.get('gsd_m')} m "
-            f"{rep.get('gsd_source')}); recall at <= 1 false alarm per ha {rfa.get('recall')}; any-mine "
-            f"(class-agnostic) AP50 {agn.get('ap50')}.")
+            f"AP50 {m.ap50} (95 % interval over images {ci}), precision "
+            f"{m.precision}, recall {m.recall}, {fa.false_alarms_per_image} false alarms per image "
+            f"({fa.false_alarms_per_ha} per ha of imaged ground, GSD {rep.gsd_m} m "
+            f"{rep.gsd_source}); recall at <= 1 false alarm per ha "
+            f"{None if fa.recall_at_fa_per_ha is None else fa.recall_at_fa_per_ha.recall}; any-mine "
+            f"(class-agnostic) AP50 {rep.class_agnostic.ap50}.")
         test = rep if test is None else test
     write_model_card(out.with_suffix(".md"), meta=meta, summary=summary, data="\n".join(lines),
                      licence="per source, in the table above", test=test, notes=notes)

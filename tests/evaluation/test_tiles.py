@@ -59,10 +59,10 @@ def test_evaluate_predictions_perfect_and_threshold() -> None:
                            np.array([0.9, 0.8, 0.2]), np.array([0, 0, 0]))
     fp_only = ImagePrediction(np.array([[1, 1, 5, 5]], float), np.array([0.1]), np.array([0]))
     m = evaluate_predictions([pred, fp_only], [gt, empty], threshold=0.5)
-    assert m["ap50"] == 1.0 and m["ap50_95"] == 1.0
-    assert (m["tp"], m["fp"], m["fn"]) == (2, 0, 0) and m["f1"] == 1.0
+    assert m.ap50 == 1.0 and m.ap50_95 == 1.0
+    assert (m.tp, m.fp, m.fn) == (2, 0, 0) and m.f1 == 1.0
     m = evaluate_predictions([pred, fp_only], [gt, empty], threshold=0.05)
-    assert (m["tp"], m["fp"]) == (2, 2) and m["precision"] == 0.5
+    assert (m.tp, m.fp) == (2, 2) and m.precision == 0.5
     thr, f1 = best_f1_threshold([pred, fp_only], [gt, empty])
     assert 0.2 < thr <= 0.8 and f1 == 1.0
 
@@ -113,12 +113,13 @@ def test_evaluate_tiles_report(tmp_path: Path, make_yolo_set: Callable[..., Path
     assert saved["n_images"] == 4 and set(saved["conditions"]) == {"0 cm (surface)", "1 cm", "5 cm", "10 cm"}
     assert out.with_suffix(".png").stat().st_size > 1000
     assert saved["inference_precision"] == "float32" and saved["model"] == "m" and saved["threshold"] == 0.3
-    assert report["ap50"] == pytest.approx(1.0)  # the false alarm ranks below every hit
+    assert report.overall.ap50 == pytest.approx(1.0)  # the false alarm ranks below every hit
+    assert saved == json.loads(json.dumps(report.to_dict()))  # the file is the dict form
     assert (saved["tp"], saved["fp"], saved["fn"]) == (n_objects, 1, 0)
     assert saved["precision"] == pytest.approx(n_objects / (n_objects + 1), abs=1e-4) and saved["recall"] == 1.0
     assert saved["conditions"]["0 cm (surface)"]["fp"] == 1 and saved["conditions"]["5 cm"]["fp"] == 0
     low, high = saved["ap50_ci95"]
-    assert low <= report["ap50"] <= high
+    assert low <= report.overall.ap50 <= high
 
 
 def _truth(*boxes: list[float]) -> ImageTruth:
@@ -147,17 +148,18 @@ def test_duplicate_report_counts_conflicting_copies_once(tmp_path: Path) -> None
     preds = [ImagePrediction(np.array([det[i]], float), np.array([score[i]]), np.zeros(1, int))
              for i in range(5)]
     raw = evaluate_predictions(preds, truths, 0.5, 1)
-    assert raw["fp"] == 1 and raw["ap50"] < 0.95
+    assert raw.fp == 1 and raw.ap50 is not None and raw.ap50 < 0.95
     rep = duplicate_report(samples, preds, truths, 0.5, 1)
-    assert rep["groups"] == 2 and rep["redundant_images"] == 2
-    assert len(rep["conflicting_groups"]) == 1  # "c" and its copy agree
-    conflict = rep["conflicting_groups"][0]
-    assert conflict["kept"] == "a.jpg" and conflict["objects"] == [1, 0]
-    assert conflict["label_files"] == [True, False]
-    dedup, clean = rep["deduplicated"], rep["without_conflicts"]
-    assert dedup["n_images"] == 3 and dedup["n_objects"] == 3 and dedup["fp"] == 0
-    assert dedup["ap50"] == pytest.approx(1.0)
-    assert clean["n_images"] == 3 and clean["n_objects"] == 3  # b, c, c2
+    assert rep.groups == 2 and rep.redundant_images == 2
+    assert len(rep.conflicting_groups) == 1  # "c" and its copy agree
+    conflict = rep.conflicting_groups[0]
+    assert conflict.kept == "a.jpg" and conflict.objects == [1, 0]
+    assert conflict.label_files == [True, False]
+    dedup, clean = rep.deduplicated, rep.without_conflicts
+    assert dedup is not None and clean is not None
+    assert dedup.n_images == 3 and dedup.n_objects == 3 and dedup.fp == 0
+    assert dedup.ap50 == pytest.approx(1.0)
+    assert clean.n_images == 3 and clean.n_objects == 3  # b, c, c2
 
 
 def test_duplicate_report_without_duplicates(tmp_path: Path) -> None:
@@ -168,8 +170,8 @@ def test_duplicate_report_without_duplicates(tmp_path: Path) -> None:
     samples = [YoloSample(tmp_path / n, np.zeros((0, 4)), np.zeros(0, int)) for n in ("x.jpg", "y.jpg")]
     preds = [ImagePrediction(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))] * 2
     rep = duplicate_report(samples, preds, [_truth(), _truth()], 0.5, 1)
-    assert rep == {"groups": 0, "redundant_images": 0, "conflicting_groups": [],
-                   "deduplicated": None, "without_conflicts": None}
+    assert rep.to_dict() == {"groups": 0, "redundant_images": 0, "conflicting_groups": [],
+                             "deduplicated": None, "without_conflicts": None}
 
 
 def test_evaluate_tiles_flags_an_unlabelled_copy(tmp_path: Path, make_yolo_set: Callable[..., Path]) -> None:
@@ -213,8 +215,10 @@ def _scene(n: int, seed: int) -> tuple[list[ImagePrediction], list[ImageTruth]]:
 def test_ap50_bootstrap_interval() -> None:
     preds, truths = _scene(60, 1)
     m = evaluate_predictions(preds, truths, 0.5, 1, bootstrap=400)
-    low, high = m["ap50_ci95"]
-    assert low < m["ap50"] < high and high - low > 0.05
+    assert m.ap50_ci95 is not None and m.ap50 is not None
+    low, high = m.ap50_ci95
+    assert low < m.ap50 < high and high - low > 0.05
+    assert m.to_dict()["ap50_ci95"] == [low, high]
     assert ap50_bootstrap_interval(preds, truths, 1, resamples=400) == (low, high)  # fixed seed
     # Four times the images (same mix): the interval narrows by about half.
     big_p, big_t = _scene(240, 1)
@@ -226,7 +230,8 @@ def test_ap50_bootstrap_interval() -> None:
     empty = [_truth()] * 3
     none = [ImagePrediction(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int))] * 3
     assert ap50_bootstrap_interval(none, empty, 1, resamples=10) is None
-    assert "ap50_ci95" not in evaluate_predictions(preds, truths, 0.5, 1)
+    unbootstrapped = evaluate_predictions(preds, truths, 0.5, 1)
+    assert unbootstrapped.ap50_ci95 is None and "ap50_ci95" not in unbootstrapped.to_dict()
 
 
 def test_split_overlap_report(tmp_path: Path, make_yolo_set: Callable[..., Path]) -> None:
@@ -260,15 +265,19 @@ def test_false_alarm_report_hand_worked() -> None:
         ImagePrediction(np.array([[5, 5, 15, 15]], np.float32), np.array([0.4], np.float32), np.array([0])),
     ]
     r = false_alarm_report(preds, truth, 0.3, [2500.0, 2500.0])  # two 50 x 50 m images = 0.5 ha
-    assert r["false_alarms"] == 2 and r["false_alarms_per_image"] == 1.0
-    assert r["imaged_area_ha"] == 0.5 and r["false_alarms_per_ha"] == 4.0
+    assert r.false_alarms == 2 and r.false_alarms_per_image == 1.0
+    assert r.imaged_area_ha == 0.5 and r.false_alarms_per_ha == 4.0
     # at most 1 per ha of 0.5 ha: no false alarm allowed -> cut after the 0.9 hit
-    rfa = r["recall_at_fa_per_ha"]
-    assert rfa["recall"] == 1.0 and rfa["false_alarms"] == 0 and rfa["threshold"] == pytest.approx(0.9)
+    rfa = r.recall_at_fa_per_ha
+    assert rfa is not None
+    assert rfa.recall == 1.0 and rfa.false_alarms == 0 and rfa.threshold == pytest.approx(0.9)
     r2 = false_alarm_report(preds, truth, 0.3, [2500.0, 2500.0], max_per_ha=4.0)  # 2 allowed
-    assert r2["recall_at_fa_per_ha"]["false_alarms"] == 2
-    assert r2["recall_at_fa_per_ha"]["threshold"] == pytest.approx(0.4)
-    assert false_alarm_report(preds, truth, 0.3, None)["false_alarms_per_ha"] is None
+    assert r2.recall_at_fa_per_ha is not None
+    assert r2.recall_at_fa_per_ha.false_alarms == 2
+    assert r2.recall_at_fa_per_ha.threshold == pytest.approx(0.4)
+    assert false_alarm_report(preds, truth, 0.3, None).to_dict() == {
+        "false_alarms": 2, "false_alarms_per_image": 1.0, "imaged_area_ha": None, "false_alarms_per_ha": None,
+        "recall_at_fa_per_ha": None}
 
 
 def test_evaluate_tiles_at_gsd_ignores_unknown_classes(tmp_path: Path) -> None:
@@ -301,8 +310,8 @@ def test_evaluate_tiles_at_gsd_ignores_unknown_classes(tmp_path: Path) -> None:
             return [Detections(boxes, np.array([0.9, 0.8, 0.7], np.float32), np.array([0, 0, 1]))]
 
     rep = evaluate_tiles(root, "valid", FakeDetector())
-    assert rep["gsd_source"].startswith("estimated") and rep["gsd_m"] == pytest.approx(0.003)
-    assert rep["ignored_set_classes"] == ["ksf-casing"] and rep["detections_on_ignored_objects"] == 1
-    assert rep["tp"] == 1 and rep["fp"] == 1 and rep["false_alarms_per_image"] == 1.0
-    assert rep["imaged_area_ha"] == pytest.approx(100 * 100 * 0.003**2 / 1e4, rel=1e-3)
-    assert rep["class_agnostic"]["tp"] == 1 and rep["class_agnostic"]["fp"] == 1
+    assert rep.gsd_source.startswith("estimated") and rep.gsd_m == pytest.approx(0.003)
+    assert rep.ignored_set_classes == ["ksf-casing"] and rep.detections_on_ignored_objects == 1
+    assert rep.overall.tp == 1 and rep.overall.fp == 1 and rep.false_alarms.false_alarms_per_image == 1.0
+    assert rep.false_alarms.imaged_area_ha == pytest.approx(100 * 100 * 0.003**2 / 1e4, rel=1e-3)
+    assert rep.class_agnostic.tp == 1 and rep.class_agnostic.fp == 1
