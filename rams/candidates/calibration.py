@@ -11,35 +11,11 @@ A calibrated model has ``acc_b ~ conf_b`` in every bin and an ECE near 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from rams.core.flight_metrics import ReliabilityBin
 
-@dataclass(frozen=True)
-class ReliabilityBin:
-    """One bin of a reliability table.
-
-    Attributes:
-        lower: lower edge of the bin (inclusive).
-        upper: upper edge (exclusive, except 1.0).
-        n: points in the bin.
-        mean_probability: mean predicted probability (None when empty).
-        frequency: share of the points that are mines (None when empty).
-    """
-
-    lower: float
-    upper: float
-    n: int
-    mean_probability: float | None
-    frequency: float | None
-
-    def to_dict(self) -> dict[str, float | int | None]:
-        """JSON form."""
-        return {
-            "lower": self.lower, "upper": self.upper, "n": self.n,
-            "mean_probability": self.mean_probability, "frequency": self.frequency,
-        }
+__all__ = ["ReliabilityBin", "reliability"]
 
 
 def reliability(probability: np.ndarray, label: np.ndarray, n_bins: int = 10) -> tuple[list[ReliabilityBin], float | None]:

@@ -101,8 +101,7 @@ class ExpectedPositionScores:
 
 @dataclass(frozen=True)
 class ReliabilityBin:
-    """One bin of a reliability table (the JSON form of
-    :class:`rams.candidates.calibration.ReliabilityBin`).
+    """One bin of a reliability table (:func:`rams.candidates.calibration.reliability`).
 
     Attributes:
         lower: lower edge of the bin (inclusive).

@@ -58,7 +58,6 @@ from rams.core.flight_metrics import (
     FlightMetrics,
     PointScores,
     PolygonScores,
-    ReliabilityBin,
 )
 from rams.crs import WGS84, transformer, utm_crs_for_lonlat
 from rams.errors import RamsInputError
@@ -309,7 +308,7 @@ def _calibration(
         n_points=int(has.sum()),
         n_on_mines=int(label[has].sum()),
         ece=ece,
-        reliability=tuple(ReliabilityBin(b.lower, b.upper, b.n, b.mean_probability, b.frequency) for b in bins),
+        reliability=tuple(bins),
     )
 
 
