@@ -22,7 +22,7 @@ from rams.errors import RamsInputError
 from rams.orchestration.batch import run_batch
 from rams.orchestration.executor import DaskExecutor, LocalExecutor
 from rams.orchestration.lock import output_lock
-from rams.orchestration.pipeline import WORK_DIR_NAME, process_flight
+from rams.orchestration.pipeline import OUTPUT_FILES, WORK_DIR_NAME, process_flight
 from tests.orchestration.test_pipeline import (
     VECTOR_FILES,
     _config,
@@ -142,8 +142,13 @@ def test_degenerate_rasters(small_flight: Callable[..., Path], tmp_path: Path, c
     with rasterio.open(flight / "thermal.tif", "w", **{**profile, "tiled": False}) as dst:
         dst.write(data)
     result = process_flight(flight, tmp_path / "out", _config())
-    assert (tmp_path / "out" / "run.json").is_file()
-    assert result.n_sha >= 0
+    out = tmp_path / "out"
+    # The run completes with every output, and what it reports is what it wrote.
+    assert all((out / name).is_file() for name in OUTPUT_FILES)
+    sha = json.loads((out / "sha.geojson").read_text(encoding="utf-8"))
+    assert result.n_sha == len(sha["features"])
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["counts"]["sha"] == result.n_sha
 
 
 def test_output_lock_refuses_a_second_run(tmp_path: Path) -> None:
