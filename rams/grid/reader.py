@@ -319,17 +319,22 @@ class GridReader:
 
     def _read_source(self, src: Any, sw: Window) -> tuple[np.ndarray, np.ndarray]:
         """Data bands (float32, invalid pixels 0) and validity (bool) of a source window."""
-        data = src.read(self.raster.data_bands, window=sw, out_dtype="float32")
         nodata = self.raster.nodata
         if self.raster.alpha_band is not None:
-            mask = src.read(self.raster.alpha_band, window=sw) > 0
-        elif nodata is not None:  # from the values already read (no second decode)
-            mask = np.ones(data.shape[1:], bool) if np.isnan(nodata) else np.all(data != np.float32(nodata), axis=0)
-        elif any(MaskFlags.per_dataset in flags for flags in src.mask_flag_enums):
-            mask = src.dataset_mask(window=sw) > 0  # an internal mask band
+            # data and alpha in one read, as stored: a second read decodes each block of a
+            # pixel-interleaved RGBA again (the detector's RGB windows: 2x slower)
+            both = src.read([*self.raster.data_bands, self.raster.alpha_band], window=sw)
+            data, mask = both[:-1].astype(np.float32), both[-1] > 0
         else:
-            mask = np.ones(data.shape[1:], bool)
-        mask &= np.isfinite(data).all(axis=0)
+            data = src.read(self.raster.data_bands, window=sw, out_dtype="float32")
+            if nodata is not None:  # from the values already read (no second decode)
+                mask = np.ones(data.shape[1:], bool) if np.isnan(nodata) else np.all(data != np.float32(nodata), axis=0)
+            elif any(MaskFlags.per_dataset in flags for flags in src.mask_flag_enums):
+                mask = src.dataset_mask(window=sw) > 0  # an internal mask band
+            else:
+                mask = np.ones(data.shape[1:], bool)
+        if not np.issubdtype(np.dtype(self.raster.dtype), np.integer):  # integers are finite
+            mask &= np.isfinite(data).all(axis=0)
         np.copyto(data, np.float32(0.0), where=~mask)  # broadcast over bands
         return data, mask
 
