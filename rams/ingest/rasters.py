@@ -29,10 +29,10 @@ from rams.ingest.tiff_blocks import BlockCheck, TiffStructureError, check_blocks
 
 #: Longest side of the decimated mask read during validation, pixels.
 _MASK_PREVIEW_PX = 512
-#: Validation of large rasters without overviews samples a grid of windows: side, pixels.
-_SAMPLE_PX = 16
-#: ... and windows per axis.
-_SAMPLE_GRID = 12
+#: Validation of large rasters without overviews samples a grid of blocks: blocks per axis.
+_SAMPLE_BLOCKS = 6
+#: ... each read as a decimated mask of this many pixels a side.
+_SAMPLE_MASK_PX = 32
 
 #: What a user can do about a damaged raster, appended to the error.
 PARTIAL_HINT = "re-copy the file, or process what is readable with --allow-partial"
@@ -121,22 +121,28 @@ def _valid_fraction(src: Any) -> float:
     """Fraction of valid pixels, estimated without decoding the whole raster.
 
     A decimated read of the mask decodes every block of a file without overviews (seconds
-    per GB), so large rasters without overviews are sampled instead: a regular grid of
-    small windows spanning the whole extent, one block decoded each. Only when no sampled
-    pixel is valid is the decimated read made, so that "all nodata" is never a sampling
-    artefact.
+    per GB), so large rasters without overviews are sampled instead: the blocks under the
+    centres of a 6 x 6 grid over the extent, each decoded once and read as a decimated mask
+    of the whole block, weighted by its area (on a 0.4 Gpx RGB, 0.07 s where 144 small
+    windows, one block decoded each, took 0.30-0.34 s). Only when no sampled pixel is valid
+    is the decimated read made, so that "all nodata" is never a sampling artefact.
     """
     if src.overviews(1) or src.width * src.height <= _MASK_PREVIEW_PX**2:
         return _decimated_valid_fraction(src)
-    ph, pw = min(_SAMPLE_PX, src.height), min(_SAMPLE_PX, src.width)
-    rows = np.unique(np.linspace(0, src.height - ph, _SAMPLE_GRID).astype(int))
-    cols = np.unique(np.linspace(0, src.width - pw, _SAMPLE_GRID).astype(int))
-    valid = total = 0
-    for r in rows:
-        for c in cols:
-            mask = src.dataset_mask(window=Window(int(c), int(r), pw, ph))
-            valid += int(np.count_nonzero(mask))
-            total += mask.size
+    bh, bw = (min(n, size) for n, size in zip(src.block_shapes[0], (src.height, src.width), strict=True))
+    n_rows, n_cols = -(-src.height // bh), -(-src.width // bw)
+    # the block under the centre of each cell of a _SAMPLE_BLOCKS x _SAMPLE_BLOCKS grid
+    block_rows = np.unique(((np.arange(_SAMPLE_BLOCKS) + 0.5) * n_rows / _SAMPLE_BLOCKS).astype(int))
+    block_cols = np.unique(((np.arange(_SAMPLE_BLOCKS) + 0.5) * n_cols / _SAMPLE_BLOCKS).astype(int))
+    valid = total = 0.0
+    for br in block_rows:
+        for bc in block_cols:
+            r0, c0 = int(br) * bh, int(bc) * bw
+            h, w = min(bh, src.height - r0), min(bw, src.width - c0)
+            shape = (min(_SAMPLE_MASK_PX, h), min(_SAMPLE_MASK_PX, w))
+            mask = src.dataset_mask(window=Window(c0, r0, w, h), out_shape=shape)
+            valid += np.count_nonzero(mask) / mask.size * h * w  # weighted by the block's area
+            total += h * w
     if valid == 0:
         return _decimated_valid_fraction(src)
     return valid / total

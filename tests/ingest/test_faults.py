@@ -217,7 +217,7 @@ def test_block_failing_only_during_processing_fails_the_flight(
     flight = thermal_flight(tmp_path / "flight", size_px=1024)
     path = flight / "thermal.tif"
     blocks_across = 1024 // BLOCK_PX
-    i = 6 * blocks_across + 6  # block (6, 6): between the 12 x 12 validation samples
+    i = 7 * blocks_across + 7  # block (7, 7): none of the 6 x 6 blocks validation samples
     offsets, counts = pages(path)[0]
     overwrite(path, int(offsets[i]), b"\0" * int(counts[i]))
     manifest, folder = load_manifest(flight)
@@ -226,7 +226,7 @@ def test_block_failing_only_during_processing_fails_the_flight(
     code, lines = _run(["process", str(flight), "-o", str(out), "--config", str(config_file)], capsys)
     assert code == 2
     assert len(lines) == 1, lines
-    assert "thermal.tif: block (col 6, row 6) of band 1, pixels x 384-447 y 384-447, cannot be decoded" in lines[0]
+    assert "thermal.tif: block (col 7, row 7) of band 1, pixels x 448-511 y 448-511, cannot be decoded" in lines[0]
     assert "--allow-partial" in lines[0]
     assert not out.exists()
 
@@ -265,7 +265,7 @@ def test_warped_read_strict_raises_partial_records_the_hole(tmp_path: Path) -> N
     flight = thermal_flight(tmp_path / "flight", size_px=1024)
     path = flight / "thermal.tif"
     offsets, counts = pages(path)[0]
-    i = 6 * 16 + 6
+    i = 7 * 16 + 7  # block (7, 7), not sampled by validation
     overwrite(path, int(offsets[i]), b"\0" * int(counts[i]))
     manifest, folder = load_manifest(flight)
     raster = open_sensor_raster(manifest.rasters[0], folder)
@@ -273,12 +273,12 @@ def test_warped_read_strict_raises_partial_records_the_hole(tmp_path: Path) -> N
     window = Window(128, 128, 256, 256)
     strict = GridReader(raster, grid)
     assert strict._axis_maps() is None  # the warper path
-    with pytest.raises(RasterError, match=r"block \(col 6, row 6\) of band 1, pixels x 384-447 y 384-447"):
+    with pytest.raises(RasterError, match=r"block \(col 7, row 7\) of band 1, pixels x 448-511 y 448-511"):
         strict.read(window)
     reader = GridReader(raster, grid, allow_partial=True)
     _, valid = reader.read(window)
     hole = np.zeros((256, 256), bool)
-    hole[192 - 128:224 - 128, 192 - 128:224 - 128] = True  # the block at 0.2 m, in the window
+    hole[224 - 128:256 - 128, 224 - 128:256 - 128] = True  # the block at 0.2 m, in the window
     assert not valid[hole].any()
     assert valid.mean() > 0.9  # the rest is salvaged
     assert lost_pixels(reader.failed_windows, window) == np.count_nonzero(~valid)

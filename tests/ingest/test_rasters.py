@@ -99,6 +99,21 @@ def test_large_raster_validation_samples_but_never_misses_valid_pixels(tmp_path:
             load_flight(tmp_path)
 
 
+@pytest.mark.parametrize("striped", [False, True])
+def test_large_raster_valid_fraction_is_estimated_from_sampled_blocks(tmp_path: Path, striped: bool) -> None:
+    # 1500 x 1400 px, no overviews, a nodata collar over the left 30 % and a diagonal cut:
+    # the block sample, weighted by block area, lands near the true fraction
+    data = np.full((1, 1400, 1500), 20.0, np.float32)
+    data[0, :, :450] = -9999.0
+    rows, cols = np.indices((1400, 1500))
+    data[0][rows + cols < 700] = -9999.0
+    write_raster(tmp_path / "t.tif", data, nodata=-9999.0, transform=Affine(0.1, 0, E0, 0, -0.1, N0),
+                 tiled=not striped)
+    _thermal_only(tmp_path)
+    truth = float(np.mean(data != -9999.0))
+    assert load_flight(tmp_path).rasters["thermal"].valid_fraction == pytest.approx(truth, abs=0.03)
+
+
 def test_footprints_do_not_overlap(tmp_path: Path) -> None:
     write_raster(tmp_path / "t.tif", np.ones((1, 32, 32), np.float32), transform=Affine(0.1, 0, E0, 0, -0.1, N0))
     write_raster(tmp_path / "r.tif", np.ones((3, 32, 32), np.uint8),
