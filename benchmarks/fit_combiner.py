@@ -1,33 +1,36 @@
 """Fit the point combiner (``models/rams_combiner.json`` and its card) on synthetic flights.
 
-Generates flights of the combiner family (``meadow``, :data:`rams.synth.families.COMBINER_FAMILY`:
-a training family the detectors never train on; never the held-out ``ploughed``), runs the
-whole pipeline on each with the CNN on
-(whatever detector ``models/`` holds), labels every candidate point against the truth
-(one-to-one within 0.5 m) and fits the combiner: the two logistic models on the ``--fit``
-seeds, the Platt calibration on the ``--cal`` seeds (other flights).
+Generates flights of every training family in turn by seed (``steppe``, ``sand-litter``,
+``rocky-scrub`` and ``meadow``; never the held-out ``ploughed``), runs the whole pipeline
+on each with the CNN on (whatever detector ``models/`` holds), labels every candidate
+point against the truth (one-to-one within 0.5 m) and fits the combiner: the two logistic
+models on the ``--fit`` seeds, the Platt calibration on the ``--cal`` seeds (other
+flights).
 
-Why not the detectors' own training families: there the CNN is near perfect (every
-detection is a mine and has an anomaly peak beside it), so a combiner fitted there never
-sees a lone CNN detection that is not a mine and trusts every one; on any other ground
-(every real flight) that sends the CNN's false alarms straight into the mine layer.
-``--families`` overrides the choice (comma-separated, cycled by seed). Seeds 200 and up are
-disjoint from the tests (0-9), the detector's training flights (100-107) and the
-benchmarks (1000+).
+Why ``meadow`` (:data:`rams.synth.families.COMBINER_FAMILY`) is among them: the detectors
+never train on it. On their own training families they are near perfect (every mine has a
+CNN detection beside its anomaly peak), so a combiner fitted only there learns that a mine
+without a CNN detection does not exist and trusts the CNN far more than it earns on any
+other ground (every real flight). On the meadow the CNN misses most mines, as on unfamiliar
+ground, and the anomaly evidence has to carry them. ``--families`` overrides the list
+(comma-separated, cycled by seed). Seeds 200 and up are disjoint from the tests (0-9), the
+detector's training flights (100-107) and the benchmarks (1000+).
 
 Flights and runs are kept in ``--work`` and reused; a run is redone when the detector's
-weights changed (their SHA-256 is recorded next to the run), so after a new detector lands
-the same command refits on fresh detections.
+weights or the ``rams`` source changed (their SHA-256 is recorded next to the run), so
+after a new detector or pipeline change lands the same command refits on fresh outputs.
 
 Usage::
 
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
-        [--fit 200-207] [--cal 208-211] [--families meadow] [--out models/rams_combiner.json]
+        [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
+        [--out models/rams_combiner.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -38,7 +41,7 @@ from rams.config import load_config
 from rams.config_paths import models_dir
 from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
-from rams.synth.families import COMBINER_FAMILY, HELD_OUT_FAMILY, TRAINING_FAMILIES
+from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
 from rams.synth.flight import DEFAULT_GSD_M
 from rams.training.combiner import fit_combiner, load_labelled_run, model_card
 
@@ -56,6 +59,15 @@ def detector_digest(config_model: str | None, sensor: str) -> str:
     if not path.is_file():
         path = models_dir() / (config_model if str(config_model).endswith(".pt") else f"{config_model}.pt")
     return sha256_file(path)
+
+
+def source_digest() -> str:
+    """SHA-256 of the ``rams`` package's Python source (a pipeline change redoes the runs)."""
+    h = hashlib.sha256()
+    package = REPO / "rams"
+    for path in sorted(package.rglob("*.py")):
+        h.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def prepare_run(seed: int, size_m: float, work: Path, digest: str, families: list[str]) -> tuple[Path, Path]:
@@ -79,10 +91,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, default=Path("/tmp/rams-combiner"))
     ap.add_argument("--size-m", type=float, default=60.0)
-    ap.add_argument("--fit", default="200-207", help="Seeds of the fit flights (A-B).")
-    ap.add_argument("--cal", default="208-211", help="Seeds of the calibration flights (A-B).")
+    ap.add_argument("--fit", default="200-211", help="Seeds of the fit flights (A-B).")
+    ap.add_argument("--cal", default="212-215", help="Seeds of the calibration flights (A-B).")
     ap.add_argument("--out", type=Path, default=REPO / "models" / "rams_combiner.json")
-    ap.add_argument("--families", default=COMBINER_FAMILY,
+    ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
     families = [f.strip() for f in args.families.split(",") if f.strip()]
@@ -95,12 +107,13 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     cfg = load_config()
     digest = detector_digest(cfg.detection.model, cfg.detection.sensor)
+    stamp = f"{digest} {source_digest()}"
     sets = {}
     for name, seeds in (("fit", fit_seeds), ("cal", cal_seeds)):
         flights = []
         for seed in seeds:
             t0 = time.perf_counter()
-            out, truth = prepare_run(seed, args.size_m, args.work, digest, families)
+            out, truth = prepare_run(seed, args.size_m, args.work, stamp, families)
             f = load_labelled_run(out, truth)
             flights.append(f)
             print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
