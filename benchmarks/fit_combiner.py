@@ -70,8 +70,11 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-def prepare_run(seed: int, size_m: float, work: Path, digest: str, families: list[str]) -> tuple[Path, Path]:
-    """Generate (once) and process (when the detector changed) one fit or calibration flight."""
+def prepare_run(
+    seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False
+) -> tuple[Path, Path]:
+    """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
+    fit or calibration flight."""
     family = families[seed % len(families)]
     assert family != HELD_OUT_FAMILY
     gsd_cm = DEFAULT_GSD_M["rgb"] * 100  # in the name: a generator change makes new flights
@@ -80,7 +83,8 @@ def prepare_run(seed: int, size_m: float, work: Path, digest: str, families: lis
     if not (flight / "truth.geojson").is_file():
         generate_flight(flight, size_m=size_m, seed=seed, family=family)
     stamp = out / "detector.sha256"
-    if not (stamp.is_file() and stamp.read_text().strip() == digest and (out / "run.json").is_file()):
+    done = (out / "run.json").is_file() and stamp.is_file()
+    if not (done and (reuse or stamp.read_text().strip() == digest)):
         process_flight(flight, out, load_config(), force=True)
         stamp.write_text(digest + "\n")
     return out, flight / "truth.geojson"
@@ -94,6 +98,9 @@ def main() -> None:
     ap.add_argument("--fit", default="200-211", help="Seeds of the fit flights (A-B).")
     ap.add_argument("--cal", default="212-215", help="Seeds of the calibration flights (A-B).")
     ap.add_argument("--out", type=Path, default=REPO / "models" / "rams_combiner.json")
+    ap.add_argument("--reuse-runs", action="store_true",
+                    help="Keep existing runs even when the rams source changed (only valid when the "
+                         "change is in candidate scoring or patterns, after the exported features).")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
@@ -113,7 +120,7 @@ def main() -> None:
         flights = []
         for seed in seeds:
             t0 = time.perf_counter()
-            out, truth = prepare_run(seed, args.size_m, args.work, stamp, families)
+            out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs)
             f = load_labelled_run(out, truth)
             flights.append(f)
             print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
@@ -125,6 +132,7 @@ def main() -> None:
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
+        **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
     }
     combiner.meta.update(extra)
     combiner.save(args.out)

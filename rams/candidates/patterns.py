@@ -10,7 +10,10 @@ model already finds likely) by an exhaustive RANSAC over pairs:
    position along it, ``t = (p - a) . d``, is within ``tol_along = min(tol_along_m, s / 4)`` of
    ``k s`` for an integer ``k``.
 2. The row is the chain of lattice positions through ``k = 0`` and ``k = 1`` in which at most
-   ``max_missing`` consecutive positions are empty (tolerance to gaps); seeds on the line
+   ``max_missing`` consecutive positions are empty (tolerance to gaps). The lattice is then
+   refitted to the chain's members (least squares of position on ``k``) and the members
+   found again, while the chain grows (laying scatter makes a lattice extrapolated from two
+   neighbours drift a few positions away); seeds on the line
    between lattice positions count against it (spacing regularity: clutter strewn along a
    furrow fills the line at random, a row only at multiples of ``s``). A hypothesis is
    valid with at least ``min_row_members`` members, at most a quarter as many seeds off the
@@ -42,6 +45,8 @@ PATTERN_FEATURES: tuple[str, ...] = ("row_member", "row_log_members", "on_lattic
 
 #: Radius of the seed density behind the chance test of a row, metres.
 _DENSITY_RADIUS_M = 10.0
+#: Most refits of a pair's lattice to its members (see :func:`_hypothesis`).
+_LOCAL_STEPS = 3
 
 
 @dataclass(frozen=True)
@@ -128,14 +133,16 @@ def _chance_p(n: int, length_m: float, s: float, tol_along: float, p: RowParams,
     return float(poisson.sf(n - 3, lam))
 
 
-def _hypothesis(
-    xy: np.ndarray, a: int, b: int, p: RowParams, density_per_m2: float, n_tests: int
-) -> tuple[int, float, np.ndarray, np.ndarray] | None:
-    """Members (indices, lattice ks) of the row proposed by the pair ``(a, b)``, or None."""
-    vec = xy[b] - xy[a]
-    s = float(np.hypot(*vec))
-    d = vec / s
-    rel = xy - xy[a]
+def _lattice_members(
+    xy: np.ndarray, origin: np.ndarray, d: np.ndarray, s: float, p: RowParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int, float]:
+    """Members of the lattice ``origin + k s d`` (one per position, chain through 0 and 1).
+
+    Returns:
+        ``(members, ks, near_line, on, t, lo, hi, tol_along)`` with ``t`` every point's
+        position along the row and ``near_line``/``on`` its masks.
+    """
+    rel = xy - origin
     t = rel @ d
     e = rel @ np.array([-d[1], d[0]])
     k = np.round(t / s)
@@ -152,7 +159,42 @@ def _hypothesis(
     order, ks = order[first], ks[first]
     lo, hi = _chain(ks, p.max_missing)
     sel = (ks >= lo) & (ks <= hi)
-    members, ks = order[sel], ks[sel]
+    return order[sel], ks[sel], near_line, on, t, lo, hi, tol_along
+
+
+def _hypothesis(
+    xy: np.ndarray, a: int, b: int, p: RowParams, density_per_m2: float, n_tests: int
+) -> tuple[int, float, np.ndarray, np.ndarray] | None:
+    """Members (indices, lattice ks) of the row proposed by the pair ``(a, b)``, or None.
+
+    The pair's lattice is refitted to its members (least squares of position on lattice
+    index) and the members found again, up to ``_LOCAL_STEPS`` times: mines are laid with
+    a few centimetres to decimetres of scatter, so the lattice extrapolated from two
+    neighbours drifts by several times that a few positions away, and a long row would
+    otherwise never be seen whole (locally optimised RANSAC).
+    """
+    vec = xy[b] - xy[a]
+    s = float(np.hypot(*vec))
+    d = vec / s
+    origin = xy[a]
+    members, ks, near_line, on, t, lo, hi, tol_along = _lattice_members(xy, origin, d, s, p)
+    for _ in range(_LOCAL_STEPS):
+        if len(members) < 3 or not (0 in ks and 1 in ks):
+            break
+        design = np.column_stack([np.ones(len(ks)), ks])
+        coef, *_ = np.linalg.lstsq(design, xy[members], rcond=None)
+        step = coef[1]
+        s_new = float(np.hypot(*step))
+        if not p.min_spacing_m <= s_new <= p.max_spacing_m:
+            break
+        refit = _lattice_members(xy, coef[0], step / s_new, s_new, p)
+        if len(refit[0]) < len(members):
+            break
+        grown = len(refit[0]) > len(members)
+        origin, d, s = coef[0], step / s_new, s_new
+        members, ks, near_line, on, t, lo, hi, tol_along = refit
+        if not grown:
+            break
     if len(members) < p.min_row_members:
         return None
     between = near_line & ~on & (t > (lo - 0.5) * s) & (t < (hi + 0.5) * s)
@@ -161,7 +203,9 @@ def _hypothesis(
     # Every pair is a test: a row must be unlikely to arise by chance among all of them.
     if _chance_p(len(members), (hi - lo) * s, s, tol_along, p, density_per_m2) * n_tests > p.max_chance:
         return None
-    cost = float(resid[members].sum() + np.abs(e[members]).sum())
+    rel = xy[members] - origin
+    resid = np.abs(rel @ d - ks * s)
+    cost = float(resid.sum() + np.abs(rel @ np.array([-d[1], d[0]])).sum())
     return len(members), cost, members, ks
 
 
