@@ -140,7 +140,8 @@ def _write_yolo_set(root: Path, *, n_train: int = 8, n_valid: int = 4, n_test: i
                 (root / split / "labels" / f"{name}.txt").write_text("")
             elif i >= 2:
                 (root / split / "labels" / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    (root / "data.yaml").write_text("nc: 1\nnames: ['mine']\n")
+    # the thermal set's naming convention, named by the set's marker
+    (root / "data.yaml").write_text("nc: 1\nnames: ['mine']\nconditions: thermal-depth\n")
     return root
 
 
@@ -148,7 +149,8 @@ def _write_yolo_set(root: Path, *, n_train: int = 8, n_valid: int = 4, n_test: i
 def make_yolo_set(tmp_path: Path) -> Callable[..., Path]:
     """Factory of tiny YOLO tile sets: ``make_yolo_set(name="tiles", n_train=8, n_valid=4,
     n_test=4, size=64, seed=0)`` writes ``tmp_path / name`` (dark images with bright square
-    "mines", burial depth in the file names; the first image of each split has no label
+    "mines", burial depth in the file names as the thermal set writes it, ``conditions:
+    thermal-depth`` in data.yaml; the first image of each split has no label
     file, the second an empty one) and returns it."""
 
     def make(name: str = "tiles", **options: Any) -> Path:

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from rams.cli.options import QUIET_HELP, InferencePrecision, Split, print_json, stderr, stdout
+from rams.evaluation.conditions import condition_schemes
 
 if TYPE_CHECKING:
     from rams.detection.tile_metrics import BoxMetrics
@@ -34,6 +35,9 @@ class _CountingDetector:
         return out
 
 
+_CONDITIONS_HELP = "; ".join(f"{s.name} ({s.description})" for s in condition_schemes().values())
+
+
 def register(app: typer.Typer) -> None:
     """Register ``tiles`` on the ``benchmark`` sub-app."""
 
@@ -46,6 +50,7 @@ def register(app: typer.Typer) -> None:
         precision: InferencePrecision | None = typer.Option(None, "--precision", help="Inference precision; auto: the fastest mode this CPU runs accurately. Default: the detector's.", show_default=False),
         gsd_m: float | None = typer.Option(None, "--gsd-m", min=1e-5, help="Ground sample distance of the set, metres (default: estimated from the labelled mines' physical size). Used by models with a working GSD."),
         class_map: str | None = typer.Option(None, "--class-map", help="Set class -> model class renames, e.g. 'pfm-1=PFM-1'; set classes the model lacks are scored as ignored regions."),
+        conditions: str | None = typer.Option(None, "--conditions", help=f"How the file names give the per-condition breakdown: {_CONDITIONS_HELP}. Default: the set's 'conditions:' key in data.yaml, else a scheme that recognises the set, else none.", show_default=False),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout instead of tables."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
@@ -72,7 +77,8 @@ def register(app: typer.Typer) -> None:
         with Progress(*columns, console=stderr, disable=quiet, transient=True) as bar:
             task = bar.add_task(f"detecting on {split.value}/", total=n_images)
             report = evaluate_tiles(tiles_dir, split.value, _CountingDetector(detector, bar, task),
-                                    out_json=out, out_png=png, gsd_m=gsd_m, class_map=mapping)
+                                    out_json=out, out_png=png, gsd_m=gsd_m, class_map=mapping,
+                                    conditions=conditions)
         if as_json:
             print_json(report.to_dict())
             return

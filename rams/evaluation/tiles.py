@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,31 +35,10 @@ from rams.detection.tile_metrics import (
     TileReport,
 )
 from rams.detection.yolo import identical_image_groups
+from rams.evaluation.conditions import ConditionScheme, conditions_for_set
 
 if TYPE_CHECKING:
     from rams.detection.yolo import YoloSample
-
-_DEPTH = re.compile(r"(?<![0-9])(\d+)_?cm_depth", re.IGNORECASE)
-
-
-def condition_of(name: str) -> str:
-    """Condition a tile's file name records (burial depth in the thermal set).
-
-    Returns:
-        "0 cm (surface)", "1 cm", "5 cm", "10 cm" (any ``N cm``), "no mine (free zone)",
-        or "unknown".
-    """
-    m = _DEPTH.search(name)
-    if m:
-        depth = int(m.group(1))
-        return "0 cm (surface)" if depth == 0 else f"{depth} cm"
-    low = name.lower()
-    if "surface" in low:
-        return "0 cm (surface)"
-    if "free_zone" in low:
-        return "no mine (free zone)"
-    return "unknown"
-
 
 def duplicate_report(
     samples: Sequence[YoloSample], preds: Sequence[ImagePrediction], truths: Sequence[ImageTruth],
@@ -237,7 +216,7 @@ def _agnostic_truths(truths: Sequence[ImageTruth]) -> list[ImageTruth]:
 def evaluate_tiles(
     root: str | Path, split: str, detector: Any, *, out_json: str | Path | None = None,
     out_png: str | Path | None = None, batch_size: int = 8, gsd_m: float | None = None,
-    class_map: dict[str, str] | None = None, conditions: Callable[[str], str] = condition_of,
+    class_map: dict[str, str] | None = None, conditions: ConditionScheme | str | None = None,
 ) -> TileReport:
     """Run a detector over a YOLO tile split and score it, overall and per condition.
 
@@ -257,7 +236,10 @@ def evaluate_tiles(
         batch_size: images per forward pass.
         gsd_m: the set's ground sample distance, metres (None: estimate from labels).
         class_map: set class name -> model class name, where the names differ.
-        conditions: file name -> condition label (the per-condition breakdown).
+        conditions: how file names give the per-condition breakdown: a scheme, a
+            registered scheme's name, or None for the set's own (its ``data.yaml``
+            marker, else a scheme that recognises it, else none; see
+            :mod:`rams.evaluation.conditions`).
 
     Returns:
         The report (:class:`~rams.detection.tile_metrics.TileReport`; ``out_json`` gets its
@@ -267,13 +249,14 @@ def evaluate_tiles(
         metrics with one image per group, see :func:`duplicate_report`), and run details.
 
     Raises:
-        RamsInputError: missing split folder, no images, undecodable image, or a GSD that
-            is needed and cannot be estimated.
+        RamsInputError: missing split folder, no images, undecodable image, a GSD that
+            is needed and cannot be estimated, or an unknown conditions scheme.
     """
     from rams.detection.yolo import class_names as set_class_names
     from rams.detection.yolo import load_image, read_split
     from rams.errors import RamsInputError
 
+    scheme = conditions if isinstance(conditions, ConditionScheme) else conditions_for_set(root, conditions)
     samples = read_split(root, split)
     channels = detector.in_channels
     names = set_class_names(root, samples)
@@ -323,7 +306,7 @@ def evaluate_tiles(
     agn_p, agn_t = _agnostic_predictions(preds), _agnostic_truths(truths)
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
-        groups.setdefault(conditions(s.image.name), []).append(i)
+        groups.setdefault(scheme.parse(s.image.name), []).append(i)
     condition_metrics: dict[str, tuple[BoxMetrics, float]] = {}
     curves = {"all": overall.pr_curve}
     for name in sorted(groups, key=_condition_order):

@@ -69,7 +69,7 @@ def test_output_flag_and_quiet_everywhere() -> None:
 
 @pytest.mark.parametrize(("argv", "choices"), [
     (["train", "--help"], ["thermal", "rgb", "small", "base", "wall", "cpu", "float32", "bfloat16"]),
-    (["benchmark", "tiles", "--help"], ["train", "valid", "test", "float32", "bfloat16"]),
+    (["benchmark", "tiles", "--help"], ["train", "valid", "test", "float32", "bfloat16", "thermal-depth"]),
 ])
 def test_help_lists_the_choices(argv: list[str], choices: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 0
@@ -172,6 +172,11 @@ def test_benchmark_tiles_json_on_stdout_and_out_option(
     assert printed == json.loads(out.read_text())
     assert printed["n_images"] == 4 and out.with_suffix(".png").is_file()
     assert captured.err == ""
+    # the set's data.yaml names the thermal convention; --conditions overrides it
+    assert set(printed["conditions"]) == {"0 cm (surface)", "1 cm", "5 cm", "10 cm"}
+    assert main(["benchmark", "tiles", str(root), "--split", "test", "--model", str(tmp_path / "m.pt"),
+                 "-o", str(out), "--json", "-q", "--conditions", "none"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["conditions"]) == {"unknown"}
 
 
 def test_rich_pin_supports_nested_live_displays() -> None:

@@ -21,8 +21,16 @@ from rams.detection.box_metrics import (
     match_detections,
 )
 from rams.detection.yolo import identical_image_groups, split_overlap_report
+from rams.errors import RamsInputError
+from rams.evaluation.conditions import (
+    NONE,
+    ConditionScheme,
+    condition_scheme,
+    conditions_for_set,
+    register_conditions,
+)
+from rams.evaluation.thermal_conditions import THERMAL_DEPTH, burial_depth_condition
 from rams.evaluation.tiles import (
-    condition_of,
     duplicate_report,
     evaluate_tiles,
 )
@@ -67,13 +75,47 @@ def test_evaluate_predictions_perfect_and_threshold() -> None:
     assert 0.2 < thr <= 0.8 and f1 == 1.0
 
 
-def test_condition_of_thermal_names() -> None:
+def test_burial_depth_condition_of_thermal_names() -> None:
+    condition_of = burial_depth_condition
     assert condition_of("1104_Zone_4_Surface_Mine_0cm_depth__0-7m_x.jpg") == "0 cm (surface)"
     assert condition_of("119_Zone_9_Mine_10_cm_depth__1-5m.jpg") == "10 cm"
     assert condition_of("11006_Zone_7_Mine_5cm_depth__1-6m.jpg") == "5 cm"
     assert condition_of("807_Zone_2_Mine_1_cm_depth__1-0m.jpg") == "1 cm"
     assert condition_of("1139_Zone_6__free_zone__6-7m.jpg") == "no mine (free zone)"
     assert condition_of("783_min8_1m__0-4m.jpg") == "unknown"
+
+
+def test_conditions_chosen_by_name_marker_recognition_or_none(tmp_path: Path) -> None:
+    assert conditions_for_set(tmp_path) is NONE  # no data.yaml
+    assert NONE.parse("1104_Zone_4_Surface_Mine_0cm_depth.jpg") == "unknown"
+    (tmp_path / "data.yaml").write_text("names: ['mine']\n")
+    assert conditions_for_set(tmp_path) is NONE
+    assert conditions_for_set(tmp_path, "thermal-depth") is THERMAL_DEPTH  # the caller's choice
+    # the thermal set as shipped: recognised from its Roboflow export fields
+    (tmp_path / "data.yaml").write_text(
+        "names: ['mine']\nroboflow:\n  workspace: xamurani\n  project: landmines_detection\n")
+    assert conditions_for_set(tmp_path) is THERMAL_DEPTH
+    assert conditions_for_set(tmp_path, "none") is NONE
+    (tmp_path / "data.yaml").write_text("names: ['mine']\nconditions: none\n")
+    assert conditions_for_set(tmp_path) is NONE
+    (tmp_path / "data.yaml").write_text("names: ['mine']\nconditions: thermal-depth\n")
+    assert conditions_for_set(tmp_path) is THERMAL_DEPTH
+    (tmp_path / "data.yaml").write_text("names: ['mine']\nconditions: lanes\n")
+    with pytest.raises(RamsInputError, match="unknown conditions scheme 'lanes'"):
+        conditions_for_set(tmp_path)
+    with pytest.raises(RamsInputError, match="known: none, thermal-depth"):
+        condition_scheme("lanes")
+
+
+def test_registered_scheme_is_chosen_by_the_marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rams.evaluation import conditions
+
+    monkeypatch.setattr(conditions, "_SCHEMES", dict(conditions.condition_schemes()))  # left as found
+    lanes = ConditionScheme("test-lanes", lambda name: name.split("_")[0], "lane before the first _")
+    register_conditions(lanes)
+    (tmp_path / "data.yaml").write_text("names: ['mine']\nconditions: test-lanes\n")
+    scheme = conditions_for_set(tmp_path)
+    assert scheme is lanes and scheme.parse("north_001.jpg") == "north"
 
 
 def test_evaluate_tiles_report(tmp_path: Path, make_yolo_set: Callable[..., Path]) -> None:
