@@ -24,10 +24,11 @@ import cv2
 import numpy as np
 from rasterio.windows import Window
 from scipy import ndimage
-from scipy.spatial import cKDTree
 
+from rams.core.dedup import greedy_radius_groups
 from rams.core.gsd import gsd_from_affine
 from rams.core.points import MinePoint
+from rams.detection.box_metrics import box_iou
 
 ReadWindow = Callable[[Window], tuple[np.ndarray, np.ndarray]]
 
@@ -121,7 +122,9 @@ def cascade_windows(
 def merge_detections(
     xy: np.ndarray, boxes: np.ndarray, scores: np.ndarray, radius: float, iou: float = NMS_IOU
 ) -> np.ndarray:
-    """Greedy class-agnostic merge of duplicate detections.
+    """Greedy class-agnostic merge of duplicate detections (:mod:`rams.core.dedup`):
+    strongest first, a kept detection absorbs those within ``radius`` or whose box
+    overlaps its own with IoU >= ``iou`` (:func:`~rams.detection.box_metrics.box_iou`).
 
     Args:
         xy: (N, 2) centres in map units.
@@ -133,34 +136,17 @@ def merge_detections(
     Returns:
         Indices kept, by descending score.
     """
-    n = len(scores)
-    if n == 0:
+    if len(scores) == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(-scores, kind="stable")
-    tree = cKDTree(xy)
     sizes = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-    reach = max(radius, float(sizes.max()) if n else 0.0)
-    suppressed = np.zeros(n, bool)
-    keep = []
-    for i in order:
-        if suppressed[i]:
-            continue
-        keep.append(i)
-        for j in tree.query_ball_point(xy[i], reach):
-            if j == i or suppressed[j]:
-                continue
-            if np.hypot(*(xy[j] - xy[i])) <= radius or _iou(boxes[i], boxes[j]) >= iou:
-                suppressed[j] = True
-    return np.asarray(keep, np.int64)
 
+    def same_object(i: int, near: np.ndarray) -> np.ndarray:
+        close = np.hypot(*(xy[near] - xy[i]).T) <= radius
+        return close | (box_iou(boxes[i:i + 1], boxes[near])[0] >= iou)
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    return float(inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter))
+    groups = greedy_radius_groups(xy, np.argsort(-scores, kind="stable"), radius,
+                                  reach=max(radius, float(sizes.max())), joins=same_object)
+    return np.asarray([g[0] for g in groups], np.int64)
 
 
 def _prepare(

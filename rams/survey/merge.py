@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
+from rams.core.dedup import greedy_radius_groups
 from rams.survey.runs import FlightRun
 
 
@@ -149,14 +149,9 @@ def dedup_points(flights: list[FlightRun], radius_m: float) -> list[SurveyPoint]
         flight_of.extend([run.flight_id] * len(run.points_xy))
     conf = np.array([_confidence(p) for p in props])
     order = np.lexsort((np.arange(len(conf)), -conf))  # most confident first, stable
-    tree = cKDTree(xy)
-    taken = np.zeros(len(xy), dtype=bool)
     out = []
-    for i in order.tolist():
-        if taken[i]:
-            continue
-        group = [j for j in tree.query_ball_point(xy[i], radius_m) if not taken[j]]
-        taken[group] = True
+    for group in greedy_radius_groups(xy, order, radius_m):
+        i = group[0]
         p = dict(props[i])
         p.pop("flight_id", None)
         p.update(

@@ -141,6 +141,15 @@ def test_merge_detections_radius_and_nms() -> None:
     assert keep.tolist() == [1, 2, 3]
 
 
+def test_merge_detections_boxes_overlapping_beyond_the_radius_are_one() -> None:
+    # centres 0.4 apart (radius 0.15), boxes 2 x 2 overlapping with IoU 1.6 * 2 / (8 - 3.2) = 2/3
+    xy = np.array([[0.0, 0.0], [0.4, 0.0], [5.0, 0.0]])
+    boxes = np.concatenate([xy - 1.0, xy + 1.0], 1)
+    assert merge_detections(xy, boxes, np.array([0.6, 0.8, 0.7]), radius=0.15).tolist() == [1, 2]
+    assert merge_detections(xy, boxes, np.array([0.6, 0.8, 0.7]), radius=0.15, iou=0.7).tolist() == [1, 2, 0]
+    assert merge_detections(np.zeros((0, 2)), np.zeros((0, 4)), np.zeros(0), radius=0.15).tolist() == []
+
+
 class ShapeRecorder(BlobDetector):
     """BlobDetector that records the batch shapes it is given."""
 
