@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rams.atomic import write_text_atomic
 from rams.checksum import sha256_file
 from rams.detection.tile_metrics import BoxMetrics, TileReport
 from rams.errors import RamsInputError
+
+if TYPE_CHECKING:
+    from rams.detection.metadata import DetectorMetadata
 
 _CARD_SHA256 = re.compile(r"SHA-256 `([0-9a-fA-F]{64})`")
 
@@ -94,32 +97,37 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
 
 
 def write_model_card(
-    path: str | Path, *, meta: dict[str, Any], summary: dict[str, Any], data: str,
+    path: str | Path, *, meta: DetectorMetadata | dict[str, Any], summary: dict[str, Any], data: str,
     licence: str, test: TileReport | None = None, notes: list[str] | None = None,
 ) -> None:
     """Write a model card (atomically).
 
     Args:
         path: the ``.md`` path.
-        meta: the weights' metadata (see :mod:`rams.detection.detector`).
+        meta: the weights' metadata (:class:`~rams.detection.metadata.DetectorMetadata`, or
+            its dict form).
         summary: the training summary of :func:`rams.detection.train.train_detector`.
         data: what the model was trained on (folders, seeds, sizes).
         licence: licence and attribution of the training data.
         test: held-out test report (overall, duplicates and conditions), or None.
         notes: further bullet points (caveats, contention during training, ...).
     """
+    from rams.detection.metadata import DetectorMetadata
+
+    if not isinstance(meta, DetectorMetadata):
+        meta = DetectorMetadata.from_dict(meta)
     cfg = summary["config"]
-    norm = meta["normalisation"]
+    norm = meta.normalisation
     norm_text = ("each image standardised over its valid pixels (per band: subtract mean, divide "
                  "by standard deviation)" if norm["mode"] == "per_image" else
                  f"fixed per band: (x - {norm['mean']}) / {norm['std']} on 8-bit values")
-    gsd = meta.get("input_gsd_m")
+    gsd = meta.input_gsd_m
     weights = Path(path).with_suffix(".pt")
     # hash the file itself so the card cannot disagree with what is on disk
     sha256 = sha256_file(weights) if weights.is_file() else summary.get("sha256", "")
     minutes = summary["train_seconds"] / 60
     lines = [
-        f"# {meta.get('name', Path(path).stem)}",
+        f"# {Path(path).stem if meta.name is None else meta.name}",
         "",
         "CenterNet-style detector (rams.detection.model.CenterNet): stride-4 heatmap per class "
         "plus box size and centre offset heads; plain 3x3 conv-BN-ReLU backbone to stride 32 "
@@ -129,17 +137,17 @@ def write_model_card(
         "",
         f"- Weights: `{Path(path).with_suffix('.pt').name}`, SHA-256 `{sha256}` "
         f"(recorded in `{Path(path).with_suffix('.pt').name}.sha256`, checked on load)",
-        f"- Classes: {', '.join(meta['class_names'])}",
-        f"- Input: {meta['channels']} ({meta['in_channels']} band(s)), training size "
-        f"{meta['img_size']} x {meta['img_size']} px",
+        f"- Classes: {', '.join(meta.class_names)}",
+        f"- Input: {meta.channels} ({meta.in_channels} band(s)), training size "
+        f"{meta.img_size} x {meta.img_size} px",
         f"- Normalisation: {norm_text}",
         f"- Input GSD: {'unknown (oblique/close-range frames)' if gsd is None else f'{gsd * 100:.1f} cm'}",
-        f"- Operating threshold: {meta['threshold']:.3f} ({_threshold_rule(meta)})",
+        f"- Operating threshold: {meta.threshold:.3f} ({_threshold_rule(meta)})",
         "- Inference: " + ("centre heatmap averaged over horizontal and vertical flips"
-                           if meta.get("tta") else "single pass")
-        + (f" ({meta['inference_selection']})" if meta.get("inference_selection") else ""),
-        f"- Architecture: preset `{cfg['preset']}`, widths {meta['config']['widths']}, residual blocks "
-        f"{meta['config']['blocks']}, head width {meta['config']['head_width']}; "
+                           if meta.tta else "single pass")
+        + (f" ({meta.inference_selection})" if meta.inference_selection else ""),
+        f"- Architecture: preset `{cfg['preset']}`, widths {list(meta.config.widths)}, residual blocks "
+        f"{list(meta.config.blocks)}, head width {meta.config.head_width}; "
         f"{summary['parameters']:,} parameters",
         f"- Training: {summary['epochs_run']} epochs (selected epoch {summary['selected_epoch']} by "
         f"validation AP50), {summary['n_train']} training images, batch {cfg['batch_size']}, AdamW lr "
@@ -192,16 +200,16 @@ def write_model_card(
     write_text_atomic(path, "\n".join(lines) + "\n")
 
 
-def _threshold_rule(meta: dict[str, Any]) -> str:
+def _threshold_rule(meta: DetectorMetadata) -> str:
     """How the operating threshold was chosen, from the training settings."""
-    budget = ((meta.get("training") or {}).get("config") or {}).get("max_false_alarms_per_image")
+    budget = ((meta.training or {}).get("config") or {}).get("max_false_alarms_per_image")
     if budget is None:
         return "best F1 at IoU 0.5 on the validation split"
     return (f"best F1 at IoU 0.5 on the validation split among the thresholds with at most {budget:g} "
             "false alarms per validation image")
 
 
-def _trained_precision(meta: dict[str, Any], cfg: dict[str, Any]) -> str:
+def _trained_precision(meta: DetectorMetadata, cfg: dict[str, Any]) -> str:
     """The precision the forward passes ran in (``auto`` resolved at training time)."""
-    choice = (meta.get("training") or {}).get("precision_choice") or {}
+    choice = (meta.training or {}).get("precision_choice") or {}
     return str(choice.get("precision", cfg.get("precision", "float32")))

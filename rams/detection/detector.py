@@ -13,6 +13,9 @@ A weights file ``NAME.pt`` is a ``torch.save`` of ``{"state_dict": ..., "meta": 
 - ``img_size``: the training input size, pixels (tile sets are resized to it);
 - ``threshold``: the operating confidence threshold (chosen on the validation split).
 
+Read it as a :class:`~rams.detection.metadata.DetectorMetadata` (:attr:`Detector.metadata`);
+:attr:`Detector.meta` is its dict form.
+
 Inference runs in float32, in bfloat16 under ``torch.autocast`` (about twice the throughput
 on CPUs with AVX512-BF16 or AMX, emulated and slow elsewhere), or in int8 (post-training
 quantisation, calibrated on real tiles; ``NAME.int8.json`` next to the weights). The default
@@ -47,7 +50,8 @@ from rams.detection.inference_modes import (
     calibration_path,
     select_mode,
 )
-from rams.detection.model import CenterNet, ModelConfig
+from rams.detection.metadata import DetectorMetadata
+from rams.detection.model import CenterNet
 from rams.detection.precision import PRECISIONS as PRECISIONS  # re-exported: training's choices
 from rams.detection.precision import cpu_flags, resolve_precision
 from rams.detection.train_config import UNSELECTED_THRESHOLD, TrainConfig
@@ -77,7 +81,7 @@ class Detector:
 
     Args:
         net: the network (its batch norms are fused here; it is put in eval mode).
-        meta: metadata (see the module docstring).
+        meta: metadata, typed or as the weights file stores it (see the module docstring).
         precision: one of :data:`INFERENCE_PRECISIONS` ("auto": the fastest accurate mode
             on this CPU).
         calibration: int8 calibration of these weights (None: int8 is not available).
@@ -85,18 +89,23 @@ class Detector:
     """
 
     def __init__(
-        self, net: CenterNet, meta: dict[str, Any], precision: str = "float32", *,
+        self, net: CenterNet, meta: DetectorMetadata | dict[str, Any], precision: str = "float32", *,
         calibration: Int8Calibration | None = None, calibration_note: str | None = None,
     ) -> None:
         if precision not in INFERENCE_PRECISIONS:
             raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, not {precision!r}")
         self.net = net.eval().fuse().to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        self.meta = meta
+        self.metadata = meta if isinstance(meta, DetectorMetadata) else DetectorMetadata.from_dict(meta)
         self.inference_mode: InferenceMode
         self.inference_mode, self._forward = select_mode(
             self.net, precision, in_channels=self.in_channels, calibration=calibration,
             calibration_note=calibration_note,
         )
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The metadata as the weights file stores it (a copy: change :attr:`metadata`)."""
+        return self.metadata.to_dict()
 
     @property
     def precision(self) -> str:
@@ -110,27 +119,28 @@ class Detector:
     @property
     def class_names(self) -> list[str]:
         """Class name of each heatmap channel."""
-        return list(self.meta["class_names"])
+        return list(self.metadata.class_names)
 
     @property
     def in_channels(self) -> int:
         """Input bands the network expects."""
-        return int(self.meta["config"]["in_channels"])
+        return self.metadata.config.in_channels
 
     @property
     def threshold(self) -> float:
         """Operating confidence threshold."""
-        return float(self.meta.get("threshold", UNSELECTED_THRESHOLD))
+        threshold = self.metadata.threshold
+        return UNSELECTED_THRESHOLD if threshold is None else float(threshold)
 
     @property
     def input_gsd_m(self) -> float | None:
         """Training ground sample distance, metres (None when unknown)."""
-        gsd = self.meta.get("input_gsd_m")
+        gsd = self.metadata.input_gsd_m
         return None if gsd is None else float(gsd)
 
     def normalise(self, images: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
         """Normalise a batch for the network (see :func:`normalise_images`)."""
-        return normalise_images(images, self.meta["normalisation"], valid)
+        return normalise_images(images, self.metadata.normalisation, valid)
 
     @torch.inference_mode()
     def predict(
@@ -195,13 +205,19 @@ class Detector:
                 raise ValueError("this model works at a fixed GSD: give the image's gsd_m")
             image = resample_by(image, gsd_m / self.input_gsd_m)
         else:
-            image = _resize(image, int(self.meta.get("img_size", TrainConfig.img_size)))
+            image = _resize(image, self.img_size)
         return self.network_input(image.transpose(2, 0, 1)[None].astype(np.float32))
+
+    @property
+    def img_size(self) -> int:
+        """Training input size, pixels (tile-set images are resized to it)."""
+        size = self.metadata.img_size
+        return TrainConfig.img_size if size is None else int(size)
 
     @property
     def tta(self) -> bool:
         """Whether the centre heatmap is averaged over horizontal and vertical flips."""
-        return bool(self.meta.get("tta", False))
+        return bool(self.metadata.tta)
 
     def _flip_average(
         self, x: torch.Tensor, outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -226,7 +242,7 @@ class Detector:
         Inputs up to this are resampled to :attr:`input_gsd_m`; a coarser orthomosaic would
         have to be upsampled beyond what the model saw in training, and is refused.
         """
-        gsd = self.meta.get("max_input_gsd_m")
+        gsd = self.metadata.max_input_gsd_m
         return None if gsd is None else float(gsd)
 
     def predict_at_gsd(
@@ -287,7 +303,7 @@ class Detector:
         Returns:
             One :class:`Detections` per image, boxes in that image's pixels.
         """
-        size = int(self.meta.get("img_size", TrainConfig.img_size))
+        size = self.img_size
         out: list[Detections] = []
         for start in range(0, len(images), batch_size):
             chunk = images[start:start + batch_size]
@@ -352,9 +368,11 @@ def resample_by(img: np.ndarray, factor: float) -> np.ndarray:
     return out[:, :, None] if out.ndim == 2 else out
 
 
-def save_detector(path: str | Path, net: CenterNet, meta: dict[str, Any]) -> str:
+def save_detector(path: str | Path, net: CenterNet, meta: DetectorMetadata | dict[str, Any]) -> str:
     """Write weights + metadata atomically and the SHA-256 sidecar; return the hash."""
     path = Path(path)
+    if isinstance(meta, DetectorMetadata):
+        meta = meta.to_dict()
     meta = {**meta, "format": FORMAT, "config": net.config.to_dict()}
     state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
     with atomic_path(path) as tmp:
@@ -428,10 +446,10 @@ def load_detector(
     verify_model_card(path, digest)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
-        meta = blob["meta"]
-        if meta.get("format") != FORMAT:
+        if blob["meta"].get("format") != FORMAT:
             raise KeyError("format")
-        net = CenterNet(ModelConfig.from_dict(meta["config"]))
+        meta = DetectorMetadata.from_dict(blob["meta"])
+        net = CenterNet(meta.config)
         net.load_state_dict(blob["state_dict"])
     except (KeyError, TypeError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
         # weights_only=True refuses arbitrary pickles with UnpicklingError: a user error too

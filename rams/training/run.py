@@ -15,6 +15,7 @@ from rams.detection.card import write_model_card
 from rams.detection.copy_paste import MineBank
 from rams.detection.detector import load_detector
 from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
+from rams.detection.metadata import DetectorMetadata
 from rams.detection.precision import PRECISIONS
 from rams.detection.sources import LoadedSource, SourceSpec, load_source, read_sources_file
 from rams.detection.tile_metrics import TileReport
@@ -167,7 +168,7 @@ def train_from_folder(
             from rams.evaluation.tiles import evaluate_tiles
 
             test_report = evaluate_tiles(root, "test", load_detector(out))
-    write_model_card(out.with_suffix(".md"), meta=summary["meta"], summary=summary, data=data,
+    write_model_card(out.with_suffix(".md"), meta=DetectorMetadata.from_dict(summary["meta"]), summary=summary, data=data,
                      licence=licence, test=test_report, notes=notes)
     summary["test"] = None if test_report is None else test_report.to_dict()
     return summary
@@ -284,10 +285,12 @@ def _write_sources_card(
     out: Path, summary: dict[str, Any], loaded: list[LoadedSource], reports: dict[str, TileReport],
     working_gsd_m: float, recipe_path: str | Path | None, n_bank: int,
 ) -> None:
-    meta = summary["meta"]
+    meta = DetectorMetadata.from_dict(summary["meta"])
+    max_input_gsd_m = meta.max_input_gsd_m
+    assert max_input_gsd_m is not None  # set by train_from_sources
     lines = [f"The model works at {working_gsd_m * 100:.2f} cm GSD: every source is resampled to it "
              "(area averaging) before crops are cut. It accepts orthomosaics from any finer GSD up to "
-             f"{meta['max_input_gsd_m'] * 100:.2f} cm (resampled to {working_gsd_m * 100:.2f} cm); the "
+             f"{max_input_gsd_m * 100:.2f} cm (resampled to {working_gsd_m * 100:.2f} cm); the "
              "pipeline refuses to run it on coarser imagery.", "",
              "| source | kind | GSD | training images | objects | selection images | weight | licence |",
              "|---|---|---|---:|---|---:|---:|---|"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ def test_flip_averaged_prediction_averages_the_flipped_heatmaps(tmp_path: Path) 
     det = load_detector(path)
     images = np.random.default_rng(0).uniform(0, 255, (2, 3, 64, 96)).astype(np.float32)  # no padding
     plain = det.predict(images, min_score=0.0, top_k=10)
-    det.meta["tta"] = True
+    det.metadata = replace(det.metadata, tta=True)
     flipped = det.predict(images, min_score=0.0, top_k=10)
     # by hand: the mean of the centre probabilities of the image, its left-right mirror and
     # its up-down mirror, each mirrored back
@@ -190,7 +191,7 @@ def test_written_card_records_the_file_hash_even_without_one_in_the_summary(tmp_
                           "scale_min": 0.75, "scale_max": 1.33},
                "train_seconds": 60.0, "epochs_run": 1, "selected_epoch": 1, "n_train": 2,
                "parameters": 10, "sha256": "f" * 64}  # stale: the card must hash the file
-    meta = {**META, "config": {"widths": [8], "blocks": [1], "head_width": 8}}
+    meta = {**META, "config": model_config("small", 3, 1).to_dict()}
     write_model_card(card_path(path), meta=meta, summary=summary, data="d", licence="l")
     assert card_sha256(card_path(path)) == sha256_file(path)
 
