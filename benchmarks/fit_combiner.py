@@ -4,8 +4,10 @@ Generates flights of every training family in turn by seed (``steppe``, ``sand-l
 ``rocky-scrub`` and ``meadow``; never the held-out ``ploughed``), runs the whole pipeline
 on each with the CNN on (whatever detector ``models/`` holds), labels every candidate
 point against the truth (one-to-one within 0.5 m) and fits the combiner: the two logistic
-models on the ``--fit`` seeds, the Platt calibration on the ``--cal`` seeds (other
-flights).
+models on the ``--fit`` seeds; the Platt calibration across ground: every flight is scored by models fitted
+without its family, and Platt is fitted on those logits
+(:func:`rams.training.combiner.cross_ground_logits`), so that probabilities hold on ground
+the combiner never saw.
 
 Why ``meadow`` (:data:`rams.synth.families.COMBINER_FAMILY`) is among them: the detectors
 never train on it. On their own training families they are near perfect (every mine has a
@@ -121,7 +123,7 @@ def main() -> None:
         for seed in seeds:
             t0 = time.perf_counter()
             out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs)
-            f = load_labelled_run(out, truth)
+            f = load_labelled_run(out, truth, group=families[seed % len(families)])
             flights.append(f)
             print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
                   f"({time.perf_counter() - t0:.0f} s)", flush=True)

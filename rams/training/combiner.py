@@ -12,10 +12,13 @@ Labels: a point is a mine when the optimal one-to-one matching of the flight's p
 its true mines (:func:`rams.evaluation.flight.match_points`, 0.5 m) pairs it with one; a
 second point on the same mine is a negative (it would be a false alarm in the mine layer).
 
-Protocol: the two logistic models are fitted on ``fit`` flights, the Platt calibration on
-``calibration`` flights, and the card reports the calibration's reliability on those
-flights and, as an honest estimate, ECE with Platt fitted on one half of the calibration
-flights and measured on the other half.
+Protocol: the two logistic models are fitted on ``fit`` flights. The Platt calibration is
+fitted across ground (:func:`cross_ground_logits`: each family's flights scored by models
+fitted on the other families), because the combiner is used on ground it never saw and
+the logits of its own fit ground are overconfident there; with one group only it is fitted
+on the ``calibration`` flights. The card reports the reliability on the calibration
+flights, ECE with Platt fitted on one half of them and measured on the other half, and the
+leave-one-family-out ECE of the cross-ground probabilities.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from rams.candidates.calibration import reliability
-from rams.candidates.combiner import PointCombiner, fit_logistic, fit_platt
+from rams.candidates.combiner import Logistic, PointCombiner, fit_logistic, fit_platt
 from rams.candidates.fusion import BASE_FEATURES, FusedPoint, feature_matrix
 from rams.candidates.patterns import PATTERN_FEATURES
 from rams.candidates.scoring import search_patterns
@@ -48,15 +51,18 @@ class LabelledFlight:
         points: points with their base features, flight CRS metres.
         label: (N,) 1 for a point matched to a true mine.
         n_truth: true mines of the flight.
+        group: the kind of ground it was flown over (the scene family of a synthetic
+            flight; a site for real flights), for calibration across ground.
     """
 
     name: str
     points: list[FusedPoint]
     label: np.ndarray
     n_truth: int
+    group: str = ""
 
 
-def load_labelled_run(out_dir: Path, truth_path: Path, tolerance_m: float = 0.5) -> LabelledFlight:
+def load_labelled_run(out_dir: Path, truth_path: Path, tolerance_m: float = 0.5, group: str = "") -> LabelledFlight:
     """Read a run's candidate points and label them against the truth (see module docstring)."""
     from rams.evaluation.flight import match_points
 
@@ -80,7 +86,7 @@ def load_labelled_run(out_dir: Path, truth_path: Path, tolerance_m: float = 0.5)
     label = np.zeros(len(points), np.int64)
     for i, _, _ in match_points(p_xy, t_xy, tolerance_m):
         label[i] = 1
-    return LabelledFlight(out_dir.name, points, label, len(t_xy))
+    return LabelledFlight(out_dir.name, points, label, len(t_xy), group)
 
 
 def _pattern_inputs(flight: LabelledFlight, combiner_evidence: Any, config: CandidateConfig) -> np.ndarray:
@@ -101,51 +107,131 @@ def _pr(p: np.ndarray, y: np.ndarray, n_truth: int, threshold: float) -> dict[st
             "recall": None if recall is None else round(recall, 4)}
 
 
+def _fit_models(
+    flights: list[LabelledFlight], config: CandidateConfig, l2: float
+) -> tuple[Logistic, Logistic]:
+    """The evidence model, then the pattern model on its logit and the pattern features."""
+    x1 = np.vstack([feature_matrix(f.points, BASE_FEATURES) for f in flights])
+    y = np.concatenate([f.label for f in flights])
+    evidence = fit_logistic(x1, y, BASE_FEATURES, l2=l2)
+    x2 = np.vstack([_pattern_inputs(f, evidence, config) for f in flights])
+    pattern = fit_logistic(x2, y, ("evidence_logit", *PATTERN_FEATURES), l2=l2)
+    return evidence, pattern
+
+
+def _logits(flights: list[LabelledFlight], models: tuple[Logistic, Logistic], config: CandidateConfig) -> np.ndarray:
+    evidence, pattern = models
+    if not flights:
+        return np.zeros(0)
+    return np.concatenate([pattern.logit(_pattern_inputs(f, evidence, config)) for f in flights])
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def cross_ground_logits(
+    fit_flights: list[LabelledFlight], cal_flights: list[LabelledFlight], config: CandidateConfig, l2: float
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Logits of every point scored by models that never saw its ground.
+
+    For each group ``g`` (see :attr:`LabelledFlight.group`), the two models are fitted on
+    the fit flights of the other groups and score every flight (fit and calibration) of
+    ``g``. Returns ``(logits, labels, groups)``, or empty arrays with fewer than two groups.
+    """
+    groups = sorted({f.group for f in fit_flights + cal_flights})
+    if len(groups) < 2 or "" in groups:
+        return np.zeros(0), np.zeros(0), []
+    z, y, g_of = [], [], []
+    for g in groups:
+        others = [f for f in fit_flights if f.group != g]
+        mine = [f for f in fit_flights + cal_flights if f.group == g]
+        z.append(_logits(mine, _fit_models(others, config, l2), config))
+        y.append(np.concatenate([f.label for f in mine]))
+        g_of += [g] * len(z[-1])
+    return np.concatenate(z), np.concatenate(y), g_of
+
+
 def fit_combiner(
     fit_flights: list[LabelledFlight], cal_flights: list[LabelledFlight], config: CandidateConfig,
-    *, l2: float = 1e-2,
+    *, l2: float = 1e-2, calibration: str = "cross-ground",
 ) -> tuple[PointCombiner, dict[str, Any]]:
-    """Fit the evidence and pattern models on ``fit_flights``, Platt on ``cal_flights``.
+    """Fit the evidence and pattern models on ``fit_flights`` and the Platt calibration.
+
+    ``calibration``:
+
+    - ``"cross-ground"`` (default when the flights carry two or more groups): Platt is
+      fitted on the logits of :func:`cross_ground_logits` (every flight scored by models
+      fitted without its ground), so that a probability means what it says on ground the
+      combiner has not seen, which is where it is used; with fewer than two groups it
+      falls back to the next;
+    - ``"held-out"``: Platt on the final models' logits of ``cal_flights``.
+
+    The card's calibration metrics are measured on ``cal_flights`` with the final models;
+    ``cross_ground_ece`` is the ECE of the cross-ground probabilities with Platt fitted on
+    the other groups' points (leave one group out).
 
     Returns:
         The combiner and the metrics for its card (also stored in ``combiner.meta``).
 
     Raises:
-        ValueError: a set is empty or holds only one class of label.
+        ValueError: a set is empty or holds only one class of label, or an unknown
+            ``calibration``.
     """
     if not fit_flights or not cal_flights:
         raise ValueError("fit_combiner needs fit and calibration flights")
-    x1 = np.vstack([feature_matrix(f.points, BASE_FEATURES) for f in fit_flights])
+    if calibration not in ("cross-ground", "held-out"):
+        raise ValueError(f"unknown calibration {calibration!r}")
     y_fit = np.concatenate([f.label for f in fit_flights])
-    evidence = fit_logistic(x1, y_fit, BASE_FEATURES, l2=l2)
-    x2 = np.vstack([_pattern_inputs(f, evidence, config) for f in fit_flights])
-    pattern = fit_logistic(x2, y_fit, ("evidence_logit", *PATTERN_FEATURES), l2=l2)
-    z_cal = [pattern.logit(_pattern_inputs(f, evidence, config)) for f in cal_flights]
+    evidence, pattern = _fit_models(fit_flights, config, l2)
+    z_cal = [_logits([f], (evidence, pattern), config) for f in cal_flights]
     y_cal = [f.label for f in cal_flights]
-    a, b = fit_platt(np.concatenate(z_cal), np.concatenate(y_cal))
-    p_cal = 1.0 / (1.0 + np.exp(-(a * np.concatenate(z_cal) + b)))
+    z_x, y_x, g_x = cross_ground_logits(fit_flights, cal_flights, config, l2) if calibration == "cross-ground" \
+        else (np.zeros(0), np.zeros(0), [])
+    method = "cross-ground" if len(z_x) else "held-out"
+    if method == "cross-ground":
+        a, b = fit_platt(z_x, y_x)
+        g_arr = np.array(g_x)
+        p_x = np.zeros(len(z_x))
+        for g in sorted(set(g_x)):
+            rest = g_arr != g
+            a_g, b_g = fit_platt(z_x[rest], y_x[rest])
+            p_x[~rest] = _sigmoid(a_g * z_x[~rest] + b_g)
+        _, cross_ece = reliability(p_x, y_x)
+    else:
+        a, b = fit_platt(np.concatenate(z_cal), np.concatenate(y_cal))
+        cross_ece = None
+    p_cal = _sigmoid(a * np.concatenate(z_cal) + b)
     bins, ece = reliability(p_cal, np.concatenate(y_cal))
-    # Honest estimate: Platt on one half of the calibration flights, ECE on the other.
+    # Held-out estimate: Platt on one half of the calibration flights, ECE on the other.
     half = max(1, len(cal_flights) // 2)
     split_ece = None
     if len(cal_flights) >= 2:
         a2, b2 = fit_platt(np.concatenate(z_cal[:half]), np.concatenate(y_cal[:half]))
         z_rest = np.concatenate(z_cal[half:])
-        _, split_ece = reliability(1.0 / (1.0 + np.exp(-(a2 * z_rest + b2))), np.concatenate(y_cal[half:]))
+        _, split_ece = reliability(_sigmoid(a2 * z_rest + b2), np.concatenate(y_cal[half:]))
     metrics = {
         "fit_flights": [f.name for f in fit_flights],
         "calibration_flights": [f.name for f in cal_flights],
         "n_fit_points": len(y_fit), "n_fit_mines": int(y_fit.sum()),
         "n_calibration_points": len(p_cal), "n_calibration_mines": int(np.concatenate(y_cal).sum()),
         "l2": l2,
+        "calibration_method": method,
         "calibration_ece": ece,
         "calibration_ece_split_half": split_ece,
+        "cross_ground_ece": cross_ece,
         "reliability": [b_.to_dict() for b_ in bins],
         "calibration_mine_layer": _pr(p_cal, np.concatenate(y_cal), sum(f.n_truth for f in cal_flights),
                                       config.mine_probability),
     }
     combiner = PointCombiner(evidence, pattern, a, b, meta=metrics)
     return combiner, metrics
+
+
+_CALIBRATION_TEXT = {
+    "cross-ground": "across ground (each family's flights scored by models fitted on the other families)",
+    "held-out": "on the calibration flights",
+}
 
 
 def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
@@ -177,9 +263,12 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
             lines.append(f"| {name} | {f} | {w:+.3f} |")
         lines.append(f"| {name} | (bias) | {model.bias:+.3f} |")
     lines += [
-        "", f"Platt calibration: p = sigmoid({combiner.platt_a:.4f} * z + {combiner.platt_b:.4f})", "",
+        "", f"Platt calibration: p = sigmoid({combiner.platt_a:.4f} * z + {combiner.platt_b:.4f}), "
+        f"fitted {_CALIBRATION_TEXT.get(m.get('calibration_method', 'held-out'), '')}", "",
         "## Metrics (calibration flights)", "",
-        f"- ECE (Platt fitted and measured on the calibration flights): {m['calibration_ece']}",
+        f"- ECE of the shipped calibration on the calibration flights: {m['calibration_ece']}",
+        f"- ECE on ground the combiner never saw (leave one family out: models and Platt "
+        f"fitted on the other families): {m.get('cross_ground_ece')}",
         f"- ECE (Platt fitted on half of them, measured on the other half): {m['calibration_ece_split_half']}",
         f"- Mine layer (p >= {m['calibration_mine_layer']['threshold']}): precision "
         f"{m['calibration_mine_layer']['precision']}, recall {m['calibration_mine_layer']['recall']} "

@@ -98,3 +98,45 @@ def test_file_round_trip_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert prior.meta["name"].startswith("prior")
     with pytest.raises(RamsInputError, match="not found"):
         resolve_combiner("missing")
+
+
+def ground_flight(seed: int, group: str, sign: float) -> LabelledFlight:
+    """Mines follow cnn_score on every ground; rx_score helps on one and misleads on another."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    pts, labels = [], []
+    for x, y, c, rx in zip(rng.uniform(0, 500, n), rng.uniform(0, 500, n), rng.uniform(0, 1, n),
+                           rng.uniform(0, 8, n), strict=True):
+        f = dict.fromkeys(BASE_FEATURES, 0.0) | {"cnn_score": float(c), "rx_score": float(rx), "has_cnn": 1.0}
+        pts.append(FusedPoint(float(x), float(y), "cnn", features=f))
+        labels.append(int(rng.random() < sigmoid(np.array(3 * c + sign * 1.5 * (rx - 4) - 1.5)).item()))
+    return LabelledFlight(f"{group}{seed}", pts, np.array(labels), int(sum(labels)), group)
+
+
+def test_cross_ground_logits_come_from_models_that_never_saw_the_ground() -> None:
+    from rams.training.combiner import cross_ground_logits
+
+    cfg = CandidateConfig()
+    fit = [ground_flight(s, "a", +1.0) for s in (0, 1)] + [ground_flight(s, "b", -1.0) for s in (2, 3)]
+    cal = [ground_flight(4, "a", +1.0), ground_flight(5, "b", -1.0)]
+    z, y, groups = cross_ground_logits(fit, cal, cfg, 1e-2)
+    assert len(z) == sum(len(f.label) for f in fit + cal) and sorted(set(groups)) == ["a", "b"]
+    # Ground b scored by the model of ground a, where rx_score means the opposite: worse than
+    # chance on b's points (a model that had seen b would rank them well).
+    on_b = np.array(groups) == "b"
+    rx_b = np.concatenate([feature_matrix(f.points, BASE_FEATURES)[:, BASE_FEATURES.index("rx_score")]
+                           for f in fit + cal if f.group == "b"])
+    assert np.corrcoef(z[on_b], rx_b)[0, 1] > 0.5  # a's model: more rx, more mine
+    assert np.corrcoef(y[on_b], rx_b)[0, 1] < -0.2  # on b: more rx, fewer mines
+    combiner, metrics = fit_combiner(fit, cal, cfg)
+    assert metrics["calibration_method"] == "cross-ground" and metrics["cross_ground_ece"] is not None
+    # Calibrated for ground it did not see, the combiner is less sure than on its own ground.
+    held_combiner, held = fit_combiner(fit, cal, cfg, calibration="held-out")
+    assert held["calibration_method"] == "held-out" and held["cross_ground_ece"] is None
+    assert held_combiner.evidence == combiner.evidence and held_combiner.pattern == combiner.pattern
+    assert combiner.platt_a < 0.8 * held_combiner.platt_a
+
+
+def test_one_ground_falls_back_to_held_out_calibration() -> None:
+    _, metrics = fit_combiner([flight(s) for s in range(2)], [flight(10)], CandidateConfig())
+    assert metrics["calibration_method"] == "held-out" and metrics["cross_ground_ece"] is None
