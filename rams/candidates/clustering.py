@@ -36,4 +36,4 @@ def cluster_labels(xy_m: np.ndarray, radius_m: float) -> np.ndarray:
     # Renumber by first appearance so labels do not depend on scipy's internals.
     _, first = np.unique(raw, return_index=True)
     order = np.argsort(np.argsort(first))
-    return order[raw].astype(np.int64)
+    return np.asarray(order[raw], dtype=np.int64)

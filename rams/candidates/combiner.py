@@ -31,7 +31,7 @@ FORMAT = "rams-combiner/1"
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function, stable for large ``|z|``."""
     z = np.asarray(z, dtype=np.float64)
-    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
+    return np.asarray(np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z)))))
 
 
 def _log_loss(z: np.ndarray, w: np.ndarray, target: np.ndarray, ridge: np.ndarray) -> float:
@@ -86,7 +86,7 @@ class Logistic:
     def logit(self, x: np.ndarray) -> np.ndarray:
         """(N,) logits of an (N, F) input matrix."""
         z = (np.asarray(x, np.float64) - np.array(self.mean)) / np.array(self.scale)
-        return z @ np.array(self.weights) + self.bias
+        return np.asarray(z @ np.array(self.weights) + self.bias)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

@@ -137,7 +137,7 @@ def _ellipse_alpha(h: int, w: int, a: float, b: float, t: float) -> np.ndarray:
     u, v = x * ct - y * st, x * st + y * ct
     r = np.sqrt((u / max(a, 1.0)) ** 2 + (v / max(b, 1.0)) ** 2)
     edge = 1.5 / max(min(a, b), 1.0)
-    return np.clip((1.0 + edge - r) / edge, 0.0, 1.0).astype(np.float32)
+    return np.asarray(np.clip((1.0 + edge - r) / edge, 0.0, 1.0), dtype=np.float32)
 
 
 def degrade(x: np.ndarray, rng: np.random.Generator, *, blur_p: float, jpeg_p: float,

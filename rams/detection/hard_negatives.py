@@ -85,7 +85,7 @@ class HardNegatives:
         w = np.asarray(base, np.float64).copy()
         for i in self.points:
             w[i] *= 1.0 + boost
-        return w / w.sum()
+        return np.asarray(w / w.sum())
 
 
 def false_alarm_centres(

@@ -240,7 +240,7 @@ def quantize_int8(net: nn.Module, calibration: Int8Calibration, in_channels: int
         raise RuntimeError(f"the calibration file's {len(calibration.qparams)} activations do not "
                            f"match this network's {len(names)}; recalibrate")
     for name, (scale, zero_point, qmin, qmax) in calibration.qparams.items():
-        setattr(prepared, name, FixedQParamsObserver(
+        setattr(prepared, name, FixedQParamsObserver(  # type: ignore[no-untyped-call]
             scale=scale, zero_point=int(zero_point), dtype=torch.quint8,
             quant_min=int(qmin), quant_max=int(qmax)))
     with warnings.catch_warnings():
@@ -268,7 +268,7 @@ def forward_for(mode: str, net: nn.Module) -> Forward:
                 torch.backends.quantized.engine = engine
             return net(x)  # type: ignore[no-any-return]
         return run_int8
-    return net  # type: ignore[return-value]
+    return net
 
 
 def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_PX,

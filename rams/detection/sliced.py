@@ -142,7 +142,7 @@ def merge_detections(
 
     def same_object(i: int, near: np.ndarray) -> np.ndarray:
         close = np.hypot(*(xy[near] - xy[i]).T) <= radius
-        return close | (box_iou(boxes[i:i + 1], boxes[near])[0] >= iou)
+        return np.asarray(close | (box_iou(boxes[i:i + 1], boxes[near])[0] >= iou))
 
     groups = greedy_radius_groups(xy, np.argsort(-scores, kind="stable"), radius,
                                   reach=max(radius, float(sizes.max())), joins=same_object)

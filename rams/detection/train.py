@@ -323,7 +323,7 @@ def _optimiser_step(
     logits, log_size, offset = (o.float() for o in outputs)
     loss, _parts = centernet_loss((logits, log_size, offset), targets)
     opt.zero_grad(set_to_none=True)
-    loss.backward()
+    loss.backward()  # type: ignore[no-untyped-call]
     torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
     opt.step()
     ema.update(net)

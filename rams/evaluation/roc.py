@@ -61,4 +61,4 @@ def roc_auc(scores: ArrayLike, labels: ArrayLike, mask: ArrayLike | None = None)
     if n1 == 0 or n0 == 0:
         raise ValueError(f"ROC AUC needs targets and background, got {n1} and {n0} pixels")
     rank_sum = float(average_ranks(s)[positive].sum())
-    return (rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0)
+    return float((rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0))

@@ -65,7 +65,7 @@ class RigidFit:
 def _move(xy: np.ndarray, centre: np.ndarray, theta: float, t: np.ndarray) -> np.ndarray:
     c, s = math.cos(theta), math.sin(theta)
     d = xy - centre
-    return np.column_stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]]) + centre + t
+    return np.asarray(np.column_stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]]) + centre + t)
 
 
 def kabsch_2d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray]:

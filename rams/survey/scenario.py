@@ -91,7 +91,7 @@ def cut_raster(src_path: Path, dst_path: Path, bounds_m: tuple[float, float, flo
         row0 = max(0, math.floor(win.row_off))
         col1 = min(src.width, math.ceil(win.col_off + win.width))
         row1 = min(src.height, math.ceil(win.row_off + win.height))
-        window = Window(col0, row0, col1 - col0, row1 - row0)  # type: ignore[call-arg]
+        window = Window(col0, row0, col1 - col0, row1 - row0)
         profile: dict[str, Any] = dict(src.profile)
         profile.update(width=col1 - col0, height=row1 - row0, transform=src.window_transform(window),
                        tiled=True, blockxsize=256, blockysize=256)
@@ -99,8 +99,8 @@ def cut_raster(src_path: Path, dst_path: Path, bounds_m: tuple[float, float, flo
             dst.colorinterp = src.colorinterp
             for r in range(row0, row1, COPY_BAND_ROWS):
                 rows = min(COPY_BAND_ROWS, row1 - r)
-                band = Window(col0, r, col1 - col0, rows)  # type: ignore[call-arg]
-                out = Window(0, r - row0, col1 - col0, rows)  # type: ignore[call-arg]
+                band = Window(col0, r, col1 - col0, rows)
+                out = Window(0, r - row0, col1 - col0, rows)
                 dst.write(src.read(window=band), window=out)
 
 

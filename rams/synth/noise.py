@@ -184,13 +184,13 @@ class Bilinear:
             along = grid[:, self.jx] + (grid[:, self.jx + 1] - grid[:, self.jx]) * self.wx
             top = along[self.jy]
             out = top + (along[self.jy + 1] - top) * self.wy[:, None]
-            return out.astype(np.float32, copy=False)
+            return np.asarray(out, dtype=np.float32)
         g = grid.ravel()
         a = g[self.flat]
         top = a + (g[self.flat + 1] - a) * self.wx
         c = g[self.flat + self.nx]
         bottom = c + (g[self.flat + self.nx + 1] - c) * self.wx
-        return (top + (bottom - top) * self.wy).astype(np.float32, copy=False)
+        return np.asarray(top + (bottom - top) * self.wy, dtype=np.float32)
 
 
 def lattice_noise(
@@ -250,4 +250,4 @@ def pixel_gauss(rows: NDArray[np.int64], cols: NDArray[np.int64], salt_value: in
     """Standard normal noise per global pixel index (Box-Muller on two hashed uniforms)."""
     u1, u2 = (u + np.float32(0.5) for u in pixel_uniforms(rows, cols, salt_value, 2))
     r = np.sqrt(-2.0 * np.log(np.maximum(u1, np.float32(1e-7))))
-    return (r * np.cos(np.float32(2.0 * np.pi) * u2)).astype(np.float32)
+    return np.asarray(r * np.cos(np.float32(2.0 * np.pi) * u2), dtype=np.float32)

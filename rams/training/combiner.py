@@ -127,7 +127,7 @@ def _logits(flights: list[LabelledFlight], models: tuple[Logistic, Logistic], co
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
 def cross_ground_logits(

@@ -11,10 +11,11 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from rams.core.devices import MINE_SIZE_M
 from rams.detection.card import write_model_card
 from rams.detection.copy_paste import MineBank
 from rams.detection.detector import load_detector
-from rams.detection.flight_tiles import MINE_SIZE_M, find_flights, load_flight_tiles
+from rams.detection.flight_tiles import find_flights, load_flight_tiles
 from rams.detection.metadata import DetectorMetadata
 from rams.detection.precision import PRECISIONS
 from rams.detection.sources import LoadedSource, SourceSpec, load_source, read_sources_file
