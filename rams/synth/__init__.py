@@ -6,15 +6,30 @@ Used by the demo, the tests, CNN training and the benchmarks. Entry point:
 
 Scene families (:mod:`rams.synth.families`) change the ground and the clutter around the
 same mines: ``steppe`` (the default, the original generator), ``sand-litter``,
-``rocky-scrub`` and ``ploughed``.
+``rocky-scrub``, ``ploughed`` and ``meadow``.
 
 Protocol: :data:`HELD_OUT_FAMILY` (``ploughed``) is never used to train or tune any model
 or threshold; it is only benchmarked, to measure how a detector does on ground it has
-never seen. Training and tuning use :data:`TRAINING_FAMILIES`. Seeds 0 to 9 are for
-tests, seeds 1000 and above for benchmarks.
+never seen. Training and tuning use :data:`TRAINING_FAMILIES`: the detectors only
+:data:`DETECTOR_FAMILIES`, because :data:`COMBINER_FAMILY` is kept from them for the point
+combiner. Seeds 0 to 9 are for tests, seeds 1000 and above for benchmarks.
 """
 
-from rams.synth.families import FAMILIES, HELD_OUT_FAMILY, TRAINING_FAMILIES
+from rams.synth.families import (
+    COMBINER_FAMILY,
+    DETECTOR_FAMILIES,
+    FAMILIES,
+    HELD_OUT_FAMILY,
+    TRAINING_FAMILIES,
+)
 from rams.synth.flight import SynthFlight, generate_flight
 
-__all__ = ["FAMILIES", "HELD_OUT_FAMILY", "TRAINING_FAMILIES", "SynthFlight", "generate_flight"]
+__all__ = [
+    "COMBINER_FAMILY",
+    "DETECTOR_FAMILIES",
+    "FAMILIES",
+    "HELD_OUT_FAMILY",
+    "TRAINING_FAMILIES",
+    "SynthFlight",
+    "generate_flight",
+]
