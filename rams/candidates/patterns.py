@@ -126,9 +126,12 @@ def _chain(ks: np.ndarray, max_missing: int) -> tuple[int, int]:
 
 
 def _chance_p(n: int, length_m: float, s: float, tol_along: float, p: RowParams, density_per_m2: float) -> float:
-    """Probability that seeds strewn at random (Poisson, this density) put ``n - 2`` or more
-    points besides the proposing pair on the lattice of a row this long: the corridor is
-    ``2 tol_across`` wide and a share ``2 tol_along / s`` of it lies on lattice positions."""
+    """Chance that random seeds put ``n - 2`` or more points on a row's lattice.
+
+    Seeds strewn at random (Poisson, this density), besides the proposing pair, on the
+    lattice of a row this long: the corridor is ``2 tol_across`` wide and a share
+    ``2 tol_along / s`` of it lies on lattice positions.
+    """
     lam = density_per_m2 * (length_m + s) * 2 * p.tol_across_m * min(1.0, 2 * tol_along / s)
     return float(poisson.sf(n - 3, lam))
 

@@ -1,6 +1,8 @@
-"""Former home of :class:`MinePoint`, now in :mod:`rams.core.points` (detection produces it
-and must not import candidates). Kept as a re-export for the modules that still import it
-from here."""
+"""Former home of :class:`MinePoint`, now in :mod:`rams.core.points`.
+
+Detection produces it and must not import candidates. Kept as a re-export for the modules
+that still import it from here.
+"""
 
 from __future__ import annotations
 

@@ -29,8 +29,9 @@ def greedy_radius_groups(
     xy: np.ndarray, order: np.ndarray | list[int], radius: float, *,
     reach: float | None = None, joins: JoinTest | None = None,
 ) -> list[list[int]]:
-    """Group points greedily around the strongest: each group is a kept point and the
-    unclaimed points it claims.
+    """Group points greedily around the strongest.
+
+    Each group is a kept point and the unclaimed points it claims.
 
     Args:
         xy: (N, 2) coordinates (any metric units; ``radius`` in the same).

@@ -59,8 +59,10 @@ def device_category(class_name: str) -> str:
 
 
 def normalise_class_name(name: str) -> str:
-    """A class name reduced to lower-case letters and digits, so that names equal up to case
-    and punctuation match (``"PFM-1"``, ``"pfm1"``, ``"Pfm_1"``)."""
+    """A class name reduced to lower-case letters and digits.
+
+    Names equal up to case and punctuation match (``"PFM-1"``, ``"pfm1"``, ``"Pfm_1"``).
+    """
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 

@@ -223,8 +223,10 @@ class FlightMetrics:
     polygons: PolygonScores
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (``evaluation.json``): the expected positions sit in ``points_by_kind``
-        under ``"expected_position"``."""
+        """JSON form (``evaluation.json``).
+
+        The expected positions sit in ``points_by_kind`` under ``"expected_position"``.
+        """
         return {
             "run": self.run, "truth": self.truth, "tolerance_m": self.tolerance_m,
             "metric_crs": self.metric_crs, "matching": self.matching,

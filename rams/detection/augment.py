@@ -1,6 +1,6 @@
-"""Training-time augmentation of overhead imagery: scale, crop or pad, flips, rotations,
-photometric jitter, and YOLO's 2x2 mosaic.
+"""Training-time augmentation of overhead imagery.
 
+Scale, crop or pad, flips, rotations, photometric jitter, and YOLO's 2x2 mosaic.
 A nadir view has no "up", so any flip and any 90-degree rotation is a valid sample;
 scale is drawn log-uniformly around the working GSD.
 """

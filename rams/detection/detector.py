@@ -173,8 +173,9 @@ class Detector:
         return dets
 
     def network_input(self, images: np.ndarray, valid: np.ndarray | None = None) -> torch.Tensor:
-        """The network's input for a batch: normalised, zero-padded at the bottom and right
-        to multiples of 32, channels-last.
+        """The network's input for a batch.
+
+        Normalised, zero-padded at the bottom and right to multiples of 32, channels-last.
 
         Args:
             images: (B, C, H, W) float32 in input units.
@@ -193,8 +194,9 @@ class Detector:
         return x.contiguous(memory_format=torch.channels_last)
 
     def tile_input(self, image: np.ndarray, gsd_m: float | None = None) -> torch.Tensor:
-        """The network's input for one uint8 (H, W, C) image as inference would make it:
-        resampled to the model's GSD (models with one; ``gsd_m`` required), else resized to
+        """The network's input for one uint8 (H, W, C) image as inference would make it.
+
+        Resampled to the model's GSD (models with one; ``gsd_m`` required), else resized to
         the training size. Used to calibrate int8 on real tiles.
 
         Returns:
@@ -276,8 +278,10 @@ class Detector:
     def predict_images(
         self, images: list[np.ndarray], *, min_score: float | None = None, batch_size: int = 8,
     ) -> list[Detections]:
-        """Detect objects in uint8 (H, W, C) images as they are (no resampling); images of
-        one shape share a batch. Boxes are in each image's pixels."""
+        """Detect objects in uint8 (H, W, C) images as they are (no resampling).
+
+        Images of one shape share a batch. Boxes are in each image's pixels.
+        """
         out: list[Detections | None] = [None] * len(images)
         by_shape: dict[tuple[int, ...], list[int]] = {}
         for i, im in enumerate(images):

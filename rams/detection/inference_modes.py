@@ -273,9 +273,12 @@ def forward_for(mode: str, net: nn.Module) -> Forward:
 
 def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_PX,
                 passes: int = PROBE_PASSES, seconds: float = PROBE_SECONDS) -> dict[str, float]:
-    """Megapixels per second of each forward function: passes interleaved, the fastest
-    pass of each (the median of a few passes on a busy 2-core machine picked bfloat16 over an
-    int8 that was three times faster; the fastest pass did not)."""
+    """Megapixels per second of each forward function.
+
+    Passes are interleaved and the fastest pass of each counts (the median of a few passes
+    on a busy 2-core machine picked bfloat16 over an int8 that was three times faster; the
+    fastest pass did not).
+    """
     x = torch.randn(1, in_channels, px, px, generator=torch.Generator().manual_seed(0))
     x = x.contiguous(memory_format=torch.channels_last)
     times: dict[str, list[float]] = {k: [] for k in forwards}

@@ -86,8 +86,10 @@ class DetectorMetadata:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The plain-types dict stored in the weights file (inverse of :meth:`from_dict`):
-        the keys read, in their order, then fields set since (not None) and extras."""
+        """The plain-types dict stored in the weights file (inverse of :meth:`from_dict`).
+
+        The keys read, in their order, then fields set since (not None) and extras.
+        """
         values: dict[str, Any] = {f: getattr(self, f) for f in _KNOWN}
         values["config"] = self.config.to_dict()
         values.update(self.extra)

@@ -122,8 +122,9 @@ def cascade_windows(
 def merge_detections(
     xy: np.ndarray, boxes: np.ndarray, scores: np.ndarray, radius: float, iou: float = NMS_IOU
 ) -> np.ndarray:
-    """Greedy class-agnostic merge of duplicate detections (:mod:`rams.core.dedup`):
-    strongest first, a kept detection absorbs those within ``radius`` or whose box
+    """Greedy class-agnostic merge of duplicate detections (:mod:`rams.core.dedup`).
+
+    Strongest first, a kept detection absorbs those within ``radius`` or whose box
     overlaps its own with IoU >= ``iou`` (:func:`~rams.detection.box_metrics.box_iou`).
 
     Args:
@@ -152,8 +153,10 @@ def merge_detections(
 def _prepare(
     image: np.ndarray, valid: np.ndarray, tile_px: int, scale: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Resample by ``scale`` (model GSD) and pad to ``tile_px`` (raster pixels) with invalid
-    pixels, so that the tiles of a batch share one size."""
+    """Resample by ``scale`` (model GSD) and pad to ``tile_px`` (raster pixels).
+
+    The padding is invalid pixels, so that the tiles of a batch share one size.
+    """
     if scale != 1.0:
         h, w = valid.shape
         nh, nw = max(round(h * scale), 1), max(round(w * scale), 1)

@@ -204,8 +204,10 @@ def _is_selection(name: str, spec: SourceSpec) -> bool:
 
 
 def labelled_box_sides(samples: list[YoloSample], names: list[str]) -> dict[str, list[float]]:
-    """Class name -> longest side (pixels) of each labelled box of a YOLO split (image sizes
-    are read from the file headers)."""
+    """Class name -> longest side (pixels) of each labelled box of a YOLO split.
+
+    Image sizes are read from the file headers.
+    """
     sides: dict[str, list[float]] = {}
     for s in samples:
         if not len(s.classes):

@@ -26,8 +26,9 @@ class PrCurve:
 
 @dataclass(frozen=True)
 class BoxMetrics:
-    """Box detection metrics over a set of images (COCO matching; see
-    :mod:`rams.detection.box_metrics`).
+    """Box detection metrics over a set of images.
+
+    COCO matching; see :mod:`rams.detection.box_metrics`.
 
     Attributes:
         ap50: AP at IoU 0.5 (None without ground truth).
@@ -106,8 +107,9 @@ class RecallAtFalseAlarms:
 
 @dataclass(frozen=True)
 class FalseAlarms:
-    """False alarms at the operating threshold (see
-    :func:`rams.evaluation.tiles.false_alarm_report`).
+    """False alarms at the operating threshold.
+
+    See :func:`rams.evaluation.tiles.false_alarm_report`.
 
     Attributes:
         false_alarms: detections at or above the threshold matching no object.
@@ -147,8 +149,9 @@ class ConflictingGroup:
 
 @dataclass(frozen=True)
 class DuplicateReport:
-    """Byte-identical images of a split, and the metrics with one image per group (see
-    :func:`rams.evaluation.tiles.duplicate_report`).
+    """Byte-identical images of a split, and the metrics with one image per group.
+
+    See :func:`rams.evaluation.tiles.duplicate_report`.
 
     Attributes:
         groups: groups of identical images.
@@ -226,9 +229,12 @@ class TileReport:
     pr_curve_png: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: run details, the overall metrics and false alarms at the top level,
+        """JSON form.
+
+        Run details, the overall metrics and false alarms at the top level,
         ``class_agnostic`` (metrics and false alarms), ``conditions`` (with
-        ``false_positives_per_image``), ``duplicates``, ``pr_curve_png`` when written."""
+        ``false_positives_per_image``), ``duplicates``, ``pr_curve_png`` when written.
+        """
         out: dict[str, Any] = {
             "tiles": self.tiles, "split": self.split, "threshold": self.threshold,
             "class_names": list(self.class_names), "model": self.model,

@@ -153,8 +153,10 @@ class _EMA:
 def predict_tileset(
     detector: Detector, tiles: TileSet, *, min_score: float = 0.01, batch_size: int = 16
 ) -> list[ImagePrediction]:
-    """Detections for every image of a :class:`TileSet` (at the model's GSD or size; images
-    of one shape are batched together)."""
+    """Detections for every image of a :class:`TileSet`.
+
+    At the model's GSD or size; images of one shape are batched together.
+    """
     dets = detector.predict_images(tiles.images, min_score=min_score, batch_size=batch_size)
     return [ImagePrediction(d.boxes, d.scores, d.classes) for d in dets]
 
@@ -169,8 +171,11 @@ def _mine_round(
     hard: HardNegatives, model: CenterNet, meta: dict[str, Any], train: TileSet,
     config: TrainConfig, rng: np.random.Generator,
 ) -> dict[str, float]:
-    """One round of hard-negative mining: every real image, plus a random sample of the
-    others, up to ``config.hard_negative_max_images``; returns counts for the history."""
+    """One round of hard-negative mining; returns counts for the history.
+
+    Mines every real image, plus a random sample of the others, up to
+    ``config.hard_negative_max_images``.
+    """
     real = np.flatnonzero(np.asarray(train.paste_ground, bool))
     rest = np.setdiff1d(np.arange(len(train)), real)
     room = max(config.hard_negative_max_images - len(real), 0)
@@ -314,8 +319,11 @@ def _optimiser_step(
     net: CenterNet, opt: torch.optim.Optimizer, ema: _EMA, batch: torch.Tensor, targets: Any,
     lr: float, precision: str,
 ) -> float:
-    """One AdamW step at ``lr`` (forward pass under autocast in ``precision``, loss and
-    gradients in float32, gradient norm clipped at 10), then the EMA update; returns the loss."""
+    """One AdamW step at ``lr``, then the EMA update; returns the loss.
+
+    The forward pass runs under autocast in ``precision``; loss and gradients are in float32
+    and the gradient norm is clipped at 10.
+    """
     for g in opt.param_groups:
         g["lr"] = lr
     with autocast(precision):
@@ -334,8 +342,9 @@ def _train_epoch(
     net: CenterNet, opt: torch.optim.Optimizer, ema: _EMA, batches: _BatchBuilder, schedule: _Schedule,
     order: np.ndarray, epoch: int, step: int, precision: str, tick: Callable[[str], None],
 ) -> tuple[list[float], int, bool]:
-    """One epoch's optimiser steps over the images in ``order`` (1-based ``epoch``, global
-    ``step`` before it); ``tick`` reports each step.
+    """One epoch's optimiser steps over the images in ``order``.
+
+    ``epoch`` is 1-based, ``step`` the global step before it; ``tick`` reports each step.
 
     Returns:
         ``(losses, step after the epoch, whether the schedule is complete)``.
@@ -381,8 +390,10 @@ class _Selection:
 def _operating_threshold(
     final: CenterNet, meta: dict[str, Any], valid: TileSet, config: TrainConfig, n_classes: int,
 ) -> tuple[float, dict[str, Any]]:
-    """The threshold of best F1 on ``valid`` (within the false-alarm budget), and the
-    validation metrics there (without the PR curve)."""
+    """The threshold of best F1 on ``valid`` and the validation metrics there.
+
+    The threshold stays within the false-alarm budget; the metrics leave out the PR curve.
+    """
     preds = predict_tileset(_as_detector(final, meta), valid)
     thr, _ = best_f1_threshold(preds, valid.truths(), max_false_alarms_per_image=config.max_false_alarms_per_image)
     return thr, evaluate_predictions(preds, valid.truths(), thr, n_classes).without_curve().to_dict()
@@ -390,8 +401,10 @@ def _operating_threshold(
 
 def _weights_metadata(meta: dict[str, Any], summary: dict[str, Any], config: TrainConfig,
                       final: CenterNet, out: str | Path) -> dict[str, Any]:
-    """Complete the metadata saved with the weights: training facts, validation metrics,
-    name and architecture."""
+    """Complete the metadata saved with the weights.
+
+    Adds training facts, validation metrics, name and architecture.
+    """
     meta["training"] = {k: summary[k] for k in ("epochs_run", "selected_epoch", "train_seconds",
                                                 "cpu_seconds", "parameters", "n_train", "n_valid",
                                                 "precision_choice")}

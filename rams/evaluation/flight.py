@@ -278,8 +278,10 @@ def _by_kind(
 def _expected_metrics(
     exp_xy: np.ndarray, truth_xy: np.ndarray, layer_matches: list[tuple[int, int, float]], tolerance_m: float
 ) -> ExpectedPositionScores:
-    """Expected positions: precision against all mines, and how many mines the mine layer
-    missed they point at."""
+    """Score the expected positions.
+
+    Precision against all mines, and how many mines the mine layer missed they point at.
+    """
     found = {t for _, t, _ in layer_matches}
     missed = np.array([i for i in range(len(truth_xy)) if i not in found], dtype=int)
     m_all = match_points(exp_xy, truth_xy, tolerance_m)
@@ -318,9 +320,10 @@ def _calibration(
 def _mines_and_fields(
     truth: list[dict[str, Any]], truth_path: Path
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """True mines (points; a point is a mine unless its ``kind`` says otherwise, since a
-    plain GeoJSON of mine positions from another tool carries no kind at all) and minefield
-    polygons of a truth file.
+    """True mines (points) and minefield polygons of a truth file.
+
+    A point is a mine unless its ``kind`` says otherwise, since a plain GeoJSON of mine
+    positions from another tool carries no kind at all.
 
     Raises:
         RamsInputError: no mine point and no feature with a kind.
@@ -495,8 +498,10 @@ def flight_metrics(
 def evaluate_flight(
     out_dir: Path, truth_path: Path, tolerance_m: float = 0.5, *, write: bool = True
 ) -> dict[str, Any]:
-    """:func:`flight_metrics` in its JSON form (:meth:`FlightMetrics.to_dict`), for callers
-    that read the result by key (benchmark scripts that add their own keys to it)."""
+    """:func:`flight_metrics` in its JSON form (:meth:`FlightMetrics.to_dict`).
+
+    For callers that read the result by key (benchmark scripts that add their own keys to it).
+    """
     return flight_metrics(out_dir, truth_path, tolerance_m, write=write).to_dict()
 
 

@@ -60,7 +60,8 @@ def duplicate_report(
     Args:
         samples: :class:`rams.detection.yolo.YoloSample` of the split (``image``,
             ``has_label_file``), in the order of ``preds`` and ``truths``.
-        preds, truths: detections and ground truth per image.
+        preds: detections per image.
+        truths: ground truth per image.
         threshold: operating threshold for precision, recall and F1.
         num_classes: classes to average AP over.
         bootstrap: resamples for AP50 intervals (see :func:`evaluate_predictions`).
@@ -180,10 +181,12 @@ def false_alarm_report(
 
 def _class_index(set_names: Sequence[str], model_names: Sequence[str],
                  class_map: dict[str, str] | None) -> list[int]:
-    """Model class index of each class of a tile set, -1 for classes the model lacks
-    (scored as ignored regions). Names match up to case and punctuation; a set whose names
-    match none of the model's keeps the identity (a model trained on that very set with
-    other names)."""
+    """Model class index of each class of a tile set, -1 for classes the model lacks.
+
+    Classes the model lacks are scored as ignored regions. Names match up to case and
+    punctuation; a set whose names match none of the model's keeps the identity (a model
+    trained on that very set with other names).
+    """
     by_norm = {normalise_class_name(n): i for i, n in enumerate(model_names)}
     mapped = [by_norm.get(normalise_class_name((class_map or {}).get(n, n)), -1) for n in set_names]
     if all(m < 0 for m in mapped) and not class_map and len(set_names) <= len(model_names):

@@ -137,8 +137,10 @@ def _prf_row(scores: PointScores | ExpectedPositionScores) -> dict[str, Any]:
 
 
 def _metrics_section(m: FlightMetrics) -> str:
-    """The evaluation section: a run scored against ground truth
-    (:func:`rams.evaluation.flight.flight_metrics`)."""
+    """The evaluation section: a run scored against ground truth.
+
+    See :func:`rams.evaluation.flight.flight_metrics`.
+    """
     kinds = {"mine layer": _prf_row(m.points), **{k: _prf_row(v) for k, v in m.points_by_kind.items()},
              "expected_position": _prf_row(m.expected_positions)}
     parts = [
@@ -271,8 +273,11 @@ def _features(out_dir: Path, name: str) -> list[dict[str, Any]]:
 
 
 def _run_crs(run_info: dict[str, Any], features: list[dict[str, Any]]) -> CRS:
-    """The flight's projected CRS: the run's grid CRS from ``run.json``, else (a folder
-    without one) the UTM zone of the features' first coordinate."""
+    """The flight's projected CRS.
+
+    The run's grid CRS from ``run.json``, else (a folder without one) the UTM zone of the
+    features' first coordinate.
+    """
     crs_text = (run_info.get("grid") or {}).get("crs")
     if isinstance(crs_text, str) and crs_text:
         return CRS.from_user_input(crs_text)
@@ -288,9 +293,11 @@ def _date_of(props: dict[str, Any]) -> dt.date | None:
 
 
 def _candidates_from_run(out_dir: Path, run_info: dict[str, Any]) -> CandidateSet:
-    """Rebuild a run's candidates from its GeoJSON outputs (RFC 7946, WGS84 lon/lat), with
-    geometries projected back to the flight CRS (:func:`_run_crs`) as
-    :class:`~rams.candidates.model.CandidateSet` holds them."""
+    """Rebuild a run's candidates from its GeoJSON outputs (RFC 7946, WGS84 lon/lat).
+
+    Geometries are projected back to the flight CRS (:func:`_run_crs`) as
+    :class:`~rams.candidates.model.CandidateSet` holds them.
+    """
     layers = {name: _features(out_dir, name) for name in (
         "sha.geojson", "detections.geojson", "candidates_low.geojson", "expected_positions.geojson")}
     crs = _run_crs(run_info, [f for feats in layers.values() for f in feats])

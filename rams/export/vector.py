@@ -269,9 +269,9 @@ def gpkg_crs_text(crs: Any) -> str:
 
 
 def write_survey_gpkg(path: str | Path, candidates: CandidateSet, crs: Any) -> Path:
-    """Write ``survey.gpkg``: layers ``sha``, ``detections``, ``candidates_low`` and
-    ``expected_positions`` in the flight's CRS.
+    """Write ``survey.gpkg`` in the flight's CRS.
 
+    Layers ``sha``, ``detections``, ``candidates_low`` and ``expected_positions``.
     Polygons keep their projected coordinates (exterior CCW, as built); ``area_m2`` is
     in square metres of that CRS. Lists are comma-separated strings.
 

@@ -131,8 +131,9 @@ def _confidence(props: dict[str, Any]) -> float:
 
 
 def dedup_points(flights: list[FlightRun], radius_m: float) -> list[SurveyPoint]:
-    """One point per mine: points of any flight within ``radius_m`` of a more confident one
-    are folded into it.
+    """One point per mine.
+
+    Points of any flight within ``radius_m`` of a more confident one are folded into it.
 
     Returns:
         Points ordered by confidence (highest first), ids ``survey-pt-0001``, ... ; each
@@ -167,8 +168,11 @@ def dedup_points(flights: list[FlightRun], radius_m: float) -> list[SurveyPoint]
 
 
 def attach_points_to_shas(points: list[SurveyPoint], shas: list[SurveySha]) -> None:
-    """Set each point's ``sha_id`` to the merged SHA that covers it (None when none does) and
-    each SHA's ``n_detections`` to the deduplicated points it covers."""
+    """Link points and merged SHAs.
+
+    Sets each point's ``sha_id`` to the merged SHA that covers it (None when none does) and
+    each SHA's ``n_detections`` to the deduplicated points it covers.
+    """
     if not points:
         for sha in shas:
             sha.properties["n_detections"] = 0

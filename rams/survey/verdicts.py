@@ -171,9 +171,10 @@ def assess_record(
 
 
 def link_records(assessments: list[Assessment], shas: list[SurveySha], points: list[SurveyPoint]) -> None:
-    """Fill ``record_ids`` of SHAs and points: the records whose polygon they touch or, for a
-    record whose pattern was found, its found position. An empty list marks them
-    ``unrecorded``.
+    """Fill ``record_ids`` of SHAs and points.
+
+    The records whose polygon they touch or, for a record whose pattern was found, its found
+    position. An empty list marks them ``unrecorded``.
 
     A found record is linked by its found position only: its recorded polygon has just been
     shown to be off, and a minefield that no record describes can lie under it.

@@ -342,8 +342,10 @@ def train_from_recipe(
     class_names: list[str] | None = None, background_per_flight: int = 60,
     tiles_per_mine: int = 3, progress: bool = True,
 ) -> dict[str, Any]:
-    """``rams train --recipe FILE`` / ``--working-gsd-m``: a recipe file, plus sources and
-    settings given on the command line (which win over the file's).
+    """``rams train --recipe FILE`` / ``--working-gsd-m``.
+
+    A recipe file, plus sources and settings given on the command line (which win over the
+    file's).
 
     Raises:
         RamsInputError: unreadable recipe, no sources, bad settings.
