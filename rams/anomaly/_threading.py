@@ -18,4 +18,4 @@ def _touch(values: np.ndarray) -> float:  # pragma: no cover - compiled
 def numba_threading_layer() -> str:
     """The layer numba picked (``tbb``, ``omp`` or ``workqueue``), after a first launch."""
     _touch(np.zeros(4))
-    return str(numba.threading_layer())
+    return str(numba.threading_layer())  # type: ignore[attr-defined]

@@ -40,7 +40,7 @@ def _log_chi2_sf_asymptotic(x: NDArray[np.float64], dof: int) -> NDArray[np.floa
         total += term
         if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
             break
-    return (a - 1.0) * np.log(z) - z - scipy.special.gammaln(a) + np.log(total)
+    return np.asarray((a - 1.0) * np.log(z) - z - scipy.special.gammaln(a) + np.log(total), dtype=np.float64)
 
 
 def _chi2_log10_pfa_even(x: NDArray[np.float64], dof: int) -> NDArray[np.float32]:
@@ -71,7 +71,7 @@ def _chi2_log10_pfa_even(x: NDArray[np.float64], dof: int) -> NDArray[np.float32
         out[bulk] = -np.log(scipy.special.chdtrc(float(dof), x[bulk]))
     out *= 1.0 / _LN10
     np.maximum(out, 0.0, out=out)
-    return np.minimum(out, np.finfo(np.float32).max).astype(np.float32)
+    return np.asarray(np.minimum(out, np.finfo(np.float32).max), dtype=np.float32)
 
 
 def chi2_log10_pfa(scores: ArrayLike, n_bands: int) -> NDArray[np.float32]:
@@ -105,7 +105,7 @@ def chi2_log10_pfa(scores: ArrayLike, n_bands: int) -> NDArray[np.float32]:
     if np.any(deep):
         logsf[deep] = _log_chi2_sf_asymptotic(x[deep], n_bands)
     out = np.maximum(-logsf / _LN10, 0.0)
-    return np.minimum(out, np.finfo(np.float32).max).astype(np.float32)
+    return np.asarray(np.minimum(out, np.finfo(np.float32).max), dtype=np.float32)
 
 
 def empirical_log10_pfa(scores: ArrayLike, reference_scores: ArrayLike) -> NDArray[np.float32]:

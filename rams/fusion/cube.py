@@ -76,7 +76,7 @@ def local_contrast(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.nd
     Returns:
         float32 (rows, cols); 0 where invalid.
     """
-    return local_contrasts(values[None], valid, size_px)[0]
+    return np.asarray(local_contrasts(values[None], valid, size_px)[0])
 
 
 def local_contrasts(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.ndarray:

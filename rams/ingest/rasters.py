@@ -114,7 +114,7 @@ def _decimated_valid_fraction(src: Any) -> float:
     scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
     shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
     mask = src.dataset_mask(out_shape=shape)
-    return float(np.count_nonzero(mask)) / mask.size
+    return float(np.count_nonzero(mask)) / float(mask.size)
 
 
 def _valid_fraction(src: Any) -> float:

@@ -86,7 +86,7 @@ def completed_run(out_dir: Path, fingerprint: str) -> dict[str, Any] | None:
         return None
     if record.get("fingerprint") != fingerprint:
         return None
-    if not all((out_dir / name).exists() for name in OUTPUT_FILES):
+    if not isinstance(record, dict) or not all((out_dir / name).exists() for name in OUTPUT_FILES):
         return None
     return record
 
