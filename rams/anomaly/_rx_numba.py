@@ -304,8 +304,11 @@ def _score_pixel64(cube, r, c, mean, white):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
 def _fix_row(cube, r, c0, w, mask, use_mask, mean, white, out):  # type: ignore[no-untyped-def]
-    """Finish ``out[r, c0:c0+w]``: NaN results (a non-finite band, or float32 overflow in
-    a partial sum) recomputed in float64 (0 for an invalid pixel), masked pixels 0."""
+    """Finish ``out[r, c0:c0+w]``.
+
+    NaN results (a non-finite band, or float32 overflow in a partial sum) are recomputed in
+    float64 (0 for an invalid pixel); masked pixels are 0.
+    """
     ob = out[r, c0 : c0 + w]
     n_bad = 0
     for c in range(w):
@@ -324,8 +327,10 @@ def _fix_row(cube, r, c0, w, mask, use_mask, mean, white, out):  # type: ignore[
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
 def _score_row8(cube, r, idx, mean_p, white_p, corr_p, out):  # type: ignore[no-untyped-def]
-    """Scores of row ``r`` of a cube of 5 to 8 bands into ``out[r]``, all eight outputs per
-    pixel, clipped to the float32 maximum (NaN stays NaN for :func:`_fix_row`).
+    """Scores of row ``r`` of a cube of 5 to 8 bands into ``out[r]``.
+
+    All eight outputs per pixel, clipped to the float32 maximum (NaN stays NaN for
+    :func:`_fix_row`).
 
     With at most eight (padded) bands every ``y_k`` fits in registers, so the row is read
     once and no partial sums go through memory.

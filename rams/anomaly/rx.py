@@ -75,6 +75,7 @@ class RXBackground:
             cube: (bands, rows, cols) any numeric dtype, same bands as the background.
             mask: (rows, cols) bool, True = valid; None = all pixels.
             backend: ``"auto"`` (numba), ``"numba"`` or ``"numpy"``.
+            exact: work in float64 whatever :meth:`score_dtype` allows.
 
         The numba kernel works in float32 when :meth:`score_dtype` allows it (the rounding
         it adds is predicted to stay below 1e-5 relative) and in float64 otherwise; the

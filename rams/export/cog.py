@@ -32,8 +32,11 @@ from rams.grid.target import TargetGrid
 
 @functools.cache
 def gdal_has_zstd() -> bool:
-    """Whether this GDAL writes ZSTD-compressed GeoTIFFs (it is an optional part of a build):
-    a 1 px file written once per process, in memory, tells."""
+    """Whether this GDAL writes ZSTD-compressed GeoTIFFs.
+
+    ZSTD is an optional part of a GDAL build: a 1 px file written once per process, in
+    memory, tells.
+    """
     with MemoryFile() as mem:
         with mem.open(driver="GTiff", width=1, height=1, count=1, dtype="uint8", compress="zstd",
                       crs="EPSG:4326", transform=Affine(1, 0, 0, 0, -1, 1)) as dst:

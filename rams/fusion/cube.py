@@ -49,9 +49,11 @@ class FusedTile:
     sensor_valid: dict[str, np.ndarray]
 
     def bands(self, names: list[str]) -> np.ndarray:
-        """The sub-cube (len(names), rows, cols) of the named bands, in that order: a view of
-        :attr:`cube` when they are consecutive in it (no copy; not to be written to), else a
-        copy."""
+        """The sub-cube (len(names), rows, cols) of the named bands, in that order.
+
+        A view of :attr:`cube` when they are consecutive in it (no copy; not to be written
+        to), else a copy.
+        """
         index = [self.band_names.index(n) for n in names]
         if index and index == list(range(index[0], index[0] + len(index))):
             return self.cube[index[0]:index[0] + len(index)]

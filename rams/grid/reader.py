@@ -106,13 +106,17 @@ class GridReader:
         return local
 
     def thread_failures(self) -> int:
-        """Windows that failed to decode in reads made by the calling thread (so a task
-        can count its own failures while other threads read)."""
+        """Windows that failed to decode in reads made by the calling thread.
+
+        Per thread, so a task can count its own failures while other threads read.
+        """
         return len(self._thread().failed)
 
     def thread_failed_windows(self) -> list[tuple[int, int, int, int]]:
-        """The windows of :meth:`thread_failures`, oldest first, as ``(col_off, row_off,
-        width, height)`` of the grid."""
+        """The windows of :meth:`thread_failures`, oldest first.
+
+        Each as ``(col_off, row_off, width, height)`` of the grid.
+        """
         return list(self._thread().failed)
 
     @property
@@ -130,9 +134,11 @@ class GridReader:
         return self._maps  # type: ignore[no-any-return]
 
     def _compute_axis_maps(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Per-axis maps ``(scale, offset)`` from target to source pixel coordinates, when
-        the source is in the grid's CRS, north-up, and resampled bilinearly (not much finer
-        than the grid); None otherwise, and GDAL's warper reads the window."""
+        """Per-axis maps ``(scale, offset)`` from target to source pixel coordinates.
+
+        Only when the source is in the grid's CRS, north-up, and resampled bilinearly (not
+        much finer than the grid); None otherwise, and GDAL's warper reads the window.
+        """
         src_t, dst_t = self.raster.transform, self.grid.transform
         if self._resampling() != Resampling.bilinear:
             return None
@@ -192,10 +198,12 @@ class GridReader:
         return local.vrt
 
     def _read_warped(self, window: Window, *, isolated: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Data and alpha of ``window`` through GDAL's warper. ``isolated``: through a warped
-        view of that window alone, whose blocks (GDAL warps whole blocks of the view, 512 x
-        128 px) hold nothing outside it, so that a salvage read does not touch a bad block
-        next to it."""
+        """Data and alpha of ``window`` through GDAL's warper.
+
+        ``isolated``: through a warped view of that window alone, whose blocks (GDAL warps
+        whole blocks of the view, 512 x 128 px) hold nothing outside it, so that a salvage
+        read does not touch a bad block next to it.
+        """
         bands = self.raster.data_bands
         if isolated:
             with WarpedVRT(self._source(), **self._vrt_kwargs(window)) as vrt:
@@ -341,9 +349,11 @@ class GridReader:
     def _read_source_by_block(
         self, src: Any, sw: Window
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int, int]]]:
-        """:meth:`_read_source` one source block at a time, so that a block that does not
-        decode costs only its own pixels; returns the lost blocks' windows (source pixels)
-        too."""
+        """:meth:`_read_source` one source block at a time.
+
+        A block that does not decode costs only its own pixels; the lost blocks' windows
+        (source pixels) are returned too.
+        """
         bh, bw = src.block_shapes[0]
         c0, r0, w, h = int(sw.col_off), int(sw.row_off), int(sw.width), int(sw.height)
         data = np.zeros((len(self.raster.data_bands), h, w), np.float32)
@@ -367,8 +377,11 @@ class GridReader:
         self._thread().failed.append(key)
 
     def _read_raw(self, window: Window, *, isolated: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Raw warped values and alpha; on a decode error, salvage what decodes by quadrants
-        (the same-CRS path salvages block by block itself)."""
+        """Raw warped values and alpha.
+
+        On a decode error, salvage what decodes by quadrants (the same-CRS path salvages
+        block by block itself).
+        """
         rows, cols = int(window.height), int(window.width)
         bands = self.raster.data_bands
         try:

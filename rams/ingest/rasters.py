@@ -149,9 +149,11 @@ def _valid_fraction(src: Any) -> float:
 
 
 def _block_check(path: Path) -> tuple[BlockCheck | None, str]:
-    """:func:`check_blocks` on the raster and any external overview or mask file GDAL would
-    use with it; returns the first failing check (None when all pass) and any structural
-    problem ("" when none; "not a TIFF" is left for GDAL to report)."""
+    """:func:`check_blocks` on the raster and any external overview or mask file GDAL uses.
+
+    Returns the first failing check (None when all pass) and any structural problem (""
+    when none; "not a TIFF" is left for GDAL to report).
+    """
     for candidate in (path, path.with_name(path.name + ".ovr"), path.with_name(path.name + ".msk")):
         if candidate != path and not candidate.is_file():
             continue
@@ -295,9 +297,11 @@ def _error_chain(exc: BaseException) -> list[str]:
 
 
 def _failing_overview(path: Path, bx: int, by: int) -> tuple[int, int] | None:
-    """``(level, decimation)`` of the first overview whose block ``(bx, by)`` does not
-    decode (levels from 1), or None. Decodes at most one block per level: only called once
-    a read has failed."""
+    """``(level, decimation)`` of the first overview whose block ``(bx, by)`` does not decode.
+
+    Levels count from 1; None when every level decodes. Decodes at most one block per
+    level: only called once a read has failed.
+    """
     try:
         with rasterio.open(path) as src:
             factors = src.overviews(1)

@@ -102,8 +102,11 @@ class ImageDamage:
     lost_pixels: int
 
     def describe(self, overview_level: int) -> str:
-        """One phrase, e.g. ``full resolution: 12 of 64 block(s) beyond the end of the file
-        (18.8 % of its pixels)``."""
+        """One phrase describing the damage.
+
+        For example ``full resolution: 12 of 64 block(s) beyond the end of the file (18.8 %
+        of its pixels)``.
+        """
         name = self.image.kind if self.image.kind != "overview" else f"overview {overview_level}"
         n = len(self.image.offsets)
         share = self.lost_pixels / max(1, self.image.width * self.image.height)
@@ -287,8 +290,7 @@ def _damage(image: ImageBlocks, file_size: int, header_size: int) -> tuple[Image
 
 
 def check_blocks(path: str | Path) -> BlockCheck:
-    """Check that every directory and every strip or tile of every image of a TIFF lies
-    inside the file.
+    """Check that every directory, strip and tile of every image of a TIFF lies inside the file.
 
     Raises:
         TiffStructureError: the file is not a TIFF or its first directory is unusable (a

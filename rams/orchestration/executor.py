@@ -56,8 +56,10 @@ def _numba_threadsafe() -> bool:
 
 
 class LocalExecutor:
-    """In-process execution; ``workers > 1`` uses threads (GDAL, numba, OpenCV and the
-    numpy kernels release the GIL, so one tile's reading overlaps another's scoring).
+    """In-process execution; ``workers > 1`` uses threads.
+
+    GDAL, numba, OpenCV and the numpy kernels release the GIL, so one tile's reading
+    overlaps another's scoring.
 
     Args:
         workers: number of threads (1 = sequential; 0 = one per CPU core).

@@ -39,8 +39,11 @@ def _libc() -> Any:
 
 
 def release_memory() -> None:
-    """Collect garbage, freeze the survivors (see the module docstring) and return free
-    heap memory to the OS (glibc; a no-op elsewhere)."""
+    """Collect garbage, freeze the survivors and return free heap memory to the OS.
+
+    See the module docstring for the freezing; the return to the OS is glibc's (a no-op
+    elsewhere).
+    """
     gc.collect()
     gc.freeze()
     libc = _libc()
@@ -49,8 +52,10 @@ def release_memory() -> None:
 
 
 def freeze_long_lived() -> None:
-    """Freeze the objects that exist now (modules, classes, the configuration): a run
-    starts with them and does not free them, so no collection needs to walk them."""
+    """Freeze the objects that exist now (modules, classes, the configuration).
+
+    A run starts with them and does not free them, so no collection needs to walk them.
+    """
     gc.freeze()
 
 

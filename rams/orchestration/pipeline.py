@@ -92,8 +92,10 @@ def completed_run(out_dir: Path, fingerprint: str) -> dict[str, Any] | None:
 
 
 def ingest_warnings(plan: FlightPlan) -> list[str]:
-    """One warning per raster accepted damaged (``ingest.allow_partial``): blocks outside
-    the file, and the ground area they hold."""
+    """One warning per raster accepted damaged (``ingest.allow_partial``).
+
+    Each names the blocks outside the file and the ground area they hold.
+    """
     return [
         f"{r.path}: {r.damage}; {r.missing_area_m2:.1f} m² of the raster not read (allow_partial)"
         for r in plan.flight.rasters.values() if r.damage
@@ -101,8 +103,10 @@ def ingest_warnings(plan: FlightPlan) -> list[str]:
 
 
 def decode_warnings(plan: FlightPlan, tile_files: list[Path]) -> list[str]:
-    """One warning per raster with windows of the grid that could not be decoded, with the
-    area of the grid they leave unread."""
+    """One warning per raster with windows of the grid that could not be decoded.
+
+    Each gives the area of the grid they leave unread.
+    """
     windows = dict.fromkeys(plan.anomaly_sensors, 0)
     pixels = dict.fromkeys(plan.anomaly_sensors, 0)
     for path in tile_files:
@@ -197,8 +201,10 @@ def process_flight(
 
 
 def _warm_up_anomaly(config: PipelineConfig) -> None:
-    """Load the anomaly kernels (see :mod:`rams.anomaly.warm`); a failure here is left to
-    the first tile to report."""
+    """Load the anomaly kernels (see :mod:`rams.anomaly.warm`).
+
+    A failure here is left to the first tile to report.
+    """
     try:
         warm_up(config.anomaly.detector, config.anomaly.backend, config.anomaly.inner_px, config.anomaly.outer_px)
     except Exception:  # the same call fails again, with its error, in the anomaly stage

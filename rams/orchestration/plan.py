@@ -78,8 +78,10 @@ class FlightPlan:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def outputs_fingerprint(self) -> str:
-        """Hash of everything that shapes the outputs: :meth:`fingerprint` plus the detection
-        and candidate settings and the model files they use (by their recorded digests).
+        """Hash of everything that shapes the outputs.
+
+        That is :meth:`fingerprint` plus the detection and candidate settings and the model
+        files they use (by their recorded digests).
 
         ``run.json`` records it, so a re-run skips a folder only when nothing that would
         change its outputs has changed (a retrained detector or refitted combiner included).

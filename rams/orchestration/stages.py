@@ -28,8 +28,10 @@ class StageTimer:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Time the body of a ``with`` block under ``name`` (accumulates on re-entry); on
-        exit, hand the stage's freed memory back to the OS (see :mod:`.memory`)."""
+        """Time the body of a ``with`` block under ``name`` (accumulates on re-entry).
+
+        On exit, hand the stage's freed memory back to the OS (see :mod:`.memory`).
+        """
         start = time.perf_counter()
         try:
             yield

@@ -115,9 +115,11 @@ def _evidence(fused: FusedTile, pixels: np.ndarray | None = None) -> np.ndarray:
 def _peak_candidates(
     score: np.ndarray, fused: FusedTile, core: tuple[slice, slice], threshold: float
 ) -> np.ndarray:
-    """Flat indices, in the tile's read window, of the core pixels above the peak threshold:
-    the only pixels whose evidence bits :func:`~rams.orchestration.assemble.assemble_anomaly`
-    reads (a peak must exceed it)."""
+    """Flat indices, in the tile's read window, of the core pixels above the peak threshold.
+
+    These are the only pixels whose evidence bits
+    :func:`~rams.orchestration.assemble.assemble_anomaly` reads (a peak must exceed it).
+    """
     rows, cols = np.nonzero(score > threshold)
     r0, c0 = core[0].start or 0, core[1].start or 0
     return (rows + r0) * fused.valid.shape[1] + (cols + c0)  # type: ignore[no-any-return]
