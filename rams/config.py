@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rams.config_paths import config_dir
 from rams.errors import RamsInputError
@@ -104,10 +104,19 @@ class CandidateConfig(_Section):
     """From detections and anomaly scores to candidate points and SHA polygons.
 
     See :mod:`rams.candidates.sha` for the method; every key is documented in
-    ``configs/default.yaml``.
+    ``configs/default.yaml``. The anomaly threshold that makes a blob pixel is the anomaly
+    stage's ``threshold_log10_pfa`` (one key for one threshold).
     """
 
-    false_alarm_rate: float = Field(default=1e-6, gt=0, lt=1)
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "false_alarm_rate" in data:
+            raise ValueError(
+                "candidates.false_alarm_rate was merged into anomaly.threshold_log10_pfa "
+                "(-log10 of the rate: 1e-6 is 6.0); remove it from this file")
+        return data
+
     min_blob_m2: float = Field(default=0.005, ge=0)
     max_blobs_per_window: int = Field(default=2000, ge=1)
     fusion_radius_m: float = Field(default=0.4, gt=0)

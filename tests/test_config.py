@@ -49,3 +49,34 @@ def test_every_option_has_a_comment() -> None:
         if not commented and not block_value:
             undocumented.append(m.group(1))
     assert undocumented == []
+
+
+def test_the_removed_blob_rate_key_says_where_it_went(tmp_path: Path) -> None:
+    """One anomaly threshold: ``candidates.false_alarm_rate`` became ``anomaly.threshold_log10_pfa``."""
+    from rams.errors import RamsInputError
+
+    cfg = tmp_path / "old.yaml"
+    cfg.write_text("candidates:\n  false_alarm_rate: 1.0e-6\n", encoding="utf-8")
+    with pytest.raises(RamsInputError, match=r"old\.yaml.*anomaly\.threshold_log10_pfa"):
+        load_config(cfg)
+    assert "false_alarm_rate" not in DEFAULT_YAML.read_text(encoding="utf-8")
+
+
+def test_blob_pixels_use_the_anomaly_threshold(tmp_path: Path) -> None:
+    """The candidate stage's blob threshold is the anomaly stage's threshold_log10_pfa."""
+    import numpy as np
+    from rasterio.transform import Affine
+
+    from rams.candidates.sha import build_candidates
+    from tests.conftest import E0, N0, UTM, write_raster
+
+    score = np.zeros((200, 200), np.float32)
+    score[50:56, 50:56] = 7.0  # a 0.3 m blob at 7 = -log10(1e-7)
+    path = tmp_path / "anomaly.tif"
+    write_raster(path, score[None], crs=UTM, transform=Affine(0.05, 0, E0, 0, -0.05, N0), nodata=np.nan)
+    counts = {}
+    for threshold in (6.0, 8.0):
+        cs = build_candidates(path, [], [], crs=UTM, flight_id="F", date=None, sensors=[],
+                              config=load_config().candidates, anomaly_threshold=threshold)
+        counts[threshold] = cs.n_blobs
+    assert counts == {6.0: 1, 8.0: 0}

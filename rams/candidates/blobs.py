@@ -63,13 +63,6 @@ class BlobScan:
     n_dropped: int
 
 
-def threshold_from_false_alarm_rate(false_alarm_rate: float) -> float:
-    """Score threshold -log10(f) for a per-pixel false-alarm rate ``f`` in (0, 1)."""
-    if not 0.0 < false_alarm_rate < 1.0:
-        raise ValueError(f"false_alarm_rate must be in (0, 1), got {false_alarm_rate}")
-    return -math.log10(false_alarm_rate)
-
-
 def blobs_in_window(
     score: np.ndarray,
     threshold: float,

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from rams.candidates.blobs import scan_anomaly_raster, threshold_from_false_alarm_rate
+from rams.candidates.blobs import scan_anomaly_raster
 from rams.candidates.combiner import PointCombiner, resolve_combiner
 from rams.candidates.delineate import BASIS_PATTERN, Area, fence_areas
 from rams.candidates.fusion import (
@@ -51,7 +51,7 @@ from rams.candidates.model import (
 )
 from rams.candidates.patterns import Row
 from rams.candidates.scoring import Scored, score_candidates
-from rams.config import CandidateConfig
+from rams.config import AnomalyConfig, CandidateConfig
 from rams.core.devices import device_category
 from rams.core.points import MinePoint
 
@@ -60,12 +60,15 @@ MINE_PATTERN = "mine_pattern"
 
 
 def prepare_points(
-    anomaly_path: Path | None, detections: list[MinePoint], peaks: list[MinePoint], config: CandidateConfig
+    anomaly_path: Path | None, detections: list[MinePoint], peaks: list[MinePoint], config: CandidateConfig,
+    anomaly_threshold: float,
 ) -> list[FusedPoint]:
-    """Fused candidate points with their evidence, raster and density features."""
-    threshold = threshold_from_false_alarm_rate(config.false_alarm_rate)
+    """Fused candidate points with their evidence, raster and density features.
+
+    ``anomaly_threshold`` (-log10 Pfa) makes a pixel part of a blob.
+    """
     points = fuse_points(detections, peaks, config.fusion_radius_m)
-    add_raster_features(points, anomaly_path, threshold)
+    add_raster_features(points, anomaly_path, anomaly_threshold)
     add_density_features(points, config.density_radius_m)
     return points
 
@@ -82,6 +85,7 @@ def build_candidates(
     config: CandidateConfig,
     surveyed_area_m2: float | None = None,
     combiner: PointCombiner | None = None,
+    anomaly_threshold: float | None = None,
 ) -> CandidateSet:
     """Build candidate points (three layers) and SHA polygons for one flight.
 
@@ -96,6 +100,8 @@ def build_candidates(
         config: candidates configuration.
         surveyed_area_m2: scored ground area; None to measure it from the raster.
         combiner: the point combiner; None loads ``config.combiner``.
+        anomaly_threshold: -log10(Pfa) above which an ``anomaly.tif`` pixel belongs to a
+            blob: the anomaly stage's ``threshold_log10_pfa`` (None: its default).
 
     Returns:
         The polygons (by priority), the points (mine layer first) and expected positions.
@@ -112,15 +118,16 @@ def build_candidates(
     if combiner is None:
         combiner, warning = resolve_combiner(config.combiner)
         warnings += [warning] if warning else []
+    threshold = AnomalyConfig().threshold_log10_pfa if anomaly_threshold is None else anomaly_threshold
     n_blobs = 0
     if anomaly_path is not None:
         scan = scan_anomaly_raster(
-            Path(anomaly_path), threshold=threshold_from_false_alarm_rate(config.false_alarm_rate),
+            Path(anomaly_path), threshold=threshold,
             min_blob_m2=config.min_blob_m2, max_blobs_per_window=config.max_blobs_per_window,
         )
         n_blobs = len(scan.blobs)
         surveyed_area_m2 = scan.valid_area_m2 if surveyed_area_m2 is None else surveyed_area_m2
-    points = prepare_points(anomaly_path, detections, anomaly_peaks, config)
+    points = prepare_points(anomaly_path, detections, anomaly_peaks, config, threshold)
     scored = score_candidates(points, combiner, config)
     mine = scored.probability >= config.mine_probability
     xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)

@@ -37,7 +37,7 @@ def write_outputs(
         candidates = build_candidates(
             staging / "anomaly.tif", detections, peaks, crs=plan.grid.crs,
             flight_id=flight.flight_id, date=flight.date, sensors=flight.sensors,
-            config=plan.config.candidates,
+            config=plan.config.candidates, anomaly_threshold=plan.config.anomaly.threshold_log10_pfa,
         )
     with timer.stage("export"):
         write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)
