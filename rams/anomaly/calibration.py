@@ -135,3 +135,17 @@ def empirical_log10_pfa(scores: ArrayLike, reference_scores: ArrayLike) -> NDArr
     at_least = n - np.searchsorted(ref, x, side="left")
     out = -np.log10(np.maximum(at_least, 1) / n)
     return np.where(np.isnan(x), 0.0, out).astype(np.float32)
+
+
+#: Ceiling of a calibrated score, -log10(Pfa): beyond it the tails say nothing more.
+MAX_LOG10_PFA = 30.0
+
+
+def capped_chi2_log10_pfa(rx: ArrayLike, n_bands: int) -> NDArray[np.float32]:
+    """:func:`chi2_log10_pfa` capped at :data:`MAX_LOG10_PFA` (float32)."""
+    return np.asarray(np.minimum(chi2_log10_pfa(rx, n_bands), MAX_LOG10_PFA), dtype=np.float32)
+
+
+def capped_empirical_log10_pfa(rx: ArrayLike, reference: ArrayLike) -> NDArray[np.float32]:
+    """:func:`empirical_log10_pfa` capped at :data:`MAX_LOG10_PFA` (float32)."""
+    return np.asarray(np.minimum(empirical_log10_pfa(rx, reference), MAX_LOG10_PFA), dtype=np.float32)

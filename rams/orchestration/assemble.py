@@ -8,20 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
-from scipy.spatial import cKDTree
 
 from rams import anomaly
-from rams.candidates.points import MinePoint
+from rams.core.points import MinePoint
 from rams.export.cog import cog_writer
 from rams.orchestration.plan import FlightPlan
-from rams.orchestration.tile_tasks import (
-    EVIDENCE_SPECTRAL,
-    EVIDENCE_THERMAL,
-    MAX_LOG10_PFA,
-    chi2_score,
-)
+from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL
 
 #: Reference pixels kept per tile for the per-flight percentile calibration.
 _REFERENCE_PER_TILE = 20_000
@@ -38,7 +31,7 @@ def make_calibration(plan: FlightPlan, tile_files: list[Path]) -> Callable[[np.n
     """
     n_bands = len(plan.anomaly_bands)
     if plan.config.anomaly.calibration == "chi2":
-        return lambda rx: chi2_score(rx, n_bands)
+        return lambda rx: anomaly.capped_chi2_log10_pfa(rx, n_bands)
     samples = []
     for i, path in enumerate(tile_files):
         with np.load(path) as npz:
@@ -48,16 +41,7 @@ def make_calibration(plan: FlightPlan, tile_files: list[Path]) -> Callable[[np.n
             values = rng.choice(values, _REFERENCE_PER_TILE, replace=False)
         samples.append(values)
     reference = np.concatenate(samples) if samples else np.zeros(1, np.float32)
-    return lambda rx: np.minimum(anomaly.empirical_log10_pfa(rx, reference), MAX_LOG10_PFA)
-
-
-def _peaks(score: np.ndarray, valid: np.ndarray, threshold: float, spacing_px: int) -> np.ndarray:
-    """(n, 2) row/col of local maxima of ``score`` above ``threshold``, strongest first."""
-    size = 2 * max(1, spacing_px) + 1
-    local_max = cv2.dilate(score, np.ones((size, size), np.uint8))
-    rows, cols = np.nonzero((score >= local_max) & (score > threshold) & valid)
-    order = np.argsort(-score[rows, cols], kind="stable")[:_MAX_PEAKS_PER_TILE]
-    return np.stack([rows[order], cols[order]], axis=1)
+    return lambda rx: anomaly.capped_empirical_log10_pfa(rx, reference)
 
 
 def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -> list[MinePoint]:
@@ -84,7 +68,7 @@ def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -
             score[~valid] = np.nan
             dst.write(score, 1, window=tile.core)
             filled = np.where(valid, score, 0.0).astype(np.float32)
-            for r, c in _peaks(filled, valid, cfg.threshold_log10_pfa, spacing_px):
+            for r, c in anomaly.local_maxima(filled, valid, cfg.threshold_log10_pfa, spacing_px, _MAX_PEAKS_PER_TILE):
                 x, y = plan.grid.transform * (tile.core.col_off + c + 0.5, tile.core.row_off + r + 0.5)
                 bits = int(evidence[r, c])
                 labels = [name for bit, name in ((EVIDENCE_THERMAL, "thermal_anomaly"),
@@ -94,24 +78,7 @@ def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -
                 s = float(score[r, c])
                 peaks.append(MinePoint(
                     x_m=float(x), y_m=float(y), class_name="unknown",
-                    confidence=min(1.0, s / MAX_LOG10_PFA), detector="anomaly_core",
+                    confidence=min(1.0, s / anomaly.MAX_LOG10_PFA), detector="anomaly_core",
                     sensor=sensor_label, gsd_m=gsd, extra={"score": s, "evidence": labels},
                 ))
-    return merge_peaks(peaks, cfg.peak_spacing_m)
-
-
-def merge_peaks(peaks: list[MinePoint], radius_m: float) -> list[MinePoint]:
-    """Keep the strongest peak within ``radius_m`` (peaks found twice at tile borders)."""
-    if len(peaks) < 2:
-        return peaks
-    order = sorted(range(len(peaks)), key=lambda i: (-peaks[i].extra["score"], peaks[i].x_m, peaks[i].y_m))
-    xy = np.array([[p.x_m, p.y_m] for p in peaks])
-    tree = cKDTree(xy)
-    taken = np.zeros(len(peaks), bool)
-    kept = []
-    for i in order:
-        if taken[i]:
-            continue
-        kept.append(peaks[i])
-        taken[tree.query_ball_point(xy[i], radius_m)] = True
-    return kept
+    return anomaly.merge_peaks(peaks, cfg.peak_spacing_m)

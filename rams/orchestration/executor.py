@@ -50,7 +50,7 @@ def _numba_threadsafe() -> bool:
     numba's ``workqueue`` layer (used when neither TBB nor OpenMP is available) aborts on
     concurrent launches; ``omp`` and ``tbb`` are safe.
     """
-    from rams.anomaly._threading import numba_threading_layer
+    from rams.anomaly import numba_threading_layer
 
     return numba_threading_layer() != "workqueue"
 

@@ -23,9 +23,6 @@ from rams.grid.reader import lost_pixels
 from rams.orchestration.plan import FlightPlan
 from rams.tiles.windows import Tile
 
-#: Ceiling of the calibrated score, -log10(Pfa).
-MAX_LOG10_PFA = 30.0
-
 #: Evidence bits stored per pixel (uint8).
 EVIDENCE_THERMAL = 1
 EVIDENCE_SPECTRAL = 2
@@ -35,11 +32,6 @@ THERMAL_EVIDENCE_DEG_C = 0.75
 #: ... and as spectral evidence when a band deviates from its local mean by this many
 #: robust standard deviations of the tile.
 SPECTRAL_EVIDENCE_Z = 4.0
-
-
-def chi2_score(rx: np.ndarray, n_bands: int) -> np.ndarray:
-    """Raw RX scores to the calibrated score: chi-square -log10 Pfa, capped, float32."""
-    return np.minimum(anomaly.chi2_log10_pfa(rx, n_bands), MAX_LOG10_PFA).astype(np.float32)
 
 
 def _fuse(plan: FlightPlan, tile: Tile, *, core_only: bool) -> FusedTile:
@@ -134,7 +126,7 @@ def score_tile(
     core, ``failed_windows`` (windows that could not be decoded, one count per anomaly
     sensor), ``failed_px`` (pixels of the core inside those windows, per anomaly sensor;
     both zero unless ``ingest.allow_partial``) and, with the ``chi2`` calibration, ``score``
-    (float32 -log10 Pfa, capped at :data:`MAX_LOG10_PFA`), else ``rx`` (float32 raw RX
+    (float32 -log10 Pfa, capped at :data:`rams.anomaly.MAX_LOG10_PFA`), else ``rx`` (float32 raw RX
     score, calibrated once every tile is done). With ``chi2`` the evidence bits are computed
     only where the score exceeds the peak threshold (0 elsewhere): the only pixels that can
     be peaks. An existing file is reused (resume).
@@ -168,7 +160,7 @@ def score_tile(
         core = tile.core_in_read
     valid = fused.valid[core]
     rx_core = np.where(valid, rx[core], 0.0).astype(np.float32)
-    score = chi2_score(rx_core, len(plan.anomaly_bands)) if cfg.calibration == "chi2" else None
+    score = anomaly.capped_chi2_log10_pfa(rx_core, len(plan.anomaly_bands)) if cfg.calibration == "chi2" else None
     candidates = None if score is None else _peak_candidates(score, fused, core, cfg.threshold_log10_pfa)
     evidence = _evidence(fused, candidates)[core]
     # undecodable source windows travel with the tile, so Dask workers and resumed runs
