@@ -13,8 +13,8 @@ import numpy as np
 from rams import anomaly
 from rams.core.points import MinePoint
 from rams.export.cog import cog_writer
+from rams.fusion.evidence import evidence_labels
 from rams.orchestration.plan import FlightPlan
-from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL
 
 #: Reference pixels kept per tile for the per-flight percentile calibration.
 _REFERENCE_PER_TILE = 20_000
@@ -71,8 +71,7 @@ def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -
             for r, c in anomaly.local_maxima(filled, valid, cfg.threshold_log10_pfa, spacing_px, _MAX_PEAKS_PER_TILE):
                 x, y = plan.grid.transform * (tile.core.col_off + c + 0.5, tile.core.row_off + r + 0.5)
                 bits = int(evidence[r, c])
-                labels = [name for bit, name in ((EVIDENCE_THERMAL, "thermal_anomaly"),
-                                                 (EVIDENCE_SPECTRAL, "spectral_anomaly")) if bits & bit]
+                labels = evidence_labels(bits)
                 if not labels:  # the combined score is high but no single sensor stands out
                     labels = ["thermal_anomaly" if s == "thermal" else "spectral_anomaly" for s in sensors]
                 s = float(score[r, c])

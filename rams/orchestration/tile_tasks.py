@@ -12,26 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from rams import anomaly
-from rams.fusion.cube import (
-    INDEX_BANDS,
-    FusedTile,
-    fuse_window,
-    local_contrasts,
-    local_contrasts_at,
-)
+from rams.fusion.cube import INDEX_BANDS, FusedTile, fuse_window
+from rams.fusion.evidence import evidence_bits
 from rams.grid.reader import lost_pixels
 from rams.orchestration.plan import FlightPlan
 from rams.tiles.windows import Tile
-
-#: Evidence bits stored per pixel (uint8).
-EVIDENCE_THERMAL = 1
-EVIDENCE_SPECTRAL = 2
-
-#: A pixel counts as thermal evidence when its local contrast exceeds this, degrees C.
-THERMAL_EVIDENCE_DEG_C = 0.75
-#: ... and as spectral evidence when a band deviates from its local mean by this many
-#: robust standard deviations of the tile.
-SPECTRAL_EVIDENCE_Z = 4.0
 
 
 def _fuse(plan: FlightPlan, tile: Tile, *, core_only: bool) -> FusedTile:
@@ -48,60 +33,6 @@ def tile_statistics(tile: Tile, plan: FlightPlan) -> anomaly.GlobalRXStats:
     stats = anomaly.GlobalRXStats(backend=plan.config.anomaly.backend)
     stats.update(fused.bands(plan.anomaly_bands), fused.valid)
     return stats
-
-
-#: The spectral evidence box (local mean), pixels.
-_SPECTRAL_BOX_PX = 21
-#: Every so many valid pixels of a tile enter its robust spread (a regular subsample).
-_SPREAD_SAMPLE_STEP = 7
-#: Above this share of a tile's pixels, evidence at given pixels is computed densely.
-_SPARSE_EVIDENCE_SHARE = 0.02
-
-
-def _evidence(fused: FusedTile, pixels: np.ndarray | None = None) -> np.ndarray:
-    """Per-pixel evidence bits (see EVIDENCE_*), uint8 (rows, cols).
-
-    Args:
-        fused: the fused tile.
-        pixels: flat indices of the pixels whose bits are wanted (the candidate peaks), or
-            None for every pixel. With indices, the other pixels' bits are 0, and the local
-            contrasts are taken at those pixels and at the robust spread's sample only
-            (:func:`local_contrasts_at`), not over the whole tile: same bits there.
-    """
-    valid = fused.valid
-    bits = np.zeros(valid.shape, np.uint8)
-    if pixels is not None and len(pixels) > _SPARSE_EVIDENCE_SHARE * valid.size:
-        pixels = None  # so many that the whole tile is cheaper
-    flat = bits.reshape(-1)
-    if "thermal_contrast_deg_c" in fused.band_names:
-        contrast = fused.bands(["thermal_contrast_deg_c"])[0]
-        if pixels is None:
-            bits |= (np.abs(contrast) >= THERMAL_EVIDENCE_DEG_C).astype(np.uint8) * EVIDENCE_THERMAL
-        else:
-            hot = np.abs(contrast.reshape(-1)[pixels]) >= THERMAL_EVIDENCE_DEG_C
-            flat[pixels[hot]] |= EVIDENCE_THERMAL
-    ms = [b for b in fused.band_names if b.startswith("ms_")]
-    if ms and valid.any() and (pixels is None or len(pixels)):
-        sample = np.flatnonzero(valid)[::_SPREAD_SAMPLE_STEP]  # plenty for a robust spread
-        if pixels is None:
-            devs = local_contrasts(fused.bands(ms), valid, _SPECTRAL_BOX_PX)
-            at_sample = devs.reshape(len(ms), -1)[:, sample]
-        else:
-            at = np.concatenate([sample, pixels])
-            both = local_contrasts_at(fused.bands(ms), valid, _SPECTRAL_BOX_PX, at)
-            at_sample, at_pixels = both[:, :len(sample)], both[:, len(sample):]
-        strong = np.zeros(valid.shape if pixels is None else len(pixels), bool)
-        for b, values in enumerate(at_sample):
-            spread = np.abs(values - np.median(values))
-            mad = float(np.median(spread, overwrite_input=True)) * 1.4826 + 1e-6
-            dev = devs[b] if pixels is None else at_pixels[b]
-            strong |= np.abs(dev, out=dev) >= SPECTRAL_EVIDENCE_Z * mad
-        if pixels is None:
-            bits |= strong.astype(np.uint8) * EVIDENCE_SPECTRAL
-        else:
-            flat[pixels[strong]] |= EVIDENCE_SPECTRAL
-    bits[~valid] = 0
-    return bits
 
 
 def _peak_candidates(
@@ -162,7 +93,7 @@ def score_tile(
     rx_core = np.where(valid, rx[core], 0.0).astype(np.float32)
     score = anomaly.capped_chi2_log10_pfa(rx_core, len(plan.anomaly_bands)) if cfg.calibration == "chi2" else None
     candidates = None if score is None else _peak_candidates(score, fused, core, cfg.threshold_log10_pfa)
-    evidence = _evidence(fused, candidates)[core]
+    evidence = evidence_bits(fused, candidates)[core]
     # undecodable source windows travel with the tile, so Dask workers and resumed runs
     # report them too
     new_failures = [plan.readers[s].thread_failed_windows()[failed_before[s]:] for s in plan.anomaly_sensors]

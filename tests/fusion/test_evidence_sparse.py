@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rams.fusion.cube import FusedTile
-from rams.orchestration.tile_tasks import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL, _evidence
+from rams.fusion.evidence import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL, evidence_bits
 
 
 def _tile(seed: int = 0) -> FusedTile:
@@ -25,16 +25,16 @@ def _tile(seed: int = 0) -> FusedTile:
 
 def test_evidence_at_candidates_equals_the_dense_bits() -> None:
     fused = _tile()
-    dense = _evidence(fused)
+    dense = evidence_bits(fused)
     assert dense[41, 61] & EVIDENCE_SPECTRAL and not dense[41, 61] & EVIDENCE_THERMAL
     assert dense[81, 31] & EVIDENCE_THERMAL
     assert not dense[:, :8].any()
     # the two anomalies, pixels near the border and in the collar, a few random ones
     pixels = np.array([41 * 140 + 61, 81 * 140 + 31, 0, 5 * 140 + 9, 119 * 140 + 139, 60 * 140 + 3])
     pixels = np.concatenate([pixels, np.random.default_rng(1).choice(120 * 140, 40, replace=False)])
-    sparse = _evidence(fused, pixels)
+    sparse = evidence_bits(fused, pixels)
     np.testing.assert_array_equal(sparse.reshape(-1)[pixels], dense.reshape(-1)[pixels])
     others = np.ones(sparse.size, bool)
     others[pixels] = False
     assert not sparse.reshape(-1)[others].any()  # bits only where asked
-    assert not _evidence(fused, np.array([], np.int64)).any()
+    assert not evidence_bits(fused, np.array([], np.int64)).any()
