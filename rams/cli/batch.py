@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from rams.cli.options import QUIET_HELP, library_output_to_stderr, stdout
-from rams.config import load_config
 
 ALLOW_PARTIAL_HELP = (
     "Process damaged rasters (truncated, undecodable blocks) with holes instead of failing; "
@@ -28,6 +27,7 @@ def batch(
     allow_partial: bool = typer.Option(False, "--allow-partial", help=ALLOW_PARTIAL_HELP),
 ) -> None:
     """Process every flight below ROOT; failing flights are reported, the rest go on."""
+    from rams.config import load_config
     from rams.orchestration.batch import run_batch
     from rams.orchestration.executor import make_executor
 

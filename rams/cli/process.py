@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from rams.cli.options import QUIET_HELP, library_output_to_stderr, shown_warnings, stderr, stdout
-from rams.config import load_config
 
 if TYPE_CHECKING:
     from rams.orchestration.pipeline import RunResult
@@ -66,6 +65,7 @@ def process(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Process one flight: anomaly raster, SHA polygons, detections, report."""
+    from rams.config import load_config
     from rams.orchestration.executor import make_executor
     from rams.orchestration.pipeline import process_flight
 
@@ -91,6 +91,7 @@ def demo(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Generate a small synthetic flight and process it end to end."""
+    from rams.config import load_config
     from rams.orchestration.executor import make_executor
     from rams.orchestration.pipeline import process_flight
     from rams.synth import generate_flight

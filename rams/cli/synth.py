@@ -10,7 +10,16 @@ import typer
 
 from rams.cli.options import QUIET_HELP, stderr
 from rams.errors import RamsInputError
-from rams.synth.families import DEFAULT_FAMILY, FAMILIES, HELD_OUT_FAMILY
+
+# Spelled out rather than imported: importing rams.synth loads the scene generator and its
+# scipy stack (0.6 s), which every other command would pay at start-up; tests/cli checks
+# these match rams.synth.families.
+#: Scene families of the generator (:data:`rams.synth.families.FAMILIES`).
+FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow")
+#: :data:`rams.synth.families.DEFAULT_FAMILY`.
+DEFAULT_FAMILY = "steppe"
+#: :data:`rams.synth.families.HELD_OUT_FAMILY`.
+HELD_OUT_FAMILY = "ploughed"
 
 
 def register(app: typer.Typer) -> None:
