@@ -16,8 +16,9 @@ from rams.export.vector import (
     write_sha_geojson,
     write_survey_gpkg,
 )
+from rams.grid.backdrop import read_backdrop
 from rams.orchestration.plan import FlightPlan
-from rams.orchestration.stages import StageTimer, read_backdrop
+from rams.orchestration.stages import StageTimer
 
 
 def write_outputs(

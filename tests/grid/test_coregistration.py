@@ -188,3 +188,24 @@ def test_reading_on_the_sources_own_grid_returns_its_pixels(tmp_path: Path) -> N
             inside[r0 - row:r1 - row, c0 - col:c1 - col] = True
         assert np.array_equal(valid, inside)
         assert np.allclose(data, expect, atol=1e-6)
+
+
+def test_backdrop_is_small_thermal_first_and_scaled(tmp_path: Path) -> None:
+    """The quicklook backdrop: decimated to max_px, thermal preferred, 0-1 with the target bright."""
+    from rams.grid.backdrop import read_backdrop
+
+    _make_flight(tmp_path)
+    flight = load_flight(tmp_path)
+    grid = build_target_grid(flight, extent="intersection")
+    image, transform = read_backdrop(flight, grid, max_px=64)
+    assert image is not None and image.ndim == 2  # one thermal band, not RGB
+    assert max(image.shape) == 64 and image.dtype == np.float32
+    assert 0.0 <= float(image.min()) and float(image.max()) <= 1.0
+    # The warm disc (30 degC on 20) is the brightest part, at the same place as on the grid.
+    r, c = np.unravel_index(np.argmax(image), image.shape)
+    x, y = transform * (c + 0.5, r + 0.5)
+    assert np.hypot(x - TARGET_E, y - TARGET_N) < 0.4
+    # Without thermal, the RGB is used (three bands).
+    del flight.rasters["thermal"]
+    rgb, _ = read_backdrop(flight, grid, max_px=64)
+    assert rgb is not None and rgb.shape[-1] == 3
