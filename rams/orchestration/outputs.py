@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from rams.atomic import write_json_atomic
-from rams.candidates.points import MinePoint
 from rams.candidates.sha import build_candidates
+from rams.core.points import MinePoint
 from rams.export.quicklook import write_quicklook
 from rams.export.report import write_report
 from rams.export.vector import (
