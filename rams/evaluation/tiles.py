@@ -256,69 +256,23 @@ def evaluate_tiles(
             is needed and cannot be estimated, or an unknown conditions scheme.
     """
     from rams.detection.yolo import class_names as set_class_names
-    from rams.detection.yolo import load_image, read_split
-    from rams.errors import RamsInputError
+    from rams.detection.yolo import read_split
 
     scheme = conditions if isinstance(conditions, ConditionScheme) else conditions_for_set(root, conditions)
     samples = read_split(root, split)
-    channels = detector.in_channels
     names = set_class_names(root, samples)
     to_model = _class_index(names, detector.class_names, class_map)
-    at_gsd = getattr(detector, "input_gsd_m", None) is not None
-    gsd_source = "not used (model has no working GSD)"
-    if at_gsd and gsd_m is None:
-        from rams.detection.sources import estimate_gsd_m, labelled_box_sides
-
-        gsd_m = estimate_gsd_m(labelled_box_sides(samples, names))
-        if gsd_m is None:
-            raise RamsInputError(root, "the model works at a fixed GSD and this set's GSD is unknown: "
-                                 "give --gsd-m (no labelled class of known physical size)")
-        gsd_source = "estimated from the physical size of labelled objects"
-    elif at_gsd:
-        gsd_source = "given"
+    gsd_m, gsd_source = _set_gsd(root, detector, samples, names, gsd_m)
     t0 = time.perf_counter()
-    preds: list[ImagePrediction] = []
-    truths: list[ImageTruth] = []
-    areas: list[float] = []
-    n_ignored_dets = 0
-    for start in range(0, len(samples), batch_size):
-        chunk = samples[start:start + batch_size]
-        images = [load_image(s.image, channels) for s in chunk]
-        if at_gsd:
-            assert gsd_m is not None
-            dets = detector.predict_at_gsd(images, gsd_m, min_score=0.01, batch_size=batch_size)
-        else:
-            dets = detector.predict_tile_images(images, min_score=0.01, batch_size=batch_size)
-        for s, img, d in zip(chunk, images, dets, strict=True):
-            h, w = img.shape[:2]
-            b = s.boxes
-            xyxy = np.stack([(b[:, 0] - b[:, 2] / 2) * w, (b[:, 1] - b[:, 3] / 2) * h,
-                             (b[:, 0] + b[:, 2] / 2) * w, (b[:, 1] + b[:, 3] / 2) * h], 1).reshape(-1, 4)
-            cls = np.array([to_model[int(k)] for k in s.classes], np.int64).reshape(-1)
-            pred, dropped = _drop_ignored(ImagePrediction(d.boxes, d.scores, d.classes), xyxy[cls < 0])
-            n_ignored_dets += dropped
-            truths.append(ImageTruth(xyxy[cls >= 0], cls[cls >= 0]))
-            preds.append(pred)
-            if gsd_m is not None:
-                areas.append(h * w * gsd_m * gsd_m)
+    preds, truths, areas, n_ignored_dets = _predict_split(detector, samples, to_model, gsd_m, batch_size)
     seconds = time.perf_counter() - t0
     n_classes = len(detector.class_names)
     threshold = detector.threshold
     overall = evaluate_predictions(preds, truths, threshold, n_classes, bootstrap=BOOTSTRAP_RESAMPLES)
     areas_or_none = areas if gsd_m is not None else None
     agn_p, agn_t = _agnostic_predictions(preds), _agnostic_truths(truths)
-    groups: dict[str, list[int]] = {}
-    for i, s in enumerate(samples):
-        groups.setdefault(scheme.parse(s.image.name), []).append(i)
-    condition_metrics: dict[str, tuple[BoxMetrics, float]] = {}
-    curves = {"all": overall.pr_curve}
-    for name in sorted(groups, key=_condition_order):
-        idx = groups[name]
-        m = evaluate_predictions([preds[i] for i in idx], [truths[i] for i in idx], threshold, n_classes,
-                                 bootstrap=BOOTSTRAP_RESAMPLES)
-        if m.n_objects:
-            curves[name] = m.pr_curve
-        condition_metrics[name] = (m.without_curve(), round(m.fp / max(len(idx), 1), 4))
+    condition_metrics, curves = _by_condition(samples, preds, truths, scheme, threshold, n_classes)
+    curves = {"all": overall.pr_curve, **curves}
     report = TileReport(
         tiles=str(Path(root)), split=split, threshold=threshold,
         class_names=detector.class_names, model=detector.meta.get("name"),
@@ -342,6 +296,83 @@ def evaluate_tiles(
     if out_json is not None:
         write_json_atomic(out_json, report.to_dict())
     return report
+
+
+def _set_gsd(
+    root: str | Path, detector: Any, samples: list[Any], names: list[str], gsd_m: float | None
+) -> tuple[float | None, str]:
+    """The set's GSD for a model with a working GSD (given, or estimated from labels), and its source."""
+    from rams.errors import RamsInputError
+
+    if getattr(detector, "input_gsd_m", None) is None:
+        return gsd_m, "not used (model has no working GSD)"
+    if gsd_m is not None:
+        return gsd_m, "given"
+    from rams.detection.sources import estimate_gsd_m, labelled_box_sides
+
+    estimated = estimate_gsd_m(labelled_box_sides(samples, names))
+    if estimated is None:
+        raise RamsInputError(root, "the model works at a fixed GSD and this set's GSD is unknown: "
+                             "give --gsd-m (no labelled class of known physical size)")
+    return estimated, "estimated from the physical size of labelled objects"
+
+
+def _predict_split(
+    detector: Any, samples: list[Any], to_model: list[int], gsd_m: float | None, batch_size: int
+) -> tuple[list[ImagePrediction], list[ImageTruth], list[float], int]:
+    """Detections and truths of every image, ground areas, and detections dropped on ignored objects.
+
+    A model with a working GSD sees each image resampled from ``gsd_m`` to its own; set
+    classes mapped to -1 (``to_model``) are ignored regions.
+    """
+    from rams.detection.yolo import load_image
+
+    at_gsd = getattr(detector, "input_gsd_m", None) is not None
+    preds: list[ImagePrediction] = []
+    truths: list[ImageTruth] = []
+    areas: list[float] = []
+    n_ignored = 0
+    for start in range(0, len(samples), batch_size):
+        chunk = samples[start:start + batch_size]
+        images = [load_image(s.image, detector.in_channels) for s in chunk]
+        if at_gsd:
+            assert gsd_m is not None
+            dets = detector.predict_at_gsd(images, gsd_m, min_score=0.01, batch_size=batch_size)
+        else:
+            dets = detector.predict_tile_images(images, min_score=0.01, batch_size=batch_size)
+        for s, img, d in zip(chunk, images, dets, strict=True):
+            h, w = img.shape[:2]
+            b = s.boxes
+            xyxy = np.stack([(b[:, 0] - b[:, 2] / 2) * w, (b[:, 1] - b[:, 3] / 2) * h,
+                             (b[:, 0] + b[:, 2] / 2) * w, (b[:, 1] + b[:, 3] / 2) * h], 1).reshape(-1, 4)
+            cls = np.array([to_model[int(k)] for k in s.classes], np.int64).reshape(-1)
+            pred, dropped = _drop_ignored(ImagePrediction(d.boxes, d.scores, d.classes), xyxy[cls < 0])
+            n_ignored += dropped
+            truths.append(ImageTruth(xyxy[cls >= 0], cls[cls >= 0]))
+            preds.append(pred)
+            if gsd_m is not None:
+                areas.append(h * w * gsd_m * gsd_m)
+    return preds, truths, areas, n_ignored
+
+
+def _by_condition(
+    samples: list[Any], preds: list[ImagePrediction], truths: list[ImageTruth], scheme: ConditionScheme,
+    threshold: float, n_classes: int,
+) -> tuple[dict[str, tuple[BoxMetrics, float]], dict[str, Any]]:
+    """Metrics and false alarms per image for each condition, and the PR curves of those with objects."""
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(samples):
+        groups.setdefault(scheme.parse(s.image.name), []).append(i)
+    metrics: dict[str, tuple[BoxMetrics, float]] = {}
+    curves: dict[str, Any] = {}
+    for name in sorted(groups, key=_condition_order):
+        idx = groups[name]
+        m = evaluate_predictions([preds[i] for i in idx], [truths[i] for i in idx], threshold, n_classes,
+                                 bootstrap=BOOTSTRAP_RESAMPLES)
+        if m.n_objects:
+            curves[name] = m.pr_curve
+        metrics[name] = (m.without_curve(), round(m.fp / max(len(idx), 1), 4))
+    return metrics, curves
 
 
 def _condition_order(name: str) -> tuple[int, str]:
