@@ -116,6 +116,27 @@ def write_model_card(
 
     if not isinstance(meta, DetectorMetadata):
         meta = DetectorMetadata.from_dict(meta)
+    lines = [
+        *_summary_lines(path, meta, summary),
+        "## Training data",
+        "",
+        data,
+        "",
+        f"Licence and attribution: {licence}",
+        "",
+        "## Metrics",
+        "",
+        "IoU 0.5 matching; AP with COCO 101-point interpolation; P/R/F1 at the operating threshold.",
+        "",
+    ]
+    lines += _metrics_lines(summary, test)
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+def _summary_lines(path: str | Path, meta: DetectorMetadata, summary: dict[str, Any]) -> list[str]:
+    """Title, description and the ``Summary`` section of the card."""
     cfg = summary["config"]
     norm = meta.normalisation
     norm_text = ("each image standardised over its valid pixels (per band: subtract mean, divide "
@@ -126,7 +147,7 @@ def write_model_card(
     # hash the file itself so the card cannot disagree with what is on disk
     sha256 = sha256_file(weights) if weights.is_file() else summary.get("sha256", "")
     minutes = summary["train_seconds"] / 60
-    lines = [
+    return [
         f"# {Path(path).stem if meta.name is None else meta.name}",
         "",
         "CenterNet-style detector (rams.detection.model.CenterNet): stride-4 heatmap per class "
@@ -163,17 +184,12 @@ def write_model_card(
         f"{cfg['scale_min']}-{cfg['scale_max']} with random crop/pad, brightness, contrast, gamma, "
         "colour gain (RGB), noise" + _extra_augmentation(cfg),
         "",
-        "## Training data",
-        "",
-        data,
-        "",
-        f"Licence and attribution: {licence}",
-        "",
-        "## Metrics",
-        "",
-        "IoU 0.5 matching; AP with COCO 101-point interpolation; P/R/F1 at the operating threshold.",
-        "",
     ]
+
+
+def _metrics_lines(summary: dict[str, Any], test: TileReport | None) -> list[str]:
+    """The metric tables: validation, held-out test (and its de-duplicated forms), per condition."""
+    lines: list[str] = []
     rows: dict[str, BoxMetrics] = {}
     if "valid" in summary:
         rows["validation (selection)"] = BoxMetrics.from_dict(summary["valid"])
@@ -195,9 +211,7 @@ def write_model_card(
     if test is not None and test.conditions:
         lines += ["", "Per condition (test):", ""]
         lines += _metrics_table({name: m for name, (m, _fppi) in test.conditions.items()})
-    if notes:
-        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
-    write_text_atomic(path, "\n".join(lines) + "\n")
+    return lines
 
 
 def _threshold_rule(meta: DetectorMetadata) -> str:
