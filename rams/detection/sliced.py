@@ -1,10 +1,8 @@
 """Sliced (tiled) inference over a raster that is read window by window.
 
-The raster is covered by tiles of ``tile_px`` with ``overlap_px`` of overlap: along an axis
-of ``n`` pixels, tile starts are ``0, s, 2s, ...`` with ``s = tile_px - overlap_px``, the
-last one moved back to ``n - tile_px`` so that no tile runs off the raster; that is
-``ceil((n - tile_px) / s) + 1`` tiles (one when ``n <= tile_px``). An object narrower than the
-overlap is therefore whole in at least one tile. Detections whose centre lies on invalid
+The raster is covered by fixed-size tiles of ``tile_px`` with ``overlap_px`` of overlap
+(:func:`rams.tiles.windows.slice_window`), so an object narrower than the overlap is whole
+in at least one tile. Detections whose centre lies on invalid
 (nodata) pixels are dropped, and duplicates from overlapping tiles are merged: greedily by
 confidence, a detection suppresses every other whose centre is within ``merge_radius_m`` or
 whose box overlaps it with IoU >= 0.5 (class-agnostic: one object, one point).
@@ -16,7 +14,7 @@ In cascade mode only given windows (around anomaly-core candidates, see
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import affine
@@ -29,6 +27,7 @@ from rams.core.dedup import greedy_radius_groups
 from rams.core.gsd import gsd_from_affine
 from rams.core.points import MinePoint
 from rams.detection.box_metrics import box_iou
+from rams.tiles.windows import slice_window
 
 ReadWindow = Callable[[Window], tuple[np.ndarray, np.ndarray]]
 
@@ -38,31 +37,6 @@ NMS_IOU = 0.5
 #: Batches are padded to a multiple of this (raster pixels): few distinct input shapes keep
 #: the CPU backend's per-shape caches, and so memory, small.
 _PAD_STEP_PX = 128
-
-
-def tile_starts(n: int, tile_px: int, overlap_px: int) -> list[int]:
-    """Tile start offsets along an axis of ``n`` pixels (see the module docstring)."""
-    if tile_px <= overlap_px:
-        raise ValueError(f"tile_px ({tile_px}) must exceed overlap_px ({overlap_px})")
-    if n <= tile_px:
-        return [0]
-    step = tile_px - overlap_px
-    count = math.ceil((n - tile_px) / step) + 1
-    return [min(i * step, n - tile_px) for i in range(count)]
-
-
-def slice_window(window: Window, tile_px: int, overlap_px: int) -> Iterator[Window]:
-    """Tiles covering ``window`` (itself when it fits in one tile)."""
-    c0, r0 = int(window.col_off), int(window.row_off)
-    w, h = int(window.width), int(window.height)
-    for r in tile_starts(h, tile_px, overlap_px):
-        for c in tile_starts(w, tile_px, overlap_px):
-            yield Window(c0 + c, r0 + r, min(tile_px, w), min(tile_px, h))
-
-
-def full_scan_windows(width: int, height: int, tile_px: int, overlap_px: int) -> list[Window]:
-    """Overlapping tiles covering a ``width`` x ``height`` raster."""
-    return list(slice_window(Window(0, 0, width, height), tile_px, overlap_px))
 
 
 def cascade_windows(

@@ -1,8 +1,15 @@
-"""Tiling a grid into windows with a halo (overlap) for the detectors.
+"""Tiling a grid into windows: the one tiler of the pipeline, in two schemes.
 
-For a grid of ``n`` pixels along an axis and tiles of ``k`` pixels, there are
-``ceil(n / k)`` tiles along it; each tile's read window is its core grown by ``halo`` pixels
-on every side, clipped to the grid.
+- **Partition with a halo** (:func:`iter_tiles`, the anomaly stage): for a grid of ``n``
+  pixels along an axis and tiles of ``k`` pixels, there are ``ceil(n / k)`` tiles along it;
+  their cores partition the grid and each read window is the core grown by ``halo``
+  pixels on every side, clipped to the grid (local statistics need the context).
+- **Fixed-size overlapping tiles** (:func:`slice_window`, the CNN's sliced inference):
+  along an axis of ``n`` pixels, tile starts are ``0, s, 2s, ...`` with
+  ``s = tile_px - overlap_px``, the last one moved back to ``n - tile_px`` so that no tile
+  runs off the raster; that is ``ceil((n - tile_px) / s) + 1`` tiles (one when
+  ``n <= tile_px``). Every tile has the network's input size, and an object narrower than
+  the overlap is whole in at least one tile.
 """
 
 from __future__ import annotations
@@ -72,3 +79,28 @@ def iter_tiles(width: int, height: int, tile_px: int = 1024, halo_px: int = 32) 
                 core=Window(c0, r0, c1 - c0, r1 - r0),
                 read=Window(cc0, rr0, cc1 - cc0, rr1 - rr0),
             )
+
+
+def tile_starts(n: int, tile_px: int, overlap_px: int) -> list[int]:
+    """Tile start offsets along an axis of ``n`` pixels (see the module docstring)."""
+    if tile_px <= overlap_px:
+        raise ValueError(f"tile_px ({tile_px}) must exceed overlap_px ({overlap_px})")
+    if n <= tile_px:
+        return [0]
+    step = tile_px - overlap_px
+    count = math.ceil((n - tile_px) / step) + 1
+    return [min(i * step, n - tile_px) for i in range(count)]
+
+
+def slice_window(window: Window, tile_px: int, overlap_px: int) -> Iterator[Window]:
+    """Tiles covering ``window`` (itself when it fits in one tile)."""
+    c0, r0 = int(window.col_off), int(window.row_off)
+    w, h = int(window.width), int(window.height)
+    for r in tile_starts(h, tile_px, overlap_px):
+        for c in tile_starts(w, tile_px, overlap_px):
+            yield Window(c0 + c, r0 + r, min(tile_px, w), min(tile_px, h))
+
+
+def full_scan_windows(width: int, height: int, tile_px: int, overlap_px: int) -> list[Window]:
+    """Overlapping tiles covering a ``width`` x ``height`` raster."""
+    return list(slice_window(Window(0, 0, width, height), tile_px, overlap_px))

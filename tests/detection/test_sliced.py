@@ -11,13 +11,8 @@ from rasterio.transform import Affine
 from rasterio.windows import Window
 
 from rams.detection.centernet import Detections
-from rams.detection.sliced import (
-    cascade_windows,
-    detect_sliced,
-    full_scan_windows,
-    merge_detections,
-    tile_starts,
-)
+from rams.detection.sliced import cascade_windows, detect_sliced, merge_detections
+from rams.tiles.windows import full_scan_windows, tile_starts
 
 GSD = 0.02
 TRANSFORM = Affine(GSD, 0.0, 600_000.0, 0.0, -GSD, 4_400_000.0)
