@@ -17,6 +17,12 @@ from rams.candidates.combiner import Logistic, PointCombiner
 
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
+
+@pytest.fixture(autouse=True)
+def _private_rams_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test gets an empty rams cache folder (the inference probe's verdicts), never the user's."""
+    monkeypatch.setenv("RAMS_CACHE_DIR", str(tmp_path_factory.mktemp("rams-cache")))
+
 UTM = "EPSG:32638"
 E0, N0 = 600_000.0, 4_400_000.0
 

@@ -86,11 +86,14 @@ class Detector:
             on this CPU).
         calibration: int8 calibration of these weights (None: int8 is not available).
         calibration_note: why there is no calibration (recorded when int8 is left out).
+        weights_sha256: the weights file's hash: with it, ``"auto"`` reuses this machine's
+            cached probe verdict (see :mod:`rams.detection.inference_modes`).
     """
 
     def __init__(
         self, net: CenterNet, meta: DetectorMetadata | dict[str, Any], precision: str = "float32", *,
         calibration: Int8Calibration | None = None, calibration_note: str | None = None,
+        weights_sha256: str | None = None,
     ) -> None:
         if precision not in INFERENCE_PRECISIONS:
             raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, not {precision!r}")
@@ -99,7 +102,7 @@ class Detector:
         self.inference_mode: InferenceMode
         self.inference_mode, self._forward = select_mode(
             self.net, precision, in_channels=self.in_channels, calibration=calibration,
-            calibration_note=calibration_note,
+            calibration_note=calibration_note, weights_sha256=weights_sha256,
         )
 
     @property
@@ -461,7 +464,7 @@ def load_detector(
     calibration, note = None, None
     if precision in ("auto", "int8"):
         calibration, note = _int8_calibration(path, digest)
-    return Detector(net, meta, precision, calibration=calibration, calibration_note=note)
+    return Detector(net, meta, precision, calibration=calibration, calibration_note=note, weights_sha256=digest)
 
 
 def _int8_calibration(path: Path, digest: str) -> tuple[Int8Calibration | None, str | None]:

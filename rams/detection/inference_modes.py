@@ -22,13 +22,23 @@ weights and records an AP50 loss of at most :data:`AP50_TOLERANCE`. Anything mis
 engine, no calibration file, a file for other weights, a failure while quantising) leaves
 int8 out with the reason recorded; an explicit ``precision="int8"`` that cannot be honoured
 warns once and runs float32.
+
+The probe's verdict is cached per machine (:func:`probe_cache_path`, in the user's cache
+folder), keyed by the CPU's flags, the PyTorch version and thread count, the weights'
+SHA-256 and the candidate modes, so only the first run on a machine pays the probe (1.5 s
+and more, several seconds on a busy machine) and, where the verdict is not int8, the int8
+preparation. ``run.json`` says whether the verdict came from the cache. Where the cache
+cannot be read or written (read-only home, no home), every run probes, as before; delete
+the file to probe again (for instance after measuring on a machine that was busy).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -66,6 +76,14 @@ PROBE_MAX_PASSES = 20
 FLOAT_MODULES = ("heatmap", "size", "offset")
 #: Quantisation engines in order of preference.
 INT8_ENGINES = ("x86", "fbgemm")
+
+#: Format tag of the probe-verdict cache file.
+PROBE_CACHE_FORMAT = "rams-inference-probe-1"
+#: Environment variable naming the cache folder (default ``$XDG_CACHE_HOME/rams``, else
+#: ``~/.cache/rams``); tests point it at a temporary folder.
+CACHE_DIR_ENV = "RAMS_CACHE_DIR"
+#: Verdicts kept in the cache file (the oldest go first).
+PROBE_CACHE_ENTRIES = 64
 
 Outputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 Forward = Callable[[torch.Tensor], Outputs]
@@ -162,9 +180,20 @@ def _prepare(net: nn.Module, in_channels: int, engine: str) -> torch.fx.GraphMod
     mapping = get_default_qconfig_mapping(engine)
     for name in FLOAT_MODULES:
         mapping.set_module_name(name, None)
-    with warnings.catch_warnings():  # FX graph mode is deprecated in favour of torchao's PT2E
-        warnings.simplefilter("ignore")
-        return prepare_fx(copy.deepcopy(net).eval(), mapping, example_inputs=(example,))
+    # The quantisation tracer records a stack trace per graph node, for debugging only: the
+    # first symbolisation imports torch._dynamo and torch._inductor (1.3 s at start-up, about
+    # two thirds of preparing the int8 network); the graph is the same without them.
+    fx_config = getattr(torch.fx, "config", None)
+    emit = getattr(fx_config, "do_not_emit_stack_traces", None)
+    if emit is not None:
+        fx_config.do_not_emit_stack_traces = True  # type: ignore[union-attr]
+    try:
+        with warnings.catch_warnings():  # FX graph mode is deprecated in favour of torchao's PT2E
+            warnings.simplefilter("ignore")
+            return prepare_fx(copy.deepcopy(net).eval(), mapping, example_inputs=(example,))
+    finally:
+        if emit is not None:
+            fx_config.do_not_emit_stack_traces = emit  # type: ignore[union-attr]
 
 
 def _observers(prepared: nn.Module) -> dict[str, Any]:
@@ -296,6 +325,87 @@ def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_
     return {k: round(px * px / 1e6 / min(t), 2) for k, t in times.items()}
 
 
+def cache_dir() -> Path | None:
+    """The user's rams cache folder; None where there is no home to put it in.
+
+    ``$RAMS_CACHE_DIR``, else ``$XDG_CACHE_HOME/rams``, else ``~/.cache/rams``.
+    """
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "rams"
+    try:
+        return Path.home() / ".cache" / "rams"
+    except RuntimeError:  # no HOME and no passwd entry
+        return None
+
+
+def probe_cache_path() -> Path | None:
+    """The file holding the probe's verdicts on this machine (None: no cache folder)."""
+    folder = cache_dir()
+    return None if folder is None else folder / "inference-probe.json"
+
+
+def probe_key(weights_sha256: str, candidates: Iterable[str], flags: frozenset[str] | None = None) -> str:
+    """The cache key of a probe: what decides which mode is fastest.
+
+    Args:
+        weights_sha256: the weights file's hash (the network the probe ran).
+        candidates: the modes probed, in order.
+        flags: CPU flags (default: this CPU's).
+    """
+    from rams.detection.precision import cpu_flags
+
+    modes = list(candidates)
+    record = {
+        "format": PROBE_CACHE_FORMAT, "flags": sorted(cpu_flags() if flags is None else flags),
+        "torch": torch.__version__, "threads": torch.get_num_threads(), "weights_sha256": weights_sha256,
+        "modes": modes, "int8_engine": int8_engine() if "int8" in modes else None, "probe_px": PROBE_PX,
+    }
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+def _read_probe_cache(path: Path) -> dict[str, Any]:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = d.get("entries") if isinstance(d, dict) and d.get("format") == PROBE_CACHE_FORMAT else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def cached_verdict(key: str) -> dict[str, Any] | None:
+    """The cached verdict ``{"mode", "probe_mpx_s", "date_utc"}`` of a probe key, or None."""
+    path = probe_cache_path()
+    entry = None if path is None else _read_probe_cache(path).get(key)
+    if not isinstance(entry, dict) or not isinstance(entry.get("mode"), str):
+        return None
+    rates = entry.get("probe_mpx_s")
+    if not isinstance(rates, dict) or entry["mode"] not in rates:
+        return None
+    return entry
+
+
+def store_verdict(key: str, mode: str, rates: dict[str, float]) -> bool:
+    """Remember a probe's verdict; False where the cache cannot be written (never raises)."""
+    path = probe_cache_path()
+    if path is None:
+        return False
+    entries = _read_probe_cache(path)
+    entries.pop(key, None)
+    entries[key] = {"mode": mode, "probe_mpx_s": dict(rates),
+                    "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    while len(entries) > PROBE_CACHE_ENTRIES:
+        entries.pop(next(iter(entries)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, {"format": PROBE_CACHE_FORMAT, "entries": entries})
+    except OSError as exc:  # read-only or full: the next run probes again
+        log.debug("inference probe cache %s not written: %s", path, exc)
+        return False
+    return True
+
+
 @dataclass
 class InferenceMode:
     """The mode a detector runs in, and why.
@@ -306,6 +416,8 @@ class InferenceMode:
         reason: one or two sentences (``run.json``, benchmark reports).
         probe_mpx_s: the probe's throughput of each candidate (empty without a probe).
         engine: the quantisation engine of int8 (None otherwise).
+        probe_from_cache: True when the probe's verdict was read from this machine's cache,
+            False when the probe ran now, None when there was no probe.
     """
 
     requested: str
@@ -313,11 +425,28 @@ class InferenceMode:
     reason: str
     probe_mpx_s: dict[str, float] = field(default_factory=dict)
     engine: str | None = None
+    probe_from_cache: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-types form."""
         return {"requested": self.requested, "mode": self.mode, "reason": self.reason,
-                "probe_mpx_s": dict(self.probe_mpx_s), "int8_engine": self.engine}
+                "probe_mpx_s": dict(self.probe_mpx_s), "int8_engine": self.engine,
+                "probe_from_cache": self.probe_from_cache}
+
+
+def _int8_unavailable(
+    calibration: Int8Calibration | None, calibration_note: str | None, *, need_accuracy: bool,
+) -> str | None:
+    """Why int8 cannot be a candidate, found without building it (None: it can)."""
+    if calibration is None:
+        return calibration_note or "no int8 calibration file for these weights"
+    if need_accuracy and not calibration.accurate():
+        loss = calibration.ap50_loss()
+        return ("int8 accuracy not recorded in the calibration file" if loss is None else
+                f"int8 lost {loss:.3f} AP50 (> {AP50_TOLERANCE}) in the calibration check")
+    if int8_engine() is None:
+        return "this PyTorch build has no x86 or fbgemm quantisation engine"
+    return None
 
 
 def _int8_or_reason(
@@ -325,14 +454,9 @@ def _int8_or_reason(
     *, need_accuracy: bool,
 ) -> tuple[nn.Module | None, str]:
     """The int8 module, or None and why not."""
-    if calibration is None:
-        return None, calibration_note or "no int8 calibration file for these weights"
-    if need_accuracy and not calibration.accurate():
-        loss = calibration.ap50_loss()
-        return None, ("int8 accuracy not recorded in the calibration file" if loss is None else
-                      f"int8 lost {loss:.3f} AP50 (> {AP50_TOLERANCE}) in the calibration check")
-    if int8_engine() is None:
-        return None, "this PyTorch build has no x86 or fbgemm quantisation engine"
+    why = _int8_unavailable(calibration, calibration_note, need_accuracy=need_accuracy)
+    if why is not None or calibration is None:
+        return None, why or ""
     try:
         return quantize_int8(net, calibration, in_channels), ""
     except Exception as exc:  # any failure of the optional fast path falls back to float32
@@ -342,7 +466,7 @@ def _int8_or_reason(
 def select_mode(
     net: nn.Module, requested: str, *, in_channels: int,
     calibration: Int8Calibration | None = None, calibration_note: str | None = None,
-    flags: frozenset[str] | None = None,
+    flags: frozenset[str] | None = None, weights_sha256: str | None = None,
 ) -> tuple[InferenceMode, Forward]:
     """Resolve ``requested`` to a mode on this CPU and the function that runs it.
 
@@ -353,6 +477,8 @@ def select_mode(
         calibration: the weights' int8 calibration, if any.
         calibration_note: why there is none (recorded when int8 is left out).
         flags: CPU flags (default: this CPU's).
+        weights_sha256: the weights' hash; with it, ``"auto"`` reuses this machine's cached
+            probe verdict (:func:`cached_verdict`) and stores a new one. Without it, it probes.
 
     Raises:
         ValueError: an unknown mode.
@@ -376,18 +502,41 @@ def select_mode(
         forwards["bfloat16"] = forward_for("bfloat16", net)
     else:
         notes.append("bfloat16 left out (not native on this CPU)")
-    qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True)
+    int8_why = _int8_unavailable(calibration, calibration_note, need_accuracy=True)
+    candidates = [*forwards, *(["int8"] if int8_why is None else [])]
+    key = probe_key(weights_sha256, candidates, flags) if weights_sha256 and len(candidates) > 1 else None
+    verdict = cached_verdict(key) if key is not None else None
+    qauto: nn.Module | None = None
+    if verdict is not None and verdict["mode"] in candidates:
+        # the int8 network is built only when it will run: preparing it costs seconds
+        if verdict["mode"] == "int8":
+            qauto, int8_why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True)
+        if verdict["mode"] != "int8" or qauto is not None:
+            best = verdict["mode"]
+            cached = verdict["probe_mpx_s"]
+            rates = {k: float(cached[k]) for k in candidates if k in cached}  # in probe order
+            forward = forward_for("int8", qauto) if qauto is not None else forwards[best]
+            shown = ", ".join(f"{k} {v:g}" for k, v in rates.items())
+            reason = (f"auto: fastest in a {PROBE_PX} px probe on this machine, cached {verdict.get('date_utc')} "
+                      f"(Mpx/s: {shown})" + "".join(f"; {n}" for n in notes))
+            return (InferenceMode(requested, best, reason, rates,
+                                  torch.backends.quantized.engine if best == "int8" else None, True),
+                    forward)
+    elif int8_why is None:
+        qauto, int8_why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True)
     engine = None
-    if qnet is not None:
-        forwards["int8"] = forward_for("int8", qnet)
+    if qauto is not None:
+        forwards["int8"] = forward_for("int8", qauto)
         engine = torch.backends.quantized.engine
     else:
-        notes.append(f"int8 left out ({why})")
+        notes.append(f"int8 left out ({int8_why})")
     if len(forwards) == 1:
         return InferenceMode(requested, "float32", "auto: float32, the only candidate; " + "; ".join(notes)), forwards["float32"]
     rates = probe_mpx_s(forwards, in_channels)
     best = max(rates, key=lambda k: rates[k])
+    if key is not None and list(forwards) == candidates:
+        store_verdict(key, best, rates)
     shown = ", ".join(f"{k} {v:g}" for k, v in rates.items())
     reason = f"auto: fastest in a {PROBE_PX} px probe (Mpx/s: {shown})" + "".join(f"; {n}" for n in notes)
-    return (InferenceMode(requested, best, reason, rates, engine if best == "int8" else None),
+    return (InferenceMode(requested, best, reason, rates, engine if best == "int8" else None, False),
             forwards[best])

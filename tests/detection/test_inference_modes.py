@@ -146,6 +146,82 @@ def test_auto_runs_the_fastest_candidate_of_the_probe(monkeypatch: pytest.Monkey
     assert select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16)[0].mode == "bfloat16"
 
 
+def test_auto_reuses_the_machines_cached_probe_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _calibration(net)
+    probes: list[list[str]] = []
+
+    def probe(forwards: dict, c: int) -> dict[str, float]:
+        probes.append(list(forwards))
+        return {k: {"float32": 20.0, "bfloat16": 35.0, "int8": 15.0}[k] for k in forwards}
+
+    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    first, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16, weights_sha256="a" * 64)
+    assert first.mode == "bfloat16" and first.probe_from_cache is False and probes == [["float32", "bfloat16", "int8"]]
+    path = im.probe_cache_path()
+    assert path is not None and path.is_file()
+    quantised: list[object] = []
+    monkeypatch.setattr(im, "quantize_int8", lambda *a: quantised.append(a))  # must not be needed
+    again, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16,
+                                 weights_sha256="a" * 64)
+    assert again.mode == "bfloat16" and again.probe_from_cache is True and again.to_dict()["probe_from_cache"] is True
+    assert again.probe_mpx_s == first.probe_mpx_s and "cached" in again.reason
+    assert len(probes) == 1 and quantised == []  # neither the probe nor the int8 preparation ran
+    x = torch.randn(1, 3, 64, 64)
+    with torch.inference_mode():
+        assert torch.equal(forward(x)[0], im.forward_for("bfloat16", net)(x)[0])
+    # another CPU, other weights or no hash at all: probe again
+    select_mode(net, "auto", in_channels=3, calibration=None, flags=AVX512_BF16, weights_sha256="a" * 64)
+    select_mode(net, "auto", in_channels=3, calibration=None, flags=AVX512_BF16, weights_sha256="b" * 64)
+    select_mode(net, "auto", in_channels=3, calibration=None, flags=SAPPHIRE_RAPIDS, weights_sha256="b" * 64)
+    uncached, _ = select_mode(net, "auto", in_channels=3, calibration=None, flags=SAPPHIRE_RAPIDS)
+    assert len(probes) == 5 and uncached.probe_from_cache is False
+
+
+def test_a_cached_int8_verdict_builds_int8_and_a_failure_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _calibration(net)
+    monkeypatch.setattr(im, "probe_mpx_s", lambda forwards, c: {k: {"float32": 20.0, "int8": 60.0}[k] for k in forwards})
+    select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
+    mode, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
+    assert mode.mode == "int8" and mode.probe_from_cache is True and mode.engine in im.INT8_ENGINES
+    x = torch.randn(1, 3, 64, 64)
+    with torch.inference_mode():
+        assert torch.equal(forward(x)[0], quantize_int8(net, cal, 3)(x)[0])
+
+    def broken(*args: object) -> None:
+        raise NotImplementedError("quantized::conv2d_prepack missing")
+
+    monkeypatch.setattr(im, "quantize_int8", broken)
+    mode, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
+    assert mode.mode == "float32" and forward is net and "int8 quantisation failed" in mode.reason
+
+
+def test_an_unwritable_or_corrupt_cache_only_means_probing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    net = _net()
+    probes: list[int] = []
+
+    def probe(forwards: dict, c: int) -> dict[str, float]:
+        probes.append(1)
+        return {k: {"float32": 20.0, "bfloat16": 35.0}[k] for k in forwards}
+
+    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv(im.CACHE_DIR_ENV, str(blocker / "rams"))  # mkdir fails, as on a read-only home
+    for _ in range(2):
+        mode, _ = select_mode(net, "auto", in_channels=3, flags=AVX512_BF16, weights_sha256="a" * 64)
+        assert mode.mode == "bfloat16" and mode.probe_from_cache is False
+    assert len(probes) == 2
+    monkeypatch.setenv(im.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "inference-probe.json").write_text("{not json")
+    mode, _ = select_mode(net, "auto", in_channels=3, flags=AVX512_BF16, weights_sha256="a" * 64)
+    assert mode.probe_from_cache is False and len(probes) == 3
+    mode, _ = select_mode(net, "auto", in_channels=3, flags=AVX512_BF16, weights_sha256="a" * 64)
+    assert mode.probe_from_cache is True and len(probes) == 3  # the corrupt file was replaced
+
+
 def test_auto_leaves_out_int8_without_a_passed_accuracy_check() -> None:
     net = _net()
     for cal, why in ((_calibration(net, loss=0.03), "lost 0.030 AP50"),
@@ -294,3 +370,5 @@ def test_run_json_records_the_inference_mode_and_why(small_flight: object, tmp_p
     assert "int8 left out (no int8 calibration file uncalibrated.int8.json)" in inference["reason"]
     assert record["cpu"]["flags"] == cpu_summary()["flags"]
     assert ("bfloat16" in inference["probe_mpx_s"]) == prec.native_bfloat16()
+    if inference["probe_mpx_s"]:  # a probe ran, in this test's empty cache: not from the cache
+        assert inference["probe_from_cache"] is False
