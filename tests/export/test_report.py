@@ -55,6 +55,7 @@ def test_quicklook_png_with_rgb_backdrop(tmp_path: Path, candidates: CandidateFa
     with Image.open(path) as img:
         assert img.format == "PNG"
         assert max(img.size) <= MAX_PX + 10 and min(img.size) > 200
+        assert img.mode == "RGB"  # opaque figure, written without its constant alpha
         arr = np.asarray(img.convert("RGB"))
     # The priority-1 outline colour (#d7191c) is drawn.
     assert np.any(np.all(np.abs(arr.astype(int) - (0xD7, 0x19, 0x1C)) < 8, axis=-1))
