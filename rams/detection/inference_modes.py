@@ -27,7 +27,10 @@ The probe's verdict is cached per machine (:func:`probe_cache_path`, in the user
 folder), keyed by the CPU's flags, the PyTorch version and thread count, the weights'
 SHA-256 and the candidate modes, so only the first run on a machine pays the probe (1.5 s
 and more, several seconds on a busy machine) and, where the verdict is not int8, the int8
-preparation. ``run.json`` says whether the verdict came from the cache. Where the cache
+preparation. ``run.json`` says whether the verdict came from the cache. A probe that got
+less than :data:`PROBE_MIN_CPU_SHARE` of its threads' CPU time (other work on the machine)
+is used for that run but not cached: under contention int8 slowed down 20-fold (3.95 Mpx/s
+against 74.6 idle) and such a probe picked bfloat16, which a cache would have kept. Where the cache
 cannot be read or written (read-only home, no home), every run probes, as before; delete
 the file to probe again (for instance after measuring on a machine that was busy).
 """
@@ -84,6 +87,9 @@ PROBE_CACHE_FORMAT = "rams-inference-probe-1"
 CACHE_DIR_ENV = "RAMS_CACHE_DIR"
 #: Verdicts kept in the cache file (the oldest go first).
 PROBE_CACHE_ENTRIES = 64
+#: Least share of its threads' CPU time (process CPU seconds / (wall seconds x threads)) a
+#: probe must get for its verdict to be cached.
+PROBE_MIN_CPU_SHARE = 0.8
 
 Outputs = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 Forward = Callable[[torch.Tensor], Outputs]
@@ -532,10 +538,15 @@ def select_mode(
         notes.append(f"int8 left out ({int8_why})")
     if len(forwards) == 1:
         return InferenceMode(requested, "float32", "auto: float32, the only candidate; " + "; ".join(notes)), forwards["float32"]
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     rates = probe_mpx_s(forwards, in_channels)
+    share = (time.process_time() - cpu0) / max(1e-9, (time.perf_counter() - wall0) * torch.get_num_threads())
     best = max(rates, key=lambda k: rates[k])
     if key is not None and list(forwards) == candidates:
-        store_verdict(key, best, rates)
+        if share >= PROBE_MIN_CPU_SHARE:
+            store_verdict(key, best, rates)
+        else:
+            notes.append(f"verdict not cached: the probe got {share:.0%} of its threads' CPU (busy machine)")
     shown = ", ".join(f"{k} {v:g}" for k, v in rates.items())
     reason = f"auto: fastest in a {PROBE_PX} px probe (Mpx/s: {shown})" + "".join(f"; {n}" for n in notes)
     return (InferenceMode(requested, best, reason, rates, engine if best == "int8" else None, False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 import warnings
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prec, "_warned", set())
     monkeypatch.setattr(im, "_warned", set())
     monkeypatch.setattr(im, "_int8_cache", {})
+    # the fake probes below return at once; their CPU share is noise, so any share caches
+    monkeypatch.setattr(im, "PROBE_MIN_CPU_SHARE", 0.0)
 
 
 # --- precision "auto" from CPU flags ---------------------------------------------------------
@@ -176,6 +179,24 @@ def test_auto_reuses_the_machines_cached_probe_verdict(monkeypatch: pytest.Monke
     select_mode(net, "auto", in_channels=3, calibration=None, flags=SAPPHIRE_RAPIDS, weights_sha256="b" * 64)
     uncached, _ = select_mode(net, "auto", in_channels=3, calibration=None, flags=SAPPHIRE_RAPIDS)
     assert len(probes) == 5 and uncached.probe_from_cache is False
+
+
+def test_a_probe_starved_of_cpu_is_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    probes: list[int] = []
+
+    def probe(forwards: dict, c: int) -> dict[str, float]:
+        probes.append(1)
+        time.sleep(0.05)  # waiting, as a thread descheduled by other work does: no CPU time
+        return {k: {"float32": 20.0, "bfloat16": 35.0}[k] for k in forwards}
+
+    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    monkeypatch.setattr(im, "PROBE_MIN_CPU_SHARE", 0.8)
+    for _ in range(2):
+        mode, _ = select_mode(net, "auto", in_channels=3, flags=AVX512_BF16, weights_sha256="a" * 64)
+        assert mode.mode == "bfloat16" and mode.probe_from_cache is False
+        assert "verdict not cached: the probe got" in mode.reason
+    assert len(probes) == 2
 
 
 def test_a_cached_int8_verdict_builds_int8_and_a_failure_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
