@@ -39,6 +39,23 @@ NMS_IOU = 0.5
 _PAD_STEP_PX = 128
 
 
+def model_input_reader(read: ReadWindow, sensor: str) -> ReadWindow:
+    """Wrap a grid reader so that it gives what the sensor's models were trained on.
+
+    The grid reader gives RGB as 0-1 (byte values / 255); the RGB models are trained on
+    8-bit counts, so RGB windows are scaled back by 255. Other sensors are in physical units
+    already (thermal in degrees C) and pass through.
+    """
+    if sensor != "rgb":
+        return read
+
+    def read_counts(window: Window) -> tuple[np.ndarray, np.ndarray]:
+        data, valid = read(window)
+        return data * np.float32(255.0), valid
+
+    return read_counts
+
+
 def cascade_windows(
     points: list[tuple[float, float]], transform: affine.Affine, width: int, height: int, *,
     window_m: float = 3.0,

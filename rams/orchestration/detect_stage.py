@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
 from rasterio.windows import Window
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from rams.candidates.points import MinePoint
+from rams.core.points import MinePoint
 from rams.crs import same_crs
 from rams.grid.reader import GridReader, lost_pixels
 from rams.grid.target import TargetGrid, sensor_grid
@@ -20,8 +19,11 @@ log = logging.getLogger(__name__)
 
 
 def detector_grid(plan: FlightPlan, sensor: str) -> TargetGrid:
-    """The grid the detector reads: the raster's own pixels when it is already in the flight
-    CRS (no resampling of the fine RGB), else the flight extent at the sensor's GSD."""
+    """The grid the detector reads.
+
+    The raster's own pixels when it is already in the flight CRS (no resampling of the fine
+    RGB), else the flight extent at the sensor's GSD.
+    """
     raster = plan.flight.rasters[sensor]
     if same_crs(raster.crs, plan.grid.crs) and raster.transform.a > 0 > raster.transform.e:
         return TargetGrid(plan.grid.crs, raster.transform, raster.width, raster.height)
@@ -64,6 +66,7 @@ def run_detection(
     if not cfg.enabled or cfg.sensor not in plan.flight.rasters:
         return [], []
     from rams.detection import cascade_windows, detect_sliced, load_detector
+    from rams.detection.sliced import model_input_reader
 
     # float32 first: the GSD check needs only the metadata, and a flight too coarse for the
     # model should not pay for the inference-mode probe (seconds) of precision auto
@@ -91,12 +94,7 @@ def run_detection(
             [(p.x_m, p.y_m) for p in peaks], grid.transform, grid.width, grid.height,
             window_m=cfg.cascade_window_m,
         )
-    read = reader.read
-    if cfg.sensor == "rgb":
-        # the grid reader gives RGB as 0-1; the RGB models are trained on 8-bit counts
-        def read(window: Window) -> tuple[np.ndarray, np.ndarray]:
-            data, valid = reader.read(window)
-            return data * np.float32(255.0), valid
+    read = model_input_reader(reader.read, cfg.sensor)
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,

@@ -171,3 +171,18 @@ def test_cascade_batches_are_padded_to_their_largest_window_not_a_tile() -> None
     key = sorted((round(p.x_m, 3), round(p.y_m, 3)) for p in cascade)
     assert key == sorted((round(p.x_m, 3), round(p.y_m, 3)) for p in full)
     assert len(key) == 3
+
+
+def test_model_input_reader_gives_rgb_models_8_bit_counts() -> None:
+    from rams.detection.sliced import model_input_reader
+
+    data = np.full((2, 2, 3), 0.5, np.float32)
+    valid = np.ones((2, 2), bool)
+
+    def read(window: Window) -> tuple[np.ndarray, np.ndarray]:
+        return data, valid
+
+    counts, ok = model_input_reader(read, "rgb")(Window(0, 0, 2, 2))
+    assert counts.dtype == np.float32 and np.allclose(counts, 127.5) and ok is valid
+    # Thermal is in degrees C already: unchanged.
+    assert model_input_reader(read, "thermal") is read
