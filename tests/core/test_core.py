@@ -45,10 +45,7 @@ def test_gsd_from_affine() -> None:
     assert gsd_from_affine(Affine(0.02 * c, -0.02 * s, 0, 0.02 * s, 0.02 * c, 0)) == pytest.approx(0.02)
 
 
-def test_mine_point_category_and_re_export() -> None:
-    from rams.candidates.points import MinePoint as OldPath
-
+def test_mine_point_category() -> None:
     p = MinePoint(1.0, 2.0, "PFM-1", 0.9, "cnn", "rgb", 0.005)
-    assert OldPath is MinePoint
     assert p.device_category == "AP"
     assert p.to_dict()["x_m"] == 1.0
