@@ -5,6 +5,7 @@
 - :mod:`~rams.core.points`: :class:`~rams.core.points.MinePoint`, a candidate point as the
   detectors produce it;
 - :mod:`~rams.core.gsd`: ground sample distance of a raster's affine transform;
+- :mod:`~rams.core.sensors`: the three sensor kinds and their stacking order;
 - :mod:`~rams.core.truth`: the truth file of a synthetic (or surveyed) flight folder.
 - :mod:`~rams.core.flight_metrics`: a run scored against ground truth (typed results read by
   the CLI, the report and the benchmarks).

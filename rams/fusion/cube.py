@@ -23,10 +23,11 @@ import cv2
 import numpy as np
 from rasterio.windows import Window
 
+from rams.core.sensors import SENSORS
 from rams.grid.reader import GridReader
 
 #: Sensor order in the cube.
-SENSOR_ORDER = ("multispectral", "thermal", "rgb")
+SENSOR_ORDER = SENSORS
 
 #: The spectral indices, computed only when asked for (``fuse_window(indices=True)``).
 INDEX_BANDS = ("ndvi", "ndre")

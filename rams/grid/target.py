@@ -14,6 +14,7 @@ from rasterio.crs import CRS
 from rasterio.transform import Affine
 from rasterio.warp import transform_bounds
 
+from rams.core.sensors import SENSORS
 from rams.crs import is_geographic, same_crs, to_rasterio, transform_point, utm_crs_for_lonlat
 from rams.errors import FlightGeometryError
 from rams.ingest.flight import Flight
@@ -114,7 +115,7 @@ def build_target_grid(
 
 #: Sensors whose pixel lattice the grid adopts, first choice first (most bands first: the
 #: multispectral is the most expensive to resample).
-_LATTICE_ORDER = ("multispectral", "thermal", "rgb")
+_LATTICE_ORDER = SENSORS
 
 
 def lattice_origin(flight: Flight, crs: CRS, gsd_m: float) -> tuple[float, float]:

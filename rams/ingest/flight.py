@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from rams.core.sensors import SENSORS
 from rams.ingest.manifest import FlightManifest, load_manifest
 from rams.ingest.rasters import SensorRaster, open_sensor_raster
 
@@ -29,7 +30,7 @@ class Flight:
     @property
     def sensors(self) -> list[str]:
         """Sensor kinds present, in a fixed order."""
-        return [s for s in ("multispectral", "thermal", "rgb") if s in self.rasters]
+        return [s for s in SENSORS if s in self.rasters]
 
 
 def load_flight(flight_dir: str | Path, *, checksum: bool = True, allow_partial: bool = False) -> Flight:

@@ -26,8 +26,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from rams.core.sensors import SensorKind
 from rams.errors import ManifestError
-from rams.ingest.profiles import SensorKind, get_profile
+from rams.ingest.profiles import get_profile
 
 MANIFEST_NAME = "flight.yaml"
 

@@ -10,8 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from rams.config_paths import config_dir
-
-SensorKind = Literal["multispectral", "thermal", "rgb"]
+from rams.core.sensors import SensorKind
 
 
 class SensorProfile(BaseModel):
