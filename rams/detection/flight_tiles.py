@@ -10,7 +10,6 @@ raster grid.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,8 @@ from rams.core.devices import DEFAULT_SIZE_M, MINE_SIZE_M
 from rams.core.gsd import gsd_from_affine
 from rams.core.truth import (
     FLIGHT_RASTER_FILES,
-    KIND_DISTRACTOR,
-    KIND_MINE,
     TRUTH_FILE_NAME,
+    read_truth,
 )
 from rams.crs import WGS84, transformer
 from rams.detection.train import TileSet
@@ -52,21 +50,12 @@ def find_flights(root: str | Path, sensor: str = "rgb") -> list[Path]:
 
 def read_truth_points(flight: Path, crs: Any) -> list[dict[str, Any]]:
     """Mine and distractor points of a flight in ``crs`` (``x_m``, ``y_m``, kind, class)."""
-    path = flight / TRUTH_FILE_NAME
-    try:
-        features = json.loads(path.read_text(encoding="utf-8"))["features"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise RamsInputError(path, f"not a readable GeoJSON FeatureCollection ({exc})") from None
+    truth = read_truth(flight / TRUTH_FILE_NAME)
     to_crs = transformer(WGS84, crs)
     points = []
-    for f in features:
-        geom, props = f.get("geometry") or {}, f.get("properties") or {}
-        if geom.get("type") != "Point" or props.get("kind") not in (KIND_MINE, KIND_DISTRACTOR):
-            continue
-        lon, lat = geom["coordinates"][:2]
-        x, y = to_crs.transform(lon, lat)
-        points.append({"x_m": float(x), "y_m": float(y), "kind": props["kind"],
-                       "class": str(props.get("class", "mine"))})
+    for o in truth.objects:
+        x, y = to_crs.transform(o.lon, o.lat)
+        points.append({"x_m": float(x), "y_m": float(y), "kind": o.kind, "class": o.class_name})
     return points
 
 

@@ -59,6 +59,7 @@ from rams.core.flight_metrics import (
     PointScores,
     PolygonScores,
 )
+from rams.core.truth import KIND_MINE, KIND_MINEFIELD, truth_kind
 from rams.crs import WGS84, transformer, utm_crs_for_lonlat
 from rams.errors import RamsInputError
 
@@ -328,12 +329,8 @@ def _mines_and_fields(
     Raises:
         RamsInputError: no mine point and no feature with a kind.
     """
-    mines = [
-        f
-        for f in truth
-        if f["properties"].get("kind", "mine") == "mine" and isinstance(f["geometry"], Point)
-    ]
-    fields = [f for f in truth if f["properties"].get("kind") == "minefield"]
+    mines = [f for f in truth if truth_kind(f["properties"]) == KIND_MINE and isinstance(f["geometry"], Point)]
+    fields = [f for f in truth if truth_kind(f["properties"]) == KIND_MINEFIELD]
     if not mines and not any("kind" in f["properties"] for f in truth):
         raise RamsInputError(truth_path, (
             "no mine points: expected Point features (a point is a mine unless its property "

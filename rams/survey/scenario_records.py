@@ -25,6 +25,7 @@ import numpy as np
 from shapely.geometry import LineString, Point, Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 
+from rams.core.truth import parse_truth
 from rams.crs import WGS84, transformer
 from rams.survey.registration import RigidFit
 from rams.survey.runs import project_geometry
@@ -78,18 +79,16 @@ class RecordTruth:
 def read_truth_fields(truth: dict[str, Any], crs: Any) -> list[TruthField]:
     """Minefields of a synth ``truth.geojson`` (already parsed) in ``crs``, with their mines."""
     tr = transformer(WGS84, crs)
+    parsed = parse_truth(truth)
     fields: dict[str, TruthField] = {}
-    for f in truth["features"]:
-        p = f["properties"]
-        if p.get("kind") == "minefield":
-            poly = project_geometry(shape(f["geometry"]), WGS84, crs)
-            assert isinstance(poly, Polygon)
-            fields[p["id"]] = TruthField(p["id"], str(p.get("layout")), poly, np.zeros((0, 2)))
-    for f in truth["features"]:
-        p = f["properties"]
-        if p.get("kind") == "mine" and p.get("minefield_id") in fields:
-            x, y = tr.transform(*f["geometry"]["coordinates"][:2])
-            tf = fields[p["minefield_id"]]
+    for mf in parsed.minefields:
+        poly = project_geometry(shape(mf.geometry), WGS84, crs)
+        assert isinstance(poly, Polygon)
+        fields[mf.id] = TruthField(mf.id, str(mf.layout), poly, np.zeros((0, 2)))
+    for mine in parsed.mines:
+        if mine.minefield_id in fields:
+            x, y = tr.transform(mine.lon, mine.lat)
+            tf = fields[mine.minefield_id]
             tf.mines_xy = np.vstack([tf.mines_xy, [[x, y]]])
     return list(fields.values())
 
@@ -97,8 +96,7 @@ def read_truth_fields(truth: dict[str, Any], crs: Any) -> list[TruthField]:
 def truth_mines_xy(truth: dict[str, Any], crs: Any) -> np.ndarray:
     """Every truth mine (in a field or scattered) in ``crs``, (n, 2) metres."""
     tr = transformer(WGS84, crs)
-    ll = np.array([f["geometry"]["coordinates"][:2] for f in truth["features"]
-                   if f["properties"].get("kind") == "mine"], dtype=float).reshape(-1, 2)
+    ll = np.array([[m.lon, m.lat] for m in parse_truth(truth).mines], dtype=float).reshape(-1, 2)
     x, y = tr.transform(ll[:, 0], ll[:, 1])
     return np.column_stack([x, y])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from rasterio.transform import Affine
@@ -49,3 +50,34 @@ def test_mine_point_category() -> None:
     p = MinePoint(1.0, 2.0, "PFM-1", 0.9, "cnn", "rgb", 0.005)
     assert p.device_category == "AP"
     assert p.to_dict()["x_m"] == 1.0
+
+
+def test_truth_file_parsed_once_for_every_reader(tmp_path: Path) -> None:
+    """Synth truth: mines, distractors and fields; a foreign file's unmarked points are mines."""
+    from rams.core.truth import KIND_DISTRACTOR, parse_truth, read_truth
+    from rams.errors import RamsInputError
+
+    field = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1e-4], [1e-4, 1e-4], [1e-4, 0], [0, 0]]]}
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e-5, 2e-5]},
+         "properties": {"kind": "mine", "class": "PMN-2", "minefield_id": "F1"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [3e-5, 4e-5]},
+         "properties": {"kind": "distractor", "class": "rock", "minefield_id": None}},
+        {"type": "Feature", "geometry": field,
+         "properties": {"kind": "minefield", "id": "F1", "layout": "rows-ap"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5e-5, 6e-5]},
+         "properties": {"kind": "track"}},  # neither: left out
+    ]}
+    truth = parse_truth(doc)
+    assert [(m.class_name, m.minefield_id, m.lon) for m in truth.mines] == [("PMN-2", "F1", 1e-5)]
+    assert [d.class_name for d in truth.distractors] == ["rock"] and truth.distractors[0].kind == KIND_DISTRACTOR
+    assert [(f.id, f.layout) for f in truth.minefields] == [("F1", "rows-ap")]
+    foreign = parse_truth({"features": [{"geometry": {"type": "Point", "coordinates": [7.0, 8.0]}, "properties": {}}]})
+    assert [(m.lon, m.lat, m.class_name) for m in foreign.mines] == [(7.0, 8.0, "mine")]
+    bad = tmp_path / "truth.geojson"
+    bad.write_text('{"features": [{"geometry": {"type": "Point", "coordinates": ["x"]}, "properties": {}}]}')
+    with pytest.raises(RamsInputError, match=r"truth\.geojson.*feature 0"):
+        read_truth(bad)
+    bad.write_text("not json")
+    with pytest.raises(RamsInputError, match=r"truth\.geojson"):
+        read_truth(bad)
