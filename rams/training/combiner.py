@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from rams.candidates.calibration import reliability
-from rams.candidates.combiner import Logistic, PointCombiner, fit_logistic, fit_platt
+from rams.candidates.combiner import Logistic, PointCombiner, fit_logistic, fit_platt, sigmoid
 from rams.candidates.fusion import BASE_FEATURES, FusedPoint, feature_matrix
 from rams.candidates.patterns import PATTERN_FEATURES
 from rams.candidates.scoring import search_patterns
@@ -92,8 +92,7 @@ def load_labelled_run(out_dir: Path, truth_path: Path, tolerance_m: float = 0.5,
 def _pattern_inputs(flight: LabelledFlight, combiner_evidence: Any, config: CandidateConfig) -> np.ndarray:
     x_base = feature_matrix(flight.points, BASE_FEATURES)
     z1 = combiner_evidence.logit(x_base)
-    p1 = 1.0 / (1.0 + np.exp(-z1))
-    search = search_patterns(flight.points, p1, config)
+    search = search_patterns(flight.points, sigmoid(z1), config)
     return np.column_stack([z1, search.x_pattern])
 
 
@@ -124,10 +123,6 @@ def _logits(flights: list[LabelledFlight], models: tuple[Logistic, Logistic], co
     if not flights:
         return np.zeros(0)
     return np.concatenate([pattern.logit(_pattern_inputs(f, evidence, config)) for f in flights])
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
 def cross_ground_logits(
@@ -196,12 +191,12 @@ def fit_combiner(
         for g in sorted(set(g_x)):
             rest = g_arr != g
             a_g, b_g = fit_platt(z_x[rest], y_x[rest])
-            p_x[~rest] = _sigmoid(a_g * z_x[~rest] + b_g)
+            p_x[~rest] = sigmoid(a_g * z_x[~rest] + b_g)
         _, cross_ece = reliability(p_x, y_x)
     else:
         a, b = fit_platt(np.concatenate(z_cal), np.concatenate(y_cal))
         cross_ece = None
-    p_cal = _sigmoid(a * np.concatenate(z_cal) + b)
+    p_cal = sigmoid(a * np.concatenate(z_cal) + b)
     bins, ece = reliability(p_cal, np.concatenate(y_cal))
     # Held-out estimate: Platt on one half of the calibration flights, ECE on the other.
     half = max(1, len(cal_flights) // 2)
@@ -209,7 +204,7 @@ def fit_combiner(
     if len(cal_flights) >= 2:
         a2, b2 = fit_platt(np.concatenate(z_cal[:half]), np.concatenate(y_cal[:half]))
         z_rest = np.concatenate(z_cal[half:])
-        _, split_ece = reliability(_sigmoid(a2 * z_rest + b2), np.concatenate(y_cal[half:]))
+        _, split_ece = reliability(sigmoid(a2 * z_rest + b2), np.concatenate(y_cal[half:]))
     metrics = {
         "fit_flights": [f.name for f in fit_flights],
         "calibration_flights": [f.name for f in cal_flights],
