@@ -66,6 +66,8 @@ class SourceSpec:
         families: synthetic sources: the scene families, each generated for every seed.
         size_m: synthetic sources: side of each flight, metres.
         cache_dir: synthetic sources: where generated flights are kept (re-used when present).
+        ground_jitter: synthetic sources: redraw each flight's ground colours and texture
+            (:func:`rams.synth.families.jittered_family`).
     """
 
     path: Path
@@ -82,6 +84,7 @@ class SourceSpec:
     families: tuple[str, ...] = ("steppe",)
     size_m: float = 80.0
     cache_dir: Path | None = None
+    ground_jitter: bool = False
 
     def resolved_kind(self) -> str:
         """"yolo", "flights" or "synth"."""
@@ -249,9 +252,11 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
                 f"scene family {family!r} is kept from the detectors: the point combiner is fitted "
                 "on it to learn what a detection is worth on unfamiliar ground (see rams.synth.families)"))
         for seed in spec.seeds:
-            folder = cache / f"{family}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
+            jitter = "_jitter" if spec.ground_jitter else ""
+            folder = cache / f"{family}{jitter}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
             if not (folder / TRUTH_FILE_NAME).is_file():
-                generate_flight(folder, spec.size_m, seed, gsd_m={"rgb": working_gsd_m}, family=family)
+                generate_flight(folder, spec.size_m, seed, gsd_m={"rgb": working_gsd_m}, family=family,
+                                ground_jitter=spec.ground_jitter)
             out.append(folder)
     return out
 
@@ -326,6 +331,7 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
                 seeds=_seeds(entry.get("seeds")),
                 families=tuple(str(f) for f in entry.get("families") or ("steppe",)),
                 size_m=float(entry.get("size_m", 80.0)),
+                ground_jitter=bool(entry.get("ground_jitter", False)),
                 cache_dir=None if entry.get("cache_dir") is None
                 else (path.parent / str(entry["cache_dir"])).resolve(),
             ))

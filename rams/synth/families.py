@@ -24,11 +24,19 @@ the detectors on :data:`DETECTOR_FAMILIES`, the point combiner on :data:`COMBINE
 which the detectors never see (so the combiner learns what a detection is worth on
 unfamiliar ground).
 Seeds 0 to 9 are for tests, seeds 1000 and above for benchmarks.
+
+Ground jitter (:func:`jittered_family`): a training family's ground can be redrawn per
+flight (soil brightness and chroma, vegetation colour and cover, mottling and grain), a
+domain randomisation that keeps a detector from learning one family's colours as "not a
+mine". It never adds a family's clutter or furrows to another, so the held-out family stays
+unseen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from rams.errors import RamsInputError
 
@@ -234,6 +242,51 @@ TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f != HELD_OUT_
 COMBINER_FAMILY = "meadow"
 #: The families the detectors may be trained on.
 DETECTOR_FAMILIES: tuple[str, ...] = tuple(f for f in TRAINING_FAMILIES if f != COMBINER_FAMILY)
+
+
+def _scaled(colour: tuple[float, ...], gain: float, chroma: float) -> tuple[float, ...]:
+    """A colour (or spectrum) with its mean scaled by ``gain`` and its spread by ``chroma``."""
+    c = np.asarray(colour, np.float64)
+    m = float(c.mean())
+    out = np.clip((m + (c - m) * chroma) * gain, 0.01, 0.98)
+    return tuple(round(float(v), 4) for v in out)
+
+
+def jittered_family(spec: SceneFamily, seed: int) -> SceneFamily:
+    """``spec`` with its ground redrawn for one flight (domain randomisation for training).
+
+    Soil and road brightness 0.6x to 1.3x and chroma 0.5x to 1.6x (the same gain on their
+    reflectance spectra), vegetation brightness 0.75x to 1.25x, vegetation cover shifted by
+    -0.2 to +0.4, mottling 0.5x to 2x, grain amplitude 0.5x to 1.8x and cell 0.6x to 1.6x.
+    Clutter, furrows and the mines are the family's own. The same ``(spec, seed)`` always
+    gives the same ground.
+    """
+    rng = np.random.default_rng([seed, 0x6A17])
+    soil_gain, chroma = float(rng.uniform(0.6, 1.3)), float(rng.uniform(0.5, 1.6))
+    veg_gain = float(rng.uniform(0.75, 1.25))
+    g = spec.ground
+
+    def soil(c: tuple[float, ...]) -> tuple[float, float, float]:
+        return _scaled(c, soil_gain, chroma)  # type: ignore[return-value]
+
+    def soil_spectrum(c: tuple[float, ...]) -> tuple[float, float, float, float, float]:
+        return _scaled(c, soil_gain, 1.0)  # type: ignore[return-value]
+
+    def veg(c: tuple[float, ...]) -> tuple[float, float, float]:
+        return _scaled(c, veg_gain, 1.0)  # type: ignore[return-value]
+
+    grain_gain = float(rng.uniform(0.5, 1.8))
+    ground = replace(
+        g,
+        soil_rgb=soil(g.soil_rgb), road_rgb=soil(g.road_rgb),
+        soil_refl=soil_spectrum(g.soil_refl), road_refl=soil_spectrum(g.road_refl),
+        grass_rgb=veg(g.grass_rgb), dry_grass_rgb=veg(g.dry_grass_rgb), shrub_rgb=veg(g.shrub_rgb),
+        veg_offset=g.veg_offset + float(rng.uniform(-0.2, 0.4)),
+        tone_gain=g.tone_gain * float(rng.uniform(0.5, 2.0)),
+        rgb_grain_cell_m=g.rgb_grain_cell_m * float(rng.uniform(0.6, 1.6)),
+        rgb_grain_amp=(g.rgb_grain_amp[0] * grain_gain, g.rgb_grain_amp[1] * grain_gain),
+    )
+    return replace(spec, ground=ground)
 
 
 def family_spec(name: str) -> SceneFamily:

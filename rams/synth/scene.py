@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rams.synth.catalog import look
-from rams.synth.families import DEFAULT_FAMILY, SceneFamily, family_spec
+from rams.synth.families import DEFAULT_FAMILY, SceneFamily, family_spec, jittered_family
 from rams.synth.furrows import Furrows
 from rams.synth.layout import draw_layout
 from rams.synth.noise import salt
@@ -100,6 +100,8 @@ class Scene:
         shadow_per_m: shadow length per metre of object height.
         family: the scene family's name.
         furrows: the rows of a ploughed field, or None.
+        ground_jitter: the family's ground is redrawn for this flight
+            (:func:`rams.synth.families.jittered_family`, for training data).
     """
 
     size_m: float
@@ -114,15 +116,19 @@ class Scene:
     shadow_per_m: float
     family: str = DEFAULT_FAMILY
     furrows: Furrows | None = None
+    ground_jitter: bool = False
     index: ObjectIndex = field(init=False)
+    _spec: SceneFamily = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.index = ObjectIndex(self.objects, pad_m=0.5)
+        spec = family_spec(self.family)
+        self._spec = jittered_family(spec, self.seed) if self.ground_jitter else spec
 
     @property
     def spec(self) -> SceneFamily:
-        """The family's ground and clutter."""
-        return family_spec(self.family)
+        """The family's ground (jittered when asked) and clutter."""
+        return self._spec
 
     def channel(self, name: str) -> str:
         """The family's name of a noise channel (bare for the steppe)."""
@@ -189,7 +195,8 @@ class ObjectIndex:
         return out
 
 
-def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY) -> Scene:
+def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
+                ground_jitter: bool = False) -> Scene:
     """Draw the ground truth of a flight.
 
     Args:
@@ -197,6 +204,8 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY) -> Scene
         seed: random seed; the same seed, size and family give the same scene, and the
             same seed and size give the same mines in every family.
         family: scene family name (see :mod:`rams.synth.families`).
+        ground_jitter: redraw the family's ground for this flight (training data; the
+            objects are unchanged).
 
     Returns:
         The scene.
@@ -226,4 +235,5 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY) -> Scene
         shadow_per_m=1.0 / math.tan(sun_elevation_rad),
         family=family,
         furrows=furrows,
+        ground_jitter=ground_jitter,
     )

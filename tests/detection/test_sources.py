@@ -136,3 +136,23 @@ def test_synthetic_source_refuses_held_out_and_combiner_families(tmp_path: Path,
         generate_synth_flights(spec, 0.005)
     # Refused before anything is generated for it.
     assert not any(tmp_path.glob(f"{family}_*"))
+
+
+def test_recipe_ground_jitter_generates_its_own_flights(tmp_path: Path) -> None:
+    """A jittered synthetic source is cached apart from the plain one and records the jitter."""
+    import json
+
+    from rams.detection.sources import generate_synth_flights, read_sources_file
+
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(
+        "sources:\n"
+        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4}\n"
+        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4, ground_jitter: true}\n",
+        encoding="utf-8")
+    plain, jittered = read_sources_file(recipe)["sources"]
+    assert (plain.ground_jitter, jittered.ground_jitter) == (False, True)
+    (p,), (j,) = generate_synth_flights(plain, 0.005), generate_synth_flights(jittered, 0.005)
+    assert p != j and "jitter" in j.name and "jitter" not in p.name
+    assert json.loads((j / "synth.json").read_text())["ground_jitter"] is True
+    assert (p / "rgb.tif").read_bytes() != (j / "rgb.tif").read_bytes()

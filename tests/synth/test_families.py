@@ -247,3 +247,25 @@ def test_placer_matches_all_pairs_check() -> None:
             placer.add(float(x), float(y), radius, is_mine)
             placed.append((float(x), float(y), radius, is_mine))
     assert 50 < sum(decisions) < 1400
+
+
+def test_ground_jitter_redraws_ground_not_objects(tmp_path: Path, flights: dict[str, SynthFlight]) -> None:
+    from rams.synth.families import family_spec, jittered_family
+
+    base = family_spec("steppe")
+    a, b = jittered_family(base, 3), jittered_family(base, 4)
+    assert a == jittered_family(base, 3)  # deterministic per seed
+    assert a.ground != b.ground and a.ground != base.ground
+    assert a.clutter == base.clutter and a.furrows == base.furrows
+    for spec in (a, b):
+        g = spec.ground
+        for colour in (g.soil_rgb, g.grass_rgb, g.road_rgb, g.soil_refl):
+            assert all(0.0 < v < 1.0 for v in colour)
+    jittered = generate_flight(tmp_path / "j", size_m=SIZE_M, seed=SEED, family="steppe", ground_jitter=True)
+    plain = flights["steppe"]
+    # Same objects and truth; different ground pixels; recorded in synth.json.
+    assert jittered.truth_path.read_bytes() == plain.truth_path.read_bytes()
+    assert load_json(jittered.meta_path)["ground_jitter"] is True
+    assert load_json(plain.meta_path)["ground_jitter"] is False
+    rgb_j, rgb_p = _valid_rgb(jittered.rgb_path), _valid_rgb(plain.rgb_path)
+    assert np.abs(np.median(rgb_j, 0) - np.median(rgb_p, 0)).max() > 5
