@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
-from scipy.stats import poisson
+from scipy.special import pdtrc
 
 #: Pattern features of a candidate point (after ``evidence_logit`` in the pattern model).
 PATTERN_FEATURES: tuple[str, ...] = ("row_member", "row_log_members", "on_lattice", "neighbour_evidence")
@@ -133,7 +133,7 @@ def _chance_p(n: int, length_m: float, s: float, tol_along: float, p: RowParams,
     ``2 tol_along / s`` of it lies on lattice positions.
     """
     lam = density_per_m2 * (length_m + s) * 2 * p.tol_across_m * min(1.0, 2 * tol_along / s)
-    return float(poisson.sf(n - 3, lam))
+    return float(pdtrc(n - 3, lam))  # Poisson survival P(X > n - 3), without importing scipy.stats
 
 
 def _lattice_members(

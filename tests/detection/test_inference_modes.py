@@ -393,3 +393,32 @@ def test_run_json_records_the_inference_mode_and_why(small_flight: object, tmp_p
     assert ("bfloat16" in inference["probe_mpx_s"]) == prec.native_bfloat16()
     if inference["probe_mpx_s"]:  # a probe ran, in this test's empty cache: not from the cache
         assert inference["probe_from_cache"] is False
+
+
+def test_built_int8_network_is_kept_and_reloaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The converted int8 graph is traced into the machine's cache; later runs load it (same outputs)."""
+    monkeypatch.setenv(im.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    net = _net()
+    cal = _calibration(net)
+    path = im.int8_module_path(cal)
+    assert path is not None and not path.exists()
+    built = quantize_int8(net, cal, 3)
+    assert path.is_file()
+    im._int8_cache.clear()
+    loaded = quantize_int8(net, cal, 3)
+    assert isinstance(loaded, torch.jit.ScriptModule) and loaded is not built
+    for shape in ((1, 3, 128, 160), (2, 3, 96, 64)):  # any input size, as the converted graph
+        x = torch.randn(*shape, generator=torch.Generator().manual_seed(3))
+        with torch.inference_mode():
+            for u, v in zip(built(x), loaded(x), strict=True):
+                assert torch.equal(u, v)
+    # other qparams: another file; a damaged file is rebuilt, not trusted
+    other = dataclasses.replace(cal, qparams={k: [v[0] * 1.01, *v[1:]] for k, v in cal.qparams.items()})
+    assert im.int8_module_path(other) != path
+    path.write_bytes(b"not a module")
+    im._int8_cache.clear()
+    rebuilt = quantize_int8(net, cal, 3)
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(4))
+    with torch.inference_mode():
+        assert torch.equal(rebuilt(x)[0], built(x)[0])
+    assert path.stat().st_size > 1000
