@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_rgb_synth.py [--model models/rams_rgb.pt] [--seeds 1000-1003]
-        [--families ploughed,steppe] [--size-m 40] [--out benchmarks/results/rgb_synth.json]
+    python benchmarks/bench_rgb_synth.py [--model models/rams_rgb.pt] [--seeds 1000-1007]
+        [--families ploughed,meadow,steppe] [--size-m 40] [--out benchmarks/results/rgb_synth.json]
 
 For each (family, seed) a ``rams synth`` flight is generated (cached under the temp folder),
 the CNN scans its whole RGB orthomosaic (sliced inference, full scan, the model's own
@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the JSON results."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None)
-    ap.add_argument("--seeds", default="1000-1003")
-    ap.add_argument("--families", default="ploughed,steppe")
+    ap.add_argument("--seeds", default="1000-1007")
+    ap.add_argument("--families", default="ploughed,meadow,steppe")
     ap.add_argument("--size-m", type=float, default=40.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/rgb_synth.json"))
