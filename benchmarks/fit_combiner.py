@@ -45,6 +45,7 @@ from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
 from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
 from rams.synth.flight import DEFAULT_GSD_M
+from rams.candidates.combiner import prior_combiner
 from rams.training.combiner import fit_combiner, load_labelled_run, model_card
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,7 +88,12 @@ def prepare_run(
     stamp = out / "detector.sha256"
     done = (out / "run.json").is_file() and stamp.is_file()
     if not (done and (reuse or stamp.read_text().strip() == digest)):
-        process_flight(flight, out, load_config(), force=True)
+        # The runs export every candidate with its features whatever combiner scores them;
+        # the hand-set prior does, so a combiner of an older feature list never blocks a refit.
+        prior = work / "prior_combiner.json"
+        prior_combiner().save(prior)
+        config = load_config(overrides={"candidates": {"combiner": str(prior)}})
+        process_flight(flight, out, config, force=True)
         stamp.write_text(digest + "\n")
     return out, flight / "truth.geojson"
 

@@ -98,6 +98,10 @@ class DetectionConfig(_Section):
     #: CNN points below this confidence are dropped; None: the model's own operating threshold
     #: (chosen on real selection images under a false-alarm budget, see its model card)
     min_confidence: float | None = Field(default=None, ge=0, le=1)
+    #: CNN responses down to this confidence are kept as evidence for the candidate points
+    #: (feature ``cnn_support``: the CNN's view of an anomaly peak it did not call a mine);
+    #: they are never exported as points
+    support_min_confidence: float = Field(default=0.05, ge=0, le=1)
 
 
 class CandidateConfig(_Section):

@@ -16,6 +16,10 @@ Each point gets the features of :data:`BASE_FEATURES` (all floats, 0 where absen
   (read for every kind, so a CNN point on a weak anomaly still shows it);
 - ``blob_log_area``: log(1 + area above the anomaly threshold in the disc / 0.01 m^2);
 - ``blob_elongation``: 1 - minor/major axis of those pixels (0 round, 1 a line);
+- ``cnn_support``: the highest CNN confidence (any class) within ``fusion_radius_m`` among
+  the CNN's responses down to the detection stage's support floor
+  (``detection.support_min_confidence``): how mine-like the RGB looks at an anomaly peak
+  the CNN did not call a mine (0 where the CNN did not run or saw nothing);
 - ``n_agree``: number of independent evidences (CNN, thermal, spectral), 1 to 3;
 - ``clutter_log_density``: log(1 + candidate points per 100 m^2 within ``density_radius_m``,
   the point itself excluded): rocks, scrap and litter make many candidates, a minefield a
@@ -61,6 +65,7 @@ BASE_FEATURES: tuple[str, ...] = (
     "blob_elongation",
     "n_agree",
     "clutter_log_density",
+    "cnn_support",
 )
 
 #: Radius of the disc read around a point in ``anomaly.tif``, metres.
@@ -220,6 +225,24 @@ def _elongation(rows: np.ndarray, cols: np.ndarray) -> float:
     cov = np.cov(np.stack([rows, cols]).astype(np.float64))
     ev = np.linalg.eigvalsh(cov + 1e-9 * np.eye(2))
     return float(1.0 - math.sqrt(max(ev[0], 0.0) / max(ev[1], 1e-12)))
+
+
+def add_support_features(points: list[FusedPoint], support: list[MinePoint], radius_m: float) -> None:
+    """Set ``cnn_support``: the highest CNN confidence in ``support`` within ``radius_m``.
+
+    A point's own CNN detection counts, so ``cnn_support >= cnn_score`` always.
+    """
+    for fp in points:
+        fp.features["cnn_support"] = fp.features.get("cnn_score", 0.0)
+    if not points or not support:
+        return
+    s_xy = np.array([[s.x_m, s.y_m] for s in support])
+    score = np.array([s.confidence for s in support], np.float64)
+    tree = cKDTree(s_xy)
+    xy = np.array([[p.x_m, p.y_m] for p in points])
+    for fp, near in zip(points, tree.query_ball_point(xy, radius_m), strict=True):
+        if near:
+            fp.features["cnn_support"] = max(fp.features["cnn_support"], float(score[near].max()))
 
 
 def add_density_features(points: list[FusedPoint], radius_m: float) -> None:

@@ -39,6 +39,7 @@ from rams.candidates.fusion import (
     FusedPoint,
     add_density_features,
     add_raster_features,
+    add_support_features,
     fuse_points,
 )
 from rams.candidates.model import (
@@ -61,13 +62,15 @@ MINE_PATTERN = "mine_pattern"
 
 def prepare_points(
     anomaly_path: Path | None, detections: list[MinePoint], peaks: list[MinePoint], config: CandidateConfig,
-    anomaly_threshold: float,
+    anomaly_threshold: float, cnn_support: list[MinePoint] | None = None,
 ) -> list[FusedPoint]:
     """Fused candidate points with their evidence, raster and density features.
 
-    ``anomaly_threshold`` (-log10 Pfa) makes a pixel part of a blob.
+    ``anomaly_threshold`` (-log10 Pfa) makes a pixel part of a blob; ``cnn_support`` are
+    the CNN's responses below the point threshold (None: the detections alone).
     """
     points = fuse_points(detections, peaks, config.fusion_radius_m)
+    add_support_features(points, detections if cnn_support is None else cnn_support, config.fusion_radius_m)
     add_raster_features(points, anomaly_path, anomaly_threshold)
     add_density_features(points, config.density_radius_m)
     return points
@@ -86,6 +89,7 @@ def build_candidates(
     surveyed_area_m2: float | None = None,
     combiner: PointCombiner | None = None,
     anomaly_threshold: float | None = None,
+    cnn_support: list[MinePoint] | None = None,
 ) -> CandidateSet:
     """Build candidate points (three layers) and SHA polygons for one flight.
 
@@ -102,6 +106,8 @@ def build_candidates(
         combiner: the point combiner; None loads ``config.combiner``.
         anomaly_threshold: -log10(Pfa) above which an ``anomaly.tif`` pixel belongs to a
             blob: the anomaly stage's ``threshold_log10_pfa`` (None: its default).
+        cnn_support: CNN responses down to the detection stage's support floor (points
+            included), the evidence of feature ``cnn_support``; None: ``detections``.
 
     Returns:
         The polygons (by priority), the points (mine layer first) and expected positions.
@@ -127,7 +133,7 @@ def build_candidates(
         )
         n_blobs = len(scan.blobs)
         surveyed_area_m2 = scan.valid_area_m2 if surveyed_area_m2 is None else surveyed_area_m2
-    points = prepare_points(anomaly_path, detections, anomaly_peaks, config, threshold)
+    points = prepare_points(anomaly_path, detections, anomaly_peaks, config, threshold, cnn_support)
     scored = score_candidates(points, combiner, config)
     mine = scored.probability >= config.mine_probability
     xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)

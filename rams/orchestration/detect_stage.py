@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasterio.windows import Window
@@ -44,10 +45,27 @@ def too_coarse_warning(raster_gsd_m: float, max_gsd_m: float | None, sensor: str
             "(fly lower, or give a finer orthomosaic)")
 
 
+@dataclass
+class DetectionOutput:
+    """What the CNN found on one flight.
+
+    Attributes:
+        points: detections at or above the point threshold (``min_confidence``, or the
+            model's operating threshold): the CNN points of the candidate stage.
+        support: every response at or above ``support_min_confidence`` (``points``
+            included): evidence for candidate points, never exported as points.
+        warnings: why detection was skipped or incomplete.
+    """
+
+    points: list[MinePoint] = field(default_factory=list)
+    support: list[MinePoint] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 def run_detection(
     plan: FlightPlan, peaks: list[MinePoint], record: dict[str, Any] | None = None,
     progress: bool = False,
-) -> tuple[list[MinePoint], list[str]]:
+) -> DetectionOutput:
     """Run the configured CNN over the flight.
 
     Args:
@@ -59,12 +77,13 @@ def run_detection(
         progress: a progress bar over the CNN's tiles on stderr.
 
     Returns:
-        ``(points, warnings)``: no points when detection is disabled, the sensor is absent,
-        or the raster is too coarse for the model (then a warning says why).
+        The points, the weaker responses kept as support, and warnings: nothing when
+        detection is disabled, the sensor is absent, or the raster is too coarse for the
+        model (then a warning says why).
     """
     cfg = plan.config.detection
     if not cfg.enabled or cfg.sensor not in plan.flight.rasters:
-        return [], []
+        return DetectionOutput()
     from rams.detection import cascade_windows, detect_sliced, load_detector
     from rams.detection.sliced import model_input_reader
 
@@ -85,7 +104,7 @@ def run_detection(
                                  else model.inference_mode.to_dict()))
     if warning is not None:
         log.warning("%s", warning)
-        return [], [warning]
+        return DetectionOutput(warnings=[warning])
     grid = detector_grid(plan, cfg.sensor)
     reader = GridReader(plan.flight.rasters[cfg.sensor], grid, allow_partial=plan.config.ingest.allow_partial)
     windows = None
@@ -95,6 +114,7 @@ def run_detection(
             window_m=cfg.cascade_window_m,
         )
     read = model_input_reader(reader.read, cfg.sensor)
+    point_threshold = model.threshold if cfg.min_confidence is None else cfg.min_confidence
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
@@ -106,17 +126,19 @@ def run_detection(
                 read, grid.width, grid.height, grid.transform, model,
                 tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,
                 windows=windows, merge_radius_m=cfg.merge_radius_m, sensor=cfg.sensor,
-                min_score=model.threshold if cfg.min_confidence is None else cfg.min_confidence,
+                min_score=min(point_threshold, cfg.support_min_confidence),
                 on_progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     finally:
         reader.close()
+    out = DetectionOutput([p for p in points if p.confidence >= point_threshold], points)
     if not reader.failed_windows:
-        return points, []
+        return out
     # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)
     cell_px = max(16, -(-max(grid.width, grid.height) // 8192))
     area_m2 = lost_pixels(reader.failed_windows, Window(0, 0, grid.width, grid.height), cell_px) * grid.gsd_m**2
     warning = (f"{raster.path}: {len(reader.failed_windows)} window(s) could not be decoded during CNN "
                f"detection; area not read about {area_m2:.1f} m², no detections there")
     log.warning("%s", warning)
-    return points, [warning]
+    out.warnings.append(warning)
+    return out

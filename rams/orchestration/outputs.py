@@ -28,10 +28,12 @@ def write_outputs(
     detections: list[MinePoint],
     run_info: dict[str, Any],
     timer: StageTimer,
+    cnn_support: list[MinePoint] | None = None,
 ) -> dict[str, int]:
     """Build candidates and write every output file of a run into ``staging``.
 
-    ``staging/anomaly.tif`` must already exist. Returns counts for the run summary.
+    ``staging/anomaly.tif`` must already exist; ``cnn_support`` are the CNN's weaker
+    responses (evidence for the candidate points). Returns counts for the run summary.
     """
     flight = plan.flight
     with timer.stage("candidates"):
@@ -39,6 +41,7 @@ def write_outputs(
             staging / "anomaly.tif", detections, peaks, crs=plan.grid.crs,
             flight_id=flight.flight_id, date=flight.date, sensors=flight.sensors,
             config=plan.config.candidates, anomaly_threshold=plan.config.anomaly.threshold_log10_pfa,
+            cnn_support=cnn_support,
         )
     with timer.stage("export"):
         write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)

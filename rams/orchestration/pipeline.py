@@ -254,9 +254,8 @@ def _run_locked(
             peaks = assemble_anomaly(plan, tile_files, staging / "anomaly.tif")
         with timer.stage("detection"):
             detection_record: dict[str, Any] = {}
-            detections, detection_warnings = run_detection(
-                plan, peaks, detection_record, progress=getattr(executor, "progress", False))
-        warnings = ingest_warnings(plan) + decode_warnings(plan, tile_files) + detection_warnings
+            found = run_detection(plan, peaks, detection_record, progress=getattr(executor, "progress", False))
+        warnings = ingest_warnings(plan) + decode_warnings(plan, tile_files) + found.warnings
         run_info = {
             "rams_version": __version__,
             "flight_id": plan.flight.flight_id,
@@ -274,7 +273,7 @@ def _run_locked(
             "detection": detection_record,
             "warnings": warnings,
         }
-        counts = write_outputs(plan, staging, peaks, detections, run_info, timer)
+        counts = write_outputs(plan, staging, peaks, found.points, run_info, timer, cnn_support=found.support)
         # rename into place; run.json last marks the run complete
         for name in OUTPUT_FILES:
             if name != RUN_FILE:

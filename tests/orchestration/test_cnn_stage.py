@@ -88,3 +88,24 @@ def test_demo_runs_the_cnn_with_the_default_config(tmp_path: Path, capsys: pytes
     assert (out / "output" / "report.html").is_file()
     summary = capsys.readouterr().out
     assert "CNN detections" in summary and "detection (s)" in summary
+
+
+def test_weaker_cnn_responses_are_support_not_points(mine_flight: Path, tmp_path: Path) -> None:
+    """Above the support floor but below the point threshold, the CNN is evidence only."""
+    config = load_config(overrides={"detection": {
+        "enabled": True, "mode": "cascade", "precision": "float32", "min_confidence": 0.999,
+        "support_min_confidence": 0.05}})
+    out = tmp_path / "out"
+    process_flight(mine_flight, out, config)
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"]["detections"] == 0
+    assert _cnn_points(out) == []
+    ((_cls, x, y),) = _truth_mines(mine_flight)
+    points = []
+    for name in ("detections.geojson", "candidates_low.geojson"):
+        for f in json.loads((out / name).read_text())["features"]:
+            px, py = transform_point("EPSG:4326", UTM, *f["geometry"]["coordinates"])
+            points.append((math.hypot(px - x, py - y), f["properties"]))
+    dist, props = min(points, key=lambda t: t[0])
+    assert dist < 0.4 and props["kind"] == "anomaly"
+    assert props["f_has_cnn"] == 0.0 and props["f_cnn_support"] >= 0.3

@@ -1,0 +1,27 @@
+"""Evidence fusion: the CNN support feature."""
+
+from __future__ import annotations
+
+import pytest
+
+from rams.candidates.fusion import add_support_features, fuse_points
+from rams.core.points import MinePoint
+
+
+def _point(x: float, y: float, score: float, detector: str = "cnn") -> MinePoint:
+    return MinePoint(x_m=x, y_m=y, confidence=score, class_name="PMN-2", detector=detector, sensor="rgb", gsd_m=0.005)
+
+
+def test_support_is_the_strongest_cnn_response_within_the_radius() -> None:
+    detections = [_point(0.0, 0.0, 0.7)]
+    peaks = [_point(10.0, 0.0, 0.9, "anomaly_core"), _point(20.0, 0.0, 0.9, "anomaly_core")]
+    support = [*detections, _point(10.3, 0.0, 0.12), _point(10.1, 0.0, 0.2), _point(10.0, 0.6, 0.4),
+               _point(0.1, 0.0, 0.3)]
+    points = fuse_points(detections, peaks, 0.4)
+    add_support_features(points, support, 0.4)
+    by_x = {round(p.x_m): p.features["cnn_support"] for p in points}
+    assert by_x[10] == pytest.approx(0.2)  # the 0.4 response is 0.6 m away
+    assert by_x[20] == 0.0  # nothing near
+    assert by_x[0] == pytest.approx(0.7)  # its own detection counts; a weaker neighbour does not lower it
+    add_support_features(points, [], 0.4)
+    assert {round(p.x_m): p.features["cnn_support"] for p in points} == {0: pytest.approx(0.7), 10: 0.0, 20: 0.0}
