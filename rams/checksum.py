@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 from pathlib import Path
 
 from rams.errors import RamsInputError
+
+#: Digests kept in the input-checksum cache (the oldest go first).
+_CACHE_ENTRIES = 256
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -25,6 +30,62 @@ def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
     except OSError as exc:
         raise RamsInputError(path, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     return digest.hexdigest()
+
+
+def _cache_file() -> Path | None:
+    from rams.config_paths import cache_dir
+
+    folder = cache_dir()
+    return None if folder is None else folder / "input-sha256.json"
+
+
+def _stat_key(path: Path) -> str:
+    """What identifies one version of a file without reading it: path, size, mtime, inode."""
+    st = path.stat()
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+
+
+def sha256_input(path: str | Path) -> str:
+    """SHA-256 of an input raster, remembered per machine by path, size, mtime and inode.
+
+    An orthomosaic is tens of GB: hashing it at every run of the same flight (another
+    config, a resumed batch) costs seconds to minutes. The digest is kept in the user's rams
+    cache (:func:`rams.config_paths.cache_dir`) and reused while the file's size,
+    modification time and inode are unchanged; a file rewritten in place with the same
+    size and modification time to the nanosecond would be taken as unchanged. Weights are
+    never checked through this cache (:func:`sha256_file` reads them every time).
+
+    Raises:
+        RamsInputError: the file cannot be read.
+    """
+    path = Path(path)
+    cache = _cache_file()
+    try:
+        key = _stat_key(path)
+    except OSError:
+        return sha256_file(path)  # raises with the reason
+    entries: dict[str, str] = {}
+    if cache is not None:
+        try:
+            loaded = json.loads(cache.read_text(encoding="utf-8"))
+            entries = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            entries = {}
+        if _HEX64.fullmatch(entries.get(key, "")):
+            return entries[key]
+    digest = sha256_file(path)
+    if cache is not None:
+        entries.pop(key, None)
+        entries[key] = digest
+        keep = dict(list(entries.items())[-_CACHE_ENTRIES:])
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(keep, indent=0), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass  # a read-only home: hash every run, as before
+    return digest
 
 
 def read_sha256_record(record: str | Path) -> str:

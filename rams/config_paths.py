@@ -25,6 +25,27 @@ def config_dir() -> Path:
     return Path(env) if env else _bundled_or_checkout("configs")
 
 
+#: Environment variable naming the user's rams cache folder (see :func:`cache_dir`).
+CACHE_DIR_ENV = "RAMS_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """The user's rams cache folder; None where there is no home to put it in.
+
+    ``$RAMS_CACHE_DIR``, else ``$XDG_CACHE_HOME/rams``, else ``~/.cache/rams``. It holds
+    what a run can rebuild (inference-probe verdicts, built int8 networks, input
+    checksums): deleting it costs time, never results.
+    """
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "rams"
+    try:
+        return Path.home() / ".cache" / "rams"
+    except RuntimeError:  # no HOME and no passwd entry
+        return None
+
+
 def models_dir() -> Path:
     """The folder holding shipped model weights and cards (override with ``RAMS_MODELS_DIR``)."""
     env = os.environ.get("RAMS_MODELS_DIR")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from rams.checksum import sha256_file
+from rams.errors import RamsInputError
 
 
 def test_chunked_digest_matches_whole_file(tmp_path: Path) -> None:
@@ -18,3 +21,30 @@ def test_chunked_digest_matches_whole_file(tmp_path: Path) -> None:
     assert sha256_file(str(path), chunk=len(data) + 1) == expected
     path.write_bytes(data[:-1])
     assert sha256_file(path) != expected
+
+
+def test_input_digest_is_remembered_until_the_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import os
+
+    import rams.checksum as ck
+
+    monkeypatch.setenv("RAMS_CACHE_DIR", str(tmp_path / "cache"))
+    f = tmp_path / "ortho.tif"
+    f.write_bytes(b"a" * 1000)
+    reads: list[Path] = []
+    real = ck.sha256_file
+    monkeypatch.setattr(ck, "sha256_file", lambda p, *a: reads.append(Path(p)) or real(p, *a))
+    first = ck.sha256_input(f)
+    assert first == hashlib.sha256(b"a" * 1000).hexdigest() and len(reads) == 1
+    assert ck.sha256_input(f) == first and len(reads) == 1  # remembered: not read again
+    f.write_bytes(b"b" * 1000)  # same size, new content and mtime
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert ck.sha256_input(f) == hashlib.sha256(b"b" * 1000).hexdigest() and len(reads) == 2
+    # a damaged cache file is ignored and rewritten
+    (tmp_path / "cache" / "input-sha256.json").write_text("{not json")
+    assert ck.sha256_input(f) == hashlib.sha256(b"b" * 1000).hexdigest() and len(reads) == 3
+    assert ck.sha256_input(f) == hashlib.sha256(b"b" * 1000).hexdigest() and len(reads) == 3
+    with pytest.raises(RamsInputError, match="missing.tif"):
+        ck.sha256_input(tmp_path / "missing.tif")

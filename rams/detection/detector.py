@@ -342,7 +342,8 @@ def normalise_images(
     if normalisation["mode"] == "fixed":
         mean = np.asarray(normalisation["mean"], np.float32)[None, :, None, None]
         std = np.asarray(normalisation["std"], np.float32)[None, :, None, None]
-        x = (x - mean) / std
+        x -= mean  # in place: same values as (x - mean) / std, half the memory passes
+        x /= std
     else:
         for i in range(x.shape[0]):
             m = None if valid is None else valid[i]
@@ -353,7 +354,7 @@ def normalise_images(
                     continue
                 x[i, c] = (x[i, c] - v.mean()) / max(float(v.std()), 1e-3)
     if valid is not None:
-        x *= valid[:, None].astype(np.float32)
+        np.multiply(x, valid[:, None], out=x)
     return x
 
 

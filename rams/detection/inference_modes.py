@@ -53,6 +53,10 @@ import torch
 from torch import nn
 
 from rams.atomic import write_json_atomic
+from rams.config_paths import (
+    CACHE_DIR_ENV as CACHE_DIR_ENV,  # re-exported: tests and callers name it here
+)
+from rams.config_paths import cache_dir
 from rams.detection.precision import PRECISIONS, native_bfloat16, resolve_precision
 
 log = logging.getLogger(__name__)
@@ -82,9 +86,6 @@ INT8_ENGINES = ("x86", "fbgemm")
 
 #: Format tag of the probe-verdict cache file.
 PROBE_CACHE_FORMAT = "rams-inference-probe-1"
-#: Environment variable naming the cache folder (default ``$XDG_CACHE_HOME/rams``, else
-#: ``~/.cache/rams``); tests point it at a temporary folder.
-CACHE_DIR_ENV = "RAMS_CACHE_DIR"
 #: Verdicts kept in the cache file (the oldest go first).
 PROBE_CACHE_ENTRIES = 64
 #: Least share of its threads' CPU time (process CPU seconds / (wall seconds x threads)) a
@@ -393,21 +394,6 @@ def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_
                 f(x)
                 times[k].append(time.perf_counter() - t0)
     return {k: round(px * px / 1e6 / min(t), 2) for k, t in times.items()}
-
-
-def cache_dir() -> Path | None:
-    """The user's rams cache folder; None where there is no home to put it in.
-
-    ``$RAMS_CACHE_DIR``, else ``$XDG_CACHE_HOME/rams``, else ``~/.cache/rams``.
-    """
-    if os.environ.get(CACHE_DIR_ENV):
-        return Path(os.environ[CACHE_DIR_ENV])
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "rams"
-    try:
-        return Path.home() / ".cache" / "rams"
-    except RuntimeError:  # no HOME and no passwd entry
-        return None
 
 
 def probe_cache_path() -> Path | None:

@@ -182,11 +182,15 @@ def write_quicklook(
     image = None
     if backdrop is not None and extent is not None:
         img = np.nan_to_num(np.asarray(backdrop, dtype=np.float32), nan=1.0)
+        # 8-bit before matplotlib: its resampling of a float RGB image costs twice as much
+        img8 = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
         image = ax.imshow(
-            np.clip(img, 0, 1),
+            img8,
             extent=extent,
             origin="upper",
             cmap="gray" if img.ndim == 2 else None,
+            vmin=0 if img.ndim == 2 else None,
+            vmax=255 if img.ndim == 2 else None,
             interpolation="nearest",
             zorder=1,
         )

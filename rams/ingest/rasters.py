@@ -22,7 +22,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.transform import Affine
 from rasterio.windows import Window
 
-from rams.checksum import sha256_file
+from rams.checksum import sha256_input
 from rams.errors import RasterError
 from rams.ingest.manifest import RasterEntry
 from rams.ingest.tiff_blocks import BlockCheck, TiffStructureError, check_blocks
@@ -275,7 +275,7 @@ def open_sensor_raster(
     except Exception as exc:  # GDAL surfaces corruption under several classes
         raise RasterError(path, f"corrupt or unreadable raster ({_short(exc)})") from exc
     if checksum:
-        info.checksum = sha256_file(path)
+        info.checksum = sha256_input(path)
     return info
 
 
