@@ -155,6 +155,15 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.05, 0.07, 0.10, 0.13, 0.16), (0.04, 0.06, 0.08, 0.10, 0.13)),
         scale_range=(0.25, 1.0), dt_morning=ThermalDraw(0.4, 1.5), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
     ),
+    # Cow pats of a grazed meadow, 19 to 32 cm across: flat, dark olive-brown, round and
+    # irregular; fresh ones warmer than the sward. A meadow-only class that no detector
+    # family has, so the combiner family shows mine-like clutter the CNN never saw.
+    "dung": ObjectLook(
+        "blob", 0.16, 0.10, 0.03,
+        rgb=((0.27, 0.24, 0.15), (0.36, 0.31, 0.20)),
+        reflectance=((0.04, 0.06, 0.07, 0.12, 0.18), (0.06, 0.08, 0.10, 0.16, 0.22)),
+        scale_range=(0.6, 1.0), dt_morning=ThermalDraw(0.8, 2.5), dt_evening=ThermalDraw(0.3, 1.5),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -32,7 +32,7 @@ NEW_CLASSES = {
     "sand-litter": {"boot_print", "plastic_bottle", "can", "paper", "stone"},
     "rocky-scrub": {"stone"},
     "ploughed": {"clod", "stone"},
-    "meadow": {"stone", "can", "plastic_bottle", "paper"},
+    "meadow": {"stone", "can", "plastic_bottle", "paper", "dung"},
 }
 
 
@@ -269,3 +269,14 @@ def test_ground_jitter_redraws_ground_not_objects(tmp_path: Path, flights: dict[
     assert load_json(plain.meta_path)["ground_jitter"] is False
     rgb_j, rgb_p = _valid_rgb(jittered.rgb_path), _valid_rgb(plain.rgb_path)
     assert np.abs(np.median(rgb_j, 0) - np.median(rgb_p, 0)).max() > 5
+
+
+def test_dung_is_kept_from_the_detector_families() -> None:
+    """Cow pats are the combiner family's own clutter: no detector ever trains on them."""
+    from rams.synth.families import family_spec
+
+    for fam in DETECTOR_FAMILIES:
+        spec = family_spec(fam).clutter
+        assert "dung" not in {c for c, _ in spec.per_200m} | set(spec.in_field), fam
+    meadow = family_spec(COMBINER_FAMILY).clutter
+    assert "dung" in {c for c, _ in meadow.per_200m}
