@@ -12,6 +12,7 @@ recognised by its ``run.json``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -201,14 +202,22 @@ def process_flight(
 
 
 def _warm_up_anomaly(config: PipelineConfig) -> None:
-    """Load the anomaly kernels (see :mod:`rams.anomaly.warm`).
+    """Load the anomaly kernels (see :mod:`rams.anomaly.warm`), then the detector's modules.
 
-    A failure here is left to the first tile to report.
+    A failure here is left to the first tile (or the detection stage) to report.
     """
     try:
         warm_up(config.anomaly.detector, config.anomaly.backend, config.anomaly.inner_px, config.anomaly.outer_px)
     except Exception:  # the same call fails again, with its error, in the anomaly stage
         log.debug("warming up the anomaly kernels failed", exc_info=True)
+    if config.detection.enabled:
+        # torch and the detector (about 1.1 s of imports) load while the anomaly stage runs,
+        # instead of at the start of detection
+        try:
+            for module in ("rams.detection.detector", "rams.detection.sliced"):
+                importlib.import_module(module)
+        except Exception:  # the detection stage imports them again and reports the error
+            log.debug("importing the detector ahead failed", exc_info=True)
 
 
 def _remove_if_empty(folder: Path, *ignored: str) -> None:
