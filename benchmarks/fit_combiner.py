@@ -16,7 +16,7 @@ without a CNN detection does not exist and trusts the CNN far more than it earns
 other ground (every real flight). On the meadow the CNN misses most mines, as on unfamiliar
 ground, and the anomaly evidence has to carry them. ``--families`` overrides the list
 (comma-separated, cycled by seed). Seeds 200 and up are disjoint from the tests (0-9), the
-detector's training flights (100-107) and the benchmarks (1000+).
+detector's training flights (100-111) and the benchmarks (1000+).
 
 Flights and runs are kept in ``--work`` and reused; a run is redone when the detector's
 weights or the ``rams`` source changed (their SHA-256 is recorded next to the run), so
