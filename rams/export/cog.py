@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,66 @@ def gdal_has_zstd() -> bool:
             return src.compression is not None and src.compression.value == "ZSTD"
 
 
+@dataclass
+class PendingCog:
+    """A scratch raster written on a grid, waiting to become a COG at ``path``.
+
+    Call :meth:`finish` (in any thread: GDAL's copy lets go of the GIL) to convert it, or
+    :meth:`discard` to delete it; both are safe to call again.
+    """
+
+    scratch: Path
+    path: Path
+    dtype: str
+
+    def finish(self) -> Path:
+        """Convert the scratch raster to a COG at :attr:`path` (atomically) and delete it."""
+        try:
+            if self.scratch.exists():
+                with atomic_path(self.path) as tmp:
+                    options = {
+                        "driver": "COG", "level": 1, "predictor": 3 if self.dtype.startswith("float") else 2,
+                        "blocksize": 512, "overviews": "AUTO", "resampling": "average", "BIGTIFF": "IF_SAFER",
+                        "num_threads": "ALL_CPUS",
+                    }
+                    rasterio.shutil.copy(self.scratch, tmp, compress="ZSTD" if gdal_has_zstd() else "DEFLATE",
+                                         **options)
+        finally:
+            self.discard()
+        return self.path
+
+    def discard(self) -> None:
+        """Delete the scratch raster."""
+        self.scratch.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def cog_scratch(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: float = float("nan"),
+                description: str = "") -> Iterator[tuple[Any, PendingCog]]:
+    """Open a scratch raster on ``grid`` for ``path``; the caller finishes the COG later.
+
+    Yields:
+        ``(dataset, pending)``: write windows of band 1 with ``dataset.write(arr, 1,
+        window=w)``; after the block, ``pending.finish()`` makes the COG (on an error
+        inside the block the scratch is deleted).
+    """
+    path = Path(path)
+    pending = PendingCog(path.with_name(f".{path.name}.scratch.tif"), path, dtype)
+    profile = {
+        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": dtype,
+        "crs": grid.crs, "transform": grid.transform, "nodata": nodata, "tiled": True,
+        "blockxsize": 512, "blockysize": 512, "BIGTIFF": "IF_SAFER",
+    }
+    try:
+        with rasterio.open(pending.scratch, "w", **profile) as dst:
+            if description:
+                dst.set_band_description(1, description)
+            yield dst, pending
+    except BaseException:
+        pending.discard()
+        raise
+
+
 @contextlib.contextmanager
 def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: float = float("nan"),
                description: str = "") -> Iterator[Any]:
@@ -53,23 +114,6 @@ def cog_writer(path: Path, grid: TargetGrid, *, dtype: str = "float32", nodata: 
     Yields:
         An open rasterio dataset; write windows of band 1 with ``dst.write(arr, 1, window=w)``.
     """
-    scratch = path.with_name(f".{path.name}.scratch.tif")
-    profile = {
-        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": dtype,
-        "crs": grid.crs, "transform": grid.transform, "nodata": nodata, "tiled": True,
-        "blockxsize": 512, "blockysize": 512, "BIGTIFF": "IF_SAFER",
-    }
-    try:
-        with rasterio.open(scratch, "w", **profile) as dst:
-            if description:
-                dst.set_band_description(1, description)
-            yield dst
-        with atomic_path(path) as tmp:
-            options = {
-                "driver": "COG", "level": 1, "predictor": 3 if dtype.startswith("float") else 2,
-                "blocksize": 512, "overviews": "AUTO", "resampling": "average", "BIGTIFF": "IF_SAFER",
-                "num_threads": "ALL_CPUS",
-            }
-            rasterio.shutil.copy(scratch, tmp, compress="ZSTD" if gdal_has_zstd() else "DEFLATE", **options)
-    finally:
-        scratch.unlink(missing_ok=True)
+    with cog_scratch(path, grid, dtype=dtype, nodata=nodata, description=description) as (dst, pending):
+        yield dst
+    pending.finish()

@@ -8,9 +8,9 @@ name                          meaning
 ``ms_<band>``                 multispectral reflectance, 0-1 (one per band, e.g. ms_nir)
 ``ndvi``                      (nir - red) / (nir + red), when both bands exist
 ``ndre``                      (nir - rededge) / (nir + rededge), when both bands exist
-``thermal_deg_c``             surface temperature, degrees C
 ``thermal_contrast_deg_c``    temperature minus its local background (a box mean over
                               ``background_m`` metres, nodata-aware), degrees C
+``thermal_deg_c``             surface temperature, degrees C
 ``rgb_red/green/blue``        RGB normalised to 0-1 and averaged onto the grid
 ============================  ===========================================================
 """
@@ -194,8 +194,10 @@ def fuse_window(
         elif sensor == "thermal":
             temp = data[0]
             size_px = round(background_m / reader.grid.gsd_m)
-            layers.extend([temp, local_contrast(temp, valid, size_px)])
-            names.extend(["thermal_deg_c", "thermal_contrast_deg_c"])
+            # the contrast first: right after the multispectral bands, the default anomaly
+            # bands (ms_* and the contrast) are one slice of the cube, passed without a copy
+            layers.extend([local_contrast(temp, valid, size_px), temp])
+            names.extend(["thermal_contrast_deg_c", "thermal_deg_c"])
         else:
             layers.extend(data)
             names.extend(f"rgb_{b}" for b in reader.band_names)

@@ -12,7 +12,7 @@ import numpy as np
 
 from rams import anomaly
 from rams.core.points import MinePoint
-from rams.export.cog import cog_writer
+from rams.export.cog import PendingCog, cog_scratch
 from rams.fusion.evidence import evidence_labels
 from rams.orchestration.plan import FlightPlan
 
@@ -47,8 +47,24 @@ def make_calibration(plan: FlightPlan, tile_files: list[Path]) -> Callable[[np.n
 def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -> list[MinePoint]:
     """Write ``anomaly.tif`` (calibrated, NaN = nodata) and return the anomaly peaks.
 
+    See :func:`assemble_anomaly_deferred`, of which this finishes the COG at once.
+    """
+    peaks, pending = assemble_anomaly_deferred(plan, tile_files, out_path)
+    pending.finish()
+    return peaks
+
+
+def assemble_anomaly_deferred(
+    plan: FlightPlan, tile_files: list[Path], out_path: Path
+) -> tuple[list[MinePoint], PendingCog]:
+    """The anomaly peaks, and ``anomaly.tif`` written but for its COG copy.
+
+    The copy (overviews and compression, about a quarter of the assembly) is left to the
+    caller, which can run it in a thread while the CNN works: ``pending.finish()`` must
+    return before anything reads ``out_path``.
+
     Returns:
-        Peaks as :class:`MinePoint` with ``detector="anomaly_core"``, ``confidence`` the
+        ``(peaks, pending)``: peaks as :class:`MinePoint` with ``detector="anomaly_core"``, ``confidence`` the
         calibrated score scaled to [0, 1], and ``extra`` holding ``score`` (-log10 Pfa) and
         ``evidence`` (thermal_anomaly / spectral_anomaly).
     """
@@ -59,7 +75,7 @@ def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -
     sensors = plan.anomaly_sensors
     sensor_label = "+".join(sensors)
     peaks: list[MinePoint] = []
-    with cog_writer(out_path, plan.grid, description="rx_log10_pfa") as dst:
+    with cog_scratch(out_path, plan.grid, description="rx_log10_pfa") as (dst, pending):
         for tile, path in zip(plan.tiles, tile_files, strict=True):
             with np.load(path) as npz:
                 valid, evidence = npz["valid"], npz["evidence"]
@@ -80,4 +96,4 @@ def assemble_anomaly(plan: FlightPlan, tile_files: list[Path], out_path: Path) -
                     confidence=min(1.0, s / anomaly.MAX_LOG10_PFA), detector="anomaly_core",
                     sensor=sensor_label, gsd_m=gsd, extra={"score": s, "evidence": labels},
                 ))
-    return anomaly.merge_peaks(peaks, cfg.peak_spacing_m)
+    return anomaly.merge_peaks(peaks, cfg.peak_spacing_m), pending

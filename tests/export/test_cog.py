@@ -37,3 +37,32 @@ def test_cog_writer_writes_a_compressed_cog_with_overviews(tmp_path: Path) -> No
         back = src.read(1)
     assert np.array_equal(np.isnan(back), np.isnan(score))
     assert np.array_equal(back[40:], score[40:])  # lossless
+
+
+def test_deferred_cog_finishes_in_another_thread_and_cleans_up_on_error(tmp_path: Path) -> None:
+    """The pipeline writes the scratch, then finishes the COG in a thread while the CNN runs."""
+    import threading
+
+    import pytest
+
+    from rams.export.cog import cog_scratch
+
+    grid = TargetGrid(rasterio.crs.CRS.from_epsg(32638), from_origin(E0, N0, 0.05, 0.05), 600, 520)
+    score = np.random.default_rng(1).gamma(2.0, 1.5, (grid.height, grid.width)).astype(np.float32)
+    out = tmp_path / "anomaly.tif"
+    with cog_scratch(out, grid) as (dst, pending):
+        dst.write(score, 1, window=Window(0, 0, grid.width, grid.height))
+    assert pending.scratch.exists() and not out.exists()  # nothing at the final path yet
+    worker = threading.Thread(target=pending.finish)
+    worker.start()
+    worker.join()
+    assert not pending.scratch.exists()
+    with rasterio.open(out) as src:
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        assert np.array_equal(src.read(1), score)
+    pending.discard()  # safe again
+    # an error while writing leaves neither scratch nor output
+    failed = tmp_path / "failed.tif"
+    with pytest.raises(RuntimeError), cog_scratch(failed, grid) as (dst, pending2):
+        raise RuntimeError("tile failed")
+    assert not pending2.scratch.exists() and not failed.exists()

@@ -26,7 +26,7 @@ def test_band_list_and_masks(small_flight: Callable[..., Path]) -> None:
     fused = fuse_window(readers, Window(0, 0, 60, 60))
     assert fused.band_names == [
         "ms_blue", "ms_green", "ms_red", "ms_rededge", "ms_nir", "ndvi", "ndre",
-        "thermal_deg_c", "thermal_contrast_deg_c", "rgb_red", "rgb_green", "rgb_blue",
+        "thermal_contrast_deg_c", "thermal_deg_c", "rgb_red", "rgb_green", "rgb_blue",
     ]
     assert fused.cube.dtype == np.float32 and fused.cube.shape == (12, 60, 60)
     # the multispectral nodata collar (top 10 ms rows = 0.5 m) is invalid in the fused mask
@@ -36,6 +36,12 @@ def test_band_list_and_masks(small_flight: Callable[..., Path]) -> None:
     assert np.median(ms) == pytest.approx(0.2, abs=0.01)  # 2000 * 1e-4
     assert np.median(fused.bands(["thermal_deg_c"])[0][fused.valid]) == pytest.approx(20.0, abs=0.05)
     assert np.median(fused.bands(["rgb_red"])[0][fused.valid]) == pytest.approx(120 / 255, abs=1e-3)
+    # without the indices, the default anomaly bands are one slice of the cube: no copy
+    lean = fuse_window(readers, Window(0, 0, 60, 60), indices=False)
+    anomaly_bands = ["ms_blue", "ms_green", "ms_red", "ms_rededge", "ms_nir", "thermal_contrast_deg_c"]
+    sub = lean.bands(anomaly_bands)
+    assert np.shares_memory(sub, lean.cube) and sub.flags.c_contiguous
+    assert np.array_equal(sub[-1], lean.cube[lean.band_names.index("thermal_contrast_deg_c")])
     # a missing sensor is simply absent
     no_rgb = fuse_window({s: r for s, r in readers.items() if s != "rgb"}, Window(0, 0, 8, 8))
     assert not any(n.startswith("rgb_") for n in no_rgb.band_names)
