@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,19 @@ from rasterio.transform import Affine
 from rams.candidates.combiner import Logistic, PointCombiner
 
 SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_rams_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Module- and session-scoped fixtures (flights processed once per module) never touch the
+    user's rams cache either: it is set before any of them runs."""
+    old = os.environ.get("RAMS_CACHE_DIR")
+    os.environ["RAMS_CACHE_DIR"] = str(tmp_path_factory.mktemp("rams-cache-session"))
+    yield
+    if old is None:
+        os.environ.pop("RAMS_CACHE_DIR", None)
+    else:
+        os.environ["RAMS_CACHE_DIR"] = old
 
 
 @pytest.fixture(autouse=True)
