@@ -75,17 +75,38 @@ def sha256_input(path: str | Path) -> str:
             return entries[key]
     digest = sha256_file(path)
     if cache is not None:
-        entries.pop(key, None)
-        entries[key] = digest
-        keep = dict(list(entries.items())[-_CACHE_ENTRIES:])
         try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(keep, indent=0), encoding="utf-8")
-            tmp.replace(cache)
+            _remember(cache, key, digest)
         except OSError:
             pass  # a read-only home: hash every run, as before
     return digest
+
+
+def _remember(cache: Path, key: str, digest: str) -> None:
+    """Add one digest to the cache file, under an exclusive lock where the OS has one.
+
+    The file is re-read under the lock, so concurrent runs (a batch's processes) do not
+    drop each other's entries; it is replaced atomically, so a reader never sees half.
+    """
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.with_name(f".{cache.name}.lock"), "a+b") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        except ImportError:  # no flock (Windows): last writer wins, a lost entry costs a re-hash
+            pass
+        try:
+            loaded = json.loads(cache.read_text(encoding="utf-8"))
+            entries = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            entries = {}
+        entries.pop(key, None)
+        entries[key] = digest
+        keep = dict(list(entries.items())[-_CACHE_ENTRIES:])
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(keep, indent=0), encoding="utf-8")
+        tmp.replace(cache)
 
 
 def read_sha256_record(record: str | Path) -> str:

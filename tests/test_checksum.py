@@ -48,3 +48,35 @@ def test_input_digest_is_remembered_until_the_file_changes(tmp_path: Path, monke
     assert ck.sha256_input(f) == hashlib.sha256(b"b" * 1000).hexdigest() and len(reads) == 3
     with pytest.raises(RamsInputError, match="missing.tif"):
         ck.sha256_input(tmp_path / "missing.tif")
+
+
+def _hash_all(paths: list[str]) -> None:
+    from rams.checksum import sha256_input
+
+    for p in paths:
+        sha256_input(p)
+
+
+def test_concurrent_runs_keep_each_others_digests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processes that hash inputs at the same time lose no cache entry (the file is locked)."""
+    import json
+    import multiprocessing
+
+    monkeypatch.setenv("RAMS_CACHE_DIR", str(tmp_path / "cache"))
+    groups = []
+    for g in range(4):
+        paths = []
+        for i in range(20):
+            f = tmp_path / f"f{g}_{i}.tif"
+            f.write_bytes(bytes([g, i]) * 5000)
+            paths.append(str(f))
+        groups.append(paths)
+    ctx = multiprocessing.get_context("spawn")  # the child reads RAMS_CACHE_DIR from os.environ
+    procs = [ctx.Process(target=_hash_all, args=(paths,)) for paths in groups]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    entries = json.loads((tmp_path / "cache" / "input-sha256.json").read_text())
+    assert len(entries) == 80
