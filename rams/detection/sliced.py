@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from rasterio.windows import Window
 from scipy import ndimage
+from scipy.spatial import cKDTree
 
 from rams.core.dedup import greedy_radius_groups
 from rams.core.gsd import gsd_from_affine
@@ -168,6 +169,7 @@ def detect_sliced(
     tile_px: int = 1024, overlap_px: int = 64, batch_size: int = 1,
     windows: list[Window] | None = None, merge_radius_m: float = 0.15, sensor: str = "rgb",
     min_score: float | None = None, on_progress: Callable[[int, int], None] | None = None,
+    weak_below: float | None = None, weak_near_px: np.ndarray | None = None, weak_radius_px: float = 0.0,
 ) -> list[MinePoint]:
     """Run a detector over a raster tile by tile and return merged mine points.
 
@@ -187,6 +189,12 @@ def detect_sliced(
         min_score: lowest confidence kept (default: the model's operating threshold).
         on_progress: called as ``on_progress(tiles_done, tiles_total)`` after each batch
             (a progress bar).
+        weak_below: detections below this confidence are kept only within
+            ``weak_radius_px`` of a point of ``weak_near_px`` ((N, 2) raster column, row):
+            weak responses serve as evidence at given places (anomaly peaks), and a
+            full scan at a low floor would otherwise hold thousands per hectare. None: keep all.
+        weak_near_px: see ``weak_below``.
+        weak_radius_px: see ``weak_below``, raster pixels.
 
     Returns:
         :class:`MinePoint` s in the raster's CRS (``detector="cnn"``), by descending
@@ -206,6 +214,10 @@ def detect_sliced(
         # (by padded size, then row-major, so neighbours share the source's cached blocks)
         tiles.sort(key=lambda t: (-(-max(t.height, t.width) // _PAD_STEP_PX), t.row_off, t.col_off))
     names = list(model.class_names)
+    near = None
+    if weak_below is not None:
+        pts = np.asarray(weak_near_px if weak_near_px is not None else np.zeros((0, 2)), np.float64).reshape(-1, 2)
+        near = cKDTree(pts) if len(pts) else None
     found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
     for start in range(0, len(tiles), batch_size):
         chunk = tiles[start:start + batch_size]
@@ -229,6 +241,15 @@ def detect_sliced(
             inside = (ic >= 0) & (ir >= 0) & (ic < w) & (ir < h)
             ok = np.zeros(len(cx), bool)
             ok[inside] = valid[ir[inside], ic[inside]]
+            if weak_below is not None:
+                weak = ok & (det.scores < weak_below)
+                if weak.any():
+                    if near is None:
+                        ok &= ~weak
+                    else:
+                        pos = np.stack([win.col_off + cx[weak], win.row_off + cy[weak]], 1)
+                        dist, _ = near.query(pos, distance_upper_bound=weak_radius_px)
+                        ok[np.flatnonzero(weak)[~np.isfinite(dist)]] = False
             for k in np.flatnonzero(ok):
                 found.append((float(win.col_off + cx[k]), float(win.row_off + cy[k]),
                               float(b[k, 2] - b[k, 0]), float(b[k, 3] - b[k, 1]),

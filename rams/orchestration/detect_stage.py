@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from rasterio.windows import Window
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -52,8 +53,9 @@ class DetectionOutput:
     Attributes:
         points: detections at or above the point threshold (``min_confidence``, or the
             model's operating threshold): the CNN points of the candidate stage.
-        support: every response at or above ``support_min_confidence`` (``points``
-            included): evidence for candidate points, never exported as points.
+        support: ``points`` and the weaker responses, down to ``support_min_confidence``,
+            within the candidates' fusion radius of an anomaly peak: evidence for the
+            candidate points, never exported as points (and bounded in number by the peaks).
         warnings: why detection was skipped or incomplete.
     """
 
@@ -115,6 +117,8 @@ def run_detection(
         )
     read = model_input_reader(reader.read, cfg.sensor)
     point_threshold = model.threshold if cfg.min_confidence is None else cfg.min_confidence
+    inverse = ~grid.transform
+    peaks_px = np.array([inverse * (p.x_m, p.y_m) for p in peaks], np.float64).reshape(-1, 2)
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
@@ -127,6 +131,10 @@ def run_detection(
                 tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,
                 windows=windows, merge_radius_m=cfg.merge_radius_m, sensor=cfg.sensor,
                 min_score=min(point_threshold, cfg.support_min_confidence),
+                # weaker responses are evidence at the anomaly peaks only: kept within the
+                # fusion radius of one, so their number stays bounded on a full scan
+                weak_below=point_threshold, weak_near_px=peaks_px,
+                weak_radius_px=plan.config.candidates.fusion_radius_m / grid.gsd_m,
                 on_progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     finally:

@@ -186,3 +186,22 @@ def test_model_input_reader_gives_rgb_models_8_bit_counts() -> None:
     assert counts.dtype == np.float32 and np.allclose(counts, 127.5) and ok is valid
     # Thermal is in degrees C already: unchanged.
     assert model_input_reader(read, "thermal") is read
+
+
+def test_weak_detections_are_kept_only_near_the_given_places() -> None:
+    """Below ``weak_below`` a detection survives only within the radius of a given point."""
+    img, valid = _scene(600, 400, [(100, 100)])  # a whole blob: score 1.0
+    half = SIDE // 4
+    for c, r in ((300, 100), (500, 300)):  # two small blobs: score 0.25
+        img[:, r - half:r + half, c - half:c + half] = 220.0
+    read = _reader(img, valid)
+    every = detect_sliced(read, 600, 400, TRANSFORM, BlobDetector(), tile_px=512, overlap_px=64)
+    assert sorted(round(p.confidence, 2) for p in every) == [0.25, 0.25, 1.0]
+    kept = detect_sliced(read, 600, 400, TRANSFORM, BlobDetector(), tile_px=512, overlap_px=64,
+                         weak_below=0.5, weak_near_px=np.array([[303.0, 98.0]]), weak_radius_px=10.0)
+    got = sorted((round(p.confidence, 2), round(p.x_m, 2)) for p in kept)
+    assert [c for c, _ in got] == [0.25, 1.0]
+    assert got[0][1] == pytest.approx((TRANSFORM * (300, 100))[0], abs=0.02)  # the one near the place
+    none_near = detect_sliced(read, 600, 400, TRANSFORM, BlobDetector(), tile_px=512, overlap_px=64,
+                              weak_below=0.5, weak_near_px=np.zeros((0, 2)), weak_radius_px=10.0)
+    assert [round(p.confidence, 2) for p in none_near] == [1.0]
