@@ -64,15 +64,10 @@ def sha256_input(path: str | Path) -> str:
         key = _stat_key(path)
     except OSError:
         return sha256_file(path)  # raises with the reason
-    entries: dict[str, str] = {}
     if cache is not None:
-        try:
-            loaded = json.loads(cache.read_text(encoding="utf-8"))
-            entries = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            entries = {}
-        if _HEX64.fullmatch(entries.get(key, "")):
-            return entries[key]
+        known = _read_entries(cache).get(key, "")
+        if _HEX64.fullmatch(known):
+            return known
     digest = sha256_file(path)
     if cache is not None:
         try:
@@ -80,6 +75,15 @@ def sha256_input(path: str | Path) -> str:
         except OSError:
             pass  # a read-only home: hash every run, as before
     return digest
+
+
+def _read_entries(cache: Path) -> dict[str, str]:
+    """The cache file's digests by key; empty when it is missing or damaged."""
+    try:
+        loaded = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
 
 
 def _remember(cache: Path, key: str, digest: str) -> None:
@@ -96,11 +100,7 @@ def _remember(cache: Path, key: str, digest: str) -> None:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         except ImportError:  # no flock (Windows): last writer wins, a lost entry costs a re-hash
             pass
-        try:
-            loaded = json.loads(cache.read_text(encoding="utf-8"))
-            entries = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            entries = {}
+        entries = _read_entries(cache)
         entries.pop(key, None)
         entries[key] = digest
         keep = dict(list(entries.items())[-_CACHE_ENTRIES:])

@@ -214,10 +214,8 @@ def detect_sliced(
         # (by padded size, then row-major, so neighbours share the source's cached blocks)
         tiles.sort(key=lambda t: (-(-max(t.height, t.width) // _PAD_STEP_PX), t.row_off, t.col_off))
     names = list(model.class_names)
-    near = None
-    if weak_below is not None:
-        pts = np.asarray(weak_near_px if weak_near_px is not None else np.zeros((0, 2)), np.float64).reshape(-1, 2)
-        near = cKDTree(pts) if len(pts) else None
+    places = np.zeros((0, 2)) if weak_near_px is None else np.asarray(weak_near_px, np.float64).reshape(-1, 2)
+    near = cKDTree(places) if weak_below is not None and len(places) else None
     found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
     for start in range(0, len(tiles), batch_size):
         chunk = tiles[start:start + batch_size]

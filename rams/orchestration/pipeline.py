@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from rams import __version__
 from rams.anomaly.warm import warm_up
 from rams.config import PipelineConfig
 from rams.errors import RamsInputError
+from rams.export.cog import PendingCog
 from rams.orchestration.assemble import assemble_anomaly_deferred
 from rams.orchestration.detect_stage import run_detection
 from rams.orchestration.executor import Executor, LocalExecutor
@@ -202,33 +203,6 @@ def process_flight(
         thaw()  # the objects each stage froze (see orchestration.memory)
 
 
-class _Background:
-    """One function run in a daemon thread; :meth:`result` joins it and re-raises its error."""
-
-    def __init__(self, target: Callable[[], object], cleanup: Callable[[], None]) -> None:
-        self._target, self._cleanup = target, cleanup
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="rams-background", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._target()
-        except BaseException as exc:  # handed to the caller by result()
-            self._error = exc
-
-    def result(self) -> None:
-        """Wait for the function; raise what it raised."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def wait_and_clean(self) -> None:
-        """Wait for the function (its error, if any, is the caller's to have seen) and clean up."""
-        self._thread.join()
-        self._cleanup()
-
-
 def _warm_up_anomaly(config: PipelineConfig) -> None:
     """Load the anomaly kernels (see :mod:`rams.anomaly.warm`), then the detector's modules.
 
@@ -285,19 +259,20 @@ def _run_locked(
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    cog: _Background | None = None
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rams-cog")
+    pending: PendingCog | None = None
     try:
         with timer.stage("anomaly"):
             tile_files = run_anomaly_stage(plan, executor, work / "tiles")
             peaks, pending = assemble_anomaly_deferred(plan, tile_files, staging / "anomaly.tif")
             # the COG copy of anomaly.tif (GDAL, without the GIL) overlaps the CNN; the
             # candidates read it, so it is awaited before them
-            cog = _Background(pending.finish, pending.discard)
+            cog = background.submit(pending.finish)
         with timer.stage("detection"):
             detection_record: dict[str, Any] = {}
             found = run_detection(plan, peaks, detection_record, progress=getattr(executor, "progress", False))
         with timer.stage("anomaly"):
-            cog.result()
+            cog.result()  # raises what the copy raised
         warnings = ingest_warnings(plan) + decode_warnings(plan, tile_files) + found.warnings
         run_info = {
             "rams_version": __version__,
@@ -328,8 +303,9 @@ def _run_locked(
         _remove_if_empty(out_dir / WORK_DIR_NAME)
         raise
     finally:
-        if cog is not None:
-            cog.wait_and_clean()
+        background.shutdown(wait=True)  # a failed run still waits for the copy, then drops its scratch
+        if pending is not None:
+            pending.discard()
         if own:
             executor.close()
     if not keep_work:
