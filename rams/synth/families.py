@@ -36,6 +36,7 @@ unseen.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -245,12 +246,15 @@ COMBINER_FAMILY = "meadow"
 DETECTOR_FAMILIES: tuple[str, ...] = tuple(f for f in TRAINING_FAMILIES if f != COMBINER_FAMILY)
 
 
-def _scaled(colour: tuple[float, ...], gain: float, chroma: float) -> tuple[float, ...]:
+_Colour = TypeVar("_Colour", RGB, Spectrum)
+
+
+def _scaled(colour: _Colour, gain: float, chroma: float = 1.0) -> _Colour:
     """A colour (or spectrum) with its mean scaled by ``gain`` and its spread by ``chroma``."""
     c = np.asarray(colour, np.float64)
     m = float(c.mean())
     out = np.clip((m + (c - m) * chroma) * gain, 0.01, 0.98)
-    return tuple(round(float(v), 4) for v in out)
+    return cast(_Colour, tuple(round(float(v), 4) for v in out))
 
 
 def jittered_family(spec: SceneFamily, seed: int) -> SceneFamily:
@@ -266,22 +270,13 @@ def jittered_family(spec: SceneFamily, seed: int) -> SceneFamily:
     soil_gain, chroma = float(rng.uniform(0.6, 1.3)), float(rng.uniform(0.5, 1.6))
     veg_gain = float(rng.uniform(0.75, 1.25))
     g = spec.ground
-
-    def soil(c: tuple[float, ...]) -> tuple[float, float, float]:
-        return _scaled(c, soil_gain, chroma)  # type: ignore[return-value]
-
-    def soil_spectrum(c: tuple[float, ...]) -> tuple[float, float, float, float, float]:
-        return _scaled(c, soil_gain, 1.0)  # type: ignore[return-value]
-
-    def veg(c: tuple[float, ...]) -> tuple[float, float, float]:
-        return _scaled(c, veg_gain, 1.0)  # type: ignore[return-value]
-
     grain_gain = float(rng.uniform(0.5, 1.8))
     ground = replace(
         g,
-        soil_rgb=soil(g.soil_rgb), road_rgb=soil(g.road_rgb),
-        soil_refl=soil_spectrum(g.soil_refl), road_refl=soil_spectrum(g.road_refl),
-        grass_rgb=veg(g.grass_rgb), dry_grass_rgb=veg(g.dry_grass_rgb), shrub_rgb=veg(g.shrub_rgb),
+        soil_rgb=_scaled(g.soil_rgb, soil_gain, chroma), road_rgb=_scaled(g.road_rgb, soil_gain, chroma),
+        soil_refl=_scaled(g.soil_refl, soil_gain), road_refl=_scaled(g.road_refl, soil_gain),
+        grass_rgb=_scaled(g.grass_rgb, veg_gain), dry_grass_rgb=_scaled(g.dry_grass_rgb, veg_gain),
+        shrub_rgb=_scaled(g.shrub_rgb, veg_gain),
         veg_offset=g.veg_offset + float(rng.uniform(-0.2, 0.4)),
         tone_gain=g.tone_gain * float(rng.uniform(0.5, 2.0)),
         rgb_grain_cell_m=g.rgb_grain_cell_m * float(rng.uniform(0.6, 1.6)),
