@@ -68,6 +68,8 @@ class SourceSpec:
         cache_dir: synthetic sources: where generated flights are kept (re-used when present).
         ground_jitter: synthetic sources: redraw each flight's ground colours and texture
             (:func:`rams.synth.families.jittered_family`).
+        clutter_jitter: synthetic sources: camouflage each flight's clutter in its soil
+            colour (:func:`rams.synth.families.clutter_jittered_family`).
     """
 
     path: Path
@@ -85,6 +87,7 @@ class SourceSpec:
     size_m: float = 80.0
     cache_dir: Path | None = None
     ground_jitter: bool = False
+    clutter_jitter: bool = False
 
     def resolved_kind(self) -> str:
         """"yolo", "flights" or "synth"."""
@@ -252,11 +255,11 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
                 f"scene family {family!r} is kept from the detectors: the point combiner is fitted "
                 "on it to learn what a detection is worth on unfamiliar ground (see rams.synth.families)"))
         for seed in spec.seeds:
-            jitter = "_jitter" if spec.ground_jitter else ""
+            jitter = ("_jitter" if spec.ground_jitter else "") + ("_cjitter" if spec.clutter_jitter else "")
             folder = cache / f"{family}{jitter}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
             if not (folder / TRUTH_FILE_NAME).is_file():
                 generate_flight(folder, spec.size_m, seed, gsd_m={"rgb": working_gsd_m}, family=family,
-                                ground_jitter=spec.ground_jitter)
+                                ground_jitter=spec.ground_jitter, clutter_jitter=spec.clutter_jitter)
             out.append(folder)
     return out
 
@@ -332,6 +335,7 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
                 families=tuple(str(f) for f in entry.get("families") or ("steppe",)),
                 size_m=float(entry.get("size_m", 80.0)),
                 ground_jitter=bool(entry.get("ground_jitter", False)),
+                clutter_jitter=bool(entry.get("clutter_jitter", False)),
                 cache_dir=None if entry.get("cache_dir") is None
                 else (path.parent / str(entry["cache_dir"])).resolve(),
             ))

@@ -127,6 +127,9 @@ class SceneFamily:
     ground: GroundSpec
     clutter: ClutterSpec
     furrows: bool = False
+    #: How far a distractor's colour may be pulled towards the ground's soil colour (0:
+    #: catalogue colours; see :func:`clutter_jittered_family`).
+    clutter_tint: float = 0.0
 
 
 _STEPPE = SceneFamily(
@@ -283,6 +286,31 @@ def jittered_family(spec: SceneFamily, seed: int) -> SceneFamily:
         rgb_grain_amp=(g.rgb_grain_amp[0] * grain_gain, g.rgb_grain_amp[1] * grain_gain),
     )
     return replace(spec, ground=ground)
+
+
+#: Clutter jitter: the most a distractor's colour is pulled towards the soil colour.
+CLUTTER_TINT = 0.85
+#: Clutter jitter: mine-sized stones per 200 m x 200 m added to a family that has none.
+EXTRA_STONES_PER_200M = 400.0
+
+
+def clutter_jittered_family(spec: SceneFamily) -> SceneFamily:
+    """``spec`` with camouflaged clutter (domain randomisation for training).
+
+    Each distractor's colour is pulled towards the (possibly jittered) soil colour by its
+    own random share, up to :data:`CLUTTER_TINT`, at its own brightness (0.75x to 1.25x;
+    drawn per object when rendering, see :func:`rams.synth.render.distractor_colour`), and
+    a family without mine-sized stones gets :data:`EXTRA_STONES_PER_200M` of them. Stones,
+    litter and lumps the colour of the ground they lie on are on every real field (dried
+    soil coats them); a detector that only saw clutter in catalogue colours learns the
+    colour, not the shape, as "not a mine". The classes are the training families' own
+    (stones come from sand-litter and rocky-scrub); nothing of the held-out family's
+    (clods, furrows) or the combiner family's (dung) is added. Mines are unchanged.
+    """
+    per_200m = spec.clutter.per_200m
+    if not any(cls == "stone" for cls, _ in per_200m):
+        per_200m = (*per_200m, ("stone", EXTRA_STONES_PER_200M))
+    return replace(spec, clutter=replace(spec.clutter, per_200m=per_200m), clutter_tint=CLUTTER_TINT)
 
 
 def family_spec(name: str) -> SceneFamily:

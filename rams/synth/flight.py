@@ -123,6 +123,7 @@ def _metadata(scene: Scene, grids: dict[str, SensorGrid], crs_epsg: int, origin_
         "size_m": scene.size_m,
         "family": scene.family,
         "ground_jitter": scene.ground_jitter,
+        "clutter_jitter": scene.clutter_jitter,
         "crs": f"EPSG:{crs_epsg}",
         "origin_m": list(origin_m),
         "area_bounds_utm": [origin_m[0], origin_m[1], origin_m[0] + scene.size_m, origin_m[1] + scene.size_m],
@@ -162,6 +163,7 @@ def generate_flight(
     block_px: int = 1024,
     family: str = DEFAULT_FAMILY,
     ground_jitter: bool = False,
+    clutter_jitter: bool = False,
 ) -> SynthFlight:
     """Generate a synthetic flight folder.
 
@@ -186,6 +188,8 @@ def generate_flight(
             clutter; the mines are the same in every family for one seed and size.
         ground_jitter: redraw the family's ground colours and texture for this flight
             (:func:`rams.synth.families.jittered_family`; training data).
+        clutter_jitter: camouflage the family's clutter in the soil colour for this flight
+            (:func:`rams.synth.families.clutter_jittered_family`; training data).
 
     Returns:
         The paths and counts written.
@@ -203,7 +207,7 @@ def generate_flight(
         raise ValueError(f"block_px must be at least 16, got {block_px}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scene = build_scene(size_m, seed, family, ground_jitter=ground_jitter)
+    scene = build_scene(size_m, seed, family, ground_jitter=ground_jitter, clutter_jitter=clutter_jitter)
     grids = make_grids(size_m, seed, crs_epsg=crs_epsg, origin_m=origin_m, gsd_m=gsd_m,
                        wgs84_sensor=wgs84_sensor, misregister=misregister)
     paths = {name: out / FILE_NAMES[name] for name in SENSORS}

@@ -140,7 +140,7 @@ def _paint(scene: Scene, geom: WindowGeometry, out: F32, sensor: str) -> None:
         if obj.variant in lk.glint_variants:
             glint = pixel_uniform(geom.rows[sl[0]][:, None], geom.cols[sl[1]][None, :], scene.salt(obj.id))
             shade *= 1.0 + 0.6 * np.maximum(glint, 0.0)
-        colour = np.asarray(lk.rgb[obj.variant] if sensor == "rgb" else lk.reflectance[obj.variant], np.float32)
+        colour = distractor_colour(scene, obj, sensor)
         if lk.multiply:
             region *= 1.0 - cov + colour[:, None, None] * (shade * cov)
             continue
@@ -148,6 +148,27 @@ def _paint(scene: Scene, geom: WindowGeometry, out: F32, sensor: str) -> None:
                          else colour * np.float32(0.5))
         region *= 1.0 - cov
         region += colour[:, None, None] * (shade * (cov - centre)) + centre_colour[:, None, None] * centre
+
+
+def distractor_colour(scene: Scene, obj: SceneObject, sensor: str) -> NDArray[np.float32]:
+    """An object's RGB colour or reflectance spectrum.
+
+    Mines and most distractors have their catalogue colour. On a clutter-jittered scene
+    (``scene.spec.clutter_tint > 0``) a distractor's colour is pulled towards the ground's
+    soil colour by a share drawn per object in ``[0, clutter_tint]``, at 0.75x to 1.25x
+    the soil's brightness; prints (which multiply the ground) are left as they are.
+    """
+    lk = look(obj.cls)
+    colour = np.asarray(lk.rgb[obj.variant] if sensor == "rgb" else lk.reflectance[obj.variant], np.float32)
+    tint = scene.spec.clutter_tint
+    if tint <= 0.0 or obj.kind != "distractor" or lk.multiply:
+        return colour
+    share, tone = np.random.default_rng([scene.seed, 0xC1A7, int(obj.id[1:])]).uniform(0.0, 1.0, 2)
+    ground = scene.spec.ground
+    soil = np.asarray(ground.soil_rgb if sensor == "rgb" else ground.soil_refl, np.float32)
+    t = np.float32(tint * share)
+    mixed: NDArray[np.float32] = (1.0 - t) * colour + t * soil * np.float32(0.75 + 0.5 * tone)
+    return mixed
 
 
 def _pixel_noise(geom: WindowGeometry, scene: Scene, channel: str, count: int) -> list[F32]:

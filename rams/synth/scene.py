@@ -19,7 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rams.synth.catalog import look
-from rams.synth.families import DEFAULT_FAMILY, SceneFamily, family_spec, jittered_family
+from rams.synth.families import (
+    DEFAULT_FAMILY,
+    SceneFamily,
+    clutter_jittered_family,
+    family_spec,
+    jittered_family,
+)
 from rams.synth.furrows import Furrows
 from rams.synth.layout import draw_layout
 from rams.synth.noise import salt
@@ -102,6 +108,8 @@ class Scene:
         furrows: the rows of a ploughed field, or None.
         ground_jitter: the family's ground is redrawn for this flight
             (:func:`rams.synth.families.jittered_family`, for training data).
+        clutter_jitter: the family's clutter is camouflaged
+            (:func:`rams.synth.families.clutter_jittered_family`, for training data).
     """
 
     size_m: float
@@ -117,13 +125,13 @@ class Scene:
     family: str = DEFAULT_FAMILY
     furrows: Furrows | None = None
     ground_jitter: bool = False
+    clutter_jitter: bool = False
     index: ObjectIndex = field(init=False)
     _spec: SceneFamily = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.index = ObjectIndex(self.objects, pad_m=0.5)
-        spec = family_spec(self.family)
-        self._spec = jittered_family(spec, self.seed) if self.ground_jitter else spec
+        self._spec = scene_family(self.family, self.seed, self.ground_jitter, self.clutter_jitter)
 
     @property
     def spec(self) -> SceneFamily:
@@ -195,8 +203,16 @@ class ObjectIndex:
         return out
 
 
+def scene_family(family: str, seed: int, ground_jitter: bool = False, clutter_jitter: bool = False) -> SceneFamily:
+    """A flight's family: ``family`` with its ground and clutter jittered when asked."""
+    spec = family_spec(family)
+    if ground_jitter:
+        spec = jittered_family(spec, seed)
+    return clutter_jittered_family(spec) if clutter_jitter else spec
+
+
 def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
-                ground_jitter: bool = False) -> Scene:
+                ground_jitter: bool = False, clutter_jitter: bool = False) -> Scene:
     """Draw the ground truth of a flight.
 
     Args:
@@ -206,6 +222,8 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
         family: scene family name (see :mod:`rams.synth.families`).
         ground_jitter: redraw the family's ground for this flight (training data; the
             objects are unchanged).
+        clutter_jitter: camouflage the family's clutter (training data; adds mine-sized
+            stones to a family without them; the mines are unchanged).
 
     Returns:
         The scene.
@@ -213,7 +231,7 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
     Raises:
         RamsInputError: for an unknown family.
     """
-    spec = family_spec(family)
+    spec = scene_family(family, seed, ground_jitter, clutter_jitter)
     rng = np.random.default_rng([seed, 0x5EED, round(size_m * 1000)])
     morning = bool(rng.random() < 0.6)
     base_deg_c = float(rng.uniform(21.0, 28.0))
@@ -236,4 +254,5 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
         family=family,
         furrows=furrows,
         ground_jitter=ground_jitter,
+        clutter_jitter=clutter_jitter,
     )

@@ -156,3 +156,22 @@ def test_recipe_ground_jitter_generates_its_own_flights(tmp_path: Path) -> None:
     assert p != j and "jitter" in j.name and "jitter" not in p.name
     assert json.loads((j / "synth.json").read_text())["ground_jitter"] is True
     assert (p / "rgb.tif").read_bytes() != (j / "rgb.tif").read_bytes()
+
+
+def test_recipe_clutter_jitter_is_parsed_and_cached_apart(tmp_path: Path) -> None:
+    import json
+
+    from rams.detection.sources import generate_synth_flights, read_sources_file
+
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(
+        "sources:\n"
+        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4, ground_jitter: true}\n"
+        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4, ground_jitter: true,"
+        " clutter_jitter: true}\n",
+        encoding="utf-8")
+    ground, both = read_sources_file(recipe)["sources"]
+    assert (ground.clutter_jitter, both.clutter_jitter) == (False, True)
+    (g,), (b,) = generate_synth_flights(ground, 0.005), generate_synth_flights(both, 0.005)
+    assert g != b and "cjitter" in b.name and "cjitter" not in g.name
+    assert json.loads((b / "synth.json").read_text())["clutter_jitter"] is True

@@ -280,3 +280,41 @@ def test_dung_is_kept_from_the_detector_families() -> None:
         assert "dung" not in {c for c, _ in spec.per_200m} | set(spec.in_field), fam
     meadow = family_spec(COMBINER_FAMILY).clutter
     assert "dung" in {c for c, _ in meadow.per_200m}
+
+
+def test_clutter_jitter_camouflages_clutter_not_mines() -> None:
+    """Clutter jitter pulls distractor colours towards the soil, adds stones, leaves mines alone."""
+    from rams.synth.catalog import look
+    from rams.synth.families import CLUTTER_TINT, clutter_jittered_family, family_spec
+    from rams.synth.render import distractor_colour
+    from rams.synth.scene import build_scene
+
+    base = family_spec("steppe")
+    spec = clutter_jittered_family(base)
+    assert spec.ground == base.ground and spec.clutter_tint == CLUTTER_TINT
+    assert "stone" in {c for c, _ in spec.clutter.per_200m} and "stone" not in {c for c, _ in base.clutter.per_200m}
+    rocky = family_spec("rocky-scrub")
+    assert clutter_jittered_family(rocky).clutter == rocky.clutter  # has stones already
+    plain = build_scene(40.0, 113, "steppe", ground_jitter=True)
+    camo = build_scene(40.0, 113, "steppe", ground_jitter=True, clutter_jitter=True)
+    assert [(m.cls, m.x_m, m.y_m) for m in camo.mines] == [(m.cls, m.x_m, m.y_m) for m in plain.mines]
+    assert sum(d.cls == "stone" for d in camo.distractors) > 10
+    assert not any(d.cls == "stone" for d in plain.distractors)
+    for obj in plain.distractors:  # no clutter jitter: catalogue colours
+        if look(obj.cls).rgb:
+            np.testing.assert_array_equal(distractor_colour(plain, obj, "rgb"), np.float32(look(obj.cls).rgb[obj.variant]))
+    soil = np.array(camo.spec.ground.soil_rgb)
+    shares = []
+    for obj in camo.distractors:
+        if not look(obj.cls).rgb:  # thermal-only warm patches
+            continue
+        catalogue = np.array(look(obj.cls).rgb[obj.variant])
+        got = distractor_colour(camo, obj, "rgb")
+        np.testing.assert_array_equal(got, distractor_colour(camo, obj, "rgb"))  # deterministic
+        # got = (1 - t) c + t s k with k in [0.75, 1.25]: the share t of the way to the soil tone.
+        shares.append(np.linalg.norm(got - catalogue) / np.linalg.norm(soil - catalogue))
+    assert 0.15 < float(np.median(shares)) < CLUTTER_TINT * 1.3
+    assert max(shares) > 0.5 and min(shares) < 0.2  # each object its own share
+    for mine in camo.mines:
+        np.testing.assert_array_equal(distractor_colour(camo, mine, "ms"),
+                                      np.float32(look(mine.cls).reflectance[mine.variant]))
