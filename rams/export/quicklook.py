@@ -14,18 +14,23 @@ is both faster and smaller than matplotlib's RGBA at level 6 (0.16 s and 3.5 MB 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from affine import Affine
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from PIL import Image
 from shapely.geometry import Polygon
 
 from rams.atomic import atomic_path
 from rams.candidates.model import CandidateSet
+
+if TYPE_CHECKING:
+    from matplotlib.lines import Line2D
+
+#: matplotlib modules the quicklook uses, imported on first use (about 0.7 s): a run imports
+#: them in its warm-up thread while ingest and the anomaly stage run (see
+#: ``rams.orchestration.pipeline``), not at the start of the export stage.
+MATPLOTLIB_MODULES = ("matplotlib.backends.backend_agg", "matplotlib.figure", "matplotlib.lines")
 
 #: Long side of the figure, pixels.
 MAX_PX = 1800
@@ -119,6 +124,8 @@ def draw_candidates(ax: Any, candidates: CandidateSet, *, label_top: int = 10) -
 
 
 def _legend_handles(candidates: CandidateSet) -> list[Line2D]:
+    from matplotlib.lines import Line2D
+
     handles = [
         Line2D([], [], color=PRIORITY_COLOURS[0], label="SHA priority 1"),
         Line2D([], [], color=OTHER_COLOUR, label="SHA priority > 3"),
@@ -175,6 +182,9 @@ def write_quicklook(
     Returns:
         ``path``.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     extent = _extent(backdrop, backdrop_transform, candidates)
     fig = Figure(figsize=_figure_size(extent), dpi=DPI)
     canvas = FigureCanvasAgg(fig)

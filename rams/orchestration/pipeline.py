@@ -30,6 +30,7 @@ from rams.anomaly.warm import warm_up
 from rams.config import PipelineConfig
 from rams.errors import RamsInputError
 from rams.export.cog import PendingCog
+from rams.export.quicklook import MATPLOTLIB_MODULES
 from rams.orchestration.assemble import assemble_anomaly_deferred
 from rams.orchestration.detect_stage import run_detection
 from rams.orchestration.executor import Executor, LocalExecutor
@@ -204,7 +205,7 @@ def process_flight(
 
 
 def _warm_up_anomaly(config: PipelineConfig) -> None:
-    """Load the anomaly kernels (see :mod:`rams.anomaly.warm`), then the detector's modules.
+    """Load the anomaly kernels (see :mod:`rams.anomaly.warm`), then the modules of the detector and the quicklook.
 
     A failure here is left to the first tile (or the detection stage) to report.
     """
@@ -220,6 +221,12 @@ def _warm_up_anomaly(config: PipelineConfig) -> None:
                 importlib.import_module(module)
         except Exception:  # the detection stage imports them again and reports the error
             log.debug("importing the detector ahead failed", exc_info=True)
+    # matplotlib (the quicklook), likewise ahead of the export stage
+    try:
+        for module in MATPLOTLIB_MODULES:
+            importlib.import_module(module)
+    except Exception:  # the quicklook imports them again and reports the error
+        log.debug("importing matplotlib ahead failed", exc_info=True)
 
 
 def _remove_if_empty(folder: Path, *ignored: str) -> None:
