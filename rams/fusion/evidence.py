@@ -38,8 +38,13 @@ def evidence_labels(bits: int) -> list[str]:
 
 #: The spectral evidence box (local mean), pixels.
 _SPECTRAL_BOX_PX = 21
-#: Every so many valid pixels of a tile enter its robust spread (a regular subsample).
+#: Every so many valid pixels of a tile enter its robust spread (a regular subsample) ...
 _SPREAD_SAMPLE_STEP = 7
+#: ... and the step grows so that at most about this many do: the MAD of 20,000 values is
+#: within about 1 % of the tile's (its relative standard error is near 1.1 / sqrt(n)), and a
+#: 1024 x 1024 tile's 150,000 samples at step 7 cost about 0.03 s of local contrasts and
+#: medians per band.
+_SPREAD_SAMPLE_MAX = 20_000
 #: Above this share of a tile's pixels, evidence at given pixels is computed densely.
 _SPARSE_EVIDENCE_SHARE = 0.02
 
@@ -68,7 +73,8 @@ def evidence_bits(fused: FusedTile, pixels: np.ndarray | None = None) -> np.ndar
             flat[pixels[hot]] |= EVIDENCE_THERMAL
     ms = [b for b in fused.band_names if b.startswith("ms_")]
     if ms and valid.any() and (pixels is None or len(pixels)):
-        sample = np.flatnonzero(valid)[::_SPREAD_SAMPLE_STEP]  # plenty for a robust spread
+        where = np.flatnonzero(valid)
+        sample = where[::max(_SPREAD_SAMPLE_STEP, len(where) // _SPREAD_SAMPLE_MAX)]
         if pixels is None:
             devs = local_contrasts(fused.bands(ms), valid, _SPECTRAL_BOX_PX)
             at_sample = devs.reshape(len(ms), -1)[:, sample]

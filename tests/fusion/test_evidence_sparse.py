@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rams.fusion.cube import FusedTile
 from rams.fusion.evidence import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL, evidence_bits
@@ -38,3 +39,21 @@ def test_evidence_at_candidates_equals_the_dense_bits() -> None:
     others[pixels] = False
     assert not sparse.reshape(-1)[others].any()  # bits only where asked
     assert not evidence_bits(fused, np.array([], np.int64)).any()
+
+
+def test_spread_sample_cap_keeps_the_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tile's robust spread from at most _SPREAD_SAMPLE_MAX pixels gives the bits of step 7."""
+    import rams.fusion.evidence as evidence
+
+    rng = np.random.default_rng(3)
+    rows, cols = 700, 700  # 490,000 pixels: step 24 under the cap, against 7
+    ms = rng.normal(0.25, 0.01, (5, rows, cols)).astype(np.float32)
+    ms[:, ::50, ::50] += 0.05  # many weak spectral outliers near the threshold
+    valid = np.ones((rows, cols), bool)
+    names = ["ms_blue", "ms_green", "ms_red", "ms_rededge", "ms_nir"]
+    fused = FusedTile(cube=ms, band_names=names, valid=valid, sensor_valid={})
+    capped = evidence_bits(fused)
+    monkeypatch.setattr(evidence, "_SPREAD_SAMPLE_MAX", rows * cols)  # back to every 7th pixel
+    full = evidence_bits(fused)
+    assert (full & EVIDENCE_SPECTRAL).sum() > 100
+    assert np.mean(capped != full) < 1e-3
