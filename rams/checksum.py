@@ -1,11 +1,14 @@
-"""SHA-256 of files (input records in ``run.json``, weight checksums, duplicate checks)."""
+"""SHA-256 of files (input records in ``run.json``, weight checksums, duplicate checks), and
+numbers measured on input files, remembered per machine."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from rams.errors import RamsInputError
@@ -32,11 +35,11 @@ def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
-def _cache_file() -> Path | None:
+def _cache_file(name: str = "input-sha256.json") -> Path | None:
     from rams.config_paths import cache_dir
 
     folder = cache_dir()
-    return None if folder is None else folder / "input-sha256.json"
+    return None if folder is None else folder / name
 
 
 def _stat_key(path: Path) -> str:
@@ -77,6 +80,37 @@ def sha256_input(path: str | Path) -> str:
     return digest
 
 
+def input_fact(path: str | Path, fact: str, compute: Callable[[], float]) -> float:
+    """A number measured on an input file, remembered per machine like its digest.
+
+    Kept in the user's rams cache (``input-facts.json``) under the file's path, size,
+    modification time and inode (see :func:`sha256_input`) and the name ``fact``; computed
+    by ``compute`` when unknown. NaN and infinite values are never remembered. Used for
+    what ingest measures by decoding blocks (a raster's valid fraction), which costs tenths
+    of a second per raster at every run of the same flight.
+    """
+    path = Path(path)
+    cache = _cache_file("input-facts.json")
+    try:
+        key = f"{_stat_key(path)}|{fact}"
+    except OSError:
+        return compute()
+    if cache is not None:
+        try:
+            known = float(_read_entries(cache).get(key, "nan"))
+        except ValueError:
+            known = math.nan
+        if math.isfinite(known):
+            return known
+    value = compute()
+    if cache is not None and math.isfinite(value):
+        try:
+            _remember(cache, key, repr(float(value)))
+        except OSError:
+            pass
+    return value
+
+
 def _read_entries(cache: Path) -> dict[str, str]:
     """The cache file's digests by key; empty when it is missing or damaged."""
     try:
@@ -87,7 +121,7 @@ def _read_entries(cache: Path) -> dict[str, str]:
 
 
 def _remember(cache: Path, key: str, digest: str) -> None:
-    """Add one digest to the cache file, under an exclusive lock where the OS has one.
+    """Add one digest (or fact) to a cache file, under an exclusive lock where the OS has one.
 
     The file is re-read under the lock, so concurrent runs (a batch's processes) do not
     drop each other's entries; it is replaced atomically, so a reader never sees half.

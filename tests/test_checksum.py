@@ -50,6 +50,34 @@ def test_input_digest_is_remembered_until_the_file_changes(tmp_path: Path, monke
         ck.sha256_input(tmp_path / "missing.tif")
 
 
+def test_input_fact_is_remembered_per_file_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import math
+    import os
+
+    import rams.checksum as ck
+
+    monkeypatch.setenv("RAMS_CACHE_DIR", str(tmp_path / "cache"))
+    f = tmp_path / "ortho.tif"
+    f.write_bytes(b"a" * 10)
+    calls: list[float] = []
+
+    def measure(value: float) -> float:
+        calls.append(value)
+        return value
+
+    assert ck.input_fact(f, "valid_fraction", lambda: measure(0.25)) == 0.25
+    assert ck.input_fact(f, "valid_fraction", lambda: measure(0.9)) == 0.25 and calls == [0.25]
+    assert ck.input_fact(f, "other", lambda: measure(0.5)) == 0.5  # facts apart
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a new version of the file
+    assert ck.input_fact(f, "valid_fraction", lambda: measure(0.75)) == 0.75
+    assert math.isnan(ck.input_fact(f, "broken", lambda: measure(math.nan)))
+    assert ck.input_fact(f, "broken", lambda: measure(0.1)) == 0.1  # NaN was not remembered
+    assert len(calls) == 5
+    (tmp_path / "cache" / "input-facts.json").write_text("{not json")  # damaged: measured again
+    assert ck.input_fact(f, "valid_fraction", lambda: measure(0.6)) == 0.6 and len(calls) == 6
+
+
 def _hash_all(paths: list[str]) -> None:
     from rams.checksum import sha256_input
 

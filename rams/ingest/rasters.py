@@ -22,7 +22,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.transform import Affine
 from rasterio.windows import Window
 
-from rams.checksum import sha256_input
+from rams.checksum import input_fact, sha256_input
 from rams.errors import RasterError
 from rams.ingest.manifest import RasterEntry
 from rams.ingest.tiff_blocks import BlockCheck, TiffStructureError, check_blocks
@@ -233,7 +233,8 @@ def open_sensor_raster(
                 )
             decode_error = ""
             try:
-                valid_fraction = _valid_fraction(src)
+                # remembered per file version: sampling it decodes blocks at every run
+                valid_fraction = input_fact(path, "valid_fraction", lambda: _valid_fraction(src))
             except RasterioIOError as exc:
                 # every block lies inside the file, but one does not decode (a corrupt
                 # stream, or a damaged overview that the decimated read used)
