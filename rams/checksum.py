@@ -1,5 +1,7 @@
-"""SHA-256 of files (input records in ``run.json``, weight checksums, duplicate checks), and
-numbers measured on input files, remembered per machine."""
+"""SHA-256 of files, and numbers measured on input files remembered per machine.
+
+Digests serve the input records in ``run.json``, weight checksums and duplicate checks.
+"""
 
 from __future__ import annotations
 
