@@ -172,6 +172,11 @@ def aggregate(flights: list[dict[str, Any]]) -> dict[str, Any]:
         "flagged_over_minefield": round(flagged / field, 3) if field else None,
         "flagged_over_surveyed": round(flagged / surveyed, 4) if surveyed else None,
         "mine_layer": layer, "mine_layer_by_kind": kinds, "mine_layer_counts_by_class": classes,
+        # mines with any candidate point (either layer, one to one within the tolerance): the
+        # recall the mine layer would reach if the combiner ranked every mine first
+        "candidate_recall_ceiling": round(sum(f["calibration"]["n_on_mines"] for f in flights) / n_mines, 4)
+        if n_mines else None,
+        "n_candidate_points": sum(f["calibration"]["n_points"] for f in flights),
         "false_mine_points_per_1000m2": round(layer["fp"] / surveyed * 1000, 3) if surveyed else None,
         "ece": ece, "reliability": bins,
     }
