@@ -7,7 +7,10 @@ point against the truth (one-to-one within 0.5 m) and fits the combiner: the two
 models on the ``--fit`` seeds; the Platt calibration across ground: every flight is scored by models fitted
 without its family, and Platt is fitted on those logits
 (:func:`rams.training.combiner.cross_ground_logits`), so that probabilities hold on ground
-the combiner never saw.
+the combiner never saw. The same flights are processed a second time with detection off and
+a second combiner is fitted on them in the same way (``without_cnn`` in the file): it
+scores the runs in which the CNN does not run (no RGB, RGB too coarse for the model,
+detection off), where the first would take every anomaly peak for clutter.
 
 Why ``meadow`` (:data:`rams.synth.families.COMBINER_FAMILY`) is among them: the detectors
 never train on it. On their own training families they are near perfect (every mine has a
@@ -36,8 +39,10 @@ import hashlib
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from rams.candidates.combiner import prior_combiner
 from rams.checksum import sha256_file
 from rams.config import load_config
 from rams.config_paths import models_dir
@@ -45,8 +50,7 @@ from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
 from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
 from rams.synth.flight import DEFAULT_GSD_M
-from rams.candidates.combiner import prior_combiner
-from rams.training.combiner import fit_combiner, load_labelled_run, model_card
+from rams.training.combiner import LabelledFlight, fit_combiner, load_labelled_run, model_card
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,15 +78,16 @@ def source_digest() -> str:
 
 
 def prepare_run(
-    seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False
+    seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
+    cnn: bool = True,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
-    fit or calibration flight."""
+    fit or calibration flight; ``cnn=False`` processes it with detection off."""
     family = families[seed % len(families)]
     assert family != HELD_OUT_FAMILY
     gsd_cm = DEFAULT_GSD_M["rgb"] * 100  # in the name: a generator change makes new flights
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
-    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
+    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{'' if cnn else '-nocnn'}"
     if not (flight / "truth.geojson").is_file():
         generate_flight(flight, size_m=size_m, seed=seed, family=family)
     stamp = out / "detector.sha256"
@@ -92,7 +97,8 @@ def prepare_run(
         # the hand-set prior does, so a combiner of an older feature list never blocks a refit.
         prior = work / "prior_combiner.json"
         prior_combiner().save(prior)
-        config = load_config(overrides={"candidates": {"combiner": str(prior)}})
+        config = load_config(overrides={"candidates": {"combiner": str(prior)},
+                                        **({} if cnn else {"detection": {"enabled": False}})})
         process_flight(flight, out, config, force=True)
         stamp.write_text(digest + "\n")
     return out, flight / "truth.geojson"
@@ -123,18 +129,22 @@ def main() -> None:
     cfg = load_config()
     digest = detector_digest(cfg.detection.model, cfg.detection.sensor)
     stamp = f"{digest} {source_digest()}"
-    sets = {}
-    for name, seeds in (("fit", fit_seeds), ("cal", cal_seeds)):
-        flights = []
-        for seed in seeds:
-            t0 = time.perf_counter()
-            out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs)
-            f = load_labelled_run(out, truth, group=families[seed % len(families)])
-            flights.append(f)
-            print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
-                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
-        sets[name] = flights
-    combiner, metrics = fit_combiner(sets["fit"], sets["cal"], cfg.candidates)
+    sets: dict[tuple[str, bool], list[LabelledFlight]] = {}
+    for cnn in (True, False):
+        for name, seeds in (("fit", fit_seeds), ("cal", cal_seeds)):
+            flights = []
+            for seed in seeds:
+                t0 = time.perf_counter()
+                out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs, cnn=cnn)
+                f = load_labelled_run(out, truth, group=families[seed % len(families)])
+                flights.append(f)
+                print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
+                      f"({time.perf_counter() - t0:.0f} s)", flush=True)
+            sets[name, cnn] = flights
+    combiner, metrics = fit_combiner(sets["fit", True], sets["cal", True], cfg.candidates)
+    # the same flights processed with detection off: the model for runs without the CNN
+    without, without_metrics = fit_combiner(sets["fit", False], sets["cal", False], cfg.candidates)
+    combiner = replace(combiner, without_cnn=without)
     seconds = round(time.perf_counter() - start, 1)
     extra = {
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
@@ -145,8 +155,9 @@ def main() -> None:
     combiner.meta.update(extra)
     combiner.save(args.out)
     args.out.with_suffix(".md").write_text(model_card(combiner, extra), encoding="utf-8")
-    print(json.dumps({k: metrics[k] for k in ("calibration_ece", "calibration_ece_split_half",
-                                              "calibration_mine_layer")}, indent=1))
+    for label, m in (("with the CNN", metrics), ("without the CNN", without_metrics)):
+        print(label, json.dumps({k: m[k] for k in ("calibration_ece", "calibration_ece_split_half",
+                                                   "cross_ground_ece", "calibration_mine_layer")}, indent=1))
     print(f"wrote {args.out} and {args.out.with_suffix('.md')} in {seconds} s")
 
 

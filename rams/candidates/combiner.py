@@ -147,13 +147,21 @@ def fit_platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling: (a, b) of ``sigmoid(a * z + b)`` fitted to held-out labels.
 
     Uses Platt's smoothed targets ``(n+ + 1) / (n+ + 2)`` and ``1 / (n- + 2)``, which keep
-    a perfectly separated calibration set from driving ``a`` to infinity.
+    a perfectly separated calibration set from driving ``a`` to infinity. The slope is kept
+    >= 0: where the held-out logits rank mines below clutter (evidence that does not carry
+    over to the calibration ground), the result is ``a = 0`` and the base rate.
     """
     y = np.asarray(y, np.float64)
     n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
     target = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
     z = np.column_stack([np.asarray(logits, np.float64), np.ones(len(y))])
     w = _newton(z, target, np.zeros(2), np.array([1.0, 0.0]), 100)
+    if w[0] < 0.0:
+        # The calibration must not reverse the model's ranking. The log loss is convex in
+        # (a, b), so with the unconstrained slope negative the best slope >= 0 is 0: every
+        # point gets the mean (smoothed) target, the base rate.
+        t = float(target.mean())
+        return 0.0, float(np.log(t / (1.0 - t)))
     return float(w[0]), float(w[1])
 
 
@@ -167,6 +175,8 @@ class PointCombiner:
         platt_a: calibration slope.
         platt_b: calibration intercept.
         meta: provenance and metrics recorded when it was fitted.
+        without_cnn: the combiner for runs in which the CNN did not run (see
+            :meth:`for_run`), or None.
     """
 
     evidence: Logistic
@@ -174,6 +184,23 @@ class PointCombiner:
     platt_a: float = 1.0
     platt_b: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    without_cnn: PointCombiner | None = None
+
+    def for_run(self, cnn_ran: bool) -> tuple[PointCombiner, str | None]:
+        """The combiner for a run with or without the CNN, and a warning when none fits.
+
+        A combiner fitted on runs with the CNN has learnt that a mine has a CNN response
+        beside it; on a run where the CNN did not run (no RGB, RGB too coarse, detection
+        off) it would score every anomaly peak as clutter. :attr:`without_cnn`, fitted on
+        runs of the same flights with detection off, scores those runs.
+        """
+        if cnn_ran:
+            return self, None
+        if self.without_cnn is not None:
+            return self.without_cnn, None
+        return self, ("the point combiner has no model for runs without the CNN: anomaly peaks are "
+                      "scored as if the CNN had seen nothing at them, so few or none reach the mine "
+                      "layer (refit it: python benchmarks/fit_combiner.py)")
 
     def evidence_probability(self, x_base: np.ndarray) -> np.ndarray:
         """(N,) probability from the base features alone (uncalibrated; seeds patterns)."""
@@ -193,13 +220,16 @@ class PointCombiner:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
+        out = {
             "format": FORMAT,
             "evidence": self.evidence.to_dict(),
             "pattern": self.pattern.to_dict(),
             "calibration": {"method": "platt", "a": round(self.platt_a, 8), "b": round(self.platt_b, 8)},
             "meta": self.meta,
         }
+        if self.without_cnn is not None:
+            out["without_cnn"] = self.without_cnn.to_dict()
+        return out
 
     def save(self, path: str | Path) -> Path:
         """Write the JSON file."""
@@ -225,13 +255,19 @@ def load_combiner(path: str | Path) -> PointCombiner:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise RamsInputError(path, f"not a combiner file (format must be {FORMAT!r})")
     try:
-        cal = doc["calibration"]
-        return PointCombiner(
-            Logistic.from_dict(doc["evidence"]), Logistic.from_dict(doc["pattern"]),
-            float(cal["a"]), float(cal["b"]), dict(doc.get("meta") or {}),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
+        return _from_dict(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RamsInputError(path, f"malformed combiner file ({exc})") from exc
+
+
+def _from_dict(doc: dict[str, Any]) -> PointCombiner:
+    cal = doc["calibration"]
+    nested = doc.get("without_cnn")
+    return PointCombiner(
+        Logistic.from_dict(doc["evidence"]), Logistic.from_dict(doc["pattern"]),
+        float(cal["a"]), float(cal["b"]), dict(doc.get("meta") or {}),
+        without_cnn=None if nested is None else _from_dict(nested),
+    )
 
 
 def prior_combiner() -> PointCombiner:

@@ -24,6 +24,7 @@ the points' blob features are read in small windows around them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ from rams.candidates.scoring import Scored, score_candidates
 from rams.config import AnomalyConfig, CandidateConfig
 from rams.core.devices import device_category
 from rams.core.points import MinePoint
+
+log = logging.getLogger(__name__)
 
 #: Evidence kind of an SHA fenced along mine rows.
 MINE_PATTERN = "mine_pattern"
@@ -90,6 +93,7 @@ def build_candidates(
     combiner: PointCombiner | None = None,
     anomaly_threshold: float | None = None,
     cnn_support: list[MinePoint] | None = None,
+    cnn_ran: bool = True,
 ) -> CandidateSet:
     """Build candidate points (three layers) and SHA polygons for one flight.
 
@@ -108,6 +112,9 @@ def build_candidates(
             blob: the anomaly stage's ``threshold_log10_pfa`` (None: its default).
         cnn_support: CNN responses down to the detection stage's support floor (points
             included), the evidence of feature ``cnn_support``; None: ``detections``.
+        cnn_ran: whether the CNN scanned the flight; when it did not (no RGB, RGB too
+            coarse, detection off) the combiner's model for runs without the CNN scores the
+            points (:meth:`PointCombiner.for_run`).
 
     Returns:
         The polygons (by priority), the points (mine layer first) and expected positions.
@@ -124,6 +131,14 @@ def build_candidates(
     if combiner is None:
         combiner, warning = resolve_combiner(config.combiner)
         warnings += [warning] if warning else []
+    combiner, warning = combiner.for_run(cnn_ran)
+    warnings += [warning] if warning else []
+    if not cnn_ran and combiner.platt_a == 0.0:
+        warnings.append(
+            "the CNN did not run: every candidate point has the same probability (the base rate of "
+            "the combiner's fit flights), because anomaly evidence alone does not rank mines above "
+            "clutter on ground the combiner did not see (models/rams_combiner.md); no point reaches "
+            "the mine layer and no SHA is fenced from the points")
     threshold = AnomalyConfig().threshold_log10_pfa if anomaly_threshold is None else anomaly_threshold
     n_blobs = 0
     if anomaly_path is not None:
@@ -149,6 +164,8 @@ def build_candidates(
     ]
     cand = _attribute_points(points, scored, mine, polygons, rows, flight_id, date)
     exp_pts = _expected_points(expected, rows, points, scored, polygons, flight_id, date)
+    for warning in warnings:  # also on the console of a CLI run (the rams logger), not only in run.json
+        log.warning("%s", warning)
     return CandidateSet(
         flight_id=flight_id, date=date, polygons=polygons, points=cand, expected=exp_pts,
         surveyed_area_m2=surveyed_area_m2, n_blobs=n_blobs, warnings=warnings,

@@ -57,11 +57,14 @@ class DetectionOutput:
             within the candidates' fusion radius of an anomaly peak: evidence for the
             candidate points, never exported as points (and bounded in number by the peaks).
         warnings: why detection was skipped or incomplete.
+        ran: whether the CNN scanned the flight (False: disabled, no raster of its sensor,
+            or the raster too coarse for the model).
     """
 
     points: list[MinePoint] = field(default_factory=list)
     support: list[MinePoint] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ran: bool = False
 
 
 def run_detection(
@@ -139,7 +142,7 @@ def run_detection(
             )
     finally:
         reader.close()
-    out = DetectionOutput([p for p in points if p.confidence >= point_threshold], points)
+    out = DetectionOutput([p for p in points if p.confidence >= point_threshold], points, ran=True)
     if not reader.failed_windows:
         return out
     # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)

@@ -29,11 +29,13 @@ def write_outputs(
     run_info: dict[str, Any],
     timer: StageTimer,
     cnn_support: list[MinePoint] | None = None,
+    cnn_ran: bool = True,
 ) -> dict[str, int]:
     """Build candidates and write every output file of a run into ``staging``.
 
     ``staging/anomaly.tif`` must already exist; ``cnn_support`` are the CNN's weaker
-    responses (evidence for the candidate points). Returns counts for the run summary.
+    responses (evidence for the candidate points); ``cnn_ran`` says whether the CNN scanned
+    the flight (which combiner scores the points). Returns counts for the run summary.
     """
     flight = plan.flight
     with timer.stage("candidates"):
@@ -41,7 +43,7 @@ def write_outputs(
             staging / "anomaly.tif", detections, peaks, crs=plan.grid.crs,
             flight_id=flight.flight_id, date=flight.date, sensors=flight.sensors,
             config=plan.config.candidates, anomaly_threshold=plan.config.anomaly.threshold_log10_pfa,
-            cnn_support=cnn_support,
+            cnn_support=cnn_support, cnn_ran=cnn_ran,
         )
     with timer.stage("export"):
         write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)

@@ -272,5 +272,41 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
     ]
     for b in m["reliability"]:
         lines.append(f"| {b['lower']:.1f}-{b['upper']:.1f} | {b['n']} | {b['mean_probability']} | {b['frequency']} |")
+    if combiner.without_cnn is not None:
+        lines += _without_cnn_section(combiner.without_cnn)
     lines += ["", "Refit after any detector change: `python benchmarks/fit_combiner.py`.", ""]
     return "\n".join(lines)
+
+
+def _without_cnn_section(combiner: PointCombiner) -> list[str]:
+    """Card lines of the combiner for runs without the CNN."""
+    m = combiner.meta
+    layer = m["calibration_mine_layer"]
+    lines = [
+        "", "## Without the CNN (`without_cnn`)", "",
+        "Scores the runs in which the CNN does not run (no RGB orthomosaic, RGB too coarse for the "
+        "model, detection off). Fitted the same way on the same flights processed with detection off "
+        f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
+        f"points, {m['n_calibration_mines']} mines). The CNN features are 0 there and carry no weight.", "",
+        "| model | feature | weight |", "|---|---|---|",
+    ]
+    for name, model in (("evidence", combiner.evidence), ("pattern", combiner.pattern)):
+        for f, w in zip(model.features, model.weights, strict=True):
+            if w != 0.0:
+                lines.append(f"| {name} | {f} | {w:+.3f} |")
+        lines.append(f"| {name} | (bias) | {model.bias:+.3f} |")
+    lines += [
+        "", f"Platt calibration: p = sigmoid({combiner.platt_a:.4f} * z + {combiner.platt_b:.4f}), "
+        f"fitted {_CALIBRATION_TEXT.get(m.get('calibration_method', 'held-out'), '')}", "",
+        *([] if combiner.platt_a != 0.0 else [
+            "The calibration slope is 0: across ground the evidence model's logits ranked mines "
+            "below clutter (pooled over families, ground where every peak scores high holds few "
+            "mines per peak), and a calibration may not reverse a ranking, so every point gets "
+            "the base rate of the fit flights. Anomaly evidence alone does not tell mines from "
+            "clutter on ground the combiner did not see.", ""]),
+        f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
+        f"{m.get('cross_ground_ece')}; Platt on one half, measured on the other: {m['calibration_ece_split_half']}",
+        f"- Mine layer (p >= {layer['threshold']}): precision {layer['precision']}, recall {layer['recall']} "
+        f"({layer['tp']} of {layer['n_truth']} mines)",
+    ]
+    return lines

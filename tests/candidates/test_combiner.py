@@ -9,6 +9,7 @@ import pytest
 
 from rams.candidates.calibration import reliability
 from rams.candidates.combiner import (
+    PointCombiner,
     fit_logistic,
     fit_platt,
     load_combiner,
@@ -140,3 +141,32 @@ def test_cross_ground_logits_come_from_models_that_never_saw_the_ground() -> Non
 def test_one_ground_falls_back_to_held_out_calibration() -> None:
     _, metrics = fit_combiner([flight(s) for s in range(2)], [flight(10)], CandidateConfig())
     assert metrics["calibration_method"] == "held-out" and metrics["cross_ground_ece"] is None
+
+
+def test_platt_never_reverses_the_ranking() -> None:
+    """Logits that rank mines below clutter on the calibration set give slope 0 and the base rate."""
+    rng = np.random.default_rng(2)
+    z = rng.normal(0, 2, 5000)
+    y = (rng.random(z.size) < sigmoid(-z - 2)).astype(float)  # the model's ranking is backwards here
+    a, b = fit_platt(z, y)
+    assert a == 0.0
+    assert sigmoid(np.array(b)).item() == pytest.approx((y.sum() + 1) / (y.sum() + 2) * y.mean()
+                                                        + (1 - y.mean()) / (len(y) - y.sum() + 2), rel=1e-6)
+
+
+def test_combiner_without_cnn_scores_runs_without_the_cnn(tmp_path: Path) -> None:
+    """The file keeps a second combiner for runs in which the CNN did not run; for_run picks it."""
+    cfg = CandidateConfig()
+    with_cnn, _ = fit_combiner([flight(s) for s in range(2)], [flight(10)], cfg)
+    without, _ = fit_combiner([flight(s) for s in (3, 4)], [flight(11)], cfg)
+    assert with_cnn.for_run(True) == (with_cnn, None)
+    chosen, warning = with_cnn.for_run(False)
+    assert chosen is with_cnn and warning is not None and "without the CNN" in warning
+    both = PointCombiner(with_cnn.evidence, with_cnn.pattern, with_cnn.platt_a, with_cnn.platt_b,
+                         meta=with_cnn.meta, without_cnn=without)
+    assert both.for_run(False) == (without, None) and both.for_run(True)[0] is both
+    loaded = load_combiner(both.save(tmp_path / "c.json"))
+    assert loaded.to_dict() == both.to_dict()  # values rounded to 8 decimals in the file
+    assert loaded.without_cnn is not None and loaded.without_cnn.to_dict() == without.to_dict()
+    assert load_combiner(with_cnn.save(tmp_path / "old.json")).without_cnn is None  # files without it load
+    assert "## Without the CNN" in model_card(loaded, {}) and "## Without the CNN" not in model_card(with_cnn, {})

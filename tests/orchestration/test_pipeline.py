@@ -180,3 +180,32 @@ def test_rgb_only_flight_gets_an_anomaly_layer(tmp_path: Path) -> None:
     r, c = np.unravel_index(np.nanargmax(score), score.shape)
     assert 148 <= r <= 158 and 98 <= c <= 108
     assert result.n_anomaly_peaks >= 1
+
+
+def test_run_without_the_cnn_uses_the_combiner_fitted_without_it(
+    small_flight: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Detection off: the shipped combiner's ``without_cnn`` model scores the points, and says why
+    they all get one probability; a combiner without that model warns instead."""
+    from rams.candidates.combiner import load_combiner
+    from rams.config_paths import models_dir
+
+    shipped = load_combiner(models_dir() / "rams_combiner.json")
+    assert shipped.without_cnn is not None
+    flight = small_flight()
+    _plant_targets(flight)
+    cfg = load_config(overrides={"tiles": {"tile_px": 128}, "detection": {"enabled": False}})
+    process_flight(flight, tmp_path / "shipped", cfg)
+    run = json.loads((tmp_path / "shipped" / "run.json").read_text())
+    points = [f["properties"] for name in ("detections.geojson", "candidates_low.geojson")
+              for f in json.loads((tmp_path / "shipped" / name).read_text())["features"]]
+    assert len(points) == run["counts"]["anomaly_peaks"] >= 4
+    probabilities = {p["probability"] for p in points}
+    if shipped.without_cnn.platt_a == 0.0:  # the shipped fit: evidence alone does not rank across ground
+        assert len(probabilities) == 1 and run["counts"]["mine_points"] == 0
+        assert any("the CNN did not run" in w for w in run["warnings"])
+    else:
+        assert len(probabilities) > 1
+    process_flight(flight, tmp_path / "hand", _config())  # hand-set combiner: no model without the CNN
+    hand = json.loads((tmp_path / "hand" / "run.json").read_text())
+    assert any("no model for runs without the CNN" in w for w in hand["warnings"])
