@@ -30,12 +30,13 @@ def write_outputs(
     timer: StageTimer,
     cnn_support: list[MinePoint] | None = None,
     cnn_ran: bool = True,
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[str]]:
     """Build candidates and write every output file of a run into ``staging``.
 
     ``staging/anomaly.tif`` must already exist; ``cnn_support`` are the CNN's weaker
     responses (evidence for the candidate points); ``cnn_ran`` says whether the CNN scanned
-    the flight (which combiner scores the points). Returns counts for the run summary.
+    the flight (which combiner scores the points). Returns counts for the run summary and the
+    run's warnings as ``run.json`` records them (the candidate stage's added).
     """
     flight = plan.flight
     with timer.stage("candidates"):
@@ -81,4 +82,4 @@ def write_outputs(
         quicklook_png=staging / "quicklook.png", metrics=None, run_info=run_info,
     )
     write_json_atomic(staging / "run.json", run_info)
-    return counts
+    return counts, list(run_info["warnings"])

@@ -300,8 +300,8 @@ def _run_locked(
             "detection": detection_record,
             "warnings": warnings,
         }
-        counts = write_outputs(plan, staging, peaks, found.points, run_info, timer, cnn_support=found.support,
-                               cnn_ran=found.ran)
+        counts, warnings = write_outputs(plan, staging, peaks, found.points, run_info, timer,
+                                         cnn_support=found.support, cnn_ran=found.ran)
         # rename into place; run.json last marks the run complete
         for name in OUTPUT_FILES:
             if name != RUN_FILE:
