@@ -37,7 +37,7 @@ def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
-def _cache_file(name: str = "input-sha256.json") -> Path | None:
+def _cache_file(name: str) -> Path | None:
     from rams.config_paths import cache_dir
 
     folder = cache_dir()
@@ -64,22 +64,8 @@ def sha256_input(path: str | Path) -> str:
         RamsInputError: the file cannot be read.
     """
     path = Path(path)
-    cache = _cache_file()
-    try:
-        key = _stat_key(path)
-    except OSError:
-        return sha256_file(path)  # raises with the reason
-    if cache is not None:
-        known = _read_entries(cache).get(key, "")
-        if _HEX64.fullmatch(known):
-            return known
-    digest = sha256_file(path)
-    if cache is not None:
-        try:
-            _remember(cache, key, digest)
-        except OSError:
-            pass  # a read-only home: hash every run, as before
-    return digest
+    return _remembered(path, "input-sha256.json", "", lambda: sha256_file(path),
+                       lambda text: _HEX64.fullmatch(text) is not None)
 
 
 def input_fact(path: str | Path, fact: str, compute: Callable[[], float]) -> float:
@@ -91,25 +77,41 @@ def input_fact(path: str | Path, fact: str, compute: Callable[[], float]) -> flo
     what ingest measures by decoding blocks (a raster's valid fraction), which costs tenths
     of a second per raster at every run of the same flight.
     """
-    path = Path(path)
-    cache = _cache_file("input-facts.json")
+    text = _remembered(Path(path), "input-facts.json", f"|{fact}", lambda: repr(float(compute())), _finite)
+    return float(text)
+
+
+def _finite(text: str) -> bool:
     try:
-        key = f"{_stat_key(path)}|{fact}"
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _remembered(
+    path: Path, cache_name: str, suffix: str, compute: Callable[[], str], usable: Callable[[str], bool]
+) -> str:
+    """``compute()`` for this version of ``path``, kept in the cache file ``cache_name``.
+
+    The key is the file's stat key (:func:`_stat_key`) plus ``suffix``; only values that
+    are ``usable`` are read back or stored. Without a cache folder, a file that cannot be
+    stat'ed or a read-only home, ``compute()`` runs every time.
+    """
+    cache = _cache_file(cache_name)
+    try:
+        key = _stat_key(path) + suffix
     except OSError:
-        return compute()
+        return compute()  # sha256_file raises with the reason
     if cache is not None:
-        try:
-            known = float(_read_entries(cache).get(key, "nan"))
-        except ValueError:
-            known = math.nan
-        if math.isfinite(known):
+        known = _read_entries(cache).get(key, "")
+        if usable(known):
             return known
     value = compute()
-    if cache is not None and math.isfinite(value):
+    if cache is not None and usable(value):
         try:
-            _remember(cache, key, repr(float(value)))
+            _remember(cache, key, value)
         except OSError:
-            pass
+            pass  # a read-only home: measure every run, as before
     return value
 
 

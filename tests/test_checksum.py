@@ -46,7 +46,7 @@ def test_input_digest_is_remembered_until_the_file_changes(tmp_path: Path, monke
     (tmp_path / "cache" / "input-sha256.json").write_text("{not json")
     assert ck.sha256_input(f) == hashlib.sha256(b"b" * 1000).hexdigest() and len(reads) == 3
     assert ck.sha256_input(f) == hashlib.sha256(b"b" * 1000).hexdigest() and len(reads) == 3
-    with pytest.raises(RamsInputError, match="missing.tif"):
+    with pytest.raises(RamsInputError, match=r"missing\.tif"):
         ck.sha256_input(tmp_path / "missing.tif")
 
 

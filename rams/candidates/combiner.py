@@ -192,12 +192,19 @@ class PointCombiner:
         A combiner fitted on runs with the CNN has learnt that a mine has a CNN response
         beside it; on a run where the CNN did not run (no RGB, RGB too coarse, detection
         off) it would score every anomaly peak as clutter. :attr:`without_cnn`, fitted on
-        runs of the same flights with detection off, scores those runs.
+        runs of the same flights with detection off, scores those runs; when its calibration
+        slope is 0 (it ranks nothing), the warning says that every point gets the base rate.
         """
         if cnn_ran:
             return self, None
         if self.without_cnn is not None:
-            return self.without_cnn, None
+            if self.without_cnn.platt_a != 0.0:
+                return self.without_cnn, None
+            return self.without_cnn, (
+                "the CNN did not run: every candidate point has the same probability (the base rate of "
+                "the combiner's fit flights), because anomaly evidence alone does not rank mines above "
+                "clutter on ground the combiner did not see (models/rams_combiner.md); no point reaches "
+                "the mine layer and no SHA is fenced from the points")
         return self, ("the point combiner has no model for runs without the CNN: anomaly peaks are "
                       "scored as if the CNN had seen nothing at them, so few or none reach the mine "
                       "layer (refit it: python benchmarks/fit_combiner.py)")

@@ -133,12 +133,6 @@ def build_candidates(
         warnings += [warning] if warning else []
     combiner, warning = combiner.for_run(cnn_ran)
     warnings += [warning] if warning else []
-    if not cnn_ran and combiner.platt_a == 0.0:
-        warnings.append(
-            "the CNN did not run: every candidate point has the same probability (the base rate of "
-            "the combiner's fit flights), because anomaly evidence alone does not rank mines above "
-            "clutter on ground the combiner did not see (models/rams_combiner.md); no point reaches "
-            "the mine layer and no SHA is fenced from the points")
     threshold = AnomalyConfig().threshold_log10_pfa if anomaly_threshold is None else anomaly_threshold
     n_blobs = 0
     if anomaly_path is not None:

@@ -213,22 +213,16 @@ def _warm_up_anomaly(config: PipelineConfig) -> None:
         warm_up(config.anomaly.detector, config.anomaly.backend, config.anomaly.inner_px, config.anomaly.outer_px)
     except Exception:  # the same call fails again, with its error, in the anomaly stage
         log.debug("warming up the anomaly kernels failed", exc_info=True)
-    if config.detection.enabled:
-        # torch and the detector (about 1.1 s of imports) load beside ingest's hashing and
-        # reads, and are joined with the numba warm-up at the end of ingest. Left running
-        # into the anomaly stage instead, they gain nothing measurable: their Python work
-        # holds the GIL the stage's own Python work needs (0.04 km2 bench, same walls).
+    # torch and the detector (about 1.1 s of imports) and matplotlib (the quicklook) load
+    # beside ingest's hashing and reads, and are joined with the numba warm-up at the end of
+    # ingest. Left running into the anomaly stage instead, they gain nothing measurable:
+    # their Python work holds the GIL the stage's own Python work needs (0.04 km2 bench).
+    detector = ("rams.detection.detector", "rams.detection.sliced") if config.detection.enabled else ()
+    for module in (*detector, *MATPLOTLIB_MODULES):
         try:
-            for module in ("rams.detection.detector", "rams.detection.sliced"):
-                importlib.import_module(module)
-        except Exception:  # the detection stage imports them again and reports the error
-            log.debug("importing the detector ahead failed", exc_info=True)
-    # matplotlib (the quicklook), likewise ahead of the export stage
-    try:
-        for module in MATPLOTLIB_MODULES:
             importlib.import_module(module)
-    except Exception:  # the quicklook imports them again and reports the error
-        log.debug("importing matplotlib ahead failed", exc_info=True)
+        except Exception:  # the stage that needs it imports it again and reports the error
+            log.debug("importing %s ahead failed", module, exc_info=True)
 
 
 def _remove_if_empty(folder: Path, *ignored: str) -> None:

@@ -253,13 +253,7 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         if key in m:
             lines.append(f"- {key}: `{m[key]}`")
     lines += ["", "## Features and weights (standardised inputs)", "", "| model | feature | weight |", "|---|---|---|"]
-    for name, model in (("evidence", combiner.evidence), ("pattern", combiner.pattern)):
-        for f, w in zip(model.features, model.weights, strict=True):
-            lines.append(f"| {name} | {f} | {w:+.3f} |")
-        lines.append(f"| {name} | (bias) | {model.bias:+.3f} |")
-    lines += [
-        "", f"Platt calibration: p = sigmoid({combiner.platt_a:.4f} * z + {combiner.platt_b:.4f}), "
-        f"fitted {_CALIBRATION_TEXT.get(m.get('calibration_method', 'held-out'), '')}", "",
+    lines += [*_weight_rows(combiner, skip_zero=False), "", _platt_line(combiner), "",
         "## Metrics (calibration flights)", "",
         f"- ECE of the shipped calibration on the calibration flights: {m['calibration_ece']}",
         f"- ECE on ground the combiner never saw (leave one family out: models and Platt "
@@ -278,6 +272,22 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _weight_rows(combiner: PointCombiner, *, skip_zero: bool) -> list[str]:
+    """Table rows of the two models' standardised weights and biases."""
+    rows = []
+    for name, model in (("evidence", combiner.evidence), ("pattern", combiner.pattern)):
+        rows += [f"| {name} | {f} | {w:+.3f} |" for f, w in zip(model.features, model.weights, strict=True)
+                 if w != 0.0 or not skip_zero]
+        rows.append(f"| {name} | (bias) | {model.bias:+.3f} |")
+    return rows
+
+
+def _platt_line(combiner: PointCombiner) -> str:
+    method = combiner.meta.get("calibration_method", "held-out")
+    return (f"Platt calibration: p = sigmoid({combiner.platt_a:.4f} * z + {combiner.platt_b:.4f}), "
+            f"fitted {_CALIBRATION_TEXT.get(method, '')}")
+
+
 def _without_cnn_section(combiner: PointCombiner) -> list[str]:
     """Card lines of the combiner for runs without the CNN."""
     m = combiner.meta
@@ -290,14 +300,7 @@ def _without_cnn_section(combiner: PointCombiner) -> list[str]:
         f"points, {m['n_calibration_mines']} mines). The CNN features are 0 there and carry no weight.", "",
         "| model | feature | weight |", "|---|---|---|",
     ]
-    for name, model in (("evidence", combiner.evidence), ("pattern", combiner.pattern)):
-        for f, w in zip(model.features, model.weights, strict=True):
-            if w != 0.0:
-                lines.append(f"| {name} | {f} | {w:+.3f} |")
-        lines.append(f"| {name} | (bias) | {model.bias:+.3f} |")
-    lines += [
-        "", f"Platt calibration: p = sigmoid({combiner.platt_a:.4f} * z + {combiner.platt_b:.4f}), "
-        f"fitted {_CALIBRATION_TEXT.get(m.get('calibration_method', 'held-out'), '')}", "",
+    lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
         *([] if combiner.platt_a != 0.0 else [
             "The calibration slope is 0: across ground the evidence model's logits ranked mines "
             "below clutter (pooled over families, ground where every peak scores high holds few "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -138,19 +139,24 @@ def test_synthetic_source_refuses_held_out_and_combiner_families(tmp_path: Path,
     assert not any(tmp_path.glob(f"{family}_*"))
 
 
+def _two_synth_sources(tmp_path: Path, first: str, second: str) -> tuple[Any, Any]:
+    """The two sources of a recipe of two 4 m steppe flights (seed 0) with extra keys each."""
+    from rams.detection.sources import read_sources_file
+
+    entry = "  - {{path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4{}}}\n"
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("sources:\n" + entry.format(first) + entry.format(second), encoding="utf-8")
+    a, b = read_sources_file(recipe)["sources"]
+    return a, b
+
+
 def test_recipe_ground_jitter_generates_its_own_flights(tmp_path: Path) -> None:
     """A jittered synthetic source is cached apart from the plain one and records the jitter."""
     import json
 
-    from rams.detection.sources import generate_synth_flights, read_sources_file
+    from rams.detection.sources import generate_synth_flights
 
-    recipe = tmp_path / "recipe.yaml"
-    recipe.write_text(
-        "sources:\n"
-        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4}\n"
-        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4, ground_jitter: true}\n",
-        encoding="utf-8")
-    plain, jittered = read_sources_file(recipe)["sources"]
+    plain, jittered = _two_synth_sources(tmp_path, "", ", ground_jitter: true")
     assert (plain.ground_jitter, jittered.ground_jitter) == (False, True)
     (p,), (j,) = generate_synth_flights(plain, 0.005), generate_synth_flights(jittered, 0.005)
     assert p != j and "jitter" in j.name and "jitter" not in p.name
@@ -161,16 +167,9 @@ def test_recipe_ground_jitter_generates_its_own_flights(tmp_path: Path) -> None:
 def test_recipe_clutter_jitter_is_parsed_and_cached_apart(tmp_path: Path) -> None:
     import json
 
-    from rams.detection.sources import generate_synth_flights, read_sources_file
+    from rams.detection.sources import generate_synth_flights
 
-    recipe = tmp_path / "recipe.yaml"
-    recipe.write_text(
-        "sources:\n"
-        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4, ground_jitter: true}\n"
-        "  - {path: cache, kind: synth, families: [steppe], seeds: [0], size_m: 4, ground_jitter: true,"
-        " clutter_jitter: true}\n",
-        encoding="utf-8")
-    ground, both = read_sources_file(recipe)["sources"]
+    ground, both = _two_synth_sources(tmp_path, ", ground_jitter: true", ", ground_jitter: true, clutter_jitter: true")
     assert (ground.clutter_jitter, both.clutter_jitter) == (False, True)
     (g,), (b,) = generate_synth_flights(ground, 0.005), generate_synth_flights(both, 0.005)
     assert g != b and "cjitter" in b.name and "cjitter" not in g.name
