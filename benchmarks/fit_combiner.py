@@ -10,7 +10,11 @@ without its family, and Platt is fitted on those logits
 the combiner never saw. The same flights are processed a second time with detection off and
 a second combiner is fitted on them in the same way (``without_cnn`` in the file): it
 scores the runs in which the CNN does not run (no RGB, RGB too coarse for the model,
-detection off), where the first would take every anomaly peak for clutter.
+detection off), where the first would take every anomaly peak for clutter. A third time
+they are processed from their RGB orthomosaic alone (``rgb_only``: a sibling folder with
+its own manifest), and a third combiner is fitted there on the CNN features only: on such
+a run the anomaly core works on the RGB bands, whose peaks the first model would read as
+thermal/spectral evidence.
 
 Why ``meadow`` (:data:`rams.synth.families.COMBINER_FAMILY`) is among them: the detectors
 never train on it. On their own training families they are near perfect (every mine has a
@@ -42,7 +46,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
 from rams.candidates.combiner import prior_combiner
+from rams.candidates.fusion import CNN_FEATURES
 from rams.checksum import sha256_file
 from rams.config import load_config
 from rams.config_paths import models_dir
@@ -50,7 +57,13 @@ from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
 from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
 from rams.synth.flight import DEFAULT_GSD_M
-from rams.training.combiner import LabelledFlight, fit_combiner, load_labelled_run, model_card
+from rams.training.combiner import (
+    LabelledFlight,
+    fit_combiner,
+    load_labelled_run,
+    model_card,
+    restrict_features,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,19 +90,38 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
+def rgb_only_flight(flight: Path) -> Path:
+    """A sibling flight folder that holds the flight's RGB orthomosaic alone (links, own manifest)."""
+    alone = flight.with_name(flight.name + "-rgbonly")
+    if not (alone / "flight.yaml").is_file():
+        alone.mkdir(exist_ok=True)
+        manifest = yaml.safe_load((flight / "flight.yaml").read_text())
+        manifest["rasters"] = [r for r in manifest["rasters"] if r["sensor"] == "rgb"]
+        for name in [r["path"] for r in manifest["rasters"]] + ["truth.geojson"]:
+            link = alone / name
+            if not link.exists():
+                link.symlink_to((flight / name).resolve())
+        (alone / "flight.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return alone
+
+
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
-    cnn: bool = True,
+    cnn: bool = True, rgb_only: bool = False,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
-    fit or calibration flight; ``cnn=False`` processes it with detection off."""
+    fit or calibration flight; ``cnn=False`` processes it with detection off, ``rgb_only``
+    from its RGB orthomosaic alone."""
     family = families[seed % len(families)]
     assert family != HELD_OUT_FAMILY
     gsd_cm = DEFAULT_GSD_M["rgb"] * 100  # in the name: a generator change makes new flights
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
-    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{'' if cnn else '-nocnn'}"
+    suffix = "-rgbonly" if rgb_only else ("" if cnn else "-nocnn")
+    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{suffix}"
     if not (flight / "truth.geojson").is_file():
         generate_flight(flight, size_m=size_m, seed=seed, family=family)
+    if rgb_only:
+        flight = rgb_only_flight(flight)
     stamp = out / "detector.sha256"
     done = (out / "run.json").is_file() and stamp.is_file()
     if not (done and (reuse or stamp.read_text().strip() == digest)):
@@ -129,22 +161,25 @@ def main() -> None:
     cfg = load_config()
     digest = detector_digest(cfg.detection.model, cfg.detection.sensor)
     stamp = f"{digest} {source_digest()}"
-    sets: dict[tuple[str, bool], list[LabelledFlight]] = {}
-    for cnn in (True, False):
+    sets: dict[tuple[str, str], list[LabelledFlight]] = {}
+    # the same flights three ways: every sensor with the CNN; detection off; RGB alone
+    variants = {"with_cnn": {"cnn": True}, "without_cnn": {"cnn": False}, "rgb_only": {"rgb_only": True}}
+    for variant, how in variants.items():
         for name, seeds in (("fit", fit_seeds), ("cal", cal_seeds)):
             flights = []
             for seed in seeds:
                 t0 = time.perf_counter()
-                out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs, cnn=cnn)
+                out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs, **how)
                 f = load_labelled_run(out, truth, group=families[seed % len(families)])
                 flights.append(f)
                 print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
                       f"({time.perf_counter() - t0:.0f} s)", flush=True)
-            sets[name, cnn] = flights
-    combiner, metrics = fit_combiner(sets["fit", True], sets["cal", True], cfg.candidates)
-    # the same flights processed with detection off: the model for runs without the CNN
-    without, without_metrics = fit_combiner(sets["fit", False], sets["cal", False], cfg.candidates)
-    combiner = replace(combiner, without_cnn=without)
+            sets[name, variant] = flights
+    combiner, metrics = fit_combiner(sets["fit", "with_cnn"], sets["cal", "with_cnn"], cfg.candidates)
+    without, without_metrics = fit_combiner(sets["fit", "without_cnn"], sets["cal", "without_cnn"], cfg.candidates)
+    rgb, rgb_metrics = fit_combiner(restrict_features(sets["fit", "rgb_only"], CNN_FEATURES),
+                                    restrict_features(sets["cal", "rgb_only"], CNN_FEATURES), cfg.candidates)
+    combiner = replace(combiner, without_cnn=without, rgb_only=rgb)
     seconds = round(time.perf_counter() - start, 1)
     extra = {
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
@@ -155,7 +190,7 @@ def main() -> None:
     combiner.meta.update(extra)
     combiner.save(args.out)
     args.out.with_suffix(".md").write_text(model_card(combiner, extra), encoding="utf-8")
-    for label, m in (("with the CNN", metrics), ("without the CNN", without_metrics)):
+    for label, m in (("with the CNN", metrics), ("without the CNN", without_metrics), ("RGB alone", rgb_metrics)):
         print(label, json.dumps({k: m[k] for k in ("calibration_ece", "calibration_ece_split_half",
                                                    "cross_ground_ece", "calibration_mine_layer")}, indent=1))
     print(f"wrote {args.out} and {args.out.with_suffix('.md')} in {seconds} s")

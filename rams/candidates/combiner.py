@@ -17,7 +17,7 @@ iterations on these small problems (each step halved until the loss drops). Stor
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,9 @@ class PointCombiner:
         meta: provenance and metrics recorded when it was fitted.
         without_cnn: the combiner for runs in which the CNN did not run (see
             :meth:`for_run`), or None.
+        rgb_only: the combiner for runs with the CNN but no multispectral or thermal
+            raster (an RGB orthomosaic alone, the commonest real survey), fitted on the CNN
+            features only, or None.
     """
 
     evidence: Logistic
@@ -185,16 +188,42 @@ class PointCombiner:
     platt_b: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
     without_cnn: PointCombiner | None = None
+    rgb_only: PointCombiner | None = None
 
-    def for_run(self, cnn_ran: bool) -> tuple[PointCombiner, str | None]:
-        """The combiner for a run with or without the CNN, and a warning when none fits.
+    def for_run(self, cnn_ran: bool, ms_thermal: bool = True) -> tuple[PointCombiner, str | None]:
+        """The combiner for the evidence a run has, and a warning when none fits.
 
-        A combiner fitted on runs with the CNN has learnt that a mine has a CNN response
-        beside it; on a run where the CNN did not run (no RGB, RGB too coarse, detection
-        off) it would score every anomaly peak as clutter. :attr:`without_cnn`, fitted on
-        runs of the same flights with detection off, scores those runs; when its calibration
-        slope is 0 (it ranks nothing), the warning says that every point gets the base rate.
+        The evidence model weighs the anomaly features as the multispectral and thermal
+        sensors make them, and the CNN's as its detector makes them, so each mix of evidence
+        needs its own fit:
+
+        - CNN and multispectral/thermal anomaly core: this combiner.
+        - No CNN (no RGB, RGB too coarse, detection off): a combiner fitted on runs with the
+          CNN has learnt that a mine has a CNN response beside it and would score every
+          anomaly peak as clutter. :attr:`without_cnn`, fitted on runs of the same flights
+          with detection off, scores those runs; when its calibration slope is 0 (it ranks
+          nothing), the warning says that every point gets the base rate.
+        - CNN but no multispectral or thermal raster (``ms_thermal`` False): the anomaly
+          core then runs on the RGB bands, whose peaks at millimetre GSD are texture (grass
+          blades, clods, stones), not the thermal and spectral contrasts the evidence model
+          learnt; scored as those, they make a mine layer of clutter. :attr:`rgb_only`,
+          fitted on the CNN features of RGB-only runs, scores them.
+        - Neither: no model scores RGB anomaly peaks alone; every point gets the base rate
+          of :attr:`without_cnn` (else of this combiner) and the warning says so.
         """
+        if not ms_thermal:
+            if cnn_ran:
+                if self.rgb_only is not None:
+                    return self.rgb_only, None
+                return self, ("the point combiner has no model for flights without a multispectral or "
+                              "thermal raster: anomaly peaks of the RGB orthomosaic are scored as if they "
+                              "were multispectral/thermal evidence, which overrates them (refit it: python "
+                              "benchmarks/fit_combiner.py)")
+            rate = (self.without_cnn or self).base_rate()
+            return constant_combiner(self, rate), (
+                "neither the CNN nor a multispectral or thermal raster: the anomaly peaks come from the "
+                f"RGB orthomosaic alone, which no model of the point combiner scores; every candidate "
+                f"point has the same probability ({rate:.3f}, the base rate of the combiner's fit flights)")
         if cnn_ran:
             return self, None
         if self.without_cnn is not None:
@@ -208,6 +237,16 @@ class PointCombiner:
         return self, ("the point combiner has no model for runs without the CNN: anomaly peaks are "
                       "scored as if the CNN had seen nothing at them, so few or none reach the mine "
                       "layer (refit it: python benchmarks/fit_combiner.py)")
+
+    def base_rate(self) -> float:
+        """Share of mines among the candidate points of the fit's calibration flights.
+
+        A hand-set combiner has no such record: ``sigmoid(platt_b)`` then.
+        """
+        n = self.meta.get("n_calibration_points")
+        if n:
+            return float(self.meta["n_calibration_mines"]) / float(n)
+        return float(sigmoid(np.array(self.platt_b)))
 
     def evidence_probability(self, x_base: np.ndarray) -> np.ndarray:
         """(N,) probability from the base features alone (uncalibrated; seeds patterns)."""
@@ -234,8 +273,9 @@ class PointCombiner:
             "calibration": {"method": "platt", "a": round(self.platt_a, 8), "b": round(self.platt_b, 8)},
             "meta": self.meta,
         }
-        if self.without_cnn is not None:
-            out["without_cnn"] = self.without_cnn.to_dict()
+        for name, nested in (("without_cnn", self.without_cnn), ("rgb_only", self.rgb_only)):
+            if nested is not None:
+                out[name] = nested.to_dict()
         return out
 
     def save(self, path: str | Path) -> Path:
@@ -269,12 +309,24 @@ def load_combiner(path: str | Path) -> PointCombiner:
 
 def _from_dict(doc: dict[str, Any]) -> PointCombiner:
     cal = doc["calibration"]
-    nested = doc.get("without_cnn")
+    nested = {name: None if doc.get(name) is None else _from_dict(doc[name]) for name in ("without_cnn", "rgb_only")}
     return PointCombiner(
         Logistic.from_dict(doc["evidence"]), Logistic.from_dict(doc["pattern"]),
-        float(cal["a"]), float(cal["b"]), dict(doc.get("meta") or {}),
-        without_cnn=None if nested is None else _from_dict(nested),
+        float(cal["a"]), float(cal["b"]), dict(doc.get("meta") or {}), **nested,
     )
+
+
+def constant_combiner(template: PointCombiner, probability: float) -> PointCombiner:
+    """A combiner that gives every point ``probability`` (the features of ``template``, no weights)."""
+    p = min(max(probability, 1e-6), 1.0 - 1e-6)
+    z = float(np.log(p / (1.0 - p)))
+
+    def flat(model: Logistic, bias: float) -> Logistic:
+        return replace(model, weights=(0.0,) * len(model.features), bias=bias)
+
+    # The evidence model says p too: it seeds the row search, which should not see every point.
+    return PointCombiner(flat(template.evidence, z), flat(template.pattern, 0.0), 0.0, z,
+                         meta={"name": f"constant {p:.4f}"})
 
 
 def prior_combiner() -> PointCombiner:

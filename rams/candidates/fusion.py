@@ -68,6 +68,10 @@ BASE_FEATURES: tuple[str, ...] = (
     "clutter_log_density",
     "cnn_support",
 )
+#: The base features that come from the CNN alone: the only evidence the combiner's RGB-only
+#: model weighs (RGB anomaly peaks are texture, not the thermal/spectral contrasts of
+#: :data:`BASE_FEATURES`' anomaly features; see :meth:`PointCombiner.for_run`).
+CNN_FEATURES: tuple[str, ...] = ("has_cnn", "cnn_score", "cnn_ap", "cnn_av", "cnn_box_m", "cnn_support")
 
 #: Radius of the disc read around a point in ``anomaly.tif``, metres.
 _DISC_M = 0.3

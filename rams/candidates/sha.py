@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,7 @@ def build_candidates(
     anomaly_threshold: float | None = None,
     cnn_support: list[MinePoint] | None = None,
     cnn_ran: bool = True,
+    anomaly_sensors: Sequence[str] | None = None,
 ) -> CandidateSet:
     """Build candidate points (three layers) and SHA polygons for one flight.
 
@@ -115,6 +117,10 @@ def build_candidates(
         cnn_ran: whether the CNN scanned the flight; when it did not (no RGB, RGB too
             coarse, detection off) the combiner's model for runs without the CNN scores the
             points (:meth:`PointCombiner.for_run`).
+        anomaly_sensors: the sensors whose rasters fed the anomaly core; without
+            ``multispectral`` or ``thermal`` among them (an RGB orthomosaic alone) the
+            combiner's RGB-only model scores the points. None: not known, taken as
+            multispectral/thermal.
 
     Returns:
         The polygons (by priority), the points (mine layer first) and expected positions.
@@ -131,7 +137,8 @@ def build_candidates(
     if combiner is None:
         combiner, warning = resolve_combiner(config.combiner)
         warnings += [warning] if warning else []
-    combiner, warning = combiner.for_run(cnn_ran)
+    ms_thermal = anomaly_sensors is None or bool({"multispectral", "thermal"} & set(anomaly_sensors))
+    combiner, warning = combiner.for_run(cnn_ran, ms_thermal)
     warnings += [warning] if warning else []
     threshold = AnomalyConfig().threshold_log10_pfa if anomaly_threshold is None else anomaly_threshold
     n_blobs = 0

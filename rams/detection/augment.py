@@ -94,6 +94,31 @@ def augment(
     return x.astype(np.float32), b.astype(np.float32).reshape(-1, 4), cls
 
 
+def colour_jitter(x: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
+    """Photometric domain randomisation of a (C, H, W) float32 image in 8-bit units.
+
+    A new site brings a new camera, white balance, sun and ground colour; the mild jitter of
+    :func:`augment` leaves a model free to learn its training sites' colours. This draws, at
+    ``strength`` 1: saturation 0.2-1.5x about the grey of the image (0.2: almost grey), a
+    white balance of 0.75-1.25x per channel and a contrast of 0.7-1.3x about the mean. The
+    ranges scale with ``strength``; 0 returns ``x`` unchanged and draws nothing from ``rng``
+    (so a seed gives the same batches as without the option). Images of fewer than three
+    channels get the gain and contrast only.
+    """
+    if strength <= 0:
+        return x
+    c = x.shape[0]
+    if c >= 3:
+        grey = x[:3].mean(axis=0, keepdims=True)
+        sat = rng.uniform(max(0.0, 1.0 - 0.8 * strength), 1.0 + 0.5 * strength)
+        x = grey + (x - grey) * np.float32(sat)
+    x = x * rng.uniform(1.0 - 0.25 * strength, 1.0 + 0.25 * strength, size=(c, 1, 1)).astype(np.float32)
+    mean = x.mean()
+    x = (x - mean) * np.float32(rng.uniform(1.0 - 0.3 * strength, 1.0 + 0.3 * strength)) + mean
+    out: np.ndarray = np.clip(x, 0, 255).astype(np.float32)
+    return out
+
+
 def mosaic(
     images: Sequence[np.ndarray], boxes: Sequence[np.ndarray], classes: Sequence[np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -91,6 +91,8 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
     for key, name in (("blur_p", "blur"), ("jpeg_p", "JPEG re-compression"), ("shadow_p", "cast shadows")):
         if cfg.get(key):
             parts.append(f"{name} (p={cfg[key]})")
+    if cfg.get("colour_jitter"):
+        parts.append(f"colour jitter (strength {cfg['colour_jitter']}: saturation, white balance, contrast)")
     if cfg.get("focus"):
         parts.append(f"object-centred crops (p={cfg['focus']})")
     return "; " + ", ".join(parts) if parts else ""

@@ -67,6 +67,9 @@ class TrainConfig:
     blur_p: float = 0.0
     jpeg_p: float = 0.0
     shadow_p: float = 0.0
+    #: strength of the photometric domain randomisation (saturation, white balance,
+    #: contrast; see :func:`rams.detection.augment.colour_jitter`); 0: the mild jitter only.
+    colour_jitter: float = 0.0
     #: probability of an object-centred crop (see :func:`augment`).
     focus: float = 0.0
     #: hard-negative mining (see :mod:`rams.detection.hard_negatives`): every this many

@@ -44,7 +44,7 @@ def write_outputs(
             staging / "anomaly.tif", detections, peaks, crs=plan.grid.crs,
             flight_id=flight.flight_id, date=flight.date, sensors=flight.sensors,
             config=plan.config.candidates, anomaly_threshold=plan.config.anomaly.threshold_log10_pfa,
-            cnn_support=cnn_support, cnn_ran=cnn_ran,
+            cnn_support=cnn_support, cnn_ran=cnn_ran, anomaly_sensors=plan.anomaly_sensors,
         )
     with timer.stage("export"):
         write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)

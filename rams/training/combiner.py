@@ -24,7 +24,7 @@ leave-one-family-out ECE of the cross-ground probabilities.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,21 @@ def load_labelled_run(out_dir: Path, truth_path: Path, tolerance_m: float = 0.5,
     for i, _, _ in match_points(p_xy, t_xy, tolerance_m):
         label[i] = 1
     return LabelledFlight(out_dir.name, points, label, len(t_xy), group)
+
+
+def restrict_features(flights: list[LabelledFlight], keep: tuple[str, ...]) -> list[LabelledFlight]:
+    """The flights with every base feature outside ``keep`` set to 0 (so it gets no weight).
+
+    The RGB-only model is fitted so (``keep`` = :data:`rams.candidates.fusion.CNN_FEATURES`):
+    constant inputs carry no weight in :func:`fit_logistic`, so at run time the other
+    features of a point are ignored whatever they hold.
+    """
+    out = []
+    for f in flights:
+        points = [replace(p, features={n: (v if n in keep else 0.0) for n, v in p.features.items()})
+                  for p in f.points]
+        out.append(replace(f, points=points))
+    return out
 
 
 def _pattern_inputs(flight: LabelledFlight, combiner_evidence: Any, config: CandidateConfig) -> np.ndarray:
@@ -268,6 +283,8 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         lines.append(f"| {b['lower']:.1f}-{b['upper']:.1f} | {b['n']} | {b['mean_probability']} | {b['frequency']} |")
     if combiner.without_cnn is not None:
         lines += _without_cnn_section(combiner.without_cnn)
+    if combiner.rgb_only is not None:
+        lines += _rgb_only_section(combiner.rgb_only)
     lines += ["", "Refit after any detector change: `python benchmarks/fit_combiner.py`.", ""]
     return "\n".join(lines)
 
@@ -307,6 +324,30 @@ def _without_cnn_section(combiner: PointCombiner) -> list[str]:
             "mines per peak), and a calibration may not reverse a ranking, so every point gets "
             "the base rate of the fit flights. Anomaly evidence alone does not tell mines from "
             "clutter on ground the combiner did not see.", ""]),
+        f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
+        f"{m.get('cross_ground_ece')}; Platt on one half, measured on the other: {m['calibration_ece_split_half']}",
+        f"- Mine layer (p >= {layer['threshold']}): precision {layer['precision']}, recall {layer['recall']} "
+        f"({layer['tp']} of {layer['n_truth']} mines)",
+    ]
+    return lines
+
+
+def _rgb_only_section(combiner: PointCombiner) -> list[str]:
+    """Card lines of the combiner for runs with the CNN but no multispectral or thermal raster."""
+    m = combiner.meta
+    layer = m["calibration_mine_layer"]
+    lines = [
+        "", "## RGB orthomosaic alone (`rgb_only`)", "",
+        "Scores the runs with the CNN but no multispectral or thermal raster. The anomaly core then "
+        "runs on the RGB bands, and at millimetre GSD its peaks are texture (grass, clods, stones), "
+        "not the thermal and spectral contrasts the first model weighs. Fitted the same way on the "
+        "same flights processed from their RGB orthomosaic alone "
+        f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
+        f"points, {m['n_calibration_mines']} mines), on the CNN features only (the RGB anomaly features "
+        "are set to 0 and carry no weight).", "",
+        "| model | feature | weight |", "|---|---|---|",
+    ]
+    lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
         f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
         f"{m.get('cross_ground_ece')}; Platt on one half, measured on the other: {m['calibration_ece_split_half']}",
         f"- Mine layer (p >= {layer['threshold']}): precision {layer['precision']}, recall {layer['recall']} "

@@ -170,3 +170,48 @@ def test_combiner_without_cnn_scores_runs_without_the_cnn(tmp_path: Path) -> Non
     assert loaded.without_cnn is not None and loaded.without_cnn.to_dict() == without.to_dict()
     assert load_combiner(with_cnn.save(tmp_path / "old.json")).without_cnn is None  # files without it load
     assert "## Without the CNN" in model_card(loaded, {}) and "## Without the CNN" not in model_card(with_cnn, {})
+
+
+def test_rgb_only_model_weighs_the_cnn_features_alone(tmp_path: Path) -> None:
+    """Runs from an RGB orthomosaic alone get the rgb_only model, fitted with every non-CNN
+    feature set to 0: the RGB anomaly features of a point then cannot move its probability."""
+    from dataclasses import replace
+
+    from rams.candidates.fusion import CNN_FEATURES
+    from rams.training.combiner import restrict_features
+
+    cfg = CandidateConfig()
+    with_cnn, _ = fit_combiner([flight(s) for s in range(2)], [flight(10)], cfg)
+    fits = restrict_features([flight(s) for s in (5, 6)], CNN_FEATURES)
+    assert all(p.features["rx_score"] == 0.0 for f in fits for p in f.points)
+    assert any(p.features["cnn_score"] > 0.0 for f in fits for p in f.points)
+    rgb, _ = fit_combiner(fits, restrict_features([flight(12)], CNN_FEATURES), cfg)
+    weights = dict(zip(rgb.evidence.features, rgb.evidence.weights, strict=True))
+    assert weights["rx_score"] == 0.0 and weights["cnn_score"] > 0.5
+    x = np.zeros((2, len(BASE_FEATURES)))
+    x[:, BASE_FEATURES.index("cnn_score")] = 0.7
+    x[:, BASE_FEATURES.index("has_cnn")] = 1.0
+    x[1, BASE_FEATURES.index("rx_score")] = 15.0  # a saturated RGB anomaly under the second
+    p = rgb.probability(x, np.zeros((2, len(rgb.pattern.features) - 1)))
+    assert p[0] == pytest.approx(p[1])
+    p_full = with_cnn.probability(x, np.zeros((2, len(with_cnn.pattern.features) - 1)))
+    assert p_full[1] > p_full[0] + 0.05  # the full model reads that peak as evidence
+
+    # for_run: RGB alone with the CNN -> rgb_only; older files warn and fall back
+    assert with_cnn.for_run(True, ms_thermal=False)[0] is with_cnn
+    assert "without a multispectral or thermal raster" in str(with_cnn.for_run(True, ms_thermal=False)[1])
+    full = replace(with_cnn, rgb_only=rgb)
+    assert full.for_run(True, ms_thermal=False) == (rgb, None)
+    assert full.for_run(True, ms_thermal=True) == (full, None)
+    # neither the CNN nor multispectral/thermal: one probability, the fit's base rate, and a warning
+    constant, warning = full.for_run(False, ms_thermal=False)
+    assert warning is not None and "neither the CNN" in warning
+    rate = full.base_rate()
+    assert rate == pytest.approx(full.meta["n_calibration_mines"] / full.meta["n_calibration_points"])
+    rng = np.random.default_rng(0)
+    xr = rng.uniform(0, 10, (50, len(BASE_FEATURES)))
+    pr = constant.probability(xr, rng.uniform(0, 3, (50, len(constant.pattern.features) - 1)))
+    assert np.allclose(pr, rate) and np.allclose(constant.evidence_probability(xr), rate)
+    loaded = load_combiner(full.save(tmp_path / "c.json"))
+    assert loaded.rgb_only is not None and loaded.rgb_only.to_dict() == rgb.to_dict()
+    assert "## RGB orthomosaic alone" in model_card(loaded, {})

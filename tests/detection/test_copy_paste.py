@@ -76,3 +76,33 @@ def test_focused_crops_keep_an_object_inside() -> None:
     assert hits == 40
     unfocused = sum(len(augment(img, boxes, np.array([0]), 128, rng, (1.0, 1.0))[1]) for _ in range(40))
     assert unfocused < 15  # a random 128 px crop of 600 px rarely holds it
+
+
+def test_colour_jitter_off_draws_nothing_and_on_varies_colour_not_geometry() -> None:
+    from rams.detection.augment import colour_jitter
+
+    rng = np.random.default_rng(3)
+    img = np.zeros((3, 32, 32), np.float32)
+    img[0], img[1], img[2] = 150.0, 110.0, 60.0  # brown soil
+    img[:, 10:14, 10:20] = np.array([60.0, 120.0, 50.0])[:, None, None]  # a green object
+    state = rng.bit_generator.state
+    assert colour_jitter(img, rng, 0.0) is img
+    assert rng.bit_generator.state == state  # strength 0: the batches of a seed are unchanged
+
+    sats, outs = [], []
+    for _ in range(200):
+        out = colour_jitter(img, rng, 1.0)
+        assert out.shape == img.shape and out.dtype == np.float32
+        assert out.min() >= 0 and out.max() <= 255
+        outs.append(out)
+        sats.append(float(np.abs(out - out.mean(axis=0, keepdims=True)).mean()))
+    base = float(np.abs(img - img.mean(axis=0, keepdims=True)).mean())
+    # Saturation varies both ways, down to nearly grey (0.2x plus the white-balance spread).
+    assert min(sats) < 0.45 * base and max(sats) > 1.2 * base
+    # The object stays where it was: it still differs from the ground in every draw.
+    for out in outs:
+        assert np.abs(out[:, 12, 15] - out[:, 25, 25]).max() > 1.0
+    # A grey image keeps its three channels equal up to the white balance, which differs.
+    grey = np.full((3, 8, 8), 120.0, np.float32)
+    g = colour_jitter(grey, np.random.default_rng(1), 1.0)
+    assert np.ptp(g[:, 0, 0]) > 0 and np.allclose(g[0], g[0, 0, 0])

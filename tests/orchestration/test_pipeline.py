@@ -180,6 +180,12 @@ def test_rgb_only_flight_gets_an_anomaly_layer(tmp_path: Path) -> None:
     r, c = np.unravel_index(np.nanargmax(score), score.shape)
     assert 148 <= r <= 158 and 98 <= c <= 108
     assert result.n_anomaly_peaks >= 1
+    # RGB peaks alone, no CNN (detection off): no model scores them, every point gets the base rate
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert any("neither the CNN nor a multispectral or thermal raster" in w for w in run["warnings"])
+    points = [f["properties"] for name in ("detections.geojson", "candidates_low.geojson")
+              for f in json.loads((tmp_path / "out" / name).read_text())["features"]]
+    assert len(points) == result.n_anomaly_peaks and len({p["probability"] for p in points}) == 1
 
 
 def test_run_without_the_cnn_uses_the_combiner_fitted_without_it(
