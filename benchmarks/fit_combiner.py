@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from dataclasses import replace
@@ -122,6 +123,12 @@ def prepare_run(
         generate_flight(flight, size_m=size_m, seed=seed, family=family)
     if rgb_only:
         flight = rgb_only_flight(flight)
+    _process_once(flight, out, work, digest, reuse, cnn)
+    return out, flight / "truth.geojson"
+
+
+def _process_once(flight: Path, out: Path, work: Path, digest: str, reuse: bool, cnn: bool = True) -> None:
+    """Process ``flight`` into ``out`` unless a run made with the same detector and source is there."""
     stamp = out / "detector.sha256"
     done = (out / "run.json").is_file() and stamp.is_file()
     if not (done and (reuse or stamp.read_text().strip() == digest)):
@@ -133,7 +140,21 @@ def prepare_run(
                                         **({} if cnn else {"detection": {"enabled": False}})})
         process_flight(flight, out, config, force=True)
         stamp.write_text(digest + "\n")
-    return out, flight / "truth.geojson"
+
+
+def real_rgb_runs(folder: Path, work: Path, digest: str, reuse: bool, group_key: str) -> list[LabelledFlight]:
+    """Process and label every real RGB-only flight of ``folder`` (benchmarks/real_rgb_flights.py)."""
+    flights = []
+    for flight in sorted(p.parent for p in folder.glob("*/flight.yaml")):
+        out = work / f"run-real-{flight.name}"
+        _process_once(flight, out, work, digest, reuse)
+        m = re.match(group_key, flight.name)
+        group = "real:" + (m.group(1) if m else flight.name)
+        f = load_labelled_run(out, flight / "truth.geojson", group=group)
+        print(f"real {f.name} ({group}): {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth}",
+              flush=True)
+        flights.append(f)
+    return flights
 
 
 def main() -> None:
@@ -147,6 +168,17 @@ def main() -> None:
     ap.add_argument("--reuse-runs", action="store_true",
                     help="Keep existing runs even when the rams source changed (only valid when the "
                          "change is in candidate scoring or patterns, after the exported features).")
+    ap.add_argument("--real-rgb", type=Path, action="append", default=[],
+                    help="Folder of real labelled RGB-only flights (benchmarks/real_rgb_flights.py; "
+                         "never the withheld flight) added to the RGB-only model's fit flights.")
+    ap.add_argument("--real-group-key", default=r"^(.*)_F\d+$",
+                    help="Regex whose first group is the site of a real flight's folder name "
+                         "(flights of one site are one ground in the calibration across ground).")
+    ap.add_argument("--real-rgb-credit", default=(
+        "Imagery: de Smet, Nikulin, Baur, \"Scatterable Landmine Detection Project Dataset 1-8\" (2020), "
+        "Binghamton University; tiles and labels: Roboflow export \"aai521-final-project\" v4 in "
+        "github.com/joelUSD/PFM1-Detection (Apache-2.0 per that repository, MIT per its data.yaml)"),
+        help="Licence and attribution of the --real-rgb flights, for the card.")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
@@ -177,6 +209,8 @@ def main() -> None:
             sets[name, variant] = flights
     combiner, metrics = fit_combiner(sets["fit", "with_cnn"], sets["cal", "with_cnn"], cfg.candidates)
     without, without_metrics = fit_combiner(sets["fit", "without_cnn"], sets["cal", "without_cnn"], cfg.candidates)
+    for folder in args.real_rgb:
+        sets["fit", "rgb_only"] += real_rgb_runs(folder, args.work, stamp, args.reuse_runs, args.real_group_key)
     rgb, rgb_metrics = fit_combiner(restrict_features(sets["fit", "rgb_only"], CNN_FEATURES),
                                     restrict_features(sets["cal", "rgb_only"], CNN_FEATURES), cfg.candidates)
     combiner = replace(combiner, without_cnn=without, rgb_only=rgb)
@@ -186,6 +220,8 @@ def main() -> None:
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
+        **({"real_rgb": {"folders": [str(p) for p in args.real_rgb], "credit": args.real_rgb_credit}}
+           if args.real_rgb else {}),
     }
     combiner.meta.update(extra)
     combiner.save(args.out)

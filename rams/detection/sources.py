@@ -33,7 +33,7 @@ from rams.core.truth import TRUTH_FILE_NAME
 from rams.detection.detector import resample_by
 from rams.detection.flight_tiles import find_flights, load_flight_tiles
 from rams.detection.train import TileSet
-from rams.detection.yolo import YoloSample, load_image, read_split
+from rams.detection.yolo import YoloSample, image_size, load_image, read_split
 from rams.detection.yolo import class_names as yolo_class_names
 from rams.errors import RamsInputError
 
@@ -203,10 +203,15 @@ def _is_selection(name: str, spec: SourceSpec) -> bool:
     """
     if spec.select_prefixes and name.startswith(spec.select_prefixes):
         return True
-    if spec.select_fraction <= 0:
+    return in_selection_share(name, spec.select_fraction)
+
+
+def in_selection_share(name: str, fraction: float) -> bool:
+    """Whether an image file name falls in the held-out ``fraction`` (a stable hash of the name)."""
+    if fraction <= 0:
         return False
     draw = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:8], 16) / 2**32
-    return draw < spec.select_fraction
+    return draw < fraction
 
 
 def labelled_box_sides(samples: list[YoloSample], names: list[str]) -> dict[str, list[float]]:
@@ -218,18 +223,10 @@ def labelled_box_sides(samples: list[YoloSample], names: list[str]) -> dict[str,
     for s in samples:
         if not len(s.classes):
             continue
-        w0, h0 = _image_size(s.image)
+        w0, h0 = image_size(s.image)
         for (_, _, bw, bh), k in zip(s.boxes, s.classes, strict=True):
             sides.setdefault(names[int(k)], []).append(max(bw * w0, bh * h0))
     return sides
-
-
-def _image_size(path: Path) -> tuple[int, int]:
-    """(width, height) of an image file without decoding all of it when the format allows."""
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return im.size
 
 
 def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]:

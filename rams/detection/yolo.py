@@ -165,6 +165,15 @@ def load_image(path: Path, channels: int) -> np.ndarray:
     raise RamsInputError(path, f"YOLO tile sets hold 1 or 3 channels, not {channels}")
 
 
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) of an image file without decoding all of it when the format allows."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        w, h = im.size
+    return int(w), int(h)
+
+
 def identical_image_groups(paths: Sequence[Path]) -> list[list[int]]:
     """Groups of byte-identical image files (two or more), as indices into ``paths``.
 

@@ -284,7 +284,7 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
     if combiner.without_cnn is not None:
         lines += _without_cnn_section(combiner.without_cnn)
     if combiner.rgb_only is not None:
-        lines += _rgb_only_section(combiner.rgb_only)
+        lines += _rgb_only_section(combiner.rgb_only, m.get("real_rgb"))
     lines += ["", "Refit after any detector change: `python benchmarks/fit_combiner.py`.", ""]
     return "\n".join(lines)
 
@@ -332,9 +332,10 @@ def _without_cnn_section(combiner: PointCombiner) -> list[str]:
     return lines
 
 
-def _rgb_only_section(combiner: PointCombiner) -> list[str]:
+def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> list[str]:
     """Card lines of the combiner for runs with the CNN but no multispectral or thermal raster."""
     m = combiner.meta
+    real_fit = [n for n in m["fit_flights"] if n.startswith("run-real-")]
     layer = m["calibration_mine_layer"]
     lines = [
         "", "## RGB orthomosaic alone (`rgb_only`)", "",
@@ -344,8 +345,12 @@ def _rgb_only_section(combiner: PointCombiner) -> list[str]:
         "same flights processed from their RGB orthomosaic alone "
         f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
         f"points, {m['n_calibration_mines']} mines), on the CNN features only (the RGB anomaly features "
-        "are set to 0 and carry no weight).", "",
-        "| model | feature | weight |", "|---|---|---|",
+        "are set to 0 and carry no weight).",
+        *([] if not real_fit else [
+            "", f"Real flights among the fit flights ({len(real_fit)}): {', '.join(real_fit)}: mosaics of "
+            f"the real tiles a detector never trained on (its selection share) from {', '.join(real['folders']) if real else '?'} "
+            "(benchmarks/real_rgb_flights.py). " + (f"Credit: {real['credit']}." if real else "")]),
+        "", "| model | feature | weight |", "|---|---|---|",
     ]
     lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
         f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
