@@ -1,0 +1,104 @@
+"""The whole pipeline on real RGB-only flights: the mine layer a planner would get.
+
+Flights come from ``benchmarks/real_rgb_flights.py`` (labelled real tiles stitched into a
+georeferenced RGB mosaic per flight). By default the withheld flight of ``pfm1-drone-rgb``
+(``valid/``, F14: never used to train, select or fit anything) is built, processed with
+the default config in a child process (``rams process``) and scored with
+:func:`rams.evaluation.flight.evaluate_flight` (0.5 m one-to-one matching). ``--compare
+NAME=COMBINER.json`` also runs it with another point combiner (e.g. one without the
+``rgb_only`` model), side by side.
+
+Usage::
+
+    python benchmarks/bench_real_rgb.py [--root ../shared/datasets/pfm1-drone-rgb] [--split valid]
+        [--work /tmp/rams-real-rgb] [--compare before=/path/old_combiner.json]
+
+Results: ``benchmarks/results/real_rgb_flights.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rams.evaluation.flight import evaluate_flight
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "real_rgb_flights.json"
+
+
+def score(flight: Path, out: Path, combiner: str | None) -> dict[str, Any]:
+    """Process ``flight`` into ``out`` (optionally with another combiner) and score it."""
+    cmd = ["rams", "process", str(flight), "-o", str(out), "-q", "--force"]
+    if combiner:
+        cfg = out.with_suffix(".yaml")
+        cfg.write_text(yaml.safe_dump({"candidates": {"combiner": combiner}}))
+        cmd += ["--config", str(cfg)]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - t0
+    m = evaluate_flight(out, flight / "truth.geojson", 0.5)
+    run = json.loads((out / "run.json").read_text())
+    return {
+        "seconds": round(seconds, 1),
+        "warnings": run.get("warnings", []),
+        "n_truth_mines": m["n_truth_mines"],
+        "mine_layer": {k: m["points"][k] for k in ("tp", "fp", "fn", "precision", "recall", "f1")},
+        "mine_layer_by_kind": {k: {kk: v.get(kk) for kk in ("tp", "fp", "fn")}
+                               for k, v in m["points_by_kind"].items()},
+        "false_mine_points_per_1000m2": m.get("false_mine_points_per_1000m2"),
+        "ece": m["calibration"]["ece"],
+        "reliability": m["calibration"]["reliability"],
+        "polygons": {k: m["polygons"].get(k) for k in ("n_sha", "n_sha_priority_1", "flagged_area_m2",
+                                                         "surveyed_area_m2", "flagged_over_surveyed")},
+        "counts": run.get("counts"),
+    }
+
+
+def main() -> None:
+    """Build, process and score the flights; print and save the figures."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", type=Path, default=HERE.parents[1] / "shared" / "datasets" / "pfm1-drone-rgb")
+    ap.add_argument("--split", default="valid")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/rams-real-rgb"))
+    ap.add_argument("--compare", action="append", default=[], help="NAME=COMBINER.json, run side by side.")
+    args = ap.parse_args()
+    flights_dir = args.work / "flights"
+    if not (flights_dir / "flights.json").is_file():
+        subprocess.run([sys.executable, str(HERE / "real_rgb_flights.py"), str(args.root), "--split", args.split,
+                        "--out", str(flights_dir)], check=True)
+    combiners: dict[str, str | None] = {"default": None}
+    combiners.update(dict(item.split("=", 1) for item in args.compare))
+    results: dict[str, Any] = {}
+    for flight in sorted(p.parent for p in flights_dir.glob("*/flight.yaml")):
+        for name, combiner in combiners.items():
+            r = score(flight, args.work / f"run-{flight.name}-{name}", combiner)
+            results.setdefault(flight.name, {})[name] = r
+            ml = r["mine_layer"]
+            print(f"{flight.name} [{name}]: mine layer {ml['tp'] + ml['fp']} points, P {ml['precision']}, "
+                  f"R {ml['recall']}, ECE {r['ece']}, {r['polygons']['n_sha']} SHA "
+                  f"({r['polygons']['flagged_area_m2']} of {r['polygons']['surveyed_area_m2']} m2)", flush=True)
+    doc = {
+        "benchmark": "real_rgb_flights",
+        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": "python benchmarks/bench_real_rgb.py " + " ".join(sys.argv[1:]),
+        "source": {"root": str(args.root), "split": args.split,
+                   "note": "tiles stitched into one mosaic per flight; seams are not real ground"},
+        "combiners": combiners,
+        "flights": results,
+        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
+    }
+    RESULTS.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
