@@ -101,7 +101,7 @@ def rgb_only_flight(flight: Path) -> Path:
         for name in [r["path"] for r in manifest["rasters"]] + ["truth.geojson"]:
             link = alone / name
             if not link.exists():
-                link.symlink_to((flight / name).resolve())
+                link.symlink_to((flight / name).absolute())  # not resolved: survives a regenerated flight
         (alone / "flight.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     return alone
 

@@ -316,16 +316,25 @@ def _from_dict(doc: dict[str, Any]) -> PointCombiner:
     )
 
 
+#: Evidence logit of :func:`constant_combiner` (probability about 1e-13).
+_NO_SEED_LOGIT = -30.0
+
+
 def constant_combiner(template: PointCombiner, probability: float) -> PointCombiner:
-    """A combiner that gives every point ``probability`` (the features of ``template``, no weights)."""
+    """A combiner that gives every point ``probability`` (the features of ``template``, no weights).
+
+    Its evidence model gives about 0, so that no point seeds the row search.
+    """
     p = min(max(probability, 1e-6), 1.0 - 1e-6)
     z = float(np.log(p / (1.0 - p)))
 
     def flat(model: Logistic, bias: float) -> Logistic:
         return replace(model, weights=(0.0,) * len(model.features), bias=bias)
 
-    # The evidence model says p too: it seeds the row search, which should not see every point.
-    return PointCombiner(flat(template.evidence, z), flat(template.pattern, 0.0), 0.0, z,
+    # The evidence probability only seeds the row search; near 0 it seeds nothing (no row
+    # could count: every point is below the area probability), so thousands of RGB texture
+    # peaks cost no pair search.
+    return PointCombiner(flat(template.evidence, _NO_SEED_LOGIT), flat(template.pattern, 0.0), 0.0, z,
                          meta={"name": f"constant {p:.4f}"})
 
 
