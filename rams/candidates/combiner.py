@@ -316,6 +316,28 @@ def _from_dict(doc: dict[str, Any]) -> PointCombiner:
     )
 
 
+def detector_mismatch(combiner: PointCombiner, detector: str | None) -> str | None:
+    """A warning when the CNN that ran is not the one the combiner was fitted with, else None.
+
+    The CNN features (score, support) mean what that detector's scores meant on the fit
+    flights; another detector's (a retrained model, a custom one) are on another scale, and
+    the probabilities are then not calibrated for it.
+
+    Args:
+        combiner: the loaded combiner (its ``meta["detector"]``: ``"NAME sha256 FIRST16"``,
+            as ``benchmarks/fit_combiner.py`` records it; a hand-set one has none).
+        detector: the same form for the weights that ran, or None (no CNN, or not known).
+    """
+    fitted = str(combiner.meta.get("detector") or "")
+    if not detector or not fitted or "sha256" not in fitted:
+        return None
+    if fitted.split("sha256")[-1].strip()[:16] == detector.split("sha256")[-1].strip()[:16]:
+        return None
+    return (f"the point combiner was fitted with the CNN {fitted}, but this run's CNN is {detector}: "
+            "its point probabilities are not calibrated for this detector (refit it: python "
+            "benchmarks/fit_combiner.py)")
+
+
 #: Evidence logit of :func:`constant_combiner` (probability about 1e-13).
 _NO_SEED_LOGIT = -30.0
 

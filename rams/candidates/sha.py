@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 
 from rams.candidates.blobs import scan_anomaly_raster
-from rams.candidates.combiner import PointCombiner, resolve_combiner
+from rams.candidates.combiner import PointCombiner, detector_mismatch, resolve_combiner
 from rams.candidates.delineate import BASIS_PATTERN, Area, fence_areas
 from rams.candidates.fusion import (
     KIND_EXPECTED,
@@ -96,6 +96,7 @@ def build_candidates(
     cnn_support: list[MinePoint] | None = None,
     cnn_ran: bool = True,
     anomaly_sensors: Sequence[str] | None = None,
+    detector: str | None = None,
 ) -> CandidateSet:
     """Build candidate points (three layers) and SHA polygons for one flight.
 
@@ -121,6 +122,9 @@ def build_candidates(
             ``multispectral`` or ``thermal`` among them (an RGB orthomosaic alone) the
             combiner's RGB-only model scores the points. None: not known, taken as
             multispectral/thermal.
+        detector: ``"NAME sha256 FIRST16"`` of the CNN weights that ran; when the combiner
+            records other weights (``meta["detector"]``), a warning says that its
+            probabilities were calibrated for another detector.
 
     Returns:
         The polygons (by priority), the points (mine layer first) and expected positions.
@@ -137,6 +141,7 @@ def build_candidates(
     if combiner is None:
         combiner, warning = resolve_combiner(config.combiner)
         warnings += [warning] if warning else []
+    warnings += [w] if (w := detector_mismatch(combiner, detector if cnn_ran else None)) else []
     ms_thermal = anomaly_sensors is None or bool({"multispectral", "thermal"} & set(anomaly_sensors))
     combiner, warning = combiner.for_run(cnn_ran, ms_thermal)
     warnings += [warning] if warning else []

@@ -99,6 +99,8 @@ class Detector:
             raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, not {precision!r}")
         self.net = net.eval().fuse().to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.metadata = meta if isinstance(meta, DetectorMetadata) else DetectorMetadata.from_dict(meta)
+        #: SHA-256 of the weights file (None for a network not loaded from one).
+        self.weights_sha256 = weights_sha256
         self.inference_mode: InferenceMode
         self.inference_mode, self._forward = select_mode(
             self.net, precision, in_channels=self.in_channels, calibration=calibration,

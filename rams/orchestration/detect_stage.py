@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,12 +60,15 @@ class DetectionOutput:
         warnings: why detection was skipped or incomplete.
         ran: whether the CNN scanned the flight (False: disabled, no raster of its sensor,
             or the raster too coarse for the model).
+        detector: ``"NAME sha256 FIRST16"`` of the weights that ran (as the point combiner's
+            card records the detector it was fitted with), or None.
     """
 
     points: list[MinePoint] = field(default_factory=list)
     support: list[MinePoint] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ran: bool = False
+    detector: str | None = None
 
 
 def run_detection(
@@ -104,7 +108,8 @@ def run_detection(
 
         from rams.detection.precision import cpu_summary
 
-        record.update(model=model.meta.get("name"), cpu=cpu_summary(), threads=torch.get_num_threads(),
+        record.update(model=model.meta.get("name"), weights_sha256=model.weights_sha256,
+                      cpu=cpu_summary(), threads=torch.get_num_threads(),
                       inference=({"skipped": "raster too coarse for the model"} if warning is not None
                                  else model.inference_mode.to_dict()))
     if warning is not None:
@@ -142,7 +147,10 @@ def run_detection(
             )
     finally:
         reader.close()
-    out = DetectionOutput([p for p in points if p.confidence >= point_threshold], points, ran=True)
+    name = model.meta.get("name") or (Path(cfg.model).stem if cfg.model else f"rams_{cfg.sensor}")
+    detector = f"{name} sha256 {model.weights_sha256[:16]}" if model.weights_sha256 else None
+    out = DetectionOutput([p for p in points if p.confidence >= point_threshold], points, ran=True,
+                          detector=detector)
     if not reader.failed_windows:
         return out
     # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)

@@ -30,12 +30,14 @@ def write_outputs(
     timer: StageTimer,
     cnn_support: list[MinePoint] | None = None,
     cnn_ran: bool = True,
+    detector: str | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Build candidates and write every output file of a run into ``staging``.
 
     ``staging/anomaly.tif`` must already exist; ``cnn_support`` are the CNN's weaker
     responses (evidence for the candidate points); ``cnn_ran`` says whether the CNN scanned
-    the flight (which combiner scores the points). Returns counts for the run summary and the
+    the flight (which combiner scores the points), ``detector`` which weights it ran
+    (checked against the combiner's fit). Returns counts for the run summary and the
     run's warnings as ``run.json`` records them (the candidate stage's added).
     """
     flight = plan.flight
@@ -44,7 +46,7 @@ def write_outputs(
             staging / "anomaly.tif", detections, peaks, crs=plan.grid.crs,
             flight_id=flight.flight_id, date=flight.date, sensors=flight.sensors,
             config=plan.config.candidates, anomaly_threshold=plan.config.anomaly.threshold_log10_pfa,
-            cnn_support=cnn_support, cnn_ran=cnn_ran, anomaly_sensors=plan.anomaly_sensors,
+            cnn_support=cnn_support, cnn_ran=cnn_ran, anomaly_sensors=plan.anomaly_sensors, detector=detector,
         )
     with timer.stage("export"):
         write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)

@@ -215,3 +215,19 @@ def test_rgb_only_model_weighs_the_cnn_features_alone(tmp_path: Path) -> None:
     loaded = load_combiner(full.save(tmp_path / "c.json"))
     assert loaded.rgb_only is not None and loaded.rgb_only.to_dict() == rgb.to_dict()
     assert "## RGB orthomosaic alone" in model_card(loaded, {})
+
+
+def test_a_combiner_fitted_with_another_detector_warns() -> None:
+    from dataclasses import replace
+
+    from rams.candidates.combiner import detector_mismatch
+
+    cfg = CandidateConfig()
+    fitted, _ = fit_combiner([flight(0)], [flight(10)], cfg)
+    fitted = replace(fitted, meta={**fitted.meta, "detector": "rams_rgb sha256 15c2eb05dac5af22"})
+    assert detector_mismatch(fitted, "rams_rgb sha256 15c2eb05dac5af22") is None
+    assert detector_mismatch(fitted, "custom sha256 15c2eb05dac5af22") is None  # same weights, other name
+    warning = detector_mismatch(fitted, "rams_rgb sha256 0123456789abcdef")
+    assert warning is not None and "0123456789abcdef" in warning and "not calibrated" in warning
+    assert detector_mismatch(fitted, None) is None  # no CNN ran
+    assert detector_mismatch(replace(fitted, meta={}), "rams_rgb sha256 0123456789abcdef") is None  # hand-set

@@ -76,7 +76,10 @@ def test_pipeline_skips_the_cnn_on_a_coarse_orthophoto(
         assert cnn == []
         assert run["detection"]["inference"] == {"skipped": "raster too coarse for the model"}
     else:
-        assert "<h2>Warnings</h2>" not in report
+        # a model of its own: the shipped combiner says it was fitted with another CNN, and only that
+        assert len(run["warnings"]) == 1, run["warnings"]
+        assert "point combiner was fitted with the CNN rams_rgb" in run["warnings"][0]
+        assert f"this run's CNN is {one_cm_model.stem} sha256" in run["warnings"][0]
 
 
 def test_rerun_is_skipped_only_while_the_detector_is_unchanged(
