@@ -33,7 +33,7 @@ class IngestConfig(_Section):
 
 
 class GridConfig(_Section):
-    """Common grid: extent mode and GSD (None = finest multispectral/thermal input)."""
+    """Common grid: extent mode and GSD (None = finest multispectral/thermal input; RGB alone: its GSD, no finer than 2 cm)."""
 
     extent: Literal["union", "intersection"] = "union"
     gsd_m: float | None = Field(default=None, gt=0)

@@ -127,3 +127,22 @@ def test_footprints_do_not_overlap(tmp_path: Path) -> None:
 def test_errors_are_input_errors() -> None:
     assert issubclass(RasterError, RamsInputError)
     assert issubclass(FlightGeometryError, RamsInputError)
+
+
+@pytest.mark.parametrize(("rgb_gsd_m", "with_thermal", "expected_m"),
+                         [(0.005, False, 0.02), (0.05, False, 0.05), (0.005, True, 0.1)])
+def test_default_grid_gsd(tmp_path: Path, rgb_gsd_m: float, with_thermal: bool, expected_m: float) -> None:
+    """The finest multispectral/thermal GSD; an RGB orthomosaic alone: its own, no finer than 2 cm."""
+    from rams.grid.target import RGB_ONLY_GRID_GSD_M
+
+    n = int(4.0 / rgb_gsd_m)
+    write_raster(tmp_path / "r.tif", np.full((3, n, n), 120, np.uint8), transform=Affine(rgb_gsd_m, 0, E0, 0, -rgb_gsd_m, N0))
+    rasters = [{"path": "r.tif", "sensor": "rgb"}]
+    if with_thermal:
+        write_raster(tmp_path / "t.tif", np.full((40, 40), 20.0, np.float32), transform=Affine(0.1, 0, E0, 0, -0.1, N0))
+        rasters.append({"path": "t.tif", "sensor": "thermal"})
+    write_manifest(tmp_path, rasters)
+    flight = load_flight(tmp_path)
+    assert RGB_ONLY_GRID_GSD_M == 0.02
+    assert build_target_grid(flight).transform.a == pytest.approx(expected_m)
+    assert build_target_grid(flight, gsd_m=0.01).transform.a == pytest.approx(0.01)  # configured wins
