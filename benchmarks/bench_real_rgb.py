@@ -11,7 +11,7 @@ NAME=COMBINER.json`` also runs it with another point combiner (e.g. one without 
 Usage::
 
     python benchmarks/bench_real_rgb.py [--root ../shared/datasets/pfm1-drone-rgb] [--split valid]
-        [--work /tmp/rams-real-rgb] [--compare before=/path/old_combiner.json]
+        [--work /tmp/rams-real-rgb] [--compare before=/path/old_config.yaml]
 
 Results: ``benchmarks/results/real_rgb_flights.json``.
 """
@@ -35,12 +35,14 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "real_rgb_flights.json"
 
 
-def score(flight: Path, out: Path, combiner: str | None) -> dict[str, Any]:
-    """Process ``flight`` into ``out`` (optionally with another combiner) and score it."""
+def score(flight: Path, out: Path, variant: str | None) -> dict[str, Any]:
+    """Process ``flight`` into ``out`` (optionally with a config YAML or another combiner) and score it."""
     cmd = ["rams", "process", str(flight), "-o", str(out), "-q", "--force"]
-    if combiner:
+    if variant and variant.endswith((".yaml", ".yml")):
+        cmd += ["--config", variant]
+    elif variant:
         cfg = out.with_suffix(".yaml")
-        cfg.write_text(yaml.safe_dump({"candidates": {"combiner": combiner}}))
+        cfg.write_text(yaml.safe_dump({"candidates": {"combiner": variant}}))
         cmd += ["--config", str(cfg)]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -69,7 +71,7 @@ def main() -> None:
     ap.add_argument("--root", type=Path, default=HERE.parents[1] / "shared" / "datasets" / "pfm1-drone-rgb")
     ap.add_argument("--split", default="valid")
     ap.add_argument("--work", type=Path, default=Path("/tmp/rams-real-rgb"))
-    ap.add_argument("--compare", action="append", default=[], help="NAME=COMBINER.json, run side by side.")
+    ap.add_argument("--compare", action="append", default=[], help="NAME=COMBINER.json or NAME=CONFIG.yaml, run side by side.")
     args = ap.parse_args()
     flights_dir = args.work / "flights"
     if not (flights_dir / "flights.json").is_file():
@@ -77,6 +79,8 @@ def main() -> None:
                         "--out", str(flights_dir)], check=True)
     combiners: dict[str, str | None] = {"default": None}
     combiners.update(dict(item.split("=", 1) for item in args.compare))
+    variants = {name: (yaml.safe_load(Path(v).read_text()) if v and v.endswith((".yaml", ".yml")) else v)
+                for name, v in combiners.items()}
     results: dict[str, Any] = {}
     for flight in sorted(p.parent for p in flights_dir.glob("*/flight.yaml")):
         for name, combiner in combiners.items():
@@ -92,7 +96,7 @@ def main() -> None:
         "command": "python benchmarks/bench_real_rgb.py " + " ".join(sys.argv[1:]),
         "source": {"root": str(args.root), "split": args.split,
                    "note": "tiles stitched into one mosaic per flight; seams are not real ground"},
-        "combiners": combiners,
+        "variants": variants,
         "flights": results,
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
     }
