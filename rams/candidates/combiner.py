@@ -204,10 +204,11 @@ class PointCombiner:
           with detection off, scores those runs; when its calibration slope is 0 (it ranks
           nothing), the warning says that every point gets the base rate.
         - CNN but no multispectral or thermal raster (``ms_thermal`` False): the anomaly
-          core then runs on the RGB bands, whose peaks at millimetre GSD are texture (grass
-          blades, clods, stones), not the thermal and spectral contrasts the evidence model
-          learnt; scored as those, they make a mine layer of clutter. :attr:`rgb_only`,
-          fitted on the CNN features of RGB-only runs, scores them.
+          core then runs on the RGB bands, whose peaks are any object or patch of another
+          colour (stones, clods, litter; grass blades at millimetre GSD), not the thermal and
+          spectral contrasts the evidence model learnt; scored as those, they make a mine
+          layer of clutter. :attr:`rgb_only`, fitted on the CNN features of RGB-only runs,
+          scores them.
         - Neither: no model scores RGB anomaly peaks alone; every point gets the base rate
           of :attr:`without_cnn` (else of this combiner) and the warning says so.
         """

@@ -76,8 +76,8 @@ def flight_crs(flight: Flight) -> CRS:
 #: Finest default grid of a flight with an RGB orthomosaic alone, metres. The grid carries the
 #: anomaly core (the CNN reads the RGB at its own working GSD, whatever the grid): at 2 cm
 #: its windows (5 / 21 px) span 10 / 42 cm, the size of surface mines, where at the RGB's
-#: millimetres they would span grass blades. On the real withheld flight F14 (0.27 cm) the
-#: same mine layer and SHAs came out of a 4 s anomaly stage and a 15 MB run folder, against
+#: millimetres they would span grass blades. On the real withheld flight F14 (0.27 cm), with one
+#: combiner, the same mine layer and SHAs came out of a 4 s anomaly stage and a 15 MB run folder, against
 #: 15 s and 319 MB at 0.27 cm.
 RGB_ONLY_GRID_GSD_M = 0.02
 

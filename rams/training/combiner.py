@@ -340,8 +340,9 @@ def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> l
     lines = [
         "", "## RGB orthomosaic alone (`rgb_only`)", "",
         "Scores the runs with the CNN but no multispectral or thermal raster. The anomaly core then "
-        "runs on the RGB bands, and at millimetre GSD its peaks are texture (grass, clods, stones), "
-        "not the thermal and spectral contrasts the first model weighs. Fitted the same way on the "
+        "runs on the RGB bands (on a grid no finer than 2 cm), and its peaks are any object or patch "
+        "that differs in colour (stones, clods, litter, tile seams), not the thermal and spectral "
+        "contrasts the first model weighs. Fitted the same way on the "
         "same flights processed from their RGB orthomosaic alone "
         f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
         f"points, {m['n_calibration_mines']} mines), on the CNN features only (the RGB anomaly features "
