@@ -35,10 +35,15 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "real_rgb_flights.json"
 
 
+def _is_config(variant: str | None) -> bool:
+    """Whether a ``--compare`` value names a config YAML (else a combiner JSON, or None: defaults)."""
+    return bool(variant) and str(variant).endswith((".yaml", ".yml"))
+
+
 def score(flight: Path, out: Path, variant: str | None) -> dict[str, Any]:
     """Process ``flight`` into ``out`` (optionally with a config YAML or another combiner) and score it."""
     cmd = ["rams", "process", str(flight), "-o", str(out), "-q", "--force"]
-    if variant and variant.endswith((".yaml", ".yml")):
+    if variant and _is_config(variant):
         cmd += ["--config", variant]
     elif variant:
         cfg = out.with_suffix(".yaml")
@@ -77,14 +82,12 @@ def main() -> None:
     if not (flights_dir / "flights.json").is_file():
         subprocess.run([sys.executable, str(HERE / "real_rgb_flights.py"), str(args.root), "--split", args.split,
                         "--out", str(flights_dir)], check=True)
-    combiners: dict[str, str | None] = {"default": None}
-    combiners.update(dict(item.split("=", 1) for item in args.compare))
-    variants = {name: (yaml.safe_load(Path(v).read_text()) if v and v.endswith((".yaml", ".yml")) else v)
-                for name, v in combiners.items()}
+    variants: dict[str, str | None] = {"default": None}
+    variants.update(dict(item.split("=", 1) for item in args.compare))
     results: dict[str, Any] = {}
     for flight in sorted(p.parent for p in flights_dir.glob("*/flight.yaml")):
-        for name, combiner in combiners.items():
-            r = score(flight, args.work / f"run-{flight.name}-{name}", combiner)
+        for name, variant in variants.items():
+            r = score(flight, args.work / f"run-{flight.name}-{name}", variant)
             results.setdefault(flight.name, {})[name] = r
             ml = r["mine_layer"]
             print(f"{flight.name} [{name}]: mine layer {ml['tp'] + ml['fp']} points, P {ml['precision']}, "
@@ -96,7 +99,8 @@ def main() -> None:
         "command": "python benchmarks/bench_real_rgb.py " + " ".join(sys.argv[1:]),
         "source": {"root": str(args.root), "split": args.split,
                    "note": "tiles stitched into one mosaic per flight; seams are not real ground"},
-        "variants": variants,
+        "variants": {name: yaml.safe_load(Path(v).read_text()) if v and _is_config(v) else v
+                     for name, v in variants.items()},
         "flights": results,
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
     }

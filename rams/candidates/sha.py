@@ -141,7 +141,7 @@ def build_candidates(
     if combiner is None:
         combiner, warning = resolve_combiner(config.combiner)
         warnings += [warning] if warning else []
-    warnings += [w] if (w := detector_mismatch(combiner, detector if cnn_ran else None)) else []
+    warnings += [w] if (w := detector_mismatch(combiner, detector)) else []
     ms_thermal = anomaly_sensors is None or bool({"multispectral", "thermal"} & set(anomaly_sensors))
     combiner, warning = combiner.for_run(cnn_ran, ms_thermal)
     warnings += [warning] if warning else []
