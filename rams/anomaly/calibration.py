@@ -19,6 +19,8 @@ import numpy as np
 import scipy.special
 from numpy.typing import ArrayLike, NDArray
 
+from rams.anomaly._calibration_numba import capped_chi2_log10_pfa_even
+
 _LN10 = float(np.log(10.0))
 _UNDERFLOW_LOGSF = -600.0
 """Below this natural-log tail, scipy's logsf underflows; use the asymptotic series."""
@@ -141,9 +143,24 @@ def empirical_log10_pfa(scores: ArrayLike, reference_scores: ArrayLike) -> NDArr
 MAX_LOG10_PFA = 30.0
 
 
+#: Most degrees of freedom of the numba path of :func:`capped_chi2_log10_pfa` (its Horner sum
+#: cannot overflow below the cap there).
+_NUMBA_MAX_DOF = 64
+
+
 def capped_chi2_log10_pfa(rx: ArrayLike, n_bands: int) -> NDArray[np.float32]:
-    """:func:`chi2_log10_pfa` capped at :data:`MAX_LOG10_PFA` (float32)."""
-    return np.asarray(np.minimum(chi2_log10_pfa(rx, n_bands), MAX_LOG10_PFA), dtype=np.float32)
+    """:func:`chi2_log10_pfa` capped at :data:`MAX_LOG10_PFA` (float32).
+
+    Even band counts up to 64 (every multispectral + thermal set) take one parallel numba
+    pass (:mod:`rams.anomaly._calibration_numba`), the same formulas as the numpy closed
+    form without its float64 temporaries; the pipeline calls it on every tile.
+    """
+    if n_bands < 1:
+        raise ValueError(f"n_bands must be positive, got {n_bands}")
+    x = np.asarray(rx)
+    if n_bands % 2 == 0 and n_bands <= _NUMBA_MAX_DOF and x.dtype in (np.float32, np.float64):
+        return capped_chi2_log10_pfa_even(x, n_bands, MAX_LOG10_PFA)
+    return np.asarray(np.minimum(chi2_log10_pfa(x, n_bands), MAX_LOG10_PFA), dtype=np.float32)
 
 
 def capped_empirical_log10_pfa(rx: ArrayLike, reference: ArrayLike) -> NDArray[np.float32]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from rams.anomaly._inputs import Backend, resolve_backend
 from rams.anomaly._threading import numba_threading_layer
-from rams.anomaly.calibration import chi2_log10_pfa
+from rams.anomaly.calibration import capped_chi2_log10_pfa
 from rams.anomaly.local import rx_local
 from rams.anomaly.streaming import GlobalRXStats
 
@@ -36,4 +36,4 @@ def warm_up(detector: str = "local", backend: Backend = "auto", inner: int = 5, 
         scores = stats.score(cube, valid)
     else:
         scores = rx_local(cube, inner, outer, mask=valid, backend=backend)
-    chi2_log10_pfa(scores, cube.shape[0])
+    capped_chi2_log10_pfa(scores, 6)  # even band counts: the numba path, loaded here

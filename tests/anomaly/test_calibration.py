@@ -86,3 +86,31 @@ def test_empirical_matches_chi2_on_model_data() -> None:
     reference = np.random.default_rng(1).chisquare(6, size=400_000)
     scores = scipy.stats.chi2.isf([1e-1, 1e-2, 1e-3], 6)
     np.testing.assert_allclose(empirical_log10_pfa(scores, reference), [1, 2, 3], atol=0.03)
+
+
+@pytest.mark.parametrize("bands", [2, 4, 6, 8, 12, 64])
+def test_capped_chi2_numba_path_matches_the_numpy_closed_form(bands: int) -> None:
+    # even band counts take one numba pass (the pipeline's per-tile calibration); the
+    # general path, capped afterwards, is the reference
+    from rams.anomaly import capped_chi2_log10_pfa
+    from rams.anomaly.calibration import MAX_LOG10_PFA
+
+    x = np.concatenate([np.geomspace(1e-3, 2e3, 50002), [1e6, 1e20, 3e38]]).reshape(-1, 5).astype(np.float32)
+    expected = np.minimum(chi2_log10_pfa(x, bands), MAX_LOG10_PFA)
+    got = capped_chi2_log10_pfa(x, bands)
+    assert got.dtype == np.float32 and got.shape == x.shape
+    meaningful = expected >= 1e-6  # below that both are 0 to float32 precision of the scores
+    np.testing.assert_allclose(got[meaningful], expected[meaningful], rtol=1e-6)
+    assert np.all(got[~meaningful] < 1e-5)
+    assert got.max() == MAX_LOG10_PFA
+    bad = capped_chi2_log10_pfa(np.array([0.0, -2.0, np.nan, np.inf], np.float32), bands)
+    np.testing.assert_array_equal(bad, [0.0, 0.0, 0.0, MAX_LOG10_PFA])
+
+
+def test_capped_chi2_deep_bulk_uses_the_lower_tail_series() -> None:
+    # two bands: Pfa = exp(-x / 2) exactly, so -log10 Pfa = x / (2 ln 10) even for tiny x,
+    # where 1 - Pfa cancels in the upper-tail form
+    from rams.anomaly import capped_chi2_log10_pfa
+
+    x = np.array([1e-12, 1e-9, 1e-7, 1e-5], np.float64)
+    np.testing.assert_allclose(capped_chi2_log10_pfa(x, 2), x / (2 * np.log(10)), rtol=1e-6)
