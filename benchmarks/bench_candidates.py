@@ -47,6 +47,7 @@ from rams.crs import WGS84, transformer
 from rams.evaluation.flight import evaluate_flight
 from rams.synth import generate_flight
 from rams.synth.families import HELD_OUT_FAMILY
+from rams.synth.flight import DEFAULT_GSD_M
 
 RESULTS = Path(__file__).resolve().parent / "results" / "candidates.json"
 #: Half side of the square overwritten around a removed mine (a TM-62 is 0.32 m across,
@@ -95,12 +96,16 @@ def _process(flight: Path, out: Path, config: Path | None) -> dict[str, Any]:
     return result
 
 
-def run_flight(seed: int, size_m: float, work: Path, config: Path | None, *, clutter_only: bool = False) -> dict[str, Any]:
+def run_flight(
+    seed: int, size_m: float, work: Path, config: Path | None, *, clutter_only: bool = False,
+    rgb_gsd_m: float | None = None,
+) -> dict[str, Any]:
     """Generate (and strip of mines when ``clutter_only``), process and score one flight."""
     name = f"{'clutter' if clutter_only else 'flight'}-{HELD_OUT_FAMILY}-{seed}"
     flight, out = work / name, work / f"out-{name}"
     t0 = time.perf_counter()
-    generate_flight(flight, size_m=size_m, seed=seed, family=HELD_OUT_FAMILY)
+    gsd = None if rgb_gsd_m is None else {**DEFAULT_GSD_M, "rgb": rgb_gsd_m}
+    generate_flight(flight, size_m=size_m, seed=seed, family=HELD_OUT_FAMILY, gsd_m=gsd)
     removed = remove_mines(flight) if clutter_only else 0
     t1 = time.perf_counter()
     result = _process(flight, out, config)
@@ -205,6 +210,7 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], clutt
             "false_mine_points_per_1000m2", "seconds", "stage_seconds", "mines_removed")
     doc = {
         "benchmark": "candidates", "family": HELD_OUT_FAMILY, "size_m": args.size_m,
+        "rgb_gsd_m": args.rgb_gsd_m or DEFAULT_GSD_M["rgb"],
         "seeds": [f["seed"] for f in flights], "clutter_seed": args.clutter_seed,
         "config": None if args.config is None else args.config.read_text(),
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
@@ -229,6 +235,8 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=None, help="YAML merged on the default config.")
     ap.add_argument("--keep", type=Path, default=None, help="Keep flights and outputs in this folder.")
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--rgb-gsd-m", type=float, default=None,
+                    help="GSD of the generated RGB (default: rams synth's, 0.5 cm; an area-survey flight: 0.02)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-candidates-") as tmp:
         work = args.keep or Path(tmp)
@@ -236,7 +244,7 @@ def main() -> None:
         flights: list[dict[str, Any]] = []
         clutter = None
         for seed in range(args.first_seed, args.first_seed + args.n_flights):
-            r = run_flight(seed, args.size_m, work, args.config)
+            r = run_flight(seed, args.size_m, work, args.config, rgb_gsd_m=args.rgb_gsd_m)
             p, poly = r["points"], r["polygons"]
             print(f"seed {seed}: mines {r['n_truth_mines']:3d}  SHA {poly['n_sha']} (p1 {poly['n_sha_priority_1']}) "
                   f"/ fields {poly['n_minefields']}  coverage {poly['mine_coverage']}  flagged/minefield "
@@ -245,7 +253,8 @@ def main() -> None:
             flights.append(r)
             write_results(args, flights, clutter)
         if args.clutter_seed >= 0:
-            clutter = run_flight(args.clutter_seed, args.size_m, work, args.config, clutter_only=True)
+            clutter = run_flight(args.clutter_seed, args.size_m, work, args.config, clutter_only=True,
+                                 rgb_gsd_m=args.rgb_gsd_m)
             print(f"clutter-only seed {args.clutter_seed} ({clutter['mines_removed']} mines removed): "
                   f"SHA {clutter['polygons']['n_sha']} (p1 {clutter['polygons']['n_sha_priority_1']}), "
                   f"false mine points {clutter['points']['fp']} "

@@ -12,8 +12,9 @@ Usage::
         [--repeat 3] [--kernel-repeat 3] [--work DIR --reuse]
 
 At 0.5 cm, RGB is 40,000 px per km of side (1.6 Gpx for 0.04 km²), so the default area is
-0.01 km² (100 m); at 2 cm (``--rgb-gsd-m 0.02``, an area-survey flight) the CNN is skipped as
-too coarse for the detector and the run measures the anomaly path alone.
+0.01 km² (100 m); at 2 cm (``--rgb-gsd-m 0.02``, an area-survey flight) the CNN runs on the RGB
+upsampled to its 0.5 cm (the shipped model accepts up to 2.5 cm), and at 3 cm
+(``--rgb-gsd-m 0.03``) it is skipped as too coarse and the run measures the anomaly path alone.
 
 Kernels, timed in the same run: the CNN network's forward passes inside the ``rams
 process`` child (``Detector.run_network`` wrapped with a clock, so the same inputs in the

@@ -6,12 +6,14 @@ georeferenced RGB mosaic per flight). By default the withheld flight of ``pfm1-d
 the default config in a child process (``rams process``) and scored with
 :func:`rams.evaluation.flight.evaluate_flight` (0.5 m one-to-one matching). ``--compare
 NAME=COMBINER.json`` also runs it with another point combiner (e.g. one without the
-``rgb_only`` model), side by side.
+``rgb_only`` model), side by side. ``--gsd-m G`` (repeatable) also processes each flight's
+mosaic area-averaged to ``G`` (an area-survey flight of the same ground: 1-2.5 cm).
 
 Usage::
 
     python benchmarks/bench_real_rgb.py [--root ../shared/datasets/pfm1-drone-rgb] [--split valid]
-        [--work /tmp/rams-real-rgb] [--compare before=/path/old_config.yaml]
+        [--work /tmp/rams-real-rgb] [--compare before=/path/old_config.yaml] [--gsd-m 0.01 --gsd-m 0.02]
+        [--results benchmarks/results/real_rgb_flights.json]
 
 Results: ``benchmarks/results/real_rgb_flights.json``.
 """
@@ -27,7 +29,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import rasterio
 import yaml
+from rasterio.enums import Resampling
+from rasterio.windows import Window
 
 from rams.evaluation.flight import evaluate_flight
 
@@ -70,6 +76,28 @@ def score(flight: Path, out: Path, variant: str | None) -> dict[str, Any]:
     }
 
 
+def resampled_flight(flight: Path, gsd_m: float, out: Path) -> Path:
+    """``flight`` with its RGB mosaic area-averaged to ``gsd_m`` (read and written by row bands)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(flight / "rgb.tif") as src:
+        factor = abs(src.transform.a) / gsd_m
+        width, height = max(1, round(src.width * factor)), max(1, round(src.height * factor))
+        profile = {**src.profile, "width": width, "height": height,
+                   "transform": src.transform * src.transform.scale(src.width / width, src.height / height)}
+        with rasterio.open(out / "rgb.tif", "w", **profile) as dst:
+            for row0 in range(0, height, 256):
+                rows = min(256, height - row0)
+                r0 = row0 * src.height / height
+                window = Window(0, r0, src.width, rows * src.height / height)
+                data = src.read(window=window, out_shape=(src.count, rows, width), resampling=Resampling.average)
+                dst.write(np.asarray(data, src.dtypes[0]), window=Window(0, row0, width, rows))
+    (out / "truth.geojson").write_bytes((flight / "truth.geojson").read_bytes())
+    manifest = yaml.safe_load((flight / "flight.yaml").read_text())
+    manifest["flight_id"] = f"{manifest.get('flight_id', flight.name)}-{gsd_m * 100:g}cm"
+    (out / "flight.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return out
+
+
 def main() -> None:
     """Build, process and score the flights; print and save the figures."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,6 +105,9 @@ def main() -> None:
     ap.add_argument("--split", default="valid")
     ap.add_argument("--work", type=Path, default=Path("/tmp/rams-real-rgb"))
     ap.add_argument("--compare", action="append", default=[], help="NAME=COMBINER.json or NAME=CONFIG.yaml, run side by side.")
+    ap.add_argument("--gsd-m", type=float, action="append", default=[],
+                    help="Also process each mosaic area-averaged to this GSD (default config).")
+    ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args()
     flights_dir = args.work / "flights"
     if not (flights_dir / "flights.json").is_file():
@@ -89,10 +120,13 @@ def main() -> None:
         for name, variant in variants.items():
             r = score(flight, args.work / f"run-{flight.name}-{name}", variant)
             results.setdefault(flight.name, {})[name] = r
-            ml = r["mine_layer"]
-            print(f"{flight.name} [{name}]: mine layer {ml['tp'] + ml['fp']} points, P {ml['precision']}, "
-                  f"R {ml['recall']}, ECE {r['ece']}, {r['polygons']['n_sha']} SHA "
-                  f"({r['polygons']['flagged_area_m2']} of {r['polygons']['surveyed_area_m2']} m2)", flush=True)
+            _print(flight.name, name, r)
+        for gsd in args.gsd_m:
+            coarse = resampled_flight(flight, gsd, args.work / "resampled" / f"{flight.name}-{gsd * 100:g}cm")
+            name = f"default at {gsd * 100:g} cm"
+            r = score(coarse, args.work / f"run-{flight.name}-{gsd * 100:g}cm", None)
+            results.setdefault(flight.name, {})[name] = r
+            _print(flight.name, name, r)
     doc = {
         "benchmark": "real_rgb_flights",
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -101,11 +135,19 @@ def main() -> None:
                    "note": "tiles stitched into one mosaic per flight; seams are not real ground"},
         "variants": {name: yaml.safe_load(Path(v).read_text()) if v and _is_config(v) else v
                      for name, v in variants.items()},
+        "resampled_gsd_m": args.gsd_m,
         "flights": results,
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
     }
-    RESULTS.write_text(json.dumps(doc, indent=1) + "\n")
-    print(f"wrote {RESULTS}")
+    args.results.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {args.results}")
+
+
+def _print(flight: str, name: str, r: dict[str, Any]) -> None:
+    ml = r["mine_layer"]
+    print(f"{flight} [{name}]: mine layer {ml['tp'] + ml['fp']} points, P {ml['precision']}, "
+          f"R {ml['recall']}, ECE {r['ece']}, {r['polygons']['n_sha']} SHA "
+          f"({r['polygons']['flagged_area_m2']} of {r['polygons']['surveyed_area_m2']} m2)", flush=True)
 
 
 if __name__ == "__main__":

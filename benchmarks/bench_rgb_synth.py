@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/bench_rgb_synth.py [--model models/rams_rgb.pt] [--seeds 1000-1007]
-        [--families ploughed,meadow,steppe] [--size-m 40] [--out benchmarks/results/rgb_synth.json]
+        [--families ploughed,meadow,steppe] [--size-m 40] [--rgb-gsd-m 0.005]
+        [--out benchmarks/results/rgb_synth.json]
 
 For each (family, seed) a ``rams synth`` flight is generated (cached under the temp folder),
 the CNN scans its whole RGB orthomosaic (sliced inference, full scan, the model's own
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--families", default="ploughed,meadow,steppe")
     ap.add_argument("--size-m", type=float, default=40.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rgb-gsd-m", type=float, default=None,
+                    help="GSD of the generated RGB (default: rams synth's); the CNN resamples it to its own")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/rgb_synth.json"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -102,16 +105,18 @@ def main(argv: list[str] | None = None) -> int:
     from rams.synth.flight import DEFAULT_GSD_M
 
     det = load_detector(args.model)
-    gsd_cm = DEFAULT_GSD_M["rgb"] * 100
+    rgb_gsd_m = args.rgb_gsd_m or DEFAULT_GSD_M["rgb"]
+    gsd_cm = rgb_gsd_m * 100
     results: dict[str, Any] = {"model": det.meta.get("name"), "model_threshold": det.threshold,
                                "model_gsd_m": det.input_gsd_m, "held_out_family": HELD_OUT_FAMILY,
-                               "size_m": args.size_m, "seeds": _seeds(args.seeds), "families": {}}
+                               "size_m": args.size_m, "rgb_gsd_m": rgb_gsd_m, "seeds": _seeds(args.seeds), "families": {}}
     for family in [f.strip() for f in args.families.split(",") if f.strip()]:
         scans = []
         for seed in _seeds(args.seeds):
             flight = Path(tempfile.gettempdir()) / f"rams_bench_rgb_{family}_s{seed}_{args.size_m:g}m_{gsd_cm:g}cm"
             if not (flight / "truth.geojson").is_file():
-                generate_flight(flight, size_m=args.size_m, seed=seed, family=family)
+                generate_flight(flight, size_m=args.size_m, seed=seed, family=family,
+                                gsd_m={**DEFAULT_GSD_M, "rgb": rgb_gsd_m})
             scans.append(scan(flight, det))
         sweep = [pooled(scans, t) for t in THRESHOLDS]
         at_r90 = [m for m in sweep if m["recall"] >= 0.9]

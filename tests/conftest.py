@@ -81,7 +81,7 @@ def write_manifest(folder: Path, rasters: list[dict[str, Any]], **top: Any) -> P
 def small_flight(tmp_path: Path) -> Callable[..., Path]:
     """Factory of a tiny three-sensor flight (UTM, 40 x 40 m) with a warm, dark target."""
 
-    def make(name: str = "flight", size_m: float = 12.0, seed: int = 0) -> Path:
+    def make(name: str = "flight", size_m: float = 12.0, seed: int = 0, rgb_gsd_m: float = 0.02) -> Path:
         rng = np.random.default_rng(seed)
         folder = tmp_path / name
         folder.mkdir()
@@ -93,9 +93,10 @@ def small_flight(tmp_path: Path) -> Callable[..., Path]:
         th = (20 + rng.normal(0, 0.05, (n_th, n_th))).astype(np.float32)
         write_raster(folder / "thermal.tif", th, transform=Affine(0.1, 0, E0 + 0.03, 0, -0.1, N0 - 0.02),
                      nodata=-9999.0)
-        n_rgb = int(size_m / 0.02)
+        n_rgb = int(size_m / rgb_gsd_m)
         rgb = np.full((3, n_rgb, n_rgb), 120, np.uint8)
-        write_raster(folder / "rgb.tif", rgb, transform=Affine(0.02, 0, E0 + 0.011, 0, -0.02, N0 - 0.007))
+        write_raster(folder / "rgb.tif", rgb,
+                     transform=Affine(rgb_gsd_m, 0, E0 + 0.011, 0, -rgb_gsd_m, N0 - 0.007))
         write_manifest(folder, [
             {"path": "ms.tif", "sensor": "multispectral", "profile": "micasense-rededge-mx"},
             {"path": "thermal.tif", "sensor": "thermal", "units": "celsius"},

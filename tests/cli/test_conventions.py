@@ -257,7 +257,7 @@ def test_train_summary_on_stdout_epoch_lines_on_stderr_and_bad_init_weights(
 def test_process_summary_on_stdout_quiet_stderr(
     small_flight: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    flight = small_flight()
+    flight = small_flight(rgb_gsd_m=0.03)  # coarser than the RGB model takes: a warning to show
     assert main(["process", str(flight), "-o", str(tmp_path / "out"), "-q", "-w", "1"]) == 0
     captured = capsys.readouterr()
     assert "SHA polygons" in captured.out and "flight tiny" in captured.out

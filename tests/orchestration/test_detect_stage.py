@@ -82,6 +82,28 @@ def test_pipeline_skips_the_cnn_on_a_coarse_orthophoto(
         assert f"this run's CNN is {one_cm_model.stem} sha256" in run["warnings"][0]
 
 
+@pytest.mark.parametrize(("gsd_m", "skipped"), [(0.02, False), (0.025, False), (0.03, True)])
+def test_shipped_rgb_model_runs_on_area_survey_gsds_and_not_coarser(
+    small_flight: Callable[..., Path], tmp_path: Path, gsd_m: float, skipped: bool,
+) -> None:
+    # the shipped model keeps most of its precision and recall down to 2.5 cm (model card,
+    # benchmarks/bench_rgb_gsd.py): area-survey orthomosaics of 1-2.5 cm get the CNN, 3 cm not
+    flight = small_flight(size_m=8.0)
+    _replace_rgb(flight, gsd_m, size_m=8.0)
+    config = load_config(overrides={"tiles": {"tile_px": 128},
+                                    "detection": {"enabled": True, "precision": "float32"}})
+    out = tmp_path / f"out_{gsd_m}"
+    process_flight(flight, out, config)
+    run = json.loads((out / "run.json").read_text())
+    coarse = [w for w in run["warnings"] if w.startswith("CNN detection skipped")]
+    assert bool(coarse) == skipped
+    if skipped:
+        assert "3.00 cm" in coarse[0] and "2.50 cm" in coarse[0]
+    else:
+        assert run["detection"]["inference"]["mode"] == "float32"
+        assert not any("point combiner was fitted with" in w for w in run["warnings"])
+
+
 def test_rerun_is_skipped_only_while_the_detector_is_unchanged(
     small_flight: Callable[..., Path], one_cm_model: Path, tmp_path: Path,
 ) -> None:
