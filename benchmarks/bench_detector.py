@@ -27,6 +27,13 @@ Usage::
 2. Sliced inference over a synthetic flight (held-out seed 1000 of the held-out family unless ``--flight``): the
    RGB orthomosaic read window by window, megapixels of raster per second end to end, in
    float32 and in the auto mode (with the recall of each).
+
+   AVX2 only: ``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/bench_detector.py
+   --out benchmarks/results/detector_avx2.json`` runs PyTorch's and oneDNN's kernels as on a
+   CPU without AVX-512 (``torch_cpu_capability`` and ``isa_limits`` in the JSON say so).
+   Libraries that pick their kernels from CPUID themselves are not limited by these
+   variables, so on a machine with VNNI it is an emulation, not a measurement on such a CPU.
+
 3. Cascade vs full scan: the CNN only on 3 m windows around candidate points. The candidates
    stand in for the anomaly core: each true mine is kept with probability 0.85 and displaced
    by N(0, 0.15 m), plus each distractor and 20 random false alarms per hectare. Recall is
@@ -71,6 +78,11 @@ from rams.detection.inference_modes import (
 from rams.detection.model import CenterNet, ModelConfig, model_config
 from rams.detection.precision import cpu_summary
 from rams.detection.sliced import cascade_windows, detect_sliced
+
+#: Environment variables that make this CPU run PyTorch's and oneDNN's kernels as an older one
+#: would (e.g. ``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``: AVX2 without AVX-512,
+#: VNNI or bfloat16), recorded when set: ``/proc/cpuinfo`` still lists the real flags.
+ISA_LIMIT_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
 
 
 def _detector(model: str | None) -> tuple[Detector, CenterNet, Int8Calibration | None, str]:
@@ -281,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     det, trained, calibration, name = _detector(args.model)
     results: dict[str, Any] = {"model": name, "threads": args.threads, "cpu_count": os.cpu_count(),
                                "cpu": cpu_summary(), "torch": torch.__version__,
+                               "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                               "isa_limits": {k: os.environ[k] for k in ISA_LIMIT_VARIABLES if k in os.environ},
                                "load_average_before": load_before}
     modes = bench_modes(trained, det, calibration, tile=args.tile, batch=args.batch,
                         repeats=args.repeats, compile_net=not args.no_compile)
