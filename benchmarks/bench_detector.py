@@ -69,6 +69,7 @@ from rams.checksum import sha256_file
 from rams.detection.detector import Detector, load_detector, resolve_model_path
 from rams.detection.flight_tiles import read_truth_points
 from rams.detection.inference_modes import (
+    ISA_LIMIT_VARIABLES,
     Int8Calibration,
     calibration_path,
     forward_for,
@@ -78,11 +79,6 @@ from rams.detection.inference_modes import (
 from rams.detection.model import CenterNet, ModelConfig, model_config
 from rams.detection.precision import cpu_summary
 from rams.detection.sliced import cascade_windows, detect_sliced
-
-#: Environment variables that make this CPU run PyTorch's and oneDNN's kernels as an older one
-#: would (e.g. ``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``: AVX2 without AVX-512,
-#: VNNI or bfloat16), recorded when set: ``/proc/cpuinfo`` still lists the real flags.
-ISA_LIMIT_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
 
 
 def _detector(model: str | None) -> tuple[Detector, CenterNet, Int8Calibration | None, str]:

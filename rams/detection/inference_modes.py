@@ -84,6 +84,11 @@ FLOAT_MODULES = ("heatmap", "size", "offset")
 #: Quantisation engines in order of preference.
 INT8_ENGINES = ("x86", "fbgemm")
 
+#: Environment variables that run PyTorch's and oneDNN's kernels as on an older CPU than
+#: ``/proc/cpuinfo`` lists (``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``): part of
+#: the probe's cache key, since they change which mode is fastest.
+ISA_LIMIT_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
+
 #: Format tag of the probe-verdict cache file.
 PROBE_CACHE_FORMAT = "rams-inference-probe-1"
 #: Verdicts kept in the cache file (the oldest go first).
@@ -417,6 +422,9 @@ def probe_key(weights_sha256: str, candidates: Iterable[str], flags: frozenset[s
         "format": PROBE_CACHE_FORMAT, "flags": sorted(cpu_flags() if flags is None else flags),
         "torch": torch.__version__, "threads": torch.get_num_threads(), "weights_sha256": weights_sha256,
         "modes": modes, "int8_engine": int8_engine() if "int8" in modes else None, "probe_px": PROBE_PX,
+        # kernels limited below the CPU's flags (e.g. ONEDNN_MAX_CPU_ISA=AVX2) run other code
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "isa_limits": {k: os.environ[k] for k in ISA_LIMIT_VARIABLES if k in os.environ},
     }
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 

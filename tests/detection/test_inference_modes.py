@@ -181,6 +181,18 @@ def test_auto_reuses_the_machines_cached_probe_verdict(monkeypatch: pytest.Monke
     assert len(probes) == 5 and uncached.probe_from_cache is False
 
 
+def test_probe_key_changes_when_the_kernels_are_limited_below_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 machine runs other kernels (bfloat16 emulated):
+    # a verdict cached without the limit must not be reused under it, nor the other way round
+    for name in im.ISA_LIMIT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    plain = im.probe_key("a" * 64, ["float32", "bfloat16"], AVX512_BF16)
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    limited = im.probe_key("a" * 64, ["float32", "bfloat16"], AVX512_BF16)
+    assert limited != plain
+    assert im.probe_key("a" * 64, ["float32", "bfloat16"], AVX512_BF16) == limited  # stable
+
+
 def test_a_probe_starved_of_cpu_is_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     net = _net()
     probes: list[int] = []
