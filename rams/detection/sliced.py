@@ -179,9 +179,11 @@ def detect_sliced(
         height: raster rows.
         transform: the raster's affine (map metres per pixel, north-up).
         model: a :class:`rams.detection.detector.Detector`.
-        tile_px: tile side, raster pixels.
+        tile_px: tile side, raster pixels; network pixels when the raster is coarser than
+            the model's GSD and is upsampled to it.
         overlap_px: overlap of neighbouring tiles, raster pixels (at least the largest
-            object's size, so that each object is whole in some tile).
+            object's size, so that each object is whole in some tile); network pixels when
+            upsampled, as ``tile_px``.
         batch_size: tiles per forward pass.
         windows: cascade mode: only these windows (tiled if larger than ``tile_px``).
         merge_radius_m: detections closer than this are one object, metres.
@@ -206,6 +208,14 @@ def detect_sliced(
     scale = 1.0
     if model_gsd and abs(gsd / model_gsd - 1.0) > GSD_TOLERANCE:
         scale = gsd / model_gsd
+    pad_step = _PAD_STEP_PX
+    if scale > 1.0:
+        # upsampled (a 2 cm orthomosaic for a 0.5 cm model): sizes are the network's, so a
+        # tile, its overlap on the ground and the batch padding stay what they are at the
+        # model's GSD (a 1024 px raster tile would be a 4096 px network input, 16x the memory)
+        tile_px = max(int(tile_px / scale), 1)
+        overlap_px = min(math.ceil(overlap_px / scale), tile_px - 1)
+        pad_step = max(round(_PAD_STEP_PX / scale), 1)
     areas = windows if windows is not None else [Window(0, 0, width, height)]
     tiles = [t for area in areas for t in slice_window(area, tile_px, overlap_px)]
     if windows is not None:
@@ -220,7 +230,7 @@ def detect_sliced(
     for start in range(0, len(tiles), batch_size):
         chunk = tiles[start:start + batch_size]
         longest = max(max(int(w.height), int(w.width)) for w in chunk)  # <= tile_px
-        side = min(-(-longest // _PAD_STEP_PX) * _PAD_STEP_PX, tile_px)
+        side = min(-(-longest // pad_step) * pad_step, tile_px)
         images, valids, masks = [], [], []
         for win in chunk:
             image, valid = read_window(win)

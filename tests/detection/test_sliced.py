@@ -173,6 +173,30 @@ def test_cascade_batches_are_padded_to_their_largest_window_not_a_tile() -> None
     assert len(key) == 3
 
 
+class UpsampledShapeRecorder(ShapeRecorder):
+    """A 0.5 cm model: a 2 cm raster reaches it upsampled 4x."""
+
+    input_gsd_m = 0.005
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_upsampled_rasters_keep_network_sized_tiles(windows: bool) -> None:
+    # a 2 cm raster for a 0.5 cm model: without care a 1024 px raster tile becomes a 4096 px
+    # network input (16x the activations); tiles and batch padding are the network's instead
+    centres = [(300, 200), (900, 700)]
+    img, valid = _scene(1400, 1100, centres)
+    wins = cascade_windows([TRANSFORM * c for c in centres], TRANSFORM, 1400, 1100, window_m=3.0) if windows else None
+    model = UpsampledShapeRecorder()
+    found = detect_sliced(_reader(img, valid), 1400, 1100, TRANSFORM, model, tile_px=1024, overlap_px=64,
+                          windows=wins)
+    assert model.shapes and max(max(s[2], s[3]) for s in model.shapes) <= 1024
+    if windows:  # 150 px windows = 600 network px, padded to the next 128 network px
+        assert all(max(s[2], s[3]) == 640 for s in model.shapes)
+    # the blob model sees 4x larger blobs; each object is still found once, where it is
+    xy = sorted((round(p.x_m, 2), round(p.y_m, 2)) for p in found)
+    assert xy == sorted((round((TRANSFORM * c)[0], 2), round((TRANSFORM * c)[1], 2)) for c in centres)
+
+
 def test_model_input_reader_gives_rgb_models_8_bit_counts() -> None:
     from rams.detection.sliced import model_input_reader
 
