@@ -33,7 +33,7 @@ Usage::
 
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
         [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
-        [--out models/rams_combiner.json]
+        [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--out models/rams_combiner.json]
 """
 
 from __future__ import annotations
@@ -108,19 +108,21 @@ def rgb_only_flight(flight: Path) -> Path:
 
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
-    cnn: bool = True, rgb_only: bool = False,
+    cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
     fit or calibration flight; ``cnn=False`` processes it with detection off, ``rgb_only``
-    from its RGB orthomosaic alone."""
+    from its RGB orthomosaic alone; ``rgb_gsd_m`` renders its RGB at another GSD than
+    ``rams synth``'s (an area-survey flight)."""
     family = families[seed % len(families)]
     assert family != HELD_OUT_FAMILY
-    gsd_cm = DEFAULT_GSD_M["rgb"] * 100  # in the name: a generator change makes new flights
+    gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
+    gsd_cm = gsd["rgb"] * 100  # in the name: a generator change makes new flights
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
     suffix = "-rgbonly" if rgb_only else ("" if cnn else "-nocnn")
     out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{suffix}"
     if not (flight / "truth.geojson").is_file():
-        generate_flight(flight, size_m=size_m, seed=seed, family=family)
+        generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd)
     if rgb_only:
         flight = rgb_only_flight(flight)
     _process_once(flight, out, work, digest, reuse, cnn)
@@ -179,6 +181,9 @@ def main() -> None:
         "Binghamton University; tiles and labels: Roboflow export \"aai521-final-project\" v4 in "
         "github.com/joelUSD/PFM1-Detection (Apache-2.0 per that repository, MIT per its data.yaml)"),
         help="Licence and attribution of the --real-rgb flights, for the card.")
+    ap.add_argument("--coarse-rgb-gsd-m", type=float, action="append", default=[],
+                    help="Also fit the with-CNN and RGB-only models on the same flights with their RGB "
+                         "rendered at this GSD (an area-survey flight the CNN reads upsampled).")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
@@ -197,15 +202,19 @@ def main() -> None:
     # the same flights three ways: every sensor with the CNN; detection off; RGB alone
     variants = {"with_cnn": {"cnn": True}, "without_cnn": {"cnn": False}, "rgb_only": {"rgb_only": True}}
     for variant, how in variants.items():
+        # detection off, the RGB's GSD changes nothing: the coarse renders only for the CNN's models
+        gsds = [None] + (args.coarse_rgb_gsd_m if variant != "without_cnn" else [])
         for name, seeds in (("fit", fit_seeds), ("cal", cal_seeds)):
             flights = []
             for seed in seeds:
-                t0 = time.perf_counter()
-                out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs, **how)
-                f = load_labelled_run(out, truth, group=families[seed % len(families)])
-                flights.append(f)
-                print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of {f.n_truth} "
-                      f"({time.perf_counter() - t0:.0f} s)", flush=True)
+                for gsd in gsds:
+                    t0 = time.perf_counter()
+                    out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs,
+                                             rgb_gsd_m=gsd, **how)
+                    f = load_labelled_run(out, truth, group=families[seed % len(families)])
+                    flights.append(f)
+                    print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of "
+                          f"{f.n_truth} ({time.perf_counter() - t0:.0f} s)", flush=True)
             sets[name, variant] = flights
     combiner, metrics = fit_combiner(sets["fit", "with_cnn"], sets["cal", "with_cnn"], cfg.candidates)
     without, without_metrics = fit_combiner(sets["fit", "without_cnn"], sets["cal", "without_cnn"], cfg.candidates)
@@ -219,6 +228,7 @@ def main() -> None:
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
+        **({"coarse_rgb_gsd_m": args.coarse_rgb_gsd_m} if args.coarse_rgb_gsd_m else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
         **({"real_rgb": {"folders": [str(p) for p in args.real_rgb], "credit": args.real_rgb_credit}}
            if args.real_rgb else {}),
