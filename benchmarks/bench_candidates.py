@@ -45,6 +45,7 @@ from rasterio.windows import Window
 
 from rams.crs import WGS84, transformer
 from rams.evaluation.flight import evaluate_flight
+from rams.evaluation.sensor_subsets import sensor_subset_flight
 from rams.synth import generate_flight
 from rams.synth.families import HELD_OUT_FAMILY
 from rams.synth.flight import DEFAULT_GSD_M
@@ -98,9 +99,10 @@ def _process(flight: Path, out: Path, config: Path | None) -> dict[str, Any]:
 
 def run_flight(
     seed: int, size_m: float, work: Path, config: Path | None, *, clutter_only: bool = False,
-    rgb_gsd_m: float | None = None,
+    rgb_gsd_m: float | None = None, rgb_only: bool = False,
 ) -> dict[str, Any]:
-    """Generate (and strip of mines when ``clutter_only``), process and score one flight."""
+    """Generate (and strip of mines when ``clutter_only``), process (from its RGB alone when
+    ``rgb_only``) and score one flight."""
     name = f"{'clutter' if clutter_only else 'flight'}-{HELD_OUT_FAMILY}-{seed}"
     flight, out = work / name, work / f"out-{name}"
     t0 = time.perf_counter()
@@ -108,7 +110,7 @@ def run_flight(
     generate_flight(flight, size_m=size_m, seed=seed, family=HELD_OUT_FAMILY, gsd_m=gsd)
     removed = remove_mines(flight) if clutter_only else 0
     t1 = time.perf_counter()
-    result = _process(flight, out, config)
+    result = _process(sensor_subset_flight(flight) if rgb_only else flight, out, config)
     result["seed"], result["clutter_only"], result["mines_removed"] = seed, clutter_only, removed
     scene = json.loads((flight / "synth.json").read_text()).get("scene", {})
     result["condition"] = {k: scene.get(k) for k in ("time_of_day", "veg_bias", "n_minefields")}
@@ -210,7 +212,7 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], clutt
             "false_mine_points_per_1000m2", "seconds", "stage_seconds", "mines_removed")
     doc = {
         "benchmark": "candidates", "family": HELD_OUT_FAMILY, "size_m": args.size_m,
-        "rgb_gsd_m": args.rgb_gsd_m or DEFAULT_GSD_M["rgb"],
+        "rgb_gsd_m": args.rgb_gsd_m or DEFAULT_GSD_M["rgb"], "rgb_only": args.rgb_only,
         "seeds": [f["seed"] for f in flights], "clutter_seed": args.clutter_seed,
         "config": None if args.config is None else args.config.read_text(),
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
@@ -237,6 +239,8 @@ def main() -> None:
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--rgb-gsd-m", type=float, default=None,
                     help="GSD of the generated RGB (default: rams synth's, 0.5 cm; an area-survey flight: 0.02)")
+    ap.add_argument("--rgb-only", action="store_true",
+                    help="Process every flight from its RGB orthomosaic alone (no multispectral or thermal).")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-candidates-") as tmp:
         work = args.keep or Path(tmp)
@@ -244,7 +248,7 @@ def main() -> None:
         flights: list[dict[str, Any]] = []
         clutter = None
         for seed in range(args.first_seed, args.first_seed + args.n_flights):
-            r = run_flight(seed, args.size_m, work, args.config, rgb_gsd_m=args.rgb_gsd_m)
+            r = run_flight(seed, args.size_m, work, args.config, rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only)
             p, poly = r["points"], r["polygons"]
             print(f"seed {seed}: mines {r['n_truth_mines']:3d}  SHA {poly['n_sha']} (p1 {poly['n_sha_priority_1']}) "
                   f"/ fields {poly['n_minefields']}  coverage {poly['mine_coverage']}  flagged/minefield "
@@ -254,7 +258,7 @@ def main() -> None:
             write_results(args, flights, clutter)
         if args.clutter_seed >= 0:
             clutter = run_flight(args.clutter_seed, args.size_m, work, args.config, clutter_only=True,
-                                 rgb_gsd_m=args.rgb_gsd_m)
+                                 rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only)
             print(f"clutter-only seed {args.clutter_seed} ({clutter['mines_removed']} mines removed): "
                   f"SHA {clutter['polygons']['n_sha']} (p1 {clutter['polygons']['n_sha_priority_1']}), "
                   f"false mine points {clutter['points']['fp']} "

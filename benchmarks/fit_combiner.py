@@ -47,13 +47,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from rams.candidates.combiner import prior_combiner
 from rams.candidates.fusion import CNN_FEATURES
 from rams.checksum import sha256_file
 from rams.config import load_config
 from rams.config_paths import models_dir
+from rams.evaluation.sensor_subsets import sensor_subset_flight
 from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
 from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
@@ -91,21 +90,6 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-def rgb_only_flight(flight: Path) -> Path:
-    """A sibling flight folder that holds the flight's RGB orthomosaic alone (links, own manifest)."""
-    alone = flight.with_name(flight.name + "-rgbonly")
-    if not (alone / "flight.yaml").is_file():
-        alone.mkdir(exist_ok=True)
-        manifest = yaml.safe_load((flight / "flight.yaml").read_text())
-        manifest["rasters"] = [r for r in manifest["rasters"] if r["sensor"] == "rgb"]
-        for name in [r["path"] for r in manifest["rasters"]] + ["truth.geojson"]:
-            link = alone / name
-            if not link.exists():
-                link.symlink_to((flight / name).absolute())  # not resolved: survives a regenerated flight
-        (alone / "flight.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
-    return alone
-
-
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
     cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None,
@@ -124,7 +108,7 @@ def prepare_run(
     if not (flight / "truth.geojson").is_file():
         generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd)
     if rgb_only:
-        flight = rgb_only_flight(flight)
+        flight = sensor_subset_flight(flight)
     _process_once(flight, out, work, digest, reuse, cnn)
     return out, flight / "truth.geojson"
 
