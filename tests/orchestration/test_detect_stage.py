@@ -14,7 +14,7 @@ from rasterio.transform import Affine
 from rams.config import load_config
 from rams.detection.detector import save_detector
 from rams.detection.model import CenterNet, model_config
-from rams.orchestration.detect_stage import too_coarse_warning
+from rams.orchestration.detect_stage import coarse_input_warning, too_coarse_warning
 from rams.orchestration.pipeline import process_flight
 from tests.conftest import E0, N0, write_raster
 
@@ -40,6 +40,13 @@ def test_too_coarse_warning_names_the_file_and_the_gsds() -> None:
     assert too_coarse_warning(0.5, None, "rgb", "a.tif") is None  # no limit recorded
     msg = too_coarse_warning(0.5, 0.015, "rgb", "ortho.tif")
     assert msg is not None and "ortho.tif" in msg and "50.00 cm" in msg and "1.50 cm" in msg
+
+
+def test_coarse_input_warning_only_beyond_three_times_the_model_gsd() -> None:
+    assert coarse_input_warning(0.015, 0.005, "rgb", "a.tif") is None  # 3x: recall 0.76 against 0.80
+    assert coarse_input_warning(0.02, None, "rgb", "a.tif") is None  # model without a GSD
+    msg = coarse_input_warning(0.02, 0.005, "rgb", "survey.tif")
+    assert msg is not None and "survey.tif" in msg and "2.00 cm" in msg and "4.0x" in msg
 
 
 def _replace_rgb(flight: Path, gsd_m: float, size_m: float = 12.0) -> None:
@@ -101,7 +108,11 @@ def test_shipped_rgb_model_runs_on_area_survey_gsds_and_not_coarser(
         assert "3.00 cm" in coarse[0] and "2.50 cm" in coarse[0]
     else:
         assert run["detection"]["inference"]["mode"] == "float32"
+        assert run["detection"]["upsampling"] == pytest.approx(gsd_m / 0.005)
         assert not any("point combiner was fitted with" in w for w in run["warnings"])
+        # read upsampled 4-5x: the run says small mines are found less often
+        [coarse] = [w for w in run["warnings"] if "upsampled" in w]
+        assert f"{gsd_m * 100:.2f} cm" in coarse and f"{gsd_m / 0.005:.1f}x" in coarse
 
 
 def test_rerun_is_skipped_only_while_the_detector_is_unchanged(
