@@ -59,7 +59,7 @@ class MineBank:
 
     def paste(
         self, image: np.ndarray, boxes: np.ndarray, classes: np.ndarray, rng: np.random.Generator,
-        count: int,
+        count: int, colour: float = 0.0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Paste ``count`` random objects at free places of ``image``.
 
@@ -69,6 +69,8 @@ class MineBank:
             classes: (N,) their classes.
             rng: random generator.
             count: objects to paste (fewer when no free place is found).
+            colour: strength of each object's own colour randomisation (see
+                :attr:`rams.detection.train_config.TrainConfig.paste_colour`); 0 draws nothing.
 
         Returns:
             ``(new image, boxes, classes)`` with the pasted objects appended.
@@ -85,6 +87,11 @@ class MineBank:
             gain = float(rng.uniform(0.7, 1.25))
             patch = _rotate(crop, angle).astype(np.float32)
             patch = patch * gain * np.asarray(rng.uniform(0.93, 1.07, size=c), np.float32)
+            if colour > 0.0 and c >= 3:
+                grey = patch.mean(axis=2, keepdims=True)
+                saturation = float(rng.uniform(max(0.0, 1.0 - colour), 1.0 + 0.2 * colour))
+                balance = np.asarray(rng.uniform(1.0 - 0.15 * colour, 1.0 + 0.15 * colour, size=c), np.float32)
+                patch = (grey + saturation * (patch - grey)) * balance
             ph, pw = patch.shape[:2]
             t = math.radians(angle)
             a, b = bw / 2, bh / 2

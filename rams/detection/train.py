@@ -273,7 +273,8 @@ class _BatchBuilder:
             img, bx, cl = train.images[j], train.boxes[j], train.classes[j]
             if self.can_paste and train.paste_ground[j] and rng.random() < config.copy_paste:
                 assert self.bank is not None
-                img, bx, cl = self.bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)))
+                img, bx, cl = self.bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)),
+                                              colour=config.paste_colour)
             x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
                               focus=config.focus, hard_points=self.hard.points.get(int(j)),
                               hard_p=config.hard_negative_p)

@@ -63,6 +63,10 @@ class TrainConfig:
     copy_paste: float = 0.0
     #: most objects pasted into one image.
     paste_max: int = 3
+    #: strength S of the colour randomisation of each pasted object alone (its ground keeps
+    #: its colours): saturation scaled by U(1 - S, 1 + 0.2 S) (towards grey), white balance by
+    #: U(1 - 0.15 S, 1 + 0.15 S) per channel; 0: objects keep their colours (relit only).
+    paste_colour: float = 0.0
     #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
     blur_p: float = 0.0
     jpeg_p: float = 0.0

@@ -30,6 +30,30 @@ def test_pasted_objects_lie_inside_their_boxes() -> None:
     assert (ground == 100).all()  # the input is not modified
 
 
+def test_paste_colour_greys_the_object_and_leaves_ground_and_places_alone() -> None:
+    src = np.full((64, 64, 3), 100, np.uint8)
+    src[20:28, 20:36] = (220, 140, 60)  # a saturated orange object
+    bank = MineBank()
+    bank.add_from(src, np.array([[20, 20, 36, 28]], np.float32), np.array([0]))
+    ground = np.full((160, 160, 3), 100, np.uint8)
+    empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+    plain, b0, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3)
+    same, b1, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3, colour=0.0)
+    assert np.array_equal(plain, same) and np.array_equal(b0, b1)  # 0: the same draws as before
+    spreads = []
+    for seed in range(20):
+        img, boxes, _ = bank.paste(ground, *empty, np.random.default_rng(seed), 1, colour=1.0)
+        x0, y0, x1, y1 = boxes[0].astype(int)
+        patch = img[y0 + 2:y1 - 1, x0 + 2:x1 - 1].reshape(-1, 3).astype(float)
+        core = patch[np.abs(patch - 100).max(axis=1) > 20]  # object pixels, not ground
+        spreads.append(float((core.max(axis=1) - core.min(axis=1)).mean()) if len(core) else 0.0)
+        outside = np.ones(img.shape[:2], bool)
+        outside[max(y0 - 4, 0):y1 + 5, max(x0 - 4, 0):x1 + 5] = False  # the feathered rim aside
+        assert (img[outside] == 100).all()  # the ground keeps its colour
+    # the object's own channel spread (its saturation) varies, down towards grey
+    assert min(spreads) < 0.5 * max(spreads)
+
+
 def test_paste_keeps_clear_of_existing_objects() -> None:
     rng = np.random.default_rng(1)
     src = np.full((40, 40, 3), 80, np.uint8)
