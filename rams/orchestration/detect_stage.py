@@ -77,7 +77,8 @@ class DetectionOutput:
         support: ``points`` and the weaker responses, down to ``support_min_confidence``,
             within the candidates' fusion radius of an anomaly peak: evidence for the
             candidate points, never exported as points (and bounded in number by the peaks).
-        warnings: why detection was skipped or incomplete.
+        warnings: why detection was skipped or incomplete, or why it sees less than on
+            imagery at the model's own GSD (an upsampled raster).
         ran: whether the CNN scanned the flight (False: disabled, no raster of its sensor,
             or the raster too coarse for the model).
         detector: ``"NAME sha256 FIRST16"`` of the weights that ran (as the point combiner's
@@ -108,7 +109,8 @@ def run_detection(
     Returns:
         The points, the weaker responses kept as support, and warnings: nothing when
         detection is disabled, the sensor is absent, or the raster is too coarse for the
-        model (then a warning says why).
+        model (then a warning says why); a warning too when the model reads the raster
+        upsampled more than :data:`COARSE_INPUT_FACTOR` times.
     """
     cfg = plan.config.detection
     if not cfg.enabled or cfg.sensor not in plan.flight.rasters:
