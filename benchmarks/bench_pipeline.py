@@ -27,7 +27,10 @@ timed ``--kernel-repeat`` times per strip (median). From these:
 * ``end_to_end_over_kernels``: the whole run's wall time, start-up included, over RX
   kernel + CNN forward (target <= 1.5).
 
-Also recorded: km²/h at the working GSD and the CPU's model and flags (/proc/cpuinfo).
+Also recorded: km²/h at the working GSD, the CPU's model and flags (/proc/cpuinfo), and
+``anomaly_input_decode``: the seconds one thread takes to decode the anomaly stage's input
+rasters once (their compression; not a kernel, but the part of the stage's reading no code
+of ours removes), so the stage's overhead over the kernel can be told apart from decoding.
 
 The runs share a fresh inference-probe cache (``RAMS_CACHE_DIR`` set to ``WORK/rams-cache``,
 emptied at the start): the first run measures which inference mode is fastest, as on a new
@@ -133,6 +136,37 @@ def _child_main(timings_path: str, argv: list[str]) -> int:  # pragma: no cover 
     return code
 
 
+def input_decode_seconds(flight: Path, config: Path) -> dict[str, Any]:
+    """Decoding the anomaly stage's input rasters once, block by block, on one thread.
+
+    Not a kernel: the part of the anomaly stage's reading that no code of ours can remove
+    (the files' own compression), timed in the same run so that the stage's overhead can be
+    split into decoding and the rest. Each sensor file is read whole, one internal block
+    at a time (all its bands, as the stage reads them), after a first pass that brings the
+    file into the page cache; the second pass is timed.
+    """
+    import rasterio
+
+    from rams.config import load_config
+    from rams.orchestration.plan import build_plan
+
+    plan = build_plan(flight, load_config(config), checksum=False)
+    try:
+        paths = {s: plan.readers[s].path for s in plan.anomaly_sensors}
+    finally:
+        plan.close()
+    seconds: dict[str, float] = {}
+    for sensor, path in paths.items():
+        for timed in (False, True):
+            with rasterio.open(path) as src:
+                start = time.perf_counter()
+                for _, window in src.block_windows(1):
+                    src.read(window=window)
+                if timed:
+                    seconds[sensor] = time.perf_counter() - start
+    return {"seconds": sum(seconds.values()), "by_sensor": seconds, "threads": 1}
+
+
 def rx_kernel_seconds(flight: Path, config: Path, repeat: int) -> dict[str, Any]:
     """The local RX kernel alone on the run's grid: the fused anomaly bands of full-width
     strips (the tile height of the run), each timed ``repeat`` times (median), summed."""
@@ -216,6 +250,7 @@ def run_once(
     run = json.loads((out / "run.json").read_text())
     cnn = json.loads(timings.read_text())
     rx = rx_kernel_seconds(flight, cfg, kernel_repeat)
+    decode = input_decode_seconds(flight, cfg)
     kernels_s = rx["seconds"] + cnn["cnn_forward_seconds"]
     # Rates are per km² of the flight as requested (size_m², the synthetic scene). The
     # common grid is larger (the union of the sensors' footprints, each overhanging the
@@ -248,6 +283,8 @@ def run_once(
             "cnn_forward": {**cnn, "seconds": cnn["cnn_forward_seconds"]},
             "seconds": kernels_s,
         },
+        # not kernels: the anomaly inputs' decoding, one thread (see input_decode_seconds)
+        "anomaly_input_decode": decode,
         "anomaly_stage_over_kernel": run["seconds"]["anomaly"] / rx["seconds"],
         "end_to_end_over_kernels": wall / kernels_s if kernels_s > 0 else None,
     }
@@ -259,7 +296,9 @@ def run_once(
 
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child-timings":  # the clocked rams process run
-        sys.exit(_child_main(sys.argv[2], sys.argv[3:]))
+        from rams.cli.main import exit_now
+
+        exit_now(_child_main(sys.argv[2], sys.argv[3:]))  # ends as the rams console script does
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--area-km2", type=float, default=0.01)
     parser.add_argument("--rgb-gsd-m", type=float, default=0.005)
@@ -302,6 +341,9 @@ def main() -> None:
               f"({k['rx_local']['mpx_per_second']:.1f} Mpx/s on {k['rx_local']['megapixels']:.1f} Mpx, "
               f"{k['rx_local']['bands']} bands), CNN forward {k['cnn_forward']['seconds']:.2f} s "
               f"({k['cnn_forward']['cnn_forward_calls']} passes, {k['cnn_forward']['cnn_forward_megapixels']:.1f} Mpx)")
+        dec = r["anomaly_input_decode"]
+        print(f"  decoding the anomaly inputs (not a kernel; one thread): {dec['seconds']:.2f} s ("
+              + ", ".join(f"{k} {v:.2f} s" for k, v in dec["by_sensor"].items()) + ")")
         inference = r["detection_inference"] or {}
         if inference.get("mode"):
             print(f"  CNN in {inference['mode']} ({inference.get('requested')}; probe verdict "

@@ -6,7 +6,11 @@ no traceback is shown for them.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
+from typing import NoReturn
 
 import typer
 
@@ -80,5 +84,37 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` without the interpreter's own shutdown.
+
+    A process that loaded torch, numba and GDAL spends about a second of its shutdown
+    tearing modules down and collecting their garbage (1.1 s of a 16 s ``rams process`` of
+    a 0.04 km² flight on a 2-core EPYC), which nothing needs: every output is closed and
+    renamed into place by then. What a shutdown does that matters still happens first:
+    non-daemon threads are joined, the exit handlers run (``atexit``: logging's flush,
+    tempfile and multiprocessing clean-up, Dask), and stdout and stderr are flushed.
+    """
+    main_thread = threading.main_thread()
+    for thread in threading.enumerate():
+        if thread is not main_thread and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed or broken pipe: nothing left to save
+            pass
+    os._exit(code)
+
+
+def run() -> NoReturn:
+    """The console script's entry point: :func:`main`, then :func:`exit_now`.
+
+    An unexpected exception leaves through the interpreter's normal path, with its
+    traceback.
+    """
+    exit_now(main())
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

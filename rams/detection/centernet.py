@@ -169,6 +169,18 @@ class Detections:
         return len(self.scores)
 
 
+def max_pool_3x3(x: torch.Tensor) -> torch.Tensor:
+    """``F.max_pool2d(x, 3, 1, 1)`` of a (B, C, H, W) tensor, as two separable 3-wide maxima.
+
+    The same values (a maximum is exact), about 20x faster on CPU: PyTorch's CPU max-pool
+    took 3.3 ms of a 5 x 212 x 212 heatmap on a 2-core EPYC, a fifth of the int8 forward
+    pass of the cascade window it came from (about 16 ms); these four maxima take 0.14 ms.
+    """
+    p = F.pad(x, (1, 1, 1, 1), value=float("-inf"))
+    rows = torch.maximum(torch.maximum(p[..., :, :-2], p[..., :, 1:-1]), p[..., :, 2:])
+    return torch.maximum(torch.maximum(rows[..., :-2, :], rows[..., 1:-1, :]), rows[..., 2:, :])
+
+
 def decode(
     outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor], *, top_k: int = 100,
     min_score: float = 0.05,
@@ -185,7 +197,7 @@ def decode(
     """
     logits, log_size, offset = outputs
     heat = torch.sigmoid(logits.float())
-    peaks = heat * (F.max_pool2d(heat, 3, 1, 1) == heat)
+    peaks = heat * (max_pool_3x3(heat) == heat)
     b, k, h, w = heat.shape
     scores, flat = peaks.reshape(b, -1).topk(min(top_k, k * h * w))
     cls = flat // (h * w)

@@ -129,3 +129,23 @@ def test_mistyped_option_is_a_usage_error_and_version_prints(capsys: pytest.Capt
     assert "No such option: --bogus" in err and "Traceback" not in err
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"rams {__version__}"
+
+
+def test_quick_exit_keeps_exit_code_handlers_and_buffered_output(tmp_path: Path) -> None:
+    # exit_now skips the interpreter's shutdown: the exit handlers must still run, a
+    # non-daemon thread must still finish, and buffered output must still arrive
+    marker, late = tmp_path / "handler-ran", tmp_path / "thread-done"
+    script = (
+        "import atexit, sys, threading, time\n"
+        "from pathlib import Path\n"
+        "from rams.cli.main import exit_now\n"
+        f"atexit.register(lambda: Path({str(marker)!r}).write_text('ran'))\n"
+        f"threading.Thread(target=lambda: (time.sleep(0.3), Path({str(late)!r}).write_text('done'))).start()\n"
+        "sys.stdout.write('buffered line')\n"
+        "exit_now(3)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stdout == "buffered line"
+    assert marker.read_text() == "ran"
+    assert late.read_text() == "done"

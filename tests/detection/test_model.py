@@ -72,3 +72,15 @@ def test_loss_is_finite_and_decreases_for_right_answer() -> None:
     lr, parts = centernet_loss(right, t)
     assert torch.isfinite(lw) and float(lr) < float(lw)
     assert parts["size"] < 1e-5
+
+
+def test_separable_max_pool_equals_torch_max_pool() -> None:
+    import torch.nn.functional as F
+
+    from rams.detection.centernet import max_pool_3x3
+
+    gen = torch.Generator().manual_seed(0)
+    for shape in [(2, 5, 64, 48), (1, 1, 3, 7), (1, 3, 1, 1)]:
+        # saturated sigmoids make ties, where a peak test is most fragile
+        x = torch.sigmoid(torch.randn(*shape, generator=gen) * 20)
+        assert torch.equal(max_pool_3x3(x), F.max_pool2d(x, 3, 1, 1))
