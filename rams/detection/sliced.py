@@ -157,6 +157,8 @@ def _prepare(
         valid = cv2.resize(valid.astype(np.uint8), (nw, nh), interpolation=cv2.INTER_NEAREST) > 0
     size = max(round(tile_px * scale), 1)
     c, h, w = image.shape
+    if (h, w) == (size, size):  # a whole tile: nothing to pad
+        return image, valid
     out = np.zeros((c, size, size), np.float32)
     ok = np.zeros((size, size), bool)
     out[:, :h, :w] = image[:, :size, :size]
@@ -238,7 +240,10 @@ def detect_sliced(
             img, ok = _prepare(np.asarray(image, np.float32), np.asarray(valid, bool), side, scale)
             images.append(img)
             valids.append(ok)
-        dets = model.predict(np.stack(images), np.stack(valids), min_score=min_score)
+        # one tile per batch (the CPU default): a view, not a copy
+        batch, batch_valid = (images[0][None], valids[0][None]) if len(images) == 1 \
+            else (np.stack(images), np.stack(valids))
+        dets = model.predict(batch, batch_valid, min_score=min_score)
         for win, valid, det in zip(chunk, masks, dets, strict=True):
             if not len(det):
                 continue
