@@ -344,7 +344,7 @@ def normalise_images(
         mean = np.asarray(normalisation["mean"], np.float32)[None, :, None, None]
         std = np.asarray(normalisation["std"], np.float32)[None, :, None, None]
         # the same values as (float32(images) - mean) / std, in two passes (no copy first)
-        x = np.subtract(images, mean, dtype=np.float32)
+        x: np.ndarray = np.subtract(images, mean, dtype=np.float32)
         x /= std
     else:
         x = images.astype(np.float32, copy=True)
