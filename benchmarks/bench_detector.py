@@ -79,6 +79,7 @@ from rams.detection.inference_modes import (
 from rams.detection.model import CenterNet, ModelConfig, model_config
 from rams.detection.precision import cpu_summary
 from rams.detection.sliced import cascade_windows, detect_sliced
+from rams.orchestration.memory import tune_allocator
 
 
 def _detector(model: str | None) -> tuple[Detector, CenterNet, Int8Calibration | None, str]:
@@ -285,13 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/detector.json"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    allocator = tune_allocator()  # as the rams CLI and the pipeline set it
     load_before = os.getloadavg()
     det, trained, calibration, name = _detector(args.model)
     results: dict[str, Any] = {"model": name, "threads": args.threads, "cpu_count": os.cpu_count(),
                                "cpu": cpu_summary(), "torch": torch.__version__,
                                "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
                                "isa_limits": {k: os.environ[k] for k in ISA_LIMIT_VARIABLES if k in os.environ},
-                               "load_average_before": load_before}
+                               "allocator": list(allocator), "load_average_before": load_before}
     modes = bench_modes(trained, det, calibration, tile=args.tile, batch=args.batch,
                         repeats=args.repeats, compile_net=not args.no_compile)
     rates = modes["net_mpx_s"]

@@ -17,6 +17,7 @@ import typer
 from rams.cli import batch, bench_flight, bench_tiles, process, survey, synth, train
 from rams.cli.options import show_library_warnings
 from rams.errors import RamsInputError
+from rams.orchestration.memory import tune_allocator
 
 app = typer.Typer(
     name="rams",
@@ -58,6 +59,7 @@ app.add_typer(benchmark_app, name="benchmark")
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (2 for bad input)."""
     show_library_warnings()
+    tune_allocator()  # every command works tile by tile
     try:
         # without standalone mode click returns the code of a typer.Exit instead of exiting
         code = app(args=argv, standalone_mode=False)

@@ -35,7 +35,7 @@ from rams.orchestration.assemble import assemble_anomaly_deferred
 from rams.orchestration.detect_stage import run_detection
 from rams.orchestration.executor import Executor, LocalExecutor
 from rams.orchestration.lock import LOCK_NAME, OutputLockedError, output_lock
-from rams.orchestration.memory import freeze_long_lived, thaw
+from rams.orchestration.memory import freeze_long_lived, thaw, tune_allocator
 from rams.orchestration.outputs import write_outputs
 from rams.orchestration.plan import FlightPlan, build_plan
 from rams.orchestration.stages import StageTimer
@@ -176,6 +176,7 @@ def process_flight(
     timer = StageTimer()
     out_dir = Path(out_dir)
     freeze_long_lived()
+    tune_allocator()
     # numba loads its kernels while ingest hashes the inputs (hashlib lets go of the GIL)
     warm = threading.Thread(target=_warm_up_anomaly, args=(config,), name="rams-warm-up", daemon=True)
     warm.start()

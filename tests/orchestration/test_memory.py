@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gc
+import platform
+import sys
+
+import pytest
 
 from rams.orchestration.memory import freeze_long_lived, release_memory, thaw
 
@@ -19,3 +23,16 @@ def test_release_memory_freezes_survivors_and_thaw_hands_them_back() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         thaw()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+                    reason="mallopt is glibc's")
+def test_tune_allocator_sets_glibc_and_leaves_a_users_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rams.orchestration.memory import tune_allocator
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert tune_allocator() == ("mmap_threshold", "trim_threshold")
+    assert tune_allocator() == ("mmap_threshold", "trim_threshold")  # idempotent
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1048576")
+    assert tune_allocator() == ("mmap_threshold",)
