@@ -155,7 +155,7 @@ class Detector:
         """Detect objects in a batch of images at their own resolution.
 
         Args:
-            images: (B, C, H, W) float32 in input units.
+            images: (B, C, H, W) float32 in input units (or integer counts, e.g. uint8 RGB).
             valid: (B, H, W) bool or None.
             min_score: lowest confidence kept (default: the operating threshold).
             top_k: most detections per image.
@@ -183,7 +183,7 @@ class Detector:
         Normalised, zero-padded at the bottom and right to multiples of 32, channels-last.
 
         Args:
-            images: (B, C, H, W) float32 in input units.
+            images: (B, C, H, W) float32 in input units (or integer counts, e.g. uint8 RGB).
             valid: (B, H, W) bool or None.
 
         Returns:

@@ -147,9 +147,11 @@ def _prepare(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Resample by ``scale`` (model GSD) and pad to ``tile_px`` (raster pixels).
 
-    The padding is invalid pixels, so that the tiles of a batch share one size.
+    The padding is invalid pixels, so that the tiles of a batch share one size. An image
+    that is not resampled keeps its data type (8-bit counts stay uint8 until normalised).
     """
     if scale != 1.0:
+        image = np.asarray(image, np.float32)
         h, w = valid.shape
         nh, nw = max(round(h * scale), 1), max(round(w * scale), 1)
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -159,7 +161,7 @@ def _prepare(
     c, h, w = image.shape
     if (h, w) == (size, size):  # a whole tile: nothing to pad
         return image, valid
-    out = np.zeros((c, size, size), np.float32)
+    out = np.zeros((c, size, size), image.dtype)
     ok = np.zeros((size, size), bool)
     out[:, :h, :w] = image[:, :size, :size]
     ok[:h, :w] = valid[:size, :size]
@@ -176,7 +178,7 @@ def detect_sliced(
     """Run a detector over a raster tile by tile and return merged mine points.
 
     Args:
-        read_window: ``read_window(window) -> (image float32 (C, h, w), valid bool (h, w))``.
+        read_window: ``read_window(window) -> (image (C, h, w) float32, or uint8 counts, valid bool (h, w))``.
         width: raster columns.
         height: raster rows.
         transform: the raster's affine (map metres per pixel, north-up).
@@ -237,7 +239,7 @@ def detect_sliced(
         for win in chunk:
             image, valid = read_window(win)
             masks.append(valid)
-            img, ok = _prepare(np.asarray(image, np.float32), np.asarray(valid, bool), side, scale)
+            img, ok = _prepare(np.asarray(image), np.asarray(valid, bool), side, scale)
             images.append(img)
             valids.append(ok)
         # one tile per batch (the CPU default): a view, not a copy

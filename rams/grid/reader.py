@@ -227,11 +227,17 @@ class GridReader:
         for dataset in reversed(opened):  # each VRT before its source
             dataset.close()
 
-    def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    def read(self, window: Window, *, stored: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Read a window of the target grid.
 
         Args:
             window: a window of :attr:`grid`.
+            stored: the values as the file stores them, without the manifest's scale,
+                offset or unit conversion, and in the file's own data type where the
+                window is copied from the source's pixel lattice without resampling (else
+                float32): for a detector that takes 8-bit counts, which would otherwise be
+                turned into floats, scaled to 0-1 and scaled back (three passes over each
+                tile).
 
         Returns:
             ``(data, valid)``: data float32 (bands, rows, cols) in physical units, and valid
@@ -243,7 +249,7 @@ class GridReader:
             RasterError: a block of the source cannot be decoded (without
                 :attr:`allow_partial`).
         """
-        data, alpha = self._read_raw(window)
+        data, alpha = self._read_raw(window, stored=stored)
         if alpha.dtype == np.bool_:
             # source pixels copied as they are: nodata and non-finite values were masked
             # (and zeroed) when the source window was read
@@ -253,11 +259,17 @@ class GridReader:
             if self.raster.nodata is not None and not np.isnan(self.raster.nodata):
                 valid &= np.all(data != np.float32(self.raster.nodata), axis=0)
             valid &= np.all(np.isfinite(data), axis=0)
+        if stored:
+            if alpha.dtype != np.bool_:  # resampled: invalid pixels still hold the warper's values
+                np.copyto(data, 0, where=~valid)
+            return data, valid
         data = self._to_physical(data)
         np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
         return data, valid
 
-    def _read_same_crs(self, window: Window, maps: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def _read_same_crs(
+        self, window: Window, maps: tuple[np.ndarray, np.ndarray], *, stored: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Bilinear resampling of a source in the grid's CRS, without GDAL's warper.
 
         The target-to-source map is separable (a scale and an offset per axis), so the
@@ -265,7 +277,8 @@ class GridReader:
         take no weight (the weights of the valid ones are renormalised) and a target pixel
         is valid when valid source pixels carry at least half of its weight. Several times
         faster than the general warper on the same grid; the same result within float error
-        and GDAL's 1/8 px approximation of the transform.
+        and GDAL's 1/8 px approximation of the transform. ``stored``: see :meth:`read`; the
+        source's data type is kept only where its pixels are copied.
         """
         src = self._source()
         rows, cols = int(window.height), int(window.width)
@@ -284,10 +297,11 @@ class GridReader:
             r0, r1 = max(int(np.floor(ys[0])) - 1, 0), min(int(np.floor(ys[-1])) + 3, src.height)
         n_bands = len(self.raster.data_bands)
         if c1 <= c0 or r1 <= r0:  # the window lies outside the raster
-            return np.zeros((n_bands, rows, cols), np.float32), np.zeros((rows, cols), bool)
+            dtype = np.dtype(self.raster.dtype) if stored and same_lattice else np.float32
+            return np.zeros((n_bands, rows, cols), dtype), np.zeros((rows, cols), bool)
         sw = Window(c0, r0, c1 - c0, r1 - r0)
         try:
-            data, mask = self._read_source(src, sw)
+            data, mask = self._read_source(src, sw, stored=stored and same_lattice)
         except RasterioError:
             if not self.allow_partial:
                 raise
@@ -303,7 +317,7 @@ class GridReader:
             if (c1 - c0, r1 - r0) == (cols, rows):  # inside the raster: the source window itself
                 return data, mask
             i0, j0 = r0 - round(ys[0]), c0 - round(xs[0])
-            pixels = np.zeros((n_bands, rows, cols), np.float32)
+            pixels = np.zeros((n_bands, rows, cols), data.dtype)
             valid = np.zeros((rows, cols), bool)
             pixels[:, i0:i0 + r1 - r0, j0:j0 + c1 - c0] = data
             valid[i0:i0 + r1 - r0, j0:j0 + c1 - c0] = mask
@@ -325,16 +339,19 @@ class GridReader:
         out[:, ~valid] = 0.0
         return out, valid.astype(np.float32)
 
-    def _read_source(self, src: Any, sw: Window) -> tuple[np.ndarray, np.ndarray]:
-        """Data bands (float32, invalid pixels 0) and validity (bool) of a source window."""
+    def _read_source(self, src: Any, sw: Window, *, stored: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Data bands (invalid pixels 0) and validity (bool) of a source window.
+
+        The bands are float32, or in the file's own data type with ``stored``.
+        """
         nodata = self.raster.nodata
         if self.raster.alpha_band is not None:
             # data and alpha in one read, as stored: a second read decodes each block of a
             # pixel-interleaved RGBA again (the detector's RGB windows: 2x slower)
             both = src.read([*self.raster.data_bands, self.raster.alpha_band], window=sw)
-            data, mask = both[:-1].astype(np.float32), both[-1] > 0
+            data, mask = (both[:-1] if stored else both[:-1].astype(np.float32)), both[-1] > 0
         else:
-            data = src.read(self.raster.data_bands, window=sw, out_dtype="float32")
+            data = src.read(self.raster.data_bands, window=sw, out_dtype=None if stored else "float32")
             if nodata is not None:  # from the values already read (no second decode)
                 mask = np.ones(data.shape[1:], bool) if np.isnan(nodata) else np.all(data != np.float32(nodata), axis=0)
             elif any(MaskFlags.per_dataset in flags for flags in src.mask_flag_enums):
@@ -343,7 +360,7 @@ class GridReader:
                 mask = np.ones(data.shape[1:], bool)
         if not np.issubdtype(np.dtype(self.raster.dtype), np.integer):  # integers are finite
             mask &= np.isfinite(data).all(axis=0)
-        np.copyto(data, np.float32(0.0), where=~mask)  # broadcast over bands
+        np.copyto(data, 0, where=~mask)  # broadcast over bands
         return data, mask
 
     def _read_source_by_block(
@@ -376,18 +393,21 @@ class GridReader:
         self.failed_windows.append(key)
         self._thread().failed.append(key)
 
-    def _read_raw(self, window: Window, *, isolated: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _read_raw(
+        self, window: Window, *, isolated: bool = False, stored: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Raw warped values and alpha.
 
         On a decode error, salvage what decodes by quadrants (the same-CRS path salvages
-        block by block itself).
+        block by block itself). ``stored``: see :meth:`read` (only the same-CRS path keeps
+        the file's data type).
         """
         rows, cols = int(window.height), int(window.width)
         bands = self.raster.data_bands
         try:
             maps = self._axis_maps()
             if maps is not None:
-                return self._read_same_crs(window, maps)
+                return self._read_same_crs(window, maps, stored=stored)
             return self._read_warped(window, isolated=isolated)
         except RasterioError as exc:
             if not self.allow_partial:

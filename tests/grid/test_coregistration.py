@@ -188,6 +188,27 @@ def test_reading_on_the_sources_own_grid_returns_its_pixels(tmp_path: Path) -> N
             inside[r0 - row:r1 - row, c0 - col:c1 - col] = True
         assert np.array_equal(valid, inside)
         assert np.allclose(data, expect, atol=1e-6)
+        # as stored: the 8-bit counts themselves, invalid pixels 0
+        counts, ok = reader.read(Window(col, row, w, h), stored=True)
+        assert counts.dtype == np.uint8 and np.array_equal(ok, inside)
+        assert np.array_equal(counts, np.rint(expect * 255).astype(np.uint8))
+
+
+def test_stored_values_skip_the_manifest_scale_and_are_float_when_resampled(tmp_path: Path) -> None:
+    _make_flight(tmp_path)
+    flight = load_flight(tmp_path)
+    grid = build_target_grid(flight, extent="intersection")  # on the multispectral's lattice
+    window = Window(3, 4, 50, 40)
+    ms = GridReader(flight.rasters["multispectral"], grid)
+    physical, valid = ms.read(window)
+    stored, stored_valid = ms.read(window, stored=True)
+    assert stored.dtype == np.uint16 and np.array_equal(stored_valid, valid)  # copied, not resampled
+    assert np.allclose(stored.astype(np.float32) * np.float32(1e-4), physical, rtol=1e-6)
+    rgb = GridReader(flight.rasters["rgb"], grid)  # 2 cm RGB averaged onto the 5 cm grid
+    physical, valid = rgb.read(window)
+    stored, stored_valid = rgb.read(window, stored=True)
+    assert stored.dtype == np.float32 and np.array_equal(stored_valid, valid)
+    assert np.allclose(stored, physical * 255.0, atol=1e-3)
 
 
 def test_backdrop_is_small_thermal_first_and_scaled(tmp_path: Path) -> None:

@@ -136,3 +136,49 @@ def test_rerun_is_skipped_only_while_the_detector_is_unchanged(
     assert not process_flight(flight, out, config).skipped
     run = json.loads((out / "run.json").read_text())
     assert run["fingerprint"] != run["tiles_fingerprint"]
+
+
+def test_8_bit_rgb_reaches_the_cnn_as_stored_counts_with_the_same_detections(
+    tmp_path: Path, one_cm_model: Path
+) -> None:
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    from rams.detection.detector import load_detector
+    from rams.detection.sliced import detect_sliced, model_input_reader
+    from rams.grid.reader import GridReader
+    from rams.grid.target import TargetGrid
+    from rams.ingest.flight import load_flight
+    from rams.orchestration.detect_stage import model_input
+    from tests.conftest import write_manifest
+
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(60, 200, (3, 300, 280)).astype(np.uint8)
+    rgb[:, 100:112, 150:162] = 250  # a few bright objects for the random network to answer
+    rgb[:, 220:230, 40:50] = 5
+    t = from_origin(E0, N0, 0.01, 0.01)
+    for name, entry in (("plain", {}), ("scaled", {"scale": 1 / 255})):
+        folder = tmp_path / name
+        folder.mkdir()
+        write_raster(folder / "rgb.tif", rgb, transform=t)
+        write_manifest(folder, [{"path": "rgb.tif", "sensor": "rgb", **entry}])
+    raster = load_flight(tmp_path / "plain").rasters["rgb"]
+    reader = GridReader(raster, TargetGrid(raster.crs, t, 280, 300))
+    stored, through_floats = model_input(reader, "rgb"), model_input_reader(reader.read, "rgb")
+    window = Window(-20, 250, 128, 128)  # across the raster's edge
+    a, va = stored(window)
+    b, vb = through_floats(window)
+    assert a.dtype == np.uint8 and b.dtype == np.float32
+    assert np.array_equal(va, vb) and not va.all()
+    assert np.allclose(a, b, atol=1e-4)
+    model = load_detector(one_cm_model, precision="float32")
+    found = [detect_sliced(read, 280, 300, t, model, tile_px=128, overlap_px=16, min_score=0.05)
+             for read in (stored, through_floats)]
+    assert len(found[0]) == len(found[1]) > 0
+    for p, q in zip(found[0], found[1], strict=True):
+        assert (p.x_m, p.y_m, p.class_name) == pytest.approx((q.x_m, q.y_m, q.class_name), abs=1e-6)
+        assert p.confidence == pytest.approx(q.confidence, abs=1e-3)
+    # a scale in the manifest: the counts are not what the file stores, so the float path
+    scaled = load_flight(tmp_path / "scaled").rasters["rgb"]
+    counts, _ = model_input(GridReader(scaled, TargetGrid(scaled.crs, t, 280, 300)), "rgb")(window)
+    assert counts.dtype == np.float32
