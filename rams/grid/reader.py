@@ -264,7 +264,10 @@ class GridReader:
                 np.copyto(data, 0, where=~valid)
             return data, valid
         data = self._to_physical(data)
-        np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
+        entry = self.raster.entry
+        shifts_zero = bool(entry.offset) or (entry.sensor == "thermal" and entry.units in ("kelvin", "centikelvin"))
+        if alpha.dtype != np.bool_ or shifts_zero:  # else still 0 where invalid: scaled zeros
+            np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
         return data, valid
 
     def _read_same_crs(

@@ -230,3 +230,22 @@ def test_backdrop_is_small_thermal_first_and_scaled(tmp_path: Path) -> None:
     del flight.rasters["thermal"]
     rgb, _ = read_backdrop(flight, grid, max_px=64)
     assert rgb is not None and rgb.shape[-1] == 3
+
+
+@pytest.mark.parametrize("entry", [{"offset": 5.0}, {"units": "kelvin"}, {"units": "centikelvin"}, {"scale": 0.5}])
+def test_invalid_pixels_are_zero_after_any_unit_conversion(tmp_path: Path, entry: dict[str, object]) -> None:
+    # read on the source's own lattice, whose invalid pixels come back zeroed before the
+    # conversion: an offset or a kelvin shift must not leave them at the shifted zero
+    values = np.full((1, 20, 30), 300.0, np.float32)
+    values[0, :5, :7] = -9999.0
+    t = from_origin(E0, N0, 0.1, 0.1)
+    write_raster(tmp_path / "t.tif", values, transform=t, nodata=-9999.0)
+    write_manifest(tmp_path, [{"path": "t.tif", "sensor": "thermal", **entry}])
+    raster = load_flight(tmp_path).rasters["thermal"]
+    from rams.grid.target import TargetGrid
+
+    reader = GridReader(raster, TargetGrid(raster.crs, t, 30, 20))
+    data, valid = reader.read(Window(-3, -3, 20, 15))
+    assert not valid[:8, :10].any() and valid[8:, 10:].all()
+    assert (data[:, ~valid] == 0).all()
+    assert (data[:, valid] != 0).all()
