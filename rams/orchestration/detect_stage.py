@@ -69,6 +69,21 @@ def coarse_input_warning(raster_gsd_m: float, input_gsd_m: float | None, sensor:
             "gives the measured fall), so an empty mine layer here is weaker evidence of absence")
 
 
+def unknown_gsd_warning(raster_gsd_m: float, input_gsd_m: float | None, sensor: str, path: object) -> str | None:
+    """What a planner should know when the CNN's model records no GSD (else None).
+
+    Such a model (the shipped thermal one, trained on close-range frames of test lanes)
+    runs on the raster as it is, at whatever scale a mine has there; nothing has measured
+    what its detections are worth on an orthomosaic.
+    """
+    if input_gsd_m is not None:
+        return None
+    return (f"the {sensor} CNN records no ground sample distance (trained on frames of unknown scale, "
+            f"not on orthomosaics): it reads the {sensor} orthomosaic {path} at its own "
+            f"{raster_gsd_m * 100:.2f} cm, where its detections have not been validated; treat them as "
+            "unverified (the model card says what it was trained on)")
+
+
 @dataclass
 class DetectionOutput:
     """What the CNN found on one flight.
@@ -80,7 +95,8 @@ class DetectionOutput:
             within the candidates' fusion radius of an anomaly peak: evidence for the
             candidate points, never exported as points (and bounded in number by the peaks).
         warnings: why detection was skipped or incomplete, or why it sees less than on
-            imagery at the model's own GSD (an upsampled raster).
+            imagery at the model's own GSD (an upsampled raster), or that its model records
+            no GSD at all (unvalidated on orthomosaics).
         ran: whether the CNN scanned the flight (False: disabled, no raster of its sensor,
             or the raster too coarse for the model).
         detector: ``"NAME sha256 FIRST16"`` of the weights that ran (as the point combiner's
@@ -128,7 +144,7 @@ def run_detection(
         The points, the weaker responses kept as support, and warnings: nothing when
         detection is disabled, the sensor is absent, or the raster is too coarse for the
         model (then a warning says why); a warning too when the model reads the raster
-        upsampled more than :data:`COARSE_INPUT_FACTOR` times.
+        upsampled more than :data:`COARSE_INPUT_FACTOR` times, or records no GSD.
     """
     cfg = plan.config.detection
     if not cfg.enabled or cfg.sensor not in plan.flight.rasters:
@@ -193,10 +209,11 @@ def run_detection(
     detector = f"{name} sha256 {model.weights_sha256[:16]}" if model.weights_sha256 else None
     out = DetectionOutput([p for p in points if p.confidence >= point_threshold], points, ran=True,
                           detector=detector)
-    coarse = coarse_input_warning(raster.gsd_m, model.input_gsd_m, cfg.sensor, raster.path)
-    if coarse is not None:
-        log.warning("%s", coarse)
-        out.warnings.append(coarse)
+    for scale_warning in (coarse_input_warning(raster.gsd_m, model.input_gsd_m, cfg.sensor, raster.path),
+                          unknown_gsd_warning(raster.gsd_m, model.input_gsd_m, cfg.sensor, raster.path)):
+        if scale_warning is not None:
+            log.warning("%s", scale_warning)
+            out.warnings.append(scale_warning)
     if not reader.failed_windows:
         return out
     # cells of >= 16 px bound the mask's memory on a whole-flight grid (the area is rounded up)

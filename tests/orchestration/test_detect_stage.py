@@ -182,3 +182,29 @@ def test_8_bit_rgb_reaches_the_cnn_as_stored_counts_with_the_same_detections(
     scaled = load_flight(tmp_path / "scaled").rasters["rgb"]
     counts, _ = model_input(GridReader(scaled, TargetGrid(scaled.crs, t, 280, 300)), "rgb")(window)
     assert counts.dtype == np.float32
+
+
+def test_unknown_gsd_warning_only_for_models_without_one() -> None:
+    from rams.orchestration.detect_stage import unknown_gsd_warning
+
+    assert unknown_gsd_warning(0.1, 0.005, "thermal", "t.tif") is None
+    text = unknown_gsd_warning(0.1, None, "thermal", "t.tif")
+    assert text is not None and "t.tif" in text and "10.00 cm" in text and "unverified" in text
+
+
+def test_thermal_cnn_on_an_orthomosaic_warns_that_it_is_unvalidated(tmp_path: Path) -> None:
+    from rasterio.transform import from_origin
+
+    from tests.conftest import write_manifest
+
+    folder = tmp_path / "thermal"
+    folder.mkdir()
+    rng = np.random.default_rng(4)
+    th = (18 + rng.normal(0, 0.05, (1, 120, 130))).astype(np.float32)
+    th[0, 60:62, 70:72] += 4.0
+    write_raster(folder / "t.tif", th, transform=from_origin(E0, N0, 0.1, 0.1), nodata=-9999.0)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal", "units": "celsius"}])
+    process_flight(folder, tmp_path / "out", load_config(overrides={"detection": {"sensor": "thermal"}}))
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["detection"]["model_gsd_m"] is None
+    assert any("records no ground sample distance" in w and "t.tif" in w for w in run["warnings"])
