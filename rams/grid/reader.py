@@ -240,8 +240,10 @@ class GridReader:
                 tile).
 
         Returns:
-            ``(data, valid)``: data float32 (bands, rows, cols) in physical units, and valid
-            bool (rows, cols). Invalid pixels hold 0. With :attr:`allow_partial`, parts of
+            ``(data, valid)``: data float32 (bands, rows, cols) in physical units (with
+            ``stored``: the stored values, in the file's type or float32 as said above;
+            float32 too where damaged blocks were salvaged), and valid bool (rows, cols).
+            Invalid pixels hold 0. With :attr:`allow_partial`, parts of
             the source that cannot be decoded (a truncated or damaged file) come back invalid
             and are recorded in :attr:`failed_windows`.
 
@@ -265,7 +267,9 @@ class GridReader:
             return data, valid
         data = self._to_physical(data)
         entry = self.raster.entry
-        shifts_zero = bool(entry.offset) or (entry.sensor == "thermal" and entry.units in ("kelvin", "centikelvin"))
+        scale = entry.scale
+        shifts_zero = (bool(entry.offset) or (entry.sensor == "thermal" and entry.units in ("kelvin", "centikelvin"))
+                       or (scale is not None and not (math.isfinite(scale) and scale > 0)))
         if alpha.dtype != np.bool_ or shifts_zero:  # else still 0 where invalid: scaled zeros
             np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
         return data, valid

@@ -149,3 +149,18 @@ def test_quick_exit_keeps_exit_code_handlers_and_buffered_output(tmp_path: Path)
     assert proc.stdout == "buffered line"
     assert marker.read_text() == "ran"
     assert late.read_text() == "done"
+
+
+def test_quick_exit_stops_a_thread_pool_left_open() -> None:
+    # a library's global pool, never shut down: its idle workers are non-daemon threads
+    # that only threading's exit hooks stop; a plain join of them would wait forever
+    script = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from rams.cli.main import exit_now\n"
+        "POOL = ThreadPoolExecutor(2)\n"
+        "assert POOL.submit(lambda: 41 + 1).result() == 42\n"
+        "exit_now(0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+

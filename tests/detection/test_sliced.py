@@ -229,3 +229,17 @@ def test_weak_detections_are_kept_only_near_the_given_places() -> None:
     none_near = detect_sliced(read, 600, 400, TRANSFORM, BlobDetector(), tile_px=512, overlap_px=64,
                               weak_below=0.5, weak_near_px=np.zeros((0, 2)), weak_radius_px=10.0)
     assert [round(p.confidence, 2) for p in none_near] == [1.0]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.3, 0.6])
+def test_prepare_keeps_8_bit_counts_unless_it_resamples_them(scale: float) -> None:
+    from rams.detection.sliced import _prepare
+
+    rng = np.random.default_rng(2)
+    counts = rng.integers(0, 256, (3, 90, 70)).astype(np.uint8)
+    valid = rng.random((90, 70)) > 0.1
+    img, ok = _prepare(counts, valid, 100, scale)
+    ref, ref_ok = _prepare(counts.astype(np.float32), valid, 100, scale)
+    # resampling works on floats (uint8 would round every interpolated value); a pad does not
+    assert img.dtype == (np.uint8 if scale == 1.0 else np.float32)
+    assert np.array_equal(img.astype(np.float32), ref) and np.array_equal(ok, ref_ok)

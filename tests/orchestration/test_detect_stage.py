@@ -157,7 +157,7 @@ def test_8_bit_rgb_reaches_the_cnn_as_stored_counts_with_the_same_detections(
     rgb[:, 100:112, 150:162] = 250  # a few bright objects for the random network to answer
     rgb[:, 220:230, 40:50] = 5
     t = from_origin(E0, N0, 0.01, 0.01)
-    for name, entry in (("plain", {}), ("scaled", {"scale": 1 / 255})):
+    for name, entry in (("plain", {}), ("scaled", {"scale": 1 / 255}), ("offset", {"offset": 1.0})):
         folder = tmp_path / name
         folder.mkdir()
         write_raster(folder / "rgb.tif", rgb, transform=t)
@@ -178,10 +178,11 @@ def test_8_bit_rgb_reaches_the_cnn_as_stored_counts_with_the_same_detections(
     for p, q in zip(found[0], found[1], strict=True):
         assert (p.x_m, p.y_m, p.class_name) == pytest.approx((q.x_m, q.y_m, q.class_name), abs=1e-6)
         assert p.confidence == pytest.approx(q.confidence, abs=1e-3)
-    # a scale in the manifest: the counts are not what the file stores, so the float path
-    scaled = load_flight(tmp_path / "scaled").rasters["rgb"]
-    counts, _ = model_input(GridReader(scaled, TargetGrid(scaled.crs, t, 280, 300)), "rgb")(window)
-    assert counts.dtype == np.float32
+    # a scale or an offset in the manifest: the counts are not what the file stores, so the float path
+    for name in ("scaled", "offset"):
+        other = load_flight(tmp_path / name).rasters["rgb"]
+        counts, _ = model_input(GridReader(other, TargetGrid(other.crs, t, 280, 300)), "rgb")(window)
+        assert counts.dtype == np.float32, name
 
 
 def test_unknown_gsd_warning_only_for_models_without_one() -> None:
