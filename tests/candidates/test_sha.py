@@ -331,3 +331,43 @@ def test_deterministic_and_independent_of_input_order(build: Build) -> None:
     assert [s.properties() for s in a.polygons] == [s.properties() for s in b.polygons]
     assert all(sa.geometry.equals(sb.geometry) for sa, sb in zip(a.polygons, b.polygons, strict=True))
     assert [(p.id, p.x_m, p.y_m, p.sha_id) for p in a.points] == [(p.id, p.x_m, p.y_m, p.sha_id) for p in b.points]
+
+
+def _blobs_with_scipy(score: np.ndarray, threshold: float, min_pixels: int) -> list[tuple[float, float, int, float]]:
+    """The blob definition written with scipy.ndimage, as it was before OpenCV took over."""
+    from scipy import ndimage
+
+    eight = ndimage.generate_binary_structure(2, 2)
+    valid = np.isfinite(score)
+    above = valid & (score >= threshold)
+    labels, n = ndimage.label(ndimage.binary_closing(above, structure=eight) & valid, structure=eight)
+    out = []
+    for k in range(1, n + 1):
+        member = labels == k
+        on = member & above
+        if on.sum() < min_pixels:
+            continue
+        w = np.where(on, score, 0.0).astype(np.float64)
+        rr, cc = np.nonzero(member)
+        total = w[rr, cc].sum()
+        out.append((float((w[rr, cc] * cc).sum() / total) + 0.5, float((w[rr, cc] * rr).sum() / total) + 0.5,
+                    int(on.sum()), float(score[on].max())))
+    return sorted(out, key=lambda b: (-b[3], b[1], b[0]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_blobs_match_the_scipy_definition(seed: int) -> None:
+    from rams.candidates.blobs import close_3x3
+
+    rng = np.random.default_rng(seed)
+    score = rng.gamma(1.0, 1.5, (160, 170)).astype(np.float32)  # speckle: gaps, diagonals, edge blobs
+    score[rng.random(score.shape) < 0.02] = np.nan
+    mask = score >= 4.0
+    from scipy import ndimage
+
+    assert np.array_equal(close_3x3(mask), ndimage.binary_closing(mask, structure=np.ones((3, 3), bool)))
+    got = blobs_in_window(score, 4.0, 2)
+    want = _blobs_with_scipy(score, 4.0, 2)
+    assert len(got) == len(want) > 20
+    for g, w in zip(got, want, strict=True):
+        assert g[2:] == pytest.approx(w[2:]) and g[:2] == pytest.approx(w[:2], abs=1e-9)
