@@ -70,6 +70,22 @@ def write_raster(
     return path
 
 
+def write_thermal_only_flight(
+    folder: Path, shape: tuple[int, int], transform: Affine, *, crs: str = UTM, seed: int = 0,
+    hot: tuple[int, int] | None = None,
+) -> Path:
+    """A flight of one thermal raster in degrees C: 18 C with 0.05 C noise, a 2 x 2 px patch
+    4 C warmer at row, col ``hot`` (default: the centre); nodata -9999."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    th = (18 + rng.normal(0, 0.05, (1, *shape))).astype(np.float32)
+    r, c = hot if hot is not None else (shape[0] // 2, shape[1] // 2)
+    th[0, r:r + 2, c:c + 2] += 4.0
+    write_raster(folder / "t.tif", th, crs=crs, transform=transform, nodata=-9999.0)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal", "units": "celsius"}])
+    return folder
+
+
 def write_manifest(folder: Path, rasters: list[dict[str, Any]], **top: Any) -> Path:
     """Write ``folder/flight.yaml``."""
     path = folder / "flight.yaml"

@@ -97,14 +97,7 @@ def exit_now(code: int) -> NoReturn:
     workers) and the joins of non-daemon threads, the exit handlers (``atexit``: logging's
     flush, tempfile and multiprocessing clean-up, Dask), and stdout and stderr flushed.
     """
-    shutdown = getattr(threading, "_shutdown", None)  # what Py_FinalizeEx calls first
-    if shutdown is not None:
-        shutdown()
-    else:  # pragma: no cover - every CPython has it
-        main_thread = threading.main_thread()
-        for thread in threading.enumerate():
-            if thread is not main_thread and not thread.daemon:
-                thread.join()
+    threading._shutdown()  # type: ignore[attr-defined]  # what Py_FinalizeEx calls first
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

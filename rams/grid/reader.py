@@ -77,6 +77,7 @@ class GridReader:
     _opened: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
     _maps: Any = field(default=None, init=False, repr=False, compare=False)
+    _keeps_zero: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -91,6 +92,7 @@ class GridReader:
 
     def __post_init__(self) -> None:
         self._maps = self._compute_axis_maps()
+        self._keeps_zero = self._conversion_keeps_zero()
 
     def _thread(self) -> Any:
         """This thread's state: its open datasets and the windows that failed in its reads."""
@@ -266,11 +268,7 @@ class GridReader:
                 np.copyto(data, 0, where=~valid)
             return data, valid
         data = self._to_physical(data)
-        entry = self.raster.entry
-        scale = entry.scale
-        shifts_zero = (bool(entry.offset) or (entry.sensor == "thermal" and entry.units in ("kelvin", "centikelvin"))
-                       or (scale is not None and not (math.isfinite(scale) and scale > 0)))
-        if alpha.dtype != np.bool_ or shifts_zero:  # else still 0 where invalid: scaled zeros
+        if alpha.dtype != np.bool_ or not self._keeps_zero:  # else still 0 where invalid: scaled zeros
             np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
         return data, valid
 
@@ -439,6 +437,13 @@ class GridReader:
         # raised outside the handler so that no GDAL error is chained to it: those do not
         # survive pickling, and Dask ships a task's error to the client pickled
         raise RasterError(self.raster.path, problem)
+
+    def _conversion_keeps_zero(self) -> bool:
+        """Whether :meth:`_to_physical` maps 0 to 0 (no offset, no kelvin shift, a finite positive scale)."""
+        entry = self.raster.entry
+        scale = entry.scale
+        return not (bool(entry.offset) or (entry.sensor == "thermal" and entry.units in ("kelvin", "centikelvin"))
+                    or (scale is not None and not (math.isfinite(scale) and scale > 0)))
 
     def _to_physical(self, data: np.ndarray) -> np.ndarray:
         entry = self.raster.entry

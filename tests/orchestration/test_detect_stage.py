@@ -196,15 +196,10 @@ def test_unknown_gsd_warning_only_for_models_without_one() -> None:
 def test_thermal_cnn_on_an_orthomosaic_warns_that_it_is_unvalidated(tmp_path: Path) -> None:
     from rasterio.transform import from_origin
 
-    from tests.conftest import write_manifest
+    from tests.conftest import write_thermal_only_flight
 
-    folder = tmp_path / "thermal"
-    folder.mkdir()
-    rng = np.random.default_rng(4)
-    th = (18 + rng.normal(0, 0.05, (1, 120, 130))).astype(np.float32)
-    th[0, 60:62, 70:72] += 4.0
-    write_raster(folder / "t.tif", th, transform=from_origin(E0, N0, 0.1, 0.1), nodata=-9999.0)
-    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal", "units": "celsius"}])
+    folder = write_thermal_only_flight(tmp_path / "thermal", (120, 130), from_origin(E0, N0, 0.1, 0.1),
+                                       seed=4, hot=(60, 70))
     process_flight(folder, tmp_path / "out", load_config(overrides={"detection": {"sensor": "thermal"}}))
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["detection"]["model_gsd_m"] is None

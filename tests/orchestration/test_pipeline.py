@@ -137,16 +137,10 @@ def test_non_finite_values_are_nodata(small_flight: Callable[..., Path], tmp_pat
 def test_wgs84_only_flight_is_processed_in_its_utm_zone(tmp_path: Path) -> None:
     from rasterio.transform import from_origin
 
-    from tests.conftest import write_manifest, write_raster
+    from tests.conftest import write_thermal_only_flight
 
-    folder = tmp_path / "wgs84"
-    folder.mkdir()
-    rng = np.random.default_rng(3)
-    th = (18 + rng.normal(0, 0.05, (1, 150, 160))).astype(np.float32)
-    th[0, 70:72, 80:82] += 4.0
-    write_raster(folder / "t.tif", th, crs="EPSG:4326", transform=from_origin(46.20, 39.70, 1.2e-6, 0.9e-6),
-                 nodata=-9999.0)
-    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal", "units": "celsius"}])
+    folder = write_thermal_only_flight(tmp_path / "wgs84", (150, 160), from_origin(46.20, 39.70, 1.2e-6, 0.9e-6),
+                                       crs="EPSG:4326", seed=3, hot=(70, 80))
     process_flight(folder, tmp_path / "out", _config())
     with rasterio.open(tmp_path / "out" / "anomaly.tif") as src:
         assert src.crs.to_epsg() == 32638  # 46.2 E, 39.7 N lies in UTM zone 38 north
