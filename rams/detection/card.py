@@ -87,7 +87,9 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
     parts = []
     if cfg.get("copy_paste"):
         parts.append(f"copy-paste of real objects onto real images (p={cfg['copy_paste']}, up to "
-                     f"{cfg.get('paste_max', 3)}, any angle, relit)")
+                     f"{cfg.get('paste_max', 3)}, any angle, relit"
+                     + (f", repainted in a mine colour with p={cfg['paste_recolour']}"
+                        if cfg.get("paste_recolour") else "") + ")")
     for key, name in (("blur_p", "blur"), ("jpeg_p", "JPEG re-compression"), ("shadow_p", "cast shadows")):
         if cfg.get(key):
             parts.append(f"{name} (p={cfg[key]})")

@@ -59,7 +59,8 @@ class MineBank:
 
     def paste(
         self, image: np.ndarray, boxes: np.ndarray, classes: np.ndarray, rng: np.random.Generator,
-        count: int, colour: float = 0.0,
+        count: int, colour: float = 0.0, recolour: float = 0.0,
+        palette: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Paste ``count`` random objects at free places of ``image``.
 
@@ -71,6 +72,10 @@ class MineBank:
             count: objects to paste (fewer when no free place is found).
             colour: strength of each object's own colour randomisation (see
                 :attr:`rams.detection.train_config.TrainConfig.paste_colour`); 0 draws nothing.
+            recolour: probability that an object is repainted in a colour of ``palette``
+                (see :func:`repaint`); 0 draws nothing.
+            palette: (K, C) colours in 8-bit units to repaint with (default
+                :data:`DEVICE_PALETTE`).
 
         Returns:
             ``(new image, boxes, classes)`` with the pasted objects appended.
@@ -95,6 +100,10 @@ class MineBank:
             ph, pw = patch.shape[:2]
             t = math.radians(angle)
             a, b = bw / 2, bh / 2
+            if recolour > 0.0 and c >= 3 and rng.random() < recolour:
+                colours = DEVICE_PALETTE if palette is None else palette
+                target = colours[int(rng.integers(len(colours)))] * float(rng.uniform(0.8, 1.25))
+                patch = repaint(patch, _ellipse_alpha(ph, pw, a, b, t), target)
             hx = math.sqrt((a * math.cos(t)) ** 2 + (b * math.sin(t)) ** 2)
             hy = math.sqrt((a * math.sin(t)) ** 2 + (b * math.cos(t)) ** 2)
             if pw >= w or ph >= h:
@@ -115,6 +124,44 @@ class MineBank:
             all_boxes.append(box[None])
             all_classes.append(np.array([self.classes[k]], np.int64))
         return out, np.concatenate(all_boxes), np.concatenate(all_classes)
+
+
+#: Colours mines are made in, 8-bit RGB: the synthetic catalogue's green and brown plastic,
+#: olive paint and dark green (:data:`rams.synth.catalog.MINES`), plus sand. The real
+#: labelled PFM-1 are nearly all pale tan; in the field they are mostly green or brown, so
+#: pasted real mines are repainted in these colours to teach the shape, not the paint.
+DEVICE_PALETTE = np.array([
+    (56, 79, 36),     # green plastic (PFM-1)
+    (92, 64, 38),     # brown plastic (PFM-1)
+    (87, 92, 54),     # olive paint (TM-62)
+    (38, 51, 31),     # dark green (PMN-2)
+    (77, 82, 51),     # olive (OZM-72)
+    (176, 150, 110),  # sand
+], np.float32)
+
+
+def repaint(patch: np.ndarray, alpha: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Scale each channel of ``patch`` so that the object's mean colour becomes ``target``.
+
+    The object is where ``alpha`` (same height and width) exceeds 0.5; its shading and
+    texture keep their relative contrast. Channel gains are limited to 0.05-4 so that a
+    channel near zero is not blown up. The ground around the object is scaled too, but only
+    the object is blended in by the caller.
+
+    Args:
+        patch: float32 (h, w, C) patch in 8-bit units.
+        alpha: (h, w) opacity of the object.
+        target: (C,) colour in 8-bit units.
+
+    Returns:
+        The repainted float32 patch.
+    """
+    inside = alpha > 0.5
+    if not inside.any():
+        return patch
+    mean = patch[inside].mean(axis=0)
+    gain = np.clip(np.asarray(target, np.float32) / np.maximum(mean, 1.0), 0.05, 4.0)
+    return np.asarray(patch * gain.astype(np.float32), np.float32)
 
 
 def _gap(a: np.ndarray, b: np.ndarray) -> float:

@@ -274,7 +274,8 @@ class _BatchBuilder:
             if self.can_paste and train.paste_ground[j] and rng.random() < config.copy_paste:
                 assert self.bank is not None
                 img, bx, cl = self.bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)),
-                                              colour=config.paste_colour)
+                                              colour=config.paste_colour,
+                                              recolour=config.paste_recolour)
             x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
                               focus=config.focus, hard_points=self.hard.points.get(int(j)),
                               hard_p=config.hard_negative_p)

@@ -67,6 +67,9 @@ class TrainConfig:
     #: its colours): saturation scaled by U(1 - S, 1 + 0.2 S) (towards grey), white balance by
     #: U(1 - 0.15 S, 1 + 0.15 S) per channel; 0: objects keep their colours (relit only).
     paste_colour: float = 0.0
+    #: probability that a pasted object is repainted in a mine colour (green, brown, olive,
+    #: sand; :data:`rams.detection.copy_paste.DEVICE_PALETTE`) with its shading kept.
+    paste_recolour: float = 0.0
     #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
     blur_p: float = 0.0
     jpeg_p: float = 0.0

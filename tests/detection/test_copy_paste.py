@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rams.detection.copy_paste import MineBank, degrade
+from rams.detection.copy_paste import DEVICE_PALETTE, MineBank, degrade, repaint
 
 
 def test_pasted_objects_lie_inside_their_boxes() -> None:
@@ -52,6 +52,43 @@ def test_paste_colour_greys_the_object_and_leaves_ground_and_places_alone() -> N
         assert (img[outside] == 100).all()  # the ground keeps its colour
     # the object's own channel spread (its saturation) varies, down towards grey
     assert min(spreads) < 0.5 * max(spreads)
+
+
+def test_repaint_moves_the_object_to_the_target_colour_and_keeps_its_shading() -> None:
+    patch = np.full((20, 20, 3), 90.0, np.float32)
+    patch[5:15, 5:15] = (220.0, 190.0, 160.0)  # a pale tan object
+    patch[8:10, 8:10] = (250.0, 250.0, 250.0)  # its bright fuze
+    alpha = np.zeros((20, 20), np.float32)
+    alpha[5:15, 5:15] = 1.0
+    target = np.array([56.0, 79.0, 36.0], np.float32)
+    out = repaint(patch, alpha, target)
+    assert np.allclose(out[5:15, 5:15].reshape(-1, 3).mean(axis=0), target, rtol=1e-4)
+    # the fuze stays brighter than the body in every channel
+    assert (out[8, 8] > out[12, 12]).all()
+    # nothing inside: left alone
+    assert np.array_equal(repaint(patch, np.zeros_like(alpha), target), patch)
+
+
+def test_paste_recolour_paints_objects_in_palette_colours_and_zero_keeps_old_draws() -> None:
+    src = np.full((64, 64, 3), 100, np.uint8)
+    src[20:28, 20:36] = (220, 190, 160)  # a pale tan object, like the real PFM-1
+    bank = MineBank()
+    bank.add_from(src, np.array([[20, 20, 36, 28]], np.float32), np.array([0]))
+    ground = np.full((160, 160, 3), 100, np.uint8)
+    empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+    plain, b0, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3)
+    same, b1, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3, recolour=0.0)
+    assert np.array_equal(plain, same) and np.array_equal(b0, b1)  # 0: the same draws as before
+    palette = DEVICE_PALETTE / np.linalg.norm(DEVICE_PALETTE, axis=1, keepdims=True)
+    hits = 0
+    for seed in range(10):
+        img, boxes, _ = bank.paste(ground, *empty, np.random.default_rng(seed), 1, recolour=1.0)
+        x0, y0, x1, y1 = boxes[0]
+        cx, cy = int((x0 + x1) / 2), int((y0 + y1) / 2)
+        core = img[cy - 1:cy + 2, cx - 1:cx + 2].reshape(-1, 3).astype(np.float32).mean(axis=0)
+        direction = core / np.linalg.norm(core)
+        hits += int((palette @ direction).max() > 0.995)  # the hue of a palette colour
+    assert hits == 10
 
 
 def test_paste_keeps_clear_of_existing_objects() -> None:
