@@ -5,7 +5,7 @@ green or brown. This benchmark takes a labelled YOLO split (default: the withhel
 flight ``pfm1-drone-rgb`` ``valid/``), repaints every labelled object of the chosen set
 classes in one colour at a time (:func:`rams.detection.copy_paste.repaint` on the object's
 own pixels: those inside the ellipse inscribed in its box that differ from the ground
-around it, see :func:`object_mask`; the ground is left as it is; saved as PNG), and scores each copy
+around it, see :func:`rams.detection.copy_paste.object_mask`; the ground is left as it is; saved as PNG), and scores each copy
 as ``rams benchmark tiles`` does: AP50, class-agnostic precision and recall at the
 operating threshold, false alarms per image. The first row is the split as it is.
 
@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rams.atomic import write_json_atomic
-from rams.detection.copy_paste import repaint
+from rams.detection.copy_paste import object_mask, repaint
 from rams.detection.detector import load_detector
 from rams.detection.yolo import class_names, read_split, split_dir
 from rams.evaluation.tiles import evaluate_tiles
@@ -50,33 +50,6 @@ def ellipse_mask(h: int, w: int, box: tuple[float, float, float, float]) -> np.n
     a, b = max((x1 - x0) / 2, 1.0), max((y1 - y0) / 2, 1.0)
     r = ((xx + 0.5 - (x0 + x1) / 2) / a) ** 2 + ((yy + 0.5 - (y0 + y1) / 2) / b) ** 2
     return (r <= 1.0).astype(np.float32)
-
-
-def object_mask(image: np.ndarray, ellipse: np.ndarray) -> np.ndarray:
-    """(h, w) float32: the pixels of the object inside ``ellipse``, told from its ground.
-
-    The ground's chroma (Lab a*, b*: a cast shadow changes lightness, not colour) is the
-    median of a ring of pixels just outside the ellipse; inside it, pixels whose chroma is
-    farther from it than Otsu's threshold on the distances are the object (closed by a 3x3 step, the largest connected part kept). A box with no
-    contrast at all keeps the ellipse.
-    """
-    inside = ellipse > 0
-    ring = (cv2.dilate(ellipse, np.ones((7, 7), np.uint8)) > 0) & ~inside
-    if not ring.any() or not inside.any():
-        return ellipse
-    # chroma only (Lab a*, b*): a shadow differs from its ground in lightness, a mine in colour
-    lab = cv2.cvtColor(np.clip(image, 0, 255).astype(np.uint8), cv2.COLOR_BGR2LAB)[:, :, 1:].astype(np.float32)
-    ground = np.median(lab[ring], axis=0)
-    dist = np.linalg.norm(lab - ground, axis=2)
-    d8 = np.clip(dist / max(float(dist[inside].max()), 1e-6) * 255, 0, 255).astype(np.uint8)
-    level, _ = cv2.threshold(d8[inside].reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    obj = ((d8 > level) & inside).astype(np.uint8)
-    obj = cv2.morphologyEx(obj, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & inside.astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(obj, connectivity=8)
-    if n <= 1:
-        return ellipse
-    keep = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return (labels == keep).astype(np.float32)
 
 
 def repaint_split(root: Path, split: str, classes: set[str], colour: tuple[int, int, int], out: Path) -> int:
@@ -103,7 +76,7 @@ def repaint_split(root: Path, split: str, classes: set[str], colour: tuple[int, 
                 continue
             cx, cy, bw, bh = (float(v) for v in parts[1:5])
             box = ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)
-            alpha = object_mask(out_img, ellipse_mask(h, w, box))
+            alpha = object_mask(out_img[:, :, ::-1], ellipse_mask(h, w, box))
             painted = repaint(out_img, alpha, target)
             out_img = out_img * (1 - alpha[..., None]) + painted * alpha[..., None]
             n += 1

@@ -73,7 +73,8 @@ class MineBank:
             colour: strength of each object's own colour randomisation (see
                 :attr:`rams.detection.train_config.TrainConfig.paste_colour`); 0 draws nothing.
             recolour: probability that an object is repainted in a colour of ``palette``
-                (see :func:`repaint`); 0 draws nothing.
+                (:func:`repaint` on its own pixels, :func:`object_mask`; its ground and
+                shadow keep their colours); 0 draws nothing.
             palette: (K, C) colours in 8-bit units to repaint with (default
                 :data:`DEVICE_PALETTE`).
 
@@ -103,7 +104,9 @@ class MineBank:
             if recolour > 0.0 and c >= 3 and rng.random() < recolour:
                 colours = DEVICE_PALETTE if palette is None else palette
                 target = colours[int(rng.integers(len(colours)))] * float(rng.uniform(0.8, 1.25))
-                patch = repaint(patch, _ellipse_alpha(ph, pw, a, b, t), target)
+                ellipse = (_ellipse_alpha(ph, pw, a, b, t) > 0.5).astype(np.float32)
+                m = object_mask(patch[:, :, :3], ellipse)[:, :, None]
+                patch = patch * (1 - m) + repaint(patch, m[:, :, 0], target) * m
             hx = math.sqrt((a * math.cos(t)) ** 2 + (b * math.sin(t)) ** 2)
             hy = math.sqrt((a * math.sin(t)) ** 2 + (b * math.cos(t)) ** 2)
             if pw >= w or ph >= h:
@@ -138,6 +141,40 @@ DEVICE_PALETTE = np.array([
     (77, 82, 51),     # olive (OZM-72)
     (176, 150, 110),  # sand
 ], np.float32)
+
+
+def object_mask(rgb: np.ndarray, ellipse: np.ndarray) -> np.ndarray:
+    """(h, w) float32: the pixels of a labelled object inside ``ellipse``, told from its ground.
+
+    Labels are boxes, not masks. The ground's chroma (Lab a*, b*: a cast shadow changes
+    lightness, not colour) is the median of a ring of pixels just outside the ellipse;
+    inside it, pixels whose chroma is farther from it than Otsu's threshold on those
+    distances are the object (closed by a 3x3 step, the largest connected part kept). A
+    box with no contrast, or no ground around it, keeps the whole ellipse.
+
+    Args:
+        rgb: (h, w, 3) image in 8-bit units (any dtype), RGB order.
+        ellipse: (h, w) with values > 0 inside the ellipse inscribed in the object's box.
+    """
+    inside = ellipse > 0
+    ring = (cv2.dilate(inside.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0) & ~inside
+    whole = inside.astype(np.float32)
+    if not ring.any() or not inside.any():
+        return whole
+    lab = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)[:, :, 1:].astype(np.float32)
+    dist = np.linalg.norm(lab - np.median(lab[ring], axis=0), axis=2)
+    top = float(dist[inside].max())
+    if top <= 1e-6:
+        return whole
+    d8 = np.clip(dist / top * 255, 0, 255).astype(np.uint8)
+    level, _ = cv2.threshold(d8[inside].reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    obj = ((d8 > level) & inside).astype(np.uint8)
+    obj = cv2.morphologyEx(obj, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & inside.astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(obj, connectivity=8)
+    if n <= 1:
+        return whole
+    keep = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return np.asarray(labels == keep, dtype=np.float32)
 
 
 def repaint(patch: np.ndarray, alpha: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -68,7 +68,8 @@ class TrainConfig:
     #: U(1 - 0.15 S, 1 + 0.15 S) per channel; 0: objects keep their colours (relit only).
     paste_colour: float = 0.0
     #: probability that a pasted object is repainted in a mine colour (green, brown, olive,
-    #: sand; :data:`rams.detection.copy_paste.DEVICE_PALETTE`) with its shading kept.
+    #: sand; :data:`rams.detection.copy_paste.DEVICE_PALETTE`) on its own pixels
+    #: (:func:`rams.detection.copy_paste.object_mask`), its shading kept.
     paste_recolour: float = 0.0
     #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
     blur_p: float = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rams.detection.copy_paste import DEVICE_PALETTE, MineBank, degrade, repaint
+from rams.detection.copy_paste import DEVICE_PALETTE, MineBank, degrade, object_mask, repaint
 
 
 def test_pasted_objects_lie_inside_their_boxes() -> None:
@@ -69,6 +69,21 @@ def test_repaint_moves_the_object_to_the_target_colour_and_keeps_its_shading() -
     assert np.array_equal(repaint(patch, np.zeros_like(alpha), target), patch)
 
 
+def test_object_mask_keeps_the_object_and_not_its_shadow_or_ground() -> None:
+    rgb = np.full((30, 40, 3), 150, np.uint8)
+    rgb[10:18, 8:30] = (220, 190, 160)   # pale tan object
+    rgb[18:21, 10:32] = (80, 80, 80)     # its grey shadow
+    yy, xx = np.mgrid[0:30, 0:40]
+    ellipse = ((((xx + 0.5 - 20) / 15) ** 2 + ((yy + 0.5 - 15) / 8) ** 2) <= 1).astype(np.float32)
+    m = object_mask(rgb, ellipse) > 0
+    assert m[11:17, 10:28].all()           # the object's inner pixels
+    assert not m[18:21].any()              # not the shadow (lightness only)
+    assert not (m & (ellipse == 0)).any()  # never outside the ellipse
+    assert not m[:10].any()                # nor the ground inside the ellipse above it
+    flat = np.full((30, 40, 3), 150, np.uint8)  # no contrast: the whole ellipse
+    assert np.array_equal(object_mask(flat, ellipse), ellipse)
+
+
 def test_paste_recolour_paints_objects_in_palette_colours_and_zero_keeps_old_draws() -> None:
     src = np.full((64, 64, 3), 100, np.uint8)
     src[20:28, 20:36] = (220, 190, 160)  # a pale tan object, like the real PFM-1
@@ -89,6 +104,12 @@ def test_paste_recolour_paints_objects_in_palette_colours_and_zero_keeps_old_dra
         direction = core / np.linalg.norm(core)
         hits += int((palette @ direction).max() > 0.995)  # the hue of a palette colour
     assert hits == 10
+    # the ground around a repainted object keeps its colour
+    img, boxes, _ = bank.paste(ground, *empty, np.random.default_rng(0), 1, recolour=1.0)
+    x0, y0, x1, y1 = boxes[0]
+    outside = np.ones(img.shape[:2], bool)
+    outside[max(int(y0) - 3, 0):int(y1) + 4, max(int(x0) - 3, 0):int(x1) + 4] = False
+    assert (img[outside] == 100).all()
 
 
 def test_paste_keeps_clear_of_existing_objects() -> None:
