@@ -3,9 +3,11 @@
 Nearly every real labelled PFM-1 (``pfm1-drone-rgb``) is pale tan; in the field most are
 green or brown. This benchmark takes a labelled YOLO split (default: the withheld real
 flight ``pfm1-drone-rgb`` ``valid/``), repaints every labelled object of the chosen set
-classes in one colour at a time (:func:`rams.detection.copy_paste.repaint` on the object's
-own pixels: those inside the ellipse inscribed in its box that differ from the ground
-around it, see :func:`rams.detection.copy_paste.object_mask`; the ground is left as it is; saved as PNG), and scores each copy
+classes in one hue at a time, at its own lightness and at half of it
+(:func:`rams.detection.copy_paste.repaint_object` on the object's own pixels: those inside
+the ellipse through its box's corners that differ in chroma from the ground around it, see
+:func:`rams.detection.copy_paste.object_mask`; the ground is left as it is; an object whose
+segmentation fails keeps its colour and is counted; saved as PNG), and scores each copy
 as ``rams benchmark tiles`` does: AP50, class-agnostic precision and recall at the
 operating threshold, false alarms per image. The first row is the split as it is.
 
@@ -32,28 +34,33 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rams.atomic import write_json_atomic
-from rams.detection.copy_paste import object_mask, repaint
+from rams.detection.copy_paste import object_mask, repaint_object
 from rams.detection.detector import load_detector
 from rams.detection.yolo import class_names, read_split, split_dir
 from rams.evaluation.tiles import evaluate_tiles
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TILES = REPO.parent / "shared" / "datasets" / "pfm1-drone-rgb"
-#: Colours to repaint in (8-bit RGB): those of the synthetic catalogue's PFM-1 variants.
+#: Hues to repaint in (8-bit RGB): those of the synthetic catalogue's PFM-1 variants.
 COLOURS = {"green": (56, 79, 36), "brown": (92, 64, 38)}
+#: Lightness of the repainted object over its own: the same (a change of colour only), and
+#: half (plastic that is darker than the pale tan, as green and brown PFM-1 are).
+LIGHTNESS = (1.0, 0.5)
 
 
-def ellipse_mask(h: int, w: int, box: tuple[float, float, float, float]) -> np.ndarray:
-    """(h, w) float32: 1 inside the ellipse inscribed in ``box`` (x0, y0, x1, y1 in pixels)."""
-    x0, y0, x1, y1 = box
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    a, b = max((x1 - x0) / 2, 1.0), max((y1 - y0) / 2, 1.0)
-    r = ((xx + 0.5 - (x0 + x1) / 2) / a) ** 2 + ((yy + 0.5 - (y0 + y1) / 2) / b) ** 2
-    return (r <= 1.0).astype(np.float32)
+def repaint_split(root: Path, split: str, classes: set[str], hue: tuple[int, int, int], lightness: float,
+                  out: Path) -> dict[str, Any]:
+    """A copy of ``root``'s ``split`` with every object of ``classes`` repainted.
 
+    Each object is repainted in ``hue`` at ``lightness`` times its own mean brightness
+    (:func:`rams.detection.copy_paste.repaint_object`) on the pixels
+    :func:`rams.detection.copy_paste.object_mask` finds in the ellipse circumscribing its
+    box; where that segmentation fails the object is left as it is and counted.
 
-def repaint_split(root: Path, split: str, classes: set[str], colour: tuple[int, int, int], out: Path) -> int:
-    """A copy of ``root``'s ``split`` with every object of ``classes`` repainted; returns their count."""
+    Returns:
+        ``{"repainted": n, "left": n, "mask_share_median": x}``: objects repainted, objects
+        left in their own colour, median share of the search region covered by the masks.
+    """
     if out.exists():
         shutil.rmtree(out)
     (out / split / "images").mkdir(parents=True)
@@ -62,29 +69,35 @@ def repaint_split(root: Path, split: str, classes: set[str], colour: tuple[int, 
         shutil.copy(root / "data.yaml", out / "data.yaml")
     samples = read_split(root, split)
     names = class_names(root, samples)
-    target = np.array(colour[::-1], np.float32)  # OpenCV images are BGR
-    n = 0
+    painted = left = 0
+    shares: list[float] = []
     for sample in samples:
-        image = cv2.imread(str(sample.image), cv2.IMREAD_COLOR)
-        h, w = image.shape[:2]
-        out_img = image.astype(np.float32)
-        label = split_dir(root, split) / "labels" / f"{sample.image.stem}.txt"
-        lines = label.read_text().split("\n") if label.is_file() else []
-        for line in lines:
-            parts = line.split()
-            if len(parts) < 5 or names[int(parts[0])] not in classes:
+        bgr = cv2.imread(str(sample.image), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise SystemExit(f"{sample.image}: cannot read the image")
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1]).astype(np.float32)
+        h, w = rgb.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        for (cx, cy, bw, bh), k in zip(sample.boxes, sample.classes, strict=True):
+            if not 0 <= int(k) < len(names) or names[int(k)] not in classes:
                 continue
-            cx, cy, bw, bh = (float(v) for v in parts[1:5])
-            box = ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)
-            alpha = object_mask(out_img[:, :, ::-1], ellipse_mask(h, w, box))
-            painted = repaint(out_img, alpha, target)
-            out_img = out_img * (1 - alpha[..., None]) + painted * alpha[..., None]
-            n += 1
+            a, b = max(bw * w / 2, 1.0), max(bh * h / 2, 1.0)
+            r = ((xx + 0.5 - cx * w) / a) ** 2 + ((yy + 0.5 - cy * h) / b) ** 2
+            region = (r <= 2.0).astype(np.float32)  # the ellipse through the box's corners
+            mask = object_mask(rgb, region)
+            if not mask.any():
+                left += 1
+                continue
+            shares.append(float((mask > 0.5).sum() / region.sum()))
+            rgb = repaint_object(rgb, mask, np.asarray(hue, np.float32), lightness)
+            painted += 1
         cv2.imwrite(str(out / split / "images" / f"{sample.image.stem}.png"),
-                    np.clip(out_img, 0, 255).astype(np.uint8))
+                    np.clip(rgb[:, :, ::-1], 0, 255).astype(np.uint8))
+        label = split_dir(root, split) / "labels" / f"{sample.image.stem}.txt"
         if label.is_file():
             shutil.copy(label, out / split / "labels" / label.name)
-    return n
+    return {"repainted": painted, "left": left,
+            "mask_share_median": round(float(np.median(shares)), 3) if shares else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,30 +115,33 @@ def main(argv: list[str] | None = None) -> int:
     classes = {c for c in args.classes.split(",") if c}
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rams-bench-colour-") as tmp:
-        for name, colour in [("as labelled", None), *COLOURS.items()]:
+        cases: list[tuple[str, tuple[int, int, int] | None, float]] = [("as labelled", None, 1.0)]
+        cases += [(f"{name}, lightness x{k:g}", hue, k) for name, hue in COLOURS.items() for k in LIGHTNESS]
+        for name, hue, lightness in cases:
             t0 = time.perf_counter()
-            root, n = args.tiles, None
-            if colour is not None:
-                root = Path(tmp) / name
-                n = repaint_split(args.tiles, args.split, classes, colour, root)
+            root, counts = args.tiles, None
+            if hue is not None:
+                root = Path(tmp) / f"{name.split(',')[0]}-{lightness:g}"
+                counts = repaint_split(args.tiles, args.split, classes, hue, lightness, root)
             rep = evaluate_tiles(root, args.split, det, class_map=class_map).to_dict()
             agn = rep["class_agnostic"]
-            row = {"colour": name, "rgb": colour, "objects_repainted": n, "ap50": rep["ap50"],
-                   "precision": agn["precision"], "recall": agn["recall"],
+            row = {"case": name, "hue_rgb": hue, "lightness": lightness if hue else None, "objects": counts,
+                   "ap50": rep["ap50"], "precision": agn["precision"], "recall": agn["recall"],
                    "false_alarms_per_image": agn["false_alarms_per_image"],
                    "seconds": round(time.perf_counter() - t0, 1)}
             rows.append(row)
-            print(f"{name:12s} AP50 {row['ap50']:.3f}  P {row['precision']:.3f} R {row['recall']:.3f} "
-                  f"at threshold {det.threshold:.3f}, {row['false_alarms_per_image']:.3f} false alarms/image",
-                  flush=True)
+            print(f"{name:22s} AP50 {row['ap50']:.3f}  P {row['precision']:.3f} R {row['recall']:.3f} "
+                  f"at threshold {det.threshold:.3f}, {row['false_alarms_per_image']:.3f} false alarms/image"
+                  + (f"  ({counts['repainted']} repainted, {counts['left']} left)" if counts else ""), flush=True)
     results = {
         "benchmark": "rgb_colour", "tiles": str(args.tiles), "split": args.split,
         "classes_repainted": sorted(classes), "model": det.meta.get("name"),
         "weights_sha256": det.weights_sha256, "threshold": det.threshold,
         "inference_precision": det.precision,
-        "repaint": "per-channel gains moving the object's mean colour to the target, on the object's "
-                   "pixels (inside the ellipse inscribed in its box, told from the ground around it by "
-                   "Otsu on the colour distance); shading kept; ground untouched; PNG",
+        "repaint": "per-channel gains moving the object's mean colour to the hue at the given lightness "
+                   "over its own, on the object's pixels (inside the ellipse through its box's corners, "
+                   "told from the ground around it by Otsu on the chroma distance, feathered 1 px); "
+                   "shading kept; ground untouched; objects whose segmentation fails are left; PNG",
         "command": "python benchmarks/bench_rgb_colour.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "rows": rows,
     }

@@ -72,11 +72,11 @@ class MineBank:
             count: objects to paste (fewer when no free place is found).
             colour: strength of each object's own colour randomisation (see
                 :attr:`rams.detection.train_config.TrainConfig.paste_colour`); 0 draws nothing.
-            recolour: probability that an object is repainted in a colour of ``palette``
-                (:func:`repaint` on its own pixels, :func:`object_mask`; its ground and
-                shadow keep their colours); 0 draws nothing.
-            palette: (K, C) colours in 8-bit units to repaint with (default
-                :data:`DEVICE_PALETTE`).
+            recolour: probability that an object of a 3-band image is repainted in the
+                hue of a ``palette`` colour at 0.4-1.1 times its own lightness
+                (:func:`repaint_object` on its own pixels, :func:`object_mask`; where the
+                segmentation fails it keeps its colour); 0 draws nothing.
+            palette: (K, 3) colours to take the hue from (default :data:`DEVICE_PALETTE`).
 
         Returns:
             ``(new image, boxes, classes)`` with the pasted objects appended.
@@ -101,12 +101,13 @@ class MineBank:
             ph, pw = patch.shape[:2]
             t = math.radians(angle)
             a, b = bw / 2, bh / 2
-            if recolour > 0.0 and c >= 3 and rng.random() < recolour:
+            if recolour > 0.0 and c == 3 and rng.random() < recolour:
                 colours = DEVICE_PALETTE if palette is None else palette
-                target = colours[int(rng.integers(len(colours)))] * float(rng.uniform(0.8, 1.25))
-                ellipse = (_ellipse_alpha(ph, pw, a, b, t) > 0.5).astype(np.float32)
-                m = object_mask(patch[:, :, :3], ellipse)[:, :, None]
-                patch = patch * (1 - m) + repaint(patch, m[:, :, 0], target) * m
+                hue = colours[int(rng.integers(len(colours)))]
+                # green or brown plastic is darker than the pale tan of most labelled PFM-1
+                lightness = float(rng.uniform(0.4, 1.1))
+                mask = object_mask(patch, circumscribed_ellipse(ph, pw, a, b, t))
+                patch = repaint_object(patch, mask, hue, lightness)
             hx = math.sqrt((a * math.cos(t)) ** 2 + (b * math.sin(t)) ** 2)
             hy = math.sqrt((a * math.sin(t)) ** 2 + (b * math.cos(t)) ** 2)
             if pw >= w or ph >= h:
@@ -132,7 +133,9 @@ class MineBank:
 #: Colours mines are made in, 8-bit RGB: the synthetic catalogue's green and brown plastic,
 #: olive paint and dark green (:data:`rams.synth.catalog.MINES`), plus sand. The real
 #: labelled PFM-1 are nearly all pale tan; in the field they are mostly green or brown, so
-#: pasted real mines are repainted in these colours to teach the shape, not the paint.
+#: pasted real mines are repainted in these hues to teach the shape, not the paint. Only
+#: the hue is taken (:func:`repaint_object`): the catalogue's values are reflectances, far
+#: darker than the real tiles' exposure, so the lightness is drawn relative to the object.
 DEVICE_PALETTE = np.array([
     (56, 79, 36),     # green plastic (PFM-1)
     (92, 64, 38),     # brown plastic (PFM-1)
@@ -143,38 +146,82 @@ DEVICE_PALETTE = np.array([
 ], np.float32)
 
 
-def object_mask(rgb: np.ndarray, ellipse: np.ndarray) -> np.ndarray:
-    """(h, w) float32: the pixels of a labelled object inside ``ellipse``, told from its ground.
+#: An object mask covering less than this share of its search region is taken for a failed
+#: segmentation (a shadow, a speck) and the object is not repainted.
+MIN_OBJECT_SHARE = 0.12
 
-    Labels are boxes, not masks. The ground's chroma (Lab a*, b*: a cast shadow changes
-    lightness, not colour) is the median of a ring of pixels just outside the ellipse;
-    inside it, pixels whose chroma is farther from it than Otsu's threshold on those
-    distances are the object (closed by a 3x3 step, the largest connected part kept). A
-    box with no contrast, or no ground around it, keeps the whole ellipse.
+
+def object_mask(rgb: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """(h, w) float32 opacity of a labelled object's own pixels, told from its ground.
+
+    Labels are boxes, not masks. ``region`` is where the object may lie: the caller passes
+    the ellipse that circumscribes the box (its semi-axes sqrt(2) times the inscribed
+    ellipse's), so wing tips in the box corners are inside it. The ground's chroma (Lab a*,
+    b*: a cast shadow changes mostly lightness) is the median of a ring of pixels just
+    outside the region; inside it, pixels whose chroma is farther from it than Otsu's
+    threshold on those distances are the object (closed by a 3x3 step, the largest
+    connected part kept), grown by one pixel and feathered so that no rim of the old colour
+    is left. Returns all zeros when the segmentation fails: no ground around the region, no
+    contrast, or a part smaller than :data:`MIN_OBJECT_SHARE` of the region (the object is
+    then left as it is rather than a shadow painted).
 
     Args:
         rgb: (h, w, 3) image in 8-bit units (any dtype), RGB order.
-        ellipse: (h, w) with values > 0 inside the ellipse inscribed in the object's box.
+        region: (h, w), > 0 where the object may be.
     """
-    inside = ellipse > 0
+    inside = region > 0
+    none = np.zeros(inside.shape, np.float32)
     ring = (cv2.dilate(inside.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0) & ~inside
-    whole = inside.astype(np.float32)
     if not ring.any() or not inside.any():
-        return whole
+        return none
     lab = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)[:, :, 1:].astype(np.float32)
     dist = np.linalg.norm(lab - np.median(lab[ring], axis=0), axis=2)
     top = float(dist[inside].max())
     if top <= 1e-6:
-        return whole
+        return none
     d8 = np.clip(dist / top * 255, 0, 255).astype(np.uint8)
     level, _ = cv2.threshold(d8[inside].reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     obj = ((d8 > level) & inside).astype(np.uint8)
     obj = cv2.morphologyEx(obj, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & inside.astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(obj, connectivity=8)
     if n <= 1:
-        return whole
+        return none
     keep = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return np.asarray(labels == keep, dtype=np.float32)
+    if stats[keep, cv2.CC_STAT_AREA] < MIN_OBJECT_SHARE * inside.sum():
+        return none
+    grown = cv2.dilate((labels == keep).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
+    soft = np.clip(cv2.GaussianBlur(grown, (0, 0), 0.7) * 1.5, 0.0, 1.0)
+    soft[soft < 0.02] = 0.0  # the blur's far tail
+    return np.asarray(soft, np.float32)
+
+
+def circumscribed_ellipse(h: int, w: int, a: float, b: float, t: float) -> np.ndarray:
+    """(h, w) float32, 1 inside the ellipse through the corners of an ``2a x 2b`` box.
+
+    Its semi-axes are ``sqrt(2) a`` and ``sqrt(2) b``, centred in the image and turned by
+    ``t`` radians as :func:`_ellipse_alpha` turns, so it holds the whole box.
+    """
+    return (_ellipse_alpha(h, w, math.sqrt(2) * a, math.sqrt(2) * b, t) > 0.5).astype(np.float32)
+
+
+def repaint_object(rgb: np.ndarray, mask: np.ndarray, hue: np.ndarray, lightness: float) -> np.ndarray:
+    """Repaint the object under ``mask`` in the hue of ``hue`` at ``lightness`` times its own.
+
+    The target colour is ``hue`` scaled so that its mean equals the object's mean times
+    ``lightness`` (1: the same brightness, a change of colour only), applied by
+    :func:`repaint`'s channel gains and blended by ``mask``. ``rgb`` is (h, w, 3) float32.
+    """
+    # the object itself: the mask's full part less the pixel it was grown by (that ring and
+    # the feathered rim mix in ground, which would pull the colour measured towards it)
+    core = cv2.erode((mask >= 0.999).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if not core.any():
+        core = mask > 0.5
+        if not core.any():
+            return rgb
+    own = float(rgb[core].mean())
+    target = np.asarray(hue, np.float32) * (own * lightness / max(float(np.mean(hue)), 1e-6))
+    m = mask[:, :, None]
+    return np.asarray(rgb * (1 - m) + repaint(rgb, core.astype(np.float32), target) * m, np.float32)
 
 
 def repaint(patch: np.ndarray, alpha: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -67,9 +67,11 @@ class TrainConfig:
     #: its colours): saturation scaled by U(1 - S, 1 + 0.2 S) (towards grey), white balance by
     #: U(1 - 0.15 S, 1 + 0.15 S) per channel; 0: objects keep their colours (relit only).
     paste_colour: float = 0.0
-    #: probability that a pasted object is repainted in a mine colour (green, brown, olive,
-    #: sand; :data:`rams.detection.copy_paste.DEVICE_PALETTE`) on its own pixels
-    #: (:func:`rams.detection.copy_paste.object_mask`), its shading kept.
+    #: probability that a pasted object of a 3-band image is repainted in the hue of a mine
+    #: colour (green, brown, olive, dark green, sand:
+    #: :data:`rams.detection.copy_paste.DEVICE_PALETTE`) at 0.4-1.1 times its own lightness,
+    #: on its own pixels (:func:`rams.detection.copy_paste.object_mask`); values above 1 act
+    #: as 1; no effect on 1-band (thermal) images.
     paste_recolour: float = 0.0
     #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
     blur_p: float = 0.0

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rams.detection.copy_paste import DEVICE_PALETTE, MineBank, degrade, object_mask, repaint
+from rams.detection.copy_paste import (
+    DEVICE_PALETTE,
+    MineBank,
+    circumscribed_ellipse,
+    degrade,
+    object_mask,
+    repaint,
+    repaint_object,
+)
 
 
 def test_pasted_objects_lie_inside_their_boxes() -> None:
@@ -69,19 +77,39 @@ def test_repaint_moves_the_object_to_the_target_colour_and_keeps_its_shading() -
     assert np.array_equal(repaint(patch, np.zeros_like(alpha), target), patch)
 
 
-def test_object_mask_keeps_the_object_and_not_its_shadow_or_ground() -> None:
-    rgb = np.full((30, 40, 3), 150, np.uint8)
-    rgb[10:18, 8:30] = (220, 190, 160)   # pale tan object
-    rgb[18:21, 10:32] = (80, 80, 80)     # its grey shadow
-    yy, xx = np.mgrid[0:30, 0:40]
-    ellipse = ((((xx + 0.5 - 20) / 15) ** 2 + ((yy + 0.5 - 15) / 8) ** 2) <= 1).astype(np.float32)
-    m = object_mask(rgb, ellipse) > 0
-    assert m[11:17, 10:28].all()           # the object's inner pixels
-    assert not m[18:21].any()              # not the shadow (lightness only)
-    assert not (m & (ellipse == 0)).any()  # never outside the ellipse
-    assert not m[:10].any()                # nor the ground inside the ellipse above it
-    flat = np.full((30, 40, 3), 150, np.uint8)  # no contrast: the whole ellipse
-    assert np.array_equal(object_mask(flat, ellipse), ellipse)
+def test_object_mask_keeps_the_object_to_the_box_corners_and_not_its_shadow_or_ground() -> None:
+    rgb = np.full((40, 50, 3), 150, np.uint8)
+
+    rgb[12:24, 13:37] = (220, 190, 160)          # a pale tan object filling its box
+    rgb[24:27, 15:39] = (80, 80, 90)             # its bluish-grey shadow, below the box
+    a, b, t = 12.0, 6.0, 0.0
+    region = np.zeros((40, 50), np.float32)
+    region[6:30, 8:42] = circumscribed_ellipse(24, 34, a, b, t)  # centred on the box
+    m = object_mask(rgb, region)
+    assert m.dtype == np.float32 and 0.0 <= m.min() and m.max() <= 1.0
+    assert (m[12:24, 13:37] > 0.5).all()         # the whole object, corners included
+    assert (m[25:27, 15:39] < 0.5).all()         # not the shadow
+    assert (m[:8] == 0).all() and (m[:, :8] == 0).all()  # nor the ground away from it
+    flat = np.full((40, 50, 3), 150, np.uint8)   # no contrast: a failed segmentation
+    assert not object_mask(flat, region).any()
+    speck = flat.copy()
+    speck[18, 25] = (220, 190, 160)              # one pixel: too small to be the object
+    assert not object_mask(speck, region).any()
+
+
+
+def test_repaint_object_changes_hue_at_the_asked_lightness() -> None:
+    rgb = np.full((20, 20, 3), 150.0, np.float32)
+    rgb[5:15, 5:15] = (220.0, 190.0, 160.0)
+    mask = np.zeros((20, 20), np.float32)
+    mask[5:15, 5:15] = 1.0
+    hue = np.array([56.0, 79.0, 36.0], np.float32)
+    for lightness in (1.0, 0.5):
+        out = repaint_object(rgb, mask, hue, lightness)
+        obj = out[5:15, 5:15].reshape(-1, 3).mean(axis=0)
+        assert abs(obj.mean() - lightness * 190.0) < 1.0          # the object's own brightness, scaled
+        assert np.allclose(obj / obj.mean(), hue / hue.mean(), atol=1e-3)  # in the hue asked
+        assert np.array_equal(out[:5], rgb[:5])                   # the ground untouched
 
 
 def test_paste_recolour_paints_objects_in_palette_colours_and_zero_keeps_old_draws() -> None:
