@@ -38,13 +38,17 @@ def test_pasted_objects_lie_inside_their_boxes() -> None:
     assert (ground == 100).all()  # the input is not modified
 
 
-def test_paste_colour_greys_the_object_and_leaves_ground_and_places_alone() -> None:
+def _one_object_bank(colour: tuple[int, int, int]) -> tuple[MineBank, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """A bank of one 16 x 8 px object of ``colour`` on grey 100, a 160 px grey ground, no boxes."""
     src = np.full((64, 64, 3), 100, np.uint8)
-    src[20:28, 20:36] = (220, 140, 60)  # a saturated orange object
+    src[20:28, 20:36] = colour
     bank = MineBank()
     bank.add_from(src, np.array([[20, 20, 36, 28]], np.float32), np.array([0]))
-    ground = np.full((160, 160, 3), 100, np.uint8)
-    empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+    return bank, np.full((160, 160, 3), 100, np.uint8), (np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+
+
+def test_paste_colour_greys_the_object_and_leaves_ground_and_places_alone() -> None:
+    bank, ground, empty = _one_object_bank((220, 140, 60))  # a saturated orange object
     plain, b0, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3)
     same, b1, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3, colour=0.0)
     assert np.array_equal(plain, same) and np.array_equal(b0, b1)  # 0: the same draws as before
@@ -113,12 +117,7 @@ def test_repaint_object_changes_hue_at_the_asked_lightness() -> None:
 
 
 def test_paste_recolour_paints_objects_in_palette_colours_and_zero_keeps_old_draws() -> None:
-    src = np.full((64, 64, 3), 100, np.uint8)
-    src[20:28, 20:36] = (220, 190, 160)  # a pale tan object, like the real PFM-1
-    bank = MineBank()
-    bank.add_from(src, np.array([[20, 20, 36, 28]], np.float32), np.array([0]))
-    ground = np.full((160, 160, 3), 100, np.uint8)
-    empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+    bank, ground, empty = _one_object_bank((220, 190, 160))  # a pale tan object, like the real PFM-1
     plain, b0, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3)
     same, b1, _ = bank.paste(ground, *empty, np.random.default_rng(3), 3, recolour=0.0)
     assert np.array_equal(plain, same) and np.array_equal(b0, b1)  # 0: the same draws as before
