@@ -17,11 +17,12 @@ Usage::
    - ``bfloat16``: the same under ``torch.autocast`` (fast only with native bfloat16);
    - ``int8``: post-training int8 (``torch.ao``, x86 engine, calibrated on real training
      tiles: ``models/NAME.int8.json``);
+   - ``int8_onednn``: the same int8 network on oneDNN's kernels (where the build has them);
    - ``float32_compiled``: ``torch.compile`` (inductor, frozen weights) of the fused network.
 
-   ``fastest_mode`` is the fastest of those that are accurate (int8 only if its calibration
-   file records an AP50 loss of at most 0.01 on the withheld real split, copied here under
-   ``accuracy``); ``auto`` is what ``precision: auto`` picked in its own probe.
+   ``fastest_mode`` is the fastest of those that are accurate (int8 on an engine only if its
+   calibration file records an AP50 loss of at most 0.01 on the withheld real split for that
+   engine, copied here under ``accuracy``); ``auto`` is what ``precision: auto`` picked in its own probe.
    :meth:`Detector.predict` (normalisation and decoding included) is timed for float32
    and for the auto mode (``predict_mpx_s``).
 2. Sliced inference over a synthetic flight (held-out seed 1000 of the held-out family unless ``--flight``): the
@@ -69,12 +70,14 @@ from rams.checksum import sha256_file
 from rams.detection.detector import Detector, load_detector, resolve_model_path
 from rams.detection.flight_tiles import read_truth_points
 from rams.detection.inference_modes import (
+    ALT_INT8_ENGINES,
     ISA_LIMIT_VARIABLES,
     Int8Calibration,
     calibration_path,
     forward_for,
     int8_engine,
     quantize_int8,
+    supported_engines,
 )
 from rams.detection.model import CenterNet, ModelConfig, model_config
 from rams.detection.precision import cpu_summary
@@ -127,6 +130,9 @@ def _mode_functions(
     if calibration is not None and int8_engine() is not None:
         fns["int8"] = forward_for("int8", quantize_int8(det.net, calibration, det.in_channels))
         notes["int8_engine"] = torch.backends.quantized.engine
+        for engine in ALT_INT8_ENGINES:
+            if engine in supported_engines() and engine != calibration.engine:
+                fns[f"int8_{engine}"] = forward_for("int8", quantize_int8(det.net, calibration, det.in_channels, engine))
     else:
         notes["int8"] = "no calibration file or no quantisation engine"
     if compile_net:
@@ -194,7 +200,9 @@ def accuracy_records() -> dict[str, Any]:
                        "matches_weights": cal.weights_sha256 == sha256_file(weights),
                        "calibrated_on": cal.source,
                        "checks": cal.accuracy, "ap50_loss": cal.ap50_loss(),
-                       "within_tolerance": cal.accurate()}
+                       "within_tolerance": cal.accurate(),
+                       "by_engine": {e: {"ap50_loss": cal.ap50_loss(e), "within_tolerance": cal.accurate(e)}
+                                     for e in (cal.engine, *ALT_INT8_ENGINES)}}
     return out
 
 
@@ -297,7 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     modes = bench_modes(trained, det, calibration, tile=args.tile, batch=args.batch,
                         repeats=args.repeats, compile_net=not args.no_compile)
     rates = modes["net_mpx_s"]
-    accurate = [k for k in rates if k != "int8" or (calibration is not None and calibration.accurate())]
+    def checked(mode: str) -> bool:
+        if not mode.startswith("int8"):
+            return True
+        engine = None if mode == "int8" else mode.removeprefix("int8_")
+        return calibration is not None and calibration.accurate(engine)
+
+    accurate = [k for k in rates if checked(k)]
     fastest = max(accurate, key=lambda k: rates[k])
     results["modes"] = modes
     results["fastest_mode"] = fastest

@@ -88,12 +88,14 @@ class Detector:
         calibration_note: why there is no calibration (recorded when int8 is left out).
         weights_sha256: the weights file's hash: with it, ``"auto"`` reuses this machine's
             cached probe verdict (see :mod:`rams.detection.inference_modes`).
+        int8_engine: the quantisation engine int8 runs on (None: the calibration's for
+            ``int8``, the fastest accurate one for ``auto``).
     """
 
     def __init__(
         self, net: CenterNet, meta: DetectorMetadata | dict[str, Any], precision: str = "float32", *,
         calibration: Int8Calibration | None = None, calibration_note: str | None = None,
-        weights_sha256: str | None = None,
+        weights_sha256: str | None = None, int8_engine: str | None = None,
     ) -> None:
         if precision not in INFERENCE_PRECISIONS:
             raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, not {precision!r}")
@@ -104,7 +106,7 @@ class Detector:
         self.inference_mode: InferenceMode
         self.inference_mode, self._forward = select_mode(
             self.net, precision, in_channels=self.in_channels, calibration=calibration,
-            calibration_note=calibration_note, weights_sha256=weights_sha256,
+            calibration_note=calibration_note, weights_sha256=weights_sha256, engine=int8_engine,
         )
 
     @property
@@ -435,7 +437,8 @@ def verify_checksum(path: Path) -> str:
 
 
 def load_detector(
-    model: str | Path | None = None, *, sensor: str = "rgb", precision: str = "float32"
+    model: str | Path | None = None, *, sensor: str = "rgb", precision: str = "float32",
+    int8_engine: str | None = None,
 ) -> Detector:
     """Load and verify a detector (and its int8 calibration file, if it has one).
 
@@ -445,6 +448,8 @@ def load_detector(
         sensor: sensor whose default model is used when ``model`` is None.
         precision: one of :data:`INFERENCE_PRECISIONS`; "auto" runs the fastest accurate
             mode on this CPU (see :mod:`rams.detection.inference_modes`).
+        int8_engine: the quantisation engine int8 runs on (None: the calibration's for
+            ``int8``, the fastest accurate one for ``auto``).
 
     Raises:
         RamsInputError: missing file, checksum mismatch (against the ``.sha256`` sidecar or
@@ -468,7 +473,8 @@ def load_detector(
     calibration, note = None, None
     if precision in ("auto", "int8"):
         calibration, note = _int8_calibration(path, digest)
-    return Detector(net, meta, precision, calibration=calibration, calibration_note=note, weights_sha256=digest)
+    return Detector(net, meta, precision, calibration=calibration, calibration_note=note, weights_sha256=digest,
+                    int8_engine=int8_engine)
 
 
 def _int8_calibration(path: Path, digest: str) -> tuple[Int8Calibration | None, str | None]:

@@ -15,7 +15,11 @@ Three modes of one fused, channels-last network:
 
 ``precision="auto"`` measures the candidates in a short probe (one 1024 x 1024 input, at
 least five interleaved passes each within about 1.5 s, the fastest pass of each) and keeps
-the fastest. On a machine loaded well beyond its cores the probe can still misjudge; the
+the fastest. int8 is a candidate once per quantisation engine whose accuracy the calibration
+file records (the engine it was calibrated with, ``x86`` or ``fbgemm``, and ``onednn``, see
+:data:`ALT_INT8_ENGINES`): the same quantised weights and activations, other kernels. On an
+AVX2 CPU without VNNI (AMD Zen 3), oneDNN's int8 convolutions ran this network 2.1x faster
+than float32 and x86's (fbgemm's) 1.3x; on AVX-512 with VNNI the probe decides. On a machine loaded well beyond its cores the probe can still misjudge; the
 choice and the probe's figures are in ``run.json``, and ``precision: int8`` pins it. The candidates are float32; bfloat16 where it
 is native; int8 where a quantisation engine exists and the calibration file matches the
 weights and records an AP50 loss of at most :data:`AP50_TOLERANCE`. Anything missing (no
@@ -81,8 +85,11 @@ PROBE_MAX_PASSES = 20
 #: Layers kept in float32: the 1x1 output heads. Their outputs are confidences (logits) and
 #: box sizes, where 7-bit steps would reorder detections; they are a few per cent of the work.
 FLOAT_MODULES = ("heatmap", "size", "offset")
-#: Quantisation engines in order of preference.
+#: Quantisation engines in order of preference for calibrating (7-bit activations).
 INT8_ENGINES = ("x86", "fbgemm")
+#: Other engines int8 may run on with the same calibration, where this PyTorch build has them
+#: and the calibration file records their accuracy. The probe names them ``int8_<engine>``.
+ALT_INT8_ENGINES = ("onednn",)
 
 #: Environment variables that run PyTorch's and oneDNN's kernels as on an older CPU than
 #: ``/proc/cpuinfo`` lists (``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``): part of
@@ -137,7 +144,8 @@ class Int8Calibration:
         qparams: observer name in the prepared FX graph ->
             ``[scale, zero_point, quant_min, quant_max]`` of that activation (quint8).
         source: what it was calibrated on (data set, split, number of images).
-        accuracy: one entry per withheld split: ``{"split", "float32_ap50", "int8_ap50"}``.
+        accuracy: one entry per withheld split and engine: ``{"split", "float32_ap50",
+            "int8_ap50"}`` and ``"engine"`` (absent: :attr:`engine`).
     """
 
     weights_sha256: str
@@ -146,14 +154,22 @@ class Int8Calibration:
     source: dict[str, Any] = field(default_factory=dict)
     accuracy: list[dict[str, Any]] = field(default_factory=list)
 
-    def ap50_loss(self) -> float | None:
-        """Largest float32-minus-int8 AP50 over the recorded splits (None: none recorded)."""
-        losses = [float(a["float32_ap50"]) - float(a["int8_ap50"]) for a in self.accuracy]
+    def ap50_loss(self, engine: str | None = None) -> float | None:
+        """Largest float32-minus-int8 AP50 over the splits recorded for ``engine``.
+
+        ``engine`` defaults to the calibration's own; None: none recorded.
+        """
+        engine = engine or self.engine
+        losses = [float(a["float32_ap50"]) - float(a["int8_ap50"]) for a in self.accuracy
+                  if a.get("engine", self.engine) == engine]
         return max(losses) if losses else None
 
-    def accurate(self) -> bool:
-        """Whether int8 was checked and lost at most :data:`AP50_TOLERANCE` of AP50."""
-        loss = self.ap50_loss()
+    def accurate(self, engine: str | None = None) -> bool:
+        """Whether int8 on ``engine`` was checked and lost at most :data:`AP50_TOLERANCE` of AP50.
+
+        ``engine`` defaults to the calibration's own.
+        """
+        loss = self.ap50_loss(engine)
         return loss is not None and loss <= AP50_TOLERANCE + 1e-9
 
     def save(self, path: str | Path) -> None:
@@ -176,20 +192,25 @@ class Int8Calibration:
             if d.get("format") != CALIBRATION_FORMAT:
                 raise KeyError("format")
             return cls(str(d["weights_sha256"]), str(d["engine"]),
-                       {str(k): [float(x) for x in v] for k, v in d["qparams"].items()},
+                       {str(k): [float(v[0]), *(int(x) for x in v[1:])] for k, v in d["qparams"].items()},
                        dict(d.get("source", {})), list(d.get("accuracy", [])))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}: not an int8 calibration file ({exc})") from None
 
 
-def _prepare(net: nn.Module, in_channels: int, engine: str) -> torch.fx.GraphModule:
-    """A copy of the fused network with observers after every activation (FX graph mode)."""
+def _prepare(net: nn.Module, in_channels: int, engine: str, qconfig_engine: str | None = None) -> torch.fx.GraphModule:
+    """A copy of the fused network with observers after every activation (FX graph mode).
+
+    ``engine`` packs the weights; the observers are ``qconfig_engine``'s (default: the same):
+    an int8 network for another engine than its calibration's keeps the calibration's 7-bit
+    activations, which no 16-bit accumulation of a CPU without VNNI can overflow.
+    """
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import prepare_fx
 
     torch.backends.quantized.engine = engine
     example = torch.zeros(1, in_channels, 64, 64).contiguous(memory_format=torch.channels_last)
-    mapping = get_default_qconfig_mapping(engine)
+    mapping = get_default_qconfig_mapping(qconfig_engine or engine)
     for name in FLOAT_MODULES:
         mapping.set_module_name(name, None)
     # The quantisation tracer records a stack trace per graph node, for debugging only: the
@@ -253,11 +274,15 @@ def calibrate_int8(
 _int8_cache: dict[tuple[str, str], nn.Module] = {}
 
 
-def quantize_int8(net: nn.Module, calibration: Int8Calibration, in_channels: int) -> nn.Module:
+def quantize_int8(
+    net: nn.Module, calibration: Int8Calibration, in_channels: int, engine: str | None = None,
+) -> nn.Module:
     """The int8 network: ``net``'s graph with the calibration's activation parameters.
 
     ``net`` must hold the weights the calibration was made for (the caller checks the
-    hash); the result is cached per weights hash and engine.
+    hash); the result is cached per weights hash and engine. ``engine``: the quantisation
+    engine whose kernels run it (default: the calibration's); the weights are quantised by
+    that engine's default observer, the activations take the calibration's parameters.
 
     Returns:
         A module mapping a float32 ``(B, C, H, W)`` input to float32 outputs, as ``net``.
@@ -269,18 +294,19 @@ def quantize_int8(net: nn.Module, calibration: Int8Calibration, in_channels: int
     from torch.ao.quantization.observer import FixedQParamsObserver
     from torch.ao.quantization.quantize_fx import convert_fx
 
-    if calibration.engine not in supported_engines():
-        raise RuntimeError(f"quantisation engine {calibration.engine!r} is not in this PyTorch build")
-    key = (calibration.weights_sha256, calibration.engine)
+    engine = engine or calibration.engine
+    if engine not in supported_engines():
+        raise RuntimeError(f"quantisation engine {engine!r} is not in this PyTorch build")
+    key = (calibration.weights_sha256, engine)
     if key in _int8_cache:
-        torch.backends.quantized.engine = calibration.engine
+        torch.backends.quantized.engine = engine
         return _int8_cache[key]
-    cached = _load_int8_module(calibration)
+    cached = _load_int8_module(calibration, engine)
     if cached is not None:
-        torch.backends.quantized.engine = calibration.engine
+        torch.backends.quantized.engine = engine
         _remember_int8(key, cached)
         return cached
-    prepared = _prepare(net, in_channels, calibration.engine)
+    prepared = _prepare(net, in_channels, engine, calibration.engine)
     names = set(_observers(prepared))
     if names != set(calibration.qparams):
         raise RuntimeError(f"the calibration file's {len(calibration.qparams)} activations do not "
@@ -292,7 +318,7 @@ def quantize_int8(net: nn.Module, calibration: Int8Calibration, in_channels: int
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         converted = convert_fx(prepared)
-    traced = _save_int8_module(converted, calibration, in_channels)
+    traced = _save_int8_module(converted, calibration, in_channels, engine)
     qnet = converted if traced is None else traced
     _remember_int8(key, qnet)
     return qnet
@@ -304,34 +330,36 @@ def _remember_int8(key: tuple[str, str], qnet: nn.Module) -> None:
     _int8_cache[key] = qnet
 
 
-def int8_module_path(calibration: Int8Calibration) -> Path | None:
+def int8_module_path(calibration: Int8Calibration, engine: str | None = None) -> Path | None:
     """Where the built int8 network of ``calibration`` is kept on this machine (None: no cache).
 
-    Keyed by the weights' SHA-256, the calibration's parameters, the engine and the PyTorch
+    ``engine``: the engine it runs on (default: the calibration's). Keyed by the weights' SHA-256, the calibration's parameters, the engine and the PyTorch
     version: any change builds it again.
     """
     folder = cache_dir()
     if folder is None:
         return None
     params = hashlib.sha256(json.dumps(calibration.qparams, sort_keys=True).encode()).hexdigest()[:12]
-    name = f"{calibration.weights_sha256[:16]}-{params}-{calibration.engine}-torch{torch.__version__}.pt"
+    name = f"{calibration.weights_sha256[:16]}-{params}-{engine or calibration.engine}-torch{torch.__version__}.pt"
     return folder / "int8" / name.replace("+", "_")
 
 
-def _load_int8_module(calibration: Int8Calibration) -> nn.Module | None:
+def _load_int8_module(calibration: Int8Calibration, engine: str) -> nn.Module | None:
     """The built int8 network from the machine's cache, or None (absent or unreadable)."""
-    path = int8_module_path(calibration)
+    path = int8_module_path(calibration, engine)
     if path is None or not path.is_file():
         return None
     try:
-        torch.backends.quantized.engine = calibration.engine
+        torch.backends.quantized.engine = engine
         return torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call,no-any-return]
     except (RuntimeError, OSError, ValueError) as exc:
         log.info("int8 network cache %s unreadable (%s); building it again", path, exc)
         return None
 
 
-def _save_int8_module(qnet: nn.Module, calibration: Int8Calibration, in_channels: int) -> nn.Module | None:
+def _save_int8_module(
+    qnet: nn.Module, calibration: Int8Calibration, in_channels: int, engine: str,
+) -> nn.Module | None:
     """Trace and freeze ``qnet``, keep it in the machine's cache; the traced module, or None.
 
     Converting the FX graph costs about 0.6 s a run; loading the frozen TorchScript module
@@ -339,7 +367,7 @@ def _save_int8_module(qnet: nn.Module, calibration: Int8Calibration, in_channels
     the trace holds for any input size). Where tracing or the cache fails, None: the caller
     keeps the converted graph.
     """
-    path = int8_module_path(calibration)
+    path = int8_module_path(calibration, engine)
     if path is None:
         return None
     try:
@@ -500,37 +528,74 @@ class InferenceMode:
 
 def _int8_unavailable(
     calibration: Int8Calibration | None, calibration_note: str | None, *, need_accuracy: bool,
+    engine: str | None = None,
 ) -> str | None:
-    """Why int8 cannot be a candidate, found without building it (None: it can)."""
+    """Why int8 on ``engine`` cannot be a candidate, found without building it (None: it can).
+
+    ``engine`` defaults to the calibration's own.
+    """
     if calibration is None:
         return calibration_note or "no int8 calibration file for these weights"
-    if need_accuracy and not calibration.accurate():
-        loss = calibration.ap50_loss()
-        return ("int8 accuracy not recorded in the calibration file" if loss is None else
-                f"int8 lost {loss:.3f} AP50 (> {AP50_TOLERANCE}) in the calibration check")
+    engine = engine or calibration.engine
+    if need_accuracy and not calibration.accurate(engine):
+        loss = calibration.ap50_loss(engine)
+        on = "" if engine == calibration.engine else f" on {engine}"
+        return (f"int8 accuracy{on} not recorded in the calibration file" if loss is None else
+                f"int8{on} lost {loss:.3f} AP50 (> {AP50_TOLERANCE}) in the calibration check")
     if int8_engine() is None:
         return "this PyTorch build has no x86 or fbgemm quantisation engine"
+    if engine != calibration.engine and engine not in supported_engines():
+        return f"this PyTorch build has no {engine} quantisation engine"
     return None
 
 
 def _int8_or_reason(
     net: nn.Module, in_channels: int, calibration: Int8Calibration | None, calibration_note: str | None,
-    *, need_accuracy: bool,
+    *, need_accuracy: bool, engine: str | None = None,
 ) -> tuple[nn.Module | None, str]:
-    """The int8 module, or None and why not."""
-    why = _int8_unavailable(calibration, calibration_note, need_accuracy=need_accuracy)
+    """The int8 module on ``engine`` (default: the calibration's), or None and why not."""
+    why = _int8_unavailable(calibration, calibration_note, need_accuracy=need_accuracy, engine=engine)
     if why is not None or calibration is None:
         return None, why or ""
     try:
-        return quantize_int8(net, calibration, in_channels), ""
+        return quantize_int8(net, calibration, in_channels, engine), ""
     except Exception as exc:  # any failure of the optional fast path falls back to float32
         return None, f"int8 quantisation failed ({type(exc).__name__}: {exc})"
+
+
+def _int8_candidates(
+    calibration: Int8Calibration | None, calibration_note: str | None, engine: str | None,
+) -> tuple[dict[str, str], list[str]]:
+    """The int8 candidates of ``auto`` (probe name -> engine) and notes on those left out.
+
+    ``int8`` runs on the calibration's engine, ``int8_<engine>`` on each of
+    :data:`ALT_INT8_ENGINES` this build has; each needs a passed accuracy record for its
+    engine. ``engine`` (not None) keeps that engine's candidate only.
+    """
+    own = calibration.engine if calibration is not None else None
+    names = {"int8": own, **{f"int8_{e}": e for e in ALT_INT8_ENGINES if e != own}}
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    for name, eng in names.items():
+        if engine is not None and eng != engine and not (name == "int8" and eng is None):
+            continue
+        why = _int8_unavailable(calibration, calibration_note, need_accuracy=True, engine=eng)
+        if why is None and eng is not None:
+            out[name] = eng
+        elif name == "int8" or (calibration is not None and eng in supported_engines()):
+            notes.append(f"{name} left out ({why})")
+    return out, notes
+
+
+def _mode_of(candidate: str) -> str:
+    """The mode (:data:`MODES`) a probe candidate runs: ``int8_onednn`` is ``int8``."""
+    return "int8" if candidate.startswith("int8") else candidate
 
 
 def select_mode(
     net: nn.Module, requested: str, *, in_channels: int,
     calibration: Int8Calibration | None = None, calibration_note: str | None = None,
-    flags: frozenset[str] | None = None, weights_sha256: str | None = None,
+    flags: frozenset[str] | None = None, weights_sha256: str | None = None, engine: str | None = None,
 ) -> tuple[InferenceMode, Forward]:
     """Resolve ``requested`` to a mode on this CPU and the function that runs it.
 
@@ -543,6 +608,9 @@ def select_mode(
         flags: CPU flags (default: this CPU's).
         weights_sha256: the weights' hash; with it, ``"auto"`` reuses this machine's cached
             probe verdict (:func:`cached_verdict`) and stores a new one. Without it, it probes.
+        engine: the quantisation engine of int8: ``"int8"`` runs on it (default: the
+            calibration's), ``"auto"`` considers int8 on it only (default: every engine with
+            a passed accuracy check, see :func:`_int8_candidates`).
 
     Raises:
         ValueError: an unknown mode.
@@ -553,7 +621,8 @@ def select_mode(
         choice = resolve_precision(requested, flags)
         return InferenceMode(requested, choice.precision, choice.reason), forward_for(choice.precision, net)
     if requested == "int8":
-        qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=False)
+        qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=False,
+                                    engine=engine)
         if qnet is None:
             reason = f"int8 requested but unavailable: {why}; running float32"
             _warn_once("int8:" + why, reason)
@@ -566,34 +635,40 @@ def select_mode(
         forwards["bfloat16"] = forward_for("bfloat16", net)
     else:
         notes.append("bfloat16 left out (not native on this CPU)")
-    int8_why = _int8_unavailable(calibration, calibration_note, need_accuracy=True)
-    candidates = [*forwards, *(["int8"] if int8_why is None else [])]
+    int8_engines, int8_notes = _int8_candidates(calibration, calibration_note, engine)
+    candidates = [*forwards, *int8_engines]
     key = probe_key(weights_sha256, candidates, flags) if weights_sha256 and len(candidates) > 1 else None
     verdict = cached_verdict(key) if key is not None else None
-    qauto: nn.Module | None = None
     if verdict is not None and verdict["mode"] in candidates:
-        # the int8 network is built only when it will run: preparing it costs seconds
-        if verdict["mode"] == "int8":
-            qauto, int8_why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True)
-        if verdict["mode"] != "int8" or qauto is not None:
-            best = verdict["mode"]
+        best = verdict["mode"]
+        qnet = None
+        usable = True
+        if best in int8_engines:  # the int8 network is built only when it will run (seconds)
+            qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True,
+                                        engine=int8_engines[best])
+            if qnet is None:
+                int8_notes.append(f"{best} left out ({why})")
+                del int8_engines[best]
+                usable = False
+        if usable:
             cached = verdict["probe_mpx_s"]
             rates = {k: float(cached[k]) for k in candidates if k in cached}  # in probe order
-            forward = forward_for("int8", qauto) if qauto is not None else forwards[best]
+            forward = forward_for("int8", qnet) if qnet is not None else forwards[best]
             shown = ", ".join(f"{k} {v:g}" for k, v in rates.items())
             reason = (f"auto: fastest in a {PROBE_PX} px probe on this machine, cached {verdict.get('date_utc')} "
-                      f"(Mpx/s: {shown})" + "".join(f"; {n}" for n in notes))
-            return (InferenceMode(requested, best, reason, rates,
-                                  torch.backends.quantized.engine if best == "int8" else None, True),
+                      f"(Mpx/s: {shown})" + "".join(f"; {n}" for n in [*notes, *int8_notes]))
+            return (InferenceMode(requested, _mode_of(best), reason, rates,
+                                  torch.backends.quantized.engine if qnet is not None else None, True),
                     forward)
-    elif int8_why is None:
-        qauto, int8_why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True)
-    engine = None
-    if qauto is not None:
-        forwards["int8"] = forward_for("int8", qauto)
-        engine = torch.backends.quantized.engine
-    else:
-        notes.append(f"int8 left out ({int8_why})")
+    for name, eng in list(int8_engines.items()):
+        qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True,
+                                    engine=eng)
+        if qnet is None:
+            int8_notes.append(f"{name} left out ({why})")
+            del int8_engines[name]
+        else:
+            forwards[name] = forward_for("int8", qnet)
+    notes.extend(int8_notes)
     if len(forwards) == 1:
         return InferenceMode(requested, "float32", "auto: float32, the only candidate; " + "; ".join(notes)), forwards["float32"]
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -607,5 +682,5 @@ def select_mode(
             notes.append(f"verdict not cached: the probe got {share:.0%} of its threads' CPU (busy machine)")
     shown = ", ".join(f"{k} {v:g}" for k, v in rates.items())
     reason = f"auto: fastest in a {PROBE_PX} px probe (Mpx/s: {shown})" + "".join(f"; {n}" for n in notes)
-    return (InferenceMode(requested, best, reason, rates, engine if best == "int8" else None, False),
+    return (InferenceMode(requested, _mode_of(best), reason, rates, int8_engines.get(best), False),
             forwards[best])

@@ -149,6 +149,91 @@ def test_auto_runs_the_fastest_candidate_of_the_probe(monkeypatch: pytest.Monkey
     assert select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16)[0].mode == "bfloat16"
 
 
+needs_onednn = pytest.mark.skipif("onednn" not in im.supported_engines(),
+                                  reason="this PyTorch build has no onednn quantisation engine")
+
+
+def _two_engine_calibration(net: CenterNet, onednn_loss: float | None = 0.001) -> Int8Calibration:
+    """A calibration whose accuracy is recorded for its own engine (no ``engine`` key, as
+    older files) and, with ``onednn_loss``, for onednn."""
+    cal = _calibration(net)
+    if onednn_loss is not None:
+        cal.accuracy.append({"split": "synthetic", "engine": "onednn", "float32_ap50": 0.9,
+                             "int8_ap50": 0.9 - onednn_loss})
+    return cal
+
+
+def test_accuracy_records_are_per_engine() -> None:
+    cal = _two_engine_calibration(_net(), onednn_loss=0.05)
+    assert cal.ap50_loss() == pytest.approx(0.002) and cal.accurate() and cal.accurate(cal.engine)
+    assert cal.ap50_loss("onednn") == pytest.approx(0.05) and not cal.accurate("onednn")
+    assert cal.ap50_loss("fbgemm") is None and not cal.accurate("fbgemm")
+
+
+@needs_onednn
+def test_auto_probes_int8_on_each_checked_engine_and_records_the_fastest(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _two_engine_calibration(net)
+    rates = {"float32": 13.0, "int8": 18.0, "int8_onednn": 28.0}
+    probed: list[list[str]] = []
+
+    def probe(forwards: dict, c: int) -> dict[str, float]:
+        probed.append(list(forwards))
+        return {k: rates[k] for k in forwards}
+
+    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    mode, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
+    assert probed == [["float32", "int8", "int8_onednn"]]
+    assert mode.mode == "int8" and mode.engine == "onednn" and mode.to_dict()["int8_engine"] == "onednn"
+    assert "int8_onednn 28" in mode.reason
+    x = torch.randn(1, 3, 64, 96, generator=torch.Generator().manual_seed(5))
+    with torch.inference_mode():
+        expected = quantize_int8(net, cal, 3, "onednn")(x)[0]
+        assert torch.equal(forward(x)[0], expected)
+    # the cached verdict builds the onednn network again, without a probe
+    im._int8_cache.clear()
+    again, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
+    assert again.probe_from_cache is True and again.engine == "onednn" and len(probed) == 1
+    with torch.inference_mode():
+        assert torch.equal(forward(x)[0], expected)
+    # x86 faster: int8 on the calibration's engine
+    rates["int8"] = 40.0
+    mode, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2)
+    assert mode.mode == "int8" and mode.engine == cal.engine
+    # an explicit engine narrows auto to it
+    mode, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, engine="onednn")
+    assert mode.engine == "onednn" and "int8" not in mode.probe_mpx_s
+
+
+@needs_onednn
+def test_an_engine_without_its_own_accuracy_check_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    monkeypatch.setattr(im, "probe_mpx_s", lambda forwards, c: {k: {"float32": 13.0, "int8": 18.0,
+                                                                    "int8_onednn": 28.0}[k] for k in forwards})
+    for cal, why in ((_two_engine_calibration(net, onednn_loss=None), "int8 accuracy on onednn not recorded"),
+                     (_two_engine_calibration(net, onednn_loss=0.02), "int8 on onednn lost 0.020 AP50")):
+        mode, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2)
+        assert mode.engine == cal.engine and "int8_onednn" not in mode.probe_mpx_s
+        assert f"int8_onednn left out ({why}" in mode.reason
+    # an explicit request runs it anyway (as int8 without any record does)
+    mode, _ = select_mode(net, "int8", in_channels=3, calibration=_two_engine_calibration(net, None),
+                          flags=AVX2, engine="onednn")
+    assert mode.mode == "int8" and mode.engine == "onednn"
+
+
+def test_a_build_without_onednn_probes_the_calibrations_engine_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _two_engine_calibration(net)
+    monkeypatch.setattr(im, "supported_engines", lambda: ["qnnpack", "x86", "fbgemm"])
+    monkeypatch.setattr(im, "probe_mpx_s", lambda forwards, c: {k: {"float32": 13.0, "int8": 18.0}[k] for k in forwards})
+    mode, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2)
+    assert mode.engine == cal.engine and list(mode.probe_mpx_s) == ["float32", "int8"]
+    assert "onednn" not in mode.reason  # nothing to say about an engine the build lacks
+    with pytest.warns(RuntimeWarning, match="no onednn quantisation engine"):
+        mode, forward = select_mode(net, "int8", in_channels=3, calibration=cal, flags=AVX2, engine="onednn")
+    assert mode.mode == "float32" and forward is net
+
+
 def test_auto_reuses_the_machines_cached_probe_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
     net = _net()
     cal = _calibration(net)
@@ -347,19 +432,22 @@ def _real_samples(name: str, split: str, n: int) -> list:
     return [s for s in read_split(root, split) if len(s.classes)][:n]
 
 
-def test_int8_matches_float32_on_real_thermal_frames() -> None:
+@pytest.mark.parametrize("engine", [None, pytest.param("onednn", marks=needs_onednn)])
+def test_int8_matches_float32_on_real_thermal_frames(engine: str | None) -> None:
     from rams.detection.yolo import load_image
 
     images = [load_image(s.image, 1) for s in _real_samples("landmines-thermal-yolo", "test", 12)]
     fp32 = load_detector("rams_thermal", precision="float32")
-    int8 = load_detector("rams_thermal", precision="int8")
+    int8 = load_detector("rams_thermal", precision="int8", int8_engine=engine)
     assert int8.precision == "int8", int8.inference_mode.reason
+    assert int8.inference_mode.engine == (engine or "x86")
     a = fp32.predict_tile_images(images, min_score=0.05)
     b = int8.predict_tile_images(images, min_score=0.05)
     assert _same_detections(a, b, fp32.threshold) >= 5  # not vacuous
 
 
-def test_int8_matches_float32_on_real_rgb_tiles_at_the_model_gsd() -> None:
+@pytest.mark.parametrize("engine", [None, pytest.param("onednn", marks=needs_onednn)])
+def test_int8_matches_float32_on_real_rgb_tiles_at_the_model_gsd(engine: str | None) -> None:
     from rams.detection.sources import estimate_gsd_m, labelled_box_sides
     from rams.detection.yolo import class_names, load_image
 
@@ -368,8 +456,9 @@ def test_int8_matches_float32_on_real_rgb_tiles_at_the_model_gsd() -> None:
     assert gsd is not None
     images = [load_image(s.image, 3) for s in samples]
     fp32 = load_detector("rams_rgb", precision="float32")
-    int8 = load_detector("rams_rgb", precision="int8")
+    int8 = load_detector("rams_rgb", precision="int8", int8_engine=engine)
     assert int8.precision == "int8", int8.inference_mode.reason
+    assert int8.inference_mode.engine == (engine or "x86")
     a = fp32.predict_at_gsd(images, gsd, min_score=0.05)
     b = int8.predict_at_gsd(images, gsd, min_score=0.05)
     assert _same_detections(a, b, fp32.threshold) >= 5
