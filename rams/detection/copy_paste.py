@@ -146,6 +146,98 @@ DEVICE_PALETTE = np.array([
 ], np.float32)
 
 
+#: Colours of ground clutter a mine detector must not take for a mine, 8-bit RGB: cow dung
+#: (fresh and dry), clods, dark and pale stones, dead leaves. Decoys take a hue from here.
+CLUTTER_PALETTE = np.array([
+    (62, 48, 32),     # fresh dung
+    (104, 88, 64),    # dry dung
+    (92, 70, 46),     # clod
+    (48, 44, 40),     # dark stone
+    (132, 128, 118),  # pale stone
+    (110, 86, 44),    # dead leaves
+], np.float32)
+
+
+def decoy_alpha(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """(h, w) float32 opacity of an irregular blob: a decoy's footprint.
+
+    Two to four overlapping ellipses of random size and turn around the centre, their union
+    roughened by smoothed noise and feathered over about a pixel: the lumpy outline of dung, a
+    clod or a stone, never the two-winged outline of a PFM-1 or the disc of a blast mine.
+    """
+    field_ = np.zeros((h, w), np.float32)
+    for _ in range(int(rng.integers(2, 5))):
+        # semi-axes and shift keep every ellipse inside the patch (no straight, cut edges)
+        a = float(rng.uniform(0.18, 0.32)) * min(w, h)
+        b = float(rng.uniform(0.18, 0.32)) * min(w, h)
+        dx, dy = rng.uniform(-0.1, 0.1, 2) * (w, h)
+        e = _ellipse_alpha(h, w, a, b, float(rng.uniform(0, math.pi)))
+        m = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)  # shift the ellipse off the centre
+        field_ = np.maximum(field_, cv2.warpAffine(e, m, (w, h), borderValue=0.0))
+    noise = np.asarray(cv2.GaussianBlur(rng.normal(0.0, 1.0, (h, w)).astype(np.float32), (0, 0),
+                                        max(1.0, min(h, w) / 8)), np.float32)
+    noise /= max(float(np.abs(noise).max()), 1e-6)
+    # the noise roughens the outline where the ellipses are, and adds nothing outside them
+    return np.asarray(np.clip((field_ * (1.0 + 0.5 * noise) - 0.5) * 3.0 + 0.5, 0.0, 1.0), np.float32)
+
+
+def paste_decoys(
+    image: np.ndarray, boxes: np.ndarray, sizes: list[tuple[float, float]], rng: np.random.Generator,
+    count: int, palette: np.ndarray | None = None,
+) -> np.ndarray:
+    """Paint ``count`` unlabelled decoys (dung, clods, stones) at free places of ``image``.
+
+    Each decoy is a :func:`decoy_alpha` blob the size of a labelled object drawn from
+    ``sizes`` times 0.6-1.6, in the hue of a ``palette`` colour (default
+    :data:`CLUTTER_PALETTE`) at 0.35-1.1 times the brightness of the ground it lands on, with
+    a mottled surface; it keeps 2 px clear of every box. No box is added: they are negatives,
+    the mine-sized clutter that is not a mine. A 3-band image only; others come back as they are.
+
+    Args:
+        image: uint8 (H, W, 3), not modified.
+        boxes: (N, 4) boxes ``x0, y0, x1, y1`` the decoys keep clear of.
+        sizes: (w, h) of labelled objects, pixels, to draw the decoys' sizes from.
+        rng: random generator.
+        count: decoys to paint (fewer when no free place is found).
+        palette: (K, 3) colours to take the hue from.
+
+    Returns:
+        The new image.
+    """
+    out = image.copy()
+    if out.ndim != 3 or out.shape[2] != 3 or not sizes:
+        return out
+    h, w = out.shape[:2]
+    colours = CLUTTER_PALETTE if palette is None else palette
+    placed = list(np.asarray(boxes, np.float32).reshape(-1, 4))
+    for _ in range(count):
+        bw, bh = sizes[int(rng.integers(len(sizes)))]
+        scale = float(rng.uniform(0.6, 1.6))
+        pw, ph = max(4, round(max(bw, bh) * scale)), max(4, round(min(bw, bh) * scale * rng.uniform(0.6, 1.0)))
+        if rng.random() < 0.5:
+            pw, ph = ph, pw
+        if pw >= w or ph >= h:
+            continue
+        for _attempt in range(10):
+            x0, y0 = int(rng.integers(0, w - pw)), int(rng.integers(0, h - ph))
+            box = np.array([x0, y0, x0 + pw, y0 + ph], np.float32)
+            if all(_gap(box, q) > 2.0 for q in placed):
+                break
+        else:
+            continue
+        alpha = decoy_alpha(ph, pw, rng)
+        region = out[y0:y0 + ph, x0:x0 + pw].astype(np.float32)
+        hue = colours[int(rng.integers(len(colours)))]
+        level = float(region.mean()) * float(rng.uniform(0.35, 1.1))
+        target = hue * (level / max(float(hue.mean()), 1e-6))
+        mottle = cv2.GaussianBlur(rng.normal(0.0, 1.0, (ph, pw)).astype(np.float32), (0, 0), 1.0)
+        paint = target[None, None, :] * (1.0 + 0.12 * mottle[:, :, None])
+        a = alpha[:, :, None]
+        out[y0:y0 + ph, x0:x0 + pw] = np.clip(region * (1 - a) + paint * a, 0, 255).astype(np.uint8)
+        placed.append(box)
+    return out
+
+
 #: An object mask covering less than this share of its search region is taken for a failed
 #: segmentation (a shadow, a speck) and the object is not repainted.
 MIN_OBJECT_SHARE = 0.12

@@ -35,7 +35,7 @@ from rams.detection.box_metrics import (
     evaluate_predictions,
 )
 from rams.detection.centernet import centernet_loss, collate_targets, draw_targets
-from rams.detection.copy_paste import MineBank, degrade
+from rams.detection.copy_paste import MineBank, degrade, paste_decoys
 from rams.detection.detector import Detector, autocast, normalise_images, save_detector
 from rams.detection.hard_negatives import HardNegatives
 from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
@@ -276,6 +276,9 @@ class _BatchBuilder:
                 img, bx, cl = self.bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)),
                                               colour=config.paste_colour,
                                               recolour=config.paste_recolour)
+            if (self.bank is not None and config.paste_decoys > 0 and train.paste_ground[j]
+                    and rng.random() < config.paste_decoys):
+                img = paste_decoys(img, bx, self.bank.sizes, rng, int(rng.integers(1, config.paste_max + 1)))
             x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
                               focus=config.focus, hard_points=self.hard.points.get(int(j)),
                               hard_p=config.hard_negative_p)

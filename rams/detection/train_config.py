@@ -73,6 +73,11 @@ class TrainConfig:
     #: on its own pixels (:func:`rams.detection.copy_paste.object_mask`); values above 1 act
     #: as 1; no effect on 1-band (thermal) images.
     paste_recolour: float = 0.0
+    #: probability that an image marked as paste ground also receives 1 to ``paste_max``
+    #: unlabelled decoys: mine-sized blobs in clutter colours (dung, clods, stones;
+    #: :func:`rams.detection.copy_paste.paste_decoys`), negatives that teach the shape, not a
+    #: brown or dark spot, to be the evidence; 0 draws nothing.
+    paste_decoys: float = 0.0
     #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
     blur_p: float = 0.0
     jpeg_p: float = 0.0

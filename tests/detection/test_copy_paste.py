@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -9,8 +10,10 @@ from rams.detection.copy_paste import (
     DEVICE_PALETTE,
     MineBank,
     circumscribed_ellipse,
+    decoy_alpha,
     degrade,
     object_mask,
+    paste_decoys,
     repaint,
     repaint_object,
 )
@@ -215,3 +218,62 @@ def test_colour_jitter_off_draws_nothing_and_on_varies_colour_not_geometry() -> 
     grey = np.full((3, 8, 8), 120.0, np.float32)
     g = colour_jitter(grey, np.random.default_rng(1), 1.0)
     assert np.ptp(g[:, 0, 0]) > 0 and np.allclose(g[0], g[0, 0, 0])
+
+
+def test_decoys_paint_dark_blobs_on_free_ground_and_add_no_box() -> None:
+    rng = np.random.default_rng(3)
+    ground = np.full((160, 200, 3), (120, 140, 90), np.uint8)
+    boxes = np.array([[90, 70, 110, 84]], np.float32)  # a labelled mine the decoys keep clear of
+    out = paste_decoys(ground, boxes, [(20.0, 14.0)], rng, 3)
+    assert out.shape == ground.shape and out.dtype == np.uint8
+    assert np.array_equal(ground, np.full_like(ground, (120, 140, 90)))  # input untouched
+    changed = np.any(out != ground, axis=2)
+    assert changed.sum() > 3 * 0.2 * 14 * 14  # three blobs of real size were painted
+    assert not changed[68:87, 88:113].any()  # 2 px clear of the labelled box
+    # painted pixels take a clutter hue: brownish or grey, never the ground's green cast
+    painted = out[changed].astype(np.float32)
+    assert (painted[:, 1] - painted[:, [0, 2]].max(axis=1)).mean() < 10.0
+    # irregular outlines, not boxes: the painted area is well below its bounding rectangles'
+    n, labels = cv2.connectedComponents(changed.astype(np.uint8))
+    for k in range(1, n):
+        ys, xs = np.nonzero(labels == k)
+        assert len(ys) < 0.9 * (np.ptp(ys) + 1) * (np.ptp(xs) + 1)
+
+
+def test_decoy_alpha_is_a_feathered_blob_inside_its_patch() -> None:
+    for seed in range(20):
+        a = decoy_alpha(24, 30, np.random.default_rng(seed))
+        assert a.shape == (24, 30) and a.dtype == np.float32 and 0.0 <= a.min() and a.max() <= 1.0
+        assert a[12, 15] > 0.5  # the blob covers its centre
+        border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+        assert border.max() < 0.5  # no straight edge cut by the patch
+        assert 0.0 < ((a > 0) & (a < 1)).mean()  # a soft rim
+
+
+def test_decoys_off_draw_nothing_and_on_add_unlabelled_blobs_to_training_samples() -> None:
+    from rams.detection import train as tr
+    from rams.detection.hard_negatives import HardNegatives
+    from rams.detection.train_config import TrainConfig
+
+    img = np.full((96, 96, 3), (120, 140, 90), np.uint8)
+    bank = MineBank()
+    mine = np.pad(np.full((12, 18, 3), 200, np.uint8), ((40, 44), (40, 38), (0, 0)))
+    bank.add_from(mine, np.array([[40, 40, 58, 52]], np.float32), np.array([0]))
+    tiles = tr.TileSet()
+    tiles.add(img, np.zeros((0, 4), np.float32), np.zeros(0, np.int64), "empty", paste_ground=True)
+    norm = {"mode": "fixed", "mean": [0.0] * 3, "std": [1.0] * 3}
+
+    def sample(**kw: float) -> tuple[np.ndarray, np.ndarray, object]:
+        cfg = TrainConfig(img_size=64, copy_paste=0.0, focus=0.0, mosaic=0.0, scale_min=1.0, scale_max=1.0, **kw)
+        rng = np.random.default_rng(7)
+        x, b, _ = tr._BatchBuilder(tiles, cfg, 1, norm, rng, HardNegatives(), bank).sample(0, use_mosaic=False)
+        return x, b, rng.bit_generator.state
+
+    plain, b0, state0 = sample()
+    off, _, state1 = sample(paste_decoys=0.0)
+    assert np.array_equal(plain, off) and state0 == state1  # 0: the same draws as before
+    on, b2, _ = sample(paste_decoys=1.0)
+    again, _, _ = sample(paste_decoys=1.0)
+    assert np.array_equal(on, again)  # seeded
+    assert len(b0) == len(b2) == 0  # decoys are never labelled
+    assert not np.array_equal(on, plain)
