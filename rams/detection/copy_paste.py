@@ -187,7 +187,7 @@ def paste_decoys(
 ) -> np.ndarray:
     """Paint ``count`` unlabelled decoys (dung, clods, stones) at free places of ``image``.
 
-    Each decoy is a :func:`decoy_alpha` blob the size of a labelled object drawn from
+    Each decoy is a :func:`decoy_alpha` blob about the length of a labelled object drawn from
     ``sizes`` times 0.6-1.6, in the hue of a ``palette`` colour (default
     :data:`CLUTTER_PALETTE`) at 0.35-1.1 times the brightness of the ground it lands on, with
     a mottled surface; it keeps 2 px clear of every box. No box is added: they are negatives,
@@ -212,10 +212,8 @@ def paste_decoys(
     placed = list(np.asarray(boxes, np.float32).reshape(-1, 4))
     for _ in range(count):
         bw, bh = sizes[int(rng.integers(len(sizes)))]
-        scale = float(rng.uniform(0.6, 1.6))
-        pw, ph = max(4, round(max(bw, bh) * scale)), max(4, round(min(bw, bh) * scale * rng.uniform(0.6, 1.0)))
-        if rng.random() < 0.5:
-            pw, ph = ph, pw
+        # a square patch whose blob (at most about 0.65 of its side) spans 0.6-1.6 object lengths
+        pw = ph = max(6, round(max(bw, bh) * float(rng.uniform(0.6, 1.6)) / 0.65))
         if pw >= w or ph >= h:
             continue
         for _attempt in range(10):
