@@ -104,10 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         if calibration.weights_sha256 != digest:
             raise SystemExit(f"{cal_path} was made for other weights; calibrate again without --check-only")
         print(f"{cal_path}: activation parameters kept, accuracy checked again")
+        kept = list(calibration.accuracy)  # records of other splits and engines stay
     else:
         calibration = _calibrate(args, path, digest)
-    calibration.accuracy = []
-    calibration.save(cal_path)  # without an accuracy record: int8 on request only, never auto
+        kept = []  # new activation parameters: no earlier record holds for them
+        calibration.accuracy = []
+        calibration.save(cal_path)  # without an accuracy record: int8 on request only, never auto
 
     mapping = dict(p.split("=", 1) for p in args.class_map.split(",")) if args.class_map else None
     engines = [calibration.engine, *(e for e in ALT_INT8_ENGINES if e in supported_engines()
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         precision = "float32" if run == "float32" else "int8"
         d = load_detector(path, precision=precision, int8_engine=None if run == "float32" else run)
         assert d.precision == precision, d.inference_mode.reason
+        assert precision == "float32" or d.inference_mode.engine == run, d.inference_mode.to_dict()
         if precision == "float32":
             out = Path(tempfile.gettempdir()) / f"tiles_{path.stem}_{args.eval_split}_float32.json"
         else:
@@ -125,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         reports[run] = evaluate_tiles(args.tiles, args.eval_split, d, out_json=out,
                                       out_png=out.with_suffix(".png"), class_map=mapping).to_dict()
         print(run, json.dumps({k: reports[run][k] for k in ("ap50", "ap50_95", "precision", "recall", "seconds")}))
-    calibration.accuracy = [{
-        "split": f"{args.tiles.name} {args.eval_split}", "engine": engine,
+    split = f"{args.tiles.name} {args.eval_split}"
+    calibration.accuracy = [r for r in kept if (r.get("split"), r.get("engine", calibration.engine))
+                            not in {(split, e) for e in engines}] + [{
+        "split": split, "engine": engine,
+        # on CPUs with VNNI the x86 engine runs oneDNN's kernels, on AVX2 fbgemm's: where measured
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "n_images": reports[engine]["n_images"],
         "float32_ap50": reports["float32"]["ap50"], "int8_ap50": reports[engine]["ap50"],
         "float32_recall": reports["float32"]["recall"], "int8_recall": reports[engine]["recall"],

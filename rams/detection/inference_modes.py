@@ -18,8 +18,10 @@ least five interleaved passes each within about 1.5 s, the fastest pass of each)
 the fastest. int8 is a candidate once per quantisation engine whose accuracy the calibration
 file records (the engine it was calibrated with, ``x86`` or ``fbgemm``, and ``onednn``, see
 :data:`ALT_INT8_ENGINES`): the same quantised weights and activations, other kernels. On an
-AVX2 CPU without VNNI (AMD Zen 3), oneDNN's int8 convolutions ran this network 2.1x faster
-than float32 and x86's (fbgemm's) 1.3x; on AVX-512 with VNNI the probe decides. On a machine loaded well beyond its cores the probe can still misjudge; the
+AVX2 CPU without VNNI (AMD Zen 3), oneDNN's int8 convolutions ran the RGB network 1.9x as fast
+as float32 (median of 9 rounds) and the x86 engine's (fbgemm's kernels there) 1.2-1.3x. Where
+the CPU has VNNI, PyTorch's x86 engine already packs the convolutions for oneDNN, so both
+candidates run the same kernels and the second costs only its first probe (then cached). On a machine loaded well beyond its cores the probe can still misjudge; the
 choice and the probe's figures are in ``run.json``, and ``precision: int8`` pins it. The candidates are float32; bfloat16 where it
 is native; int8 where a quantisation engine exists and the calibration file matches the
 weights and records an AP50 loss of at most :data:`AP50_TOLERANCE`. Anything missing (no
@@ -194,7 +196,7 @@ class Int8Calibration:
             return cls(str(d["weights_sha256"]), str(d["engine"]),
                        {str(k): [float(v[0]), *(int(x) for x in v[1:])] for k, v in d["qparams"].items()},
                        dict(d.get("source", {})), list(d.get("accuracy", [])))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise ValueError(f"{path}: not an int8 calibration file ({exc})") from None
 
 
@@ -281,8 +283,9 @@ def quantize_int8(
 
     ``net`` must hold the weights the calibration was made for (the caller checks the
     hash); the result is cached per weights hash and engine. ``engine``: the quantisation
-    engine whose kernels run it (default: the calibration's); the weights are quantised by
-    that engine's default observer, the activations take the calibration's parameters.
+    engine whose kernels run it (default: the calibration's); the graph and its observers are
+    those of the calibration's engine (per-channel symmetric int8 weights, the same for
+    ``x86``, ``fbgemm`` and ``onednn``), the activations take the calibration's parameters.
 
     Returns:
         A module mapping a float32 ``(B, C, H, W)`` input to float32 outputs, as ``net``.
@@ -544,7 +547,7 @@ def _int8_unavailable(
                 f"int8{on} lost {loss:.3f} AP50 (> {AP50_TOLERANCE}) in the calibration check")
     if int8_engine() is None:
         return "this PyTorch build has no x86 or fbgemm quantisation engine"
-    if engine != calibration.engine and engine not in supported_engines():
+    if engine not in supported_engines():
         return f"this PyTorch build has no {engine} quantisation engine"
     return None
 
@@ -570,10 +573,12 @@ def _int8_candidates(
 
     ``int8`` runs on the calibration's engine, ``int8_<engine>`` on each of
     :data:`ALT_INT8_ENGINES` this build has; each needs a passed accuracy record for its
-    engine. ``engine`` (not None) keeps that engine's candidate only.
+    engine. ``engine`` (not None) keeps that engine's candidate only (any engine: without an
+    accuracy record for it, the note says so).
     """
     own = calibration.engine if calibration is not None else None
-    names = {"int8": own, **{f"int8_{e}": e for e in ALT_INT8_ENGINES if e != own}}
+    alternatives = (*ALT_INT8_ENGINES, *([engine] if engine is not None else []))
+    names = {"int8": own, **{f"int8_{e}": e for e in alternatives if e != own}}
     out: dict[str, str] = {}
     notes: list[str] = []
     for name, eng in names.items():
@@ -582,7 +587,7 @@ def _int8_candidates(
         why = _int8_unavailable(calibration, calibration_note, need_accuracy=True, engine=eng)
         if why is None and eng is not None:
             out[name] = eng
-        elif name == "int8" or (calibration is not None and eng in supported_engines()):
+        elif name == "int8" or (calibration is not None and (eng in supported_engines() or eng == engine)):
             notes.append(f"{name} left out ({why})")
     return out, notes
 
@@ -657,8 +662,7 @@ def select_mode(
             shown = ", ".join(f"{k} {v:g}" for k, v in rates.items())
             reason = (f"auto: fastest in a {PROBE_PX} px probe on this machine, cached {verdict.get('date_utc')} "
                       f"(Mpx/s: {shown})" + "".join(f"; {n}" for n in [*notes, *int8_notes]))
-            return (InferenceMode(requested, _mode_of(best), reason, rates,
-                                  torch.backends.quantized.engine if qnet is not None else None, True),
+            return (InferenceMode(requested, _mode_of(best), reason, rates, int8_engines.get(best), True),
                     forward)
     for name, eng in list(int8_engines.items()):
         qnet, why = _int8_or_reason(net, in_channels, calibration, calibration_note, need_accuracy=True,

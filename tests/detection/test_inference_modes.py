@@ -120,6 +120,7 @@ def test_int8_tracks_float32_and_the_saved_calibration_rebuilds_the_same_network
     cal.save(tmp_path / "m.int8.json")
     back = Int8Calibration.load(tmp_path / "m.int8.json")
     assert back.qparams == cal.qparams and back.accuracy == cal.accuracy and back.accurate()
+    assert im.int8_module_path(back) == im.int8_module_path(cal)  # a loaded file keys the same built network
     x = torch.randn(1, 3, 128, 160, generator=torch.Generator().manual_seed(2))
     q1 = quantize_int8(net, cal, 3)
     im._int8_cache.clear()
@@ -182,8 +183,17 @@ def test_auto_probes_int8_on_each_checked_engine_and_records_the_fastest(monkeyp
         return {k: rates[k] for k in forwards}
 
     monkeypatch.setattr(im, "probe_mpx_s", probe)
+    built: list[str | None] = []
+    real_quantize = im.quantize_int8
+
+    def spy(net_: CenterNet, cal_: Int8Calibration, c: int, engine: str | None = None) -> torch.nn.Module:
+        built.append(engine)
+        return real_quantize(net_, cal_, c, engine)
+
+    monkeypatch.setattr(im, "quantize_int8", spy)
     mode, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
     assert probed == [["float32", "int8", "int8_onednn"]]
+    assert built == [cal.engine, "onednn"]  # each candidate packed for its own engine
     assert mode.mode == "int8" and mode.engine == "onednn" and mode.to_dict()["int8_engine"] == "onednn"
     assert "int8_onednn 28" in mode.reason
     x = torch.randn(1, 3, 64, 96, generator=torch.Generator().manual_seed(5))
@@ -192,8 +202,10 @@ def test_auto_probes_int8_on_each_checked_engine_and_records_the_fastest(monkeyp
         assert torch.equal(forward(x)[0], expected)
     # the cached verdict builds the onednn network again, without a probe
     im._int8_cache.clear()
+    torch.backends.quantized.engine = cal.engine  # the engine recorded is the verdict's, not the global one
     again, forward = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
     assert again.probe_from_cache is True and again.engine == "onednn" and len(probed) == 1
+    assert built[-1] == "onednn"
     with torch.inference_mode():
         assert torch.equal(forward(x)[0], expected)
     # x86 faster: int8 on the calibration's engine
@@ -219,6 +231,41 @@ def test_an_engine_without_its_own_accuracy_check_is_left_out(monkeypatch: pytes
     mode, _ = select_mode(net, "int8", in_channels=3, calibration=_two_engine_calibration(net, None),
                           flags=AVX2, engine="onednn")
     assert mode.mode == "int8" and mode.engine == "onednn"
+
+
+@needs_onednn
+def test_a_cached_onednn_verdict_that_fails_to_build_probes_again_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = _net()
+    cal = _two_engine_calibration(net)
+    probed: list[list[str]] = []
+
+    def probe(forwards: dict, c: int) -> dict[str, float]:
+        probed.append(list(forwards))
+        return {k: {"float32": 13.0, "int8": 18.0, "int8_onednn": 28.0}[k] for k in forwards}
+
+    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
+    real_quantize = im.quantize_int8
+
+    def onednn_broken(net_: CenterNet, cal_: Int8Calibration, c: int, engine: str | None = None) -> torch.nn.Module:
+        if engine == "onednn":
+            raise RuntimeError("onednn prepack failed")
+        return real_quantize(net_, cal_, c, engine)
+
+    monkeypatch.setattr(im, "quantize_int8", onednn_broken)
+    im._int8_cache.clear()
+    mode, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
+    assert probed[-1] == ["float32", "int8"] and len(probed) == 2  # probed again, without it
+    assert mode.mode == "int8" and mode.engine == cal.engine and mode.probe_from_cache is False
+    assert "int8_onednn left out (int8 quantisation failed (RuntimeError: onednn prepack failed))" in mode.reason
+
+
+def test_an_engine_outside_the_known_ones_is_named_when_left_out() -> None:
+    net = _net()
+    mode, _ = select_mode(net, "auto", in_channels=3, calibration=_two_engine_calibration(net), flags=AVX2,
+                          engine="qnnpack")
+    assert mode.mode == "float32"
+    assert "int8_qnnpack left out (int8 accuracy on qnnpack not recorded" in mode.reason
 
 
 def test_a_build_without_onednn_probes_the_calibrations_engine_only(monkeypatch: pytest.MonkeyPatch) -> None:
