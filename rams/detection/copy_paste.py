@@ -161,9 +161,10 @@ CLUTTER_PALETTE = np.array([
 def decoy_alpha(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     """(h, w) float32 opacity of an irregular blob: a decoy's footprint.
 
-    Two to four overlapping ellipses of random size and turn around the centre, their union
-    roughened by smoothed noise and feathered over about a pixel: the lumpy outline of dung, a
-    clod or a stone, never the two-winged outline of a PFM-1 or the disc of a blast mine.
+    Two to four overlapping ellipses of random size and turn around the centre: the lumpy
+    outline of dung, a clod or a stone (no test checks that it never looks like a PFM-1's two
+    wings). Smoothed noise varies the opacity inside it (a patchy, partly see-through cover;
+    the outline itself moves by under a pixel) and its edge is feathered over about a pixel.
     """
     field_ = np.zeros((h, w), np.float32)
     for _ in range(int(rng.integers(2, 5))):
@@ -177,7 +178,7 @@ def decoy_alpha(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     noise = np.asarray(cv2.GaussianBlur(rng.normal(0.0, 1.0, (h, w)).astype(np.float32), (0, 0),
                                         max(1.0, min(h, w) / 8)), np.float32)
     noise /= max(float(np.abs(noise).max()), 1e-6)
-    # the noise roughens the outline where the ellipses are, and adds nothing outside them
+    # the noise modulates the opacity where the ellipses are and adds nothing outside them
     return np.asarray(np.clip((field_ * (1.0 + 0.5 * noise) - 0.5) * 3.0 + 0.5, 0.0, 1.0), np.float32)
 
 
@@ -187,8 +188,9 @@ def paste_decoys(
 ) -> np.ndarray:
     """Paint ``count`` unlabelled decoys (dung, clods, stones) at free places of ``image``.
 
-    Each decoy is a :func:`decoy_alpha` blob about the length of a labelled object drawn from
-    ``sizes`` times 0.6-1.6, in the hue of a ``palette`` colour (default
+    Each decoy is a :func:`decoy_alpha` blob of about 0.4-2 times the length of a labelled
+    object drawn from ``sizes`` (its square patch is 0.9-2.5 object lengths; the blob spans
+    0.45-0.85 of it), in the hue of a ``palette`` colour (default
     :data:`CLUTTER_PALETTE`) at 0.35-1.1 times the brightness of the ground it lands on, with
     a mottled surface; it keeps 2 px clear of every box. No box is added: they are negatives,
     the mine-sized clutter that is not a mine. A 3-band image only; others come back as they are.
@@ -212,7 +214,7 @@ def paste_decoys(
     placed = list(np.asarray(boxes, np.float32).reshape(-1, 4))
     for _ in range(count):
         bw, bh = sizes[int(rng.integers(len(sizes)))]
-        # a square patch whose blob (at most about 0.65 of its side) spans 0.6-1.6 object lengths
+        # a square patch of 0.9-2.5 object lengths; its blob spans 0.45-0.85 of the side
         pw = ph = max(6, round(max(bw, bh) * float(rng.uniform(0.6, 1.6)) / 0.65))
         if pw >= w or ph >= h:
             continue

@@ -277,7 +277,7 @@ class _BatchBuilder:
                                               colour=config.paste_colour,
                                               recolour=config.paste_recolour)
             if (self.bank is not None and config.paste_decoys > 0 and train.paste_ground[j]
-                    and rng.random() < config.paste_decoys):
+                    and img.ndim == 3 and img.shape[2] == 3 and rng.random() < config.paste_decoys):
                 img = paste_decoys(img, bx, self.bank.sizes, rng, int(rng.integers(1, config.paste_max + 1)))
             x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
                               focus=config.focus, hard_points=self.hard.points.get(int(j)),

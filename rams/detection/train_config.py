@@ -76,7 +76,8 @@ class TrainConfig:
     #: probability that an image marked as paste ground also receives 1 to ``paste_max``
     #: unlabelled decoys: mine-sized blobs in clutter colours (dung, clods, stones;
     #: :func:`rams.detection.copy_paste.paste_decoys`), negatives that teach the shape, not a
-    #: brown or dark spot, to be the evidence; 0 draws nothing.
+    #: brown or dark spot, to be the evidence; 0 draws nothing; no effect (and no draw) on
+    #: 1-band (thermal) images.
     paste_decoys: float = 0.0
     #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
     blur_p: float = 0.0

@@ -228,16 +228,33 @@ def test_decoys_paint_dark_blobs_on_free_ground_and_add_no_box() -> None:
     assert out.shape == ground.shape and out.dtype == np.uint8
     assert np.array_equal(ground, np.full_like(ground, (120, 140, 90)))  # input untouched
     changed = np.any(out != ground, axis=2)
-    assert changed.sum() > 3 * 0.2 * 14 * 14  # three blobs of real size were painted
     assert not changed[68:87, 88:113].any()  # 2 px clear of the labelled box
+    # three separate blobs (2 px apart), each of real size
+    n, _, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8))
+    assert n - 1 == 3 and stats[1:, cv2.CC_STAT_AREA].min() > 0.2 * 14 * 14
     # painted pixels take a clutter hue: brownish or grey, never the ground's green cast
     painted = out[changed].astype(np.float32)
     assert (painted[:, 1] - painted[:, [0, 2]].max(axis=1)).mean() < 10.0
-    # irregular outlines, not boxes: the painted area is well below its bounding rectangles'
-    n, labels = cv2.connectedComponents(changed.astype(np.uint8))
+    # lumpy outlines, not boxes: the painted area is well below its bounding rectangles'
     for k in range(1, n):
-        ys, xs = np.nonzero(labels == k)
-        assert len(ys) < 0.9 * (np.ptp(ys) + 1) * (np.ptp(xs) + 1)
+        assert stats[k, cv2.CC_STAT_AREA] < 0.9 * stats[k, cv2.CC_STAT_WIDTH] * stats[k, cv2.CC_STAT_HEIGHT]
+
+
+def test_decoys_never_cover_a_box_where_free_ground_is_scarce() -> None:
+    ground = np.full((48, 60, 3), (120, 140, 90), np.uint8)
+    boxes = np.array([[14, 10, 46, 38]], np.float32)  # most of the image is a labelled object
+    for seed in range(30):
+        out = paste_decoys(ground, boxes, [(10.0, 6.0)], np.random.default_rng(seed), 6)
+        assert not np.any(out[8:41, 12:49] != ground[8:41, 12:49]), seed
+
+
+def test_decoys_leave_other_images_alone() -> None:
+    rng = np.random.default_rng(0)
+    thermal = np.full((64, 64, 1), 100, np.uint8)
+    assert np.array_equal(paste_decoys(thermal, np.zeros((0, 4)), [(8.0, 8.0)], rng, 3), thermal)
+    rgb = np.full((64, 64, 3), 100, np.uint8)
+    assert np.array_equal(paste_decoys(rgb, np.zeros((0, 4)), [], rng, 3), rgb)  # no size to draw from
+    assert np.array_equal(paste_decoys(rgb, np.zeros((0, 4)), [(100.0, 100.0)], rng, 3), rgb)  # too large
 
 
 def test_decoy_alpha_is_a_feathered_blob_inside_its_patch() -> None:
@@ -255,7 +272,8 @@ def test_decoys_off_draw_nothing_and_on_add_unlabelled_blobs_to_training_samples
     from rams.detection.hard_negatives import HardNegatives
     from rams.detection.train_config import TrainConfig
 
-    img = np.full((96, 96, 3), (120, 140, 90), np.uint8)
+    ground = (120, 140, 90)
+    img = np.full((64, 64, 3), ground, np.uint8)
     bank = MineBank()
     mine = np.pad(np.full((12, 18, 3), 200, np.uint8), ((40, 44), (40, 38), (0, 0)))
     bank.add_from(mine, np.array([[40, 40, 58, 52]], np.float32), np.array([0]))
@@ -263,17 +281,21 @@ def test_decoys_off_draw_nothing_and_on_add_unlabelled_blobs_to_training_samples
     tiles.add(img, np.zeros((0, 4), np.float32), np.zeros(0, np.int64), "empty", paste_ground=True)
     norm = {"mode": "fixed", "mean": [0.0] * 3, "std": [1.0] * 3}
 
-    def sample(**kw: float) -> tuple[np.ndarray, np.ndarray, object]:
+    def sample(seed: int = 7, **kw: float) -> tuple[np.ndarray, np.ndarray, object]:
         cfg = TrainConfig(img_size=64, copy_paste=0.0, focus=0.0, mosaic=0.0, scale_min=1.0, scale_max=1.0, **kw)
-        rng = np.random.default_rng(7)
+        rng = np.random.default_rng(seed)
         x, b, _ = tr._BatchBuilder(tiles, cfg, 1, norm, rng, HardNegatives(), bank).sample(0, use_mosaic=False)
         return x, b, rng.bit_generator.state
+
+    def off_ground(x: np.ndarray) -> int:  # pixels away from the (relit) ground's colour
+        return int(np.any(np.abs(x - np.median(x, axis=(1, 2), keepdims=True)) > 2.0, axis=0).sum())
 
     plain, b0, state0 = sample()
     off, _, state1 = sample(paste_decoys=0.0)
     assert np.array_equal(plain, off) and state0 == state1  # 0: the same draws as before
+    assert off_ground(plain) == 0
     on, b2, _ = sample(paste_decoys=1.0)
     again, _, _ = sample(paste_decoys=1.0)
     assert np.array_equal(on, again)  # seeded
     assert len(b0) == len(b2) == 0  # decoys are never labelled
-    assert not np.array_equal(on, plain)
+    assert sum(off_ground(sample(seed, paste_decoys=1.0)[0]) > 0 for seed in range(8)) >= 6  # painted, in the crop
