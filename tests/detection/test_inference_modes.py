@@ -150,6 +150,19 @@ def test_auto_runs_the_fastest_candidate_of_the_probe(monkeypatch: pytest.Monkey
     assert select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16)[0].mode == "bfloat16"
 
 
+def _recording_probe(monkeypatch: pytest.MonkeyPatch, rates: dict[str, float]) -> list[list[str]]:
+    """Replace the speed probe by one answering ``rates`` (read at each call); the list of
+    the candidates of each call is returned and grows as it is called."""
+    calls: list[list[str]] = []
+
+    def probe(forwards: dict, c: int) -> dict[str, float]:
+        calls.append(list(forwards))
+        return {k: rates[k] for k in forwards}
+
+    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    return calls
+
+
 needs_onednn = pytest.mark.skipif("onednn" not in im.supported_engines(),
                                   reason="this PyTorch build has no onednn quantisation engine")
 
@@ -176,13 +189,7 @@ def test_auto_probes_int8_on_each_checked_engine_and_records_the_fastest(monkeyp
     net = _net()
     cal = _two_engine_calibration(net)
     rates = {"float32": 13.0, "int8": 18.0, "int8_onednn": 28.0}
-    probed: list[list[str]] = []
-
-    def probe(forwards: dict, c: int) -> dict[str, float]:
-        probed.append(list(forwards))
-        return {k: rates[k] for k in forwards}
-
-    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    probed = _recording_probe(monkeypatch, rates)
     built: list[str | None] = []
     real_quantize = im.quantize_int8
 
@@ -237,13 +244,7 @@ def test_an_engine_without_its_own_accuracy_check_is_left_out(monkeypatch: pytes
 def test_a_cached_onednn_verdict_that_fails_to_build_probes_again_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     net = _net()
     cal = _two_engine_calibration(net)
-    probed: list[list[str]] = []
-
-    def probe(forwards: dict, c: int) -> dict[str, float]:
-        probed.append(list(forwards))
-        return {k: {"float32": 13.0, "int8": 18.0, "int8_onednn": 28.0}[k] for k in forwards}
-
-    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    probed = _recording_probe(monkeypatch, {"float32": 13.0, "int8": 18.0, "int8_onednn": 28.0})
     select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX2, weights_sha256="a" * 64)
     real_quantize = im.quantize_int8
 
@@ -284,13 +285,7 @@ def test_a_build_without_onednn_probes_the_calibrations_engine_only(monkeypatch:
 def test_auto_reuses_the_machines_cached_probe_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
     net = _net()
     cal = _calibration(net)
-    probes: list[list[str]] = []
-
-    def probe(forwards: dict, c: int) -> dict[str, float]:
-        probes.append(list(forwards))
-        return {k: {"float32": 20.0, "bfloat16": 35.0, "int8": 15.0}[k] for k in forwards}
-
-    monkeypatch.setattr(im, "probe_mpx_s", probe)
+    probes = _recording_probe(monkeypatch, {"float32": 20.0, "bfloat16": 35.0, "int8": 15.0})
     first, _ = select_mode(net, "auto", in_channels=3, calibration=cal, flags=AVX512_BF16, weights_sha256="a" * 64)
     assert first.mode == "bfloat16" and first.probe_from_cache is False and probes == [["float32", "bfloat16", "int8"]]
     path = im.probe_cache_path()
