@@ -142,6 +142,11 @@ class CenterNet(nn.Module):
             ``(heatmap_logits (B, K, H/4, W/4), log_size (B, 2, H/4, W/4),
             offset (B, 2, H/4, W/4))``.
         """
+        y = self.features(x)
+        return self.heatmap(y), self.size(y), torch.sigmoid(self.offset(y))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The stride-4 head features ``(B, head_width, H/4, W/4)`` the three heads read."""
         x = self.stem(x)
         feats = []
         for stage in self.stages:
@@ -151,8 +156,7 @@ class CenterNet(nn.Module):
         for i in (2, 1, 0):
             y = F.interpolate(y, scale_factor=2.0, mode="nearest") + self.lateral[i](feats[i])
             y = self.smooth[i](y)
-        y = self.head_conv(y)
-        return self.heatmap(y), self.size(y), torch.sigmoid(self.offset(y))
+        return self.head_conv(y)  # type: ignore[no-any-return]
 
     @torch.no_grad()
     def fuse(self) -> CenterNet:

@@ -565,3 +565,39 @@ def test_built_int8_network_is_kept_and_reloaded(tmp_path: Path, monkeypatch: py
     with torch.inference_mode():
         assert torch.equal(rebuilt(x)[0], built(x)[0])
     assert path.stat().st_size > 1000
+
+
+def test_merged_heads_give_the_outputs_of_the_three_heads_bit_for_bit() -> None:
+    """The int8 graph runs the float heads as one convolution (MergedHeads); its activations
+    keep the calibration's names and parameters, so it must match the graph with three heads."""
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.observer import FixedQParamsObserver
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+    net = _net()
+    cal = _calibration(net)
+    x = torch.randn(1, 3, 128, 160, generator=torch.Generator().manual_seed(3))
+    merged = im.MergedHeads(net).eval()
+    with torch.inference_mode():
+        for u, v in zip(net(x), merged(x), strict=True):
+            assert torch.allclose(u, v, rtol=0, atol=1e-6)
+    # the version-1 graph, three float heads, built here with the same parameters by name
+    torch.backends.quantized.engine = cal.engine
+    mapping = get_default_qconfig_mapping(cal.engine)
+    for name in ("heatmap", "size", "offset"):
+        mapping.set_module_name(name, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        three = prepare_fx(_net().eval(), mapping, example_inputs=(x,))  # same seed: same weights
+    observers = {n for n, _ in three.named_children() if n.startswith("activation_post_process")}
+    assert observers == set(cal.qparams)
+    for name, (scale, zero_point, qmin, qmax) in cal.qparams.items():
+        setattr(three, name, FixedQParamsObserver(scale=scale, zero_point=int(zero_point), dtype=torch.quint8,
+                                                  quant_min=int(qmin), quant_max=int(qmax)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = convert_fx(three)
+    int8 = quantize_int8(net, cal, 3)
+    with torch.inference_mode():
+        for u, v in zip(reference(x), int8(x), strict=True):
+            assert torch.equal(u, v)
