@@ -297,12 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--family", default="ploughed",
                     help="scene family of the generated flight (default: the held-out one)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/detector.json"))
+    ap.add_argument("--note", default=None, help="what else ran on the machine, for the record")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     allocator = tune_allocator()  # as the rams CLI and the pipeline set it
     load_before = os.getloadavg()
     det, trained, calibration, name = _detector(args.model)
-    results: dict[str, Any] = {"model": name, "threads": args.threads, "cpu_count": os.cpu_count(),
+    results: dict[str, Any] = {"date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                               "command": "bench_detector.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                               "model": name, "threads": args.threads, "cpu_count": os.cpu_count(),
                                "cpu": cpu_summary(), "torch": torch.__version__,
                                "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
                                "isa_limits": {k: os.environ[k] for k in ISA_LIMIT_VARIABLES if k in os.environ},
@@ -346,9 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     results["sliced_auto"] = {"mode": auto.precision, **bench_flight(auto, flight, args.tile, 64, args.batch)}
     print(json.dumps({"auto": results["sliced_auto"]}))
     results["load_average_after"] = os.getloadavg()
-    results["note"] = ("Shared 2-core machine; other jobs were running (see load averages), so the "
-                       "absolute rates are lower bounds of the dedicated-core throughput. The modes "
-                       "are timed round by round on the same input, so their ratios share the load.")
+    results["note"] = args.note or (
+        "Any other job on the machine (see the load averages; a previous benchmark's own load "
+        "decays over minutes) lowers the absolute rates. The modes are timed round by round on "
+        "the same input, so their ratios share the load.")
     write_json_atomic(args.out, _finite(results))
     return 0
 

@@ -7,7 +7,9 @@ Three modes of one fused, channels-last network:
   bfloat16 natively (see :mod:`rams.detection.precision`).
 - ``int8``: post-training static quantisation with ``torch.ao`` (FX graph mode, the ``x86``
   engine, else ``fbgemm``): per-channel int8 weights, 7-bit activations (``reduce_range``, which
-  keeps AVX2's 16-bit accumulations from overflowing), convolution and ReLU fused. The scale
+  keeps AVX2's 16-bit accumulations from overflowing), convolution and ReLU fused; the three
+  1x1 output heads run in float32 as one convolution (:class:`MergedHeads`), and so does the
+  offsets' sigmoid (:data:`INT8_GRAPH_VERSION`). The scale
   and zero point of every activation come from a *calibration file* ``NAME.int8.json`` next
   to the weights, made once on real training tiles (``benchmarks/calibrate_int8.py``) and
   tied to the weights by their SHA-256; it also records the AP50 of float32 and int8 on a
@@ -18,8 +20,9 @@ least five interleaved passes each within about 1.5 s, the fastest pass of each)
 the fastest. int8 is a candidate once per quantisation engine whose accuracy the calibration
 file records (the engine it was calibrated with, ``x86`` or ``fbgemm``, and ``onednn``, see
 :data:`ALT_INT8_ENGINES`): the same quantised weights and activations, other kernels. On an
-AVX2 CPU without VNNI (AMD Zen 3), oneDNN's int8 convolutions ran the RGB network 1.9x as fast
-as float32 (median of 9 rounds) and the x86 engine's (fbgemm's kernels there) 1.2-1.3x. Where
+AVX2 CPU without VNNI (AMD Zen 3), oneDNN's int8 convolutions ran the RGB network 1.8 to 2.2x
+as fast as float32 (median of 9 rounds; three runs, median 2.07) and the x86 engine's
+(fbgemm's kernels there) 1.2-1.3x. Where
 the CPU has VNNI, PyTorch's x86 engine already packs the convolutions for oneDNN, so both
 candidates run the same kernels and the second costs only its first probe (then cached). On a machine loaded well beyond its cores the probe can still misjudge; the
 choice and the probe's figures are in ``run.json``, and ``precision: int8`` pins it. The candidates are float32; bfloat16 where it
@@ -85,13 +88,16 @@ PROBE_PX = 1024
 PROBE_PASSES = 5
 PROBE_SECONDS = 1.5
 PROBE_MAX_PASSES = 20
-#: Layers kept in float32: the 1x1 output heads, run as one convolution (:class:`MergedHeads`).
-#: Their outputs are confidences (logits) and box sizes, where 7-bit steps would reorder
-#: detections; they are a few per cent of the work.
+#: Layers kept in float32: the 1x1 output heads, run as one convolution (:class:`MergedHeads`),
+#: and the sigmoid of the offsets after them. The heads' outputs are confidences (logits) and
+#: box sizes, where 7-bit steps would reorder detections; they are a few per cent of the work.
 FLOAT_MODULES = ("heads",)
-#: Version of the int8 graph, part of the built network's cache key: version 2 runs the three
-#: float heads as one convolution (same outputs as version 1's three, bit for bit).
-INT8_GRAPH_VERSION = 2
+#: Version of the int8 graph, part of the built network's cache key. 2: the three float heads
+#: run as one convolution (the same outputs as version 1's three, up to float rounding). 3: the
+#: offsets' sigmoid runs in float32; before, PyTorch's default int8 mapping gave it fixed
+#: parameters (input scale 1/256, zero point 0) that clamped the offset logit to [0, 1], so
+#: int8 offsets could only fall in [0.5, 0.73] of a cell (float32: 0 to 1).
+INT8_GRAPH_VERSION = 3
 #: Quantisation engines in order of preference for calibrating (7-bit activations).
 INT8_ENGINES = ("x86", "fbgemm")
 #: Other engines int8 may run on with the same calibration, where this PyTorch build has them
@@ -208,29 +214,32 @@ class Int8Calibration:
 class MergedHeads(nn.Module):
     """A CenterNet whose three 1x1 heads run as one convolution, with the same outputs.
 
-    The int8 graph hands the heads a dequantised float tensor; each float convolution then
-    reorders it for oneDNN on its own, so one convolution of all the heads' output channels
-    (split afterwards) runs the network's tail about 6 % faster on a 1024 px tile (AVX2, 2
-    cores, oneDNN's int8 kernels). In float32 the merge measured no faster, so only the int8
-    graph uses it. Same weights, same sums per output channel: the same outputs bit for bit.
+    The int8 graph hands the heads a dequantised float tensor and each float convolution
+    reads all of it; one convolution of all the heads' output channels (split afterwards) made
+    the whole int8 network 2.3 to 7.4 % faster on a 1024 px tile in three interleaved A/B runs
+    (AVX2, 2 cores, oneDNN's int8 kernels; 2026-12-02). In float32 two such runs showed no
+    gain, so only the int8 graph uses it. Same weights and sums per output channel: the same
+    outputs up to float rounding (identical on the AVX2 CPU it was measured on; about 1e-6
+    apart where other kernels sum in another order).
     """
 
     def __init__(self, net: CenterNet) -> None:
         super().__init__()
         self.body = net
         convs = [net.heatmap, net.size, net.offset]
-        self.n_classes = net.heatmap.out_channels
+        self.split = (net.heatmap.out_channels, net.heatmap.out_channels + net.size.out_channels)
         self.heads = nn.Conv2d(convs[0].in_channels, sum(c.out_channels for c in convs), 1)
         with torch.no_grad():
             self.heads.weight.copy_(torch.cat([c.weight for c in convs]))
             assert self.heads.bias is not None
-            self.heads.bias.copy_(torch.cat([c.bias for c in convs if c.bias is not None]))
+            self.heads.bias.copy_(torch.cat([c.bias if c.bias is not None else torch.zeros(c.out_channels)
+                                             for c in convs]))
 
     def forward(self, x: torch.Tensor) -> Outputs:
         """``(heatmap_logits, log_size, offset)``, as :meth:`CenterNet.forward`."""
         out = self.heads(self.body.features(x))
-        k = self.n_classes
-        return out[:, :k], out[:, k:k + 2], torch.sigmoid(out[:, k + 2:])
+        a, b = self.split
+        return out[:, :a], out[:, a:b], torch.sigmoid(out[:, b:])
 
 
 def _prepare(net: nn.Module, in_channels: int, engine: str, qconfig_engine: str | None = None) -> torch.fx.GraphModule:
@@ -252,6 +261,7 @@ def _prepare(net: nn.Module, in_channels: int, engine: str, qconfig_engine: str 
     mapping = get_default_qconfig_mapping(qconfig_engine or engine)
     for name in FLOAT_MODULES:
         mapping.set_module_name(name, None)
+    mapping.set_object_type(torch.sigmoid, None)
     # The quantisation tracer records a stack trace per graph node, for debugging only: the
     # first symbolisation imports torch._dynamo and torch._inductor (1.3 s at start-up, about
     # two thirds of preparing the int8 network); the graph is the same without them.
@@ -289,7 +299,8 @@ def calibrate_int8(
         source: what the inputs are, for the record.
 
     Raises:
-        RuntimeError: no quantisation engine, or no inputs.
+        RuntimeError: no quantisation engine, no inputs, or ``net`` is not a
+            :class:`~rams.detection.model.CenterNet`.
     """
     engine = engine or int8_engine()
     if engine is None:
@@ -328,12 +339,10 @@ def quantize_int8(
         A module mapping a float32 ``(B, C, H, W)`` input to float32 outputs, as ``net``.
 
     Raises:
-        RuntimeError: the calibration's engine is missing, or its observers do not match
-            this network's graph (another architecture or PyTorch version).
+        RuntimeError: the calibration's engine is missing, its observers do not match this
+            network's graph (another architecture or PyTorch version), or ``net`` is not a
+            :class:`~rams.detection.model.CenterNet`.
     """
-    from torch.ao.quantization.observer import FixedQParamsObserver
-    from torch.ao.quantization.quantize_fx import convert_fx
-
     engine = engine or calibration.engine
     if engine not in supported_engines():
         raise RuntimeError(f"quantisation engine {engine!r} is not in this PyTorch build")
@@ -346,22 +355,33 @@ def quantize_int8(
         torch.backends.quantized.engine = engine
         _remember_int8(key, cached)
         return cached
-    prepared = _prepare(net, in_channels, engine, calibration.engine)
+    converted = convert_with_qparams(_prepare(net, in_channels, engine, calibration.engine), calibration.qparams)
+    traced = _save_int8_module(converted, calibration, in_channels, engine)
+    qnet = converted if traced is None else traced
+    _remember_int8(key, qnet)
+    return qnet
+
+
+def convert_with_qparams(prepared: torch.fx.GraphModule, qparams: dict[str, list[float]]) -> nn.Module:
+    """The int8 network of a prepared graph, its observers fixed to ``qparams`` by name.
+
+    Raises:
+        RuntimeError: the names differ from the graph's observers (another graph).
+    """
+    from torch.ao.quantization.observer import FixedQParamsObserver
+    from torch.ao.quantization.quantize_fx import convert_fx
+
     names = set(_observers(prepared))
-    if names != set(calibration.qparams):
-        raise RuntimeError(f"the calibration file's {len(calibration.qparams)} activations do not "
+    if names != set(qparams):
+        raise RuntimeError(f"the calibration file's {len(qparams)} activations do not "
                            f"match this network's {len(names)}; recalibrate")
-    for name, (scale, zero_point, qmin, qmax) in calibration.qparams.items():
+    for name, (scale, zero_point, qmin, qmax) in qparams.items():
         setattr(prepared, name, FixedQParamsObserver(  # type: ignore[no-untyped-call]
             scale=scale, zero_point=int(zero_point), dtype=torch.quint8,
             quant_min=int(qmin), quant_max=int(qmax)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        converted = convert_fx(prepared)
-    traced = _save_int8_module(converted, calibration, in_channels, engine)
-    qnet = converted if traced is None else traced
-    _remember_int8(key, qnet)
-    return qnet
+        return convert_fx(prepared)
 
 
 def _remember_int8(key: tuple[str, str], qnet: nn.Module) -> None:
