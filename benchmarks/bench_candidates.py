@@ -35,6 +35,7 @@ import argparse
 import json
 import math
 import platform
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -195,12 +196,14 @@ def pool_clutter(clutter: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The clutter-only flights together: false mine points over their summed surveyed area."""
     if not clutter:
         return None
-    surveyed = sum(c["polygons"]["surveyed_area_m2"] or 0.0 for c in clutter)
-    fp = sum(c["points"]["fp"] for c in clutter)
+    # a flight without a surveyed area would add its points but no ground: left out of the rate
+    measured = [c for c in clutter if c["polygons"]["surveyed_area_m2"]]
+    surveyed = sum(c["polygons"]["surveyed_area_m2"] for c in measured)
+    fp = sum(c["points"]["fp"] for c in measured)
     return {
-        "n_flights": len(clutter), "seeds": [c["seed"] for c in clutter],
+        "n_flights": len(clutter), "n_flights_with_area": len(measured), "seeds": [c["seed"] for c in clutter],
         "mines_removed": sum(c["mines_removed"] for c in clutter),
-        "n_mine_points": fp, "surveyed_area_m2": round(surveyed, 2),
+        "n_mine_points": sum(c["points"]["fp"] for c in clutter), "surveyed_area_m2": round(surveyed, 2),
         "false_mine_points_per_1000m2": round(fp / surveyed * 1000, 4) if surveyed else None,
         "n_sha": sum(c["polygons"]["n_sha"] for c in clutter),
         "n_sha_priority_1": sum(c["polygons"]["n_sha_priority_1"] for c in clutter),
@@ -235,7 +238,10 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], clutt
     keys = ("seed", "condition", "n_truth_mines", "points", "points_by_kind", "calibration", "polygons",
             "false_mine_points_per_1000m2", "seconds", "stage_seconds", "mines_removed")
     doc = {
-        "benchmark": "candidates", "family": HELD_OUT_FAMILY, "size_m": args.size_m,
+        "benchmark": "candidates", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": "python benchmarks/bench_candidates.py " + shlex.join(sys.argv[1:]),
+        "n_clutter_flights_requested": args.n_clutter_flights,
+        "family": HELD_OUT_FAMILY, "size_m": args.size_m,
         "rgb_gsd_m": args.rgb_gsd_m or DEFAULT_GSD_M["rgb"], "rgb_only": args.rgb_only,
         "seeds": [f["seed"] for f in flights], "clutter_seeds": [c["seed"] for c in clutter],
         "config": None if args.config is None else args.config.read_text(),
@@ -265,6 +271,9 @@ def main() -> None:
     ap.add_argument("--rgb-only", action="store_true",
                     help="Process every flight from its RGB orthomosaic alone (no multispectral or thermal).")
     args = ap.parse_args()
+    if args.clutter_seed < 0 or args.n_clutter_flights < 0:
+        ap.error("--clutter-seed and --n-clutter-flights must not be negative (no clutter flights: "
+                 "--n-clutter-flights 0)")
     with tempfile.TemporaryDirectory(prefix="bench-candidates-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,7 @@ import copy
 import json
 import math
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -304,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     det, trained, calibration, name = _detector(args.model)
     results: dict[str, Any] = {"date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                               "command": "bench_detector.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                               "command": "python benchmarks/bench_detector.py "
+                               + shlex.join(argv if argv is not None else sys.argv[1:]),
                                "model": name, "threads": args.threads, "cpu_count": os.cpu_count(),
                                "cpu": cpu_summary(), "torch": torch.__version__,
                                "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),

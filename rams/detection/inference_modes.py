@@ -88,8 +88,9 @@ PROBE_PX = 1024
 PROBE_PASSES = 5
 PROBE_SECONDS = 1.5
 PROBE_MAX_PASSES = 20
-#: Layers kept in float32: the 1x1 output heads, run as one convolution (:class:`MergedHeads`),
-#: and the sigmoid of the offsets after them. The heads' outputs are confidences (logits) and
+#: Modules kept in float32: the 1x1 output heads, run as one convolution (:class:`MergedHeads`).
+#: Every ``torch.sigmoid`` stays float32 too (set by object type in :func:`_prepare`: today only
+#: the offsets' sigmoid after the heads; one added to the body would also stay float). The heads' outputs are confidences (logits) and
 #: box sizes, where 7-bit steps would reorder detections; they are a few per cent of the work.
 FLOAT_MODULES = ("heads",)
 #: Version of the int8 graph, part of the built network's cache key. 2: the three float heads
@@ -362,8 +363,17 @@ def quantize_int8(
     return qnet
 
 
+#: Parameters PyTorch's default int8 mapping fixes for a sigmoid (scale 1/256, zero point 0,
+#: range 0-255): in calibration files made before :data:`INT8_GRAPH_VERSION` 3.
+_FIXED_SIGMOID = [1.0 / 256, 0, 0, 255]
+
+
 def convert_with_qparams(prepared: torch.fx.GraphModule, qparams: dict[str, list[float]]) -> nn.Module:
     """The int8 network of a prepared graph, its observers fixed to ``qparams`` by name.
+
+    A calibration made before graph version 3 also holds the two fixed parameters of the
+    offsets' int8 sigmoid (:data:`_FIXED_SIGMOID`, its last two activations); the graph no
+    longer has them and they are ignored, so such a file still builds the network.
 
     Raises:
         RuntimeError: the names differ from the graph's observers (another graph).
@@ -372,6 +382,7 @@ def convert_with_qparams(prepared: torch.fx.GraphModule, qparams: dict[str, list
     from torch.ao.quantization.quantize_fx import convert_fx
 
     names = set(_observers(prepared))
+    qparams = {k: v for k, v in qparams.items() if k in names or list(v) != _FIXED_SIGMOID}
     if names != set(qparams):
         raise RuntimeError(f"the calibration file's {len(qparams)} activations do not "
                            f"match this network's {len(names)}; recalibrate")
@@ -390,6 +401,11 @@ def _remember_int8(key: tuple[str, str], qnet: nn.Module) -> None:
     _int8_cache[key] = qnet
 
 
+def qparams_digest(calibration: Int8Calibration) -> str:
+    """First 12 hex digits of the SHA-256 of the calibration's activation parameters."""
+    return hashlib.sha256(json.dumps(calibration.qparams, sort_keys=True).encode()).hexdigest()[:12]
+
+
 def int8_module_path(calibration: Int8Calibration, engine: str | None = None) -> Path | None:
     """Where the built int8 network of ``calibration`` is kept on this machine (None: no cache).
 
@@ -400,7 +416,7 @@ def int8_module_path(calibration: Int8Calibration, engine: str | None = None) ->
     folder = cache_dir()
     if folder is None:
         return None
-    params = hashlib.sha256(json.dumps(calibration.qparams, sort_keys=True).encode()).hexdigest()[:12]
+    params = qparams_digest(calibration)
     name = (f"{calibration.weights_sha256[:16]}-{params}-{engine or calibration.engine}-g{INT8_GRAPH_VERSION}"
             f"-torch{torch.__version__}.pt")
     return folder / "int8" / name.replace("+", "_")
@@ -497,13 +513,19 @@ def probe_cache_path() -> Path | None:
     return None if folder is None else folder / "inference-probe.json"
 
 
-def probe_key(weights_sha256: str, candidates: Iterable[str], flags: frozenset[str] | None = None) -> str:
+def probe_key(
+    weights_sha256: str, candidates: Iterable[str], flags: frozenset[str] | None = None,
+    int8_params: str | None = None,
+) -> str:
     """The cache key of a probe: what decides which mode is fastest.
 
     Args:
         weights_sha256: the weights file's hash (the network the probe ran).
         candidates: the modes probed, in order.
         flags: CPU flags (default: this CPU's).
+        int8_params: digest of the int8 calibration's parameters (:func:`qparams_digest`),
+            when an int8 mode is probed: with :data:`INT8_GRAPH_VERSION`, a recalibrated or
+            rebuilt int8 network is probed again.
     """
     from rams.detection.precision import cpu_flags
 
@@ -512,6 +534,8 @@ def probe_key(weights_sha256: str, candidates: Iterable[str], flags: frozenset[s
         "format": PROBE_CACHE_FORMAT, "flags": sorted(cpu_flags() if flags is None else flags),
         "torch": torch.__version__, "threads": torch.get_num_threads(), "weights_sha256": weights_sha256,
         "modes": modes, "int8_engine": int8_engine() if "int8" in modes else None, "probe_px": PROBE_PX,
+        **({"int8_graph": INT8_GRAPH_VERSION, "int8_params": int8_params}
+           if any(m.startswith("int8") for m in modes) else {}),
         # kernels limited below the CPU's flags (e.g. ONEDNN_MAX_CPU_ISA=AVX2) run other code
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "isa_limits": {k: os.environ[k] for k in ISA_LIMIT_VARIABLES if k in os.environ},
@@ -701,7 +725,8 @@ def select_mode(
         notes.append("bfloat16 left out (not native on this CPU)")
     int8_engines, int8_notes = _int8_candidates(calibration, calibration_note, engine)
     candidates = [*forwards, *int8_engines]
-    key = probe_key(weights_sha256, candidates, flags) if weights_sha256 and len(candidates) > 1 else None
+    params = qparams_digest(calibration) if calibration is not None else None
+    key = probe_key(weights_sha256, candidates, flags, params) if weights_sha256 and len(candidates) > 1 else None
     verdict = cached_verdict(key) if key is not None else None
     if verdict is not None and verdict["mode"] in candidates:
         best = verdict["mode"]

@@ -320,6 +320,17 @@ def test_probe_key_changes_when_the_kernels_are_limited_below_the_cpu(monkeypatc
     assert im.probe_key("a" * 64, ["float32", "bfloat16"], AVX512_BF16) == limited  # stable
 
 
+def test_probe_key_changes_with_the_int8_graph_and_its_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verdict measured on another int8 network (graph version, calibration) is not reused."""
+    modes = ["float32", "int8", "int8_onednn"]
+    base = im.probe_key("a" * 64, modes, AVX2, "p1")
+    assert im.probe_key("a" * 64, modes, AVX2, "p2") != base
+    monkeypatch.setattr(im, "INT8_GRAPH_VERSION", im.INT8_GRAPH_VERSION + 1)
+    assert im.probe_key("a" * 64, modes, AVX2, "p1") != base
+    # without an int8 candidate neither matters
+    assert im.probe_key("a" * 64, ["float32"], AVX2, "p1") == im.probe_key("a" * 64, ["float32"], AVX2, "p2")
+
+
 def test_a_probe_starved_of_cpu_is_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     net = _net()
     probes: list[int] = []
@@ -597,8 +608,13 @@ def test_merged_heads_match_the_three_head_graph_of_the_same_calibration() -> No
     assert len(fixed) == 2  # the sigmoid's input and output
     reference = im.convert_with_qparams(three, {**cal.qparams, **fixed})
     int8 = quantize_int8(net, cal, 3)
+    # a calibration file of version 2, with the sigmoid's fixed entries, builds the same network
+    im._int8_cache.clear()
+    legacy = quantize_int8(net, dataclasses.replace(cal, qparams={**cal.qparams, **fixed}), 3)
     with torch.inference_mode():
         ref, out, f32 = reference(x), int8(x), net(x)
+        for u, v in zip(out, legacy(x), strict=True):
+            assert torch.equal(u, v)
     for u, v in zip(ref[:2], out[:2], strict=True):  # heatmap logits and sizes
         assert torch.allclose(u, v, rtol=0, atol=1e-5)
     # offsets: float32's range now, not the clamped one
