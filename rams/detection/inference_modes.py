@@ -21,7 +21,7 @@ the fastest. int8 is a candidate once per quantisation engine whose accuracy the
 file records (the engine it was calibrated with, ``x86`` or ``fbgemm``, and ``onednn``, see
 :data:`ALT_INT8_ENGINES`): the same quantised weights and activations, other kernels. On an
 AVX2 CPU without VNNI (AMD Zen 3), oneDNN's int8 convolutions ran the RGB network 1.8 to 2.2x
-as fast as float32 (median of 9 rounds; three runs, median 2.07) and the x86 engine's
+as fast as float32 (median of 9 rounds; four runs, median 1.96) and the x86 engine's
 (fbgemm's kernels there) 1.2-1.3x. Where
 the CPU has VNNI, PyTorch's x86 engine already packs the convolutions for oneDNN, so both
 candidates run the same kernels and the second costs only its first probe (then cached). On a machine loaded well beyond its cores the probe can still misjudge; the
