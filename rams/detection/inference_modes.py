@@ -89,9 +89,10 @@ PROBE_PASSES = 5
 PROBE_SECONDS = 1.5
 PROBE_MAX_PASSES = 20
 #: Modules kept in float32: the 1x1 output heads, run as one convolution (:class:`MergedHeads`).
-#: Every ``torch.sigmoid`` stays float32 too (set by object type in :func:`_prepare`: today only
-#: the offsets' sigmoid after the heads; one added to the body would also stay float). The heads' outputs are confidences (logits) and
-#: box sizes, where 7-bit steps would reorder detections; they are a few per cent of the work.
+#: Their outputs are confidences (logits) and box sizes, where 7-bit steps would reorder
+#: detections; they are a few per cent of the work. Every ``torch.sigmoid`` stays float32 too
+#: (set by object type in :func:`_prepare`: today only the offsets' sigmoid after the heads;
+#: one added to the body would also stay float).
 FLOAT_MODULES = ("heads",)
 #: Version of the int8 graph, part of the built network's cache key. 2: the three float heads
 #: run as one convolution (the same outputs as version 1's three, up to float rounding). 3: the
@@ -416,8 +417,7 @@ def int8_module_path(calibration: Int8Calibration, engine: str | None = None) ->
     folder = cache_dir()
     if folder is None:
         return None
-    params = qparams_digest(calibration)
-    name = (f"{calibration.weights_sha256[:16]}-{params}-{engine or calibration.engine}-g{INT8_GRAPH_VERSION}"
+    name = (f"{calibration.weights_sha256[:16]}-{qparams_digest(calibration)}-{engine or calibration.engine}-g{INT8_GRAPH_VERSION}"
             f"-torch{torch.__version__}.pt")
     return folder / "int8" / name.replace("+", "_")
 

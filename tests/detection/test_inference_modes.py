@@ -604,7 +604,7 @@ def test_merged_heads_match_the_three_head_graph_of_the_same_calibration() -> No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         three = prepare_fx(copy.deepcopy(net).eval(), mapping, example_inputs=(x,))
-    fixed = {n: [1.0 / 256, 0, 0, 255] for n in im._observers(three) if n not in cal.qparams}
+    fixed = {n: list(im._FIXED_SIGMOID) for n in im._observers(three) if n not in cal.qparams}
     assert len(fixed) == 2  # the sigmoid's input and output
     reference = im.convert_with_qparams(three, {**cal.qparams, **fixed})
     int8 = quantize_int8(net, cal, 3)
