@@ -70,6 +70,8 @@ class SourceSpec:
             (:func:`rams.synth.families.jittered_family`).
         clutter_jitter: synthetic sources: camouflage each flight's clutter in its soil
             colour (:func:`rams.synth.families.clutter_jittered_family`).
+        layout: synthetic sources: lay every minefield out this way (one of
+            :data:`rams.synth.layout.LAYOUTS`; ``"scatter"``: PFM-1 scatter fields only).
     """
 
     path: Path
@@ -88,6 +90,7 @@ class SourceSpec:
     cache_dir: Path | None = None
     ground_jitter: bool = False
     clutter_jitter: bool = False
+    layout: str | None = None
 
     def resolved_kind(self) -> str:
         """"yolo", "flights" or "synth"."""
@@ -252,11 +255,13 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
                 f"scene family {family!r} is kept from the detectors: the point combiner is fitted "
                 "on it to learn what a detection is worth on unfamiliar ground (see rams.synth.families)"))
         for seed in spec.seeds:
-            jitter = ("_jitter" if spec.ground_jitter else "") + ("_cjitter" if spec.clutter_jitter else "")
+            jitter = (("_jitter" if spec.ground_jitter else "") + ("_cjitter" if spec.clutter_jitter else "")
+                      + (f"_{spec.layout}" if spec.layout else ""))
             folder = cache / f"{family}{jitter}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
             if not (folder / TRUTH_FILE_NAME).is_file():
                 generate_flight(folder, spec.size_m, seed, gsd_m={"rgb": working_gsd_m}, family=family,
-                                ground_jitter=spec.ground_jitter, clutter_jitter=spec.clutter_jitter)
+                                ground_jitter=spec.ground_jitter, clutter_jitter=spec.clutter_jitter,
+                                layout=spec.layout)
             out.append(folder)
     return out
 
@@ -333,6 +338,7 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
                 size_m=float(entry.get("size_m", 80.0)),
                 ground_jitter=bool(entry.get("ground_jitter", False)),
                 clutter_jitter=bool(entry.get("clutter_jitter", False)),
+                layout=_layout(path, i, entry.get("layout")),
                 cache_dir=None if entry.get("cache_dir") is None
                 else (path.parent / str(entry["cache_dir"])).resolve(),
             ))
@@ -344,6 +350,17 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
     if gsd_work is not None and not (isinstance(gsd_work, int | float) and math.isfinite(gsd_work) and gsd_work > 0):
         raise RamsInputError(path, f"working_gsd_m must be a positive number, not {gsd_work!r}")
     return out
+
+
+def _layout(path: Path, i: int, value: Any) -> str | None:
+    """A synthetic source's minefield layout, checked against the generator's layouts."""
+    from rams.synth.layout import LAYOUTS
+
+    if value is None:
+        return None
+    if value not in LAYOUTS:
+        raise RamsInputError(path, f"source {i + 1}: layout must be one of {', '.join(LAYOUTS)}, not {value!r}")
+    return str(value)
 
 
 def _seeds(value: Any) -> tuple[int, ...]:

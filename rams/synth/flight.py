@@ -124,6 +124,7 @@ def _metadata(scene: Scene, grids: dict[str, SensorGrid], crs_epsg: int, origin_
         "family": scene.family,
         "ground_jitter": scene.ground_jitter,
         "clutter_jitter": scene.clutter_jitter,
+        "layout": scene.layout,
         "crs": f"EPSG:{crs_epsg}",
         "origin_m": list(origin_m),
         "area_bounds_utm": [origin_m[0], origin_m[1], origin_m[0] + scene.size_m, origin_m[1] + scene.size_m],
@@ -164,6 +165,7 @@ def generate_flight(
     family: str = DEFAULT_FAMILY,
     ground_jitter: bool = False,
     clutter_jitter: bool = False,
+    layout: str | None = None,
 ) -> SynthFlight:
     """Generate a synthetic flight folder.
 
@@ -190,6 +192,8 @@ def generate_flight(
             (:func:`rams.synth.families.jittered_family`; training data).
         clutter_jitter: camouflage the family's clutter in the soil colour for this flight
             (:func:`rams.synth.families.clutter_jittered_family`; training data).
+        layout: lay every minefield out this way (:data:`rams.synth.layout.LAYOUTS`;
+            training data, e.g. ``"scatter"``: PFM-1 scatter fields only).
 
     Returns:
         The paths and counts written.
@@ -207,7 +211,8 @@ def generate_flight(
         raise ValueError(f"block_px must be at least 16, got {block_px}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scene = build_scene(size_m, seed, family, ground_jitter=ground_jitter, clutter_jitter=clutter_jitter)
+    scene = build_scene(size_m, seed, family, ground_jitter=ground_jitter, clutter_jitter=clutter_jitter,
+                        layout=layout)
     grids = make_grids(size_m, seed, crs_epsg=crs_epsg, origin_m=origin_m, gsd_m=gsd_m,
                        wgs84_sensor=wgs84_sensor, misregister=misregister)
     paths = {name: out / FILE_NAMES[name] for name in SENSORS}

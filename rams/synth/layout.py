@@ -238,7 +238,8 @@ def _boot_prints(rng: np.random.Generator, path: NDArray[np.float64]) -> list[tu
 
 
 def draw_layout(
-    rng: np.random.Generator, size_m: float, morning: bool, clutter: ClutterSpec | None = None
+    rng: np.random.Generator, size_m: float, morning: bool, clutter: ClutterSpec | None = None,
+    layout: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Draw tracks, minefields, mines and distractors.
 
@@ -247,10 +248,16 @@ def draw_layout(
         size_m: side of the surveyed square (metres).
         morning: sign of the mines' thermal contrast (True: warmer than soil).
         clutter: the family's distractors (default: the steppe's).
+        layout: lay every minefield out this way (one of :data:`LAYOUTS`; training data,
+            for example PFM-1 scatter fields only) instead of drawing each field's layout.
+            The fields' outlines and the tracks stay those of the same seed; the mines
+            and the clutter around them differ.
 
     Returns:
         (minefields, objects, tracks) as keyword dicts for the scene dataclasses.
     """
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"unknown minefield layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
     margin_m = max(0.1 * size_m, 2.0)
     tracks = _draw_tracks(rng, size_m)
     track_lines = [LineString(t["points_m"]).buffer(t["half_width_m"] + 0.3) for t in tracks]
@@ -279,24 +286,25 @@ def draw_layout(
 
     for k, (poly, cx, cy, angle, length, width) in enumerate(_draw_fields(rng, size_m, margin_m)):
         field_id = f"mf{k + 1:02d}"
-        layout = str(rng.choice(LAYOUTS, p=[0.35, 0.3, 0.2, 0.15]))
+        drawn = str(rng.choice(LAYOUTS, p=[0.35, 0.3, 0.2, 0.15]))
+        field_layout = drawn if layout is None else layout
         area = poly.area
         lower = min(10, max(3, round(area * 0.05)))
         n_target = int(np.clip(round(area * rng.uniform(0.025, 0.05)), lower, MAX_MINES_PER_FIELD))
         inside = prep(poly.buffer(-0.4))
         ca, sa = math.cos(angle), math.sin(angle)
         placed = 0
-        for u, v, cls in _field_candidates(rng, layout, length, width, n_target):
+        for u, v, cls in _field_candidates(rng, field_layout, length, width, n_target):
             if placed >= n_target:
                 break
             x, y = cx + u * ca - v * sa, cy + u * sa + v * ca
             if inside.contains(Point(x, y)) and try_add("mine", cls, x, y, field_id):
                 placed += 1
-        category = "AV" if layout == "rows-av" else ("AP" if layout != "mixed" else "AP+AV")
+        category = "AV" if field_layout == "rows-av" else ("AP" if field_layout != "mixed" else "AP+AV")
         ring = list(poly.exterior.coords)[:-1]
         minefields.append(
             {"id": field_id, "corners_m": tuple((float(x), float(y)) for x, y in ring),
-             "layout": layout, "device_category": category}
+             "layout": field_layout, "device_category": category}
         )
     fields = [Polygon(m["corners_m"]) for m in minefields]
 

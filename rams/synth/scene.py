@@ -110,6 +110,8 @@ class Scene:
             (:func:`rams.synth.families.jittered_family`, for training data).
         clutter_jitter: the family's clutter is camouflaged
             (:func:`rams.synth.families.clutter_jittered_family`, for training data).
+        layout: every minefield was laid out this way (training data), or None when each
+            field's layout was drawn.
     """
 
     size_m: float
@@ -126,6 +128,7 @@ class Scene:
     furrows: Furrows | None = None
     ground_jitter: bool = False
     clutter_jitter: bool = False
+    layout: str | None = None
     index: ObjectIndex = field(init=False)
     _spec: SceneFamily = field(init=False, repr=False)
 
@@ -212,7 +215,8 @@ def scene_family(family: str, seed: int, ground_jitter: bool = False, clutter_ji
 
 
 def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
-                ground_jitter: bool = False, clutter_jitter: bool = False) -> Scene:
+                ground_jitter: bool = False, clutter_jitter: bool = False,
+                layout: str | None = None) -> Scene:
     """Draw the ground truth of a flight.
 
     Args:
@@ -224,6 +228,8 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
             objects are unchanged).
         clutter_jitter: camouflage the family's clutter (training data; adds mine-sized
             stones to a family without them; the mines are unchanged).
+        layout: lay every minefield out this way (training data; one of
+            :data:`rams.synth.layout.LAYOUTS`, e.g. ``"scatter"`` for PFM-1 scatter fields).
 
     Returns:
         The scene.
@@ -238,7 +244,7 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
     veg_bias = float(rng.uniform(-0.25, 0.25))
     sun_azimuth_rad = float(rng.uniform(0.0, 2.0 * math.pi))
     sun_elevation_rad = math.radians(float(rng.uniform(25.0, 55.0)))
-    minefields, objects, tracks = draw_layout(rng, size_m, morning, spec.clutter)
+    minefields, objects, tracks = draw_layout(rng, size_m, morning, spec.clutter, layout)
     furrows = Furrows.draw(rng) if spec.furrows else None
     return Scene(
         size_m=size_m,
@@ -255,4 +261,5 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
         furrows=furrows,
         ground_jitter=ground_jitter,
         clutter_jitter=clutter_jitter,
+        layout=layout,
     )

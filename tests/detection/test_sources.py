@@ -174,3 +174,19 @@ def test_recipe_clutter_jitter_is_parsed_and_cached_apart(tmp_path: Path) -> Non
     (g,), (b,) = generate_synth_flights(ground, 0.005), generate_synth_flights(both, 0.005)
     assert g != b and "cjitter" in b.name and "cjitter" not in g.name
     assert json.loads((b / "synth.json").read_text())["clutter_jitter"] is True
+
+
+def test_recipe_layout_is_checked_parsed_and_cached_apart(tmp_path: Path) -> None:
+    import json
+
+    from rams.detection.sources import generate_synth_flights, read_sources_file
+
+    plain, scatter = _two_synth_sources(tmp_path, "", ", layout: scatter")
+    assert (plain.layout, scatter.layout) == (None, "scatter")
+    (p,), (s,) = generate_synth_flights(plain, 0.005), generate_synth_flights(scatter, 0.005)
+    assert p != s and s.name.startswith("steppe_scatter_") and "scatter" not in p.name
+    assert json.loads((s / "synth.json").read_text())["layout"] == "scatter"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - {path: cache, kind: synth, layout: grid}\n", encoding="utf-8")
+    with pytest.raises(RamsInputError, match="layout must be one of"):
+        read_sources_file(bad)

@@ -318,3 +318,21 @@ def test_clutter_jitter_camouflages_clutter_not_mines() -> None:
     for mine in camo.mines:
         np.testing.assert_array_equal(distractor_colour(camo, mine, "ms"),
                                       np.float32(look(mine.cls).reflectance[mine.variant]))
+
+
+def test_scatter_layout_lays_every_field_as_pfm1_scatter() -> None:
+    """``layout="scatter"`` turns every minefield into PFM-1 scatter; outlines and tracks stay."""
+    from rams.synth.scene import build_scene
+
+    plain = build_scene(40.0, 112, "steppe")  # its one field is drawn as rows of PMN-2/OZM-72
+    scatter = build_scene(40.0, 112, "steppe", layout="scatter")
+    assert {m.layout for m in plain.minefields} != {"scatter"}
+    assert {m.layout for m in scatter.minefields} == {"scatter"}
+    assert [m.corners_m for m in scatter.minefields] == [m.corners_m for m in plain.minefields]
+    assert [t.points_m.tolist() for t in scatter.tracks] == [t.points_m.tolist() for t in plain.tracks]
+    in_fields = [m for m in scatter.mines if m.minefield_id is not None]
+    assert len(in_fields) >= 3 and {m.cls for m in in_fields} == {"PFM-1"}
+    assert any(m.cls != "PFM-1" for m in plain.mines)
+    assert build_scene(40.0, 112, "steppe", layout=None).mines == plain.mines  # default unchanged
+    with pytest.raises(ValueError, match="unknown minefield layout"):
+        build_scene(40.0, 112, "steppe", layout="grid")
