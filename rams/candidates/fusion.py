@@ -23,7 +23,11 @@ Each point gets the features of :data:`BASE_FEATURES` (all floats, 0 where absen
 - ``n_agree``: number of independent evidences (CNN, thermal, spectral), 1 to 3;
 - ``clutter_log_density``: log(1 + candidate points per 100 m^2 within ``density_radius_m``,
   the point itself excluded): rocks, scrap and litter make many candidates, a minefield a
-  few regular ones.
+  few regular ones;
+- ``density_contrast``: log((n + 1) / (e + 1)), ``n`` the other candidates within
+  ``density_radius_m`` and ``e`` the count expected there at the flight's own rate
+  (candidates over the surveyed area): a group stands out against the flight's own
+  background, so the same count means less on ground covered in mine-sized clutter.
 
 The anomaly raster is read in small windows around the points, never whole.
 """
@@ -67,6 +71,7 @@ BASE_FEATURES: tuple[str, ...] = (
     "n_agree",
     "clutter_log_density",
     "cnn_support",
+    "density_contrast",
 )
 #: The base features that come from the CNN alone: the only evidence the combiner's RGB-only
 #: model weighs (RGB anomaly peaks are texture, not the thermal/spectral contrasts of
@@ -263,15 +268,26 @@ def add_support_features(points: list[FusedPoint], support: list[MinePoint], rad
             fp.features["cnn_support"] = max(fp.features["cnn_support"], float(score[near].max()))
 
 
-def add_density_features(points: list[FusedPoint], radius_m: float) -> None:
-    """Set ``clutter_log_density``: log(1 + other candidates per 100 m^2 within ``radius_m``)."""
+def add_density_features(points: list[FusedPoint], radius_m: float, surveyed_area_m2: float | None = None) -> None:
+    """Set ``clutter_log_density`` and ``density_contrast``.
+
+    ``clutter_log_density``: log(1 + other candidates per 100 m^2 within ``radius_m``).
+    ``density_contrast``: log((n + 1) / (e + 1)), ``n`` the other candidates within
+    ``radius_m`` and ``e`` the number expected there at the flight's own rate (the other
+    candidates over ``surveyed_area_m2``): a cluster on ground where candidates are rare
+    stands out, the same count on ground full of clutter does not. 0 when the surveyed area
+    is not known.
+    """
     if not points:
         return
     xy = np.array([[p.x_m, p.y_m] for p in points])
     counts = np.array([len(n) - 1 for n in cKDTree(xy).query_ball_point(xy, radius_m)])
-    per_100m2 = counts / (math.pi * radius_m**2) * 100.0
-    for fp, d in zip(points, per_100m2, strict=True):
+    disc_m2 = math.pi * radius_m**2
+    per_100m2 = counts / disc_m2 * 100.0
+    expected = (len(points) - 1) / surveyed_area_m2 * disc_m2 if surveyed_area_m2 else None
+    for fp, d, n in zip(points, per_100m2, counts, strict=True):
         fp.features["clutter_log_density"] = math.log1p(float(d))
+        fp.features["density_contrast"] = 0.0 if expected is None else math.log((n + 1.0) / (expected + 1.0))
 
 
 def feature_matrix(points: list[FusedPoint], names: tuple[str, ...]) -> np.ndarray:

@@ -67,6 +67,7 @@ MINE_PATTERN = "mine_pattern"
 def prepare_points(
     anomaly_path: Path | None, detections: list[MinePoint], peaks: list[MinePoint], config: CandidateConfig,
     anomaly_threshold: float, cnn_support: list[MinePoint] | None = None,
+    surveyed_area_m2: float | None = None,
 ) -> list[FusedPoint]:
     """Fused candidate points with their evidence, raster and density features.
 
@@ -76,7 +77,7 @@ def prepare_points(
     points = fuse_points(detections, peaks, config.fusion_radius_m)
     add_support_features(points, detections if cnn_support is None else cnn_support, config.fusion_radius_m)
     add_raster_features(points, anomaly_path, anomaly_threshold)
-    add_density_features(points, config.density_radius_m)
+    add_density_features(points, config.density_radius_m, surveyed_area_m2)
     return points
 
 
@@ -154,7 +155,7 @@ def build_candidates(
         )
         n_blobs = len(scan.blobs)
         surveyed_area_m2 = scan.valid_area_m2 if surveyed_area_m2 is None else surveyed_area_m2
-    points = prepare_points(anomaly_path, detections, anomaly_peaks, config, threshold, cnn_support)
+    points = prepare_points(anomaly_path, detections, anomaly_peaks, config, threshold, cnn_support, surveyed_area_m2)
     scored = score_candidates(points, combiner, config)
     mine = scored.probability >= config.mine_probability
     xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)

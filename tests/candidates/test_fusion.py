@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rams.candidates.fusion import add_support_features, fuse_points
@@ -48,3 +49,36 @@ def test_padded_window_read_equals_a_boundless_read(tmp_path: Path) -> None:
         for r0, c0 in [(0, 0), (-3, -4), (35, 45), (-20, 10), (38, -9), (60, 60), (10, 20)]:
             want = src.read(1, window=Window(c0, r0, 9, 9), boundless=True, fill_value=np.nan).astype(np.float64)
             np.testing.assert_array_equal(_read_padded(src, r0, c0, 9), want)
+
+
+def test_density_contrast_compares_a_cluster_with_the_flights_own_rate() -> None:
+    """The same local count stands out on ground where candidates are rare, not on cluttered ground."""
+    import math
+
+    from rams.candidates.fusion import FusedPoint, add_density_features
+
+    def field(n_scatter: int) -> list[FusedPoint]:
+        rng = np.random.default_rng(1)
+        cluster = [FusedPoint(50.0 + dx, 50.0 + dy, "anomaly") for dx, dy in rng.uniform(-2, 2, (6, 2))]
+        scatter = [FusedPoint(x, y, "anomaly") for x, y in rng.uniform(0, 100, (n_scatter, 2))
+                   if math.hypot(x - 50, y - 50) > 12]
+        return cluster + scatter
+
+    sparse, cluttered = field(20), field(2000)
+    add_density_features(sparse, 5.0, 100.0 * 100.0)
+    add_density_features(cluttered, 5.0, 100.0 * 100.0)
+    in_sparse = sparse[0].features["density_contrast"]
+    in_cluttered = cluttered[0].features["density_contrast"]
+    assert in_sparse > 1.0  # 5 neighbours where about 0.2 are expected
+    assert in_sparse > in_cluttered + 0.5
+    # a lone point of the scatter in the sparse field: fewer neighbours than expected, <= 0
+    lone = [p.features["density_contrast"] for p in sparse[6:]]
+    assert max(lone) <= math.log(2.0 / 1.15) + 1e-9
+    # the expectation follows the formula: log((n + 1) / (rate * pi r^2 + 1))
+    n = sum(math.hypot(p.x_m - sparse[0].x_m, p.y_m - sparse[0].y_m) <= 5.0 for p in sparse) - 1
+    expected = (len(sparse) - 1) / 1e4 * math.pi * 25.0
+    assert in_sparse == pytest.approx(math.log((n + 1) / (expected + 1)))
+    # without a surveyed area the contrast is neutral, the local density is still set
+    add_density_features(sparse, 5.0, None)
+    assert sparse[0].features["density_contrast"] == 0.0
+    assert sparse[0].features["clutter_log_density"] > 0.0
