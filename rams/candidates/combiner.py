@@ -202,7 +202,9 @@ class PointCombiner:
           CNN has learnt that a mine has a CNN response beside it and would score every
           anomaly peak as clutter. :attr:`without_cnn`, fitted on runs of the same flights
           with detection off, scores those runs; when its calibration slope is 0 (it ranks
-          nothing), the warning says that every point gets the base rate.
+          nothing), the warning says that every point gets the base rate, and when it put no
+          mine of its calibration flights in the mine layer, the warning says to expect few
+          or no mine points.
         - CNN but no multispectral or thermal raster (``ms_thermal`` False): the anomaly
           core then runs on the RGB bands, whose peaks are any object or patch of another
           colour (stones, clods, litter; grass blades at millimetre GSD), not the thermal and
@@ -229,6 +231,13 @@ class PointCombiner:
             return self, None
         if self.without_cnn is not None:
             if self.without_cnn.platt_a != 0.0:
+                layer = self.without_cnn.meta.get("calibration_mine_layer") or {}
+                if layer.get("n_truth") and not layer.get("tp"):
+                    return self.without_cnn, (
+                        "the CNN did not run: candidate points are scored on anomaly evidence alone, which "
+                        f"put none of the {layer['n_truth']} mines of the combiner's calibration flights in "
+                        "the mine layer (models/rams_combiner.md); expect few or no mine points, and read "
+                        "the low-confidence layer, where the anomaly peaks are")
                 return self.without_cnn, None
             return self.without_cnn, (
                 "the CNN did not run: every candidate point has the same probability (the base rate of "

@@ -72,7 +72,9 @@ def prepare_points(
     """Fused candidate points with their evidence, raster and density features.
 
     ``anomaly_threshold`` (-log10 Pfa) makes a pixel part of a blob; ``cnn_support`` are
-    the CNN's responses below the point threshold (None: the detections alone).
+    the CNN's responses below the point threshold (None: the detections alone);
+    ``surveyed_area_m2`` sets the flight's rate of candidates for ``density_contrast``
+    (None: that feature is 0).
     """
     points = fuse_points(detections, peaks, config.fusion_radius_m)
     add_support_features(points, detections if cnn_support is None else cnn_support, config.fusion_radius_m)

@@ -255,6 +255,9 @@ def draw_layout(
 
     Returns:
         (minefields, objects, tracks) as keyword dicts for the scene dataclasses.
+
+    Raises:
+        ValueError: for a layout not in :data:`LAYOUTS`.
     """
     if layout is not None and layout not in LAYOUTS:
         raise ValueError(f"unknown minefield layout {layout!r}; expected one of {', '.join(LAYOUTS)}")

@@ -236,6 +236,7 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
 
     Raises:
         RamsInputError: for an unknown family.
+        ValueError: for an unknown minefield layout.
     """
     spec = scene_family(family, seed, ground_jitter, clutter_jitter)
     rng = np.random.default_rng([seed, 0x5EED, round(size_m * 1000)])

@@ -172,6 +172,24 @@ def test_combiner_without_cnn_scores_runs_without_the_cnn(tmp_path: Path) -> Non
     assert "## Without the CNN" in model_card(loaded, {}) and "## Without the CNN" not in model_card(with_cnn, {})
 
 
+def test_run_without_cnn_warns_when_its_model_put_no_calibration_mine_in_the_mine_layer() -> None:
+    """A without-CNN model that ranks (slope > 0) but found no calibration mine: the run says so."""
+    cfg = CandidateConfig()
+    with_cnn, _ = fit_combiner([flight(s) for s in range(2)], [flight(10)], cfg)
+    without, _ = fit_combiner([flight(s) for s in (3, 4)], [flight(11)], cfg)
+    assert without.platt_a != 0.0
+    found = dict(without.meta, calibration_mine_layer={"n_truth": 60, "tp": 3, "recall": 0.05})
+    missed = dict(without.meta, calibration_mine_layer={"n_truth": 60, "tp": 0, "recall": 0.0})
+    for meta, warns in ((found, False), (missed, True)):
+        w = PointCombiner(without.evidence, without.pattern, without.platt_a, without.platt_b, meta=meta)
+        both = PointCombiner(with_cnn.evidence, with_cnn.pattern, with_cnn.platt_a, with_cnn.platt_b,
+                             meta=with_cnn.meta, without_cnn=w)
+        chosen, warning = both.for_run(False)
+        assert chosen is w and (warning is not None) == warns
+        if warns:
+            assert warning is not None and "none of the 60 mines" in warning
+
+
 def test_rgb_only_model_weighs_the_cnn_features_alone(tmp_path: Path) -> None:
     """Runs from an RGB orthomosaic alone get the rgb_only model, fitted with every non-CNN
     feature set to 0: the RGB anomaly features of a point then cannot move its probability."""

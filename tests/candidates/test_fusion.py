@@ -71,7 +71,7 @@ def test_density_contrast_compares_a_cluster_with_the_flights_own_rate() -> None
     in_cluttered = cluttered[0].features["density_contrast"]
     assert in_sparse > 1.0  # 5 neighbours where about 0.2 are expected
     assert in_sparse > in_cluttered + 0.5
-    # a lone point of the scatter in the sparse field: fewer neighbours than expected, <= 0
+    # a point of the scatter in the sparse field has at most one neighbour: at most log(2 / 1.15)
     lone = [p.features["density_contrast"] for p in sparse[6:]]
     assert max(lone) <= math.log(2.0 / 1.15) + 1e-9
     # the expectation follows the formula: log((n + 1) / (rate * pi r^2 + 1))

@@ -201,11 +201,15 @@ def test_run_without_the_cnn_uses_the_combiner_fitted_without_it(
               for f in json.loads((tmp_path / "shipped" / name).read_text())["features"]]
     assert len(points) == run["counts"]["anomaly_peaks"] >= 4
     probabilities = {p["probability"] for p in points}
-    if shipped.without_cnn.platt_a == 0.0:  # the shipped fit: evidence alone does not rank across ground
+    if shipped.without_cnn.platt_a == 0.0:  # evidence alone does not rank across ground: the base rate
         assert len(probabilities) == 1 and run["counts"]["mine_points"] == 0
         assert any("the CNN did not run" in w for w in run["warnings"])
     else:
         assert len(probabilities) > 1
+        layer = shipped.without_cnn.meta["calibration_mine_layer"]
+        # the shipped fit ranks (slope > 0) but put no calibration mine in the mine layer: the run says so
+        said = any("the CNN did not run" in w and "none of the" in w for w in run["warnings"])
+        assert said == (layer["tp"] == 0)
     process_flight(flight, tmp_path / "hand", _config())  # hand-set combiner: no model without the CNN
     hand = json.loads((tmp_path / "hand" / "run.json").read_text())
     assert any("no model for runs without the CNN" in w for w in hand["warnings"])

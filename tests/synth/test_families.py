@@ -336,3 +336,9 @@ def test_scatter_layout_lays_every_field_as_pfm1_scatter() -> None:
     assert build_scene(40.0, 112, "steppe", layout=None).mines == plain.mines  # default unchanged
     with pytest.raises(ValueError, match="unknown minefield layout"):
         build_scene(40.0, 112, "steppe", layout="grid")
+
+
+def test_generate_flight_refuses_an_unknown_layout_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown minefield layout"):
+        generate_flight(tmp_path / "f", size_m=SIZE_M, seed=SEED, layout="grid")
+    assert not (tmp_path / "f").exists()
