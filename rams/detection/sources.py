@@ -255,9 +255,9 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
                 f"scene family {family!r} is kept from the detectors: the point combiner is fitted "
                 "on it to learn what a detection is worth on unfamiliar ground (see rams.synth.families)"))
         for seed in spec.seeds:
-            jitter = (("_jitter" if spec.ground_jitter else "") + ("_cjitter" if spec.clutter_jitter else "")
-                      + (f"_{spec.layout}" if spec.layout else ""))
-            folder = cache / f"{family}{jitter}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
+            variant = (("_jitter" if spec.ground_jitter else "") + ("_cjitter" if spec.clutter_jitter else "")
+                       + (f"_{spec.layout}" if spec.layout else ""))
+            folder = cache / f"{family}{variant}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
             if not (folder / TRUTH_FILE_NAME).is_file():
                 generate_flight(folder, spec.size_m, seed, gsd_m={"rgb": working_gsd_m}, family=family,
                                 ground_jitter=spec.ground_jitter, clutter_jitter=spec.clutter_jitter,

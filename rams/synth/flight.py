@@ -26,7 +26,7 @@ from rams import __version__
 from rams.core.truth import FLIGHT_RASTER_FILES, TRUTH_FILE_NAME
 from rams.synth.families import DEFAULT_FAMILY, family_spec
 from rams.synth.grids import SensorGrid, make_grid
-from rams.synth.layout import LAYOUTS
+from rams.synth.layout import check_layout
 from rams.synth.render import NODATA, render_ms, render_rgb, render_thermal
 from rams.synth.scene import Scene, build_scene
 from rams.synth.writer import truth_geojson, write_json, write_manifest, write_raster
@@ -211,8 +211,7 @@ def generate_flight(
         raise ValueError(f"unknown sensor {wgs84_sensor!r}; expected one of {sorted(SENSOR_ALIASES)}")
     if block_px < 16:
         raise ValueError(f"block_px must be at least 16, got {block_px}")
-    if layout is not None and layout not in LAYOUTS:  # before the folder is made
-        raise ValueError(f"unknown minefield layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
+    check_layout(layout)  # before the folder is made
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scene = build_scene(size_m, seed, family, ground_jitter=ground_jitter, clutter_jitter=clutter_jitter,

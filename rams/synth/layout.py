@@ -36,6 +36,12 @@ MAX_MINES_PER_FIELD = 40
 LAYOUTS = ("scatter", "rows-ap", "rows-av", "mixed")
 
 
+def check_layout(layout: str | None) -> None:
+    """Raise ValueError unless ``layout`` is None or one of :data:`LAYOUTS`."""
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"unknown minefield layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
+
+
 class _Placer:
     """Accepts object positions that keep their clearances.
 
@@ -259,8 +265,7 @@ def draw_layout(
     Raises:
         ValueError: for a layout not in :data:`LAYOUTS`.
     """
-    if layout is not None and layout not in LAYOUTS:
-        raise ValueError(f"unknown minefield layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
+    check_layout(layout)
     margin_m = max(0.1 * size_m, 2.0)
     tracks = _draw_tracks(rng, size_m)
     track_lines = [LineString(t["points_m"]).buffer(t["half_width_m"] + 0.3) for t in tracks]
@@ -289,6 +294,7 @@ def draw_layout(
 
     for k, (poly, cx, cy, angle, length, width) in enumerate(_draw_fields(rng, size_m, margin_m)):
         field_id = f"mf{k + 1:02d}"
+        # drawn even when ``layout`` overrides it: the generator is consumed as without it
         drawn = str(rng.choice(LAYOUTS, p=[0.35, 0.3, 0.2, 0.15]))
         field_layout = drawn if layout is None else layout
         area = poly.area
