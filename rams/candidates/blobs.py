@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import rasterio
 
+from rams.candidates.coverage import CoverageBuilder, ValidCoverage
 from rams.errors import RasterError
 from rams.tiles.windows import iter_tiles
 
@@ -52,11 +53,13 @@ class BlobScan:
         blobs: blobs above the threshold, strongest first within each window.
         valid_area_m2: ground area of pixels with a score (not nodata), square metres.
         n_dropped: blobs discarded by the per-window cap.
+        coverage: where the raster has a score, on a coarse grid (None: not measured).
     """
 
     blobs: list[AnomalyBlob]
     valid_area_m2: float
     n_dropped: int
+    coverage: ValidCoverage | None = None
 
 
 def close_3x3(mask: np.ndarray) -> np.ndarray:
@@ -154,7 +157,8 @@ def scan_anomaly_raster(
             bounds memory and the clustering cost on a cluttered flight.
 
     Returns:
-        The blobs (flight CRS metres) and the valid (scored) ground area.
+        The blobs (flight CRS metres), the valid (scored) ground area and where it lies
+        (:class:`~rams.candidates.coverage.ValidCoverage`).
 
     Raises:
         RasterError: the file cannot be opened, has no CRS, or is rotated.
@@ -175,12 +179,15 @@ def scan_anomaly_raster(
         blobs: list[AnomalyBlob] = []
         n_valid = 0
         n_dropped = 0
+        coverage = CoverageBuilder(t, src.width, src.height)
         for tile in iter_tiles(src.width, src.height, window_px, halo_px):
             score = src.read(1, window=tile.read).astype(np.float32, copy=False)
             if nodata is not None and not math.isnan(nodata):
                 score = np.where(score == nodata, np.float32(np.nan), score)
             core = tile.core_in_read
-            n_valid += int(np.isfinite(score[core]).sum())
+            valid = np.isfinite(score[core])
+            n_valid += int(valid.sum())
+            coverage.add(valid, tile.core.row_off, tile.core.col_off)
             found = blobs_in_window(score, threshold, min_pixels, core)
             if len(found) > max_blobs_per_window:
                 n_dropped += len(found) - max_blobs_per_window
@@ -188,4 +195,6 @@ def scan_anomaly_raster(
             for col, row, n_px, smax in found:
                 x, y = t * (tile.read.col_off + col, tile.read.row_off + row)
                 blobs.append(AnomalyBlob(float(x), float(y), n_px * pixel_area_m2, smax))
-    return BlobScan(blobs=blobs, valid_area_m2=n_valid * pixel_area_m2, n_dropped=n_dropped)
+    return BlobScan(
+        blobs=blobs, valid_area_m2=n_valid * pixel_area_m2, n_dropped=n_dropped, coverage=coverage.result()
+    )

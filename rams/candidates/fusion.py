@@ -29,6 +29,10 @@ Each point gets the features of :data:`BASE_FEATURES` (all floats, 0 where absen
   (candidates over the surveyed area): a group stands out against the flight's own
   background, so the same count means less on ground covered in mine-sized clutter.
 
+Both density features count only the surveyed part of each disc where the anomaly raster
+says which part that is (:mod:`rams.candidates.coverage`): at the edge of a flight or beside
+a hole in its orthomosaic a disc is partly empty, not sparse.
+
 The anomaly raster is read in small windows around the points, never whole.
 """
 
@@ -44,6 +48,7 @@ import rasterio
 from rasterio.windows import Window
 from scipy.spatial import cKDTree
 
+from rams.candidates.coverage import ValidCoverage
 from rams.core.devices import device_category
 from rams.core.gsd import gsd_from_affine
 from rams.core.points import MinePoint
@@ -268,26 +273,42 @@ def add_support_features(points: list[FusedPoint], support: list[MinePoint], rad
             fp.features["cnn_support"] = max(fp.features["cnn_support"], float(score[near].max()))
 
 
-def add_density_features(points: list[FusedPoint], radius_m: float, surveyed_area_m2: float | None = None) -> None:
+def add_density_features(
+    points: list[FusedPoint], radius_m: float, surveyed_area_m2: float | None = None,
+    coverage: ValidCoverage | None = None,
+) -> None:
     """Set ``clutter_log_density`` and ``density_contrast``.
 
-    ``clutter_log_density``: log(1 + other candidates per 100 m^2 within ``radius_m``).
+    ``clutter_log_density``: log(1 + other candidates per 100 m^2 of surveyed ground within
+    ``radius_m``).
     ``density_contrast``: log((n + 1) / (e + 1)), ``n`` the other candidates within
     ``radius_m`` and ``e`` the number expected there at the flight's own rate (the other
     candidates over ``surveyed_area_m2``): a cluster on ground where candidates are rare
     stands out, the same count on ground full of clutter does not. 0 when the surveyed area
     is not known.
+
+    Both count only the surveyed part of each disc when ``coverage`` says where that is: at
+    the edge of the orthomosaic or beside a hole in it, half a disc holding n candidates is
+    as dense as a whole disc holding 2n (without ``coverage`` every disc counts whole, and a
+    point near the edge reads as lying on sparse ground).
     """
     if not points:
         return
     xy = np.array([[p.x_m, p.y_m] for p in points])
     counts = np.array([len(n) - 1 for n in cKDTree(xy).query_ball_point(xy, radius_m)])
-    disc_m2 = math.pi * radius_m**2
+    share = np.ones(len(points)) if coverage is None else coverage.disc_share(xy, radius_m)
+    # a point stands on surveyed ground, so its disc is never wholly unsurveyed
+    disc_m2 = math.pi * radius_m**2 * np.clip(share, _MIN_DISC_SHARE, 1.0)
     per_100m2 = counts / disc_m2 * 100.0
-    expected = (len(points) - 1) / surveyed_area_m2 * disc_m2 if surveyed_area_m2 else None
-    for fp, d, n in zip(points, per_100m2, counts, strict=True):
+    rate = (len(points) - 1) / surveyed_area_m2 if surveyed_area_m2 else None
+    for fp, d, n, area in zip(points, per_100m2, counts, disc_m2, strict=True):
         fp.features["clutter_log_density"] = math.log1p(float(d))
-        fp.features["density_contrast"] = 0.0 if expected is None else math.log((n + 1.0) / (expected + 1.0))
+        fp.features["density_contrast"] = 0.0 if rate is None else math.log((n + 1.0) / (rate * area + 1.0))
+
+
+#: Least surveyed share of a density disc (a point at a corner of the survey has about a
+#: quarter; below that the coverage grid's cells are too coarse to say).
+_MIN_DISC_SHARE = 0.2
 
 
 def feature_matrix(points: list[FusedPoint], names: tuple[str, ...]) -> np.ndarray:

@@ -35,6 +35,7 @@ import shapely
 
 from rams.candidates.blobs import scan_anomaly_raster
 from rams.candidates.combiner import PointCombiner, detector_mismatch, resolve_combiner
+from rams.candidates.coverage import ValidCoverage
 from rams.candidates.delineate import BASIS_PATTERN, Area, fence_areas
 from rams.candidates.fusion import (
     KIND_EXPECTED,
@@ -67,19 +68,20 @@ MINE_PATTERN = "mine_pattern"
 def prepare_points(
     anomaly_path: Path | None, detections: list[MinePoint], peaks: list[MinePoint], config: CandidateConfig,
     anomaly_threshold: float, cnn_support: list[MinePoint] | None = None,
-    surveyed_area_m2: float | None = None,
+    surveyed_area_m2: float | None = None, coverage: ValidCoverage | None = None,
 ) -> list[FusedPoint]:
     """Fused candidate points with their evidence, raster and density features.
 
     ``anomaly_threshold`` (-log10 Pfa) makes a pixel part of a blob; ``cnn_support`` are
     the CNN's responses below the point threshold (None: the detections alone);
     ``surveyed_area_m2`` sets the flight's rate of candidates for ``density_contrast``
-    (None: that feature is 0).
+    (None: that feature is 0); ``coverage`` says which part of each density disc was
+    surveyed (None: every disc counts whole).
     """
     points = fuse_points(detections, peaks, config.fusion_radius_m)
     add_support_features(points, detections if cnn_support is None else cnn_support, config.fusion_radius_m)
     add_raster_features(points, anomaly_path, anomaly_threshold)
-    add_density_features(points, config.density_radius_m, surveyed_area_m2)
+    add_density_features(points, config.density_radius_m, surveyed_area_m2, coverage)
     return points
 
 
@@ -150,6 +152,7 @@ def build_candidates(
     warnings += [warning] if warning else []
     threshold = AnomalyConfig().threshold_log10_pfa if anomaly_threshold is None else anomaly_threshold
     n_blobs = 0
+    coverage = None
     if anomaly_path is not None:
         scan = scan_anomaly_raster(
             Path(anomaly_path), threshold=threshold,
@@ -157,7 +160,10 @@ def build_candidates(
         )
         n_blobs = len(scan.blobs)
         surveyed_area_m2 = scan.valid_area_m2 if surveyed_area_m2 is None else surveyed_area_m2
-    points = prepare_points(anomaly_path, detections, anomaly_peaks, config, threshold, cnn_support, surveyed_area_m2)
+        coverage = scan.coverage
+    points = prepare_points(
+        anomaly_path, detections, anomaly_peaks, config, threshold, cnn_support, surveyed_area_m2, coverage
+    )
     scored = score_candidates(points, combiner, config)
     mine = scored.probability >= config.mine_probability
     xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)

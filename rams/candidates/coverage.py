@@ -1,0 +1,111 @@
+"""Where a flight was surveyed, on a coarse grid: the share of scored pixels per cell.
+
+The density features of the candidate points (:func:`rams.candidates.fusion.add_density_features`)
+count the other candidates in a disc around each point and compare the count with the
+flight's rate. Near the edge of the orthomosaic, or beside a hole in it, part of that disc
+was never surveyed, and a count over the whole disc reads as sparse ground. This grid says
+how much of each disc was surveyed. It is accumulated window by window while the anomaly
+raster is scanned (:func:`rams.candidates.blobs.scan_anomaly_raster`), never from the whole
+raster at once, and stays small: cells of at least :data:`MIN_CELL_M` and at most
+:data:`MAX_CELLS` of them (coarser cells on a larger flight).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from affine import Affine
+
+#: Finest coverage cell, metres (a 5 m density disc spans some 300 cells).
+MIN_CELL_M = 0.5
+#: Most cells in a coverage grid (16 MB of float32); a larger flight gets coarser cells.
+MAX_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class ValidCoverage:
+    """Share of surveyed (scored) pixels per cell of a north-up grid.
+
+    Attributes:
+        x0: easting of the grid's west edge, metres.
+        y0: northing of its north edge, metres.
+        cell_m: cell side, metres.
+        share: float32 (rows, cols), 0 (nothing surveyed) to 1 (every pixel), row 0 north.
+    """
+
+    x0: float
+    y0: float
+    cell_m: float
+    share: np.ndarray
+
+    def disc_share(self, xy: np.ndarray, radius_m: float) -> np.ndarray:
+        """Surveyed share (0 to 1) of the disc of ``radius_m`` around each point of ``xy`` (N, 2).
+
+        The mean of the cells whose centres lie in the disc, weighted equally (outside the
+        grid counts as not surveyed); a disc with no cell centre in it (``radius_m`` below
+        half a cell) takes the share of the point's own cell.
+        """
+        xy = np.asarray(xy, np.float64).reshape(-1, 2)
+        rows, cols = self.share.shape
+        col_f = (xy[:, 0] - self.x0) / self.cell_m
+        row_f = (self.y0 - xy[:, 1]) / self.cell_m
+        reach = math.ceil(radius_m / self.cell_m) + 1
+        d = np.arange(-reach, reach + 1)
+        # cell centres around each point's cell, kept where they lie within the disc
+        c_idx = np.floor(col_f)[:, None, None] + d[None, None, :]
+        r_idx = np.floor(row_f)[:, None, None] + d[None, :, None]
+        dx = (c_idx + 0.5 - col_f[:, None, None]) * self.cell_m
+        dy = (r_idx + 0.5 - row_f[:, None, None]) * self.cell_m
+        inside = dx**2 + dy**2 <= radius_m**2
+        in_grid = (r_idx >= 0) & (r_idx < rows) & (c_idx >= 0) & (c_idx < cols)
+        r_safe = np.clip(r_idx, 0, rows - 1).astype(np.int64)
+        c_safe = np.clip(c_idx, 0, cols - 1).astype(np.int64)
+        values = np.where(in_grid, self.share[r_safe, c_safe], 0.0)
+        n = inside.sum(axis=(1, 2))
+        total = np.where(inside, values, 0.0).sum(axis=(1, 2))
+        own = values[:, reach, reach]
+        return np.where(n > 0, total / np.maximum(n, 1), own)
+
+
+class CoverageBuilder:
+    """Accumulates :class:`ValidCoverage` from the valid masks of a raster's windows.
+
+    Args:
+        transform: the raster's north-up affine transform.
+        width: raster width, pixels.
+        height: raster height, pixels.
+    """
+
+    def __init__(self, transform: Affine, width: int, height: int) -> None:
+        self._px_w, self._px_h = abs(transform.a), abs(transform.e)
+        self._x0, self._y0 = transform.c, transform.f
+        ground_w, ground_h = width * self._px_w, height * self._px_h
+        cell = max(MIN_CELL_M, self._px_w, self._px_h, math.sqrt(ground_w * ground_h / MAX_CELLS))
+        self.cell_m = cell
+        self._cols = max(1, math.ceil(ground_w / cell))
+        self._rows = max(1, math.ceil(ground_h / cell))
+        self._valid = np.zeros((self._rows, self._cols), np.float64)
+        self._all = np.zeros((self._rows, self._cols), np.float64)
+
+    def add(self, valid: np.ndarray, row_off: int, col_off: int) -> None:
+        """Count a window's pixels (``valid`` bool (rows, cols) at ``row_off, col_off``)."""
+        rows, cols = valid.shape
+        cell_r = ((row_off + np.arange(rows) + 0.5) * self._px_h // self.cell_m).astype(np.int64)
+        cell_c = ((col_off + np.arange(cols) + 0.5) * self._px_w // self.cell_m).astype(np.int64)
+        cell_r = np.minimum(cell_r, self._rows - 1)
+        cell_c = np.minimum(cell_c, self._cols - 1)
+        if not rows or not cols:
+            return
+        r0, c0 = int(cell_r[0]), int(cell_c[0])
+        n_r, n_c = int(cell_r[-1]) - r0 + 1, int(cell_c[-1]) - c0 + 1
+        ids = ((cell_r - r0)[:, None] * n_c + (cell_c - c0)[None, :]).reshape(-1)
+        self._all[r0:r0 + n_r, c0:c0 + n_c] += np.bincount(ids, minlength=n_r * n_c).reshape(n_r, n_c)
+        weights = valid.reshape(-1).astype(np.float64)
+        self._valid[r0:r0 + n_r, c0:c0 + n_c] += np.bincount(ids, weights, minlength=n_r * n_c).reshape(n_r, n_c)
+
+    def result(self) -> ValidCoverage:
+        """The coverage so far (cells never counted are not surveyed)."""
+        share = np.divide(self._valid, self._all, out=np.zeros_like(self._valid), where=self._all > 0)
+        return ValidCoverage(self._x0, self._y0, self.cell_m, share.astype(np.float32))
