@@ -1,11 +1,12 @@
 """Candidate points and SHA polygons on ground no model or threshold was tuned on.
 
-Flights: ``rams synth`` of the held-out family (``ploughed``, never used for training or
-tuning; seeds from 1000) and three **clutter-only** flights (seeds from 1100): held-out
+Flights: ``rams synth`` of a held-out family (``--family``: ``ploughed`` by default, or
+``stubble``, the second one, kept blind; never used for training or tuning; seeds from 1000)
+and three **clutter-only** flights (seeds from 1100): held-out
 flights with their mines removed. ``rams synth`` has no option for that, so this benchmark removes them itself: in
 every raster, the square of ``2 * MINE_PATCH_M`` around each mine is overwritten by the
 ground ``PATCH_SHIFT_M`` further along the furrows (same phase, so no seam across the
-furrow pattern), and the mines and minefields are dropped from the truth. Each flight is
+furrow pattern; northwards where the field has no furrows), and the mines and minefields are dropped from the truth. Each flight is
 processed with the default config in a child process and scored by
 :func:`rams.evaluation.flight.evaluate_flight`.
 
@@ -23,7 +24,7 @@ count, and flagged area over surveyed area.
 
 Usage::
 
-    python benchmarks/bench_candidates.py [--first-seed 1000] [--n-flights 4] [--size-m 80]
+    python benchmarks/bench_candidates.py [--family ploughed] [--first-seed 1000] [--n-flights 4] [--size-m 80]
         [--clutter-seed 1100] [--n-clutter-flights 3] [--config extra.yaml] [--keep DIR]
 
 Results: ``benchmarks/results/candidates.json``.
@@ -50,7 +51,7 @@ from rams.crs import WGS84, transformer
 from rams.evaluation.flight import evaluate_flight
 from rams.evaluation.sensor_subsets import sensor_subset_flight
 from rams.synth import generate_flight
-from rams.synth.families import HELD_OUT_FAMILY
+from rams.synth.families import HELD_OUT_FAMILIES, HELD_OUT_FAMILY
 from rams.synth.flight import DEFAULT_GSD_M
 
 RESULTS = Path(__file__).resolve().parent / "results" / "candidates.json"
@@ -102,15 +103,15 @@ def _process(flight: Path, out: Path, config: Path | None) -> dict[str, Any]:
 
 def run_flight(
     seed: int, size_m: float, work: Path, config: Path | None, *, clutter_only: bool = False,
-    rgb_gsd_m: float | None = None, rgb_only: bool = False,
+    rgb_gsd_m: float | None = None, rgb_only: bool = False, family: str = HELD_OUT_FAMILY,
 ) -> dict[str, Any]:
     """Generate (and strip of mines when ``clutter_only``), process (from its RGB alone when
-    ``rgb_only``) and score one flight."""
-    name = f"{'clutter' if clutter_only else 'flight'}-{HELD_OUT_FAMILY}-{seed}"
+    ``rgb_only``) and score one flight of ``family``."""
+    name = f"{'clutter' if clutter_only else 'flight'}-{family}-{seed}"
     flight, out = work / name, work / f"out-{name}"
     t0 = time.perf_counter()
     gsd = None if rgb_gsd_m is None else {**DEFAULT_GSD_M, "rgb": rgb_gsd_m}
-    generate_flight(flight, size_m=size_m, seed=seed, family=HELD_OUT_FAMILY, gsd_m=gsd)
+    generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd)
     removed = remove_mines(flight) if clutter_only else 0
     t1 = time.perf_counter()
     result = _process(sensor_subset_flight(flight) if rgb_only else flight, out, config)
@@ -241,7 +242,7 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], clutt
         "benchmark": "candidates", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": "python benchmarks/bench_candidates.py " + shlex.join(sys.argv[1:]),
         "n_clutter_flights_requested": args.n_clutter_flights,
-        "family": HELD_OUT_FAMILY, "size_m": args.size_m,
+        "family": args.family, "size_m": args.size_m,
         "rgb_gsd_m": args.rgb_gsd_m or DEFAULT_GSD_M["rgb"], "rgb_only": args.rgb_only,
         "seeds": [f["seed"] for f in flights], "clutter_seeds": [c["seed"] for c in clutter],
         "config": None if args.config is None else args.config.read_text(),
@@ -258,6 +259,8 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], clutt
 def main() -> None:
     """Run the benchmark and write ``benchmarks/results/candidates.json``."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", choices=HELD_OUT_FAMILIES, default=HELD_OUT_FAMILY,
+                    help="Held-out scene family of the flights.")
     ap.add_argument("--first-seed", type=int, default=1000)
     ap.add_argument("--n-flights", type=int, default=4)
     ap.add_argument("--size-m", type=float, default=80.0)
@@ -280,7 +283,8 @@ def main() -> None:
         flights: list[dict[str, Any]] = []
         clutter: list[dict[str, Any]] = []
         for seed in range(args.first_seed, args.first_seed + args.n_flights):
-            r = run_flight(seed, args.size_m, work, args.config, rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only)
+            r = run_flight(seed, args.size_m, work, args.config, rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only,
+                           family=args.family)
             p, poly = r["points"], r["polygons"]
             print(f"seed {seed}: mines {r['n_truth_mines']:3d}  SHA {poly['n_sha']} (p1 {poly['n_sha_priority_1']}) "
                   f"/ fields {poly['n_minefields']}  coverage {poly['mine_coverage']}  flagged/minefield "
@@ -290,7 +294,7 @@ def main() -> None:
             write_results(args, flights, clutter)
         for seed in range(args.clutter_seed, args.clutter_seed + args.n_clutter_flights):
             c = run_flight(seed, args.size_m, work, args.config, clutter_only=True,
-                           rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only)
+                           rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only, family=args.family)
             print(f"clutter-only seed {seed} ({c['mines_removed']} mines removed): "
                   f"SHA {c['polygons']['n_sha']} (p1 {c['polygons']['n_sha_priority_1']}), "
                   f"false mine points {c['points']['fp']} "

@@ -101,14 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/rgb_synth.json"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from rams.synth import HELD_OUT_FAMILY, generate_flight
+    from rams.synth import HELD_OUT_FAMILIES, generate_flight
     from rams.synth.flight import DEFAULT_GSD_M
 
     det = load_detector(args.model)
     rgb_gsd_m = args.rgb_gsd_m or DEFAULT_GSD_M["rgb"]
     gsd_cm = rgb_gsd_m * 100
     results: dict[str, Any] = {"model": det.meta.get("name"), "model_threshold": det.threshold,
-                               "model_gsd_m": det.input_gsd_m, "held_out_family": HELD_OUT_FAMILY,
+                               "model_gsd_m": det.input_gsd_m, "held_out_families": list(HELD_OUT_FAMILIES),
                                "size_m": args.size_m, "rgb_gsd_m": rgb_gsd_m, "seeds": _seeds(args.seeds), "families": {}}
     for family in [f.strip() for f in args.families.split(",") if f.strip()]:
         scans = []
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         at_r90 = [m for m in sweep if m["recall"] >= 0.9]
         best = max(at_r90, key=lambda m: m["precision"]) if at_r90 else None
         results["families"][family] = {
-            "held_out": family == HELD_OUT_FAMILY,
+            "held_out": family in HELD_OUT_FAMILIES,
             "at_operating_threshold": pooled(scans, det.threshold),
             "best_precision_at_recall_0_9": best,
             "sweep": sweep,
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         op = results["families"][family]["at_operating_threshold"]
         best_text = "none" if best is None else f"{best['precision']:.3f} (threshold {best['threshold']:.3f})"
-        held = " (held out)" if family == HELD_OUT_FAMILY else ""
+        held = " (held out)" if family in HELD_OUT_FAMILIES else ""
         print(f"{family}{held}: {op['mines']} mines, P {op['precision']:.3f} R {op['recall']:.3f} at "
               f"threshold {det.threshold:.3f}, {op['false_alarms_per_ha']:.1f} false alarms/ha; "
               f"best P at R>=0.9: {best_text}")

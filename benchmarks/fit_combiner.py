@@ -205,7 +205,8 @@ def main() -> None:
     for folder in args.real_rgb:
         sets["fit", "rgb_only"] += real_rgb_runs(folder, args.work, stamp, args.reuse_runs, args.real_group_key)
     rgb, rgb_metrics = fit_combiner(restrict_features(sets["fit", "rgb_only"], CNN_FEATURES),
-                                    restrict_features(sets["cal", "rgb_only"], CNN_FEATURES), cfg.candidates)
+                                    restrict_features(sets["cal", "rgb_only"], CNN_FEATURES), cfg.candidates,
+                                    domain_features=CNN_FEATURES)
     combiner = replace(combiner, without_cnn=without, rgb_only=rgb)
     seconds = round(time.perf_counter() - start, 1)
     extra = {

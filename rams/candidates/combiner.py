@@ -9,6 +9,11 @@ Two logistic regressions and a calibration, all plain numpy:
 3. Platt scaling ``p = sigmoid(a * z + b)`` of the pattern logit ``z``, fitted on flights
    that neither model saw, so that the probability means what it says (reliability).
 
+Its domain: a feature that had one value at every fit point (``has_anomaly`` = 1 when no
+CNN detection of the fit flights lay away from an anomaly peak) carries no weight, and a
+point with another value is one the combiner never saw; the models' answer there is an
+extrapolation (see :meth:`PointCombiner.outside_domain`).
+
 Each regression standardises its inputs (``(x - mean) / scale``) and minimises the mean
 log loss plus ``l2 / 2 * |w|^2`` by Newton's method (IRLS), which converges in a few
 iterations on these small problems (each step halved until the loss drops). Stored as JSON (format :data:`FORMAT`) in ``models/``.
@@ -180,6 +185,8 @@ class PointCombiner:
         rgb_only: the combiner for runs with the CNN but no multispectral or thermal
             raster (an RGB orthomosaic alone, the commonest real survey), fitted on the CNN
             features only, or None.
+        domain: features that had one value at every fit point, name -> that value
+            (empty: not recorded, every point is in the domain).
     """
 
     evidence: Logistic
@@ -189,6 +196,19 @@ class PointCombiner:
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
     without_cnn: PointCombiner | None = None
     rgb_only: PointCombiner | None = None
+    domain: dict[str, float] = field(default_factory=dict)
+
+    def outside_domain(self, x_base: np.ndarray) -> np.ndarray:
+        """(N,) True where a point differs from the fit points in a feature that was constant there.
+
+        Such a point is one the combiner never saw (a CNN detection with no anomaly peak
+        beside it, when every fit point had one): its probability would be an extrapolation.
+        """
+        x_base = np.asarray(x_base, np.float64).reshape(-1, len(self.evidence.features))
+        out = np.zeros(len(x_base), bool)
+        for name, value in self.domain.items():
+            out |= np.abs(x_base[:, self.evidence.features.index(name)] - value) > 1e-9
+        return out
 
     def for_run(self, cnn_ran: bool, ms_thermal: bool = True) -> tuple[PointCombiner, str | None]:
         """The combiner for the evidence a run has, and a warning when none fits.
@@ -283,6 +303,8 @@ class PointCombiner:
             "calibration": {"method": "platt", "a": round(self.platt_a, 8), "b": round(self.platt_b, 8)},
             "meta": self.meta,
         }
+        if self.domain:
+            out["domain"] = {"constant": {k: float(v) for k, v in sorted(self.domain.items())}}
         for name, nested in (("without_cnn", self.without_cnn), ("rgb_only", self.rgb_only)):
             if nested is not None:
                 out[name] = nested.to_dict()
@@ -320,9 +342,13 @@ def load_combiner(path: str | Path) -> PointCombiner:
 def _from_dict(doc: dict[str, Any]) -> PointCombiner:
     cal = doc["calibration"]
     nested = {name: None if doc.get(name) is None else _from_dict(doc[name]) for name in ("without_cnn", "rgb_only")}
+    evidence = Logistic.from_dict(doc["evidence"])
+    domain = {str(k): float(v) for k, v in ((doc.get("domain") or {}).get("constant") or {}).items()}
+    if unknown := set(domain) - set(evidence.features):
+        raise ValueError(f"domain names features the evidence model lacks: {sorted(unknown)}")
     return PointCombiner(
-        Logistic.from_dict(doc["evidence"]), Logistic.from_dict(doc["pattern"]),
-        float(cal["a"]), float(cal["b"]), dict(doc.get("meta") or {}), **nested,
+        evidence, Logistic.from_dict(doc["pattern"]),
+        float(cal["a"]), float(cal["b"]), dict(doc.get("meta") or {}), **nested, domain=domain,
     )
 
 

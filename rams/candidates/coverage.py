@@ -40,6 +40,17 @@ class ValidCoverage:
     cell_m: float
     share: np.ndarray
 
+    def share_at(self, xy: np.ndarray) -> np.ndarray:
+        """Surveyed share of the cell under each point of ``xy`` (N, 2); 0 outside the grid."""
+        xy = np.asarray(xy, np.float64).reshape(-1, 2)
+        col = np.floor((xy[:, 0] - self.x0) / self.cell_m)
+        row = np.floor((self.y0 - xy[:, 1]) / self.cell_m)
+        rows, cols = self.share.shape
+        inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+        r = np.clip(row, 0, rows - 1).astype(np.int64)
+        c = np.clip(col, 0, cols - 1).astype(np.int64)
+        return np.where(inside, self.share[r, c], 0.0)
+
     def disc_share(self, xy: np.ndarray, radius_m: float) -> np.ndarray:
         """Surveyed share (0 to 1) of the disc of ``radius_m`` around each point of ``xy`` (N, 2).
 

@@ -155,6 +155,11 @@ class CandidatePoint:
         spacing_m: spacing of that row, metres (the spacing that predicts an expected
             position), or None.
         features: the combiner's inputs, by name.
+        scored_by: how ``probability`` was made: ``combiner`` (the run's point combiner),
+            ``rgb_only`` (its RGB-only model: a CNN detection outside the multispectral and
+            thermal rasters), ``base_rate`` (outside the combiner's fit data: see
+            :meth:`rams.candidates.combiner.PointCombiner.outside_domain`) or ``row_fill``
+            (an expected position: its row's fill rate).
     """
 
     id: str
@@ -171,6 +176,7 @@ class CandidatePoint:
     row_id: str | None = None
     spacing_m: float | None = None
     features: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+    scored_by: str = "combiner"
 
     @property
     def x_m(self) -> float:
@@ -190,6 +196,7 @@ class CandidatePoint:
             "kind": self.kind,
             "layer": self.layer,
             "probability": round(float(self.probability), 4),
+            "scored_by": self.scored_by,
             "class": p.class_name,
             "device_category": p.device_category,
             "confidence": round(float(p.confidence), 4),

@@ -81,6 +81,16 @@ def search_patterns(points: list[FusedPoint], evidence_p: np.ndarray, config: Ca
     return PatternSearch(seed_index, rows, labels, x_pattern)
 
 
+#: How a point's probability was made (:attr:`Scored.scored_by`): by the run's combiner ...
+SCORED_COMBINER = "combiner"
+#: ... by its RGB-only model (a CNN detection where no multispectral or thermal raster
+#: covers the ground: CNN evidence alone, which that model was fitted on) ...
+SCORED_RGB_ONLY = "rgb_only"
+#: ... or the base rate of its calibration flights (a point outside the combiner's domain,
+#: which no model of it was fitted on: see :meth:`PointCombiner.outside_domain`).
+SCORED_BASE_RATE = "base_rate"
+
+
 @dataclass
 class Scored:
     """Probabilities of the candidate points and the patterns behind them.
@@ -89,18 +99,30 @@ class Scored:
         evidence_p: (N,) evidence-model probability (uncalibrated; picks the seeds).
         probability: (N,) calibrated probability that the point is a mine.
         patterns: rows, their pattern labels and the pattern features.
+        scored_by: (N,) how each probability was made (``SCORED_*``).
     """
 
     evidence_p: np.ndarray
     probability: np.ndarray
     patterns: PatternSearch
+    scored_by: np.ndarray
 
 
-def score_candidates(points: list[FusedPoint], combiner: PointCombiner, config: CandidateConfig) -> Scored:
+def score_candidates(
+    points: list[FusedPoint], combiner: PointCombiner, config: CandidateConfig, uncovered: np.ndarray | None = None
+) -> Scored:
     """Evidence probability, pattern search, then the calibrated probability of each point.
 
     The combiner's feature lists must match :data:`BASE_FEATURES` and ``evidence_logit`` +
     :data:`PATTERN_FEATURES` (a combiner fitted by another version is refused).
+
+    A point outside the combiner's domain (:meth:`PointCombiner.outside_domain`: a CNN
+    detection with no anomaly peak beside it, when every fit point had one) gets no
+    extrapolated probability: where ``uncovered`` (N,) says no multispectral or thermal
+    raster covers it, the combiner's RGB-only model scores it (its evidence is the CNN's
+    alone, what that model was fitted on); elsewhere the sensors looked and saw nothing,
+    which no model was fitted on, and it gets the base rate of the calibration flights
+    (low layer; it seeds no row).
 
     Raises:
         ValueError: the combiner was fitted on other features.
@@ -112,8 +134,22 @@ def score_candidates(points: list[FusedPoint], combiner: PointCombiner, config: 
         )
     x_base = feature_matrix(points, BASE_FEATURES)
     evidence_p = combiner.evidence_probability(x_base)
+    outside = combiner.outside_domain(x_base)
+    rgb_model = combiner.rgb_only
+    by_rgb = outside & (np.zeros(len(points), bool) if uncovered is None or rgb_model is None else uncovered)
+    held = outside & ~by_rgb
+    base_rate = combiner.base_rate()
+    if rgb_model is not None and by_rgb.any():
+        evidence_p[by_rgb] = rgb_model.evidence_probability(x_base[by_rgb])
+    evidence_p[held] = np.minimum(evidence_p[held], base_rate)
     patterns = search_patterns(points, evidence_p, config)
     probability = combiner.probability(x_base, patterns.x_pattern)
+    if rgb_model is not None and by_rgb.any():
+        probability[by_rgb] = rgb_model.probability(x_base[by_rgb], patterns.x_pattern[by_rgb])
+    probability[held] = base_rate
+    scored_by = np.full(len(points), SCORED_COMBINER, dtype=object)
+    scored_by[by_rgb] = SCORED_RGB_ONLY
+    scored_by[held] = SCORED_BASE_RATE
     for fp, row in zip(points, patterns.x_pattern, strict=True):
         fp.features.update(zip(PATTERN_FEATURES, row.tolist(), strict=True))
-    return Scored(evidence_p, probability, patterns)
+    return Scored(evidence_p, probability, patterns, scored_by)

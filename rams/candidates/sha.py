@@ -54,7 +54,7 @@ from rams.candidates.model import (
     ShaPolygon,
 )
 from rams.candidates.patterns import Row
-from rams.candidates.scoring import Scored, score_candidates
+from rams.candidates.scoring import SCORED_BASE_RATE, Scored, score_candidates
 from rams.config import AnomalyConfig, CandidateConfig
 from rams.core.devices import device_category
 from rams.core.points import MinePoint
@@ -164,9 +164,12 @@ def build_candidates(
     points = prepare_points(
         anomaly_path, detections, anomaly_peaks, config, threshold, cnn_support, surveyed_area_m2, coverage
     )
-    scored = score_candidates(points, combiner, config)
-    mine = scored.probability >= config.mine_probability
     xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
+    # a point where the anomaly raster has no score: no multispectral or thermal sensor saw it
+    uncovered = None if coverage is None else coverage.share_at(xy) < 0.5
+    scored = score_candidates(points, combiner, config, uncovered)
+    warnings += [w] if (w := _base_rate_warning(scored, combiner)) else []
+    mine = scored.probability >= config.mine_probability
     area_pt = scored.probability >= min(config.area_probability, config.mine_probability)
     rows = _mine_rows(scored, area_pt, config)
     expected = _expected_positions(points, scored, rows, xy[mine], config)
@@ -185,6 +188,18 @@ def build_candidates(
         flight_id=flight_id, date=date, polygons=polygons, points=cand, expected=exp_pts,
         surveyed_area_m2=surveyed_area_m2, n_blobs=n_blobs, warnings=warnings,
     )
+
+
+def _base_rate_warning(scored: Scored, combiner: PointCombiner) -> str | None:
+    """Why some points got the base rate (outside the combiner's domain), or None."""
+    n = int(np.count_nonzero(scored.scored_by == SCORED_BASE_RATE))
+    if not n:
+        return None
+    what = ", ".join(f"{k} = {v:g}" for k, v in sorted(combiner.domain.items()))
+    return (f"{n} candidate point(s) lie outside the point combiner's fit data ({what} at every fit point; "
+            "e.g. a CNN detection with no thermal or spectral anomaly where those sensors looked): no model "
+            f"of it scores them, so they get the base rate ({combiner.base_rate():.3f}) and the low layer "
+            "(scored_by: base_rate); check them on the imagery")
 
 
 def _mine_rows(scored: Scored, mine: np.ndarray, config: CandidateConfig) -> list[int]:
@@ -296,7 +311,7 @@ def _attribute_points(
             evidence=fp.evidence, hazard=hazard, priority=priority,
             row_id=row_ids.get(r) if r is not None else None,
             spacing_m=scored.patterns.rows[r].spacing_m if r in row_ids else None,
-            features=dict(fp.features),
+            features=dict(fp.features), scored_by=str(scored.scored_by[i]),
         ))
     return out
 
@@ -327,5 +342,6 @@ def _expected_points(
             f"{flight_id}-exp-{n:03d}", mp, sha.id if sha else None, flight_id, date, kind=KIND_EXPECTED,
             probability=fill, layer=LAYER_EXPECTED, evidence=(MINE_PATTERN,), hazard="area" if sha else None,
             priority=sha.priority if sha else None, row_id=row_ids[r], spacing_m=row.spacing_m,
+            scored_by="row_fill",
         ))
     return out

@@ -15,11 +15,11 @@ from rams.errors import RamsInputError
 # scipy stack (0.6 s), which every other command would pay at start-up; tests/cli checks
 # these match rams.synth.families.
 #: Scene families of the generator (:data:`rams.synth.families.FAMILIES`).
-FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow")
+FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow", "stubble")
 #: :data:`rams.synth.families.DEFAULT_FAMILY`.
 DEFAULT_FAMILY = "steppe"
-#: :data:`rams.synth.families.HELD_OUT_FAMILY`.
-HELD_OUT_FAMILY = "ploughed"
+#: :data:`rams.synth.families.HELD_OUT_FAMILIES`.
+HELD_OUT_FAMILIES = ("ploughed", "stubble")
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         family: str = typer.Option(
             DEFAULT_FAMILY, "--family",
             help=f"Scene family (ground and clutter): {', '.join(FAMILIES)}. "
-                 f"{HELD_OUT_FAMILY} is held out: benchmark only, never train or tune on it.",
+                 f"{' and '.join(HELD_OUT_FAMILIES)} are held out: benchmark only, never train or tune on them.",
         ),
         rgb_gsd_m: float = typer.Option(0.005, "--rgb-gsd-m", help="RGB ground sample distance, metres."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),

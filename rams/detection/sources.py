@@ -241,12 +241,12 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
     re-used.
     """
     from rams.synth import generate_flight
-    from rams.synth.families import COMBINER_FAMILY, HELD_OUT_FAMILY
+    from rams.synth.families import COMBINER_FAMILY, HELD_OUT_FAMILIES
 
     cache = spec.cache_dir or spec.path
     out = []
     for family in spec.families:
-        if family == HELD_OUT_FAMILY:
+        if family in HELD_OUT_FAMILIES:
             raise RamsInputError(spec.path, (
                 f"scene family {family!r} is held out: it is never used for training or tuning "
                 "(see rams.synth.families)"))

@@ -6,10 +6,11 @@ Used by the demo, the tests, CNN training and the benchmarks. Entry point:
 
 Scene families (:mod:`rams.synth.families`) change the ground and the clutter around the
 same mines: ``steppe`` (the default, the original generator), ``sand-litter``,
-``rocky-scrub``, ``ploughed`` and ``meadow``.
+``rocky-scrub``, ``ploughed``, ``meadow`` and ``stubble``.
 
-Protocol: :data:`HELD_OUT_FAMILY` (``ploughed``) is never used to train or tune any model
-or threshold; it is only benchmarked, to measure how a detector does on ground it has
+Protocol: :data:`HELD_OUT_FAMILIES` (``ploughed``, the benchmarks' default
+:data:`HELD_OUT_FAMILY`, and ``stubble``) are never used to train or tune any model or
+threshold; it is only benchmarked, to measure how a detector does on ground it has
 never seen. Training and tuning use :data:`TRAINING_FAMILIES`: the detectors only
 :data:`DETECTOR_FAMILIES`, because :data:`COMBINER_FAMILY` is kept from them for the point
 combiner. Seeds 0 to 9 are for tests, seeds 1000 and above for benchmarks.
@@ -19,6 +20,7 @@ from rams.synth.families import (
     COMBINER_FAMILY,
     DETECTOR_FAMILIES,
     FAMILIES,
+    HELD_OUT_FAMILIES,
     HELD_OUT_FAMILY,
     TRAINING_FAMILIES,
 )
@@ -28,6 +30,7 @@ __all__ = [
     "COMBINER_FAMILY",
     "DETECTOR_FAMILIES",
     "FAMILIES",
+    "HELD_OUT_FAMILIES",
     "HELD_OUT_FAMILY",
     "TRAINING_FAMILIES",
     "SynthFlight",

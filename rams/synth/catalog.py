@@ -164,6 +164,16 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.04, 0.06, 0.07, 0.12, 0.18), (0.06, 0.08, 0.10, 0.16, 0.22)),
         scale_range=(0.6, 1.0), dt_morning=ThermalDraw(0.8, 2.5), dt_evening=ThermalDraw(0.3, 1.5),
     ),
+    # Broken brick and roof tile from ruined farm buildings, 8 to 24 cm: orange-red to
+    # dark red fired clay, flat, with sharp edges; sun-warmed like stone. A class of the
+    # held-out ``stubble`` family only: no model is trained or tuned on it.
+    "brick": ObjectLook(
+        "bar", 0.12, 0.05, 0.04,
+        rgb=((0.62, 0.32, 0.22), (0.70, 0.44, 0.31), (0.48, 0.26, 0.19)),
+        reflectance=((0.08, 0.10, 0.24, 0.30, 0.34), (0.11, 0.14, 0.29, 0.34, 0.37),
+                     (0.06, 0.08, 0.18, 0.24, 0.28)),
+        scale_range=(0.35, 1.0), dt_morning=ThermalDraw(0.8, 2.2), dt_evening=ThermalDraw(0.3, 1.2),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

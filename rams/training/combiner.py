@@ -164,7 +164,7 @@ def cross_ground_logits(
 
 def fit_combiner(
     fit_flights: list[LabelledFlight], cal_flights: list[LabelledFlight], config: CandidateConfig,
-    *, l2: float = 1e-2, calibration: str = "cross-ground",
+    *, l2: float = 1e-2, calibration: str = "cross-ground", domain_features: tuple[str, ...] = BASE_FEATURES,
 ) -> tuple[PointCombiner, dict[str, Any]]:
     """Fit the evidence and pattern models on ``fit_flights`` and the Platt calibration.
 
@@ -180,6 +180,11 @@ def fit_combiner(
     The card's calibration metrics are measured on ``cal_flights`` with the final models;
     ``cross_ground_ece`` is the ECE of the cross-ground probabilities with Platt fitted on
     the other groups' points (leave one group out).
+
+    The combiner's domain (:attr:`PointCombiner.domain`) is the features of
+    ``domain_features`` that have one value at every fit point; features left out there
+    are those the caller zeroed on purpose (:func:`restrict_features`), which the model
+    ignores at run time whatever they hold.
 
     Returns:
         The combiner and the metrics for its card (also stored in ``combiner.meta``).
@@ -234,7 +239,11 @@ def fit_combiner(
         "calibration_mine_layer": _pr(p_cal, np.concatenate(y_cal), sum(f.n_truth for f in cal_flights),
                                       config.mine_probability),
     }
-    combiner = PointCombiner(evidence, pattern, a, b, meta=metrics)
+    x_fit = np.vstack([feature_matrix(f.points, BASE_FEATURES) for f in fit_flights])
+    domain = {n: float(col[0]) for n, col in zip(BASE_FEATURES, x_fit.T, strict=True)
+              if n in domain_features and len(col) and np.all(col == col[0])}
+    metrics["domain_constant_features"] = domain
+    combiner = PointCombiner(evidence, pattern, a, b, meta=metrics, domain=domain)
     return combiner, metrics
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -249,3 +250,32 @@ def test_a_combiner_fitted_with_another_detector_warns() -> None:
     assert warning is not None and "0123456789abcdef" in warning and "not calibrated" in warning
     assert detector_mismatch(fitted, None) is None  # no CNN ran
     assert detector_mismatch(replace(fitted, meta={}), "rams_rgb sha256 0123456789abcdef") is None  # hand-set
+
+
+def test_domain_is_the_features_constant_at_every_fit_point(tmp_path: Path) -> None:
+    """``has_cnn`` is 1 at every point of these flights: a point without it is outside the
+    domain; restricted fits (rgb_only) record only the features they keep."""
+    from rams.candidates.fusion import CNN_FEATURES
+
+    cfg = CandidateConfig()
+    comb, metrics = fit_combiner([flight(s) for s in range(2)], [flight(10)], cfg)
+    # every feature these flights leave at 0 is constant too: all but cnn_score and rx_score
+    assert comb.domain["has_cnn"] == 1.0 and "cnn_score" not in comb.domain and "rx_score" not in comb.domain
+    assert metrics["domain_constant_features"] == comb.domain
+    x = np.zeros((3, len(BASE_FEATURES)))
+    x[:, BASE_FEATURES.index("has_cnn")] = [1.0, 0.0, 1.0]
+    x[2, BASE_FEATURES.index("thermal")] = 1.0  # 0 at every fit point
+    assert comb.outside_domain(x).tolist() == [False, True, True]
+    loaded = load_combiner(comb.save(tmp_path / "c.json"))
+    assert loaded.domain == comb.domain and loaded.outside_domain(x).tolist() == [False, True, True]
+    # a file without a domain (older fits) puts every point inside it
+    doc = json.loads((tmp_path / "c.json").read_text())
+    del doc["domain"]
+    (tmp_path / "old.json").write_text(json.dumps(doc))
+    assert not load_combiner(tmp_path / "old.json").outside_domain(x).any()
+    doc["domain"] = {"constant": {"no_such_feature": 1.0}}
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(RamsInputError, match="no_such_feature"):
+        load_combiner(tmp_path / "bad.json")
+    rgb, _ = fit_combiner([flight(s) for s in range(2)], [flight(10)], cfg, domain_features=CNN_FEATURES)
+    assert set(rgb.domain) <= set(CNN_FEATURES) and "thermal" not in rgb.domain

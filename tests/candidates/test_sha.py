@@ -371,3 +371,42 @@ def test_blobs_match_the_scipy_definition(seed: int) -> None:
     assert len(got) == len(want) > 20
     for g, w in zip(got, want, strict=True):
         assert g[2:] == pytest.approx(w[2:]) and g[:2] == pytest.approx(w[:2], abs=1e-9)
+
+
+def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
+    tmp_path: Path, hand_set_combiner: PointCombiner
+) -> None:
+    """A CNN detection with no anomaly beside it, when every fit point had one: where the
+    thermal and multispectral rasters cover it, the base rate and the low layer; where they
+    do not, the RGB-only model (CNN evidence alone is what it was fitted on)."""
+    from dataclasses import replace
+
+    from rams.candidates.fusion import BASE_FEATURES
+    from rams.candidates.patterns import PATTERN_FEATURES
+    from tests.conftest import _linear
+
+    a = np.random.default_rng(0).uniform(0, 3, (400, 400)).astype(np.float32)
+    a[:, :100] = np.nan  # the west 5 m: no multispectral or thermal score
+    a[200:202, 300:302] = 9.0  # the anomaly under the fused point
+    path = write_raster(tmp_path / "a.tif", a, transform=Affine(GSD, 0, E0, 0, -GSD, N0), nodata=float("nan"))
+    rgb = PointCombiner(_linear(BASE_FEATURES, {"cnn_score": 8.0}, -4.0),
+                        _linear(("evidence_logit", *PATTERN_FEATURES), {"evidence_logit": 1.0}, 0.0))
+    comb = replace(hand_set_combiner, domain={"has_anomaly": 1.0}, rgb_only=rgb,
+                   meta={"n_calibration_points": 1000, "n_calibration_mines": 40})
+    det = [cnn(10.0, 5.0, conf=0.9), cnn(2.5, 10.0, conf=0.9), cnn(300 * GSD, 200 * GSD, conf=0.9)]
+    cs = build_candidates(path, det, [peak(300 * GSD, 200 * GSD, score=9.0, evidence=["thermal_anomaly"])],
+                          crs=UTM, flight_id="F7", date=DATE, sensors=["rgb", "multispectral", "thermal"],
+                          config=CandidateConfig(), combiner=comb)
+    by_x = {round(p.x_m - E0, 1): p for p in cs.points}
+    seen_nothing, unseen, fused = by_x[10.0], by_x[2.5], by_x[15.0]
+    assert (seen_nothing.scored_by, seen_nothing.layer) == ("base_rate", "low")
+    assert seen_nothing.probability == pytest.approx(0.04)
+    assert unseen.scored_by == "rgb_only" and unseen.probability == pytest.approx(1 / (1 + np.exp(-3.2)), abs=1e-4)
+    assert unseen.layer == "mine"
+    assert fused.scored_by == "combiner" and fused.kind == "fused" and fused.layer == "mine"
+    assert any("outside the point combiner's fit data" in w and "1 candidate point" in w for w in cs.warnings)
+    assert seen_nothing.properties()["scored_by"] == "base_rate"
+    # without a domain (an older combiner file) the same point keeps the combiner's probability
+    old = build_candidates(path, det[:1], [], crs=UTM, flight_id="F7", date=DATE, sensors=["rgb"],
+                           config=CandidateConfig(), combiner=hand_set_combiner)
+    assert old.points[0].scored_by == "combiner" and old.points[0].probability > 0.5

@@ -18,6 +18,7 @@ from rams.synth.families import (
     COMBINER_FAMILY,
     DETECTOR_FAMILIES,
     FAMILIES,
+    HELD_OUT_FAMILIES,
     HELD_OUT_FAMILY,
     TRAINING_FAMILIES,
 )
@@ -33,6 +34,7 @@ NEW_CLASSES = {
     "rocky-scrub": {"stone"},
     "ploughed": {"clod", "stone"},
     "meadow": {"stone", "can", "plastic_bottle", "paper", "dung"},
+    "stubble": {"brick", "stone", "can"},
 }
 
 
@@ -59,8 +61,9 @@ def _valid(path: Path) -> np.ndarray:
 def test_protocol_constants() -> None:
     assert FAMILIES[0] == "steppe" and len(FAMILIES) >= 4
     assert HELD_OUT_FAMILY == "ploughed"
-    assert HELD_OUT_FAMILY not in TRAINING_FAMILIES
-    assert set(TRAINING_FAMILIES) | {HELD_OUT_FAMILY} == set(FAMILIES)
+    assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble")
+    assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
+    assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
     assert COMBINER_FAMILY in TRAINING_FAMILIES and COMBINER_FAMILY not in DETECTOR_FAMILIES
     assert HELD_OUT_FAMILY not in DETECTOR_FAMILIES and "steppe" in DETECTOR_FAMILIES
@@ -131,6 +134,9 @@ def test_families_differ_in_every_sensor(flights: dict[str, SynthFlight]) -> Non
     ndvi = {fam: (m[4] - m[2]) / (m[4] + m[2]) for fam, m in ms.items()}
     assert ndvi["meadow"] > ndvi["steppe"] + 0.1
     assert temp["meadow"] < temp["steppe"] - 1.0
+    # Stubble: pale straw over light loam, warm and dry (little vegetation cooling).
+    assert rgb["stubble"].mean() > rgb["steppe"].mean() + 10
+    assert temp["stubble"] > temp["steppe"] + 1.0
 
 
 def _stripe_peak(image: np.ndarray, gsd_m: float) -> tuple[float, float, float]:
