@@ -268,12 +268,15 @@ def main() -> None:
     ap.add_argument("--n-clutter-flights", type=int, default=3, help="Clutter-only flights (0: none).")
     ap.add_argument("--config", type=Path, default=None, help="YAML merged on the default config.")
     ap.add_argument("--keep", type=Path, default=None, help="Keep flights and outputs in this folder.")
-    ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--results", type=Path, default=None,
+                    help="Results file (default: results/candidates.json; candidates_FAMILY.json for another family).")
     ap.add_argument("--rgb-gsd-m", type=float, default=None,
                     help="GSD of the generated RGB (default: rams synth's, 0.5 cm; an area-survey flight: 0.02)")
     ap.add_argument("--rgb-only", action="store_true",
                     help="Process every flight from its RGB orthomosaic alone (no multispectral or thermal).")
     args = ap.parse_args()
+    if args.results is None:
+        args.results = RESULTS if args.family == HELD_OUT_FAMILY else RESULTS.with_name(f"candidates_{args.family}.json")
     if args.clutter_seed < 0 or args.n_clutter_flights < 0:
         ap.error("--clutter-seed and --n-clutter-flights must not be negative (no clutter flights: "
                  "--n-clutter-flights 0)")

@@ -55,7 +55,7 @@ from rams.config_paths import models_dir
 from rams.evaluation.sensor_subsets import sensor_subset_flight
 from rams.orchestration.pipeline import process_flight
 from rams.synth import generate_flight
-from rams.synth.families import HELD_OUT_FAMILY, TRAINING_FAMILIES
+from rams.synth.families import HELD_OUT_FAMILIES, TRAINING_FAMILIES
 from rams.synth.flight import DEFAULT_GSD_M
 from rams.training.combiner import (
     LabelledFlight,
@@ -99,7 +99,7 @@ def prepare_run(
     from its RGB orthomosaic alone; ``rgb_gsd_m`` renders its RGB at another GSD than
     ``rams synth``'s (an area-survey flight)."""
     family = families[seed % len(families)]
-    assert family != HELD_OUT_FAMILY
+    assert family not in HELD_OUT_FAMILIES
     gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
     gsd_cm = gsd["rgb"] * 100  # in the name: a generator change makes new flights
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
@@ -173,7 +173,7 @@ def main() -> None:
     args = ap.parse_args()
     families = [f.strip() for f in args.families.split(",") if f.strip()]
     if not families or not set(families) <= set(TRAINING_FAMILIES):
-        sys.exit(f"--families must be among {', '.join(TRAINING_FAMILIES)} (never {HELD_OUT_FAMILY})")
+        sys.exit(f"--families must be among {', '.join(TRAINING_FAMILIES)} (never {' or '.join(HELD_OUT_FAMILIES)})")
     fit_seeds, cal_seeds = _seeds(args.fit), _seeds(args.cal)
     if set(fit_seeds) & set(cal_seeds) or min(fit_seeds + cal_seeds) < 200 or max(fit_seeds + cal_seeds) >= 1000:
         sys.exit("fit and calibration seeds must be disjoint and in 200-999")

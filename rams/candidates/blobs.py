@@ -161,7 +161,7 @@ def scan_anomaly_raster(
         (:class:`~rams.candidates.coverage.ValidCoverage`).
 
     Raises:
-        RasterError: the file cannot be opened, has no CRS, or is rotated.
+        RasterError: the file cannot be opened, has no CRS, or is not north-up.
     """
     try:
         src = rasterio.open(path)
@@ -171,8 +171,8 @@ def scan_anomaly_raster(
         if src.crs is None:
             raise RasterError(path, "anomaly raster has no CRS")
         t = src.transform
-        if t.b != 0 or t.d != 0:
-            raise RasterError(path, "anomaly raster is rotated; expected a north-up grid")
+        if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
+            raise RasterError(path, "anomaly raster is rotated or flipped; expected a north-up grid")
         pixel_area_m2 = abs(t.a * t.e)
         min_pixels = max(1, math.ceil(min_blob_m2 / pixel_area_m2 - 1e-9))
         nodata = src.nodata

@@ -196,7 +196,7 @@ class PointCombiner:
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
     without_cnn: PointCombiner | None = None
     rgb_only: PointCombiner | None = None
-    domain: dict[str, float] = field(default_factory=dict)
+    domain: dict[str, float] = field(default_factory=dict, hash=False)
 
     def outside_domain(self, x_base: np.ndarray) -> np.ndarray:
         """(N,) True where a point differs from the fit points in a feature that was constant there.

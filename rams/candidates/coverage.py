@@ -22,6 +22,9 @@ from affine import Affine
 MIN_CELL_M = 0.5
 #: Most cells in a coverage grid (16 MB of float32); a larger flight gets coarser cells.
 MAX_CELLS = 4_000_000
+#: Points per batch of :meth:`ValidCoverage.disc_share` (a 5 m disc at 0.5 m cells: about
+#: 4 MB per array of a batch).
+_CHUNK = 1024
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class ValidCoverage:
         half a cell) takes the share of the point's own cell.
         """
         xy = np.asarray(xy, np.float64).reshape(-1, 2)
+        if len(xy) > _CHUNK:  # bounded memory: (chunk, cells across, cells across) arrays
+            return np.concatenate([self.disc_share(xy[i:i + _CHUNK], radius_m) for i in range(0, len(xy), _CHUNK)])
         rows, cols = self.share.shape
         col_f = (xy[:, 0] - self.x0) / self.cell_m
         row_f = (self.y0 - xy[:, 1]) / self.cell_m
@@ -84,12 +89,14 @@ class CoverageBuilder:
     """Accumulates :class:`ValidCoverage` from the valid masks of a raster's windows.
 
     Args:
-        transform: the raster's north-up affine transform.
+        transform: the raster's north-up affine transform (ValueError otherwise).
         width: raster width, pixels.
         height: raster height, pixels.
     """
 
     def __init__(self, transform: Affine, width: int, height: int) -> None:
+        if transform.b != 0 or transform.d != 0 or transform.a <= 0 or transform.e >= 0:
+            raise ValueError(f"coverage needs a north-up grid (row 0 north, columns east), not {tuple(transform)[:6]}")
         self._px_w, self._px_h = abs(transform.a), abs(transform.e)
         self._x0, self._y0 = transform.c, transform.f
         ground_w, ground_h = width * self._px_w, height * self._px_h

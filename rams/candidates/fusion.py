@@ -290,17 +290,28 @@ def add_density_features(
     Both count only the surveyed part of each disc when ``coverage`` says where that is: at
     the edge of the orthomosaic or beside a hole in it, half a disc holding n candidates is
     as dense as a whole disc holding 2n (without ``coverage`` every disc counts whole, and a
-    point near the edge reads as lying on sparse ground).
+    point near the edge reads as lying on sparse ground). Candidates on unsurveyed ground
+    (a CNN point beyond the multispectral and thermal rasters) are then not counted either,
+    in the discs or in the flight's rate.
     """
     if not points:
         return
     xy = np.array([[p.x_m, p.y_m] for p in points])
-    counts = np.array([len(n) - 1 for n in cKDTree(xy).query_ball_point(xy, radius_m)])
-    share = np.ones(len(points)) if coverage is None else coverage.disc_share(xy, radius_m)
+    if coverage is None:
+        share, counted = np.ones(len(points)), np.ones(len(points), bool)
+    else:
+        share = coverage.disc_share(xy, radius_m)
+        # numerator and denominator over the same ground: a neighbour where the anomaly
+        # raster has no score (a CNN point on RGB beyond the multispectral and thermal
+        # rasters) lies outside the disc area counted
+        counted = coverage.share_at(xy) >= 0.5
+    near = cKDTree(xy).query_ball_point(xy, radius_m)
+    counts = np.array([int(counted[n].sum()) - int(counted[i]) for i, n in enumerate(near)])
     # a point stands on surveyed ground, so its disc is never wholly unsurveyed
     disc_m2 = math.pi * radius_m**2 * np.clip(share, _MIN_DISC_SHARE, 1.0)
     per_100m2 = counts / disc_m2 * 100.0
-    rate = (len(points) - 1) / surveyed_area_m2 if surveyed_area_m2 else None
+    n_counted = int(counted.sum())
+    rate = max(n_counted - 1, 0) / surveyed_area_m2 if surveyed_area_m2 else None
     for fp, d, n, area in zip(points, per_100m2, counts, disc_m2, strict=True):
         fp.features["clutter_log_density"] = math.log1p(float(d))
         fp.features["density_contrast"] = 0.0 if rate is None else math.log((n + 1.0) / (rate * area + 1.0))

@@ -42,6 +42,7 @@ POINT_FIELDS: tuple[str, ...] = (
     "kind",
     "layer",
     "probability",
+    "scored_by",
     "class",
     "device_category",
     "confidence",

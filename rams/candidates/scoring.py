@@ -118,11 +118,13 @@ def score_candidates(
 
     A point outside the combiner's domain (:meth:`PointCombiner.outside_domain`: a CNN
     detection with no anomaly peak beside it, when every fit point had one) gets no
-    extrapolated probability: where ``uncovered`` (N,) says no multispectral or thermal
-    raster covers it, the combiner's RGB-only model scores it (its evidence is the CNN's
-    alone, what that model was fitted on); elsewhere the sensors looked and saw nothing,
-    which no model was fitted on, and it gets the base rate of the calibration flights
-    (low layer; it seeds no row).
+    extrapolated probability: where ``uncovered`` (N,) says the anomaly raster has no score
+    (the multispectral and thermal rasters do not both cover it), the combiner's RGB-only
+    model scores it (its evidence is the CNN's alone, what that model was fitted on);
+    elsewhere (or where coverage is unknown, ``uncovered`` None) the anomaly core scored the
+    ground and found nothing, which no model was fitted on, and it gets the base rate of the
+    calibration flights, kept below the area and mine-layer probabilities (low layer; it
+    seeds no row).
 
     Raises:
         ValueError: the combiner was fitted on other features.
@@ -138,7 +140,8 @@ def score_candidates(
     rgb_model = combiner.rgb_only
     by_rgb = outside & (np.zeros(len(points), bool) if uncovered is None or rgb_model is None else uncovered)
     held = outside & ~by_rgb
-    base_rate = combiner.base_rate()
+    # below every layer threshold whatever the fit's base rate: such a point never anchors an area
+    base_rate = min(combiner.base_rate(), np.nextafter(min(config.area_probability, config.mine_probability), 0.0))
     if rgb_model is not None and by_rgb.any():
         evidence_p[by_rgb] = rgb_model.evidence_probability(x_base[by_rgb])
     evidence_p[held] = np.minimum(evidence_p[held], base_rate)

@@ -165,7 +165,8 @@ def build_candidates(
         anomaly_path, detections, anomaly_peaks, config, threshold, cnn_support, surveyed_area_m2, coverage
     )
     xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
-    # a point where the anomaly raster has no score: no multispectral or thermal sensor saw it
+    # a point where the anomaly raster has no score: the multispectral and thermal rasters do
+    # not both cover it
     uncovered = None if coverage is None else coverage.share_at(xy) < 0.5
     scored = score_candidates(points, combiner, config, uncovered)
     warnings += [w] if (w := _base_rate_warning(scored, combiner)) else []
@@ -196,9 +197,10 @@ def _base_rate_warning(scored: Scored, combiner: PointCombiner) -> str | None:
     if not n:
         return None
     what = ", ".join(f"{k} = {v:g}" for k, v in sorted(combiner.domain.items()))
+    rate = float(scored.probability[scored.scored_by == SCORED_BASE_RATE][0])
     return (f"{n} candidate point(s) lie outside the point combiner's fit data ({what} at every fit point; "
-            "e.g. a CNN detection with no thermal or spectral anomaly where those sensors looked): no model "
-            f"of it scores them, so they get the base rate ({combiner.base_rate():.3f}) and the low layer "
+            "e.g. a CNN detection with no thermal or spectral anomaly where the anomaly core scored the "
+            f"ground): no model of it scores them, so they get the base rate ({rate:.3f}) and the low layer "
             "(scored_by: base_rate); check them on the imagery")
 
 

@@ -50,7 +50,10 @@ was not fitted on; see models/rams_combiner.md):</p>
 <ul class="note">
 <li><b>fused</b>: a CNN detection and an anomaly peak (thermal and/or multispectral) at the
 same place: two independent sensors agree.</li>
-<li><b>cnn</b>: a CNN detection on the RGB orthomosaic with no anomaly under it.</li>
+<li><b>cnn</b>: a CNN detection on the RGB orthomosaic with no anomaly under it. Where the
+thermal and multispectral sensors looked there and saw nothing, and the combiner was never
+fitted on such a point, it gets the base rate and the low layer (<i>scored_by</i>: base_rate);
+outside their rasters the combiner's RGB-only model scores it (<i>scored_by</i>: rgb_only).</li>
 <li><b>anomaly</b>: an anomaly peak with no CNN detection (buried or hidden mines show here,
 so do warm stones and scrap).</li>
 <li><b>expected_position</b>: an empty place in a regular row of mines, at the row's spacing
@@ -354,7 +357,7 @@ def _point_from_feature(feat: dict[str, Any], layer: str, x_m: float, y_m: float
     return CandidatePoint(
         str(p["id"]), mp, p.get("sha_id"), str(p.get("flight_id", "")), _date_of(p),
         kind=str(p.get("kind", "cnn")), probability=float(p.get("probability", 0.0) or 0.0), layer=layer,
-        hazard=p.get("hazard"), priority=p.get("priority"),
+        hazard=p.get("hazard"), priority=p.get("priority"), scored_by=str(p.get("scored_by") or "combiner"),
     )
 
 

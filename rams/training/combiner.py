@@ -269,8 +269,8 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         f"{m['n_calibration_points']} for calibration ({m['n_calibration_mines']} mines)",
         "- Labels: one-to-one matching of points to true mines within 0.5 m.",
         "- Synthetic flights (`rams synth`, project code, no external licence) of "
-        f"{', '.join(m.get('families', ['the training families']))}; the held-out family (`ploughed`) "
-        "was not used. The combiner family (`meadow`) is never used to train the detectors, so "
+        f"{', '.join(m.get('families', ['the training families']))}; the held-out families (`ploughed`, `stubble`) "
+        "were not used. The combiner family (`meadow`) is never used to train the detectors, so "
         "the fit sees what a detection is worth on ground its detector never saw.",
     ]
     for key in ("command", "detector", "size_m", "seconds", "families"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
+from rasterio.transform import Affine, from_origin
 
 from rams.candidates.blobs import scan_anomaly_raster
 from rams.candidates.coverage import CoverageBuilder
@@ -18,10 +18,12 @@ GSD = 0.1
 E0, N0 = 500_000.0, 4_400_000.0
 
 
-def _raster(path: Path, size: int, nodata_cols: int) -> Path:
-    """A ``size`` x ``size`` score raster of GSD 0.1 m whose west ``nodata_cols`` columns are NaN."""
+def _raster(path: Path, size: int, nodata_cols: int = 0, nodata_rows: int = 0) -> Path:
+    """A ``size`` x ``size`` score raster of GSD 0.1 m whose west ``nodata_cols`` columns and
+    north ``nodata_rows`` rows are NaN."""
     data = np.zeros((size, size), np.float32)
     data[:, :nodata_cols] = np.nan
+    data[:nodata_rows, :] = np.nan
     with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=1, dtype="float32",
                        crs="EPSG:32638", transform=from_origin(E0, N0, GSD, GSD), nodata=np.nan) as dst:
         dst.write(data, 1)
@@ -55,6 +57,37 @@ def test_coverage_says_which_share_of_a_disc_was_surveyed(tmp_path: Path) -> Non
     # the disc's part beyond a chord 3 m from its centre: 1 - (segment / disc)
     segment = 25.0 * math.acos(3.0 / 5.0) - 3.0 * math.sqrt(25.0 - 9.0)
     assert share[5] == pytest.approx(1.0 - segment / (math.pi * 25.0), abs=0.04)
+
+
+def test_coverage_is_north_up(tmp_path: Path) -> None:
+    """The north 10 m have no score: south of that edge is surveyed, north of it is not."""
+    cov = scan_anomaly_raster(_raster(tmp_path / "n.tif", 400, nodata_rows=100), threshold=6.0,
+                              min_blob_m2=0.0, window_px=128, halo_px=4).coverage
+    assert cov is not None
+    x = E0 + 20.0
+    share = cov.disc_share(np.array([[x, N0 - 10.0], [x, N0 - 12.0], [x, N0 - 8.0]]), 5.0)
+    assert share[0] == pytest.approx(0.5, abs=0.05)
+    assert share[1] > 0.7 and share[2] < 0.3  # 2 m south of the edge mostly surveyed, 2 m north mostly not
+    assert cov.share_at(np.array([[x, N0 - 15.0], [x, N0 - 5.0]])).tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="north-up"):
+        CoverageBuilder(Affine(0.1, 0, E0, 0, 0.1, N0), 10, 10)  # south-up
+
+
+def test_candidates_on_unsurveyed_ground_are_not_counted() -> None:
+    """CNN points beyond the multispectral/thermal rasters neither add to a disc nor to the rate."""
+    builder = CoverageBuilder(from_origin(0.0, 60.0, 0.5, 0.5), 120, 120)
+    valid = np.ones((120, 120), bool)
+    valid[:, 100:] = False  # the east 10 m: RGB only
+    builder.add(valid, 0, 0)
+    coverage = builder.result()
+    inside = [FusedPoint(45.0, 30.0, "anomaly"), FusedPoint(20.0, 20.0, "anomaly")]
+    margin = [FusedPoint(51.0 + 0.2 * k, 30.0, "cnn") for k in range(10)]  # within 5 m of the first
+    points = inside + margin
+    add_density_features(points, 5.0, 50.0 * 60.0, coverage)
+    # the first point's disc holds none of the counted candidates; the rate is (2 - 1) / 3000 m2
+    assert points[0].features["clutter_log_density"] == 0.0
+    area = math.pi * 25.0 * float(coverage.disc_share(np.array([[45.0, 30.0]]), 5.0)[0])
+    assert points[0].features["density_contrast"] == pytest.approx(math.log(1.0 / (area / 3000.0 + 1.0)))
 
 
 def test_coverage_cells_grow_on_a_large_raster() -> None:
