@@ -290,12 +290,26 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
     ]
     for b in m["reliability"]:
         lines.append(f"| {b['lower']:.1f}-{b['upper']:.1f} | {b['n']} | {b['mean_probability']} | {b['frequency']} |")
+    lines += _domain_lines(combiner)
     if combiner.without_cnn is not None:
         lines += _without_cnn_section(combiner.without_cnn)
     if combiner.rgb_only is not None:
         lines += _rgb_only_section(combiner.rgb_only, m.get("real_rgb"))
     lines += ["", "Refit after any detector change: `python benchmarks/fit_combiner.py`.", ""]
     return "\n".join(lines)
+
+
+def _domain_lines(combiner: PointCombiner) -> list[str]:
+    """The card's domain section: features with one value at every fit point."""
+    if not combiner.domain:
+        return []
+    what = ", ".join(f"`{k}` = {v:g}" for k, v in sorted(combiner.domain.items()))
+    return ["", "## Domain", "",
+            f"Features with one value at every fit point: {what}. A point with another value is one "
+            "the combiner never saw; it is not scored by extrapolation: a CNN detection where no "
+            "multispectral or thermal raster covers the ground goes to the RGB-only model, any other "
+            "such point gets the calibration flights' base rate and the low layer "
+            "(`scored_by: base_rate`; `rams/candidates/scoring.py`)."]
 
 
 def _weight_rows(combiner: PointCombiner, *, skip_zero: bool) -> list[str]:

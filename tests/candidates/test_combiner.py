@@ -268,6 +268,7 @@ def test_domain_is_the_features_constant_at_every_fit_point(tmp_path: Path) -> N
     assert comb.outside_domain(x).tolist() == [False, True, True]
     loaded = load_combiner(comb.save(tmp_path / "c.json"))
     assert loaded.domain == comb.domain and loaded.outside_domain(x).tolist() == [False, True, True]
+    assert "`has_cnn` = 1" in model_card(loaded, {}).split("## Domain")[1]
     # a file without a domain (older fits) puts every point inside it
     doc = json.loads((tmp_path / "c.json").read_text())
     del doc["domain"]
