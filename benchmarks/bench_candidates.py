@@ -71,7 +71,7 @@ def remove_mines(flight: Path) -> int:
     meta = json.loads((flight / "synth.json").read_text())
     truth = json.loads((flight / "truth.geojson").read_text())
     mines = [f for f in truth["features"] if f["properties"].get("kind") == "mine"]
-    along = math.radians(meta["scene"].get("furrows", {}).get("across_deg", 0.0) + 90.0)
+    along = math.radians((meta["scene"].get("furrows") or {}).get("across_deg", 0.0) + 90.0)
     for info in meta["sensors"].values():
         with rasterio.open(flight / info["file"], "r+") as dst:
             to_crs = transformer(WGS84, dst.crs)
