@@ -280,3 +280,30 @@ def test_domain_is_the_features_constant_at_every_fit_point(tmp_path: Path) -> N
         load_combiner(tmp_path / "bad.json")
     rgb, _ = fit_combiner([flight(s) for s in range(2)], [flight(10)], cfg, domain_features=CNN_FEATURES)
     assert set(rgb.domain) <= set(CNN_FEATURES) and "thermal" not in rgb.domain
+
+
+def test_shipped_combiners_flag_only_points_their_fits_never_saw() -> None:
+    """The shipped file's three models: a run's usual points are inside each model's domain."""
+    from rams.candidates.combiner import resolve_combiner
+    from rams.candidates.fusion import CNN_FEATURES
+
+    shipped, _ = resolve_combiner(None)
+    assert shipped.rgb_only is not None and shipped.without_cnn is not None
+
+    def point(**values: float) -> np.ndarray:
+        x = np.zeros((1, len(BASE_FEATURES)))
+        for k, v in values.items():
+            x[0, BASE_FEATURES.index(k)] = v
+        return x
+
+    anomaly = point(has_anomaly=1.0, thermal=1.0, rx_score=12.0, n_agree=1.0)
+    fused = point(has_anomaly=1.0, thermal=1.0, rx_score=12.0, has_cnn=1.0, cnn_score=0.7, cnn_support=0.7,
+                  n_agree=2.0)
+    cnn_only = point(has_cnn=1.0, cnn_score=0.7, cnn_support=0.7, n_agree=1.0)
+    assert not shipped.outside_domain(np.vstack([anomaly, fused])).any()
+    assert shipped.outside_domain(cnn_only).all()  # every fit point had an anomaly beside it
+    # without the CNN every point is an anomaly peak: none outside
+    assert not shipped.without_cnn.outside_domain(anomaly).any()
+    # the RGB-only model's domain names CNN features only: RGB anomaly peaks stay inside
+    assert set(shipped.rgb_only.domain) <= set(CNN_FEATURES)
+    assert not shipped.rgb_only.outside_domain(np.vstack([anomaly, fused, cnn_only])).any()
