@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import rasterio
 from rasterio.windows import Window
 
@@ -60,10 +61,43 @@ RESULTS = Path(__file__).resolve().parent / "results" / "candidates.json"
 MINE_PATCH_M = 0.5
 #: How far along the furrows the replacement ground is taken from.
 PATCH_SHIFT_M = 1.6
+#: Half the largest mine (a TM-62 is 0.32 m across): a replacement square must be this much
+#: clear of any other mine's centre beyond its own half side.
+_MINE_RADIUS_M = 0.16
+
+
+def _patch_shifts(mines_xy: list[tuple[float, float]], along: float) -> list[float]:
+    """For each mine, how far along ``along`` (radians) its replacement ground is taken from.
+
+    :data:`PATCH_SHIFT_M` unless the square there would hold part of another mine (a row
+    laid along the furrows at about that spacing): then the nearest of 1.5, 2, 2.5 and 3
+    times it, either way, whose square is clear; the clearest of them if none is.
+    """
+    xy = np.asarray(mines_xy, np.float64).reshape(-1, 2)
+    step = np.array([math.cos(along), math.sin(along)])
+    clear_m = MINE_PATCH_M + _MINE_RADIUS_M
+    out = []
+    for i, m in enumerate(xy):
+        others = np.delete(xy, i, axis=0)
+        best, best_gap = PATCH_SHIFT_M, -1.0
+        for shift in [k * PATCH_SHIFT_M for f in (1.0, 1.5, 2.0, 2.5, 3.0) for k in (f, -f)]:
+            src = m + shift * step
+            gap = float(np.min(np.max(np.abs(others - src), axis=1))) if len(others) else math.inf
+            if gap > clear_m:
+                best = shift
+                break
+            if gap > best_gap:
+                best, best_gap = shift, gap
+        out.append(best)
+    return out
 
 
 def remove_mines(flight: Path) -> int:
     """Overwrite every mine with nearby ground in all rasters and drop it from the truth.
+
+    The ground comes from :data:`PATCH_SHIFT_M` further along the furrows (northwards where
+    the field has none), or further still where that square would hold part of another mine
+    (:func:`_patch_shifts`), so no copy of a mine is left behind.
 
     Returns:
         The number of mines removed.
@@ -72,16 +106,18 @@ def remove_mines(flight: Path) -> int:
     truth = json.loads((flight / "truth.geojson").read_text())
     mines = [f for f in truth["features"] if f["properties"].get("kind") == "mine"]
     along = math.radians((meta["scene"].get("furrows") or {}).get("across_deg", 0.0) + 90.0)
+    shifts: list[float] | None = None
     for info in meta["sensors"].values():
         with rasterio.open(flight / info["file"], "r+") as dst:
             to_crs = transformer(WGS84, dst.crs)
+            xy = [to_crs.transform(*f["geometry"]["coordinates"][:2]) for f in mines]
+            if shifts is None:  # metres on the ground: the same in every sensor's metric CRS
+                shifts = _patch_shifts(xy, along)
             inv = ~dst.transform
             r_px = math.ceil(MINE_PATCH_M / abs(dst.transform.a))
-            for f in mines:
-                x, y = to_crs.transform(*f["geometry"]["coordinates"][:2])
+            for (x, y), shift in zip(xy, shifts, strict=True):
                 c, r = (math.floor(v) for v in inv * (x, y))
-                sc, sr = (math.floor(v) for v in inv * (x + PATCH_SHIFT_M * math.cos(along),
-                                                      y + PATCH_SHIFT_M * math.sin(along)))
+                sc, sr = (math.floor(v) for v in inv * (x + shift * math.cos(along), y + shift * math.sin(along)))
                 size = 2 * r_px + 1
                 src = dst.read(window=Window(sc - r_px, sr - r_px, size, size), boundless=True)
                 # mines lie at least 10 % of the flight inside the square: never at an edge

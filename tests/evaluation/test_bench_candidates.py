@@ -45,3 +45,19 @@ def test_remove_mines_overwrites_every_mine_and_drops_it_from_the_truth(tmp_path
         after = [src.read(window=((int(r) - 8, int(r) + 8), (int(c) - 8, int(c) + 8))) for c, r in centres]
     for b, a in zip(before, after, strict=True):
         assert not np.array_equal(b, a)  # the mine's pixels were overwritten with nearby ground
+
+
+def test_replacement_ground_never_holds_another_mine() -> None:
+    """A row laid along the furrows at the default shift: the ground comes from further away."""
+    bench = _load()
+    along = 0.0  # east
+    row = [(10.0 + 1.6 * k, 20.0) for k in range(4)]  # mines every 1.6 m, eastwards
+    lone = [(40.0, 40.0)]
+    shifts = bench._patch_shifts(row + lone, along)
+    assert shifts[-1] == bench.PATCH_SHIFT_M  # nothing in the way
+    clear = bench.MINE_PATCH_M + bench._MINE_RADIUS_M
+    xy = np.array(row + lone)
+    for i, (m, shift) in enumerate(zip(xy, shifts, strict=True)):
+        src = m + np.array([shift, 0.0])
+        others = np.delete(xy, i, axis=0)
+        assert np.max(np.abs(others - src), axis=1).min() > clear, (i, shift)
