@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import cv2
@@ -39,6 +42,17 @@ def _private_rams_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
 
 UTM = "EPSG:32638"
 E0, N0 = 600_000.0, 4_400_000.0
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """The script ``benchmarks/{name}.py`` imported as module ``name`` (benchmarks are not a package)."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_raster(

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_rgb_colour.py"
-
-
-def _load():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_rgb_colour", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_rgb_colour"] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_benchmark
 
 
 def test_repaint_split_paints_the_object_and_leaves_ground_and_shadow(tmp_path: Path) -> None:
-    bench = _load()
+    bench = load_benchmark("bench_rgb_colour")
     root = tmp_path / "set"
     (root / "valid" / "images").mkdir(parents=True)
     (root / "valid" / "labels").mkdir(parents=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +11,12 @@ import rasterio
 
 from rams.crs import WGS84, transformer
 from rams.synth import generate_flight
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_candidates.py"
-
-
-def _load():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_candidates", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_candidates"] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_benchmark
 
 
 @pytest.mark.parametrize("family", ["ploughed", "stubble"])
 def test_remove_mines_overwrites_every_mine_and_drops_it_from_the_truth(tmp_path: Path, family: str) -> None:
-    bench = _load()
+    bench = load_benchmark("bench_candidates")
     flight = tmp_path / family
     generate_flight(flight, size_m=12.0, seed=1, family=family)  # 3 PFM-1
     truth = json.loads((flight / "truth.geojson").read_text())
@@ -49,7 +37,7 @@ def test_remove_mines_overwrites_every_mine_and_drops_it_from_the_truth(tmp_path
 
 def test_replacement_ground_never_holds_another_mine() -> None:
     """A row laid along the furrows at the default shift: the ground comes from further away."""
-    bench = _load()
+    bench = load_benchmark("bench_candidates")
     along = 0.0  # east
     row = [(10.0 + 1.6 * k, 20.0) for k in range(4)]  # mines every 1.6 m, eastwards
     lone = [(40.0, 40.0)]
