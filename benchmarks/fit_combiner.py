@@ -25,6 +25,12 @@ ground, and the anomaly evidence has to carry them. ``--families`` overrides the
 (comma-separated, cycled by seed). Seeds 200 and up are disjoint from the tests (0-9), the
 detector's training flights (100-111) and the benchmarks (1000+).
 
+``--oddments`` draws half the flights (every family's seeds with ``seed // 4`` odd) with
+mine-sized oddments of any colour, spectrum and temperature in their clutter
+(:func:`rams.synth.families.with_oddments`): on the training families the CNN rarely fires
+on clutter, so without them the combiner learns that a CNN call on an anomaly is nearly
+always a mine, which ground with clutter of an unseen colour or material disproves.
+
 Flights and runs are kept in ``--work`` and reused; a run is redone when the detector's
 weights or the ``rams`` source changed (their SHA-256 is recorded next to the run), so
 after a new detector or pipeline change lands the same command refits on fresh outputs.
@@ -33,7 +39,7 @@ Usage::
 
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
         [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
-        [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--out models/rams_combiner.json]
+        [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments] [--out models/rams_combiner.json]
 """
 
 from __future__ import annotations
@@ -90,23 +96,34 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
+def oddment_seed(seed: int) -> bool:
+    """Whether ``--oddments`` draws this flight with oddments: ``seed // 4`` odd.
+
+    Families cycle by seed (four of them), so every family gets oddments on half its flights
+    (by default one of its three fit flights and its calibration flight).
+    """
+    return (seed // 4) % 2 == 1
+
+
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
-    cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None,
+    cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None, oddments: bool = False,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
     fit or calibration flight; ``cnn=False`` processes it with detection off, ``rgb_only``
     from its RGB orthomosaic alone; ``rgb_gsd_m`` renders its RGB at another GSD than
-    ``rams synth``'s (an area-survey flight)."""
+    ``rams synth``'s (an area-survey flight); ``oddments`` draws it with mine-sized oddments
+    of any colour in its clutter (:func:`rams.synth.families.with_oddments`)."""
     family = families[seed % len(families)]
     assert family not in HELD_OUT_FAMILIES
     gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
     gsd_cm = gsd["rgb"] * 100  # in the name: a generator change makes new flights
-    flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm"
+    odd = "-odd" if oddments else ""
+    flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}"
     suffix = "-rgbonly" if rgb_only else ("" if cnn else "-nocnn")
-    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{suffix}"
+    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}{suffix}"
     if not (flight / "truth.geojson").is_file():
-        generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd)
+        generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd, oddments=oddments)
     if rgb_only:
         flight = sensor_subset_flight(flight)
     _process_once(flight, out, work, digest, reuse, cnn)
@@ -168,6 +185,10 @@ def main() -> None:
     ap.add_argument("--coarse-rgb-gsd-m", type=float, action="append", default=[],
                     help="Also fit the with-CNN and RGB-only models on the same flights with their RGB "
                          "rendered at this GSD (an area-survey flight the CNN reads upsampled).")
+    ap.add_argument("--oddments", action="store_true",
+                    help="Draw half the fit and calibration flights (oddment_seed) with mine-sized oddments of any "
+                         "colour in their clutter (rams.synth.families.with_oddments): clutter the CNN may "
+                         "fire on, so that the combiner learns what a CNN call is worth there.")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
@@ -194,7 +215,7 @@ def main() -> None:
                 for gsd in gsds:
                     t0 = time.perf_counter()
                     out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs,
-                                             rgb_gsd_m=gsd, **how)
+                                             rgb_gsd_m=gsd, oddments=args.oddments and oddment_seed(seed), **how)
                     f = load_labelled_run(out, truth, group=families[seed % len(families)])
                     flights.append(f)
                     print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of "
@@ -213,6 +234,9 @@ def main() -> None:
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
+        **({"oddments": "flights whose seed // 4 is odd (204-207, 212-215 by default: two of each family's "
+                        "four) drawn with oddments (rams.synth.families.with_oddments)"}
+           if args.oddments else {}),
         **({"coarse_rgb_gsd_m": args.coarse_rgb_gsd_m} if args.coarse_rgb_gsd_m else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
         **({"real_rgb": {"folders": [str(p) for p in args.real_rgb], "credit": args.real_rgb_credit}}

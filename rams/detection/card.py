@@ -90,6 +90,11 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
                      f"{cfg.get('paste_max', 3)}, any angle, relit"
                      + (f", repainted in a mine colour with p={cfg['paste_recolour']}"
                         if cfg.get("paste_recolour") else "") + ")")
+    if cfg.get("paste_decoys"):
+        where = "every RGB image" if cfg.get("decoys_everywhere") else "real images"
+        look = ("blobs and hard-edged fragments of any hue" if cfg.get("decoy_style") == "any"
+                else "blobs in clutter colours")
+        parts.append(f"unlabelled mine-sized decoys on {where} (p={cfg['paste_decoys']}, {look})")
     for key, name in (("blur_p", "blur"), ("jpeg_p", "JPEG re-compression"), ("shadow_p", "cast shadows")):
         if cfg.get(key):
             parts.append(f"{name} (p={cfg[key]})")

@@ -182,9 +182,61 @@ def decoy_alpha(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(np.clip((field_ * (1.0 + 0.5 * noise) - 0.5) * 3.0 + 0.5, 0.0, 1.0), np.float32)
 
 
+#: Decoy styles of :func:`paste_decoys`.
+DECOY_STYLES = ("clutter", "any")
+
+
+def fragment_alpha(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """(h, w) float32 opacity of a hard-edged fragment: a decoy of :func:`paste_decoys`' ``any`` style.
+
+    One of three outlines, drawn 4x supersampled and area-averaged (edges about a pixel
+    wide): a convex polygon of 4 to 7 corners round an elongated core (a shard of tile,
+    brick, wood or plastic; 1 to 4 times as long as wide), a capsule (a can, a bottle, a
+    stick) or an ellipse (a lid, a stone). Any turn; it spans 0.45-0.95 of the patch.
+    """
+    k = 4
+    hs, ws = h * k, w * k
+    canvas = np.zeros((hs, ws), np.uint8)
+    side = min(h, w) * k
+    length = float(rng.uniform(0.45, 0.95)) * side / 2
+    width = length / float(rng.uniform(1.0, 4.0))
+    t = float(rng.uniform(0, math.pi))
+    ct, st = math.cos(t), math.sin(t)
+    cx, cy = ws / 2, hs / 2
+    shape = int(rng.integers(3))
+    if shape == 0:  # shard: corners on the rim of the elongated ellipse
+        n = int(rng.integers(4, 8))
+        # evenly spread corners, each turned by up to a third of a step: the centre stays inside
+        angles = (np.arange(n) + rng.uniform(-0.33, 0.33, n)) * (2 * math.pi / n)
+        u, v = length * np.cos(angles), width * np.sin(angles)
+        pts = np.stack([cx + u * ct - v * st, cy + u * st + v * ct], axis=1)
+        cv2.fillConvexPoly(canvas, np.round(pts).astype(np.int32), 255)
+    elif shape == 1:  # capsule: a thick segment with round ends
+        r = max(1, round(width))
+        d = max(0.0, length - r)
+        p0 = (round(cx - d * ct), round(cy - d * st))
+        p1 = (round(cx + d * ct), round(cy + d * st))
+        cv2.line(canvas, p0, p1, 255, thickness=2 * r, lineType=cv2.LINE_8)
+        cv2.circle(canvas, p0, r, 255, -1)
+        cv2.circle(canvas, p1, r, 255, -1)
+    else:  # ellipse
+        cv2.ellipse(canvas, (round(cx), round(cy)), (max(1, round(length)), max(1, round(width))),
+                    math.degrees(t), 0, 360, 255, -1)
+    return np.asarray(cv2.resize(canvas.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA),
+                      np.float32)
+
+
+def _any_colour(rng: np.random.Generator) -> np.ndarray:
+    """An 8-bit RGB colour of any hue, saturation 0.05-0.85 (its level is set by the caller)."""
+    hue = float(rng.uniform(0, 180))  # OpenCV's 8-bit hue scale
+    sat = float(rng.uniform(0.05, 0.85)) * 255
+    hsv = np.array([[[hue, sat, 200.0]]], np.float32)
+    return np.asarray(cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)[0, 0], np.float32)
+
+
 def paste_decoys(
     image: np.ndarray, boxes: np.ndarray, sizes: list[tuple[float, float]], rng: np.random.Generator,
-    count: int, palette: np.ndarray | None = None,
+    count: int, palette: np.ndarray | None = None, style: str = "clutter",
 ) -> np.ndarray:
     """Paint ``count`` unlabelled decoys (dung, clods, stones) at free places of ``image``.
 
@@ -195,6 +247,13 @@ def paste_decoys(
     a mottled surface; it keeps 2 px clear of every box. No box is added: they are negatives,
     the mine-sized clutter that is not a mine. A 3-band image only; others come back as they are.
 
+    Style ``any`` (not tied to any ground's clutter): half the decoys are such blobs and half
+    hard-edged fragments (:func:`fragment_alpha`: shards, capsules, ellipses), each of any
+    hue (:func:`_any_colour`, never a palette) at 0.35-1.8 times the ground's brightness,
+    half of them with a soft shadow offset 1-2 px on one side (they stand on the ground). A
+    detector must then tell a mine by its shape: a mine-sized object of a colour it never
+    saw is not evidence.
+
     Args:
         image: uint8 (H, W, 3), not modified.
         boxes: (N, 4) boxes ``x0, y0, x1, y1`` the decoys keep clear of.
@@ -202,6 +261,7 @@ def paste_decoys(
         rng: random generator.
         count: decoys to paint (fewer when no free place is found).
         palette: (K, 3) colours to take the hue from.
+        style: ``clutter`` (blobs in the palette's hues) or ``any`` (see above).
 
     Returns:
         The new image.
@@ -210,6 +270,8 @@ def paste_decoys(
     if out.ndim != 3 or out.shape[2] != 3 or not sizes:
         return out
     h, w = out.shape[:2]
+    if style not in DECOY_STYLES:
+        raise ValueError(f"decoy style {style!r}; expected one of {', '.join(DECOY_STYLES)}")
     colours = CLUTTER_PALETTE if palette is None else palette
     placed = list(np.asarray(boxes, np.float32).reshape(-1, 4))
     for _ in range(count):
@@ -225,10 +287,20 @@ def paste_decoys(
                 break
         else:
             continue
-        alpha = decoy_alpha(ph, pw, rng)
         region = out[y0:y0 + ph, x0:x0 + pw].astype(np.float32)
-        hue = colours[int(rng.integers(len(colours)))]
-        level = float(region.mean()) * float(rng.uniform(0.35, 1.1))
+        if style == "any":
+            alpha = decoy_alpha(ph, pw, rng) if rng.random() < 0.5 else fragment_alpha(ph, pw, rng)
+            hue = _any_colour(rng)
+            level = float(region.mean()) * float(rng.uniform(0.35, 1.8))
+            if rng.random() < 0.5:  # a soft shadow on one side, under the object
+                dx, dy = (int(v) for v in rng.integers(-2, 3, 2))
+                m = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)
+                shade = cv2.GaussianBlur(cv2.warpAffine(alpha, m, (pw, ph), borderValue=0.0), (0, 0), 0.8)
+                region = region * (1.0 - 0.45 * shade[:, :, None])
+        else:
+            alpha = decoy_alpha(ph, pw, rng)
+            hue = colours[int(rng.integers(len(colours)))]
+            level = float(region.mean()) * float(rng.uniform(0.35, 1.1))
         target = hue * (level / max(float(hue.mean()), 1e-6))
         mottle = cv2.GaussianBlur(rng.normal(0.0, 1.0, (ph, pw)).astype(np.float32), (0, 0), 1.0)
         paint = target[None, None, :] * (1.0 + 0.12 * mottle[:, :, None])

@@ -276,9 +276,11 @@ class _BatchBuilder:
                 img, bx, cl = self.bank.paste(img, bx, cl, rng, int(rng.integers(1, config.paste_max + 1)),
                                               colour=config.paste_colour,
                                               recolour=config.paste_recolour)
-            if (self.bank is not None and config.paste_decoys > 0 and train.paste_ground[j]
+            if (self.bank is not None and config.paste_decoys > 0
+                    and (train.paste_ground[j] or config.decoys_everywhere)
                     and img.ndim == 3 and img.shape[2] == 3 and rng.random() < config.paste_decoys):
-                img = paste_decoys(img, bx, self.bank.sizes, rng, int(rng.integers(1, config.paste_max + 1)))
+                img = paste_decoys(img, bx, self.bank.sizes, rng, int(rng.integers(1, config.paste_max + 1)),
+                                   style=config.decoy_style)
             x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
                               focus=config.focus, hard_points=self.hard.points.get(int(j)),
                               hard_p=config.hard_negative_p)

@@ -79,6 +79,13 @@ class TrainConfig:
     #: brown or dark spot, to be the evidence; 0 draws nothing; no effect (and no draw) on
     #: 1-band (thermal) images.
     paste_decoys: float = 0.0
+    #: what the decoys look like: ``clutter`` (blobs in dung, clod and stone colours) or
+    #: ``any`` (blobs and hard-edged fragments of any hue, brighter or darker than the ground;
+    #: :func:`rams.detection.copy_paste.paste_decoys`).
+    decoy_style: str = "clutter"
+    #: draw decoys on every 3-band training image (synthetic renders too), not only on the
+    #: images marked as paste ground (real ground).
+    decoys_everywhere: bool = False
     #: probabilities of blur, JPEG re-compression and a cast shadow (see copy_paste.degrade).
     blur_p: float = 0.0
     jpeg_p: float = 0.0

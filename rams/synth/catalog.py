@@ -58,6 +58,9 @@ class ObjectLook:
             the object (a print darkens whatever soil it is pressed into), False when they
             replace it.
         glint_variants: colour variants that glint (specular metal), pixel by pixel.
+        any_colour: the colour (and spectrum) is drawn per object, of any hue
+            (:func:`rams.synth.render.distractor_colour`); ``rgb``/``reflectance`` hold
+            one placeholder variant.
     """
 
     shape: str
@@ -75,6 +78,7 @@ class ObjectLook:
     relief: float = 1.0
     multiply: bool = False
     glint_variants: tuple[int, ...] = ()
+    any_colour: bool = False
 
 
 _GREEN_PLASTIC = (0.05, 0.09, 0.07, 0.10, 0.14)
@@ -207,6 +211,31 @@ DISTRACTORS: dict[str, ObjectLook] = {
         relief=-1.0, multiply=True,
     ),
 }
+
+# Oddments: mine-sized objects of any colour, material and temperature (shards of tile,
+# wood or plastic, lumps, tubes and caps), drawn per object (``any_colour``). They belong to
+# no family: :func:`rams.synth.families.with_oddments` adds them to a training family's
+# flights so that a model fitted there meets mine-sized clutter the detectors never saw in
+# colours no family's clutter has, instead of learning that every mine-sized thing the
+# CNN fires on is a mine. Never drawn in a held-out family.
+_ODD = ((0.5, 0.5, 0.5),)
+_ODD_REFL = ((0.2, 0.2, 0.2, 0.2, 0.2),)
+DISTRACTORS.update({
+    "oddment_shard": ObjectLook(
+        "bar", 0.10, 0.04, 0.03, rgb=_ODD, reflectance=_ODD_REFL, any_colour=True,
+        scale_range=(0.5, 1.3), dt_morning=ThermalDraw(0.3, 2.5), dt_evening=ThermalDraw(0.2, 1.2),
+    ),
+    "oddment_lump": ObjectLook(
+        "blob", 0.10, 0.05, 0.05, rgb=_ODD, reflectance=_ODD_REFL, any_colour=True,
+        scale_range=(0.5, 1.3), dt_morning=ThermalDraw(0.3, 2.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+    ),
+    "oddment_tube": ObjectLook(
+        "capsule", 0.08, 0.03, 0.05, rgb=_ODD, reflectance=_ODD_REFL, any_colour=True,
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(1.0, 3.0), dt_evening=ThermalDraw(0.5, 1.5, -1.0),
+    ),
+})
+#: The oddment classes (see above).
+ODDMENTS = ("oddment_shard", "oddment_lump", "oddment_tube")
 
 #: Distractor classes of the original (steppe) generator; later ones belong to other families.
 STEPPE_DISTRACTORS = ("rock", "metal_debris", "warm_patch")

@@ -343,6 +343,30 @@ def clutter_jittered_family(spec: SceneFamily) -> SceneFamily:
     return replace(spec, clutter=replace(spec.clutter, per_200m=per_200m), clutter_tint=CLUTTER_TINT)
 
 
+#: Oddments (:data:`rams.synth.catalog.ODDMENTS`) per 200 m x 200 m, each class.
+ODDMENTS_PER_200M = 300.0
+
+
+def with_oddments(spec: SceneFamily) -> SceneFamily:
+    """``spec`` with mine-sized oddments of any colour added to its clutter (training data).
+
+    Each class of :data:`rams.synth.catalog.ODDMENTS` (shards, lumps, tubes, of any hue,
+    spectrum and temperature, drawn per object) at :data:`ODDMENTS_PER_200M`, after the
+    family's own classes (so those are drawn as before), and as many again inside each
+    minefield as its own in-field clutter. The fitting flights of the point combiner are
+    drawn with them: on its plain training families the detectors rarely fire on clutter,
+    so a combiner fitted there believes every CNN call. A held-out family is refused.
+    """
+    from rams.synth.catalog import ODDMENTS
+
+    if spec.name in HELD_OUT_FAMILIES:
+        raise ValueError(f"oddments are training data; {spec.name!r} is a held-out family")
+    per_200m = (*spec.clutter.per_200m, *((cls, ODDMENTS_PER_200M) for cls in ODDMENTS))
+    in_field = (*spec.clutter.in_field, *ODDMENTS) if spec.clutter.in_field else spec.clutter.in_field
+    count = spec.clutter.in_field_count * 2 if spec.clutter.in_field else spec.clutter.in_field_count
+    return replace(spec, clutter=replace(spec.clutter, per_200m=per_200m, in_field=in_field, in_field_count=count))
+
+
 def family_spec(name: str) -> SceneFamily:
     """The family called ``name``.
 

@@ -125,6 +125,7 @@ def _metadata(scene: Scene, grids: dict[str, SensorGrid], crs_epsg: int, origin_
         "family": scene.family,
         "ground_jitter": scene.ground_jitter,
         "clutter_jitter": scene.clutter_jitter,
+        "oddments": scene.oddments,
         "layout": scene.layout,
         "crs": f"EPSG:{crs_epsg}",
         "origin_m": list(origin_m),
@@ -167,6 +168,7 @@ def generate_flight(
     ground_jitter: bool = False,
     clutter_jitter: bool = False,
     layout: str | None = None,
+    oddments: bool = False,
 ) -> SynthFlight:
     """Generate a synthetic flight folder.
 
@@ -195,6 +197,8 @@ def generate_flight(
             (:func:`rams.synth.families.clutter_jittered_family`; training data).
         layout: lay every minefield out this way (:data:`rams.synth.layout.LAYOUTS`;
             training data, e.g. ``"scatter"``: PFM-1 scatter fields only).
+        oddments: add mine-sized oddments of any colour, spectrum and temperature to the
+            clutter (:func:`rams.synth.families.with_oddments`; training data).
 
     Returns:
         The paths and counts written.
@@ -215,7 +219,7 @@ def generate_flight(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scene = build_scene(size_m, seed, family, ground_jitter=ground_jitter, clutter_jitter=clutter_jitter,
-                        layout=layout)
+                        layout=layout, oddments=oddments)
     grids = make_grids(size_m, seed, crs_epsg=crs_epsg, origin_m=origin_m, gsd_m=gsd_m,
                        wgs84_sensor=wgs84_sensor, misregister=misregister)
     paths = {name: out / FILE_NAMES[name] for name in SENSORS}

@@ -15,6 +15,7 @@ a finer grid (RGB at 1 cm) just samples them more densely.
 
 from __future__ import annotations
 
+import colorsys
 import math
 
 import numpy as np
@@ -159,6 +160,8 @@ def distractor_colour(scene: Scene, obj: SceneObject, sensor: str) -> NDArray[np
     the soil's brightness; prints (which multiply the ground) are left as they are.
     """
     lk = look(obj.cls)
+    if lk.any_colour:
+        return any_colour(scene.seed, obj.id, sensor)
     colour = np.asarray(lk.rgb[obj.variant] if sensor == "rgb" else lk.reflectance[obj.variant], np.float32)
     tint = scene.spec.clutter_tint
     if tint <= 0.0 or obj.kind != "distractor" or lk.multiply:
@@ -169,6 +172,25 @@ def distractor_colour(scene: Scene, obj: SceneObject, sensor: str) -> NDArray[np
     t = np.float32(tint * share)
     mixed: NDArray[np.float32] = (1.0 - t) * colour + t * soil * np.float32(0.75 + 0.5 * tone)
     return mixed
+
+
+def any_colour(seed: int, object_id: str, sensor: str) -> NDArray[np.float32]:
+    """An oddment's colour (``rgb``) or reflectance spectrum (B, G, R, RE, NIR), drawn per object.
+
+    Hue uniform, saturation 0.1-0.8, value 0.2-0.85 (display RGB); the visible
+    reflectance is 0.4 times it (the catalogue's brick and paint sit near that ratio),
+    the red edge 0.7-1.5 times the red and the NIR 0.5-2.5 times the visible mean, drawn
+    independently: painted plastic, fired clay, wood and metal all occur. The same
+    ``(seed, object_id)`` gives the same colour in every sensor.
+    """
+    rng = np.random.default_rng([seed, 0x0DD, int(object_id[1:])])
+    hue, sat, val, re_gain, nir_gain = rng.uniform((0.0, 0.1, 0.2, 0.7, 0.5), (1.0, 0.8, 0.85, 1.5, 2.5))
+    rgb = np.array(colorsys.hsv_to_rgb(hue, sat, val), np.float32)
+    if sensor == "rgb":
+        return rgb
+    vis = 0.4 * rgb
+    spectrum = [vis[2], vis[1], vis[0], re_gain * vis[0], nir_gain * float(vis.mean())]
+    return np.clip(np.asarray(spectrum, np.float32), 0.01, 0.95)
 
 
 def _pixel_noise(geom: WindowGeometry, scene: Scene, channel: str, count: int) -> list[F32]:

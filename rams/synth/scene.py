@@ -25,6 +25,7 @@ from rams.synth.families import (
     clutter_jittered_family,
     family_spec,
     jittered_family,
+    with_oddments,
 )
 from rams.synth.furrows import Furrows
 from rams.synth.layout import draw_layout
@@ -110,6 +111,8 @@ class Scene:
             (:func:`rams.synth.families.jittered_family`, for training data).
         clutter_jitter: the family's clutter is camouflaged
             (:func:`rams.synth.families.clutter_jittered_family`, for training data).
+        oddments: mine-sized oddments of any colour are added to the clutter
+            (:func:`rams.synth.families.with_oddments`, for training data).
         layout: every minefield was laid out this way (training data), or None when each
             field's layout was drawn.
     """
@@ -129,12 +132,13 @@ class Scene:
     ground_jitter: bool = False
     clutter_jitter: bool = False
     layout: str | None = None
+    oddments: bool = False
     index: ObjectIndex = field(init=False)
     _spec: SceneFamily = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.index = ObjectIndex(self.objects, pad_m=0.5)
-        self._spec = scene_family(self.family, self.seed, self.ground_jitter, self.clutter_jitter)
+        self._spec = scene_family(self.family, self.seed, self.ground_jitter, self.clutter_jitter, self.oddments)
 
     @property
     def spec(self) -> SceneFamily:
@@ -206,17 +210,20 @@ class ObjectIndex:
         return out
 
 
-def scene_family(family: str, seed: int, ground_jitter: bool = False, clutter_jitter: bool = False) -> SceneFamily:
-    """A flight's family: ``family`` with its ground and clutter jittered when asked."""
+def scene_family(family: str, seed: int, ground_jitter: bool = False, clutter_jitter: bool = False,
+                 oddments: bool = False) -> SceneFamily:
+    """A flight's family: ``family`` with its ground and clutter jittered, and oddments added, when asked."""
     spec = family_spec(family)
     if ground_jitter:
         spec = jittered_family(spec, seed)
-    return clutter_jittered_family(spec) if clutter_jitter else spec
+    if clutter_jitter:
+        spec = clutter_jittered_family(spec)
+    return with_oddments(spec) if oddments else spec
 
 
 def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
                 ground_jitter: bool = False, clutter_jitter: bool = False,
-                layout: str | None = None) -> Scene:
+                layout: str | None = None, oddments: bool = False) -> Scene:
     """Draw the ground truth of a flight.
 
     Args:
@@ -230,6 +237,8 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
             stones to a family without them; the mines are unchanged).
         layout: lay every minefield out this way (training data; one of
             :data:`rams.synth.layout.LAYOUTS`, e.g. ``"scatter"`` for PFM-1 scatter fields).
+        oddments: add mine-sized oddments of any colour to the clutter (training data; the
+            family's own objects and the mines are unchanged).
 
     Returns:
         The scene.
@@ -238,7 +247,7 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
         RamsInputError: for an unknown family.
         ValueError: for an unknown minefield layout.
     """
-    spec = scene_family(family, seed, ground_jitter, clutter_jitter)
+    spec = scene_family(family, seed, ground_jitter, clutter_jitter, oddments)
     rng = np.random.default_rng([seed, 0x5EED, round(size_m * 1000)])
     morning = bool(rng.random() < 0.6)
     base_deg_c = float(rng.uniform(21.0, 28.0))
@@ -263,4 +272,5 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
         ground_jitter=ground_jitter,
         clutter_jitter=clutter_jitter,
         layout=layout,
+        oddments=oddments,
     )

@@ -59,7 +59,8 @@ def check_config(config: TrainConfig, source: str | Path | None = None) -> None:
 
     Raises:
         RamsInputError: an input size that is not a multiple of 32, a mosaic probability
-            outside [0, 1], an unknown precision or budget clock, missing starting weights.
+            outside [0, 1], an unknown precision, budget clock or decoy style, missing
+            starting weights.
     """
     if config.img_size % 32:
         raise RamsInputError(source, f"--img-size must be a multiple of 32, got {config.img_size}")
@@ -69,6 +70,10 @@ def check_config(config: TrainConfig, source: str | Path | None = None) -> None:
         raise RamsInputError(source, f"--precision must be one of {', '.join(PRECISIONS)}, not {config.precision!r}")
     if config.budget_clock not in ("wall", "cpu"):
         raise RamsInputError(source, f"--budget-clock must be wall or cpu, not {config.budget_clock!r}")
+    from rams.detection.copy_paste import DECOY_STYLES
+
+    if config.decoy_style not in DECOY_STYLES:
+        raise RamsInputError(source, f"decoy_style must be one of {', '.join(DECOY_STYLES)}, not {config.decoy_style!r}")
     if config.init_from is not None and not Path(config.init_from).is_file():
         raise RamsInputError(config.init_from, "weights to start from do not exist")
 

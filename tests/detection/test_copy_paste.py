@@ -12,6 +12,7 @@ from rams.detection.copy_paste import (
     circumscribed_ellipse,
     decoy_alpha,
     degrade,
+    fragment_alpha,
     object_mask,
     paste_decoys,
     repaint,
@@ -299,3 +300,52 @@ def test_decoys_off_draw_nothing_and_on_add_unlabelled_blobs_to_training_samples
     assert np.array_equal(on, again)  # seeded
     assert len(b0) == len(b2) == 0  # decoys are never labelled
     assert sum(off_ground(sample(seed, paste_decoys=1.0)[0]) > 0 for seed in range(8)) >= 6  # painted, in the crop
+
+
+def test_fragment_alpha_is_a_hard_edged_shape_inside_its_patch() -> None:
+    convex_seen = 0
+    for seed in range(40):
+        a = fragment_alpha(26, 26, np.random.default_rng(seed))
+        assert a.shape == (26, 26) and a.dtype == np.float32 and 0.0 <= a.min() and a.max() <= 1.0
+        assert a[13, 13] > 0.5  # centred on the patch
+        border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+        assert border.max() < 0.5  # the whole shape lies inside the patch
+        # a hard edge: at most a pixel-wide rim between inside and outside
+        rim = ((a > 0.05) & (a < 0.95)).sum()
+        inside = (a >= 0.95).sum()
+        assert inside > 0 and rim < 2.5 * np.sqrt(inside) * 4
+        # one piece, no holes (shards, capsules and ellipses are all convex)
+        m = (a > 0.5).astype(np.uint8)
+        n, _ = cv2.connectedComponents(m)
+        assert n == 2
+        hull = cv2.convexHull(cv2.findNonZero(m))
+        convex_seen += cv2.contourArea(hull) <= 1.25 * m.sum()
+    assert convex_seen == 40
+
+
+def test_any_style_decoys_take_hues_beyond_the_clutter_palette_and_stay_clear_of_boxes() -> None:
+    ground = np.full((200, 240, 3), (120, 120, 120), np.uint8)  # grey: any cast is the decoy's own
+    boxes = np.array([[110, 90, 130, 104]], np.float32)
+    hues, brighter = set(), 0
+    for seed in range(12):
+        out = paste_decoys(ground, boxes, [(20.0, 14.0)], np.random.default_rng(seed), 4, style="any")
+        changed = np.any(out != ground, axis=2)
+        assert not changed[88:107, 108:133].any()  # 2 px clear of the labelled box
+        n, lab = cv2.connectedComponents(changed.astype(np.uint8))
+        for k in range(1, n):
+            px = out[lab == k].astype(np.float32)
+            core = px[np.abs(px - 120).max(axis=1) > 20]
+            if len(core) < 10:
+                continue
+            brighter += core.mean() > 125
+            hsv = cv2.cvtColor(core.mean(axis=0).clip(0, 255).astype(np.uint8)[None, None], cv2.COLOR_RGB2HSV)[0, 0]
+            if hsv[1] > 60:
+                hues.add(int(hsv[0]) // 30)  # six 60-degree sectors of hue
+    assert len(hues) >= 5  # reds, yellows, greens, cyans, blues, magentas: not the palette's browns
+    assert brighter >= 3  # some decoys are brighter than their ground (palette decoys never are)
+
+
+def test_unknown_decoy_style_is_refused() -> None:
+    ground = np.full((64, 64, 3), 100, np.uint8)
+    with pytest.raises(ValueError, match="decoy style"):
+        paste_decoys(ground, np.zeros((0, 4)), [(8.0, 8.0)], np.random.default_rng(0), 1, style="plaid")

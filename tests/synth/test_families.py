@@ -326,6 +326,44 @@ def test_clutter_jitter_camouflages_clutter_not_mines() -> None:
                                       np.float32(look(mine.cls).reflectance[mine.variant]))
 
 
+def test_oddments_add_any_colour_clutter_to_a_training_family_and_never_to_a_held_out_one(tmp_path: Path) -> None:
+    """Oddments: mine-sized objects of any hue, one colour per object in every sensor; the family's own objects stay."""
+    import colorsys
+
+    from rams.synth.catalog import ODDMENTS, look
+    from rams.synth.families import family_spec, with_oddments
+    from rams.synth.render import distractor_colour
+    from rams.synth.scene import build_scene
+
+    for fam in HELD_OUT_FAMILIES:
+        with pytest.raises(ValueError, match="held-out"):
+            with_oddments(family_spec(fam))
+    plain = build_scene(40.0, 205, "rocky-scrub")
+    odd = build_scene(40.0, 205, "rocky-scrub", oddments=True)
+    assert [(m.cls, m.x_m, m.y_m) for m in odd.mines] == [(m.cls, m.x_m, m.y_m) for m in plain.mines]
+    # outside the minefields the family's own clutter is drawn first, as before
+    own = [(d.cls, d.x_m, d.y_m) for d in odd.distractors if d.minefield_id is None and d.cls not in ODDMENTS]
+    assert own == [(d.cls, d.x_m, d.y_m) for d in plain.distractors if d.minefield_id is None]
+    oddments = [d for d in odd.distractors if d.cls in ODDMENTS]
+    assert {d.cls for d in oddments} == set(ODDMENTS) and len(oddments) > 30
+    assert any(d.minefield_id is not None for d in oddments)  # inside the fields as well
+    hues = set()
+    for d in oddments:
+        rgb = distractor_colour(odd, d, "rgb")
+        np.testing.assert_array_equal(rgb, distractor_colour(odd, d, "rgb"))  # one colour per object
+        ms = distractor_colour(odd, d, "ms")
+        # the spectrum's visible bands are the display colour's (B, G, R order), darker
+        np.testing.assert_allclose(ms[:3], np.clip(0.4 * rgb[::-1], 0.01, 0.95), rtol=1e-5)
+        h, sat, _ = colorsys.rgb_to_hsv(*rgb)
+        if sat > 0.3:
+            hues.add(int(h * 6))
+        assert look(d.cls).half_length_m * d.scale < 0.2  # mine-sized: under 40 cm long
+    assert len(hues) == 6  # every sextant of hue, not a palette
+    # a flight records it, and the oddments are in its RGB
+    generate_flight(tmp_path / "odd", size_m=SIZE_M, seed=SEED, family="steppe", oddments=True)
+    assert load_json(tmp_path / "odd" / "synth.json")["oddments"] is True
+
+
 def test_scatter_layout_lays_every_field_as_pfm1_scatter() -> None:
     """``layout="scatter"`` turns every minefield into PFM-1 scatter; outlines and tracks stay."""
     from rams.synth.scene import build_scene
