@@ -178,6 +178,24 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.06, 0.08, 0.18, 0.24, 0.28)),
         scale_range=(0.35, 1.0), dt_morning=ThermalDraw(0.8, 2.2), dt_evening=ThermalDraw(0.3, 1.2),
     ),
+    # Fallen fruit of an orchard, 6 to 9 cm: green, red or yellow apples, round, with the
+    # high NIR of living tissue; full of water, so cooler than the soil in the morning sun
+    # and warmer after sunset. A class of the held-out ``orchard`` family only.
+    "fruit": ObjectLook(
+        "disk", 0.045, 0.045, 0.07,
+        rgb=((0.45, 0.60, 0.20), (0.62, 0.16, 0.12), (0.80, 0.70, 0.25)),
+        reflectance=((0.05, 0.15, 0.08, 0.35, 0.55), (0.04, 0.05, 0.25, 0.40, 0.55),
+                     (0.06, 0.25, 0.30, 0.45, 0.55)),
+        scale_range=(0.65, 1.0), dt_morning=ThermalDraw(0.5, 1.5, -1.0), dt_evening=ThermalDraw(0.3, 1.2),
+    ),
+    # Pruned branches, 25 to 60 cm long and 2 to 4 cm thick: brown or grey bark, dry wood.
+    # A class of the held-out ``orchard`` family only.
+    "branch": ObjectLook(
+        "bar", 0.30, 0.018, 0.03,
+        rgb=((0.36, 0.27, 0.18), (0.50, 0.47, 0.42)),
+        reflectance=((0.06, 0.08, 0.12, 0.20, 0.28), (0.10, 0.12, 0.15, 0.22, 0.30)),
+        scale_range=(0.4, 1.0), dt_morning=ThermalDraw(0.3, 1.2), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -35,6 +35,7 @@ NEW_CLASSES = {
     "ploughed": {"clod", "stone"},
     "meadow": {"stone", "can", "plastic_bottle", "paper", "dung"},
     "stubble": {"brick", "stone", "can"},
+    "orchard": {"fruit", "branch", "stone", "can"},
 }
 
 
@@ -61,7 +62,7 @@ def _valid(path: Path) -> np.ndarray:
 def test_protocol_constants() -> None:
     assert FAMILIES[0] == "steppe" and len(FAMILIES) >= 4
     assert HELD_OUT_FAMILY == "ploughed"
-    assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble")
+    assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
