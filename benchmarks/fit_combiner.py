@@ -26,7 +26,7 @@ ground, and the anomaly evidence has to carry them. ``--families`` overrides the
 detector's training flights (100-111) and the benchmarks (1000+).
 
 ``--oddments`` draws half the flights (every family's seeds with ``seed // 4`` odd) with
-mine-sized oddments of any colour, spectrum and temperature in their clutter
+mine-sized oddments of any colour and spectrum in their clutter
 (:func:`rams.synth.families.with_oddments`): on the training families the CNN rarely fires
 on clutter, so without them the combiner learns that a CNN call on an anomaly is nearly
 always a mine, which ground with clutter of an unseen colour or material disproves.
@@ -99,8 +99,8 @@ def source_digest() -> str:
 def oddment_seed(seed: int) -> bool:
     """Whether ``--oddments`` draws this flight with oddments: ``seed // 4`` odd.
 
-    Families cycle by seed (four of them), so every family gets oddments on half its flights
-    (by default one of its three fit flights and its calibration flight).
+    Families cycle by seed; with the default four families and seeds, every family gets
+    oddments on one of its three fit flights and on its calibration flight.
     """
     return (seed // 4) % 2 == 1
 
@@ -234,8 +234,8 @@ def main() -> None:
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
-        **({"oddments": "flights whose seed // 4 is odd (204-207, 212-215 by default: two of each family's "
-                        "four) drawn with oddments (rams.synth.families.with_oddments)"}
+        **({"oddments": {"seeds": [s for s in fit_seeds + cal_seeds if oddment_seed(s)],
+                         "how": "flights whose seed // 4 is odd drawn with oddments (rams.synth.families.with_oddments)"}}
            if args.oddments else {}),
         **({"coarse_rgb_gsd_m": args.coarse_rgb_gsd_m} if args.coarse_rgb_gsd_m else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),

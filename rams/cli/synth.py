@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         family: str = typer.Option(
             DEFAULT_FAMILY, "--family",
             help=f"Scene family (ground and clutter): {', '.join(FAMILIES)}. "
-                 f"{' and '.join(HELD_OUT_FAMILIES)} are held out: benchmark only, never train or tune on them.",
+                 f"{', '.join(HELD_OUT_FAMILIES)} are held out: benchmark only, never train or tune on them.",
         ),
         rgb_gsd_m: float = typer.Option(0.005, "--rgb-gsd-m", help="RGB ground sample distance, metres."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),

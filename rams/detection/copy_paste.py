@@ -250,7 +250,7 @@ def paste_decoys(
     Style ``any`` (not tied to any ground's clutter): half the decoys are such blobs and half
     hard-edged fragments (:func:`fragment_alpha`: shards, capsules, ellipses), each of any
     hue (:func:`_any_colour`, never a palette) at 0.35-1.8 times the ground's brightness,
-    half of them with a soft shadow offset 1-2 px on one side (they stand on the ground). A
+    half of them with a soft shadow offset by up to 2 px (they stand on the ground). A
     detector must then tell a mine by its shape: a mine-sized object of a colour it never
     saw is not evidence.
 

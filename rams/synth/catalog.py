@@ -230,7 +230,7 @@ DISTRACTORS: dict[str, ObjectLook] = {
     ),
 }
 
-# Oddments: mine-sized objects of any colour, material and temperature (shards of tile,
+# Oddments: mine-sized objects of any colour and material, warm or cool by class (shards of tile,
 # wood or plastic, lumps, tubes and caps), drawn per object (``any_colour``). They belong to
 # no family: :func:`rams.synth.families.with_oddments` adds them to a training family's
 # flights so that a model fitted there meets mine-sized clutter the detectors never saw in

@@ -377,10 +377,11 @@ ODDMENTS_PER_200M = 300.0
 def with_oddments(spec: SceneFamily) -> SceneFamily:
     """``spec`` with mine-sized oddments of any colour added to its clutter (training data).
 
-    Each class of :data:`rams.synth.catalog.ODDMENTS` (shards, lumps, tubes, of any hue,
-    spectrum and temperature, drawn per object) at :data:`ODDMENTS_PER_200M`, after the
-    family's own classes (so those are drawn as before), and as many again inside each
-    minefield as its own in-field clutter. The fitting flights of the point combiner are
+    Each class of :data:`rams.synth.catalog.ODDMENTS` (shards, lumps, tubes of any hue and
+    spectrum, drawn per object; warm or cool by class) at :data:`ODDMENTS_PER_200M`, after
+    the family's own classes (so those are drawn as before outside the minefields). Inside
+    each minefield the clutter is drawn anew, twice as many objects, from the family's own
+    in-field classes and the oddments together. The fitting flights of the point combiner are
     drawn with them: on its plain training families the detectors rarely fire on clutter,
     so a combiner fitted there believes every CNN call. A held-out family is refused.
     """

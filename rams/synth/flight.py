@@ -197,7 +197,7 @@ def generate_flight(
             (:func:`rams.synth.families.clutter_jittered_family`; training data).
         layout: lay every minefield out this way (:data:`rams.synth.layout.LAYOUTS`;
             training data, e.g. ``"scatter"``: PFM-1 scatter fields only).
-        oddments: add mine-sized oddments of any colour, spectrum and temperature to the
+        oddments: add mine-sized oddments of any colour and spectrum to the
             clutter (:func:`rams.synth.families.with_oddments`; training data).
 
     Returns:

@@ -238,7 +238,7 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
         layout: lay every minefield out this way (training data; one of
             :data:`rams.synth.layout.LAYOUTS`, e.g. ``"scatter"`` for PFM-1 scatter fields).
         oddments: add mine-sized oddments of any colour to the clutter (training data; the
-            family's own objects and the mines are unchanged).
+            mines and the family's own clutter outside the minefields are unchanged).
 
     Returns:
         The scene.

@@ -37,6 +37,7 @@ from rams.candidates.patterns import PATTERN_FEATURES
 from rams.candidates.scoring import search_patterns
 from rams.config import CandidateConfig
 from rams.crs import WGS84, transformer
+from rams.synth.families import HELD_OUT_FAMILIES
 
 #: Point layers a run exports for every candidate (expected positions are not candidates).
 CANDIDATE_FILES = ("detections.geojson", "candidates_low.geojson")
@@ -269,7 +270,8 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         f"{m['n_calibration_points']} for calibration ({m['n_calibration_mines']} mines)",
         "- Labels: one-to-one matching of points to true mines within 0.5 m.",
         "- Synthetic flights (`rams synth`, project code, no external licence) of "
-        f"{', '.join(m.get('families', ['the training families']))}; the held-out families (`ploughed`, `stubble`) "
+        f"{', '.join(m.get('families', ['the training families']))}; the held-out families "
+        f"({', '.join(f'`{f}`' for f in HELD_OUT_FAMILIES)}) "
         "were not used. The combiner family (`meadow`) is never used to train the detectors, so "
         "the fit sees what a detection is worth on ground its detector never saw.",
     ]

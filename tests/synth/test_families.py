@@ -365,6 +365,25 @@ def test_oddments_add_any_colour_clutter_to_a_training_family_and_never_to_a_hel
     assert load_json(tmp_path / "odd" / "synth.json")["oddments"] is True
 
 
+def test_held_out_classes_stay_in_their_own_families() -> None:
+    """Clods, brick, fruit and branches are drawn only in their held-out family, jittered or not."""
+    from rams.synth.catalog import ODDMENTS
+    from rams.synth.scene import scene_family
+
+    own = {"ploughed": {"clod"}, "stubble": {"brick"}, "orchard": {"fruit", "branch"}}
+    for fam in TRAINING_FAMILIES:
+        for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True)):
+            spec = scene_family(fam, 3, ground, clutter, odd).clutter
+            classes = {c for c, _ in spec.per_200m} | set(spec.in_field)
+            assert not classes & set().union(*own.values()), (fam, ground, clutter, odd)
+            assert bool(classes & set(ODDMENTS)) == odd
+    for fam, classes in own.items():
+        spec = scene_family(fam, 3).clutter
+        assert classes <= {c for c, _ in spec.per_200m}
+        others = set().union(*(v for k, v in own.items() if k != fam))
+        assert not others & ({c for c, _ in spec.per_200m} | set(spec.in_field))
+
+
 def test_scatter_layout_lays_every_field_as_pfm1_scatter() -> None:
     """``layout="scatter"`` turns every minefield into PFM-1 scatter; outlines and tracks stay."""
     from rams.synth.scene import build_scene
