@@ -25,7 +25,7 @@ ground, and the anomaly evidence has to carry them. ``--families`` overrides the
 (comma-separated, cycled by seed). Seeds 200 and up are disjoint from the tests (0-9), the
 detector's training flights (100-111) and the benchmarks (1000+).
 
-``--oddments`` draws half the flights (every family's seeds with ``seed // 4`` odd) with
+``--oddments`` draws half the flights (:func:`oddment_seed`; two of each family's four) with
 mine-sized oddments of any colour and spectrum in their clutter
 (:func:`rams.synth.families.with_oddments`): on the training families the CNN rarely fires
 on clutter, so without them the combiner learns that a CNN call on an anomaly is nearly
@@ -39,7 +39,8 @@ Usage::
 
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
         [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
-        [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments] [--out models/rams_combiner.json]
+        [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments [--oddment-seeds mixed|blocks]]
+        [--out models/rams_combiner.json]
 """
 
 from __future__ import annotations
@@ -96,13 +97,22 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-def oddment_seed(seed: int) -> bool:
-    """Whether ``--oddments`` draws this flight with oddments: ``seed // 4`` odd.
+#: How ``--oddments`` picks its flights (see :func:`oddment_seed`).
+ODDMENT_SEEDS = ("mixed", "blocks")
 
-    Families cycle by seed; with the default four families and seeds, every family gets
-    oddments on one of its three fit flights and on its calibration flight.
+
+def oddment_seed(seed: int, how: str = "mixed") -> bool:
+    """Whether ``--oddments`` draws this flight with oddments.
+
+    ``mixed``: ``seed // 4 + seed % 4`` odd. Families cycle by seed (four of them), so with
+    the default seeds every family gets oddments on two of its four flights, and two of the
+    four calibration flights carry them (201, 203, 204, 206, 209, 211; 212, 214).
+    ``blocks`` (experiment K): ``seed // 4`` odd (204-207 and every calibration flight
+    212-215), which calibrates on oddment ground only.
     """
-    return (seed // 4) % 2 == 1
+    if how == "blocks":
+        return (seed // 4) % 2 == 1
+    return (seed // 4 + seed % 4) % 2 == 1
 
 
 def prepare_run(
@@ -189,6 +199,8 @@ def main() -> None:
                     help="Draw half the fit and calibration flights (oddment_seed) with mine-sized oddments of any "
                          "colour in their clutter (rams.synth.families.with_oddments): clutter the CNN may "
                          "fire on, so that the combiner learns what a CNN call is worth there.")
+    ap.add_argument("--oddment-seeds", choices=ODDMENT_SEEDS, default="mixed",
+                    help="Which flights --oddments draws with oddments (see oddment_seed).")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
@@ -214,8 +226,9 @@ def main() -> None:
             for seed in seeds:
                 for gsd in gsds:
                     t0 = time.perf_counter()
+                    odd = args.oddments and oddment_seed(seed, args.oddment_seeds)
                     out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs,
-                                             rgb_gsd_m=gsd, oddments=args.oddments and oddment_seed(seed), **how)
+                                             rgb_gsd_m=gsd, oddments=odd, **how)
                     f = load_labelled_run(out, truth, group=families[seed % len(families)])
                     flights.append(f)
                     print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of "
@@ -234,8 +247,9 @@ def main() -> None:
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
-        **({"oddments": {"seeds": [s for s in fit_seeds + cal_seeds if oddment_seed(s)],
-                         "how": "flights whose seed // 4 is odd drawn with oddments (rams.synth.families.with_oddments)"}}
+        **({"oddments": {"seeds": [s for s in fit_seeds + cal_seeds if oddment_seed(s, args.oddment_seeds)],
+                         "how": f"{args.oddment_seeds}: those flights drawn with oddments "
+                                "(rams.synth.families.with_oddments)"}}
            if args.oddments else {}),
         **({"coarse_rgb_gsd_m": args.coarse_rgb_gsd_m} if args.coarse_rgb_gsd_m else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
