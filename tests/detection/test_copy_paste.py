@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
@@ -268,24 +270,28 @@ def test_decoy_alpha_is_a_feathered_blob_inside_its_patch() -> None:
         assert 0.0 < ((a > 0) & (a < 1)).mean()  # a soft rim
 
 
-def test_decoys_off_draw_nothing_and_on_add_unlabelled_blobs_to_training_samples() -> None:
+def _one_image_sample(rng: np.random.Generator, paste_ground: bool, **kw: Any) -> tuple[np.ndarray, np.ndarray]:
+    """One training sample (C, 64, 64) and its boxes from a plain green 64 px image, with a one-mine bank."""
     from rams.detection import train as tr
     from rams.detection.hard_negatives import HardNegatives
     from rams.detection.train_config import TrainConfig
 
-    ground = (120, 140, 90)
-    img = np.full((64, 64, 3), ground, np.uint8)
+    img = np.full((64, 64, 3), (120, 140, 90), np.uint8)
     bank = MineBank()
     mine = np.pad(np.full((12, 18, 3), 200, np.uint8), ((40, 44), (40, 38), (0, 0)))
     bank.add_from(mine, np.array([[40, 40, 58, 52]], np.float32), np.array([0]))
     tiles = tr.TileSet()
-    tiles.add(img, np.zeros((0, 4), np.float32), np.zeros(0, np.int64), "empty", paste_ground=True)
+    tiles.add(img, np.zeros((0, 4), np.float32), np.zeros(0, np.int64), "tile", paste_ground=paste_ground)
     norm = {"mode": "fixed", "mean": [0.0] * 3, "std": [1.0] * 3}
+    cfg = TrainConfig(img_size=64, copy_paste=0.0, focus=0.0, mosaic=0.0, scale_min=1.0, scale_max=1.0, **kw)
+    x, b, _ = tr._BatchBuilder(tiles, cfg, 1, norm, rng, HardNegatives(), bank).sample(0, use_mosaic=False)
+    return x, b
 
+
+def test_decoys_off_draw_nothing_and_on_add_unlabelled_blobs_to_training_samples() -> None:
     def sample(seed: int = 7, **kw: float) -> tuple[np.ndarray, np.ndarray, object]:
-        cfg = TrainConfig(img_size=64, copy_paste=0.0, focus=0.0, mosaic=0.0, scale_min=1.0, scale_max=1.0, **kw)
         rng = np.random.default_rng(seed)
-        x, b, _ = tr._BatchBuilder(tiles, cfg, 1, norm, rng, HardNegatives(), bank).sample(0, use_mosaic=False)
+        x, b = _one_image_sample(rng, paste_ground=True, **kw)
         return x, b, rng.bit_generator.state
 
     def off_ground(x: np.ndarray) -> int:  # pixels away from the (relit) ground's colour
@@ -363,24 +369,9 @@ def test_an_unknown_decoy_style_is_refused_before_training() -> None:
 
 
 def test_decoys_everywhere_paints_images_that_are_not_paste_ground() -> None:
-    from rams.detection import train as tr
-    from rams.detection.hard_negatives import HardNegatives
-    from rams.detection.train_config import TrainConfig
-
-    img = np.full((64, 64, 3), (120, 140, 90), np.uint8)
-    bank = MineBank()
-    mine = np.pad(np.full((12, 18, 3), 200, np.uint8), ((40, 44), (40, 38), (0, 0)))
-    bank.add_from(mine, np.array([[40, 40, 58, 52]], np.float32), np.array([0]))
-    tiles = tr.TileSet()
-    tiles.add(img, np.zeros((0, 4), np.float32), np.zeros(0, np.int64), "synthetic", paste_ground=False)
-    norm = {"mode": "fixed", "mean": [0.0] * 3, "std": [1.0] * 3}
-
     def sample(seed: int, decoys: float, everywhere: bool) -> np.ndarray:
-        cfg = TrainConfig(img_size=64, copy_paste=0.0, focus=0.0, mosaic=0.0, scale_min=1.0, scale_max=1.0,
-                          paste_decoys=decoys, decoy_style="any", decoys_everywhere=everywhere)
-        x, _, _ = tr._BatchBuilder(tiles, cfg, 1, norm, np.random.default_rng(seed), HardNegatives(),
-                                   bank).sample(0, use_mosaic=False)
-        return x
+        return _one_image_sample(np.random.default_rng(seed), paste_ground=False, paste_decoys=decoys,
+                                 decoy_style="any", decoys_everywhere=everywhere)[0]
 
     changed = 0
     for seed in range(8):
