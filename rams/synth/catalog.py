@@ -252,8 +252,8 @@ DISTRACTORS.update({
         scale_range=(0.6, 1.4), dt_morning=ThermalDraw(1.0, 3.0), dt_evening=ThermalDraw(0.5, 1.5, -1.0),
     ),
 })
-#: The oddment classes (see above).
-ODDMENTS = ("oddment_shard", "oddment_lump", "oddment_tube")
+#: The oddment classes (see above): the distractors whose colour is drawn per object.
+ODDMENTS = tuple(cls for cls, lk in DISTRACTORS.items() if lk.any_colour)
 
 #: Distractor classes of the original (steppe) generator; later ones belong to other families.
 STEPPE_DISTRACTORS = ("rock", "metal_debris", "warm_patch")

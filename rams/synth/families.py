@@ -389,10 +389,11 @@ def with_oddments(spec: SceneFamily) -> SceneFamily:
 
     if spec.name in HELD_OUT_FAMILIES:
         raise ValueError(f"oddments are training data; {spec.name!r} is a held-out family")
-    per_200m = (*spec.clutter.per_200m, *((cls, ODDMENTS_PER_200M) for cls in ODDMENTS))
-    in_field = (*spec.clutter.in_field, *ODDMENTS) if spec.clutter.in_field else spec.clutter.in_field
-    count = spec.clutter.in_field_count * 2 if spec.clutter.in_field else spec.clutter.in_field_count
-    return replace(spec, clutter=replace(spec.clutter, per_200m=per_200m, in_field=in_field, in_field_count=count))
+    clutter = spec.clutter
+    clutter = replace(clutter, per_200m=(*clutter.per_200m, *((cls, ODDMENTS_PER_200M) for cls in ODDMENTS)))
+    if clutter.in_field:  # a family without in-field clutter keeps its fields clear
+        clutter = replace(clutter, in_field=(*clutter.in_field, *ODDMENTS), in_field_count=2 * clutter.in_field_count)
+    return replace(spec, clutter=clutter)
 
 
 def family_spec(name: str) -> SceneFamily:
