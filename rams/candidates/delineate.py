@@ -13,9 +13,26 @@ that put a whole flight under one SHA):
    ``cluster_radius_m``; a group of at least ``min_cluster_size`` points whose probabilities
    sum to at least ``min_area_expected_mines`` is fenced by its convex hull grown by
    ``safety_margin_m``.
-3. Mine-layer points of smaller groups are **point hazards**: exported as points
-   (``hazard = "point"``, priority 3), never as area.
-4. Overlapping areas merge; every polygon is filled, simplified by ``simplify_m`` and
+3. **Extent.** The points an area was fenced around (its *core*: the area points inside a
+   pattern fence, or a cluster's points) are a sample of the minefield, not its outline: on
+   unfamiliar ground a detector finds some of the mines of a field and misses their
+   neighbours. Each area is therefore grown, never shrunk:
+
+   - an area point left out of every cluster but within ``attach_m`` of a fence joins that
+     area's core (a likely mine just outside a fence means the hazard reaches it);
+   - candidate points below the area bar but at or above ``extent_probability`` that lie
+     within ``cluster_radius_m`` of a core point are fenced with the core (one hop from the
+     core: such points never link to each other, so clutter cannot chain areas);
+   - the fence's margin is widened, beyond ``safety_margin_m`` (``pattern_margin_m`` for a
+     pattern), by the median spacing of the core points to their nearest neighbour, at most
+     ``spacing_margin_max_m``: the undetected mines of a field lie about one spacing beyond
+     the detected ones.
+
+   ``attach_m: 0``, ``extent_probability: null`` and ``spacing_margin_max_m: 0`` turn the
+   three parts off (the fences of the earlier versions).
+4. Mine-layer points of groups too small for an area and not attached to one are **point
+   hazards**: exported as points (``hazard = "point"``, priority 3), never as area.
+5. Overlapping areas merge; every polygon is filled, simplified by ``simplify_m`` and
    repaired (valid, counter-clockwise, at least three distinct vertices).
 
 Each area gets ``expected_mines`` (the sum of the calibrated probabilities of all candidate
@@ -37,6 +54,8 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
+
+from scipy.spatial import cKDTree
 
 from rams.candidates.clustering import cluster_labels
 from rams.config import CandidateConfig
@@ -95,6 +114,52 @@ def _hull(xy: np.ndarray, margin_m: float) -> Polygon:
     return geom
 
 
+@dataclass
+class _Fence:
+    """One area before merging: its polygon, margin, the positions it was drawn around and its core."""
+
+    polygon: Polygon
+    margin_m: float
+    positions: np.ndarray
+    core: list[int]
+    attached: bool = False
+
+
+def _attach(fences: list[_Fence], xy: np.ndarray, point_hazard: np.ndarray, attach_m: float) -> None:
+    """Move the point hazards within ``attach_m`` of a fence into its core (the nearest fence)."""
+    if attach_m <= 0 or not fences:
+        return
+    tree = shapely.STRtree([f.polygon for f in fences])
+    for i in np.flatnonzero(point_hazard):
+        pt = shapely.Point(xy[i])
+        j = tree.query_nearest(pt, max_distance=attach_m)
+        if len(j):
+            fence = fences[int(j[0])]
+            fence.core.append(int(i))
+            fence.positions = np.vstack([fence.positions, xy[i:i + 1]])
+            fence.attached = True
+            point_hazard[i] = False
+
+
+def _extent(fence: _Fence, xy: np.ndarray, probability: np.ndarray, area_pt: np.ndarray, config: CandidateConfig) -> Polygon:
+    """The fence grown by its supporting points and its core's spacing (see the module docstring)."""
+    core = np.asarray(fence.core, int)
+    positions = [fence.positions]
+    if config.extent_probability is not None and len(core):
+        support = np.flatnonzero((probability >= config.extent_probability) & ~area_pt)
+        if len(support):
+            dist, _ = cKDTree(xy[core]).query(xy[support])
+            positions.append(xy[support[dist <= config.cluster_radius_m]])
+    margin = fence.margin_m
+    if config.spacing_margin_max_m > 0 and len(core) >= 2:
+        dist, _ = cKDTree(xy[core]).query(xy[core], k=2)
+        margin += min(float(np.median(dist[:, 1])), config.spacing_margin_max_m)
+    pts = np.vstack(positions)
+    if len(pts) == len(fence.positions) and margin == fence.margin_m and not fence.attached:
+        return fence.polygon
+    return fence.polygon.union(_hull(pts, margin))
+
+
 def fence_areas(
     xy_m: np.ndarray,
     probability: np.ndarray,
@@ -122,17 +187,22 @@ def fence_areas(
     if pattern_polys and len(xy):
         in_pattern = shapely.covers(shapely.union_all(pattern_polys), shapely.points(xy))
     loose = np.flatnonzero(mine & ~in_pattern)
-    cluster_polys: list[Polygon] = []
+    fences: list[_Fence] = []
+    for poly, group in zip(pattern_polys, (g for g in pattern_groups if len(g)), strict=True):
+        core = np.flatnonzero(mine & shapely.covers(poly, shapely.points(xy))) if len(xy) else np.zeros(0, int)
+        fences.append(_Fence(poly, config.pattern_margin_m, group, list(core)))
     point_hazard = np.zeros(len(xy), bool)
     if len(loose):
         labels = cluster_labels(xy[loose], config.cluster_radius_m)
         for lab in np.unique(labels):
             idx = loose[labels == lab]
             if len(idx) >= config.min_cluster_size and probability[idx].sum() >= config.min_area_expected_mines:
-                cluster_polys.append(_hull(xy[idx], config.safety_margin_m))
+                fences.append(_Fence(_hull(xy[idx], config.safety_margin_m), config.safety_margin_m, xy[idx], list(idx)))
             else:
                 point_hazard[idx] = True
-    merged = shapely.union_all([*pattern_polys, *cluster_polys]) if pattern_polys or cluster_polys else Polygon()
+    _attach(fences, xy, point_hazard, config.attach_m)
+    grown = [_extent(f, xy, probability, mine, config) for f in fences]
+    merged = shapely.union_all(grown) if grown else Polygon()
     parts = merged.geoms if isinstance(merged, MultiPolygon) else ([merged] if not merged.is_empty else [])
     polys = [q for part in parts if isinstance(part, Polygon) for q in clean_polygon(part, config.simplify_m)]
     if len(polys) > 1:  # simplification can make neighbours overlap again

@@ -196,6 +196,27 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.06, 0.08, 0.12, 0.20, 0.28), (0.10, 0.12, 0.15, 0.22, 0.30)),
         scale_range=(0.4, 1.0), dt_morning=ThermalDraw(0.3, 1.2), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Water-worn pebbles of a river's gravel bar, 5 to 12 cm: rounded, grey, ochre, reddish or
+    # white quartz, dry and pale on top; stone, so warm in the morning sun. Mine-sized and of
+    # many colours, like a PFM-1 or a PMN-2 seen from above. A class of the held-out
+    # ``riverbank`` family only.
+    "pebble": ObjectLook(
+        "blob", 0.04, 0.028, 0.03,
+        rgb=((0.58, 0.57, 0.54), (0.62, 0.50, 0.33), (0.52, 0.36, 0.30), (0.85, 0.84, 0.80),
+             (0.36, 0.36, 0.35)),
+        reflectance=((0.20, 0.22, 0.24, 0.26, 0.28), (0.12, 0.18, 0.26, 0.30, 0.33),
+                     (0.09, 0.12, 0.22, 0.27, 0.30), (0.55, 0.58, 0.60, 0.61, 0.62),
+                     (0.10, 0.11, 0.12, 0.13, 0.14)),
+        scale_range=(0.6, 1.5), dt_morning=ThermalDraw(0.6, 2.0), dt_evening=ThermalDraw(0.3, 1.2),
+    ),
+    # Driftwood, 30 to 90 cm long and 3 to 8 cm thick: bleached grey or dark and wet. A
+    # class of the held-out ``riverbank`` family only.
+    "driftwood": ObjectLook(
+        "bar", 0.45, 0.04, 0.05,
+        rgb=((0.66, 0.63, 0.58), (0.33, 0.28, 0.22)),
+        reflectance=((0.24, 0.27, 0.30, 0.36, 0.42), (0.06, 0.08, 0.10, 0.16, 0.22)),
+        scale_range=(0.65, 1.0), dt_morning=ThermalDraw(0.2, 1.0), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

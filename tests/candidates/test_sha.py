@@ -182,8 +182,13 @@ def test_row_with_a_gap_gives_an_expected_position(build: Build) -> None:
     assert sha.basis == "pattern" and "mine_pattern" in sha.evidence and sha.n_expected_positions == 1
     assert exp.sha_id == sha.id
     assert {p.row_id for p in cs.points} == {"F7-row-01"}
-    # Fenced along the row: its length plus 2 x 3 m margin, its width about 2 x 3 m.
-    assert 17.5 * 6 < sha.area_m2 < 23.5 * 6.5
+    # Fenced along the row: a stadium around its 17.5 m, the margin 3 m plus the row's spacing
+    # (2.5 m: the next row of the field may lie that far off, undetected) ...
+    stadium = 17.5 * 2 * 5.5 + np.pi * 5.5**2
+    assert 0.9 * stadium < sha.area_m2 < 1.02 * stadium
+    # ... or the margin alone without the spacing term
+    (narrow,) = build([], pts, spacing_margin_max_m=0.0).polygons
+    assert 0.9 * (17.5 * 6 + np.pi * 9) < narrow.area_m2 < 1.02 * (17.5 * 6 + np.pi * 9)
 
 
 def test_row_search_ignores_outliers_and_clutter_along_the_line() -> None:
@@ -236,7 +241,12 @@ def test_two_minefields_give_two_shas_and_clutter_does_not_chain(build: Build) -
         assert_valid_sha(sha.geometry)
     first, second = sorted(cs.polygons, key=lambda s: s.geometry.centroid.x)
     assert first.n_detections == 16 and second.n_detections == 6
-    assert first.area_m2 < 21 * 10 and second.area_m2 < 21 * 7
+    # each fenced by its rows' hull grown by the 3 m margin and its spacing (2 m and 3 m): the
+    # clutter (probability about 0.01, below extent_probability) widens neither
+    for sha, pts, spacing in ((first, a, 2.0), (second, b, 3.0)):
+        hull = shapely.convex_hull(shapely.multipoints([[p.x_m, p.y_m] for p in pts]))
+        assert sha.area_m2 <= hull.buffer(3.0 + spacing + 0.05).area
+        assert sha.geometry.buffer(1e-6).covers(hull.buffer(3.0 + spacing - 0.3))
     assert len(cs.low_points) == 300 and all(p.hazard is None for p in cs.low_points)
 
 
@@ -260,12 +270,60 @@ def test_cluster_area_bounded_by_mine_layer_points(build: Build) -> None:
     cs = build(scatter, [], safety_margin_m=3.0)
     (sha,) = cs.polygons
     hull = shapely.convex_hull(shapely.multipoints([[p.x_m, p.y_m] for p in scatter]))
+    # the margin: 3 m plus the median spacing of the points to their nearest neighbour
+    xy = np.array([[p.x_m, p.y_m] for p in scatter])
+    spacing = float(np.median(np.sort(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)), axis=1)[:, 1]))
+    assert 0.3 < spacing < 2.0
     assert sha.basis == "cluster" and sha.n_detections == 12
-    assert sha.geometry.buffer(1e-6).covers(hull.buffer(3.0 - 0.25 - 1e-3))
+    assert sha.geometry.buffer(1e-6).covers(hull.buffer(3.0 + spacing - 0.25 - 1e-3))
     assert sha.area_m2 == pytest.approx(sha.geometry.area, abs=0.01)
-    assert sha.area_m2 <= hull.buffer(3.0).area + 1e-6
+    assert sha.area_m2 <= hull.buffer(3.0 + spacing).area + 1e-6
+    # without the spacing term the fence is the hull grown by the margin alone
+    (narrow,) = build(scatter, [], safety_margin_m=3.0, spacing_margin_max_m=0.0).polygons
+    assert narrow.area_m2 <= hull.buffer(3.0).area + 1e-6 < sha.area_m2
     assert sha.expected_mines == pytest.approx(12 * 0.7685, abs=0.05)
     assert sha.priority == 1 and sha.device_category == "AP"
+
+
+
+def _square(cx: float, cy: float, half: float) -> list[MinePoint]:
+    """Four convincing peaks at the corners of a square (one cluster area)."""
+    return [peak(cx + dx, cy + dy, score=9.0) for dx in (-half, half) for dy in (-half, half)]
+
+
+def test_a_likely_mine_just_outside_a_fence_joins_the_area(build: Build) -> None:
+    """Attach: a mine-layer point 2.5 m outside a cluster's fence (5.5 m from its nearest
+    point, beyond the 5 m linkage) is part of that hazard, not a lone point hazard."""
+    core = _square(30, 30, 1.0)
+    lone = peak(31 + 5.5, 31, score=9.0)
+    far = peak(31 + 7.0, 20, score=9.0)  # 4 m outside the fence: stays a point hazard
+    for attach_m, inside in ((3.0, True), (0.0, False)):
+        cs = build([], [*core, lone, far], attach_m=attach_m)
+        (sha,) = cs.polygons
+        pts = {(round(p.x_m - E0, 1), round(N0 - p.y_m, 1)): p for p in cs.points}
+        assert pts[(36.5, 31.0)].hazard == ("area" if inside else "point")
+        assert (pts[(36.5, 31.0)].sha_id == sha.id) is inside
+        assert pts[(38.0, 20.0)].hazard == "point" and pts[(38.0, 20.0)].sha_id is None
+        assert sha.n_detections == 4 + inside
+
+
+def test_weak_points_beside_an_area_widen_it_one_hop_only(build: Build) -> None:
+    """Extent: points below the area bar (p 0.1) within 5 m of the area's points are fenced
+    with it; a chain of them leading away does not drag the fence along."""
+    core = _square(30, 30, 1.0)
+    # evidence p = sigmoid(0.8 * 4.75 - 6) = 0.10: low layer, above extent_probability (0.05);
+    # 4.5 m apart, zigzag (not a row), leading east
+    chain = [peak(31 + 4 * k, 31 + 2 * (k % 2), score=4.75) for k in range(1, 6)]
+    cs = build([], [*core, *chain], spacing_margin_max_m=0.0)
+    (sha,) = cs.polygons
+    low = sorted((p for p in cs.points if p.layer == "low"), key=lambda p: p.x_m)
+    assert all(0.05 <= p.probability < 0.2 for p in low) and len(low) == 5
+    assert [p.sha_id == sha.id for p in low] == [True, False, False, False, False]
+    # the fence reaches 3 m beyond the first weak point and no further
+    assert sha.geometry.bounds[2] == pytest.approx(E0 + 35 + 3.0, abs=0.3)
+    (off,) = build([], [*core, *chain], spacing_margin_max_m=0.0, extent_probability=None).polygons
+    assert off.geometry.bounds[2] == pytest.approx(E0 + 31 + 3.0, abs=0.3)
+    assert off.area_m2 < sha.area_m2
 
 
 def test_raster_features_and_surveyed_area(tmp_path: Path, build: Build) -> None:
