@@ -128,7 +128,7 @@ class CandidateConfig(_Section):
     combiner: str | None = None
     mine_probability: float = Field(default=0.5, gt=0, lt=1)
     seed_probability: float = Field(default=0.05, gt=0, lt=1)
-    area_probability: float = Field(default=0.2, gt=0, lt=1)
+    area_probability: float = Field(default=0.1, gt=0, lt=1)
     min_area_expected_mines: float = Field(default=1.0, ge=0)
     row_min_spacing_m: float = Field(default=1.0, gt=0)
     row_max_spacing_m: float = Field(default=12.0, gt=0)

@@ -141,8 +141,17 @@ def _attach(fences: list[_Fence], xy: np.ndarray, point_hazard: np.ndarray, atta
             point_hazard[i] = False
 
 
+def _widen(fence: _Fence, xy: np.ndarray, config: CandidateConfig) -> None:
+    """Widen the fence's margin by its core's median neighbour spacing (at most ``spacing_margin_max_m``)."""
+    core = np.asarray(fence.core, int)
+    if config.spacing_margin_max_m > 0 and len(core) >= 2:
+        dist, _ = cKDTree(xy[core]).query(xy[core], k=2)
+        fence.margin_m += min(float(np.median(dist[:, 1])), config.spacing_margin_max_m)
+        fence.polygon = fence.polygon.union(_hull(fence.positions, fence.margin_m))
+
+
 def _extent(fence: _Fence, xy: np.ndarray, probability: np.ndarray, area_pt: np.ndarray, config: CandidateConfig) -> Polygon:
-    """The fence grown by its supporting points and its core's spacing (see the module docstring)."""
+    """The fence around its positions, attached points and supporting points (module docstring)."""
     core = np.asarray(fence.core, int)
     positions = [fence.positions]
     if config.extent_probability is not None and len(core):
@@ -150,14 +159,10 @@ def _extent(fence: _Fence, xy: np.ndarray, probability: np.ndarray, area_pt: np.
         if len(support):
             dist, _ = cKDTree(xy[core]).query(xy[support])
             positions.append(xy[support[dist <= config.cluster_radius_m]])
-    margin = fence.margin_m
-    if config.spacing_margin_max_m > 0 and len(core) >= 2:
-        dist, _ = cKDTree(xy[core]).query(xy[core], k=2)
-        margin += min(float(np.median(dist[:, 1])), config.spacing_margin_max_m)
     pts = np.vstack(positions)
-    if len(pts) == len(fence.positions) and margin == fence.margin_m and not fence.attached:
+    if len(pts) == len(fence.positions) and not fence.attached:
         return fence.polygon
-    return fence.polygon.union(_hull(pts, margin))
+    return fence.polygon.union(_hull(pts, fence.margin_m))
 
 
 def fence_areas(
@@ -200,6 +205,8 @@ def fence_areas(
                 fences.append(_Fence(_hull(xy[idx], config.safety_margin_m), config.safety_margin_m, xy[idx], list(idx)))
             else:
                 point_hazard[idx] = True
+    for fence in fences:
+        _widen(fence, xy, config)
     _attach(fences, xy, point_hazard, config.attach_m)
     grown = [_extent(f, xy, probability, mine, config) for f in fences]
     merged = shapely.union_all(grown) if grown else Polygon()

@@ -308,20 +308,20 @@ def test_a_likely_mine_just_outside_a_fence_joins_the_area(build: Build) -> None
 
 
 def test_weak_points_beside_an_area_widen_it_one_hop_only(build: Build) -> None:
-    """Extent: points below the area bar (p 0.1) within 5 m of the area's points are fenced
+    """Extent: points below the area bar (here 0.2) within 5 m of the area's points are fenced
     with it; a chain of them leading away does not drag the fence along."""
     core = _square(30, 30, 1.0)
     # evidence p = sigmoid(0.8 * 4.75 - 6) = 0.10: low layer, above extent_probability (0.05);
     # 4.5 m apart, zigzag (not a row), leading east
     chain = [peak(31 + 4 * k, 31 + 2 * (k % 2), score=4.75) for k in range(1, 6)]
-    cs = build([], [*core, *chain], spacing_margin_max_m=0.0)
+    cs = build([], [*core, *chain], spacing_margin_max_m=0.0, area_probability=0.2)
     (sha,) = cs.polygons
     low = sorted((p for p in cs.points if p.layer == "low"), key=lambda p: p.x_m)
     assert all(0.05 <= p.probability < 0.2 for p in low) and len(low) == 5
     assert [p.sha_id == sha.id for p in low] == [True, False, False, False, False]
     # the fence reaches 3 m beyond the first weak point and no further
     assert sha.geometry.bounds[2] == pytest.approx(E0 + 35 + 3.0, abs=0.3)
-    (off,) = build([], [*core, *chain], spacing_margin_max_m=0.0, extent_probability=None).polygons
+    (off,) = build([], [*core, *chain], spacing_margin_max_m=0.0, area_probability=0.2, extent_probability=None).polygons
     assert off.geometry.bounds[2] == pytest.approx(E0 + 31 + 3.0, abs=0.3)
     assert off.area_m2 < sha.area_m2
 
