@@ -40,10 +40,14 @@ points inside: the expected number of mines found), a confidence ``1 - prod(1 - 
 its three most probable points (probability that it holds a mine, trusting the three
 strongest as independent), and a priority from the fused evidence:
 
-- 1: ``expected_mines >= priority1_expected_mines``, or a pattern area with
-  ``expected_mines >= priority2_expected_mines``;
-- 2: ``expected_mines >= priority2_expected_mines``;
-- 3: otherwise.
+- 1: ``evidence >= priority1_expected_mines``, or a pattern area with
+  ``evidence >= priority2_expected_mines``;
+- 2: ``evidence >= priority2_expected_mines``;
+- 3: otherwise;
+
+where ``evidence`` is ``expected_mines`` counted inside the fences as drawn in steps 1 and 2
+(the same when the extent is off): the ground the extent adds is a margin for undetected
+mines, and the clutter it sweeps in must not raise an area's priority.
 """
 
 from __future__ import annotations
@@ -52,10 +56,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
-
-from scipy.spatial import cKDTree
 
 from rams.candidates.clustering import cluster_labels
 from rams.config import CandidateConfig
@@ -205,6 +208,9 @@ def fence_areas(
                 fences.append(_Fence(_hull(xy[idx], config.safety_margin_m), config.safety_margin_m, xy[idx], list(idx)))
             else:
                 point_hazard[idx] = True
+    # the fences as drawn, before the extent (within the simplification's reach): priority
+    # counts the evidence inside them, not the ground the extent adds as a margin
+    fenced = shapely.union_all([f.polygon for f in fences]).buffer(config.simplify_m + 1e-6) if fences else Polygon()
     for fence in fences:
         _widen(fence, xy, config)
     _attach(fences, xy, point_hazard, config.attach_m)
@@ -217,19 +223,25 @@ def fence_areas(
         parts = again.geoms if isinstance(again, MultiPolygon) else [again]
         polys = [q for part in parts if isinstance(part, Polygon) for q in clean_polygon(part, 0.0)]
     pattern_union = shapely.union_all(pattern_polys) if pattern_polys else Polygon()
-    areas = [_area(poly, xy, probability, pattern_union, config) for poly in polys]
+    areas = [_area(poly, xy, probability, pattern_union, config, fenced) for poly in polys]
     return areas, point_hazard
 
 
-def _area(poly: Polygon, xy: np.ndarray, probability: np.ndarray, pattern_union: object, config: CandidateConfig) -> Area:
+def _area(
+    poly: Polygon, xy: np.ndarray, probability: np.ndarray, pattern_union: object, config: CandidateConfig,
+    fenced: object,
+) -> Area:
     inside = np.flatnonzero(shapely.covers(poly, shapely.points(xy))) if len(xy) else np.zeros(0, int)
     p = np.sort(probability[inside])[::-1]
     expected = float(p.sum())
     confidence = float(1.0 - np.prod(1.0 - p[:3])) if len(p) else 0.0
     is_pattern = bool(poly.intersects(pattern_union)) and not getattr(pattern_union, "is_empty", True)
-    if expected >= config.priority1_expected_mines or (is_pattern and expected >= config.priority2_expected_mines):
+    # priority from the points inside the fences as drawn before the extent grew them
+    in_fenced = inside[shapely.covers(fenced, shapely.points(xy[inside]))] if len(inside) else inside
+    evidence = float(probability[in_fenced].sum())
+    if evidence >= config.priority1_expected_mines or (is_pattern and evidence >= config.priority2_expected_mines):
         priority = 1
-    elif expected >= config.priority2_expected_mines:
+    elif evidence >= config.priority2_expected_mines:
         priority = 2
     else:
         priority = 3

@@ -171,13 +171,8 @@ def build_candidates(
     scored = score_candidates(points, combiner, config, uncovered)
     warnings += [w] if (w := _base_rate_warning(scored, combiner)) else []
     mine = scored.probability >= config.mine_probability
-    area_pt = scored.probability >= min(config.area_probability, config.mine_probability)
-    rows = _mine_rows(scored, area_pt, config)
-    expected = _expected_positions(points, scored, rows, xy[mine], config)
-    groups = _pattern_groups(scored, rows, expected, xy)
+    rows, expected, areas = _delineate(points, scored, config)
     exp_xy = np.array([[e[0], e[1]] for e in expected], np.float64).reshape(-1, 2)
-    areas, _ = fence_areas(xy, scored.probability, area_pt, groups, config)
-    areas.sort(key=lambda a: (a.priority, -a.confidence, -round(a.geometry.centroid.y, 3), round(a.geometry.centroid.x, 3)))
     polygons = [
         _sha(rank, area, points, mine, exp_xy, flight_id, date) for rank, area in enumerate(areas, start=1)
     ]
@@ -189,6 +184,30 @@ def build_candidates(
         flight_id=flight_id, date=date, polygons=polygons, points=cand, expected=exp_pts,
         surveyed_area_m2=surveyed_area_m2, n_blobs=n_blobs, warnings=warnings,
     )
+
+
+def _delineate(
+    points: list[FusedPoint], scored: Scored, config: CandidateConfig
+) -> tuple[list[int], list[tuple[float, float, int]], list[Area]]:
+    """Mine rows, their expected positions and the SHA areas (by priority) of scored points."""
+    xy = np.array([[p.x_m, p.y_m] for p in points], np.float64).reshape(-1, 2)
+    mine = scored.probability >= config.mine_probability
+    area_pt = scored.probability >= min(config.area_probability, config.mine_probability)
+    rows = _mine_rows(scored, area_pt, config)
+    expected = _expected_positions(points, scored, rows, xy[mine], config)
+    groups = _pattern_groups(scored, rows, expected, xy)
+    areas, _ = fence_areas(xy, scored.probability, area_pt, groups, config)
+    areas.sort(key=lambda a: (a.priority, -a.confidence, -round(a.geometry.centroid.y, 3), round(a.geometry.centroid.x, 3)))
+    return rows, expected, areas
+
+
+def delineate_scored(points: list[FusedPoint], scored: Scored, config: CandidateConfig) -> list[Area]:
+    """The SHA areas of scored candidate points, by priority (steps 3 and 4 of the module docstring).
+
+    What :func:`build_candidates` fences after scoring; the benchmarks use it to fence the
+    points of a finished run again under another configuration (``benchmarks/redelineate.py``).
+    """
+    return _delineate(points, scored, config)[2]
 
 
 def _base_rate_warning(scored: Scored, combiner: PointCombiner) -> str | None:

@@ -217,6 +217,24 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.24, 0.27, 0.30, 0.36, 0.42), (0.06, 0.08, 0.10, 0.16, 0.22)),
         scale_range=(0.65, 1.0), dt_morning=ThermalDraw(0.2, 1.0), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Charred wood and clumps of burnt grass root after a grass fire, 6 to 20 cm: black to dark
+    # grey, irregular, with the flat low spectrum of carbon; dark, so warmer than the ground in
+    # the morning sun. A class of the held-out ``burnt`` family only.
+    "charcoal": ObjectLook(
+        "blob", 0.07, 0.04, 0.04,
+        rgb=((0.08, 0.08, 0.08), (0.16, 0.15, 0.14), (0.24, 0.21, 0.18)),
+        reflectance=((0.03, 0.03, 0.03, 0.035, 0.04), (0.05, 0.05, 0.055, 0.06, 0.07),
+                     (0.07, 0.07, 0.08, 0.09, 0.11)),
+        scale_range=(0.45, 1.4), dt_morning=ThermalDraw(0.8, 2.5), dt_evening=ThermalDraw(0.2, 1.0),
+    ),
+    # Drifts of white ash where a tussock or a branch burnt out, 15 to 40 cm, flat; pale grey,
+    # bright in every band; as warm as the ground. A class of the held-out ``burnt`` family only.
+    "ash": ObjectLook(
+        "blob", 0.14, 0.09, 0.0,
+        rgb=((0.80, 0.79, 0.76), (0.64, 0.63, 0.61)),
+        reflectance=((0.45, 0.47, 0.49, 0.50, 0.51), (0.32, 0.33, 0.35, 0.36, 0.37)),
+        scale_range=(0.55, 1.4), dt_morning=ThermalDraw(0.0, 0.5), dt_evening=ThermalDraw(0.0, 0.4, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

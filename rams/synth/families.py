@@ -30,9 +30,13 @@ so be scored on ground it has never seen, with the mines held fixed.
   sedge and willow scrub, a gravel bar of water-worn pebbles (``pebble``: rounded, 5-12 cm,
   grey, ochre, reddish or white) and driftwood (``driftwood``), stones, bottles and cans. A
   fourth held-out family, added blind once the other three had all been measured.
+- ``burnt``: grassland a few days after a fire: black ash, scorched tussocks, unburnt green
+  patches, charred shrubs, warm; charred wood and root clumps (``charcoal``: black, 6-20 cm)
+  and drifts of white ash (``ash``), stones, scrap and cans. A fifth held-out family, added
+  blind once ``riverbank`` had judged one version of a candidate-stage change.
 
 Protocol: the :data:`HELD_OUT_FAMILIES` (:data:`HELD_OUT_FAMILY`, ``ploughed``,
-``stubble``, ``orchard`` and ``riverbank``) are never used to train or tune a model or a threshold; they are only
+``stubble``, ``orchard``, ``riverbank`` and ``burnt``) are never used to train or tune a model or a threshold; they are only
 benchmarked. Models and thresholds are fitted on :data:`TRAINING_FAMILIES`:
 the detectors on :data:`DETECTOR_FAMILIES`, the point combiner on :data:`COMBINER_FAMILY`,
 which the detectors never see (so the combiner learns what a detection is worth on
@@ -307,9 +311,31 @@ _RIVERBANK = SceneFamily(
     ),
 )
 
+_BURNT = SceneFamily(
+    "burnt",
+    GroundSpec(
+        # Grassland a few days after a fire: black ash over the soil, scorched tussocks, green
+        # patches the fire skipped, charred shrubs; dark, so warm in the sun.
+        soil_rgb=(0.21, 0.20, 0.19), grass_rgb=(0.30, 0.42, 0.18), dry_grass_rgb=(0.45, 0.40, 0.28),
+        shrub_rgb=(0.12, 0.11, 0.10), road_rgb=(0.50, 0.46, 0.40),
+        soil_refl=(0.045, 0.047, 0.05, 0.055, 0.06), grass_refl=(0.03, 0.09, 0.04, 0.30, 0.50),
+        dry_grass_refl=(0.07, 0.09, 0.12, 0.18, 0.24), shrub_refl=(0.04, 0.04, 0.045, 0.05, 0.06),
+        road_refl=(0.10, 0.13, 0.17, 0.20, 0.23),
+        veg_offset=-0.15, shrub_threshold=(0.55, 0.75), tone_gain=0.10, thermal_offset_deg_c=3.0,
+        veg_cooling_deg_c=3.0, rgb_grain_cell_m=0.03, rgb_grain_amp=(0.06, 0.07),
+        rgb_speckle_amp=(0.03, 0.10),
+    ),
+    ClutterSpec(
+        (("rock", 8), ("stone", 200), ("charcoal", 1500), ("ash", 300), ("metal_debris", 30),
+         ("can", 20), ("warm_patch", 20)),
+        ("charcoal", "charcoal", "ash", "stone", "metal_debris"),
+        in_field_count=4,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -320,8 +346,9 @@ HELD_OUT_FAMILY = "ploughed"
 #: had been inspected in detail (its false points read one by one), so that one family
 #: stays blind; ``orchard``, added later that day once a detector experiment's results on
 #: both had been seen, to confirm it blind; ``riverbank``, added on 2026-12-02 (a later session)
-#: once all three had been measured, to judge a candidate-stage change blind.
-HELD_OUT_FAMILIES: tuple[str, ...] = (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank")
+#: once all three had been measured, to judge a candidate-stage change blind; ``burnt``, added
+#: the same session once ``riverbank`` had judged one version of that change.
+HELD_OUT_FAMILIES: tuple[str, ...] = (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt")
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
 #: Never used to train the detectors; the point combiner is fitted on it, so that it learns

@@ -1,0 +1,125 @@
+"""SHA delineation re-run on kept benchmark runs, under another candidates config.
+
+The candidate points of a run, their features and so their probabilities do not depend on
+how SHAs are fenced; only the polygons do. This reads the points of every run kept by
+``bench_candidates.py --keep DIR`` (``detections.geojson`` and ``candidates_low.geojson``
+with their features), scores them again with the point combiner and fences the SHAs with the
+candidates section of ``--config`` merged on the default config, then scores the polygons
+against the truth as the benchmark does (mine coverage, flagged over minefield and over
+surveyed area, SHAs holding no mine, priority 1 on the clutter-only flights). So two
+delineations are compared on the very same detector outputs, in seconds, without running the
+pipeline again.
+
+Checks itself: with the config the runs were made with, the probabilities it recomputes
+equal the exported ones (``max_probability_difference``).
+
+Usage::
+
+    python benchmarks/redelineate.py DIR [--config cfg.yaml] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from rams.candidates.combiner import resolve_combiner
+from rams.candidates.scoring import SCORED_RGB_ONLY, score_candidates
+from rams.candidates.sha import delineate_scored
+from rams.config import load_config
+from rams.crs import WGS84, transformer
+from rams.training.combiner import CANDIDATE_FILES, load_labelled_run
+
+
+def _features(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["features"] if path.is_file() else []
+
+
+def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[str, Any]:
+    """One kept run: its SHAs fenced again under ``config``, scored against ``truth``."""
+    flight = load_labelled_run(out, truth)
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    to_flight = transformer(WGS84, run["grid"]["crs"])
+    props = [f["properties"] for name in CANDIDATE_FILES for f in _features(out / name)]
+    exported = np.array([p.get("probability", np.nan) for p in props], np.float64)
+    by_rgb = np.array([p.get("scored_by") == SCORED_RGB_ONLY for p in props], bool)
+    scored = score_candidates(flight.points, combiner, config, by_rgb)
+    areas = delineate_scored(flight.points, scored, config)
+    truth_f = _features(truth)
+    mines = np.array([to_flight.transform(*f["geometry"]["coordinates"][:2]) for f in truth_f
+                      if f["properties"].get("kind") == "mine"], np.float64).reshape(-1, 2)
+    fields = [shapely.transform(shape(f["geometry"]), lambda c: np.column_stack(to_flight.transform(c[:, 0], c[:, 1])))
+              for f in truth_f if f["properties"].get("kind") == "minefield"]
+    geoms = [a.geometry for a in areas]
+    flagged = shapely.union_all(geoms) if geoms else shapely.Polygon()
+    field = shapely.union_all(fields) if fields else shapely.Polygon()
+    covered = shapely.covers(flagged, shapely.points(mines)) if len(mines) else np.zeros(0, bool)
+    surveyed = run.get("surveyed_area_m2")
+    return {
+        "run": out.name, "n_truth_mines": len(mines), "n_covered": int(covered.sum()),
+        "flagged_area_m2": round(float(flagged.area), 2), "minefield_area_m2": round(float(field.area), 2),
+        "surveyed_area_m2": surveyed, "n_sha": len(areas), "n_sha_priority_1": sum(a.priority == 1 for a in areas),
+        "n_sha_without_mine": sum(not (len(mines) and shapely.covers(g, shapely.points(mines)).any()) for g in geoms),
+        "max_probability_difference": round(float(np.nanmax(np.abs(scored.probability - exported))), 4)
+        if len(exported) else 0.0,
+    }
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    mined = [r for r in runs if r["n_truth_mines"]]
+    clutter = [r for r in runs if not r["n_truth_mines"]]
+    n = sum(r["n_truth_mines"] for r in mined)
+    field = sum(r["minefield_area_m2"] for r in mined)
+    c_surveyed = sum(r["surveyed_area_m2"] or 0.0 for r in clutter)
+    c_flagged = sum(r["flagged_area_m2"] for r in clutter)
+    return {
+        "mine_coverage": round(sum(r["n_covered"] for r in mined) / n, 4) if n else None,
+        "flagged_over_minefield": round(sum(r["flagged_area_m2"] for r in mined) / field, 3) if field else None,
+        "n_sha": sum(r["n_sha"] for r in mined), "n_sha_without_mine": sum(r["n_sha_without_mine"] for r in runs),
+        "clutter_only": {"n_sha": sum(r["n_sha"] for r in clutter),
+                         "n_sha_priority_1": sum(r["n_sha_priority_1"] for r in clutter),
+                         "flagged_area_m2": round(c_flagged, 2),
+                         "flagged_over_surveyed": round(c_flagged / c_surveyed, 4) if c_surveyed else None},
+        "max_probability_difference": max((r["max_probability_difference"] for r in runs), default=0.0),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("keep", type=Path, help="A folder kept by bench_candidates.py --keep.")
+    ap.add_argument("--config", type=Path, default=None, help="YAML merged on the default config.")
+    ap.add_argument("--json", type=Path, default=None, help="Write the result here.")
+    args = ap.parse_args(argv)
+    config = load_config(args.config).candidates
+    combiner, warning = resolve_combiner(config.combiner)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    runs = []
+    for out in sorted(args.keep.glob("out-*")):
+        truth = args.keep / out.name.removeprefix("out-") / "truth.geojson"
+        if (out / "run.json").is_file() and truth.is_file():
+            runs.append(redelineate_run(out, truth, config, combiner))
+            r = runs[-1]
+            print(f"{r['run']}: mines {r['n_covered']}/{r['n_truth_mines']} covered, SHA {r['n_sha']} "
+                  f"(p1 {r['n_sha_priority_1']}, {r['n_sha_without_mine']} without a mine), "
+                  f"flagged {r['flagged_area_m2']:.0f} m2 / minefield {r['minefield_area_m2']:.0f} m2")
+    if not runs:
+        print(f"error: {args.keep}: no kept runs (out-*/run.json beside their flight folders)", file=sys.stderr)
+        return 2
+    result = {"keep": str(args.keep), "config": str(args.config) if args.config else None,
+              "summary": summarise(runs), "runs": runs}
+    print(json.dumps(result["summary"], indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
