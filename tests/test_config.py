@@ -82,13 +82,13 @@ def test_blob_pixels_use_the_anomaly_threshold(tmp_path: Path) -> None:
     assert counts == {6.0: 1, 8.0: 0}
 
 
-def test_the_extent_config_turns_the_sha_extent_on_and_nothing_else() -> None:
-    """``configs/candidates_extent.yaml`` (documented in the README) loads and changes only the extent keys."""
+def test_the_no_extent_config_turns_the_sha_extent_off_and_nothing_else() -> None:
+    """``configs/candidates_no_extent.yaml`` (documented in the README) loads and changes only the extent keys."""
     from rams.config import load_config
 
     base = load_config().candidates
-    extent = load_config(DEFAULT_YAML.parent / "candidates_extent.yaml").candidates
-    assert (base.attach_m, base.extent_probability, base.spacing_margin_max_m) == (0.0, None, 0.0)
-    assert (extent.attach_m, extent.extent_probability, extent.spacing_margin_max_m) == (3.0, 0.05, 5.0)
-    changed = {k for k in type(base).model_fields if getattr(base, k) != getattr(extent, k)}
+    off = load_config(DEFAULT_YAML.parent / "candidates_no_extent.yaml").candidates
+    assert (base.attach_m, base.extent_probability, base.spacing_margin_max_m) == (3.0, 0.05, 5.0)
+    assert (off.attach_m, off.extent_probability, off.spacing_margin_max_m) == (0.0, None, 0.0)
+    changed = {k for k in type(base).model_fields if getattr(base, k) != getattr(off, k)}
     assert changed == {"attach_m", "extent_probability", "spacing_margin_max_m"}

@@ -171,7 +171,7 @@ def test_fusion_kinds_and_layers(build: Build) -> None:
 def test_row_with_a_gap_gives_an_expected_position(build: Build) -> None:
     ks = [0, 1, 2, 3, 5, 6, 7]  # position 4 is empty
     pts = [peak(x, y, score=9.0) for x, y in row(20, 20, 30.0, 2.5, ks)]
-    cs = build([], pts, spacing_margin_max_m=5.0)
+    cs = build([], pts)
     (exp,) = cs.expected
     gap = np.array([20 + 4 * 2.5 * np.cos(np.radians(30)), 20 + 4 * 2.5 * np.sin(np.radians(30))])
     assert np.hypot(exp.x_m - E0 - gap[0], N0 - exp.y_m - gap[1]) < 0.15
@@ -186,8 +186,8 @@ def test_row_with_a_gap_gives_an_expected_position(build: Build) -> None:
     # (2.5 m: the next row of the field may lie that far off, undetected) ...
     stadium = 17.5 * 2 * 5.5 + np.pi * 5.5**2
     assert 0.9 * stadium < sha.area_m2 < 1.02 * stadium
-    # ... or the margin alone without the spacing term (the default)
-    (narrow,) = build([], pts).polygons
+    # ... or the margin alone without the spacing term
+    (narrow,) = build([], pts, spacing_margin_max_m=0.0).polygons
     assert 0.9 * (17.5 * 6 + np.pi * 9) < narrow.area_m2 < 1.02 * (17.5 * 6 + np.pi * 9)
 
 
@@ -227,8 +227,8 @@ def test_row_search_refits_the_lattice_of_a_row_laid_with_scatter(monkeypatch: p
     assert refit >= 15 and refit >= pair_only + 5
 
 
-#: The SHA extent switched on (``configs/candidates_extent.yaml``).
-EXTENT = {"attach_m": 3.0, "extent_probability": 0.05, "spacing_margin_max_m": 5.0}
+#: The SHA extent switched off (``configs/candidates_no_extent.yaml``).
+NO_EXTENT = {"attach_m": 0.0, "extent_probability": None, "spacing_margin_max_m": 0.0}
 
 
 @pytest.mark.parametrize("extent", [False, True])
@@ -239,7 +239,7 @@ def test_two_minefields_give_two_shas_and_clutter_does_not_chain(build: Build, e
     mines_xy = np.array([[p.x_m - E0, N0 - p.y_m] for p in a + b])
     clutter_xy = [xy for xy in rng.uniform(0, 80, (330, 2)) if np.hypot(*(mines_xy - xy).T).min() > 1.0][:300]
     clutter = [cnn(float(x), float(y), "TM-62", 0.2) for x, y in clutter_xy]
-    cs = build(clutter, a + b, **(EXTENT if extent else {}))
+    cs = build(clutter, a + b, **({} if extent else NO_EXTENT))
     assert len(cs.polygons) == 2
     assert all(s.basis == "pattern" and s.priority == 1 for s in cs.polygons)
     for sha in cs.polygons:
@@ -272,7 +272,7 @@ def test_clutter_only_flight_has_no_priority_1_sha(build: Build) -> None:
 def test_cluster_area_bounded_by_mine_layer_points(build: Build) -> None:
     rng = np.random.default_rng(5)
     scatter = [cnn(float(x), float(y), "PFM-1", 0.9) for x, y in rng.normal((30, 30), 2.0, (12, 2))]
-    cs = build(scatter, [], safety_margin_m=3.0, spacing_margin_max_m=5.0)
+    cs = build(scatter, [], safety_margin_m=3.0)
     (sha,) = cs.polygons
     hull = shapely.convex_hull(shapely.multipoints([[p.x_m, p.y_m] for p in scatter]))
     # the margin: 3 m plus the median spacing of the points to their nearest neighbour
@@ -283,8 +283,8 @@ def test_cluster_area_bounded_by_mine_layer_points(build: Build) -> None:
     assert sha.geometry.buffer(1e-6).covers(hull.buffer(3.0 + spacing - 0.25 - 1e-3))
     assert sha.area_m2 == pytest.approx(sha.geometry.area, abs=0.01)
     assert sha.area_m2 <= hull.buffer(3.0 + spacing).area + 1e-6
-    # without the spacing term (the default) the fence is the hull grown by the margin alone
-    (narrow,) = build(scatter, [], safety_margin_m=3.0).polygons
+    # without the spacing term the fence is the hull grown by the margin alone
+    (narrow,) = build(scatter, [], safety_margin_m=3.0, **NO_EXTENT).polygons
     assert narrow.area_m2 <= hull.buffer(3.0).area + 1e-6 < sha.area_m2
     assert sha.expected_mines == pytest.approx(12 * 0.7685, abs=0.05)
     assert sha.priority == 1 and sha.device_category == "AP"
@@ -319,16 +319,33 @@ def test_weak_points_beside_an_area_widen_it_one_hop_only(build: Build) -> None:
     # evidence p = sigmoid(0.8 * 4.75 - 6) = 0.10: low layer, above extent_probability (0.05);
     # 4.5 m apart, zigzag (not a row), leading east
     chain = [peak(31 + 4 * k, 31 + 2 * (k % 2), score=4.75) for k in range(1, 6)]
-    cs = build([], [*core, *chain], extent_probability=0.05, area_probability=0.2)
+    cs = build([], [*core, *chain], spacing_margin_max_m=0.0, area_probability=0.2)
     (sha,) = cs.polygons
     low = sorted((p for p in cs.points if p.layer == "low"), key=lambda p: p.x_m)
     assert all(0.05 <= p.probability < 0.2 for p in low) and len(low) == 5
     assert [p.sha_id == sha.id for p in low] == [True, False, False, False, False]
     # the fence reaches 3 m beyond the first weak point and no further
     assert sha.geometry.bounds[2] == pytest.approx(E0 + 35 + 3.0, abs=0.3)
-    (off,) = build([], [*core, *chain], area_probability=0.2).polygons  # the default: off
+    (off,) = build([], [*core, *chain], area_probability=0.2, **NO_EXTENT).polygons
     assert off.geometry.bounds[2] == pytest.approx(E0 + 31 + 3.0, abs=0.3)
     assert off.area_m2 < sha.area_m2
+
+
+
+def test_ground_the_extent_adds_does_not_raise_an_areas_priority(build: Build) -> None:
+    """Priority counts the evidence inside the fence as drawn: weak points the extent sweeps in
+    raise ``expected_mines`` but not the priority."""
+    core = [peak(30 + dx, 30 + dy, score=9.0) for dx, dy in ((0, 0), (1, 0), (0.5, 0.8))]
+    ring = [peak(30.5 + 4.8 * np.cos(a), 30.3 + 4.8 * np.sin(a), score=5.0)
+            for a in np.linspace(0, 2 * np.pi, 16, endpoint=False)]
+    cs = build([], [*core, *ring], spacing_margin_max_m=0.0)
+    (sha,) = cs.polygons
+    ring_p = [p.probability for p in cs.points if p.layer == "low"]
+    assert len(ring_p) == 16 and all(0.05 <= p < 0.2 for p in ring_p)
+    assert all(p.sha_id == sha.id for p in cs.points)  # the extent fenced the ring too
+    core_p = sum(p.probability for p in cs.points if p.layer == "mine")
+    assert core_p < 4.0 <= sha.expected_mines  # the sum over everything inside would make it priority 1
+    assert sha.priority == (2 if core_p >= 2.0 else 3)
 
 
 def test_raster_features_and_surveyed_area(tmp_path: Path, build: Build) -> None:
