@@ -16,20 +16,22 @@ that put a whole flight under one SHA):
 3. **Extent.** The points an area was fenced around (its *core*: the area points inside a
    pattern fence, or a cluster's points) are a sample of the minefield, not its outline: on
    unfamiliar ground a detector finds some of the mines of a field and misses their
-   neighbours. Each area is therefore grown, never shrunk:
+   neighbours. Each area is therefore grown, never shrunk, in this order:
 
-   - an area point left out of every cluster but within ``attach_m`` of a fence joins that
-     area's core (a likely mine just outside a fence means the hazard reaches it);
-   - candidate points below the area bar but at or above ``extent_probability`` that lie
-     within ``cluster_radius_m`` of a core point are fenced with the core (one hop from the
-     core: such points never link to each other, so clutter cannot chain areas);
    - the fence's margin is widened, beyond ``safety_margin_m`` (``pattern_margin_m`` for a
      pattern), by the median spacing of the core points to their nearest neighbour, at most
      ``spacing_margin_max_m``: the undetected mines of a field lie about one spacing beyond
-     the detected ones.
+     the detected ones;
+   - an area point left out of every cluster but within ``attach_m`` of a widened fence
+     joins that area's core (a likely mine just outside a fence means the hazard reaches it);
+   - candidate points below the area bar but at or above ``extent_probability`` that lie
+     within ``cluster_radius_m`` of a core point are fenced with the core (one hop from the
+     core: such points never link to each other, so a chain of them cannot drag a fence
+     along). Grown fences that overlap merge in step 5, so the extent can join two areas
+     that lie close together.
 
    ``attach_m: 0``, ``extent_probability: null`` and ``spacing_margin_max_m: 0`` turn the
-   three parts off (the fences of the earlier versions).
+   three parts off (the fences, priorities and everything else of the earlier versions).
 4. Mine-layer points of groups too small for an area and not attached to one are **point
    hazards**: exported as points (``hazard = "point"``, priority 3), never as area.
 5. Overlapping areas merge; every polygon is filled, simplified by ``simplify_m`` and
@@ -45,9 +47,11 @@ strongest as independent), and a priority from the fused evidence:
 - 2: ``evidence >= priority2_expected_mines``;
 - 3: otherwise;
 
-where ``evidence`` is ``expected_mines`` counted inside the fences as drawn in steps 1 and 2
-(the same when the extent is off): the ground the extent adds is a margin for undetected
-mines, and the clutter it sweeps in must not raise an area's priority.
+where ``evidence`` is the largest ``expected_mines`` of the areas as drawn before the extent
+(steps 1, 2 and 5 without step 3) that lie in it: the same as its own ``expected_mines`` when
+the extent is off. The extent is a margin for undetected mines; neither the clutter it sweeps
+in nor the areas it joins may raise a priority (nor does a point it attaches: a conservative
+choice, so that the extent never moves an area up the survey team's list).
 """
 
 from __future__ import annotations
@@ -187,7 +191,8 @@ def fence_areas(
 
     Returns:
         ``(areas, isolated)``: areas unordered, and an (N,) bool mask of the area points
-        left out of any area.
+        of groups too small for an area and not attached to one (the point hazards among
+        them are the mine-layer ones).
     """
     xy = np.asarray(xy_m, np.float64).reshape(-1, 2)
     pattern_polys = [_hull(g, config.pattern_margin_m) for g in pattern_groups if len(g)]
@@ -208,37 +213,47 @@ def fence_areas(
                 fences.append(_Fence(_hull(xy[idx], config.safety_margin_m), config.safety_margin_m, xy[idx], list(idx)))
             else:
                 point_hazard[idx] = True
-    # the fences as drawn, before the extent (within the simplification's reach): priority
-    # counts the evidence inside them, not the ground the extent adds as a margin
-    fenced = shapely.union_all([f.polygon for f in fences]).buffer(config.simplify_m + 1e-6) if fences else Polygon()
+    # the areas as drawn before the extent (what the earlier versions returned): priority
+    # weighs the evidence of each of them apart, never the ground or the merges the extent adds
+    drawn = _merge([f.polygon for f in fences], config.simplify_m)
+    drawn_evidence = [float(probability[_inside(q, xy)].sum()) for q in drawn]
     for fence in fences:
         _widen(fence, xy, config)
     _attach(fences, xy, point_hazard, config.attach_m)
-    grown = [_extent(f, xy, probability, mine, config) for f in fences]
-    merged = shapely.union_all(grown) if grown else Polygon()
+    polys = _merge([_extent(f, xy, probability, mine, config) for f in fences], config.simplify_m)
+    pattern_union = shapely.union_all(pattern_polys) if pattern_polys else Polygon()
+    areas = []
+    for poly in polys:
+        evidence = max((e for q, e in zip(drawn, drawn_evidence, strict=True) if poly.intersects(q)), default=0.0)
+        areas.append(_area(poly, xy, probability, pattern_union, config, evidence))
+    return areas, point_hazard
+
+
+def _inside(poly: Polygon, xy: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(shapely.covers(poly, shapely.points(xy))) if len(xy) else np.zeros(0, int)
+
+
+def _merge(polygons: list[Polygon], simplify_m: float) -> list[Polygon]:
+    """Overlapping polygons merged, filled, simplified and repaired (step 5)."""
+    merged = shapely.union_all(polygons) if polygons else Polygon()
     parts = merged.geoms if isinstance(merged, MultiPolygon) else ([merged] if not merged.is_empty else [])
-    polys = [q for part in parts if isinstance(part, Polygon) for q in clean_polygon(part, config.simplify_m)]
+    polys = [q for part in parts if isinstance(part, Polygon) for q in clean_polygon(part, simplify_m)]
     if len(polys) > 1:  # simplification can make neighbours overlap again
         again = shapely.union_all(polys)
         parts = again.geoms if isinstance(again, MultiPolygon) else [again]
         polys = [q for part in parts if isinstance(part, Polygon) for q in clean_polygon(part, 0.0)]
-    pattern_union = shapely.union_all(pattern_polys) if pattern_polys else Polygon()
-    areas = [_area(poly, xy, probability, pattern_union, config, fenced) for poly in polys]
-    return areas, point_hazard
+    return polys
 
 
 def _area(
     poly: Polygon, xy: np.ndarray, probability: np.ndarray, pattern_union: object, config: CandidateConfig,
-    fenced: object,
+    evidence: float,
 ) -> Area:
-    inside = np.flatnonzero(shapely.covers(poly, shapely.points(xy))) if len(xy) else np.zeros(0, int)
+    inside = _inside(poly, xy)
     p = np.sort(probability[inside])[::-1]
     expected = float(p.sum())
     confidence = float(1.0 - np.prod(1.0 - p[:3])) if len(p) else 0.0
     is_pattern = bool(poly.intersects(pattern_union)) and not getattr(pattern_union, "is_empty", True)
-    # priority from the points inside the fences as drawn before the extent grew them
-    in_fenced = inside[shapely.covers(fenced, shapely.points(xy[inside]))] if len(inside) else inside
-    evidence = float(probability[in_fenced].sum())
     if evidence >= config.priority1_expected_mines or (is_pattern and evidence >= config.priority2_expected_mines):
         priority = 1
     elif evidence >= config.priority2_expected_mines:

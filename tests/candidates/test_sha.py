@@ -297,11 +297,12 @@ def _square(cx: float, cy: float, half: float) -> list[MinePoint]:
 
 
 def test_a_likely_mine_just_outside_a_fence_joins_the_area(build: Build) -> None:
-    """Attach: a mine-layer point 2.5 m outside a cluster's fence (5.5 m from its nearest
-    point, beyond the 5 m linkage) is part of that hazard, not a lone point hazard."""
+    """Attach: a mine-layer point 5.5 m from the cluster's nearest point (beyond the 5 m
+    linkage; 2.5 m outside the 3 m fence, about 0.5 m outside the fence widened by the
+    points' 2 m spacing) is part of that hazard, not a lone point hazard."""
     core = _square(30, 30, 1.0)
     lone = peak(31 + 5.5, 31, score=9.0)
-    far = peak(31 + 7.0, 20, score=9.0)  # 4 m outside the fence: stays a point hazard
+    far = peak(31 + 7.0, 20, score=9.0)  # 11.4 m from the core, 6.4 m outside the widened fence
     for attach_m, inside in ((3.0, True), (0.0, False)):
         cs = build([], [*core, lone, far], attach_m=attach_m)
         (sha,) = cs.polygons
@@ -346,6 +347,19 @@ def test_ground_the_extent_adds_does_not_raise_an_areas_priority(build: Build) -
     core_p = sum(p.probability for p in cs.points if p.layer == "mine")
     assert core_p < 4.0 <= sha.expected_mines  # the sum over everything inside would make it priority 1
     assert sha.priority == (2 if core_p >= 2.0 else 3)
+
+
+
+def test_areas_the_extent_joins_keep_the_priority_of_the_stronger(build: Build) -> None:
+    """Two clusters 7 m apart: two areas without the extent; widened, their fences merge into
+    one, whose priority is that of the stronger cluster, not of their summed evidence."""
+    pts = [peak(x, y, score=9.0) for cx in (20.0, 27.0) for x, y in ((cx, 30), (cx + 1, 30), (cx + 0.5, 30.8))]
+    apart = build([], pts, **NO_EXTENT).polygons
+    (joined,) = build([], pts).polygons
+    assert len(apart) == 2 and {a.priority for a in apart} == {3 if apart[0].expected_mines < 2 else 2}
+    assert joined.expected_mines == pytest.approx(sum(a.expected_mines for a in apart), abs=2e-3)  # 3 decimals each
+    assert joined.expected_mines >= 4.0  # summed, it would be priority 1
+    assert joined.priority == max(a.priority for a in apart) == min(a.priority for a in apart)
 
 
 def test_raster_features_and_surveyed_area(tmp_path: Path, build: Build) -> None:
