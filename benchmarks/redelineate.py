@@ -60,8 +60,11 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     by_rgb = np.array([p.get("scored_by") == SCORED_RGB_ONLY for p in props], bool)
     # the combiner's model for this run, as the pipeline chose it: without the CNN, or on an
     # RGB orthomosaic alone (anomaly bands that are neither multispectral nor thermal)
-    cnn_ran = bool(run.get("detection", {}).get("weights_sha256"))
-    ms_thermal = any(b.startswith(("ms_", "thermal")) for b in run.get("anomaly_bands", []))
+    detection = run.get("detection", {})
+    cnn_ran = bool(detection.get("weights_sha256")) and not detection.get("inference", {}).get("skipped")
+    bands = run.get("anomaly_bands")
+    # the pipeline takes an unknown sensor set as multispectral/thermal; RGB bands are rgb_*
+    ms_thermal = not bands or any(not str(b).startswith("rgb_") for b in bands)
     combiner, _ = combiner.for_run(cnn_ran, ms_thermal)
     scored = score_candidates(flight.points, combiner, config, by_rgb)
     areas = delineate_scored(flight.points, scored, config)

@@ -42,21 +42,22 @@ points inside: the expected number of mines found), a confidence ``1 - prod(1 - 
 its three most probable points (probability that it holds a mine, trusting the three
 strongest as independent), and a priority from the fused evidence:
 
-- 1: ``evidence >= priority1_expected_mines``, or a pattern area with
-  ``evidence >= priority2_expected_mines``;
-- 2: ``evidence >= priority2_expected_mines``;
+- 1: ``expected_mines >= priority1_expected_mines``, or a pattern area with
+  ``expected_mines >= priority2_expected_mines``;
+- 2: ``expected_mines >= priority2_expected_mines``;
 - 3: otherwise;
 
-where ``evidence`` is the largest ``expected_mines`` of the areas as drawn before the extent
-(steps 1, 2 and 5 without step 3) that lie in it: the same as its own ``expected_mines`` when
-the extent is off. The extent is a margin for undetected mines; neither the clutter it sweeps
-in nor the areas it joins may raise a priority (nor does a point it attaches: a conservative
-choice, so that the extent never moves an area up the survey team's list).
+each worked out for the areas as drawn before the extent (steps 1, 2 and 5 without step 3);
+an area after the extent takes the best priority among the areas as drawn whose interiors it
+overlaps (the same area and priority when the extent is off). The extent is a margin for
+undetected mines: neither the clutter it sweeps in nor the areas it joins may raise a
+priority, and a point it attaches does not either (a conservative choice: the extent never
+moves an area up the survey team's list).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -216,16 +217,19 @@ def fence_areas(
     # the areas as drawn before the extent (what the earlier versions returned): priority
     # weighs the evidence of each of them apart, never the ground or the merges the extent adds
     drawn = _merge([f.polygon for f in fences], config.simplify_m)
-    drawn_evidence = [float(probability[_inside(q, xy)].sum()) for q in drawn]
+    pattern_union = shapely.union_all(pattern_polys) if pattern_polys else Polygon()
+    drawn_priority = [_area(q, xy, probability, pattern_union, config).priority for q in drawn]
     for fence in fences:
         _widen(fence, xy, config)
     _attach(fences, xy, point_hazard, config.attach_m)
     polys = _merge([_extent(f, xy, probability, mine, config) for f in fences], config.simplify_m)
-    pattern_union = shapely.union_all(pattern_polys) if pattern_polys else Polygon()
     areas = []
     for poly in polys:
-        evidence = max((e for q, e in zip(drawn, drawn_evidence, strict=True) if poly.intersects(q)), default=0.0)
-        areas.append(_area(poly, xy, probability, pattern_union, config, evidence))
+        area = _area(poly, xy, probability, pattern_union, config)
+        # the best priority among the areas as drawn that it holds (interiors overlapping:
+        # polygons that only touch lend nothing)
+        held = [pr for q, pr in zip(drawn, drawn_priority, strict=True) if poly.intersection(q).area > 0]
+        areas.append(replace(area, priority=min(held, default=3)))
     return areas, point_hazard
 
 
@@ -245,18 +249,15 @@ def _merge(polygons: list[Polygon], simplify_m: float) -> list[Polygon]:
     return polys
 
 
-def _area(
-    poly: Polygon, xy: np.ndarray, probability: np.ndarray, pattern_union: object, config: CandidateConfig,
-    evidence: float,
-) -> Area:
+def _area(poly: Polygon, xy: np.ndarray, probability: np.ndarray, pattern_union: object, config: CandidateConfig) -> Area:
     inside = _inside(poly, xy)
     p = np.sort(probability[inside])[::-1]
     expected = float(p.sum())
     confidence = float(1.0 - np.prod(1.0 - p[:3])) if len(p) else 0.0
     is_pattern = bool(poly.intersects(pattern_union)) and not getattr(pattern_union, "is_empty", True)
-    if evidence >= config.priority1_expected_mines or (is_pattern and evidence >= config.priority2_expected_mines):
+    if expected >= config.priority1_expected_mines or (is_pattern and expected >= config.priority2_expected_mines):
         priority = 1
-    elif evidence >= config.priority2_expected_mines:
+    elif expected >= config.priority2_expected_mines:
         priority = 2
     else:
         priority = 3

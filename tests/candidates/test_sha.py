@@ -362,6 +362,23 @@ def test_areas_the_extent_joins_keep_the_priority_of_the_stronger(build: Build) 
     assert joined.priority == max(a.priority for a in apart) == min(a.priority for a in apart)
 
 
+
+def test_a_cluster_the_extent_joins_to_a_pattern_keeps_its_own_priority() -> None:
+    """The pattern rule's lower bar (2 expected mines for priority 1) applies to a pattern as
+    drawn, not to a cluster's evidence that the extent merged into a pattern area."""
+    from rams.candidates.delineate import fence_areas
+
+    row_xy = np.array([[10.0 + 2.0 * k, 10.0] for k in range(5)])  # p 0.3 each: 1.5, priority 3
+    blob_xy = np.array([[26.0, 10.0], [27.0, 10.0], [26.5, 10.8]])  # 7 m from the row; p 0.9: 2.7, priority 2
+    xy = np.vstack([row_xy, blob_xy])
+    p = np.array([0.3] * 5 + [0.9] * 3)
+    for cfg, want in ((CandidateConfig(**NO_EXTENT), [2, 3]), (CandidateConfig(), [2])):  # type: ignore[arg-type]
+        areas, _ = fence_areas(xy, p, p >= cfg.area_probability, [row_xy], cfg)
+        assert sorted(a.priority for a in areas) == want, cfg
+    (joined,) = fence_areas(xy, p, p >= 0.2, [row_xy], CandidateConfig())[0]
+    assert joined.basis == "pattern" and joined.expected_mines == pytest.approx(4.2)  # summed: priority 1
+
+
 def test_raster_features_and_surveyed_area(tmp_path: Path, build: Build) -> None:
     path = anomaly_raster(tmp_path / "a.tif", 400, [(100, 100)])
     det = [cnn(101 * GSD, 101 * GSD, "PMN-2", 0.5), cnn(300 * GSD, 300 * GSD, "PMN-2", 0.5)]
