@@ -43,6 +43,7 @@ from rams.candidates.scoring import SCORED_RGB_ONLY, score_candidates
 from rams.candidates.sha import delineate_scored
 from rams.config import load_config
 from rams.crs import WGS84, transformer
+from rams.errors import RamsInputError
 from rams.training.combiner import CANDIDATE_FILES, load_labelled_run
 
 
@@ -113,8 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=None, help="YAML merged on the default config.")
     ap.add_argument("--json", type=Path, default=None, help="Write the result here.")
     args = ap.parse_args(argv)
-    config = load_config(args.config).candidates
-    combiner, warning = resolve_combiner(config.combiner)
+    try:
+        config = load_config(args.config).candidates
+        combiner, warning = resolve_combiner(config.combiner)
+    except RamsInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     runs = []
