@@ -42,6 +42,7 @@ from rams.candidates.combiner import resolve_combiner
 from rams.candidates.scoring import SCORED_RGB_ONLY, score_candidates
 from rams.candidates.sha import delineate_scored
 from rams.config import load_config
+from rams.core.truth import read_truth
 from rams.crs import WGS84, transformer
 from rams.errors import RamsInputError
 from rams.training.combiner import CANDIDATE_FILES, load_labelled_run
@@ -69,11 +70,10 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     combiner, _ = combiner.for_run(cnn_ran, ms_thermal)
     scored = score_candidates(flight.points, combiner, config, by_rgb)
     areas = delineate_scored(flight.points, scored, config)
-    truth_f = _features(truth)
-    mines = np.array([to_flight.transform(*f["geometry"]["coordinates"][:2]) for f in truth_f
-                      if f["properties"].get("kind") == "mine"], np.float64).reshape(-1, 2)
-    fields = [shapely.transform(shape(f["geometry"]), lambda c: np.column_stack(to_flight.transform(c[:, 0], c[:, 1])))
-              for f in truth_f if f["properties"].get("kind") == "minefield"]
+    known = read_truth(truth)
+    mines = np.array([to_flight.transform(m.lon, m.lat) for m in known.mines], np.float64).reshape(-1, 2)
+    fields = [shapely.transform(shape(f.geometry), lambda c: np.column_stack(to_flight.transform(c[:, 0], c[:, 1])))
+              for f in known.minefields]
     geoms = [a.geometry for a in areas]
     flagged = shapely.union_all(geoms) if geoms else shapely.Polygon()
     field = shapely.union_all(fields) if fields else shapely.Polygon()

@@ -203,8 +203,7 @@ def fence_areas(
     loose = np.flatnonzero(mine & ~in_pattern)
     fences: list[_Fence] = []
     for poly, group in zip(pattern_polys, (g for g in pattern_groups if len(g)), strict=True):
-        core = np.flatnonzero(mine & shapely.covers(poly, shapely.points(xy))) if len(xy) else np.zeros(0, int)
-        fences.append(_Fence(poly, config.pattern_margin_m, group, list(core)))
+        fences.append(_Fence(poly, config.pattern_margin_m, group, [int(i) for i in _inside(poly, xy) if mine[i]]))
     point_hazard = np.zeros(len(xy), bool)
     if len(loose):
         labels = cluster_labels(xy[loose], config.cluster_radius_m)
