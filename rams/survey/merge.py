@@ -26,10 +26,22 @@ from rams.survey.runs import FlightRun
 
 @dataclass
 class SurveySha:
-    """A merged SHA (working CRS) and its attributes (per-flight keys plus the survey's)."""
+    """A merged SHA (working CRS) and its attributes (per-flight keys plus the survey's).
+
+    ``evidence`` is the convex hull of the deduplicated mine points it covers (a point or a
+    segment for one or two), set by :func:`attach_points_to_shas`; None when it covers none.
+    The polygon adds a safety margin around its evidence (and, with the SHA extent, the
+    weak points near it): records are linked by the evidence, not by the margin.
+    """
 
     geometry: BaseGeometry
     properties: dict[str, Any]
+    evidence: BaseGeometry | None = None
+
+    @property
+    def core(self) -> BaseGeometry:
+        """The SHA's evidence, or its polygon when it covers no mine point."""
+        return self.geometry if self.evidence is None else self.evidence
 
 
 @dataclass
@@ -170,15 +182,17 @@ def dedup_points(flights: list[FlightRun], radius_m: float) -> list[SurveyPoint]
 def attach_points_to_shas(points: list[SurveyPoint], shas: list[SurveySha]) -> None:
     """Link points and merged SHAs.
 
-    Sets each point's ``sha_id`` to the merged SHA that covers it (None when none does) and
-    each SHA's ``n_detections`` to the deduplicated points it covers.
+    Sets each point's ``sha_id`` to the merged SHA that covers it (None when none does),
+    each SHA's ``n_detections`` to the deduplicated points it covers and its ``evidence`` to
+    their convex hull.
     """
+    for sha in shas:
+        sha.properties["n_detections"] = 0
+        sha.evidence = None
     if not points:
-        for sha in shas:
-            sha.properties["n_detections"] = 0
         return
     pts = shapely.points(np.array([[p.x_m, p.y_m] for p in points]))
-    counts = [0] * len(shas)
+    members: list[list[int]] = [[] for _ in shas]
     for p in points:
         p.properties["sha_id"] = None
     if shas:
@@ -187,6 +201,8 @@ def attach_points_to_shas(points: list[SurveyPoint], shas: list[SurveySha]) -> N
         for a, b in zip(pi.tolist(), si.tolist(), strict=True):
             if points[a].properties["sha_id"] is None:
                 points[a].properties["sha_id"] = shas[b].properties["id"]
-                counts[b] += 1
-    for sha, n in zip(shas, counts, strict=True):
-        sha.properties["n_detections"] = n
+                members[b].append(a)
+    for sha, idx in zip(shas, members, strict=True):
+        sha.properties["n_detections"] = len(idx)
+        if idx:
+            sha.evidence = shapely.convex_hull(shapely.multipoints(pts[idx]))

@@ -7,7 +7,9 @@ Verdicts (never "safe": the imagery sees the surface only):
 - ``confirmed``: the recorded pattern was found in place, or at least
   ``confirm_min_points`` detections (or a fitted row pattern) lie inside the record;
 - ``not_imaged``: less than ``min_imaged_fraction`` of the record was imaged;
-- ``evidence_outside``: nothing inside, but an SHA within ``evidence_outside_m`` outside;
+- ``evidence_outside``: nothing inside, but an SHA's evidence (the mine points it covers;
+  its polygon when it covers none) within ``evidence_outside_m`` outside: an SHA whose
+  safety margin alone overlaps the record counts as outside;
 - ``partly_imaged``: nothing found on the imaged part of a partly imaged record;
 - ``no_surface_evidence``: imaged, nothing seen on the surface.
 
@@ -53,7 +55,7 @@ class Assessment:
         n_points_inside: deduplicated mine points inside the record polygon.
         fit: the accepted registration of the recorded pattern, or None.
         found_geometry: the record polygon moved by ``fit`` (None without a fit).
-        evidence_distance_m: distance to the nearest SHA outside the record (only for
+        evidence_distance_m: distance to the evidence of the nearest SHA outside the record (only for
             ``evidence_outside``).
         n_recorded_mines: recorded mines (points, or placed along recorded rows).
         n_expected_visible: recorded mines that the fit puts on imaged ground.
@@ -153,7 +155,7 @@ def assess_record(
         out.verdict = "displaced" if moved or turned else "confirmed"
         return out
     pattern_inside = any(
-        s.properties.get("basis") == "pattern" and geom.intersects(s.geometry.representative_point())
+        s.properties.get("basis") == "pattern" and geom.intersects(s.core.representative_point())
         for s in shas
     )
     if n_inside >= config.confirm_min_points or pattern_inside:
@@ -161,7 +163,7 @@ def assess_record(
     elif imaged_fraction < config.min_imaged_fraction:
         out.verdict = "not_imaged"
     else:
-        outside = [geom.distance(s.geometry) for s in shas if not geom.intersects(s.geometry)]
+        outside = [geom.distance(s.core) for s in shas if not geom.intersects(s.core)]
         near = [d for d in outside if d <= config.evidence_outside_m]
         if near:
             out.verdict, out.evidence_distance_m = "evidence_outside", float(min(near))
@@ -173,8 +175,13 @@ def assess_record(
 def link_records(assessments: list[Assessment], shas: list[SurveySha], points: list[SurveyPoint]) -> None:
     """Fill ``record_ids`` of SHAs and points.
 
-    The records whose polygon they touch or, for a record whose pattern was found, its found
-    position. An empty list marks them ``unrecorded``.
+    A point is linked to the records whose polygon covers it or, for a record whose pattern
+    was found, its found position. An SHA is linked to those its evidence (the hull of the
+    mine points it covers, :attr:`SurveySha.core`) touches, not those its margin alone
+    reaches: a fence reaches several metres past its mines (more with the SHA extent), and
+    a record that it only grazes holds no evidence; it is judged ``evidence_outside``. An
+    SHA that covers no mine point is linked by its polygon. An empty list marks them
+    ``unrecorded``.
 
     A found record is linked by its found position only: its recorded polygon has just been
     shown to be off, and a minefield that no record describes can lie under it.
@@ -184,7 +191,7 @@ def link_records(assessments: list[Assessment], shas: list[SurveySha], points: l
         zone = a.found_geometry if a.found_geometry is not None else a.record.geometry
         rid = a.record.record_id
         for s in shas:
-            if s.geometry.intersects(zone):
+            if s.core.intersects(zone):
                 s.properties["record_ids"] = sorted({*s.properties["record_ids"], rid})
         if len(points):
             for i in np.flatnonzero(shapely.covers(zone, pts)).tolist():

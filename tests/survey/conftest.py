@@ -36,13 +36,7 @@ def survey_flights(tmp_path_factory: pytest.TempPathFactory) -> SurveyFlights:
     work = Path(keep) if keep else tmp_path_factory.mktemp("survey")
     flights = build_survey_flights(
         work, SCENE_SIZE_M, SCENE_SEED, nx=2, ny=1, overlap_m=OVERLAP_M,
-        # fences without the SHA extent: a grown SHA can reach some 13 m past its mines (weak
-        # points 5 m out, fenced with a margin of up to 8 m), and in this 48 m scene a phantom
-        # record cannot be drawn far enough from the real field for an unrecorded field's SHA
-        # not to touch it (and so name it); bench_survey.py draws its phantoms 15 m clear at
-        # full size and runs the default fences
-        config_overrides={"detection": {"mode": "cascade"},
-                          "candidates": {"attach_m": 0.0, "extent_probability": None, "spacing_margin_max_m": 0.0}},
+        config_overrides={"detection": {"mode": "cascade"}},
     )
     assert all(o.status in ("done", "skipped") for o in flights.outcomes), [o.message for o in flights.outcomes]
     assert len(flights.outcomes) == 2

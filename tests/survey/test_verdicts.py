@@ -71,3 +71,29 @@ def test_displaced_record_links_by_found_position_only() -> None:
     assert under_record.properties["record_ids"] == [] and at_found.properties["record_ids"] == ["R"]
     assert [p.properties["record_ids"] for p in points] == [[], ["R"]]
     assert Point(65, 84).within(a.found_geometry)
+
+
+def test_an_sha_is_linked_by_its_evidence_not_its_margin() -> None:
+    """A fence that only grazes a record with its margin leaves the record's verdict to the
+    evidence: the record is ``evidence_outside`` (distance to the mines) and not named."""
+    from rams.survey.merge import attach_points_to_shas
+
+    mines = [SurveyPoint(x, 75.0, {"record_ids": []}) for x in (80.0, 84.0, 88.0)]
+    grazing = _sha(box(72, 67, 96, 83))  # mines 8 m inside its edges; the record ends at x = 74
+    attach_points_to_shas(mines, [grazing])
+    assert grazing.evidence is not None and grazing.properties["n_detections"] == 3
+    xy = np.array([[p.x_m, p.y_m] for p in mines])
+    a = assess_record(_record(50, 50, 74, 90), xy, [grazing], IMAGED, CFG)
+    assert a.verdict == "evidence_outside" and a.evidence_distance_m == pytest.approx(6.0)
+    link_records([a], [grazing], mines)
+    assert grazing.properties["record_ids"] == [] and not grazing.properties["recorded"]
+    # the same fence over a record that holds one of its mines is that record's
+    holds = assess_record(_record(50, 50, 82, 90), xy, [grazing], IMAGED, CFG)
+    link_records([holds], [grazing], mines)
+    assert grazing.properties["record_ids"] == ["R"]
+    # with no mine point under it, an SHA is linked by its polygon, as before
+    bare = _sha(box(72, 67, 96, 83))
+    attach_points_to_shas([], [bare])
+    assert bare.evidence is None
+    link_records([a], [bare], [])
+    assert bare.properties["record_ids"] == ["R"]
