@@ -65,8 +65,9 @@ def scan(flight: Path, det: Any) -> dict[str, Any]:
         area_ha = (b.right - b.left) * (b.top - b.bottom) / 1e4
         mpx = src.width * src.height / 1e6
     mines = np.array([[p["x_m"], p["y_m"]] for p in truth if p["kind"] == "mine"]).reshape(-1, 2)
+    classes = [str(p["class"]) for p in truth if p["kind"] == "mine"]
     return {"xy": np.array([[p.x_m, p.y_m] for p in points]).reshape(-1, 2),
-            "score": np.array([p.confidence for p in points]), "mines": mines,
+            "score": np.array([p.confidence for p in points]), "mines": mines, "classes": classes,
             "area_ha": area_ha, "seconds": seconds, "mpx": mpx}
 
 
@@ -74,9 +75,16 @@ def pooled(scans: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
     """Precision, recall, F1 and false alarms per ha over flights at one threshold."""
     tp = n_pred = n_truth = 0
     area = 0.0
+    found: dict[str, list[int]] = {}  # class: [found, total]
     for s in scans:
         keep = s["score"] >= threshold
-        tp += len(match_points(s["xy"][keep], s["mines"], 0.5))
+        matches = match_points(s["xy"][keep], s["mines"], 0.5)
+        tp += len(matches)
+        hit = {j for _, j, _ in matches}
+        for j, cls in enumerate(s["classes"]):
+            counts = found.setdefault(cls, [0, 0])
+            counts[0] += j in hit
+            counts[1] += 1
         n_pred += int(keep.sum())
         n_truth += len(s["mines"])
         area += s["area_ha"]
@@ -85,7 +93,21 @@ def pooled(scans: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
     return {"threshold": float(threshold), "precision": round(p, 4), "recall": round(r, 4),
             "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0, "tp": tp,
             "false_alarms": n_pred - tp, "false_alarms_per_ha": round((n_pred - tp) / area, 2),
-            "mines": n_truth}
+            "mines": n_truth, "recall_by_class": {c: f"{f}/{n}" for c, (f, n) in sorted(found.items())}}
+
+
+def average_precision(sweep: list[dict[str, Any]]) -> float:
+    """Area under the sweep's precision-recall points, precision interpolated (max to the right).
+
+    Recall below the sweep's lowest recall point counts at the highest precision reached; the
+    curve ends at the sweep's highest recall (threshold 0.05), so a model whose scores never
+    reach a mine is not credited beyond it.
+    """
+    pts = sorted((m["recall"], m["precision"]) for m in sweep)
+    r = np.array([0.0] + [p[0] for p in pts])
+    prec = np.array([max(p[1] for p in pts)] + [p[1] for p in pts])
+    prec = np.maximum.accumulate(prec[::-1])[::-1]
+    return float(np.sum(np.diff(r) * prec[1:]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             "held_out": family in HELD_OUT_FAMILIES,
             "at_operating_threshold": pooled(scans, det.threshold),
             "best_precision_at_recall_0_9": best,
+            "ap_over_sweep": round(average_precision(sweep), 4),
             "sweep": sweep,
             "mpx_s": round(sum(s["mpx"] for s in scans) / sum(s["seconds"] for s in scans), 2),
         }
@@ -133,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         held = " (held out)" if family in HELD_OUT_FAMILIES else ""
         print(f"{family}{held}: {op['mines']} mines, P {op['precision']:.3f} R {op['recall']:.3f} at "
               f"threshold {det.threshold:.3f}, {op['false_alarms_per_ha']:.1f} false alarms/ha; "
-              f"best P at R>=0.9: {best_text}")
+              f"best P at R>=0.9: {best_text}; AP over the sweep "
+              f"{results['families'][family]['ap_over_sweep']:.3f}; found by class {op['recall_by_class']}")
     write_json_atomic(args.out, results)
     print(json.dumps({k: v for k, v in results.items() if k != "families"}))
     print(f"saved {args.out}")

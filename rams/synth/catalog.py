@@ -235,6 +235,26 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.45, 0.47, 0.49, 0.50, 0.51), (0.32, 0.33, 0.35, 0.36, 0.37)),
         scale_range=(0.55, 1.4), dt_morning=ThermalDraw(0.0, 0.5), dt_evening=ThermalDraw(0.0, 0.4, -1.0),
     ),
+    # Sunflower heads dropped by the combine, 12 to 30 cm: a round dry disc, dark brown to
+    # black seeds in the middle and a pale, frayed rim of bracts; a round mine-sized (and
+    # TM-62-sized) disc; dry, so warmer than the soil in the sun. A class of the held-out
+    # ``sunflower`` family only.
+    "seedhead": ObjectLook(
+        "disk", 0.11, 0.11, 0.04,
+        rgb=((0.55, 0.47, 0.33), (0.46, 0.40, 0.30), (0.62, 0.55, 0.40)),
+        reflectance=((0.10, 0.13, 0.18, 0.24, 0.30), (0.08, 0.10, 0.14, 0.20, 0.26),
+                     (0.12, 0.16, 0.22, 0.28, 0.33)),
+        centre_rgb=(0.17, 0.13, 0.10), centre_radius_m=0.075,
+        scale_range=(0.55, 1.35), dt_morning=ThermalDraw(0.4, 1.6), dt_evening=ThermalDraw(0.2, 1.0, -1.0),
+    ),
+    # Broken sunflower stalks, 30 to 90 cm long and 2 to 4 cm thick: pale grey-brown, hollow
+    # and dry. A class of the held-out ``sunflower`` family only.
+    "stalk": ObjectLook(
+        "bar", 0.30, 0.016, 0.03,
+        rgb=((0.66, 0.60, 0.48), (0.52, 0.47, 0.38)),
+        reflectance=((0.14, 0.19, 0.25, 0.31, 0.36), (0.10, 0.14, 0.19, 0.25, 0.30)),
+        scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.3, 1.2), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -34,9 +34,13 @@ so be scored on ground it has never seen, with the mines held fixed.
   patches, charred shrubs, warm; charred wood and root clumps (``charcoal``: black, 6-20 cm)
   and drifts of white ash (``ash``), stones, scrap and cans. A fifth held-out family, added
   blind once ``riverbank`` had judged one version of a candidate-stage change.
+- ``sunflower``: a sunflower field after the harvest: grey-brown loam in rows, cut stalks on
+  the ridges, dropped sunflower heads (``seedhead``: round dry discs, 12-30 cm, dark centre,
+  pale rim; PMN-2 to TM-62 sized), broken stalks (``stalk``), stones, scrap and cans. A sixth
+  held-out family, added blind before a detector experiment (all five others had been seen).
 
 Protocol: the :data:`HELD_OUT_FAMILIES` (:data:`HELD_OUT_FAMILY`, ``ploughed``,
-``stubble``, ``orchard``, ``riverbank`` and ``burnt``) are never used to train or tune a model or a threshold; they are only
+``stubble``, ``orchard``, ``riverbank``, ``burnt`` and ``sunflower``) are never used to train or tune a model or a threshold; they are only
 benchmarked. Models and thresholds are fitted on :data:`TRAINING_FAMILIES`:
 the detectors on :data:`DETECTOR_FAMILIES`, the point combiner on :data:`COMBINER_FAMILY`,
 which the detectors never see (so the combiner learns what a detection is worth on
@@ -333,9 +337,32 @@ _BURNT = SceneFamily(
     ),
 )
 
+_SUNFLOWER = SceneFamily(
+    "sunflower",
+    GroundSpec(
+        # A sunflower field after the harvest: grey-brown loam in rows, the cut stalks and weeds
+        # on the ridges (grey-brown, dry), a few green weed patches; bare, so warm in the sun.
+        soil_rgb=(0.47, 0.42, 0.36), grass_rgb=(0.38, 0.46, 0.22), dry_grass_rgb=(0.60, 0.55, 0.45),
+        shrub_rgb=(0.26, 0.32, 0.16), road_rgb=(0.60, 0.55, 0.47),
+        soil_refl=(0.08, 0.10, 0.13, 0.17, 0.20), grass_refl=(0.035, 0.09, 0.05, 0.30, 0.48),
+        dry_grass_refl=(0.12, 0.16, 0.21, 0.27, 0.32), shrub_refl=(0.03, 0.07, 0.04, 0.23, 0.40),
+        road_refl=(0.12, 0.16, 0.20, 0.24, 0.27),
+        veg_offset=-0.05, shrub_threshold=(0.65, 0.85), tone_gain=0.08, thermal_offset_deg_c=1.5,
+        veg_cooling_deg_c=1.5, rgb_grain_cell_m=0.03, rgb_grain_amp=(0.06, 0.07),
+        rgb_speckle_amp=(0.04, 0.10),
+    ),
+    ClutterSpec(
+        (("rock", 4), ("stone", 300), ("seedhead", 700), ("stalk", 1500),
+         ("metal_debris", 30), ("can", 20), ("warm_patch", 15)),
+        ("seedhead", "seedhead", "stalk", "stone", "metal_debris"),
+        in_field_count=4,
+    ),
+    furrows=True,
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -347,8 +374,9 @@ HELD_OUT_FAMILY = "ploughed"
 #: stays blind; ``orchard``, added later that day once a detector experiment's results on
 #: both had been seen, to confirm it blind; ``riverbank``, added on 2026-12-02 (a later session)
 #: once all three had been measured, to judge a candidate-stage change blind; ``burnt``, added
-#: the same session once ``riverbank`` had judged one version of that change.
-HELD_OUT_FAMILIES: tuple[str, ...] = (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt")
+#: the same session once ``riverbank`` had judged one version of that change; ``sunflower``,
+#: added on 2026-12-02 (a later session) before a detector experiment, to judge it blind.
+HELD_OUT_FAMILIES: tuple[str, ...] = (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower")
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
 #: Never used to train the detectors; the point combiner is fitted on it, so that it learns
