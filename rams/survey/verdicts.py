@@ -7,9 +7,10 @@ Verdicts (never "safe": the imagery sees the surface only):
 - ``confirmed``: the recorded pattern was found in place, or at least
   ``confirm_min_points`` detections (or a fitted row pattern) lie inside the record;
 - ``not_imaged``: less than ``min_imaged_fraction`` of the record was imaged;
-- ``evidence_outside``: nothing inside, but an SHA's evidence (the mine points it covers;
-  its polygon when it covers none) within ``evidence_outside_m`` outside: an SHA whose
-  safety margin alone overlaps the record counts as outside;
+- ``evidence_outside``: nothing inside, but an SHA within ``evidence_outside_m`` outside;
+  an SHA whose evidence (the mine points it covers; its polygon when it covers none) lies
+  outside the record counts as outside even where its safety margin overlaps it (its
+  distance is then to the evidence);
 - ``partly_imaged``: nothing found on the imaged part of a partly imaged record;
 - ``no_surface_evidence``: imaged, nothing seen on the surface.
 
@@ -55,8 +56,8 @@ class Assessment:
         n_points_inside: deduplicated mine points inside the record polygon.
         fit: the accepted registration of the recorded pattern, or None.
         found_geometry: the record polygon moved by ``fit`` (None without a fit).
-        evidence_distance_m: distance to the evidence of the nearest SHA outside the record (only for
-            ``evidence_outside``).
+        evidence_distance_m: distance to the nearest SHA outside the record (to its
+            evidence where its margin reaches into the record; only for ``evidence_outside``).
         n_recorded_mines: recorded mines (points, or placed along recorded rows).
         n_expected_visible: recorded mines that the fit puts on imaged ground.
     """
@@ -163,7 +164,12 @@ def assess_record(
     elif imaged_fraction < config.min_imaged_fraction:
         out.verdict = "not_imaged"
     else:
-        outside = [geom.distance(s.core) for s in shas if not geom.intersects(s.core)]
+        # SHAs whose evidence lies outside; the distance to the fence, or to the evidence
+        # when only the fence's margin reaches into the record
+        outside = [
+            geom.distance(s.core) if geom.intersects(s.geometry) else geom.distance(s.geometry)
+            for s in shas if not geom.intersects(s.core)
+        ]
         near = [d for d in outside if d <= config.evidence_outside_m]
         if near:
             out.verdict, out.evidence_distance_m = "evidence_outside", float(min(near))
