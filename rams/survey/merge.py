@@ -28,20 +28,22 @@ from rams.survey.runs import FlightRun
 class SurveySha:
     """A merged SHA (working CRS) and its attributes (per-flight keys plus the survey's).
 
-    ``evidence`` is the convex hull of the deduplicated mine points it covers (a point or a
-    segment for one or two), set by :func:`attach_points_to_shas`; None when it covers none.
-    The polygon adds a safety margin around its evidence (and, with the SHA extent, the
-    weak points near it): records are linked by the evidence, not by the margin.
+    ``evidence_hull`` is where its mine-layer detections lie: the convex hull of the
+    deduplicated mine points it covers, taken per polygon part and clipped to the polygon
+    (so it never reaches outside the fence; a point or a line when there are fewer than three
+    or they are collinear), set by :func:`attach_points_to_shas`; None when it covers none.
+    The polygon adds a safety margin around its evidence (and, with the SHA extent, the weak
+    points near it): records are linked by the evidence, not by the margin.
     """
 
     geometry: BaseGeometry
     properties: dict[str, Any]
-    evidence: BaseGeometry | None = None
+    evidence_hull: BaseGeometry | None = None
 
     @property
     def core(self) -> BaseGeometry:
-        """The SHA's evidence, or its polygon when it covers no mine point."""
-        return self.geometry if self.evidence is None else self.evidence
+        """The SHA's evidence hull, or its polygon when it covers no mine point."""
+        return self.geometry if self.evidence_hull is None else self.evidence_hull
 
 
 @dataclass
@@ -51,6 +53,17 @@ class SurveyPoint:
     x_m: float
     y_m: float
     properties: dict[str, Any] = field(default_factory=dict)
+
+
+def _evidence_hull(geometry: BaseGeometry, pts: np.ndarray) -> BaseGeometry | None:
+    """Hull of the points per part of ``geometry``, clipped to it (None when empty)."""
+    hulls = []
+    for part in shapely.get_parts(geometry):
+        inside = pts[shapely.intersects(part, pts)]
+        if len(inside):
+            hulls.append(shapely.intersection(shapely.convex_hull(shapely.multipoints(inside)), part))
+    hull = shapely.union_all(hulls) if hulls else None
+    return None if hull is None or hull.is_empty else hull
 
 
 def _components(geoms: list[BaseGeometry]) -> list[list[int]]:
@@ -183,12 +196,12 @@ def attach_points_to_shas(points: list[SurveyPoint], shas: list[SurveySha]) -> N
     """Link points and merged SHAs.
 
     Sets each point's ``sha_id`` to the merged SHA that covers it (None when none does),
-    each SHA's ``n_detections`` to the deduplicated points it covers and its ``evidence`` to
-    their convex hull.
+    each SHA's ``n_detections`` to the deduplicated points it covers and its
+    ``evidence_hull`` to where they lie.
     """
     for sha in shas:
         sha.properties["n_detections"] = 0
-        sha.evidence = None
+        sha.evidence_hull = None
     if not points:
         return
     pts = shapely.points(np.array([[p.x_m, p.y_m] for p in points]))
@@ -205,4 +218,4 @@ def attach_points_to_shas(points: list[SurveyPoint], shas: list[SurveySha]) -> N
     for sha, idx in zip(shas, members, strict=True):
         sha.properties["n_detections"] = len(idx)
         if idx:
-            sha.evidence = shapely.convex_hull(shapely.multipoints(pts[idx]))
+            sha.evidence_hull = _evidence_hull(sha.geometry, pts[idx])

@@ -8,9 +8,9 @@ Verdicts (never "safe": the imagery sees the surface only):
   ``confirm_min_points`` detections (or a fitted row pattern) lie inside the record;
 - ``not_imaged``: less than ``min_imaged_fraction`` of the record was imaged;
 - ``evidence_outside``: nothing inside, but an SHA within ``evidence_outside_m`` outside;
-  an SHA whose evidence (the mine points it covers; its polygon when it covers none) lies
-  outside the record counts as outside even where its safety margin overlaps it (its
-  distance is then to the evidence);
+  an SHA whose mine-layer detections lie outside the record (and most of whose area does)
+  counts as outside even where its safety margin overlaps the record; its distance is then
+  reported to its detections (:func:`holds_sha`);
 - ``partly_imaged``: nothing found on the imaged part of a partly imaged record;
 - ``no_surface_evidence``: imaged, nothing seen on the surface.
 
@@ -156,7 +156,7 @@ def assess_record(
         out.verdict = "displaced" if moved or turned else "confirmed"
         return out
     pattern_inside = any(
-        s.properties.get("basis") == "pattern" and geom.intersects(s.core.representative_point())
+        s.properties.get("basis") == "pattern" and geom.intersects(s.geometry.representative_point())
         for s in shas
     )
     if n_inside >= config.confirm_min_points or pattern_inside:
@@ -164,13 +164,13 @@ def assess_record(
     elif imaged_fraction < config.min_imaged_fraction:
         out.verdict = "not_imaged"
     else:
-        # SHAs whose evidence lies outside; the distance to the fence, or to the evidence
-        # when only the fence's margin reaches into the record
-        outside = [
+        # SHAs not in the record (see holds_sha) whose fence lies within reach; the distance
+        # reported is to the fence, or to the evidence where the fence reaches into the record
+        near = [
             geom.distance(s.core) if geom.intersects(s.geometry) else geom.distance(s.geometry)
-            for s in shas if not geom.intersects(s.core)
+            for s in shas
+            if geom.distance(s.geometry) <= config.evidence_outside_m and not holds_sha(geom, s)
         ]
-        near = [d for d in outside if d <= config.evidence_outside_m]
         if near:
             out.verdict, out.evidence_distance_m = "evidence_outside", float(min(near))
         elif imaged_fraction < config.fully_imaged_fraction:
@@ -178,15 +178,25 @@ def assess_record(
     return out
 
 
+def holds_sha(zone: BaseGeometry, sha: SurveySha) -> bool:
+    """Whether an SHA belongs to a record's zone.
+
+    True when the zone touches the SHA's evidence (:attr:`SurveySha.core`: where its mine
+    points lie; the polygon when it covers none) or covers the polygon's representative point
+    (most of the SHA lies in it). A fence whose margin alone reaches into the zone does not
+    belong to it.
+    """
+    return bool(zone.intersects(sha.core) or zone.covers(sha.geometry.representative_point()))
+
+
 def link_records(assessments: list[Assessment], shas: list[SurveySha], points: list[SurveyPoint]) -> None:
     """Fill ``record_ids`` of SHAs and points.
 
     A point is linked to the records whose polygon covers it or, for a record whose pattern
-    was found, its found position. An SHA is linked to those its evidence (the hull of the
-    mine points it covers, :attr:`SurveySha.core`) touches, not those its margin alone
-    reaches: a fence reaches several metres past its mines (more with the SHA extent), and
-    a record that it only grazes holds no evidence; it is judged ``evidence_outside``. An
-    SHA that covers no mine point is linked by its polygon. An empty list marks them
+    was found, its found position. An SHA is linked to those that hold it
+    (:func:`holds_sha`), not those its margin alone reaches: a fence reaches several metres
+    past its mines (more with the SHA extent), and a record that it only grazes holds none of
+    its detections; it is judged ``evidence_outside``. An empty list marks them
     ``unrecorded``.
 
     A found record is linked by its found position only: its recorded polygon has just been
@@ -197,7 +207,7 @@ def link_records(assessments: list[Assessment], shas: list[SurveySha], points: l
         zone = a.found_geometry if a.found_geometry is not None else a.record.geometry
         rid = a.record.record_id
         for s in shas:
-            if s.core.intersects(zone):
+            if holds_sha(zone, s):
                 s.properties["record_ids"] = sorted({*s.properties["record_ids"], rid})
         if len(points):
             for i in np.flatnonzero(shapely.covers(zone, pts)).tolist():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from rams.survey.config import SurveyConfig
-from rams.survey.merge import SurveyPoint, SurveySha
+from rams.survey.merge import SurveyPoint, SurveySha, attach_points_to_shas
 from rams.survey.records import Record
 from rams.survey.verdicts import assess_record, link_records
 
@@ -76,24 +76,57 @@ def test_displaced_record_links_by_found_position_only() -> None:
 def test_an_sha_is_linked_by_its_evidence_not_its_margin() -> None:
     """A fence that only grazes a record with its margin leaves the record's verdict to the
     evidence: the record is ``evidence_outside`` (distance to the mines) and not named."""
-    from rams.survey.merge import attach_points_to_shas
-
     mines = [SurveyPoint(x, 75.0, {"record_ids": []}) for x in (80.0, 84.0, 88.0)]
-    grazing = _sha(box(72, 67, 96, 83))  # mines 8 m inside its edges; the record ends at x = 74
-    attach_points_to_shas(mines, [grazing])
-    assert grazing.evidence is not None and grazing.properties["n_detections"] == 3
     xy = np.array([[p.x_m, p.y_m] for p in mines])
-    a = assess_record(_record(50, 50, 74, 90), xy, [grazing], IMAGED, CFG)
+
+    def fence() -> SurveySha:
+        sha = _sha(box(72, 67, 96, 83))  # mines 8 m inside its edges
+        attach_points_to_shas(mines, [sha])
+        return sha
+
+    grazing = fence()
+    assert grazing.evidence_hull is not None and grazing.properties["n_detections"] == 3
+    a = assess_record(_record(50, 50, 74, 90), xy, [grazing], IMAGED, CFG)  # the record ends at x = 74
     assert a.verdict == "evidence_outside" and a.evidence_distance_m == pytest.approx(6.0)
     link_records([a], [grazing], mines)
     assert grazing.properties["record_ids"] == [] and not grazing.properties["recorded"]
+    # within reach by the fence, whatever the distance to the mines
+    short = assess_record(_record(50, 50, 74, 90), xy, [fence()], IMAGED, CFG.model_copy(update={"evidence_outside_m": 1.0}))
+    assert short.verdict == "evidence_outside" and short.evidence_distance_m == pytest.approx(6.0)
     # the same fence over a record that holds one of its mines is that record's
-    holds = assess_record(_record(50, 50, 82, 90), xy, [grazing], IMAGED, CFG)
-    link_records([holds], [grazing], mines)
-    assert grazing.properties["record_ids"] == ["R"]
+    holds = assess_record(_record(50, 50, 82, 90), xy, [fence()], IMAGED, CFG)
+    held = fence()
+    link_records([holds], [held], mines)
+    assert held.properties["record_ids"] == ["R"]
+    # and over a record that covers most of it, though its mines lie outside
+    most = _record(76, 60, 100, 90)
+    mostly = SurveySha(box(60, 67, 96, 83), {"id": "S", "basis": "cluster", "record_ids": []})
+    edge = [SurveyPoint(70.0, 75.0, {"record_ids": []})]
+    attach_points_to_shas(edge, [mostly])
+    link_records([assess_record(most, np.array([[70.0, 75.0]]), [mostly], IMAGED, CFG)], [mostly], edge)
+    assert mostly.properties["record_ids"] == ["R"]
     # with no mine point under it, an SHA is linked by its polygon, as before
     bare = _sha(box(72, 67, 96, 83))
     attach_points_to_shas([], [bare])
-    assert bare.evidence is None
+    assert bare.evidence_hull is None
     link_records([a], [bare], [])
     assert bare.properties["record_ids"] == ["R"]
+
+
+def test_evidence_of_a_bent_fence_stays_inside_it() -> None:
+    """An L-shaped fence (three groups of mines joined): the hull of all its mines would
+    cover the inner corner, outside the fence; its evidence does not, so a record in that
+    corner is not named and a pattern there does not confirm it."""
+    groups = [(0.0, 0.0), (40.0, 0.0), (40.0, 40.0)]
+    mines = [SurveyPoint(x + dx, y + dy, {"record_ids": []}) for x, y in groups for dx, dy in ((-1, 0), (1, 0), (0, 1))]
+    leg = LineString(groups).buffer(8.0)
+    for basis in ("cluster", "pattern"):
+        sha = _sha(leg, basis)
+        attach_points_to_shas(mines, [sha])
+        assert sha.evidence_hull is not None and leg.covers(sha.evidence_hull)
+        corner = _record(10, 15, 25, 35)  # 7 m clear of the fence
+        assert corner.geometry.distance(leg) == pytest.approx(7.0)
+        a = assess_record(corner, np.array([[p.x_m, p.y_m] for p in mines]), [sha], IMAGED, CFG)
+        assert a.verdict == "evidence_outside" and a.evidence_distance_m == pytest.approx(7.0)
+        link_records([a], [sha], mines)
+        assert sha.properties["record_ids"] == []
