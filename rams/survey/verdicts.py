@@ -166,11 +166,11 @@ def assess_record(
     else:
         # SHAs not in the record (see holds_sha) whose fence lies within reach; the distance
         # reported is to the fence, or to the evidence where the fence reaches into the record
-        near = [
-            geom.distance(s.core) if geom.intersects(s.geometry) else geom.distance(s.geometry)
-            for s in shas
-            if geom.distance(s.geometry) <= config.evidence_outside_m and not holds_sha(geom, s)
-        ]
+        near = []
+        for s in shas:
+            fence = geom.distance(s.geometry)
+            if fence <= config.evidence_outside_m and not holds_sha(geom, s):
+                near.append(fence if fence > 0 else geom.distance(s.core))
         if near:
             out.verdict, out.evidence_distance_m = "evidence_outside", float(min(near))
         elif imaged_fraction < config.fully_imaged_fraction:
