@@ -15,11 +15,12 @@ from rams.errors import RamsInputError
 # scipy stack (0.6 s), which every other command would pay at start-up; tests/cli checks
 # these match rams.synth.families.
 #: Scene families of the generator (:data:`rams.synth.families.FAMILIES`).
-FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow", "stubble", "orchard", "riverbank", "burnt", "sunflower")
+FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow", "stubble", "orchard", "riverbank", "burnt", "sunflower",
+            "gravel-plain")
 #: :data:`rams.synth.families.DEFAULT_FAMILY`.
 DEFAULT_FAMILY = "steppe"
 #: :data:`rams.synth.families.HELD_OUT_FAMILIES`.
-HELD_OUT_FAMILIES = ("ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower")
+HELD_OUT_FAMILIES = ("ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain")
 
 
 def register(app: typer.Typer) -> None:

@@ -255,6 +255,27 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.14, 0.19, 0.25, 0.31, 0.36), (0.10, 0.14, 0.19, 0.25, 0.30)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.3, 1.2), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Desert-varnished cobbles of a gravel plain (reg), 6 to 26 cm: dark brown to black on top
+    # (manganese varnish), some reddish; rounded, so a low dome with a short shadow; dark, so
+    # warm in the morning sun. Mine-sized and round like a PMN-2 or a TM-62 seen from above.
+    # A class of the held-out ``gravel-plain`` family only.
+    "cobble": ObjectLook(
+        "blob", 0.10, 0.06, 0.05,
+        rgb=((0.22, 0.17, 0.13), (0.32, 0.22, 0.15), (0.15, 0.13, 0.12)),
+        reflectance=((0.05, 0.06, 0.08, 0.10, 0.12), (0.07, 0.09, 0.14, 0.18, 0.21),
+                     (0.04, 0.045, 0.05, 0.055, 0.06)),
+        scale_range=(0.6, 1.3), dt_morning=ThermalDraw(1.0, 2.8), dt_evening=ThermalDraw(0.4, 1.4),
+    ),
+    # Spent brass cartridge cases and tarnished fuze caps left by fighting, 2 to 6 cm long:
+    # yellow brass (glints) or tarnished olive; metal, so cooler than the ground in the sun.
+    # A class of the held-out ``gravel-plain`` family only.
+    "cartridge": ObjectLook(
+        "capsule", 0.028, 0.008, 0.012,
+        rgb=((0.80, 0.66, 0.30), (0.42, 0.40, 0.26)),
+        reflectance=((0.18, 0.30, 0.45, 0.52, 0.56), (0.08, 0.11, 0.12, 0.16, 0.20)),
+        scale_range=(0.7, 1.4), dt_morning=ThermalDraw(0.5, 1.5, -1.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+        glint_variants=(0,),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -38,9 +38,14 @@ so be scored on ground it has never seen, with the mines held fixed.
   the ridges, dropped sunflower heads (``seedhead``: round dry discs, 12-30 cm, dark centre,
   pale rim; PMN-2 to TM-62 sized), broken stalks (``stalk``), stones, scrap and cans. A sixth
   held-out family, added blind before a detector experiment (all five others had been seen).
+- ``gravel-plain``: a desert gravel plain (reg): pale tan sand packed with pebbles, dark
+  varnished cobbles (``cobble``: 6-26 cm, dark brown to black, round; PMN-2 to TM-62
+  sized), spent cartridge cases and fuze caps (``cartridge``, brass that glints), tyre
+  ruts, sparse dry shrubs, scrap and cans. A seventh held-out family, added blind on
+  2026-12-03 (all six others had been seen).
 
 Protocol: the :data:`HELD_OUT_FAMILIES` (:data:`HELD_OUT_FAMILY`, ``ploughed``,
-``stubble``, ``orchard``, ``riverbank``, ``burnt`` and ``sunflower``) are never used to train or tune a model or a threshold; they are only
+``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower`` and ``gravel-plain``) are never used to train or tune a model or a threshold; they are only
 benchmarked. Models and thresholds are fitted on :data:`TRAINING_FAMILIES`:
 the detectors on :data:`DETECTOR_FAMILIES`, the point combiner on :data:`COMBINER_FAMILY`,
 which the detectors never see (so the combiner learns what a detection is worth on
@@ -360,9 +365,31 @@ _SUNFLOWER = SceneFamily(
     furrows=True,
 )
 
+_GRAVEL_PLAIN = SceneFamily(
+    "gravel-plain",
+    GroundSpec(
+        # A desert gravel plain: pale tan sand packed with small pebbles (coarse grain), a few
+        # dry shrubs and tussocks, vehicle tracks; bare and dry, so hot in the sun.
+        soil_rgb=(0.70, 0.60, 0.46), grass_rgb=(0.46, 0.48, 0.28), dry_grass_rgb=(0.66, 0.60, 0.44),
+        shrub_rgb=(0.34, 0.33, 0.22), road_rgb=(0.76, 0.68, 0.55),
+        soil_refl=(0.16, 0.22, 0.30, 0.35, 0.39), grass_refl=(0.05, 0.10, 0.07, 0.25, 0.38),
+        dry_grass_refl=(0.13, 0.18, 0.24, 0.30, 0.34), shrub_refl=(0.05, 0.08, 0.07, 0.20, 0.32),
+        road_refl=(0.19, 0.25, 0.32, 0.36, 0.40),
+        veg_offset=-0.25, shrub_threshold=(0.45, 0.65), tone_gain=0.10, thermal_offset_deg_c=2.5,
+        veg_cooling_deg_c=2.0, rgb_grain_cell_m=0.025, rgb_grain_amp=(0.09, 0.05),
+        rgb_speckle_amp=(0.06, 0.08),
+    ),
+    ClutterSpec(
+        (("rock", 20), ("stone", 400), ("cobble", 900), ("cartridge", 600),
+         ("metal_debris", 60), ("can", 25), ("warm_patch", 20)),
+        ("cobble", "cobble", "cartridge", "stone", "metal_debris"),
+        in_field_count=4,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -375,8 +402,11 @@ HELD_OUT_FAMILY = "ploughed"
 #: both had been seen, to confirm it blind; ``riverbank``, added on 2026-12-02 (a later session)
 #: once all three had been measured, to judge a candidate-stage change blind; ``burnt``, added
 #: the same session once ``riverbank`` had judged one version of that change; ``sunflower``,
-#: added on 2026-12-02 (a later session) before a detector experiment, to judge it blind.
-HELD_OUT_FAMILIES: tuple[str, ...] = (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower")
+#: added on 2026-12-02 (a later session) before a detector experiment, to judge it blind;
+#: ``gravel-plain``, added on 2026-12-03 (a later session) once all six had been seen.
+HELD_OUT_FAMILIES: tuple[str, ...] = (
+    HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain",
+)
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
 #: Never used to train the detectors; the point combiner is fitted on it, so that it learns

@@ -39,6 +39,7 @@ NEW_CLASSES = {
     "riverbank": {"pebble", "driftwood", "stone", "can", "plastic_bottle"},
     "burnt": {"charcoal", "ash", "stone", "can"},
     "sunflower": {"seedhead", "stalk", "stone", "can"},
+    "gravel-plain": {"cobble", "cartridge", "stone", "can"},
 }
 
 
@@ -65,7 +66,8 @@ def _valid(path: Path) -> np.ndarray:
 def test_protocol_constants() -> None:
     assert FAMILIES[0] == "steppe" and len(FAMILIES) >= 4
     assert HELD_OUT_FAMILY == "ploughed"
-    assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower")
+    assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
+                                 "gravel-plain")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -374,7 +376,8 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
     from rams.synth.scene import scene_family
 
     own = {"ploughed": {"clod"}, "stubble": {"brick"}, "orchard": {"fruit", "branch"},
-           "riverbank": {"pebble", "driftwood"}, "burnt": {"charcoal", "ash"}, "sunflower": {"seedhead", "stalk"}}
+           "riverbank": {"pebble", "driftwood"}, "burnt": {"charcoal", "ash"}, "sunflower": {"seedhead", "stalk"},
+           "gravel-plain": {"cobble", "cartridge"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True)):
             spec = scene_family(fam, 3, ground, clutter, odd).clutter
