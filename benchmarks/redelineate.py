@@ -38,6 +38,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from rams.candidates.calibration import reliability
 from rams.candidates.combiner import resolve_combiner
 from rams.candidates.scoring import SCORED_RGB_ONLY, score_candidates
 from rams.candidates.sha import delineate_scored
@@ -45,7 +46,11 @@ from rams.config import load_config
 from rams.core.truth import read_truth
 from rams.crs import WGS84, transformer
 from rams.errors import RamsInputError
+from rams.evaluation.flight import match_points
 from rams.training.combiner import CANDIDATE_FILES, load_labelled_run
+
+#: Point matching tolerance, metres (as the benchmark's).
+MATCH_M = 0.5
 
 
 def _features(path: Path) -> list[dict[str, Any]]:
@@ -78,6 +83,12 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     flagged = shapely.union_all(geoms) if geoms else shapely.Polygon()
     field = shapely.union_all(fields) if fields else shapely.Polygon()
     covered = shapely.covers(flagged, shapely.points(mines)) if len(mines) else np.zeros(0, bool)
+    xy = np.array([[p.x_m, p.y_m] for p in flight.points], np.float64).reshape(-1, 2)
+    layer = scored.probability >= config.mine_probability
+    layer_tp = len(match_points(xy[layer], mines, MATCH_M))
+    on_mine = np.zeros(len(xy))
+    for i, _, _ in match_points(xy, mines, MATCH_M):
+        on_mine[i] = 1.0
     surveyed = run.get("surveyed_area_m2")
     return {
         "run": out.name, "n_truth_mines": len(mines), "n_covered": int(covered.sum()),
@@ -86,6 +97,10 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
         "n_sha_without_mine": sum(not (len(mines) and shapely.covers(g, shapely.points(mines)).any()) for g in geoms),
         "max_probability_difference": round(float(np.nanmax(np.abs(scored.probability - exported))), 4)
         if len(exported) else 0.0,
+        "mine_layer": {"tp": layer_tp, "n_points": int(layer.sum()), "n_truth": len(mines)},
+        "scored_by": {str(k): int(v) for k, v in zip(*np.unique(scored.scored_by.astype(str), return_counts=True),
+                                                     strict=True)},
+        "_probability": scored.probability.tolist(), "_on_mine": on_mine.tolist(),
     }
 
 
@@ -105,7 +120,24 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                          "flagged_area_m2": round(c_flagged, 2),
                          "flagged_over_surveyed": round(c_flagged / c_surveyed, 4) if c_surveyed else None},
         "max_probability_difference": max((r["max_probability_difference"] for r in runs), default=0.0),
+        "mine_layer": _layer_scores(mined),
+        "ece": reliability(np.array([p for r in mined for p in r["_probability"]], np.float64),
+                           np.array([t for r in mined for t in r["_on_mine"]], np.float64))[1],
+        "clutter_false_mine_points_per_1000m2": round(
+            1000.0 * sum(r["mine_layer"]["n_points"] for r in clutter) / c_surveyed, 4) if c_surveyed else None,
     }
+
+
+def _layer_scores(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mine-layer precision, recall and F1 pooled over runs (0.5 m one-to-one matching)."""
+    tp = sum(r["mine_layer"]["tp"] for r in runs)
+    n_pred = sum(r["mine_layer"]["n_points"] for r in runs)
+    n_truth = sum(r["mine_layer"]["n_truth"] for r in runs)
+    p = tp / n_pred if n_pred else None
+    r = tp / n_truth if n_truth else None
+    f1 = 2 * tp / (n_pred + n_truth) if n_pred + n_truth else None
+    return {"tp": tp, "fp": n_pred - tp, "fn": n_truth - tp, "precision": None if p is None else round(p, 4),
+            "recall": None if r is None else round(r, 4), "f1": None if f1 is None else round(f1, 4)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     if not runs:
         print(f"error: {args.keep}: no kept runs (out-*/run.json beside their flight folders)", file=sys.stderr)
         return 2
+    summary = summarise(runs)
+    runs = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
     result = {"keep": str(args.keep), "config": str(args.config) if args.config else None,
-              "summary": summarise(runs), "runs": runs}
+              "summary": summary, "runs": runs}
     print(json.dumps(result["summary"], indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

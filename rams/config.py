@@ -126,6 +126,9 @@ class CandidateConfig(_Section):
     fusion_radius_m: float = Field(default=0.4, gt=0)
     density_radius_m: float = Field(default=5.0, gt=0)
     combiner: str | None = None
+    #: how a CNN detection with no anomaly peak where the anomaly core scored the ground is
+    #: scored (the combiner was fitted on no such point; see rams/candidates/scoring.py)
+    cnn_only_scoring: Literal["base_rate", "rgb_only"] = "base_rate"
     mine_probability: float = Field(default=0.5, gt=0, lt=1)
     seed_probability: float = Field(default=0.05, gt=0, lt=1)
     area_probability: float = Field(default=0.2, gt=0, lt=1)

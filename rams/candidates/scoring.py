@@ -122,9 +122,12 @@ def score_candidates(
     (the multispectral and thermal rasters do not both cover it), the combiner's RGB-only
     model scores it (its evidence is the CNN's alone, what that model was fitted on);
     elsewhere (or where coverage is unknown, ``uncovered`` None) the anomaly core scored the
-    ground and found nothing, which no model was fitted on, and it gets the base rate of the
-    calibration flights, kept below the area and mine-layer probabilities (low layer; it
-    seeds no row).
+    ground and found nothing, which no model was fitted on: with ``config.cnn_only_scoring``
+    ``base_rate`` it gets the base rate of the calibration flights, kept below the area and
+    mine-layer probabilities (low layer; it seeds no row); with ``rgb_only`` the RGB-only
+    model scores it too, as it would on an RGB orthomosaic flown alone (the CNN's evidence
+    alone; the silence of the other sensors is not weighed: a small plastic mine often has no
+    thermal or spectral contrast).
 
     Raises:
         ValueError: the combiner was fitted on other features.
@@ -138,7 +141,12 @@ def score_candidates(
     evidence_p = combiner.evidence_probability(x_base)
     outside = combiner.outside_domain(x_base)
     rgb_model = combiner.rgb_only
-    by_rgb = outside & (np.zeros(len(points), bool) if uncovered is None or rgb_model is None else uncovered)
+    if rgb_model is None:
+        by_rgb = np.zeros(len(points), bool)
+    elif config.cnn_only_scoring == "rgb_only":
+        by_rgb = outside.copy()
+    else:
+        by_rgb = outside & (np.zeros(len(points), bool) if uncovered is None else uncovered)
     held = outside & ~by_rgb
     # below every layer threshold whatever the fit's base rate: such a point never anchors an area
     base_rate = min(combiner.base_rate(), np.nextafter(min(config.area_probability, config.mine_probability), 0.0))
