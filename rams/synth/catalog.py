@@ -276,6 +276,24 @@ DISTRACTORS: dict[str, ObjectLook] = {
         scale_range=(0.7, 1.4), dt_morning=ThermalDraw(0.5, 1.5, -1.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
         glint_variants=(0,),
     ),
+    # Termite mounds of a savanna, 30 cm to 1.2 m across: hard red laterite earth, a low dome
+    # that casts a shadow, sun-baked so warm in the morning. A class of the held-out
+    # ``savanna`` family only.
+    "termite_mound": ObjectLook(
+        "blob", 0.45, 0.20, 0.35,
+        rgb=((0.66, 0.40, 0.27), (0.56, 0.33, 0.22)),
+        reflectance=((0.10, 0.14, 0.28, 0.34, 0.38), (0.08, 0.11, 0.22, 0.28, 0.32)),
+        scale_range=(0.35, 1.3), dt_morning=ThermalDraw(1.0, 3.0), dt_evening=ThermalDraw(0.5, 1.5),
+    ),
+    # Tussocks of dry savanna grass, 15 to 45 cm: pale straw with a darker base, round from
+    # above; dry, so about as warm as the bare soil. A class of the held-out ``savanna`` family only.
+    "tussock": ObjectLook(
+        "blob", 0.15, 0.11, 0.20,
+        rgb=((0.76, 0.68, 0.46), (0.62, 0.55, 0.36), (0.52, 0.50, 0.30)),
+        reflectance=((0.14, 0.19, 0.25, 0.31, 0.36), (0.11, 0.15, 0.20, 0.27, 0.33),
+                     (0.08, 0.12, 0.14, 0.26, 0.34)),
+        scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.0, 0.8, -1.0), dt_evening=ThermalDraw(0.0, 0.6),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -43,9 +43,13 @@ so be scored on ground it has never seen, with the mines held fixed.
   sized), spent cartridge cases and fuze caps (``cartridge``, brass that glints), tyre
   ruts, sparse dry shrubs, scrap and cans. A seventh held-out family, added blind on
   2026-12-03 (all six others had been seen).
+- ``savanna``: dry savanna on red laterite: red-orange soil, tussocks of pale dry grass
+  (``tussock``: 15-45 cm, round), termite mounds (``termite_mound``: 0.3-1.2 m, red earth,
+  warm), acacia scrub, cattle dung, stones, scrap and cans. An eighth held-out family, added
+  blind on 2026-12-03 once ``gravel-plain`` had judged one change.
 
 Protocol: the :data:`HELD_OUT_FAMILIES` (:data:`HELD_OUT_FAMILY`, ``ploughed``,
-``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower`` and ``gravel-plain``) are never used to train or tune a model or a threshold; they are only
+``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower``, ``gravel-plain`` and ``savanna``) are never used to train or tune a model or a threshold; they are only
 benchmarked. Models and thresholds are fitted on :data:`TRAINING_FAMILIES`:
 the detectors on :data:`DETECTOR_FAMILIES`, the point combiner on :data:`COMBINER_FAMILY`,
 which the detectors never see (so the combiner learns what a detection is worth on
@@ -387,9 +391,32 @@ _GRAVEL_PLAIN = SceneFamily(
     ),
 )
 
+_SAVANNA = SceneFamily(
+    "savanna",
+    GroundSpec(
+        # Dry savanna on red laterite: red-orange soil (iron oxides: low blue, high red), pale
+        # dry grass, dark acacia scrub; hot and dry.
+        soil_rgb=(0.62, 0.38, 0.26), grass_rgb=(0.44, 0.46, 0.24), dry_grass_rgb=(0.72, 0.63, 0.42),
+        shrub_rgb=(0.20, 0.26, 0.13), road_rgb=(0.70, 0.46, 0.33),
+        soil_refl=(0.07, 0.10, 0.22, 0.28, 0.32), grass_refl=(0.04, 0.09, 0.06, 0.26, 0.40),
+        dry_grass_refl=(0.12, 0.17, 0.23, 0.30, 0.35), shrub_refl=(0.03, 0.06, 0.04, 0.21, 0.38),
+        road_refl=(0.10, 0.13, 0.27, 0.32, 0.35),
+        veg_offset=0.0, shrub_threshold=(0.6, 0.8), tone_gain=0.07, thermal_offset_deg_c=2.0,
+        veg_cooling_deg_c=2.0, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.05, 0.08),
+        rgb_speckle_amp=(0.04, 0.10),
+    ),
+    ClutterSpec(
+        (("rock", 10), ("stone", 150), ("termite_mound", 60), ("tussock", 1200), ("dung", 150),
+         ("metal_debris", 25), ("can", 20), ("warm_patch", 20)),
+        ("tussock", "tussock", "dung", "stone", "metal_debris"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -403,9 +430,10 @@ HELD_OUT_FAMILY = "ploughed"
 #: once all three had been measured, to judge a candidate-stage change blind; ``burnt``, added
 #: the same session once ``riverbank`` had judged one version of that change; ``sunflower``,
 #: added on 2026-12-02 (a later session) before a detector experiment, to judge it blind;
-#: ``gravel-plain``, added on 2026-12-03 (a later session) once all six had been seen.
+#: ``gravel-plain``, added on 2026-12-03 (a later session) once all six had been seen;
+#: ``savanna``, added the same session once ``gravel-plain`` had judged one change.
 HELD_OUT_FAMILIES: tuple[str, ...] = (
-    HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain",
+    HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
