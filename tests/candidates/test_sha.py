@@ -507,7 +507,7 @@ def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
     det = [cnn(10.0, 5.0, conf=0.9), cnn(2.5, 10.0, conf=0.9), cnn(300 * GSD, 200 * GSD, conf=0.9)]
     cs = build_candidates(path, det, [peak(300 * GSD, 200 * GSD, score=9.0, evidence=["thermal_anomaly"])],
                           crs=UTM, flight_id="F7", date=DATE, sensors=["rgb", "multispectral", "thermal"],
-                          config=CandidateConfig(), combiner=comb)
+                          config=CandidateConfig(cnn_only_scoring="base_rate"), combiner=comb)
     by_x = {round(p.x_m - E0, 1): p for p in cs.points}
     seen_nothing, unseen, fused = by_x[10.0], by_x[2.5], by_x[15.0]
     assert (seen_nothing.scored_by, seen_nothing.layer) == ("base_rate", "low")
@@ -521,3 +521,20 @@ def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
     old = build_candidates(path, det[:1], [], crs=UTM, flight_id="F7", date=DATE, sensors=["rgb"],
                            config=CandidateConfig(), combiner=hand_set_combiner)
     assert old.points[0].scored_by == "combiner" and old.points[0].probability > 0.5
+    # cnn_only_scoring rgb_only: the RGB-only model scores the CNN-only point on scored ground
+    # too, as it would on an RGB orthomosaic flown alone; nothing is left to the base rate
+    rgb_cfg = CandidateConfig(cnn_only_scoring="rgb_only")
+    cs2 = build_candidates(path, det, [peak(300 * GSD, 200 * GSD, score=9.0, evidence=["thermal_anomaly"])],
+                           crs=UTM, flight_id="F7", date=DATE, sensors=["rgb", "multispectral", "thermal"],
+                           config=rgb_cfg, combiner=comb)
+    by_x2 = {round(p.x_m - E0, 1): p for p in cs2.points}
+    assert by_x2[10.0].scored_by == "rgb_only" and by_x2[10.0].layer == "mine"
+    assert by_x2[10.0].probability == pytest.approx(unseen.probability)
+    assert (by_x2[2.5].scored_by, by_x2[2.5].probability) == ("rgb_only", unseen.probability)
+    assert by_x2[15.0].probability == fused.probability
+    assert not any("outside the point combiner's fit data" in w for w in cs2.warnings)
+    # a combiner without an RGB-only model has nothing to score it with: the base rate still
+    no_rgb = build_candidates(path, det[:1], [], crs=UTM, flight_id="F7", date=DATE,
+                              sensors=["rgb", "multispectral", "thermal"], config=rgb_cfg,
+                              combiner=replace(comb, rgb_only=None))
+    assert no_rgb.points[0].scored_by == "base_rate"
