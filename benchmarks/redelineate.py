@@ -21,6 +21,16 @@ configurations compared are applied to the same reloaded points, so the comparis
 like for like. ``n_sha`` in the summary counts the flights with mines; ``n_sha_without_mine``
 all of them, clutter-only flights included.
 
+The points are scored again too, so a ``candidates`` key that changes probabilities
+(``cnn_only_scoring``) can be compared as well: the summary then also holds the mine layer's
+precision, recall and F1 (0.5 m one-to-one matching, pooled over the flights with mines), the
+ECE of every candidate point's probability (pooled bins, as the benchmark's), the clutter-only
+flights' mine points per 1,000 m² of surveyed ground, and how many points each model scored
+(``scored_by``). ``max_probability_difference`` checks the re-scoring only where the config
+scores points as the run did. Where a point lay outside the multispectral and thermal rasters
+is read from the exported ``scored_by``, so the runs must have been processed with
+``cnn_only_scoring: base_rate`` (the default; others are refused).
+
 Usage::
 
     python benchmarks/redelineate.py DIR [--config cfg.yaml] [--json out.json]
@@ -63,6 +73,11 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     to_flight = transformer(WGS84, run["grid"]["crs"])
     props = [f["properties"] for name in CANDIDATE_FILES for f in _features(out / name)]
+    policy = ((run.get("config") or {}).get("candidates") or {}).get("cnn_only_scoring", "base_rate")
+    if policy != "base_rate":
+        raise RamsInputError(out / "run.json", (
+            f"processed with candidates.cnn_only_scoring: {policy}; the exported scored_by then no longer "
+            "tells which points lay outside the multispectral and thermal rasters (process with base_rate)"))
     exported = np.array([p.get("probability", np.nan) for p in props], np.float64)
     by_rgb = np.array([p.get("scored_by") == SCORED_RGB_ONLY for p in props], bool)
     # the combiner's model for this run, as the pipeline chose it: without the CNN, or on an
@@ -109,8 +124,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     clutter = [r for r in runs if not r["n_truth_mines"]]
     n = sum(r["n_truth_mines"] for r in mined)
     field = sum(r["minefield_area_m2"] for r in mined)
-    c_surveyed = sum(r["surveyed_area_m2"] or 0.0 for r in clutter)
-    c_flagged = sum(r["flagged_area_m2"] for r in clutter)
+    measured = [r for r in clutter if r["surveyed_area_m2"]]  # a rate needs the ground it was counted on
+    c_surveyed = sum(r["surveyed_area_m2"] for r in measured)
+    c_flagged = sum(r["flagged_area_m2"] for r in measured)
     return {
         "mine_coverage": round(sum(r["n_covered"] for r in mined) / n, 4) if n else None,
         "flagged_over_minefield": round(sum(r["flagged_area_m2"] for r in mined) / field, 3) if field else None,
@@ -124,7 +140,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "ece": reliability(np.array([p for r in mined for p in r["_probability"]], np.float64),
                            np.array([t for r in mined for t in r["_on_mine"]], np.float64))[1],
         "clutter_false_mine_points_per_1000m2": round(
-            1000.0 * sum(r["mine_layer"]["n_points"] for r in clutter) / c_surveyed, 4) if c_surveyed else None,
+            1000.0 * sum(r["mine_layer"]["n_points"] for r in measured) / c_surveyed, 4) if c_surveyed else None,
+        "scored_by": {k: sum(r["scored_by"].get(k, 0) for r in runs) for k in sorted({k for r in runs for k in r["scored_by"]})},
     }
 
 
@@ -158,7 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     for out in sorted(args.keep.glob("out-*")):
         truth = args.keep / out.name.removeprefix("out-") / "truth.geojson"
         if (out / "run.json").is_file() and truth.is_file():
-            runs.append(redelineate_run(out, truth, config, combiner))
+            try:
+                runs.append(redelineate_run(out, truth, config, combiner))
+            except RamsInputError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             r = runs[-1]
             print(f"{r['run']}: mines {r['n_covered']}/{r['n_truth_mines']} covered, SHA {r['n_sha']} "
                   f"(p1 {r['n_sha_priority_1']}, {r['n_sha_without_mine']} without a mine), "

@@ -158,7 +158,9 @@ class CandidatePoint:
         features: the combiner's inputs, by name.
         scored_by: how ``probability`` was made: ``combiner`` (the run's point combiner),
             ``rgb_only`` (its RGB-only model: a CNN detection outside the multispectral and
-            thermal rasters), ``base_rate`` (outside the combiner's fit data: see
+            thermal rasters, or any CNN detection with no anomaly peak under
+            ``candidates.cnn_only_scoring: rgb_only``), ``base_rate`` (outside the combiner's
+            fit data, with the default ``cnn_only_scoring: base_rate``: see
             :meth:`rams.candidates.combiner.PointCombiner.outside_domain`) or ``row_fill``
             (an expected position: its row's fill rate).
     """

@@ -84,10 +84,12 @@ def search_patterns(points: list[FusedPoint], evidence_p: np.ndarray, config: Ca
 #: How a point's probability was made (:attr:`Scored.scored_by`): by the run's combiner ...
 SCORED_COMBINER = "combiner"
 #: ... by its RGB-only model (a CNN detection where no multispectral or thermal raster
-#: covers the ground: CNN evidence alone, which that model was fitted on) ...
+#: covers the ground: CNN evidence alone, which that model was fitted on; with
+#: ``candidates.cnn_only_scoring: rgb_only``, any CNN detection with no anomaly peak) ...
 SCORED_RGB_ONLY = "rgb_only"
 #: ... or the base rate of its calibration flights (a point outside the combiner's domain,
-#: which no model of it was fitted on: see :meth:`PointCombiner.outside_domain`).
+#: which no model of it was fitted on: see :meth:`PointCombiner.outside_domain`; with
+#: ``cnn_only_scoring: base_rate``, the default).
 SCORED_BASE_RATE = "base_rate"
 
 

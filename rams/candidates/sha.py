@@ -54,7 +54,7 @@ from rams.candidates.model import (
     ShaPolygon,
 )
 from rams.candidates.patterns import Row
-from rams.candidates.scoring import SCORED_BASE_RATE, Scored, score_candidates
+from rams.candidates.scoring import SCORED_BASE_RATE, SCORED_RGB_ONLY, Scored, score_candidates
 from rams.config import AnomalyConfig, CandidateConfig
 from rams.core.devices import device_category
 from rams.core.points import MinePoint
@@ -170,6 +170,7 @@ def build_candidates(
     uncovered = None if coverage is None else coverage.share_at(xy) < 0.5
     scored = score_candidates(points, combiner, config, uncovered)
     warnings += [w] if (w := _base_rate_warning(scored, combiner)) else []
+    warnings += [w] if (w := _cnn_only_warning(scored, uncovered, config)) else []
     mine = scored.probability >= config.mine_probability
     rows, expected, areas = _delineate(points, scored, config)
     exp_xy = np.array([[e[0], e[1]] for e in expected], np.float64).reshape(-1, 2)
@@ -221,6 +222,22 @@ def _base_rate_warning(scored: Scored, combiner: PointCombiner) -> str | None:
             "e.g. a CNN detection with no thermal or spectral anomaly where the anomaly core scored the "
             f"ground): no model of it scores them, so they get the base rate ({rate:.3f}) and the low layer "
             "(scored_by: base_rate); check them on the imagery")
+
+
+def _cnn_only_warning(scored: Scored, uncovered: np.ndarray | None, config: CandidateConfig) -> str | None:
+    """How many CNN-only points on scored ground the RGB-only model scored (``cnn_only_scoring: rgb_only``), or None."""
+    if config.cnn_only_scoring != "rgb_only":
+        return None
+    on_scored = np.ones(len(scored.scored_by), bool) if uncovered is None else ~uncovered
+    promoted = (scored.scored_by == SCORED_RGB_ONLY) & on_scored
+    n = int(promoted.sum())
+    if not n:
+        return None
+    n_mine = int((promoted & (scored.probability >= config.mine_probability)).sum())
+    return (f"{n} CNN detection(s) with no thermal or spectral anomaly where the anomaly core scored the "
+            f"ground were scored by the point combiner's RGB-only model (cnn_only_scoring: rgb_only), "
+            f"{n_mine} of them in the mine layer; on ground where the CNN calls clutter mines (clods, "
+            "bricks) these are false points: check them on the imagery")
 
 
 def _mine_rows(scored: Scored, mine: np.ndarray, config: CandidateConfig) -> list[int]:

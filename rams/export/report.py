@@ -52,7 +52,8 @@ was not fitted on; see models/rams_combiner.md):</p>
 same place: two independent sensors agree.</li>
 <li><b>cnn</b>: a CNN detection on the RGB orthomosaic with no anomaly under it. Where the
 thermal and multispectral sensors looked there and saw nothing, and the combiner was never
-fitted on such a point, it gets the base rate and the low layer (<i>scored_by</i>: base_rate);
+fitted on such a point, it gets the base rate and the low layer (<i>scored_by</i>: base_rate;
+with <i>cnn_only_scoring: rgb_only</i> in the config, the RGB-only model scores it instead);
 outside their rasters the combiner's RGB-only model scores it (<i>scored_by</i>: rgb_only).</li>
 <li><b>anomaly</b>: an anomaly peak with no CNN detection (buried or hidden mines show here,
 so do warm stones and scrap).</li>

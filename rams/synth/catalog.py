@@ -255,7 +255,7 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.14, 0.19, 0.25, 0.31, 0.36), (0.10, 0.14, 0.19, 0.25, 0.30)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.3, 1.2), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
-    # Desert-varnished cobbles of a gravel plain (reg), 6 to 26 cm: dark brown to black on top
+    # Desert-varnished cobbles of a gravel plain (reg), 12 to 26 cm: dark brown to black on top
     # (manganese varnish), some reddish; rounded, so a low dome with a short shadow; dark, so
     # warm in the morning sun. Mine-sized and round like a PMN-2 or a TM-62 seen from above.
     # A class of the held-out ``gravel-plain`` family only.
@@ -266,7 +266,7 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.04, 0.045, 0.05, 0.055, 0.06)),
         scale_range=(0.6, 1.3), dt_morning=ThermalDraw(1.0, 2.8), dt_evening=ThermalDraw(0.4, 1.4),
     ),
-    # Spent brass cartridge cases and tarnished fuze caps left by fighting, 2 to 6 cm long:
+    # Spent brass cartridge cases and tarnished fuze caps left by fighting, 4 to 8 cm long:
     # yellow brass (glints) or tarnished olive; metal, so cooler than the ground in the sun.
     # A class of the held-out ``gravel-plain`` family only.
     "cartridge": ObjectLook(

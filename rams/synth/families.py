@@ -39,14 +39,14 @@ so be scored on ground it has never seen, with the mines held fixed.
   pale rim; PMN-2 to TM-62 sized), broken stalks (``stalk``), stones, scrap and cans. A sixth
   held-out family, added blind before a detector experiment (all five others had been seen).
 - ``gravel-plain``: a desert gravel plain (reg): pale tan sand packed with pebbles, dark
-  varnished cobbles (``cobble``: 6-26 cm, dark brown to black, round; PMN-2 to TM-62
+  varnished cobbles (``cobble``: 12-26 cm, dark brown to black, round; PMN-2 to TM-62
   sized), spent cartridge cases and fuze caps (``cartridge``, brass that glints), tyre
   ruts, sparse dry shrubs, scrap and cans. A seventh held-out family, added blind on
   2026-12-03 (all six others had been seen).
 - ``savanna``: dry savanna on red laterite: red-orange soil, tussocks of pale dry grass
   (``tussock``: 15-45 cm, round), termite mounds (``termite_mound``: 0.3-1.2 m, red earth,
   warm), acacia scrub, cattle dung, stones, scrap and cans. An eighth held-out family, added
-  blind on 2026-12-03 once ``gravel-plain`` had judged one change.
+  blind on 2026-12-03 once ``gravel-plain`` had been seen (rules M and N).
 
 Protocol: the :data:`HELD_OUT_FAMILIES` (:data:`HELD_OUT_FAMILY`, ``ploughed``,
 ``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower``, ``gravel-plain`` and ``savanna``) are never used to train or tune a model or a threshold; they are only
@@ -431,7 +431,7 @@ HELD_OUT_FAMILY = "ploughed"
 #: the same session once ``riverbank`` had judged one version of that change; ``sunflower``,
 #: added on 2026-12-02 (a later session) before a detector experiment, to judge it blind;
 #: ``gravel-plain``, added on 2026-12-03 (a later session) once all six had been seen;
-#: ``savanna``, added the same session once ``gravel-plain`` had judged one change.
+#: ``savanna``, added the same session once ``gravel-plain`` had been seen (rules M and N).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
 )

@@ -489,7 +489,8 @@ def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
 ) -> None:
     """A CNN detection with no anomaly beside it, when every fit point had one: where the
     thermal and multispectral rasters cover it, the base rate and the low layer; where they
-    do not, the RGB-only model (CNN evidence alone is what it was fitted on)."""
+    do not, the RGB-only model (CNN evidence alone is what it was fitted on); with
+    ``cnn_only_scoring: rgb_only``, the RGB-only model on both, and a warning counts them."""
     from dataclasses import replace
 
     from rams.candidates.fusion import BASE_FEATURES
@@ -533,6 +534,9 @@ def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
     assert (by_x2[2.5].scored_by, by_x2[2.5].probability) == ("rgb_only", unseen.probability)
     assert by_x2[15.0].probability == fused.probability
     assert not any("outside the point combiner's fit data" in w for w in cs2.warnings)
+    assert any(w.startswith("1 CNN detection(s) with no thermal or spectral anomaly") and "1 of them in the mine layer" in w
+               for w in cs2.warnings)
+    assert not any("RGB-only model (cnn_only_scoring" in w for w in cs.warnings)
     # a combiner without an RGB-only model has nothing to score it with: the base rate still
     no_rgb = build_candidates(path, det[:1], [], crs=UTM, flight_id="F7", date=DATE,
                               sensors=["rgb", "multispectral", "thermal"], config=rgb_cfg,
