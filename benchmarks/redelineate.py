@@ -69,7 +69,7 @@ def _features(path: Path) -> list[dict[str, Any]]:
 
 def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[str, Any]:
     """One kept run: its SHAs fenced again under ``config``, scored against ``truth``."""
-    flight = load_labelled_run(out, truth)
+    flight = load_labelled_run(out, truth, MATCH_M)
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     to_flight = transformer(WGS84, run["grid"]["crs"])
     props = [f["properties"] for name in CANDIDATE_FILES for f in _features(out / name)]
@@ -101,9 +101,6 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     xy = np.array([[p.x_m, p.y_m] for p in flight.points], np.float64).reshape(-1, 2)
     layer = scored.probability >= config.mine_probability
     layer_tp = len(match_points(xy[layer], mines, MATCH_M))
-    on_mine = np.zeros(len(xy))
-    for i, _, _ in match_points(xy, mines, MATCH_M):
-        on_mine[i] = 1.0
     surveyed = run.get("surveyed_area_m2")
     return {
         "run": out.name, "n_truth_mines": len(mines), "n_covered": int(covered.sum()),
@@ -115,7 +112,7 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
         "mine_layer": {"tp": layer_tp, "n_points": int(layer.sum()), "n_truth": len(mines)},
         "scored_by": {str(k): int(v) for k, v in zip(*np.unique(scored.scored_by.astype(str), return_counts=True),
                                                      strict=True)},
-        "_probability": scored.probability.tolist(), "_on_mine": on_mine.tolist(),
+        "_probability": scored.probability.tolist(), "_on_mine": flight.label.tolist(),
     }
 
 
