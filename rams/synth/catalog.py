@@ -294,6 +294,36 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.08, 0.12, 0.14, 0.26, 0.34)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.0, 0.8, -1.0), dt_evening=ThermalDraw(0.0, 0.6),
     ),
+    # Rusty reinforcing bars from blown-up concrete, 20 to 80 cm long, 1-2 cm thick, some with
+    # a lump of concrete still on them: dark rust brown; steel, so cooler than the ground in
+    # the sun. A class of the held-out ``rubble`` family only.
+    "rebar": ObjectLook(
+        "bar", 0.25, 0.008, 0.015,
+        rgb=((0.36, 0.22, 0.14), (0.28, 0.20, 0.16)),
+        reflectance=((0.05, 0.06, 0.10, 0.14, 0.17), (0.05, 0.06, 0.08, 0.11, 0.13)),
+        scale_range=(0.4, 1.6), dt_morning=ThermalDraw(0.5, 1.5, -1.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+    ),
+    # Shards of bottle and window glass, 5 to 10 cm: bottle green, brown or clear, flat, and
+    # glinting in the sun; PFM-1 sized and PFM-1 coloured. A class of the held-out ``rubble``
+    # family only.
+    "glass": ObjectLook(
+        "blob", 0.035, 0.02, 0.005,
+        rgb=((0.24, 0.42, 0.22), (0.42, 0.26, 0.12), (0.78, 0.82, 0.80)),
+        reflectance=((0.05, 0.12, 0.07, 0.10, 0.12), (0.06, 0.08, 0.12, 0.16, 0.18),
+                     (0.30, 0.32, 0.33, 0.34, 0.35)),
+        scale_range=(0.7, 1.4), dt_morning=ThermalDraw(0.0, 0.8, -1.0), dt_evening=ThermalDraw(0.0, 0.6),
+        glint_variants=(0, 1, 2),
+    ),
+    # Chunks of broken concrete and plaster, 25 to 45 cm: pale to mid grey, some with a white
+    # plaster face; irregular, standing a few cm proud; massive, so warm in the morning sun.
+    # A class of the held-out ``rubble`` family only.
+    "concrete": ObjectLook(
+        "blob", 0.22, 0.12, 0.10,
+        rgb=((0.66, 0.65, 0.62), (0.52, 0.52, 0.50), (0.86, 0.85, 0.82)),
+        reflectance=((0.24, 0.27, 0.29, 0.31, 0.32), (0.17, 0.19, 0.21, 0.22, 0.23),
+                     (0.40, 0.43, 0.45, 0.46, 0.47)),
+        scale_range=(0.55, 1.0), dt_morning=ThermalDraw(1.0, 2.6), dt_evening=ThermalDraw(0.4, 1.4),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

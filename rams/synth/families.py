@@ -47,9 +47,15 @@ so be scored on ground it has never seen, with the mines held fixed.
   (``tussock``: 15-45 cm, round), termite mounds (``termite_mound``: 0.3-1.2 m, red earth,
   warm), acacia scrub, cattle dung, stones, scrap and cans. An eighth held-out family, added
   blind on 2026-12-03 once ``gravel-plain`` had been seen (rules M and N).
+- ``rubble``: the edge of a destroyed village: pale grey-beige trampled earth, chunks of
+  concrete and plaster (``concrete``: 25-45 cm, grey or white; PMN-2 to TM-62 sized), rusty
+  reinforcing bars (``rebar``: 20-80 cm), shards of bottle and window glass (``glass``: 5-10
+  cm, green, brown or clear, glinting; PFM-1 sized and coloured), much scrap, cans,
+  bottles, paper, ruderal weeds. A ninth held-out family, added blind on 2026-12-03 (a later session) once
+  all eight others had been seen.
 
 Protocol: the :data:`HELD_OUT_FAMILIES` (:data:`HELD_OUT_FAMILY`, ``ploughed``,
-``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower``, ``gravel-plain`` and ``savanna``) are never used to train or tune a model or a threshold; they are only
+``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower``, ``gravel-plain``, ``savanna`` and ``rubble``) are never used to train or tune a model or a threshold; they are only
 benchmarked. Models and thresholds are fitted on :data:`TRAINING_FAMILIES`:
 the detectors on :data:`DETECTOR_FAMILIES`, the point combiner on :data:`COMBINER_FAMILY`,
 which the detectors never see (so the combiner learns what a detection is worth on
@@ -414,9 +420,31 @@ _SAVANNA = SceneFamily(
     ),
 )
 
+_RUBBLE = SceneFamily(
+    "rubble",
+    GroundSpec(
+        # The edge of a destroyed village: trampled pale grey-beige earth dusted with lime and
+        # concrete, patches of ruderal weeds (nettle, goosefoot), vehicle tracks; dry, open.
+        soil_rgb=(0.58, 0.55, 0.50), grass_rgb=(0.30, 0.40, 0.20), dry_grass_rgb=(0.58, 0.54, 0.40),
+        shrub_rgb=(0.22, 0.32, 0.15), road_rgb=(0.66, 0.63, 0.58),
+        soil_refl=(0.14, 0.17, 0.20, 0.23, 0.26), grass_refl=(0.04, 0.10, 0.05, 0.30, 0.45),
+        dry_grass_refl=(0.12, 0.16, 0.20, 0.26, 0.31), shrub_refl=(0.03, 0.08, 0.04, 0.24, 0.42),
+        road_refl=(0.17, 0.20, 0.23, 0.26, 0.28),
+        veg_offset=-0.1, shrub_threshold=(0.55, 0.75), tone_gain=0.09, thermal_offset_deg_c=1.5,
+        veg_cooling_deg_c=2.0, rgb_grain_cell_m=0.03, rgb_grain_amp=(0.07, 0.06),
+        rgb_speckle_amp=(0.05, 0.09),
+    ),
+    ClutterSpec(
+        (("rock", 8), ("stone", 250), ("concrete", 500), ("rebar", 150), ("glass", 500),
+         ("metal_debris", 120), ("can", 40), ("plastic_bottle", 30), ("paper", 40), ("warm_patch", 20)),
+        ("concrete", "glass", "glass", "rebar", "metal_debris"),
+        in_field_count=4,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -431,9 +459,11 @@ HELD_OUT_FAMILY = "ploughed"
 #: the same session once ``riverbank`` had judged one version of that change; ``sunflower``,
 #: added on 2026-12-02 (a later session) before a detector experiment, to judge it blind;
 #: ``gravel-plain``, added on 2026-12-03 (a later session) once all six had been seen;
-#: ``savanna``, added the same session once ``gravel-plain`` had been seen (rules M and N).
+#: ``savanna``, added the same session once ``gravel-plain`` had been seen (rules M and N);
+#: ``rubble``, added on 2026-12-03 (a later session) once all eight had been seen.
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
+    "rubble",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
