@@ -294,7 +294,7 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.08, 0.12, 0.14, 0.26, 0.34)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.0, 0.8, -1.0), dt_evening=ThermalDraw(0.0, 0.6),
     ),
-    # Rusty reinforcing bars from blown-up concrete, 20 to 80 cm long, 1-2 cm thick, some with
+    # Rusty reinforcing bars from blown-up concrete, 20 to 80 cm long, 0.6-2.6 cm thick, some with
     # a lump of concrete still on them: dark rust brown; steel, so cooler than the ground in
     # the sun. A class of the held-out ``rubble`` family only.
     "rebar": ObjectLook(

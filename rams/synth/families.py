@@ -48,7 +48,7 @@ so be scored on ground it has never seen, with the mines held fixed.
   warm), acacia scrub, cattle dung, stones, scrap and cans. An eighth held-out family, added
   blind on 2026-12-03 once ``gravel-plain`` had been seen (rules M and N).
 - ``rubble``: the edge of a destroyed village: pale grey-beige trampled earth, chunks of
-  concrete and plaster (``concrete``: 25-45 cm, grey or white; PMN-2 to TM-62 sized), rusty
+  concrete and plaster (``concrete``: 25-45 cm, grey or white; TM-62 sized and larger), rusty
   reinforcing bars (``rebar``: 20-80 cm), shards of bottle and window glass (``glass``: 5-10
   cm, green, brown or clear, glinting; PFM-1 sized and coloured), much scrap, cans,
   bottles, paper, ruderal weeds. A ninth held-out family, added blind on 2026-12-03 (a later session) once
