@@ -33,6 +33,7 @@ from rams.export.cog import PendingCog
 from rams.export.quicklook import MATPLOTLIB_MODULES
 from rams.orchestration.assemble import assemble_anomaly_deferred
 from rams.orchestration.detect_stage import run_detection
+from rams.orchestration.digests import InputDigests
 from rams.orchestration.executor import Executor, LocalExecutor
 from rams.orchestration.lock import LOCK_NAME, OutputLockedError, output_lock
 from rams.orchestration.memory import freeze_long_lived, thaw, tune_allocator
@@ -183,15 +184,16 @@ def process_flight(
     try:
         with timer.stage("ingest"):
             try:
-                plan = build_plan(flight_dir, config)
+                plan = build_plan(flight_dir, config, checksum=False)
             finally:
                 # joined before any tile runs: numba's workqueue layer must not be entered
                 # from two threads at once
                 warm.join()
+            digests = InputDigests(list(plan.flight.rasters.values()))
         created = not out_dir.exists()
         try:
             with output_lock(out_dir):
-                return _run_locked(plan, out_dir, config, executor, timer, force=force, keep_work=keep_work)
+                return _run_locked(plan, digests, out_dir, config, executor, timer, force=force, keep_work=keep_work)
         except OutputLockedError:
             raise
         except RamsInputError:
@@ -240,6 +242,7 @@ def _remove_if_empty(folder: Path, *ignored: str) -> None:
 
 def _run_locked(
     plan: FlightPlan,
+    digests: InputDigests,
     out_dir: Path,
     config: PipelineConfig,
     executor: Executor | None,
@@ -249,13 +252,15 @@ def _run_locked(
     keep_work: bool,
 ) -> RunResult:
     fingerprint = plan.fingerprint()
-    outputs_fingerprint = plan.outputs_fingerprint()
-    if not force and (done := completed_run(out_dir, outputs_fingerprint)) is not None:
-        return RunResult(
-            flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=done["counts"]["sha"],
-            n_detections=done["counts"]["detections"], n_anomaly_peaks=done["counts"]["anomaly_peaks"],
-            seconds={}, skipped=True,
-        )
+    if not force and (out_dir / RUN_FILE).is_file():
+        with timer.stage("ingest"):
+            digests.wait()  # whether it is the same run depends on the inputs' content
+        if (done := completed_run(out_dir, plan.outputs_fingerprint())) is not None:
+            return RunResult(
+                flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=done["counts"]["sha"],
+                n_detections=done["counts"]["detections"], n_anomaly_peaks=done["counts"]["anomaly_peaks"],
+                seconds={}, skipped=True,
+            )
     own = executor is None
     executor = executor or LocalExecutor(config.execution.workers)
     work = out_dir / WORK_DIR_NAME / fingerprint
@@ -277,12 +282,14 @@ def _run_locked(
             found = run_detection(plan, peaks, detection_record, progress=getattr(executor, "progress", False))
         with timer.stage("anomaly"):
             cog.result()  # raises what the copy raised
+        with timer.stage("ingest"):
+            digests.wait()  # hashed while the stages ran; run.json records them
         warnings = ingest_warnings(plan) + decode_warnings(plan, tile_files) + found.warnings
         run_info = {
             "rams_version": __version__,
             "flight_id": plan.flight.flight_id,
             "date": plan.flight.date.isoformat() if plan.flight.date else None,
-            "fingerprint": outputs_fingerprint,
+            "fingerprint": plan.outputs_fingerprint(),
             "tiles_fingerprint": fingerprint,
             "config": config.model_dump(mode="json"),
             "inputs": _input_record(plan),
