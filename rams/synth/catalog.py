@@ -324,6 +324,27 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.40, 0.43, 0.45, 0.46, 0.47)),
         scale_range=(0.55, 1.0), dt_morning=ThermalDraw(1.0, 2.6), dt_evening=ThermalDraw(0.4, 1.4),
     ),
+    # Shell craters in a field, 1 to 3 m across: a shallow bowl of churned dark earth with
+    # clods thrown around it; damp and loose, so cooler than the field in the sun. A class
+    # of the held-out ``winter-wheat`` family only.
+    "crater": ObjectLook(
+        "blob", 1.0, 0.8, 0.25,
+        rgb=((0.24, 0.20, 0.16), (0.31, 0.26, 0.20)),
+        reflectance=((0.04, 0.05, 0.07, 0.09, 0.11), (0.05, 0.07, 0.09, 0.11, 0.14)),
+        scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.5, 2.0, -1.0), dt_evening=ThermalDraw(0.2, 0.8),
+        relief=-1.0,
+    ),
+    # Shell and rocket fragments, 3 to 12 cm: jagged steel, dark grey or rust brown, some
+    # freshly torn and glinting; PFM-1 sized; steel, so cooler than the soil in the sun. A
+    # class of the held-out ``winter-wheat`` family only.
+    "fragment": ObjectLook(
+        "bar", 0.04, 0.02, 0.01,
+        rgb=((0.30, 0.30, 0.31), (0.42, 0.27, 0.18), (0.70, 0.71, 0.72)),
+        reflectance=((0.07, 0.08, 0.09, 0.10, 0.11), (0.06, 0.08, 0.14, 0.18, 0.21),
+                     (0.38, 0.40, 0.41, 0.42, 0.43)),
+        scale_range=(0.75, 1.5), dt_morning=ThermalDraw(0.3, 1.2, -1.0), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+        glint_variants=(2,),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,
