@@ -178,18 +178,20 @@ def process_flight(
     out_dir = Path(out_dir)
     freeze_long_lived()
     tune_allocator()
-    # numba loads its kernels while ingest hashes the inputs (hashlib lets go of the GIL)
+    # numba loads its kernels while ingest opens and checks the inputs
     warm = threading.Thread(target=_warm_up_anomaly, args=(config,), name="rams-warm-up", daemon=True)
     warm.start()
     try:
         with timer.stage("ingest"):
             try:
                 plan = build_plan(flight_dir, config, checksum=False)
+                # the digests not remembered are hashed from here on, beside the warm-up and
+                # the stages (hashlib and file reads let go of the GIL)
+                digests = InputDigests(list(plan.flight.rasters.values()))
             finally:
                 # joined before any tile runs: numba's workqueue layer must not be entered
                 # from two threads at once
                 warm.join()
-            digests = InputDigests(list(plan.flight.rasters.values()))
         created = not out_dir.exists()
         try:
             with output_lock(out_dir):
@@ -217,7 +219,7 @@ def _warm_up_anomaly(config: PipelineConfig) -> None:
     except Exception:  # the same call fails again, with its error, in the anomaly stage
         log.debug("warming up the anomaly kernels failed", exc_info=True)
     # torch and the detector (about 1.1 s of imports) and matplotlib (the quicklook) load
-    # beside ingest's hashing and reads, and are joined with the numba warm-up at the end of
+    # beside ingest's reads (and the first run's hashing), and are joined with the numba warm-up at the end of
     # ingest. Left running into the anomaly stage instead, they gain nothing measurable:
     # their Python work holds the GIL the stage's own Python work needs (0.04 km2 bench).
     detector = ("rams.detection.detector", "rams.detection.sliced") if config.detection.enabled else ()
