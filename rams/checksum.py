@@ -68,36 +68,6 @@ def sha256_input(path: str | Path) -> str:
                        lambda text: _HEX64.fullmatch(text) is not None)
 
 
-def file_version(path: str | Path) -> str:
-    """What identifies one version of a file on this machine without reading it.
-
-    Its resolved path, size, modification time (ns) and inode: the key under which
-    :func:`sha256_input` remembers a digest.
-
-    Raises:
-        OSError: the file cannot be stat'ed.
-    """
-    return _stat_key(Path(path))
-
-
-def known_sha256_input(path: str | Path) -> str | None:
-    """The SHA-256 :func:`sha256_input` remembers for this version of a file, or None.
-
-    Reads only the cache, never the file: None when the digest is not remembered (a file
-    not hashed on this machine since it last changed), there is no cache, or the file
-    cannot be stat'ed.
-    """
-    cache = _cache_file("input-sha256.json")
-    if cache is None:
-        return None
-    try:
-        key = _stat_key(Path(path))
-    except OSError:
-        return None
-    known = _read_entries(cache).get(key, "")
-    return known if _HEX64.fullmatch(known) else None
-
-
 def input_fact(path: str | Path, fact: str, compute: Callable[[], float]) -> float:
     """A number measured on an input file, remembered per machine like its digest.
 

@@ -4,7 +4,7 @@ The kernels are compiled once and cached on disk (``cache=True``), but each new 
 still loads them and starts numba's thread pool on first use: about 0.3-0.4 s on a loaded
 2-core machine, paid by the first tile. :func:`warm_up` does it on a tiny cube, so a caller
 can run it in a background thread while the process does something else (the pipeline:
-while ingest opens and checks the orthomosaics, mostly in GDAL, which holds no Python lock).
+while ingest hashes the orthomosaics, which holds no Python lock).
 """
 
 from __future__ import annotations

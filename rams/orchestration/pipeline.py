@@ -33,7 +33,6 @@ from rams.export.cog import PendingCog
 from rams.export.quicklook import MATPLOTLIB_MODULES
 from rams.orchestration.assemble import assemble_anomaly_deferred
 from rams.orchestration.detect_stage import run_detection
-from rams.orchestration.digests import InputDigests
 from rams.orchestration.executor import Executor, LocalExecutor
 from rams.orchestration.lock import LOCK_NAME, OutputLockedError, output_lock
 from rams.orchestration.memory import freeze_long_lived, thaw, tune_allocator
@@ -178,16 +177,13 @@ def process_flight(
     out_dir = Path(out_dir)
     freeze_long_lived()
     tune_allocator()
-    # numba loads its kernels while ingest opens and checks the inputs
+    # numba loads its kernels while ingest hashes the inputs (hashlib lets go of the GIL)
     warm = threading.Thread(target=_warm_up_anomaly, args=(config,), name="rams-warm-up", daemon=True)
     warm.start()
     try:
         with timer.stage("ingest"):
             try:
-                plan = build_plan(flight_dir, config, checksum=False)
-                # the digests not remembered are hashed from here on, beside the warm-up and
-                # the stages (hashlib and file reads let go of the GIL)
-                digests = InputDigests(list(plan.flight.rasters.values()))
+                plan = build_plan(flight_dir, config)
             finally:
                 # joined before any tile runs: numba's workqueue layer must not be entered
                 # from two threads at once
@@ -195,7 +191,7 @@ def process_flight(
         created = not out_dir.exists()
         try:
             with output_lock(out_dir):
-                return _run_locked(plan, digests, out_dir, config, executor, timer, force=force, keep_work=keep_work)
+                return _run_locked(plan, out_dir, config, executor, timer, force=force, keep_work=keep_work)
         except OutputLockedError:
             raise
         except RamsInputError:
@@ -219,7 +215,7 @@ def _warm_up_anomaly(config: PipelineConfig) -> None:
     except Exception:  # the same call fails again, with its error, in the anomaly stage
         log.debug("warming up the anomaly kernels failed", exc_info=True)
     # torch and the detector (about 1.1 s of imports) and matplotlib (the quicklook) load
-    # beside ingest's reads (and the first run's hashing), and are joined with the numba warm-up at the end of
+    # beside ingest's hashing and reads, and are joined with the numba warm-up at the end of
     # ingest. Left running into the anomaly stage instead, they gain nothing measurable:
     # their Python work holds the GIL the stage's own Python work needs (0.04 km2 bench).
     detector = ("rams.detection.detector", "rams.detection.sliced") if config.detection.enabled else ()
@@ -244,7 +240,6 @@ def _remove_if_empty(folder: Path, *ignored: str) -> None:
 
 def _run_locked(
     plan: FlightPlan,
-    digests: InputDigests,
     out_dir: Path,
     config: PipelineConfig,
     executor: Executor | None,
@@ -254,15 +249,13 @@ def _run_locked(
     keep_work: bool,
 ) -> RunResult:
     fingerprint = plan.fingerprint()
-    if not force and (out_dir / RUN_FILE).is_file():
-        with timer.stage("ingest"):
-            digests.wait()  # whether it is the same run depends on the inputs' content
-        if (done := completed_run(out_dir, plan.outputs_fingerprint())) is not None:
-            return RunResult(
-                flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=done["counts"]["sha"],
-                n_detections=done["counts"]["detections"], n_anomaly_peaks=done["counts"]["anomaly_peaks"],
-                seconds={}, skipped=True,
-            )
+    outputs_fingerprint = plan.outputs_fingerprint()
+    if not force and (done := completed_run(out_dir, outputs_fingerprint)) is not None:
+        return RunResult(
+            flight_id=plan.flight.flight_id, out_dir=out_dir, n_sha=done["counts"]["sha"],
+            n_detections=done["counts"]["detections"], n_anomaly_peaks=done["counts"]["anomaly_peaks"],
+            seconds={}, skipped=True,
+        )
     own = executor is None
     executor = executor or LocalExecutor(config.execution.workers)
     work = out_dir / WORK_DIR_NAME / fingerprint
@@ -284,14 +277,12 @@ def _run_locked(
             found = run_detection(plan, peaks, detection_record, progress=getattr(executor, "progress", False))
         with timer.stage("anomaly"):
             cog.result()  # raises what the copy raised
-        with timer.stage("ingest"):
-            digests.wait()  # hashed while the stages ran; run.json records them
         warnings = ingest_warnings(plan) + decode_warnings(plan, tile_files) + found.warnings
         run_info = {
             "rams_version": __version__,
             "flight_id": plan.flight.flight_id,
             "date": plan.flight.date.isoformat() if plan.flight.date else None,
-            "fingerprint": plan.outputs_fingerprint(),
+            "fingerprint": outputs_fingerprint,
             "tiles_fingerprint": fingerprint,
             "config": config.model_dump(mode="json"),
             "inputs": _input_record(plan),

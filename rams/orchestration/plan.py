@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rams.checksum import file_version
 from rams.config import PipelineConfig
 from rams.errors import RamsInputError
 from rams.grid.reader import GridReader
@@ -59,10 +58,13 @@ class FlightPlan:
         """Fused band names fed to the anomaly core, in cube order."""
         return [b for bands in self._anomaly_band_map().values() for b in bands]
 
-    def _tiles_payload(self, inputs: dict[str, str]) -> dict[str, object]:
-        """What shapes per-tile results, with ``inputs`` naming each input raster."""
+    def fingerprint(self) -> str:
+        """Hash of inputs, grid and the configuration that shape per-tile results.
+
+        Used to name the work folder, so a resumed run never mixes tiles of another config.
+        """
         payload: dict[str, object] = {
-            "inputs": inputs,
+            "inputs": {s: r.checksum or str(r.path) for s, r in self.flight.rasters.items()},
             "grid": [str(self.grid.crs), list(self.grid.transform)[:6], self.grid.width, self.grid.height],
             "tiles": self.config.tiles.model_dump(),
             "fusion": self.config.fusion.model_dump(),
@@ -72,44 +74,20 @@ class FlightPlan:
             # tiles with holes must never be resumed by a run that would fail on them (absent
             # otherwise, so that earlier runs keep their fingerprint)
             payload["allow_partial"] = True
-        return payload
-
-    def fingerprint(self) -> str:
-        """Hash of inputs, grid and the configuration that shape per-tile results.
-
-        Used to name the work folder, so a resumed run never mixes tiles of another config.
-        Inputs count by their version on this machine (path, size, modification time,
-        inode: :func:`rams.checksum.file_version`), not their content: the folder is a
-        local scratch, and naming it must not wait for hashing gigabytes.
-        """
-        inputs: dict[str, str] = {}
-        for s, r in self.flight.rasters.items():
-            try:
-                inputs[s] = file_version(r.path)
-            except OSError:
-                inputs[s] = str(r.path)
-        text = json.dumps(self._tiles_payload(inputs), sort_keys=True, default=str)
+        text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def outputs_fingerprint(self) -> str:
         """Hash of everything that shapes the outputs.
 
-        The inputs by content (their SHA-256), the grid, and the tile, fusion, anomaly,
-        detection and candidate settings with the model files they use (by their recorded
-        digests).
+        That is :meth:`fingerprint` plus the detection and candidate settings and the model
+        files they use (by their recorded digests).
 
         ``run.json`` records it, so a re-run skips a folder only when nothing that would
         change its outputs has changed (a retrained detector or refitted combiner included).
-
-        Raises:
-            ValueError: an input's digest is not known yet (see
-                :class:`rams.orchestration.digests.InputDigests`).
         """
         from rams.config_paths import models_dir
 
-        missing = [str(r.path) for r in self.flight.rasters.values() if not r.checksum]
-        if missing:
-            raise ValueError(f"input digests not computed yet: {', '.join(missing)}")
         det = self.config.detection
         models: dict[str, str] = {}
         if det.enabled:
@@ -128,7 +106,7 @@ class FlightPlan:
         if path.is_file():
             models["combiner"] = hashlib.sha256(path.read_bytes()).hexdigest()
         payload = {
-            "tiles": self._tiles_payload({s: r.checksum for s, r in self.flight.rasters.items()}),
+            "tiles": self.fingerprint(),
             "detection": det.model_dump(),
             "candidates": self.config.candidates.model_dump(),
             "models": models,
