@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -55,6 +56,51 @@ def _numba_threadsafe() -> bool:
     return numba_threading_layer() != "workqueue"
 
 
+class _ContiguousRuns:
+    """Hands out item indices so that each worker runs a contiguous stretch in order.
+
+    Worker ``w`` starts at the beginning of the ``w``-th of ``workers`` equal stretches and
+    walks forward; a worker whose stretch is done takes the last item of the stretch with
+    the most items left, and keeps taking from that stretch's end while it lasts (so no
+    thread idles while another has a queue, and the items it takes are neighbours too). On the anomaly stage of a 0.25 km² flight with two threads
+    and one dataset handle per thread, handing tiles out alternately decoded the
+    multispectral raster's blocks about three times over (9.2 s of CPU against 3.2 s in
+    order; tiles of 1024 px with a 32 px halo touch 4 x 4 blocks of 512 px).
+    """
+
+    def __init__(self, n_items: int, workers: int) -> None:
+        self.workers = max(1, min(workers, n_items))
+        bounds = [round(k * n_items / self.workers) for k in range(self.workers + 1)]
+        self._next = bounds[:-1]
+        self._end = bounds[1:]
+        self._victim: list[int | None] = [None] * self.workers
+        self._lock = threading.Lock()
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Hand out no further item."""
+        with self._lock:
+            self.stopped = True
+
+    def next(self, worker: int) -> int | None:
+        """The next item for ``worker``, or None when there is none left (or after :meth:`stop`)."""
+        with self._lock:
+            if self.stopped:
+                return None
+            if self._next[worker] < self._end[worker]:
+                self._next[worker] += 1
+                return self._next[worker] - 1
+            left = [self._end[w] - self._next[w] for w in range(self.workers)]
+            victim = self._victim[worker]
+            if victim is None or left[victim] <= 0:  # keep to one victim while it has items
+                victim = max(range(self.workers), key=left.__getitem__)
+                if left[victim] <= 0:
+                    return None
+                self._victim[worker] = victim
+            self._end[victim] -= 1
+            return self._end[victim]
+
+
 class LocalExecutor:
     """In-process execution; ``workers > 1`` uses threads.
 
@@ -74,28 +120,60 @@ class LocalExecutor:
         self.progress = progress
 
     def map(self, fn: Callable[..., R], items: Sequence[T], *args: Any, label: str = "") -> list[R]:
-        """Apply ``fn(item, *args)`` to every item; results in item order."""
+        """Apply ``fn(item, *args)`` to every item; results in item order.
+
+        With several workers each thread runs a contiguous run of the items in order (see
+        :class:`_ContiguousRuns`): the tiles of a flight come in row-major order, so a
+        thread's next tile shares source blocks with its last ones, still in the block
+        cache of that thread's own dataset handle. A failing item stops the others from
+        starting and its exception is raised (the first failing item's, in item order).
+        """
         with _progress(self.progress) as bar:
             task = bar.add_task(label or "tiles", total=len(items))
-            if self.workers <= 1:
+            if self.workers <= 1 or len(items) <= 1:
                 out = []
                 for item in items:
                     out.append(fn(item, *args))
                     bar.advance(task)
                 return out
-            with ThreadPoolExecutor(self.workers) as pool:
-                futures = [pool.submit(fn, item, *args) for item in items]
-                results = []
-                try:
-                    for future in futures:
-                        results.append(future.result())
-                        bar.advance(task)
-                except BaseException:
-                    # a failing task fails the map: do not run the tasks still queued
-                    for future in futures:
-                        future.cancel()
-                    raise
-                return results
+            runs = _ContiguousRuns(len(items), self.workers)
+            results: list[Any] = [None] * len(items)
+            errors: dict[int, BaseException] = {}
+            done: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+            def work(worker: int) -> None:
+                while (i := runs.next(worker)) is not None:
+                    try:
+                        results[i] = fn(items[i], *args)
+                    except BaseException as exc:  # noqa: BLE001 - re-raised by the caller's thread
+                        errors[i] = exc
+                        runs.stop()
+                    done.put(i)
+
+            threads = [threading.Thread(target=work, args=(w,), name=f"rams-tile-{w}", daemon=True)
+                       for w in range(runs.workers)]
+            for t in threads:
+                t.start()
+            try:
+                finished = 0
+                while finished < len(items):
+                    try:
+                        done.get(timeout=0.2)
+                    except queue.Empty:
+                        if not any(t.is_alive() for t in threads) and done.empty():
+                            break  # stopped by a failure: the rest never ran
+                        continue
+                    finished += 1
+                    bar.advance(task)
+            except BaseException:
+                runs.stop()  # Ctrl-C: start no further item; the running ones finish
+                raise
+            finally:
+                for t in threads:
+                    t.join()
+            if errors:
+                raise errors[min(errors)]
+            return results
 
     def close(self) -> None:
         """Nothing to release."""

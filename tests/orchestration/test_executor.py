@@ -1,0 +1,102 @@
+"""The in-process executor: item order, contiguous runs per thread, failures."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from rams.orchestration.executor import LocalExecutor, _ContiguousRuns
+
+
+def _drain(runs: _ContiguousRuns, order: list[int]) -> dict[int, list[int]]:
+    """Hand out every item, asking the workers in ``order`` (cycled), one item each time."""
+    taken: dict[int, list[int]] = {w: [] for w in range(runs.workers)}
+    k = 0
+    idle = 0
+    while idle < runs.workers:
+        w = order[k % len(order)]
+        k += 1
+        i = runs.next(w)
+        if i is None:
+            idle += 1
+            continue
+        idle = 0
+        taken[w].append(i)
+    return taken
+
+
+def test_each_worker_walks_its_own_stretch_in_order() -> None:
+    runs = _ContiguousRuns(10, 2)
+    taken = _drain(runs, [0, 1])
+    assert taken == {0: [0, 1, 2, 3, 4], 1: [5, 6, 7, 8, 9]}
+
+
+def test_a_free_worker_takes_the_tail_of_the_longest_stretch() -> None:
+    runs = _ContiguousRuns(12, 3)  # stretches 0-3, 4-7, 8-11
+    # worker 0 asks six times before the others ask once
+    first = [runs.next(0) for _ in range(6)]
+    assert first == [0, 1, 2, 3, 7, 6]  # its own stretch, then the tail of the longest, walked back
+    rest = _drain(runs, [1, 2, 0])
+    every = sorted(first + [i for items in rest.values() for i in items])
+    assert every == list(range(12))  # every item exactly once
+
+
+def test_more_workers_than_items() -> None:
+    runs = _ContiguousRuns(2, 8)
+    assert runs.workers == 2
+    assert sorted(i for items in _drain(runs, [0, 1]).values() for i in items) == [0, 1]
+
+
+def test_map_keeps_item_order_and_runs_each_item_once() -> None:
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def square(x: int, offset: int) -> int:
+        time.sleep(0.001 * (x % 3))  # uneven work, so that stealing happens
+        with lock:
+            seen.append(x)
+        return x * x + offset
+
+    out = LocalExecutor(workers=3).map(square, list(range(40)), 1)
+    assert out == [x * x + 1 for x in range(40)]
+    assert sorted(seen) == list(range(40))
+
+
+def test_map_threads_run_contiguous_items() -> None:
+    by_thread: dict[str, list[int]] = {}
+    lock = threading.Lock()
+
+    def record(x: int) -> int:
+        time.sleep(0.002)
+        with lock:
+            by_thread.setdefault(threading.current_thread().name, []).append(x)
+        return x
+
+    LocalExecutor(workers=2).map(record, list(range(30)))
+    assert len(by_thread) == 2
+    for items in by_thread.values():
+        # a thread's items are one stretch walked forwards, then stolen tail items walked
+        # backwards: at most two runs of consecutive items
+        breaks = sum(1 for a, b in zip(items, items[1:]) if abs(b - a) != 1)
+        assert breaks <= 1, items
+
+
+def test_map_raises_the_first_failure_and_starts_nothing_after_it() -> None:
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def fail_at_three(x: int) -> int:
+        with lock:
+            started.append(x)
+        if x == 3:
+            raise ValueError("item 3 is bad")
+        time.sleep(0.01)
+        return x
+
+    with pytest.raises(ValueError, match="item 3 is bad"):
+        LocalExecutor(workers=2).map(fail_at_three, list(range(200)))
+    # worker 0 stopped at its fourth item; worker 1 finished at most the item it was on
+    assert 3 in started
+    assert len(started) < 20
