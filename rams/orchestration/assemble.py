@@ -15,11 +15,10 @@ from rams.core.points import MinePoint
 from rams.export.cog import PendingCog, cog_scratch
 from rams.fusion.evidence import evidence_labels
 from rams.orchestration.plan import FlightPlan
+from rams.orchestration.tile_tasks import MAX_PEAKS_PER_TILE
 
 #: Reference pixels kept per tile for the per-flight percentile calibration.
 _REFERENCE_PER_TILE = 20_000
-#: Peaks kept per tile (the strongest), so that a noisy flight cannot flood memory.
-_MAX_PEAKS_PER_TILE = 2_000
 
 
 def make_calibration(plan: FlightPlan, tile_files: list[Path]) -> Callable[[np.ndarray], np.ndarray]:
@@ -78,15 +77,18 @@ def assemble_anomaly_deferred(
     with cog_scratch(out_path, plan.grid, description="rx_log10_pfa") as (dst, pending):
         for tile, path in zip(plan.tiles, tile_files, strict=True):
             with np.load(path) as npz:
-                valid, evidence = npz["valid"], npz["evidence"]
-                # chi2: calibrated by the tile task already
-                score = npz["score"] if "score" in npz.files else calibrate(npz["rx"]).astype(np.float32)
-            score[~valid] = np.nan
+                if "peaks" in npz.files:  # chi2: calibrated, masked and peak-picked by the tile task
+                    score, rc, peak_bits = npz["score"], npz["peaks"], npz["peak_evidence"]
+                else:
+                    valid, evidence = npz["valid"], npz["evidence"]
+                    score = calibrate(npz["rx"]).astype(np.float32)
+                    filled = np.where(valid, score, 0.0).astype(np.float32)
+                    rc = anomaly.local_maxima(filled, valid, cfg.threshold_log10_pfa, spacing_px, MAX_PEAKS_PER_TILE)
+                    peak_bits = evidence[rc[:, 0], rc[:, 1]]
+                    score[~valid] = np.nan
             dst.write(score, 1, window=tile.core)
-            filled = np.where(valid, score, 0.0).astype(np.float32)
-            for r, c in anomaly.local_maxima(filled, valid, cfg.threshold_log10_pfa, spacing_px, _MAX_PEAKS_PER_TILE):
+            for (r, c), bits in zip(rc.tolist(), peak_bits.tolist(), strict=True):
                 x, y = plan.grid.transform * (tile.core.col_off + c + 0.5, tile.core.row_off + r + 0.5)
-                bits = int(evidence[r, c])
                 labels = evidence_labels(bits)
                 if not labels:  # the combined score is high but no single sensor stands out
                     labels = ["thermal_anomaly" if s == "thermal" else "spectral_anomaly" for s in sensors]

@@ -35,17 +35,14 @@ def tile_statistics(tile: Tile, plan: FlightPlan) -> anomaly.GlobalRXStats:
     return stats
 
 
-def _peak_candidates(
-    score: np.ndarray, fused: FusedTile, core: tuple[slice, slice], threshold: float
-) -> np.ndarray:
-    """Flat indices, in the tile's read window, of the core pixels above the peak threshold.
+#: Peaks kept per tile (the strongest), so that a noisy flight cannot flood memory.
+MAX_PEAKS_PER_TILE = 2_000
 
-    These are the only pixels whose evidence bits
-    :func:`~rams.orchestration.assemble.assemble_anomaly` reads (a peak must exceed it).
-    """
-    rows, cols = np.nonzero(score > threshold)
+
+def _read_window_pixels(rc: np.ndarray, fused: FusedTile, core: tuple[slice, slice]) -> np.ndarray:
+    """Flat indices, in the tile's read window, of ``(row, col)`` pixels of its core."""
     r0, c0 = core[0].start or 0, core[1].start or 0
-    return (rows + r0) * fused.valid.shape[1] + (cols + c0)  # type: ignore[no-any-return]
+    return (rc[:, 0] + r0) * fused.valid.shape[1] + (rc[:, 1] + c0)  # type: ignore[no-any-return]
 
 
 def score_tile(
@@ -53,14 +50,19 @@ def score_tile(
 ) -> Path:
     """Score one tile with the configured RX detector and save the core to ``work_dir``.
 
-    The saved ``.npz`` holds ``valid`` (bool) and ``evidence`` (uint8 bits) over the tile's
-    core, ``failed_windows`` (windows that could not be decoded, one count per anomaly
-    sensor), ``failed_px`` (pixels of the core inside those windows, per anomaly sensor;
-    both zero unless ``ingest.allow_partial``) and, with the ``chi2`` calibration, ``score``
-    (float32 -log10 Pfa, capped at :data:`rams.anomaly.MAX_LOG10_PFA`), else ``rx`` (float32 raw RX
-    score, calibrated once every tile is done). With ``chi2`` the evidence bits are computed
-    only where the score exceeds the peak threshold (0 elsewhere): the only pixels that can
-    be peaks. An existing file is reused (resume).
+    The saved ``.npz`` holds ``failed_windows`` (windows that could not be decoded, one
+    count per anomaly sensor) and ``failed_px`` (pixels of the core inside those windows,
+    per anomaly sensor; both zero unless ``ingest.allow_partial``), and over the tile's core:
+
+    - with the ``chi2`` calibration (no other tile needed): ``score`` (float32 -log10 Pfa,
+      capped at :data:`rams.anomaly.MAX_LOG10_PFA`, NaN where invalid), and the tile's
+      anomaly peaks, found here in parallel rather than by the assembly: ``peaks`` (int32
+      row and column in the core, strongest first, at most :data:`MAX_PEAKS_PER_TILE`) and
+      ``peak_evidence`` (their uint8 evidence bits, computed at those pixels only);
+    - otherwise ``valid`` (bool), ``evidence`` (uint8 bits) and ``rx`` (float32 raw RX
+      score, calibrated once every tile is done, when the assembly finds the peaks).
+
+    An existing file is reused (resume).
 
     Args:
         plan: the flight plan.
@@ -91,22 +93,24 @@ def score_tile(
         core = tile.core_in_read
     valid = fused.valid[core]
     rx_core = np.where(valid, rx[core], 0.0).astype(np.float32)
-    score = anomaly.capped_chi2_log10_pfa(rx_core, len(plan.anomaly_bands)) if cfg.calibration == "chi2" else None
-    candidates = None if score is None else _peak_candidates(score, fused, core, cfg.threshold_log10_pfa)
-    evidence = evidence_bits(fused, candidates)[core]
     # undecodable source windows travel with the tile, so Dask workers and resumed runs
     # report them too
     new_failures = [plan.readers[s].thread_failed_windows()[failed_before[s]:] for s in plan.anomaly_sensors]
     failed = np.array([len(f) for f in new_failures], np.int64)
     failed_px = np.array([lost_pixels(f, tile.core) for f in new_failures], np.int64)
-    tmp = path.with_suffix(".tmp.npz")
-    arrays: dict[str, np.ndarray] = {
-        "valid": valid, "evidence": evidence, "failed_windows": failed, "failed_px": failed_px,
-    }
-    if score is not None:  # chi2 needs no other tile: calibrated here, in parallel
+    arrays: dict[str, np.ndarray] = {"failed_windows": failed, "failed_px": failed_px}
+    if cfg.calibration == "chi2":  # needs no other tile: calibrated and peak-picked here, in parallel
+        score = anomaly.capped_chi2_log10_pfa(rx_core, len(plan.anomaly_bands))
+        spacing_px = max(1, round(cfg.peak_spacing_m / plan.grid.gsd_m))
+        peaks = anomaly.local_maxima(score, valid, cfg.threshold_log10_pfa, spacing_px, MAX_PEAKS_PER_TILE)
+        at = _read_window_pixels(peaks, fused, core)
+        arrays["peak_evidence"] = evidence_bits(fused, at).reshape(-1)[at]
+        arrays["peaks"] = peaks.astype(np.int32)
+        score[~valid] = np.nan
         arrays["score"] = score
     else:  # the percentile calibration needs every tile's raw scores
-        arrays["rx"] = rx_core
+        arrays.update(valid=valid, evidence=evidence_bits(fused)[core], rx=rx_core)
+    tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
     return path
