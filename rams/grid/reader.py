@@ -298,8 +298,10 @@ class GridReader:
             c0, c1 = max(round(xs[0]), 0), min(round(xs[0]) + cols, src.width)
             r0, r1 = max(round(ys[0]), 0), min(round(ys[0]) + rows, src.height)
         else:
-            c0, c1 = max(int(np.floor(xs[0])) - 1, 0), min(int(np.floor(xs[-1])) + 3, src.width)
-            r0, r1 = max(int(np.floor(ys[0])) - 1, 0), min(int(np.floor(ys[-1])) + 3, src.height)
+            unclipped = (int(np.floor(xs[0])) - 1, int(np.floor(ys[0])) - 1,
+                         int(np.floor(xs[-1])) + 3, int(np.floor(ys[-1])) + 3)
+            c0, c1 = max(unclipped[0], 0), min(unclipped[2], src.width)
+            r0, r1 = max(unclipped[1], 0), min(unclipped[3], src.height)
         n_bands = len(self.raster.data_bands)
         if c1 <= c0 or r1 <= r0:  # the window lies outside the raster
             dtype = np.dtype(self.raster.dtype) if stored and same_lattice else np.float32
@@ -335,9 +337,15 @@ class GridReader:
         def remap(a: np.ndarray) -> np.ndarray:
             return cv2.remap(a, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
+        out = np.empty((n_bands, rows, cols), np.float32)
+        if (c0, r0, c1, r1) == unclipped and mask.all():
+            # every target pixel's footprint lies on valid source pixels: the weights are
+            # all 1 (no remap of the mask, no division; the tiles of a flight's interior)
+            for b in range(n_bands):
+                out[b] = remap(data[b])
+            return out, np.ones((rows, cols), np.float32)  # resampled: read() checks nodata as usual
         weight = remap(mask.astype(np.float32))
         valid = weight >= 0.5
-        out = np.empty((n_bands, rows, cols), np.float32)
         safe = np.where(valid, weight, 1.0)
         for b in range(n_bands):
             out[b] = remap(data[b]) / safe

@@ -166,6 +166,48 @@ def test_same_crs_fast_path_matches_gdal_warper(tmp_path: Path, nodata: float | 
     assert np.abs(a - b)[:, both].mean() < 0.003
 
 
+def test_interior_window_of_a_fully_valid_source_skips_the_weights_with_the_same_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a window well inside a fully valid 10 cm thermal raster: the fast path remaps the data
+    # alone (every weight is 1); its values and validity are those of the weighted remap
+    # (forced here by a mask that is not all valid) and of GDAL's warper
+    t = from_origin(E0 + 0.013, N0 - 0.021, 0.1, 0.1)
+    xx, yy = _pixel_centres(t, 200, 230)
+    data = (20.0 + 3.0 * np.sin((xx - E0) / 1.3) * np.cos((yy - N0) / 0.9))[None].astype(np.float32)
+    write_raster(tmp_path / "t.tif", data, nodata=-9999.0, transform=t)
+    write_manifest(tmp_path, [{"path": "t.tif", "sensor": "thermal"}])
+    flight = load_flight(tmp_path)
+    grid = build_target_grid(flight, gsd_m=0.05)
+    window = Window(40, 50, 300, 280)  # inside, with room for the bilinear footprint
+    fast = GridReader(flight.rasters["thermal"], grid)
+    a, va = fast.read(window)
+    assert va.all()
+    gdal = GridReader(flight.rasters["thermal"], grid)
+    gdal._axis_maps = lambda: None  # type: ignore[method-assign]
+    b, vb = gdal.read(window)
+    assert vb.all()
+    assert np.abs(a - b).max() < 0.01
+    # the weighted remap: same reader code, the mask's all() made false
+    real_all = np.ndarray.all
+
+    class NotAll(np.ndarray):
+        def all(self, *args: object, **kwargs: object) -> bool:  # type: ignore[override]
+            return False
+
+    weighted = GridReader(flight.rasters["thermal"], grid)
+    original = weighted._read_source
+
+    def read_source(*args: object, **kwargs: object) -> tuple[np.ndarray, np.ndarray]:
+        d, m = original(*args, **kwargs)  # type: ignore[arg-type]
+        return d, m.view(NotAll)
+
+    monkeypatch.setattr(weighted, "_read_source", read_source)
+    c, vc = weighted.read(window)
+    assert real_all(vc)
+    np.testing.assert_array_equal(a, c)
+
+
 def test_reading_on_the_sources_own_grid_returns_its_pixels(tmp_path: Path) -> None:
     # the detector reads the RGB on its own grid: windows inside, across the edge and
     # outside the raster give the source pixels unchanged, and invalid outside
