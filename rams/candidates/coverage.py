@@ -116,12 +116,16 @@ class CoverageBuilder:
         cell_c = np.minimum(cell_c, self._cols - 1)
         if not rows or not cols:
             return
-        r0, c0 = int(cell_r[0]), int(cell_c[0])
-        n_r, n_c = int(cell_r[-1]) - r0 + 1, int(cell_c[-1]) - c0 + 1
-        ids = ((cell_r - r0)[:, None] * n_c + (cell_c - c0)[None, :]).reshape(-1)
-        self._all[r0:r0 + n_r, c0:c0 + n_c] += np.bincount(ids, minlength=n_r * n_c).reshape(n_r, n_c)
-        weights = valid.reshape(-1).astype(np.float64)
-        self._valid[r0:r0 + n_r, c0:c0 + n_c] += np.bincount(ids, weights, minlength=n_r * n_c).reshape(n_r, n_c)
+        # the cell indices never decrease along an axis: each cell is a run of rows (columns),
+        # so the counts are sums over runs, one reduceat per axis (no per-pixel index array)
+        r_starts = np.flatnonzero(np.diff(cell_r, prepend=-1))
+        c_starts = np.flatnonzero(np.diff(cell_c, prepend=-1))
+        rr, cc = cell_r[r_starts], cell_c[c_starts]
+        per_r = np.diff(np.append(r_starts, rows))
+        per_c = np.diff(np.append(c_starts, cols))
+        self._all[np.ix_(rr, cc)] += np.outer(per_r, per_c)
+        by_row = np.add.reduceat(valid, r_starts, axis=0, dtype=np.int64)
+        self._valid[np.ix_(rr, cc)] += np.add.reduceat(by_row, c_starts, axis=1)
 
     def result(self) -> ValidCoverage:
         """The coverage so far (cells never counted are not surveyed)."""
