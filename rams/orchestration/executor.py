@@ -7,6 +7,7 @@ the pipeline does not know where its tiles run.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import threading
@@ -145,7 +146,7 @@ class LocalExecutor:
                 while (i := runs.next(worker)) is not None:
                     try:
                         results[i] = fn(items[i], *args)
-                    except BaseException as exc:  # noqa: BLE001 - re-raised by the caller's thread
+                    except BaseException as exc:  # re-raised by the caller's thread
                         errors[i] = exc
                         runs.stop()
                     done.put(i)
@@ -179,6 +180,15 @@ class LocalExecutor:
         """Nothing to release."""
 
 
+#: Dask tasks per worker thread of the cluster: each runs a contiguous run of the items.
+DASK_RUNS_PER_THREAD = 4
+
+
+def _run_items(fn: Callable[..., R], items: list[T], *args: Any) -> list[R]:
+    """``fn(item, *args)`` for each item in order (one Dask task)."""
+    return [fn(item, *args) for item in items]
+
+
 class DaskExecutor:
     """Tiles as tasks on a Dask distributed cluster.
 
@@ -204,24 +214,35 @@ class DaskExecutor:
         self.progress = progress
 
     def map(self, fn: Callable[..., R], items: Sequence[T], *args: Any, label: str = "") -> list[R]:
-        """Submit one task per item; gather results in item order."""
+        """Run the items as Dask tasks, each a contiguous run of them; results in item order.
+
+        A task runs :data:`DASK_RUNS_PER_THREAD` runs' worth of consecutive items (row-major
+        tiles) one after the other in one worker, so a tile's source blocks are mostly still
+        in that worker's block cache from its neighbour (one task per tile scattered
+        neighbours over the workers and decoded the shared blocks once per worker; see
+        :class:`_ContiguousRuns`).
+        """
         from dask.distributed import as_completed
 
         if not items:
             return []
         scattered = [self.client.scatter(a, broadcast=True) for a in args]
-        futures = [self.client.submit(fn, item, *scattered, pure=False) for item in items]
+        threads = max(1, sum(self.client.nthreads().values()))
+        size = max(1, math.ceil(len(items) / (threads * DASK_RUNS_PER_THREAD)))
+        runs = [list(items[i:i + size]) for i in range(0, len(items), size)]
+        futures = [self.client.submit(_run_items, fn, run, *scattered, pure=False) for run in runs]
+        sizes = {f.key: len(run) for f, run in zip(futures, runs, strict=True)}
         with _progress(self.progress) as bar:
             task = bar.add_task(label or "tiles", total=len(items))
             try:
                 for done in as_completed(futures):
                     if done.status == "error":
                         done.result()  # raises the task's exception
-                    bar.advance(task)
+                    bar.advance(task, sizes[done.key])
             except BaseException:
                 self.client.cancel(futures)
                 raise
-        return list(self.client.gather(futures))
+        return [result for run in self.client.gather(futures) for result in run]
 
     def close(self) -> None:
         """Close the client (and the local cluster it started)."""

@@ -100,3 +100,37 @@ def test_map_raises_the_first_failure_and_starts_nothing_after_it() -> None:
     # worker 0 stopped at its fourth item; worker 1 finished at most the item it was on
     assert 3 in started
     assert len(started) < 20
+
+
+def _where(x: int, offset: int) -> tuple[int, str]:
+    from distributed import get_worker
+
+    time.sleep(0.005)
+    return x + offset, get_worker().address
+
+
+def _fail_at(x: int, bad: int) -> int:
+    if x == bad:
+        raise ValueError(f"item {x} is bad")
+    return x
+
+
+def test_dask_map_runs_contiguous_items_per_task_in_order() -> None:
+    from dask.distributed import LocalCluster
+
+    from rams.orchestration.executor import DASK_RUNS_PER_THREAD, DaskExecutor
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        executor = DaskExecutor(scheduler=cluster.scheduler_address)
+        try:
+            out = executor.map(_where, list(range(50)), 100)
+            assert [v for v, _ in out] == [x + 100 for x in range(50)]
+            # 2 threads x DASK_RUNS_PER_THREAD runs of consecutive items: the worker changes
+            # at most at each run's start (one task per item would change it about every item)
+            changes = sum(1 for (_, a), (_, b) in zip(out, out[1:]) if a != b)
+            assert changes <= 2 * DASK_RUNS_PER_THREAD - 1
+            with pytest.raises(ValueError, match="item 17 is bad"):
+                executor.map(_fail_at, list(range(40)), 17)
+            assert executor.map(_fail_at, [], 0) == []
+        finally:
+            executor.close()
