@@ -68,6 +68,11 @@ def _normalised_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def local_box_px(size_px: float) -> int:
+    """The box side the local contrasts use for ``size_px``: odd (centred), at least 3."""
+    return max(3, int(size_px) | 1)
+
+
 def local_contrast(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.ndarray:
     """Values minus their nodata-aware local box mean over ``size_px`` pixels.
 
@@ -95,7 +100,7 @@ def local_contrasts(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.n
     Returns:
         float32 (bands, rows, cols); 0 where invalid.
     """
-    size_px = max(3, int(size_px) | 1)
+    size_px = local_box_px(size_px)
     box = (size_px, size_px)
     weights = valid.astype(np.float32)
     den = cv2.boxFilter(weights, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
@@ -129,7 +134,7 @@ def local_contrasts_at(values: np.ndarray, valid: np.ndarray, size_px: int, pixe
     Returns:
         float32 (bands, n); 0 at invalid pixels.
     """
-    size_px = max(3, int(size_px) | 1)
+    size_px = local_box_px(size_px)
     half = size_px // 2
     rows, cols = valid.shape
     r, c = np.divmod(np.asarray(pixels, np.int64), cols)
