@@ -63,10 +63,12 @@ class _ContiguousRuns:
     Worker ``w`` starts at the beginning of the ``w``-th of ``workers`` equal stretches and
     walks forward; a worker whose stretch is done takes the last item of the stretch with
     the most items left, and keeps taking from that stretch's end while it lasts (so no
-    thread idles while another has a queue, and the items it takes are neighbours too). On the anomaly stage of a 0.25 km² flight with two threads
-    and one dataset handle per thread, handing tiles out alternately decoded the
-    multispectral raster's blocks about three times over (9.2 s of CPU against 3.2 s in
-    order; tiles of 1024 px with a 32 px halo touch 4 x 4 blocks of 512 px).
+    thread idles while another has a queue, and the items it takes are neighbours too).
+
+    On the anomaly stage of a 0.25 km² flight with two threads and one dataset handle per
+    thread, handing tiles out alternately decoded the multispectral raster's blocks about
+    three times over (9.2 s of CPU against 3.2 s in order; tiles of 1024 px with a 32 px
+    halo touch 4 x 4 blocks of 512 px).
     """
 
     def __init__(self, n_items: int, workers: int) -> None:

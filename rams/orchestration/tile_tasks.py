@@ -100,7 +100,7 @@ def score_tile(
     failed_px = np.array([lost_pixels(f, tile.core) for f in new_failures], np.int64)
     arrays: dict[str, np.ndarray] = {"failed_windows": failed, "failed_px": failed_px}
     if cfg.calibration == "chi2":  # needs no other tile: calibrated and peak-picked here, in parallel
-        score = anomaly.capped_chi2_log10_pfa(rx_core, len(plan.anomaly_bands))
+        score = anomaly.capped_chi2_log10_pfa(rx_core, len(plan.anomaly_bands))  # 0 where invalid (rx 0)
         spacing_px = max(1, round(cfg.peak_spacing_m / plan.grid.gsd_m))
         peaks = anomaly.local_maxima(score, valid, cfg.threshold_log10_pfa, spacing_px, MAX_PEAKS_PER_TILE)
         at = _read_window_pixels(peaks, fused, core)
