@@ -345,6 +345,25 @@ DISTRACTORS: dict[str, ObjectLook] = {
         scale_range=(0.75, 1.5), dt_morning=ThermalDraw(0.3, 1.2, -1.0), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
         glint_variants=(2,),
     ),
+    # Torn sheet steel from destroyed vehicles and ammunition boxes, 10 to 25 cm: olive drab
+    # paint, rust, or bright torn metal that glints; flat; steel, so cooler than the soil in
+    # the sun. A class of the held-out ``front-line`` family only.
+    "steel_scrap": ObjectLook(
+        "bar", 0.085, 0.05, 0.01,
+        rgb=((0.33, 0.34, 0.22), (0.45, 0.28, 0.17), (0.68, 0.69, 0.70)),
+        reflectance=((0.06, 0.09, 0.08, 0.14, 0.20), (0.05, 0.08, 0.15, 0.19, 0.22),
+                     (0.36, 0.38, 0.39, 0.40, 0.41)),
+        scale_range=(0.6, 1.5), dt_morning=ThermalDraw(0.3, 1.2, -1.0), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+        glint_variants=(2,),
+    ),
+    # Cut barbed and field-telephone wire, 30 to 80 cm lengths: thin, dark grey or rust,
+    # lying loose in the grass. A class of the held-out ``front-line`` family only.
+    "wire": ObjectLook(
+        "bar", 0.25, 0.006, 0.01,
+        rgb=((0.26, 0.26, 0.27), (0.38, 0.24, 0.16)),
+        reflectance=((0.06, 0.07, 0.08, 0.09, 0.10), (0.05, 0.07, 0.12, 0.15, 0.18)),
+        scale_range=(0.6, 1.6), dt_morning=ThermalDraw(0.1, 0.5, -1.0), dt_evening=ThermalDraw(0.1, 0.4, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,
