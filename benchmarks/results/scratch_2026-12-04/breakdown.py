@@ -1,9 +1,15 @@
-"""CPU-seconds breakdown of the anomaly stage, one worker thread, numba 1 thread."""
+"""CPU-seconds breakdown of the anomaly stage: FLIGHT [WORKERS]. One worker (default): numba 1 thread,
+as stop 36 ran it; more: numba's own threads and the pipeline's allocator settings, as stop 37 ran it."""
 import sys, time, os, tempfile, shutil, collections, functools
 from pathlib import Path
 import numba
-numba.set_num_threads(1)
+WORKERS = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+if WORKERS == 1:
+    numba.set_num_threads(1)
 from rams.config import PipelineConfig
+from rams.orchestration.memory import tune_allocator
+if WORKERS > 1:
+    tune_allocator()
 from rams.orchestration.plan import build_plan
 from rams.orchestration.pipeline import run_anomaly_stage, _warm_up_anomaly
 from rams.orchestration.assemble import assemble_anomaly_deferred
@@ -24,17 +30,17 @@ wrap(R.GridReader, 'read', 'reader.read')
 wrap(C, 'local_contrast', 'thermal local_contrast')
 wrap(TT.anomaly, 'rx_local', 'rx_local')
 wrap(TT.anomaly, 'capped_chi2_log10_pfa', 'chi2')
-wrap(TT, 'evidence_bits', 'evidence')
+wrap(TT, 'evidence_bits', 'evidence'); wrap(TT.anomaly, 'local_maxima', 'peaks')
 wrap(TT.np, 'savez', 'savez')
 wrap(TT, 'score_tile', 'score_tile')
 flight = Path(sys.argv[1])
 cfg = PipelineConfig()
 _warm_up_anomaly(cfg)
 plan = build_plan(flight, cfg, checksum=False)
-ex = LocalExecutor(1)
+ex = LocalExecutor(WORKERS)
 for r in range(2):
     acc.clear()
-    work = Path(tempfile.mkdtemp(dir='/tmp/s36'))
+    work = Path(tempfile.mkdtemp())
     t0 = time.perf_counter(); c0 = time.thread_time()
     files = run_anomaly_stage(plan, ex, work / 'tiles')
     t1 = time.perf_counter(); c1 = time.thread_time()
