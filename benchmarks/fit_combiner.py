@@ -26,7 +26,8 @@ ground, and the anomaly evidence has to carry them. ``--families`` overrides the
 detector's training flights (100-111) and the benchmarks (1000+).
 
 ``--oddments`` draws half the flights (:func:`oddment_seed`; two of each family's four) with
-mine-sized oddments of any colour and spectrum in their clutter
+mine-sized oddments of any colour and spectrum in their clutter (``--oddments metal``: small
+steel chips and plates instead, experiment V)
 (:func:`rams.synth.families.with_oddments`): on the training families the CNN rarely fires
 on clutter, so without them the combiner learns that a CNN call on an anomaly is nearly
 always a mine, which ground with clutter of an unseen colour or material disproves.
@@ -39,7 +40,7 @@ Usage::
 
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
         [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
-        [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments [--oddment-seeds mixed|blocks]]
+        [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments [any|metal] [--oddment-seeds mixed|blocks]]
         [--out models/rams_combiner.json]
 """
 
@@ -117,23 +118,23 @@ def oddment_seed(seed: int, how: str = "mixed") -> bool:
 
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
-    cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None, oddments: bool = False,
+    cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None, oddments: str | None = None,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
     fit or calibration flight; ``cnn=False`` processes it with detection off, ``rgb_only``
     from its RGB orthomosaic alone; ``rgb_gsd_m`` renders its RGB at another GSD than
     ``rams synth``'s (an area-survey flight); ``oddments`` draws it with mine-sized oddments
-    of any colour in its clutter (:func:`rams.synth.families.with_oddments`)."""
+    of that kind in its clutter (``any`` colour, or ``metal``: :func:`rams.synth.families.with_oddments`)."""
     family = families[seed % len(families)]
     assert family not in HELD_OUT_FAMILIES
     gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
     gsd_cm = gsd["rgb"] * 100  # in the name: a generator change makes new flights
-    odd = "-odd" if oddments else ""
+    odd = {None: "", "any": "-odd"}.get(oddments, f"-odd{oddments}")
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}"
     suffix = "-rgbonly" if rgb_only else ("" if cnn else "-nocnn")
     out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}{suffix}"
     if not (flight / "truth.geojson").is_file():
-        generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd, oddments=oddments)
+        generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd, oddments=oddments or False)
     if rgb_only:
         flight = sensor_subset_flight(flight)
     _process_once(flight, out, work, digest, reuse, cnn)
@@ -195,10 +196,11 @@ def main() -> None:
     ap.add_argument("--coarse-rgb-gsd-m", type=float, action="append", default=[],
                     help="Also fit the with-CNN and RGB-only models on the same flights with their RGB "
                          "rendered at this GSD (an area-survey flight the CNN reads upsampled).")
-    ap.add_argument("--oddments", action="store_true",
-                    help="Draw half the fit and calibration flights (oddment_seed) with mine-sized oddments of any "
-                         "colour in their clutter (rams.synth.families.with_oddments): clutter the CNN may "
-                         "fire on, so that the combiner learns what a CNN call is worth there.")
+    ap.add_argument("--oddments", nargs="?", const="any", default=None, choices=("any", "metal"),
+                    help="Draw half the fit and calibration flights (oddment_seed) with mine-sized oddments in "
+                         "their clutter (rams.synth.families.with_oddments; 'any' colour, the default, or "
+                         "'metal': small steel chips and plates): clutter the CNN may fire on, so that the "
+                         "combiner learns what a CNN call is worth there.")
     ap.add_argument("--oddment-seeds", choices=ODDMENT_SEEDS, default="mixed",
                     help="Which flights --oddments draws with oddments (see oddment_seed).")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
@@ -226,7 +228,7 @@ def main() -> None:
             for seed in seeds:
                 for gsd in gsds:
                     t0 = time.perf_counter()
-                    odd = args.oddments and oddment_seed(seed, args.oddment_seeds)
+                    odd = args.oddments if args.oddments and oddment_seed(seed, args.oddment_seeds) else None
                     out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs,
                                              rgb_gsd_m=gsd, oddments=odd, **how)
                     f = load_labelled_run(out, truth, group=families[seed % len(families)])
@@ -248,8 +250,8 @@ def main() -> None:
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
         **({"oddments": {"seeds": [s for s in fit_seeds + cal_seeds if oddment_seed(s, args.oddment_seeds)],
-                         "how": f"{args.oddment_seeds}: those flights drawn with oddments "
-                                "(rams.synth.families.with_oddments)"}}
+                         "how": f"{args.oddment_seeds}: those flights drawn with oddments of kind "
+                                f"{args.oddments!r} (rams.synth.families.with_oddments)"}}
            if args.oddments else {}),
         **({"coarse_rgb_gsd_m": args.coarse_rgb_gsd_m} if args.coarse_rgb_gsd_m else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),

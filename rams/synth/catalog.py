@@ -423,6 +423,36 @@ DISTRACTORS.update({
 #: The oddment classes (see above): the distractors whose colour is drawn per object.
 ODDMENTS = tuple(cls for cls, lk in DISTRACTORS.items() if lk.any_colour)
 
+# Metal oddments: the small steel of former battlefields (shell and bomblet fragments, torn
+# sheet, bolts), PFM-1 sized and a little larger, drawn by ``with_oddments(spec, "metal")``
+# into a training family's flights. Like the oddments above they belong to no family and are
+# never drawn in a held-out family; they show the point combiner that a weak CNN response with
+# both anomaly bits on something mine-sized is often metal (experiment V,
+# ``benchmarks/results/rule_V_metal_oddments.md``). Bare steel (dark grey, rust, or torn bright
+# metal that glints) has little thermal mass and a low emissivity, so it reads cooler than the
+# soil by day and by night; painted sheet heats in the sun.
+_STEEL_RGB = ((0.28, 0.28, 0.30), (0.44, 0.29, 0.19), (0.72, 0.72, 0.74))
+_STEEL_REFL = ((0.07, 0.08, 0.09, 0.10, 0.11), (0.06, 0.09, 0.15, 0.19, 0.22), (0.40, 0.41, 0.42, 0.43, 0.44))
+DISTRACTORS.update({
+    "oddment_chip": ObjectLook(
+        "bar", 0.045, 0.025, 0.01, rgb=_STEEL_RGB, reflectance=_STEEL_REFL,
+        scale_range=(0.6, 1.6), dt_morning=ThermalDraw(0.2, 1.5, -1.0), dt_evening=ThermalDraw(0.2, 1.0, -1.0),
+        glint_variants=(2,),
+    ),
+    "oddment_plate": ObjectLook(
+        "bar", 0.08, 0.05, 0.01,
+        rgb=((0.36, 0.37, 0.26), (0.30, 0.32, 0.33), (0.50, 0.42, 0.30), *_STEEL_RGB[1:]),
+        reflectance=((0.07, 0.10, 0.09, 0.15, 0.21), (0.08, 0.09, 0.09, 0.10, 0.11), (0.12, 0.15, 0.18, 0.20, 0.22),
+                     *_STEEL_REFL[1:]),
+        scale_range=(0.5, 1.25), dt_morning=ThermalDraw(0.3, 2.0), dt_evening=ThermalDraw(0.3, 1.2, -1.0),
+        glint_variants=(4,),
+    ),
+})
+#: The metal oddment classes (see above).
+METAL_ODDMENTS = ("oddment_chip", "oddment_plate")
+#: Oddment kinds of :func:`rams.synth.families.with_oddments`: its classes by name.
+ODDMENT_KINDS: dict[str, tuple[str, ...]] = {"any": ODDMENTS, "metal": METAL_ODDMENTS}
+
 #: Distractor classes of the original (steppe) generator; later ones belong to other families.
 STEPPE_DISTRACTORS = ("rock", "metal_debris", "warm_patch")
 

@@ -608,25 +608,31 @@ def clutter_jittered_family(spec: SceneFamily) -> SceneFamily:
 ODDMENTS_PER_200M = 300.0
 
 
-def with_oddments(spec: SceneFamily) -> SceneFamily:
-    """``spec`` with mine-sized oddments of any colour added to its clutter (training data).
+def with_oddments(spec: SceneFamily, kind: str = "any") -> SceneFamily:
+    """``spec`` with mine-sized oddments added to its clutter (training data).
 
-    Each class of :data:`rams.synth.catalog.ODDMENTS` (shards, lumps, tubes of any hue and
-    spectrum, drawn per object; warm or cool by class) at :data:`ODDMENTS_PER_200M`, after
-    the family's own classes (so those are drawn as before outside the minefields). Inside
-    each minefield the clutter is drawn anew, twice as many objects, from the family's own
-    in-field classes and the oddments together. The fitting flights of the point combiner are
-    drawn with them: on its plain training families the detectors rarely fire on clutter,
-    so a combiner fitted there believes every CNN call. A held-out family is refused.
+    ``kind`` picks the classes (:data:`rams.synth.catalog.ODDMENT_KINDS`): ``"any"``, the
+    oddments of :data:`rams.synth.catalog.ODDMENTS` (shards, lumps, tubes of any hue and
+    spectrum, drawn per object; warm or cool by class); ``"metal"``, those of
+    :data:`rams.synth.catalog.METAL_ODDMENTS` (small steel chips and torn plates, 3 to 20 cm).
+    Each class at :data:`ODDMENTS_PER_200M`, after the family's own classes (so those are
+    drawn as before outside the minefields). Inside each minefield the clutter is drawn anew,
+    twice as many objects, from the family's own in-field classes and the oddments together.
+    The fitting flights of the point combiner are drawn with them: on its plain training
+    families the detectors rarely fire on clutter, so a combiner fitted there believes every
+    CNN call. A held-out family is refused, as is an unknown kind.
     """
-    from rams.synth.catalog import ODDMENTS
+    from rams.synth.catalog import ODDMENT_KINDS
 
     if spec.name in HELD_OUT_FAMILIES:
         raise ValueError(f"oddments are training data; {spec.name!r} is a held-out family")
+    if kind not in ODDMENT_KINDS:
+        raise ValueError(f"unknown oddment kind {kind!r}; expected one of {', '.join(ODDMENT_KINDS)}")
+    classes = ODDMENT_KINDS[kind]
     clutter = spec.clutter
-    clutter = replace(clutter, per_200m=(*clutter.per_200m, *((cls, ODDMENTS_PER_200M) for cls in ODDMENTS)))
+    clutter = replace(clutter, per_200m=(*clutter.per_200m, *((cls, ODDMENTS_PER_200M) for cls in classes)))
     if clutter.in_field:  # a family without in-field clutter keeps its fields clear
-        clutter = replace(clutter, in_field=(*clutter.in_field, *ODDMENTS), in_field_count=2 * clutter.in_field_count)
+        clutter = replace(clutter, in_field=(*clutter.in_field, *classes), in_field_count=2 * clutter.in_field_count)
     return replace(spec, clutter=clutter)
 
 

@@ -168,7 +168,7 @@ def generate_flight(
     ground_jitter: bool = False,
     clutter_jitter: bool = False,
     layout: str | None = None,
-    oddments: bool = False,
+    oddments: bool | str = False,
 ) -> SynthFlight:
     """Generate a synthetic flight folder.
 
@@ -197,8 +197,9 @@ def generate_flight(
             (:func:`rams.synth.families.clutter_jittered_family`; training data).
         layout: lay every minefield out this way (:data:`rams.synth.layout.LAYOUTS`;
             training data, e.g. ``"scatter"``: PFM-1 scatter fields only).
-        oddments: add mine-sized oddments of any colour and spectrum to the
-            clutter (:func:`rams.synth.families.with_oddments`; training data).
+        oddments: add mine-sized oddments to the clutter (``True`` or ``"any"``: of any
+            colour and spectrum; ``"metal"``: small steel chips and plates;
+            :func:`rams.synth.families.with_oddments`; training data).
 
     Returns:
         The paths and counts written.

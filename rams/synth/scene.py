@@ -111,8 +111,9 @@ class Scene:
             (:func:`rams.synth.families.jittered_family`, for training data).
         clutter_jitter: the family's clutter is camouflaged
             (:func:`rams.synth.families.clutter_jittered_family`, for training data).
-        oddments: mine-sized oddments of any colour are added to the clutter
-            (:func:`rams.synth.families.with_oddments`, for training data).
+        oddments: mine-sized oddments are added to the clutter (``True`` or ``"any"``: of
+            any colour; ``"metal"``: small steel; :func:`rams.synth.families.with_oddments`,
+            for training data).
         layout: every minefield was laid out this way (training data), or None when each
             field's layout was drawn.
     """
@@ -132,7 +133,7 @@ class Scene:
     ground_jitter: bool = False
     clutter_jitter: bool = False
     layout: str | None = None
-    oddments: bool = False
+    oddments: bool | str = False
     index: ObjectIndex = field(init=False)
     _spec: SceneFamily = field(init=False, repr=False)
 
@@ -211,19 +212,24 @@ class ObjectIndex:
 
 
 def scene_family(family: str, seed: int, ground_jitter: bool = False, clutter_jitter: bool = False,
-                 oddments: bool = False) -> SceneFamily:
-    """A flight's family: ``family`` with its ground and clutter jittered, and oddments added, when asked."""
+                 oddments: bool | str = False) -> SceneFamily:
+    """A flight's family: ``family`` with its ground and clutter jittered, and oddments added, when asked.
+
+    ``oddments``: ``True`` for the any-colour kind, or a kind of :func:`rams.synth.families.with_oddments`.
+    """
     spec = family_spec(family)
     if ground_jitter:
         spec = jittered_family(spec, seed)
     if clutter_jitter:
         spec = clutter_jittered_family(spec)
-    return with_oddments(spec) if oddments else spec
+    if not oddments:
+        return spec
+    return with_oddments(spec, "any" if oddments is True else str(oddments))
 
 
 def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
                 ground_jitter: bool = False, clutter_jitter: bool = False,
-                layout: str | None = None, oddments: bool = False) -> Scene:
+                layout: str | None = None, oddments: bool | str = False) -> Scene:
     """Draw the ground truth of a flight.
 
     Args:
@@ -237,8 +243,9 @@ def build_scene(size_m: float, seed: int, family: str = DEFAULT_FAMILY, *,
             stones to a family without them; the mines are unchanged).
         layout: lay every minefield out this way (training data; one of
             :data:`rams.synth.layout.LAYOUTS`, e.g. ``"scatter"`` for PFM-1 scatter fields).
-        oddments: add mine-sized oddments of any colour to the clutter (training data; the
-            mines and the family's own clutter outside the minefields are unchanged).
+        oddments: add mine-sized oddments to the clutter (training data; ``True`` or
+            ``"any"``: of any colour, ``"metal"``: small steel; the mines and the family's own
+            clutter outside the minefields are unchanged).
 
     Returns:
         The scene.

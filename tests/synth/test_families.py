@@ -374,9 +374,37 @@ def test_oddments_add_any_colour_clutter_to_a_training_family_and_never_to_a_hel
     assert load_json(tmp_path / "odd" / "synth.json")["oddments"] is True
 
 
+def test_metal_oddments_are_small_steel_drawn_only_into_training_flights(tmp_path: Path) -> None:
+    """Metal oddments: PFM-1 sized steel chips and plates, catalogue colours, cool bare steel; never held out."""
+    from rams.synth.catalog import METAL_ODDMENTS, MINES, ODDMENTS, look
+    from rams.synth.families import family_spec, with_oddments
+    from rams.synth.scene import build_scene
+
+    for fam in HELD_OUT_FAMILIES:
+        with pytest.raises(ValueError, match="held-out"):
+            with_oddments(family_spec(fam), "metal")
+    with pytest.raises(ValueError, match="unknown oddment kind"):
+        with_oddments(family_spec("steppe"), "glass")
+    plain = build_scene(40.0, 205, "rocky-scrub")
+    odd = build_scene(40.0, 205, "rocky-scrub", oddments="metal")
+    assert [(m.cls, m.x_m, m.y_m) for m in odd.mines] == [(m.cls, m.x_m, m.y_m) for m in plain.mines]
+    metal = [d for d in odd.distractors if d.cls in METAL_ODDMENTS]
+    assert {d.cls for d in metal} == set(METAL_ODDMENTS) and len(metal) > 30
+    assert not any(d.cls in ODDMENTS for d in odd.distractors)  # not the any-colour kind
+    assert any(d.minefield_id is not None for d in metal)  # inside the fields as well
+    pfm1 = MINES["PFM-1"].half_length_m
+    for d in metal:
+        lk = look(d.cls)
+        assert not lk.any_colour and 0.5 * pfm1 < lk.half_length_m * d.scale < 2.0 * pfm1  # 3 to 20 cm long
+    chip = look("oddment_chip")  # bare steel reads cooler than the soil by day and by night
+    assert chip.dt_morning.sign < 0 and chip.dt_evening.sign < 0 and chip.glint_variants
+    generate_flight(tmp_path / "metal", size_m=SIZE_M, seed=SEED, family="steppe", oddments="metal")
+    assert load_json(tmp_path / "metal" / "synth.json")["oddments"] == "metal"
+
+
 def test_held_out_classes_stay_in_their_own_families() -> None:
     """The held-out families' own clutter classes are drawn only there, jittered or not."""
-    from rams.synth.catalog import ODDMENTS
+    from rams.synth.catalog import METAL_ODDMENTS, ODDMENTS
     from rams.synth.scene import scene_family
 
     own = {"ploughed": {"clod"}, "stubble": {"brick"}, "orchard": {"fruit", "branch"},
@@ -385,11 +413,13 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "savanna": {"termite_mound", "tussock"}, "rubble": {"concrete", "rebar", "glass"},
            "winter-wheat": {"crater", "fragment"}, "front-line": {"steel_scrap", "wire"}}
     for fam in TRAINING_FAMILIES:
-        for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True)):
+        for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
+                                     (True, True, "metal")):
             spec = scene_family(fam, 3, ground, clutter, odd).clutter
             classes = {c for c, _ in spec.per_200m} | set(spec.in_field)
             assert not classes & set().union(*own.values()), (fam, ground, clutter, odd)
-            assert bool(classes & set(ODDMENTS)) == odd
+            assert bool(classes & set(ODDMENTS)) == (odd is True)
+            assert bool(classes & set(METAL_ODDMENTS)) == (odd == "metal")
     for fam, classes in own.items():
         spec = scene_family(fam, 3).clutter
         assert classes <= {c for c, _ in spec.per_200m}
