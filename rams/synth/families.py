@@ -614,7 +614,7 @@ def with_oddments(spec: SceneFamily, kind: str = "any") -> SceneFamily:
     ``kind`` picks the classes (:data:`rams.synth.catalog.ODDMENT_KINDS`): ``"any"``, the
     oddments of :data:`rams.synth.catalog.ODDMENTS` (shards, lumps, tubes of any hue and
     spectrum, drawn per object; warm or cool by class); ``"metal"``, those of
-    :data:`rams.synth.catalog.METAL_ODDMENTS` (small steel chips and torn plates, 3 to 20 cm).
+    :data:`rams.synth.catalog.METAL_ODDMENTS` (small steel chips and torn plates, 5 to 20 cm).
     Each class at :data:`ODDMENTS_PER_200M`, after the family's own classes (so those are
     drawn as before outside the minefields). Inside each minefield the clutter is drawn anew,
     twice as many objects, from the family's own in-field classes and the oddments together.
