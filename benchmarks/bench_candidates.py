@@ -20,7 +20,9 @@ Reported (micro-averaged over the held-out flights) against the issue's targets:
 - expected calibration error of the point probabilities <= 0.05 (bins pooled over flights);
 
 plus precision, recall and F1 per point kind and per class, SHA count against minefield
-count, and flagged area over surveyed area.
+count, flagged area over surveyed area, and the operating points of the pooled threshold sweep
+(best precision at recall >= 0.9 and best recall at precision >= 0.85 whatever the mine
+layer's threshold).
 
 Usage::
 
@@ -48,6 +50,7 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
+from rams.candidates.calibration import SweepPoint, operating_points
 from rams.crs import WGS84, transformer
 from rams.evaluation.flight import evaluate_flight
 from rams.evaluation.sensor_subsets import sensor_subset_flight
@@ -209,6 +212,7 @@ def aggregate(flights: list[dict[str, Any]]) -> dict[str, Any]:
             acc["n_truth"] += c["n_truth"]
             acc["n_pred"] += c["n_pred"]
     bins, ece = pooled_reliability(flights)
+    sweep = pooled_sweep(flights)
     return {
         "n_flights": len(flights), "n_truth_mines": n_mines,
         "n_sha": sum(f["polygons"]["n_sha"] for f in flights),
@@ -226,7 +230,19 @@ def aggregate(flights: list[dict[str, Any]]) -> dict[str, Any]:
         "n_candidate_points": sum(f["calibration"]["n_points"] for f in flights),
         "false_mine_points_per_1000m2": round(layer["fp"] / surveyed * 1000, 3) if surveyed else None,
         "ece": ece, "reliability": bins,
+        # the probabilities' operating curve, pooled: precision at recall 0.9 (the target's
+        # form) whatever the mine layer's threshold
+        "operating_points": operating_points(sweep, n_mines) if sweep else None,
     }
+
+
+def pooled_sweep(flights: list[dict[str, Any]]) -> list[SweepPoint]:
+    """The flights' threshold sweeps summed threshold by threshold (empty if any lacks one)."""
+    sweeps = [f["calibration"].get("sweep") or [] for f in flights]
+    if not sweeps or not all(sweeps):
+        return []
+    return [SweepPoint(rows[0]["threshold"], sum(r["n_points"] for r in rows), sum(r["n_on_mines"] for r in rows))
+            for rows in zip(*sweeps, strict=True)]
 
 
 def pool_clutter(clutter: list[dict[str, Any]]) -> dict[str, Any] | None:

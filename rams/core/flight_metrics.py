@@ -123,6 +123,27 @@ class ReliabilityBin:
 
 
 @dataclass(frozen=True)
+class SweepPoint:
+    """The candidate points at or above one probability threshold.
+
+    One row of :func:`rams.candidates.calibration.threshold_sweep`.
+
+    Attributes:
+        threshold: the probability threshold.
+        n_points: candidate points with a probability at or above it.
+        n_on_mines: of those, points matched to a true mine (the labels of the calibration).
+    """
+
+    threshold: float
+    n_points: int
+    n_on_mines: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class CalibrationScores:
     """Reliability of the candidate points' probabilities against one-to-one labels.
 
@@ -131,17 +152,22 @@ class CalibrationScores:
         n_on_mines: of those, points matched to a true mine.
         ece: expected calibration error (None without points).
         reliability: the table, bins of increasing probability.
+        sweep: points and hits at or above each threshold of a fixed grid (counts, so flights
+            pool by summing); the operating curve of the probabilities whatever the mine
+            layer's threshold (:func:`rams.candidates.calibration.operating_points`).
     """
 
     n_points: int
     n_on_mines: int
     ece: float | None
     reliability: tuple[ReliabilityBin, ...]
+    sweep: tuple[SweepPoint, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {"n_points": self.n_points, "n_on_mines": self.n_on_mines, "ece": self.ece,
-                "reliability": [b.to_dict() for b in self.reliability]}
+                "reliability": [b.to_dict() for b in self.reliability],
+                "sweep": [b.to_dict() for b in self.sweep]}
 
 
 @dataclass(frozen=True)
@@ -250,4 +276,5 @@ __all__ = [
     "PointScores",
     "PolygonScores",
     "ReliabilityBin",
+    "SweepPoint",
 ]

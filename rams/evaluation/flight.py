@@ -19,7 +19,9 @@ of the truth's centroid, and scores:
   points (mine and low layers).
 - **calibration**: all candidate points matched one to one to the mines; the reliability
   table of their probabilities against those labels and the expected calibration error
-  (:mod:`rams.candidates.calibration`); false mine points per 1,000 m² surveyed.
+  (:mod:`rams.candidates.calibration`), and the points and hits at or above each threshold
+  of a fixed grid (the operating curve: precision at a given recall whatever the mine
+  layer's threshold); false mine points per 1,000 m² surveyed.
 - **polygons**: SHA count (and of priority 1) against the minefield count, mine coverage
   (share of true mines inside any SHA polygon), flagged area over surveyed area and over
   true minefield area, the share of the minefield area inside SHA polygons, and SHAs
@@ -299,7 +301,7 @@ def _calibration(
     feats: list[dict[str, Any]], xy: np.ndarray, truth_xy: np.ndarray, tolerance_m: float
 ) -> CalibrationScores:
     """Reliability of the candidate points' ``probability`` against one-to-one labels."""
-    from rams.candidates.calibration import reliability
+    from rams.candidates.calibration import reliability, threshold_sweep
 
     prob = np.array([f["properties"].get("probability") for f in feats], dtype=object)
     has = np.array([isinstance(v, int | float) for v in prob], dtype=bool)
@@ -312,6 +314,7 @@ def _calibration(
         n_on_mines=int(label[has].sum()),
         ece=ece,
         reliability=tuple(bins),
+        sweep=tuple(threshold_sweep(prob[has].astype(np.float64), label[has])),
     )
 
 

@@ -49,3 +49,20 @@ def test_replacement_ground_never_holds_another_mine() -> None:
         src = m + np.array([shift, 0.0])
         others = np.delete(xy, i, axis=0)
         assert np.max(np.abs(others - src), axis=1).min() > clear, (i, shift)
+
+
+def test_sweeps_pool_by_summing_counts_per_threshold() -> None:
+    """Two flights' sweeps pool threshold by threshold; the operating points read the pooled curve."""
+    bench = load_benchmark("bench_candidates")
+
+    def flight(rows: list[tuple[float, int, int]]) -> dict:
+        return {"calibration": {"sweep": [{"threshold": t, "n_points": n, "n_on_mines": k} for t, n, k in rows]}}
+
+    a = flight([(0.0, 10, 3), (0.5, 4, 3)])
+    b = flight([(0.0, 6, 2), (0.5, 1, 0)])
+    pooled = bench.pooled_sweep([a, b])
+    assert [(s.threshold, s.n_points, s.n_on_mines) for s in pooled] == [(0.0, 16, 5), (0.5, 5, 3)]
+    ops = bench.operating_points(pooled, 5)
+    assert ops["best_precision_at_recall"]["threshold"] == 0.0  # only the lowest threshold keeps recall 1.0
+    assert ops["best_recall_at_precision"] is None  # 3 of 5 at best
+    assert bench.pooled_sweep([a, {"calibration": {}}]) == []  # a result file from before sweeps

@@ -166,6 +166,29 @@ def test_calibration_table_and_ece(scored: tuple[FlightMetrics, Path]) -> None:
     assert poly.n_sha_priority_1 == 1 and poly.n_sha_without_mine == 0
 
 
+def test_threshold_sweep_and_operating_points(scored: tuple[FlightMetrics, Path]) -> None:
+    """The sweep counts points and hits at or above each threshold; the operating points read it."""
+    from rams.candidates.calibration import operating_points
+
+    cal = scored[0].calibration
+    sweep = {s.threshold: (s.n_points, s.n_on_mines) for s in cal.sweep}
+    assert len(sweep) == 100 and sweep[0.0] == (7, 4)
+    # four points of 0.9 on the mines, two of 0.6 and one of 0.2 on nothing
+    assert sweep[0.2] == (7, 4) and sweep[0.21] == (6, 4) and sweep[0.6] == (6, 4)
+    assert sweep[0.61] == (4, 4) and sweep[0.9] == (4, 4) and sweep[0.91] == (0, 0)
+    ops = operating_points(cal.sweep, 4)
+    assert ops["best_precision_at_recall"] == {"threshold": 0.61, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert ops["best_recall_at_precision"]["threshold"] == 0.61
+    assert ops["best_f1"]["f1"] == 1.0
+    # against five mines (one never a candidate) recall 0.9 is out of reach at any threshold
+    five = operating_points(cal.sweep, 5)
+    assert five["best_precision_at_recall"] is None
+    assert five["best_recall_at_precision"] == {"threshold": 0.61, "precision": 1.0, "recall": 0.8,
+                                                "f1": pytest.approx(0.8889, abs=1e-4)}
+    assert json.loads((scored[1] / "evaluation.json").read_text())["calibration"]["sweep"][61] == {
+        "threshold": 0.61, "n_points": 4, "n_on_mines": 4}
+
+
 def test_surveyed_area_falls_back_to_extent(tmp_path: Path) -> None:
     truth = write_truth(tmp_path / "t.geojson", [(10, 10, "PFM-1")], [])
     out = write_run(tmp_path / "run", [(0, 0, 20, 20)], [det(30, 40)], surveyed_area_m2=None)
