@@ -64,7 +64,9 @@ so be scored on ground it has never seen, with the mines held fixed.
   (``steel_scrap``: 10-25 cm, olive drab, rust or glinting bright metal, cool), cut barbed and
   telephone wire (``wire``: 30-80 cm, thin), tail fins and scrap, stones, cans. An eleventh
   held-out family, added blind on 2026-12-04 (written from this description; no render looked
-  at) once ``winter-wheat`` had been measured, to judge a change aimed at its false mine points.
+  at) once ``winter-wheat`` had been measured, to judge a change aimed at its false mine points;
+  it judged experiment V (metal oddments in the combiner's fit flights, not adopted) the same
+  day, so it is seen too.
 
 Protocol: the :data:`HELD_OUT_FAMILIES` (:data:`HELD_OUT_FAMILY`, ``ploughed``,
 ``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower``, ``gravel-plain``, ``savanna``, ``rubble``, ``winter-wheat`` and ``front-line``) are never used to train or tune a model or a threshold; they are only
@@ -524,7 +526,8 @@ HELD_OUT_FAMILY = "ploughed"
 #: ``rubble``, added on 2026-12-03 (a later session) once all eight had been seen;
 #: ``winter-wheat``, added on 2026-12-04 (a later session) once all nine had been seen;
 #: ``front-line``, added on 2026-12-04 (the session after) once ``winter-wheat`` had been
-#: measured, to judge a change aimed at its false mine points (shell fragments) blind.
+#: measured, to judge a change aimed at its false mine points (shell fragments) blind (it
+#: judged experiment V the same day and is seen since).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line",

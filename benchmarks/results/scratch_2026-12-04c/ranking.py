@@ -5,7 +5,8 @@
 Re-scores every candidate point of the mined flights kept by ``bench_candidates.py --keep`` as
 ``redelineate.py`` does, then prints the average precision of the point probabilities (recall
 over all true mines, one-to-one 0.5 m labels), the best F1 over thresholds and the recall at
-precision 0.85, and precision/recall at 0.5.
+precision 0.85, and precision/recall at 0.5; with ``--json`` the operating points of the
+threshold sweep (:func:`rams.candidates.calibration.operating_points`) as one JSON line.
 """
 
 import sys
@@ -16,6 +17,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from redelineate import redelineate_run
 
+from rams.candidates.calibration import operating_points, threshold_sweep
 from rams.candidates.combiner import resolve_combiner
 from rams.config import load_config
 
@@ -41,3 +43,9 @@ r85 = float(rec[prec >= 0.85].max()) if (prec >= 0.85).any() else 0.0
 at = p >= 0.5
 print(f"{keep.name} {cfg_path.stem}: AP {ap:.3f}, best F1 {f1.max():.3f} at p>={p[order][f1.argmax()]:.3f}, "
       f"recall at P>=0.85 {r85:.3f}; at 0.5 P {y[at].mean():.3f} R {y[at].sum() / n_truth:.3f}")
+if "--json" in sys.argv:
+    import json
+
+    print(json.dumps({"keep": str(keep), "config": str(cfg_path), "ap": round(ap, 4), "n_truth": n_truth,
+                      "at_0.5": {"precision": round(float(y[at].mean()), 4), "recall": round(float(y[at].sum() / n_truth), 4)},
+                      "operating_points": operating_points(threshold_sweep(p, y), n_truth)}))
