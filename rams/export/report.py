@@ -168,6 +168,20 @@ def _metrics_section(m: FlightMetrics) -> str:
         f"<h3>Calibration of point probabilities (ECE {_e(cal.ece)})</h3>",
         _table(bins, ["n", "mean_probability", "frequency"], "probability"),
     ]
+    if cal.sweep and m.n_truth_mines:
+        from rams.candidates.calibration import operating_points
+
+        ops = operating_points(cal.sweep, m.n_truth_mines)
+        rows = {
+            f"best precision at recall >= {ops['recall_target']}": ops["best_precision_at_recall"],
+            f"best recall at precision >= {ops['precision_target']}": ops["best_recall_at_precision"],
+            "best F1": ops["best_f1"],
+        }
+        parts += [
+            "<h3>Operating points of the point probabilities (any threshold)</h3>",
+            _table({k: v or {"threshold": "not reached"} for k, v in rows.items()},
+                   ["threshold", "precision", "recall", "f1"], "operating point"),
+        ]
     return "\n".join(parts)
 
 

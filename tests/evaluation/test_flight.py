@@ -230,6 +230,7 @@ def test_cli_prints_table_and_exit_codes(scored: tuple[FlightMetrics, Path], tmp
     assert main(["benchmark", "flight", str(out), "--truth", str(truth), "--tolerance-m", "0.5"]) == 0
     text = capsys.readouterr().out
     assert "precision" in text and "mine_coverage" in text and "TM-62" in text
+    assert "best precision at recall >= 0.9 (any probability threshold): P 1.000 R 1.000 at probability >= 0.61" in text
     assert main(["benchmark", "flight", str(out), "--truth", str(tmp_path / "nope.geojson")]) == 2
     assert "truth file not found" in capsys.readouterr().err
 
@@ -247,6 +248,8 @@ def test_report_gets_metrics_section(tmp_path: Path) -> None:
     assert "Evaluation against ground truth" in text and "mine_coverage" in text
     assert "F-sha-001" in text  # SHA table rebuilt from sha.geojson
     assert "Mine-layer points by class" in text and "Calibration of point probabilities" in text
+    # one point of 0.9 on the one mine: every operating point is reached at the lowest threshold keeping it
+    assert "Operating points of the point probabilities" in text and "best precision at recall &gt;= 0.9" in text
 
 
 def test_truth_points_without_kind_are_mines_and_empty_truth_is_an_error(tmp_path: Path) -> None:
