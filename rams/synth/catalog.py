@@ -424,7 +424,7 @@ DISTRACTORS.update({
 ODDMENTS = tuple(cls for cls, lk in DISTRACTORS.items() if lk.any_colour)
 
 # Metal oddments: the small steel of former battlefields (shell and bomblet fragments, torn
-# sheet, bolts), PFM-1 sized and a little larger, drawn by ``with_oddments(spec, "metal")``
+# sheet), PFM-1 sized and a little larger, drawn by ``with_oddments(spec, "metal")``
 # into a training family's flights. Like the oddments above they belong to no family and are
 # never drawn in a held-out family; they show the point combiner that a weak CNN response with
 # both anomaly bits on something mine-sized is often metal (experiment V,
