@@ -72,6 +72,9 @@ class SourceSpec:
             colour (:func:`rams.synth.families.clutter_jittered_family`).
         layout: synthetic sources: lay every minefield out this way (one of
             :data:`rams.synth.layout.LAYOUTS`; ``"scatter"``: PFM-1 scatter fields only).
+        oddments: synthetic sources: add mine-sized oddments of this kind to each flight's
+            clutter (:func:`rams.synth.families.with_oddments`; ``"metal"``: small steel
+            chips and plates), unlabelled: negatives the detector learns to pass over.
     """
 
     path: Path
@@ -91,6 +94,7 @@ class SourceSpec:
     ground_jitter: bool = False
     clutter_jitter: bool = False
     layout: str | None = None
+    oddments: str | None = None
 
     def resolved_kind(self) -> str:
         """"yolo", "flights" or "synth"."""
@@ -256,12 +260,12 @@ def generate_synth_flights(spec: SourceSpec, working_gsd_m: float) -> list[Path]
                 "on it to learn what a detection is worth on unfamiliar ground (see rams.synth.families)"))
         for seed in spec.seeds:
             variant = (("_jitter" if spec.ground_jitter else "") + ("_cjitter" if spec.clutter_jitter else "")
-                       + (f"_{spec.layout}" if spec.layout else ""))
+                       + (f"_{spec.layout}" if spec.layout else "") + (f"_odd{spec.oddments}" if spec.oddments else ""))
             folder = cache / f"{family}{variant}_s{seed}_{spec.size_m:g}m_{working_gsd_m * 100:g}cm"
             if not (folder / TRUTH_FILE_NAME).is_file():
                 generate_flight(folder, spec.size_m, seed, gsd_m={"rgb": working_gsd_m}, family=family,
                                 ground_jitter=spec.ground_jitter, clutter_jitter=spec.clutter_jitter,
-                                layout=spec.layout)
+                                layout=spec.layout, oddments=spec.oddments or False)
             out.append(folder)
     return out
 
@@ -339,6 +343,7 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
                 ground_jitter=bool(entry.get("ground_jitter", False)),
                 clutter_jitter=bool(entry.get("clutter_jitter", False)),
                 layout=_layout(path, i, entry.get("layout")),
+                oddments=_oddments(path, i, entry.get("oddments")),
                 cache_dir=None if entry.get("cache_dir") is None
                 else (path.parent / str(entry["cache_dir"])).resolve(),
             ))
@@ -360,6 +365,17 @@ def _layout(path: Path, i: int, value: Any) -> str | None:
         return None
     if value not in LAYOUTS:
         raise RamsInputError(path, f"source {i + 1}: layout must be one of {', '.join(LAYOUTS)}, not {value!r}")
+    return str(value)
+
+
+def _oddments(path: Path, i: int, value: Any) -> str | None:
+    """A synthetic source's oddment kind, checked against the generator's kinds."""
+    from rams.synth.catalog import ODDMENT_KINDS
+
+    if value is None:
+        return None
+    if value not in ODDMENT_KINDS:
+        raise RamsInputError(path, f"source {i + 1}: oddments must be one of {', '.join(ODDMENT_KINDS)}, not {value!r}")
     return str(value)
 
 

@@ -190,3 +190,23 @@ def test_recipe_layout_is_checked_parsed_and_cached_apart(tmp_path: Path) -> Non
     bad.write_text("sources:\n  - {path: cache, kind: synth, layout: grid}\n", encoding="utf-8")
     with pytest.raises(RamsInputError, match="layout must be one of"):
         read_sources_file(bad)
+
+
+def test_recipe_oddments_are_checked_parsed_and_cached_apart(tmp_path: Path) -> None:
+    """A synthetic source may carry metal oddments (unlabelled negatives); an unknown kind is refused."""
+    import json
+
+    from rams.detection.sources import generate_synth_flights, read_sources_file
+    from rams.synth.catalog import METAL_ODDMENTS
+
+    plain, metal = _two_synth_sources(tmp_path, "", ", oddments: metal")
+    assert (plain.oddments, metal.oddments) == (None, "metal")
+    (p,), (m,) = generate_synth_flights(plain, 0.005), generate_synth_flights(metal, 0.005)
+    assert p != m and m.name.startswith("steppe_oddmetal_") and "odd" not in p.name
+    assert json.loads((m / "synth.json").read_text())["oddments"] == "metal"
+    truth = json.loads((m / "truth.geojson").read_text())["features"]
+    assert any(f["properties"].get("class") in METAL_ODDMENTS for f in truth)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - {path: cache, kind: synth, oddments: glass}\n", encoding="utf-8")
+    with pytest.raises(RamsInputError, match="oddments must be one of"):
+        read_sources_file(bad)
