@@ -428,7 +428,9 @@ ODDMENTS = tuple(cls for cls, lk in DISTRACTORS.items() if lk.any_colour)
 # into a training family's flights. Like the oddments above they belong to no family and are
 # never drawn in a held-out family; they show the point combiner that a weak CNN response with
 # both anomaly bits on something mine-sized is often metal (experiment V,
-# ``benchmarks/results/rule_V_metal_oddments.md``). Bare steel (dark grey, rust, or torn bright
+# ``benchmarks/results/rule_V_metal_oddments.md``, not adopted), and the RGB CNN that such
+# metal is not a mine (a synthetic training source's ``oddments: metal``; experiment W,
+# ``benchmarks/results/rule_W_metal_negatives.md``). Bare steel (dark grey, rust, or torn bright
 # metal that glints) has little thermal mass and a low emissivity, so it reads cooler than the
 # soil by day and by night; painted sheet heats in the sun.
 _STEEL_RGB = ((0.28, 0.28, 0.30), (0.44, 0.29, 0.19), (0.72, 0.72, 0.74))

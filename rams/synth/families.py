@@ -621,9 +621,10 @@ def with_oddments(spec: SceneFamily, kind: str = "any") -> SceneFamily:
     Each class at :data:`ODDMENTS_PER_200M`, after the family's own classes (so those are
     drawn as before outside the minefields). Inside each minefield the clutter is drawn anew,
     twice as many objects, from the family's own in-field classes and the oddments together.
-    The fitting flights of the point combiner are drawn with them: on its plain training
+    The fitting flights of the point combiner can be drawn with them (on its plain training
     families the detectors rarely fire on clutter, so a combiner fitted there believes every
-    CNN call. A held-out family is refused, as is an unknown kind.
+    CNN call), and the detector's synthetic training sources (``oddments:`` in a recipe), where
+    they are unlabelled negatives. A held-out family is refused, as is an unknown kind.
     """
     from rams.synth.catalog import ODDMENT_KINDS
 
