@@ -24,7 +24,7 @@ import numpy as np
 
 from rams.core.flight_metrics import ReliabilityBin, SweepPoint
 
-__all__ = ["SWEEP_THRESHOLDS", "ReliabilityBin", "SweepPoint", "operating_points", "reliability", "threshold_sweep"]
+__all__ = ["SWEEP_THRESHOLDS", "ReliabilityBin", "SweepPoint", "labelled_operating_points", "operating_points", "reliability", "threshold_sweep"]
 
 #: The thresholds of :func:`threshold_sweep`: 0.00 to 0.99 in steps of 0.01.
 SWEEP_THRESHOLDS: tuple[float, ...] = tuple(round(i / 100, 2) for i in range(100))
@@ -91,6 +91,13 @@ def operating_points(sweep: list[SweepPoint] | tuple[SweepPoint, ...], n_truth: 
         among thresholds with recall >= ``recall_target``), ``best_recall_at_precision``
         (likewise with precision >= ``precision_target``), ``best_f1`` and the targets.
     """
+    table = []
+    for s in sweep:
+        precision = s.n_on_mines / s.n_points if s.n_points else 0.0
+        recall = s.n_on_mines / n_truth if n_truth else 0.0
+        f1 = 2 * s.n_on_mines / (s.n_points + n_truth) if s.n_points + n_truth else 0.0
+        table.append({"threshold": s.threshold, "precision": precision, "recall": recall, "f1": f1})
+
     def best(key: str, ok: Any) -> dict[str, float] | None:
         rows = [r for r in table if ok(r)]
         if not rows:
@@ -98,15 +105,18 @@ def operating_points(sweep: list[SweepPoint] | tuple[SweepPoint, ...], n_truth: 
         top = max(rows, key=lambda r: (r[key], -r["threshold"]))
         return {k: round(v, 4) for k, v in top.items()}
 
-    table = []
-    for s in sweep:
-        precision = s.n_on_mines / s.n_points if s.n_points else 0.0
-        recall = s.n_on_mines / n_truth if n_truth else 0.0
-        f1 = 2 * s.n_on_mines / (s.n_points + n_truth) if s.n_points + n_truth else 0.0
-        table.append({"threshold": s.threshold, "precision": precision, "recall": recall, "f1": f1})
     return {
         "recall_target": recall_target, "precision_target": precision_target,
         "best_precision_at_recall": best("precision", lambda r: r["recall"] >= recall_target),
         "best_recall_at_precision": best("recall", lambda r: r["precision"] >= precision_target and r["recall"] > 0),
         "best_f1": best("f1", lambda r: True) if n_truth else None,
     }
+
+
+def labelled_operating_points(ops: dict[str, Any]) -> list[tuple[str, dict[str, float] | None]]:
+    """The three figures of :func:`operating_points` with their names for people, in order."""
+    return [
+        (f"best precision at recall >= {ops['recall_target']}", ops["best_precision_at_recall"]),
+        (f"best recall at precision >= {ops['precision_target']}", ops["best_recall_at_precision"]),
+        ("best F1", ops["best_f1"]),
+    ]

@@ -69,13 +69,9 @@ def flight(
         rel.add_row(f"{b.lower:.1f}-{b.upper:.1f}", str(b.n), _f(b.mean_probability), _f(b.frequency))
     console.print(rel)
     if cal.sweep and result.n_truth_mines:
-        from rams.candidates.calibration import operating_points
+        from rams.candidates.calibration import labelled_operating_points, operating_points
 
-        ops = operating_points(cal.sweep, result.n_truth_mines)
-        for key, what in (("best_precision_at_recall", f"best precision at recall >= {ops['recall_target']}"),
-                          ("best_recall_at_precision", f"best recall at precision >= {ops['precision_target']}"),
-                          ("best_f1", "best F1")):
-            op = ops[key]
+        for what, op in labelled_operating_points(operating_points(cal.sweep, result.n_truth_mines)):
             console.print(f"{what} (any probability threshold): " + (
                 "not reached" if op is None else
                 f"P {_f(op['precision'])} R {_f(op['recall'])} at probability >= {op['threshold']:.2f}"))

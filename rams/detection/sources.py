@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -314,6 +315,9 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
     Raises:
         RamsInputError: unreadable file or malformed entries.
     """
+    from rams.synth.catalog import ODDMENT_KINDS
+    from rams.synth.layout import LAYOUTS
+
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -342,8 +346,8 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
                 size_m=float(entry.get("size_m", 80.0)),
                 ground_jitter=bool(entry.get("ground_jitter", False)),
                 clutter_jitter=bool(entry.get("clutter_jitter", False)),
-                layout=_layout(path, i, entry.get("layout")),
-                oddments=_oddments(path, i, entry.get("oddments")),
+                layout=_one_of(path, i, "layout", entry.get("layout"), LAYOUTS),
+                oddments=_one_of(path, i, "oddments", entry.get("oddments"), ODDMENT_KINDS),
                 cache_dir=None if entry.get("cache_dir") is None
                 else (path.parent / str(entry["cache_dir"])).resolve(),
             ))
@@ -357,25 +361,13 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
     return out
 
 
-def _layout(path: Path, i: int, value: Any) -> str | None:
-    """A synthetic source's minefield layout, checked against the generator's layouts."""
-    from rams.synth.layout import LAYOUTS
-
+def _one_of(path: Path, i: int, key: str, value: Any, allowed: Iterable[str]) -> str | None:
+    """A synthetic source's ``key`` (None when absent), checked against the generator's choices."""
+    allowed = tuple(allowed)
     if value is None:
         return None
-    if value not in LAYOUTS:
-        raise RamsInputError(path, f"source {i + 1}: layout must be one of {', '.join(LAYOUTS)}, not {value!r}")
-    return str(value)
-
-
-def _oddments(path: Path, i: int, value: Any) -> str | None:
-    """A synthetic source's oddment kind, checked against the generator's kinds."""
-    from rams.synth.catalog import ODDMENT_KINDS
-
-    if value is None:
-        return None
-    if value not in ODDMENT_KINDS:
-        raise RamsInputError(path, f"source {i + 1}: oddments must be one of {', '.join(ODDMENT_KINDS)}, not {value!r}")
+    if value not in allowed:
+        raise RamsInputError(path, f"source {i + 1}: {key} must be one of {', '.join(allowed)}, not {value!r}")
     return str(value)
 
 

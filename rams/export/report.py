@@ -169,14 +169,9 @@ def _metrics_section(m: FlightMetrics) -> str:
         _table(bins, ["n", "mean_probability", "frequency"], "probability"),
     ]
     if cal.sweep and m.n_truth_mines:
-        from rams.candidates.calibration import operating_points
+        from rams.candidates.calibration import labelled_operating_points, operating_points
 
-        ops = operating_points(cal.sweep, m.n_truth_mines)
-        rows = {
-            f"best precision at recall >= {ops['recall_target']}": ops["best_precision_at_recall"],
-            f"best recall at precision >= {ops['precision_target']}": ops["best_recall_at_precision"],
-            "best F1": ops["best_f1"],
-        }
+        rows = dict(labelled_operating_points(operating_points(cal.sweep, m.n_truth_mines)))
         parts += [
             "<h3>Operating points of the point probabilities (any threshold)</h3>",
             _table({k: v or {"threshold": "not reached"} for k, v in rows.items()},
