@@ -364,6 +364,27 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.06, 0.07, 0.08, 0.09, 0.10), (0.05, 0.07, 0.12, 0.15, 0.18)),
         scale_range=(0.6, 1.6), dt_morning=ThermalDraw(0.1, 0.5, -1.0), dt_evening=ThermalDraw(0.1, 0.4, -1.0),
     ),
+    # Karst limestone, 6 to 30 cm: angular, weathered pale grey to near white, some with
+    # dark lichen; limestone stores the sun's heat, so warmer than the red soil in the morning
+    # and a little warmer after sunset. A class of the held-out ``karst`` family only.
+    "limestone": ObjectLook(
+        "blob", 0.15, 0.07, 0.07,
+        rgb=((0.78, 0.77, 0.73), (0.64, 0.63, 0.60), (0.50, 0.50, 0.48)),
+        reflectance=((0.38, 0.42, 0.45, 0.47, 0.49), (0.27, 0.30, 0.33, 0.35, 0.37),
+                     (0.18, 0.20, 0.22, 0.24, 0.26)),
+        scale_range=(0.4, 1.0), dt_morning=ThermalDraw(1.0, 2.5), dt_evening=ThermalDraw(0.3, 1.0),
+    ),
+    # Flattened food tins and tin lids left at old positions and herders' camps, 6 to 12 cm:
+    # bright tinplate that glints, faded olive or red paint, or rust; thin metal, so cooler than
+    # the ground by day and by night. A class of the held-out ``karst`` family only.
+    "crushed_tin": ObjectLook(
+        "bar", 0.05, 0.035, 0.008,
+        rgb=((0.74, 0.74, 0.72), (0.36, 0.38, 0.24), (0.58, 0.22, 0.16), (0.46, 0.30, 0.20)),
+        reflectance=((0.42, 0.44, 0.45, 0.46, 0.47), (0.06, 0.10, 0.09, 0.14, 0.20),
+                     (0.07, 0.06, 0.30, 0.38, 0.42), (0.06, 0.09, 0.16, 0.20, 0.23)),
+        scale_range=(0.6, 1.2), dt_morning=ThermalDraw(0.5, 1.5, -1.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+        glint_variants=(0,),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -44,6 +44,7 @@ NEW_CLASSES = {
     "rubble": {"concrete", "rebar", "glass", "stone", "can"},
     "winter-wheat": {"crater", "fragment", "stone", "can"},
     "front-line": {"steel_scrap", "wire", "stone", "can"},
+    "karst": {"limestone", "crushed_tin", "stone", "can"},
 }
 
 
@@ -71,7 +72,7 @@ def test_protocol_constants() -> None:
     assert FAMILIES[0] == "steppe" and len(FAMILIES) >= 4
     assert HELD_OUT_FAMILY == "ploughed"
     assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
-                                 "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line")
+                                 "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -411,7 +412,7 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "riverbank": {"pebble", "driftwood"}, "burnt": {"charcoal", "ash"}, "sunflower": {"seedhead", "stalk"},
            "gravel-plain": {"cobble", "cartridge"},
            "savanna": {"termite_mound", "tussock"}, "rubble": {"concrete", "rebar", "glass"},
-           "winter-wheat": {"crater", "fragment"}, "front-line": {"steel_scrap", "wire"}}
+           "winter-wheat": {"crater", "fragment"}, "front-line": {"steel_scrap", "wire"}, "karst": {"limestone", "crushed_tin"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
                                      (True, True, "metal")):
