@@ -6,7 +6,9 @@ WORK holds, per family F: ``re_F_S.json`` (redelineate.py on the shipped pipelin
 the shipped combiner), ``re_F_X.json`` (on W's kept runs with W's refitted combiner) and
 ``re_F_Xp.json`` (on W's kept runs with the shipped combiner); optionally ``S_F.json`` and
 ``Xs_F.json`` (bench_candidates.py summaries of the kept runs themselves) and ``int8.json``
-(W's calibration record).
+(W's calibration record), ``rank_F_P.json`` (``scratch_2026-12-04c/ranking.py KEEP C --json``: AP and
+operating points of the point probabilities) and ``cnn_karst_S.json`` / ``cnn_karst_W.json``
+(``bench_rgb_synth.py --families karst --seeds 1000-1003``, CNN points alone).
 """
 
 import json
@@ -39,8 +41,18 @@ result = {
                    "--select-fraction 0.2 --out R)",
     "bench_command": "python benchmarks/bench_candidates.py --family F --keep DIR (default config, precision auto)",
     "rescore_command": "python benchmarks/redelineate.py DIR --config C (C: candidates.combiner = that pipeline's file)",
+    "ranking_command": "python benchmarks/results/scratch_2026-12-04c/ranking.py DIR C --json",
     "families": families,
 }
+for fam, entry in families.items():
+    for pipe in ("S", "X", "Xp"):
+        f = work / f"rank_{fam}_{pipe}.json"
+        if f.is_file():
+            entry[f"ranking_{pipe}"] = json.loads(f.read_text().strip().splitlines()[-1])
+for model in ("S", "W"):
+    f = work / f"cnn_karst_{model}.json"
+    if f.is_file():
+        result.setdefault("cnn_points_karst", {})[model] = json.loads(f.read_text())
 if (work / "int8.json").is_file():
     result["int8_W"] = json.loads((work / "int8.json").read_text())
 out.write_text(json.dumps(result, indent=1) + "\n")
