@@ -385,6 +385,26 @@ DISTRACTORS: dict[str, ObjectLook] = {
         scale_range=(0.6, 1.2), dt_morning=ThermalDraw(0.5, 1.5, -1.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
         glint_variants=(0,),
     ),
+    # Empty apple-snail shells left on a drained paddy, 4 to 8 cm: a rounded whorl, cream,
+    # pale brown or dark olive-brown with bands; thin shell, so it follows the air: a little
+    # warmer than the damp clay in the sun, cooler after sunset. A class of the held-out
+    # ``paddy`` family only.
+    "snail_shell": ObjectLook(
+        "blob", 0.03, 0.025, 0.03,
+        rgb=((0.80, 0.74, 0.60), (0.56, 0.44, 0.30), (0.34, 0.30, 0.20)),
+        reflectance=((0.35, 0.40, 0.45, 0.48, 0.50), (0.14, 0.18, 0.24, 0.28, 0.31),
+                     (0.06, 0.08, 0.10, 0.14, 0.18)),
+        scale_range=(0.7, 1.35), dt_morning=ThermalDraw(0.4, 1.5), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+    ),
+    # Bundles of threshed rice straw left on the field, 25 to 60 cm: pale golden, loose,
+    # a low mound that casts a shadow; dry, so warm in the sun. A class of the held-out
+    # ``paddy`` family only.
+    "straw_bundle": ObjectLook(
+        "blob", 0.30, 0.14, 0.12,
+        rgb=((0.78, 0.68, 0.42), (0.66, 0.58, 0.38)),
+        reflectance=((0.20, 0.28, 0.36, 0.42, 0.46), (0.16, 0.22, 0.29, 0.35, 0.39)),
+        scale_range=(0.8, 2.0), dt_morning=ThermalDraw(1.5, 3.5), dt_evening=ThermalDraw(0.5, 1.5, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,
