@@ -579,9 +579,10 @@ HELD_OUT_FAMILY = "ploughed"
 #: ``front-line``, added on 2026-12-04 (the session after) once ``winter-wheat`` had been
 #: measured, to judge a change aimed at its false mine points (shell fragments) blind (it
 #: judged experiment V the same day and is seen since); ``karst``, added on 2026-12-04 (the
-#: session after) once all eleven had been seen, to judge experiment W (the RGB CNN fine-tuned
-#: with metal oddments as negatives) blind at the candidate stage (seen since); ``paddy``, added
-#: the same session once ``karst`` had judged X, to judge the choice of W's point combiner blind.
+#: session after) once all eleven had been seen, to judge experiment X (adopting W, the RGB CNN
+#: fine-tuned with metal oddments as negatives) blind at the candidate stage (seen since);
+#: ``paddy``, added the same session once ``karst`` had judged X, to judge the choice of W's
+#: point combiner blind (experiment Y; seen since).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy",
