@@ -102,7 +102,7 @@ def _background_sums(col_out, col_in, h_out, h_in, c0, c1, bsum, start):  # type
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def rx_local_kernel(  # type: ignore[no-untyped-def]
-    cube, valid, centre, white, h_in, h_out, min_bg, floor, strip_rows, panel_cols, out
+    cube, valid, centre, white, h_in, h_out, min_bg, floor, strip_rows, panel_cols, row_lo, col_lo, out
 ):
     """Dual-window RX scores written into ``out``.
 
@@ -123,18 +123,24 @@ def rx_local_kernel(  # type: ignore[no-untyped-def]
         floor: regularisation scale floor.
         strip_rows: rows per task.
         panel_cols: columns per task (without halo).
-        out: (rows, cols) float32 scores; invalid pixels get 0.
+        row_lo: the first row of the scored region (0 for the whole cube).
+        col_lo: its first column.
+        out: float32 scores of the region ``row_lo:row_lo + out.shape[0]``,
+            ``col_lo:col_lo + out.shape[1]``; invalid pixels get 0. The backgrounds of
+            its pixels take the cube's pixels around it, so its scores are those the
+            whole cube would have there.
     """
     b, rows, cols = cube.shape
+    row_hi, col_hi = row_lo + out.shape[0], col_lo + out.shape[1]
     nf = 1 + b + b * (b + 1) // 2
     nf_pad = (nf + 3) // 4 * 4
-    n_strips = (rows + strip_rows - 1) // strip_rows
-    n_panels = (cols + panel_cols - 1) // panel_cols
+    n_strips = (row_hi - row_lo + strip_rows - 1) // strip_rows
+    n_panels = (col_hi - col_lo + panel_cols - 1) // panel_cols
     for task in prange(n_strips * n_panels):
-        r0 = (task // n_panels) * strip_rows
-        r1 = min(rows, r0 + strip_rows)
-        p0 = (task % n_panels) * panel_cols
-        p1 = min(cols, p0 + panel_cols)
+        r0 = row_lo + (task // n_panels) * strip_rows
+        r1 = min(row_hi, r0 + strip_rows)
+        p0 = col_lo + (task % n_panels) * panel_cols
+        p1 = min(col_hi, p0 + panel_cols)
         g0 = max(0, p0 - h_out)
         width = min(cols, p1 + h_out) - g0
         pad = h_out + 1
@@ -191,5 +197,5 @@ def rx_local_kernel(  # type: ignore[no-untyped-def]
                     v = score_pixel(x, p, bsum, c0 + p, white, min_bg, floor, a1, l1, inv1, mean1)
                 if v != v:
                     v = 0.0
-                out[r, p0 + p] = min(v, F32_MAX)
+                out[r - row_lo, p0 + p - col_lo] = min(v, F32_MAX)
     return out

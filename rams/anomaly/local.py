@@ -42,6 +42,7 @@ def rx_local(
     min_background: int | None = None,
     backend: Backend = "auto",
     task_shape: tuple[int, int] | None = None,
+    region: tuple[slice, slice] | None = None,
 ) -> NDArray[np.float32]:
     """Dual-window RX: squared Mahalanobis distance to the local background.
 
@@ -63,10 +64,15 @@ def rx_local(
         task_shape: (rows, cols) of the parallel tasks of the numba kernel, halo
             excluded (tuning; None = about four row strips per thread, at least 32 rows,
             by 32 to 256 columns, fewer for many bands).
+        region: score only this window of the cube, ``(rows, cols)`` slices (steps of 1;
+            None = the whole cube). The backgrounds of its pixels still take the cube's
+            pixels around it, and the global statistics are still those of the whole
+            cube, so its scores are the whole cube's there (within float rounding): for
+            a tile read with a halo, whose halo needs no score of its own.
 
     Returns:
-        (rows, cols) float32 scores, dimensionless; 0 for invalid pixels and everywhere
-        when no pixel is valid.
+        float32 scores of the cube (or of ``region``), dimensionless; 0 for invalid
+        pixels and everywhere when no pixel is valid.
 
     Raises:
         ValueError: bad window sizes, ``min_background < 2`` or a non-positive
@@ -74,25 +80,28 @@ def rx_local(
     """
     check_window(inner, outer)
     arr = as_cube(cube)
-    bands, rows, _ = arr.shape
+    bands = arr.shape[0]
     min_bg = 2 * bands if min_background is None else int(min_background)
     if min_bg < 2:
         raise ValueError(f"min_background must be at least 2, got {min_background}")
+    (row_lo, row_hi), (col_lo, col_hi) = _region_bounds(region, arr.shape[1:])
     valid = _valid_pixels(arr, as_mask(mask, arr.shape[1:]))
     moments = tile_moments(arr, valid, backend=backend)
     if moments.count == 0:
-        return np.zeros(arr.shape[1:], dtype=np.float32)
+        return np.zeros((row_hi - row_lo, col_hi - col_lo), dtype=np.float32)
     background = RXBackground.from_moments(moments)
     h_in, h_out = inner // 2, outer // 2
     if resolve_backend(backend) == "numpy":
-        return _rx_local_numpy(arr, valid, background, h_in, h_out, min_bg)
+        return _rx_local_numpy(arr, valid, background, h_in, h_out, min_bg)[row_lo:row_hi, col_lo:col_hi]
     if task_shape is None:
         n_features = 1 + bands + bands * (bands + 1) // 2
         panel_cols = max(32, min(_PANEL_COLS, _TASK_BYTES // (24 * n_features)))
-        task_shape = (max(32, -(-rows // (4 * numba.get_num_threads()))), panel_cols)
+        task_shape = (max(32, -(-(row_hi - row_lo) // (4 * numba.get_num_threads()))), panel_cols)
     if min(task_shape) < 1:
         raise ValueError(f"task_shape must be positive, got {task_shape}")
-    out = np.empty(arr.shape[1:], dtype=np.float32)
+    out = np.empty((row_hi - row_lo, col_hi - col_lo), dtype=np.float32)
+    if out.size == 0:
+        return out
     return rx_local_kernel(  # type: ignore[no-any-return]
         arr,
         valid,
@@ -104,8 +113,23 @@ def rx_local(
         background.floor,
         int(task_shape[0]),
         int(task_shape[1]),
+        row_lo,
+        col_lo,
         out,
     )
+
+
+def _region_bounds(region: tuple[slice, slice] | None, shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """``((row_lo, row_hi), (col_lo, col_hi))`` of ``region`` in an image of ``shape``."""
+    if region is None:
+        return (0, int(shape[0])), (0, int(shape[1]))
+    bounds = []
+    for sl, size in zip(region, shape, strict=True):
+        lo, hi, step = sl.indices(int(size))
+        if step != 1:
+            raise ValueError(f"region slices must have step 1, got {sl}")
+        bounds.append((lo, max(lo, hi)))
+    return tuple(bounds)
 
 
 def _box_sums(integral: NDArray[np.float64], half: int) -> NDArray[np.float64]:

@@ -210,5 +210,6 @@ def fuse_window(
         raise ValueError("no sensor to fuse")
     valid_all = np.logical_and.reduce(list(sensor_valid.values()))
     cube = np.stack(layers).astype(np.float32, copy=False)
-    np.copyto(cube, np.float32(0.0), where=~valid_all)  # broadcast over bands; faster than cube[:, ~valid]
+    if not valid_all.all():  # each sensor's layers are 0 where it has no data, not where the others have none
+        np.copyto(cube, np.float32(0.0), where=~valid_all)  # broadcast over bands; faster than cube[:, ~valid]
     return FusedTile(cube=cube, band_names=names, valid=valid_all, sensor_valid=sensor_valid)

@@ -82,17 +82,19 @@ def score_tile(
         if stats is None:
             raise ValueError("global RX needs the flight statistics of the first pass")
         fused = _fuse(plan, tile, core_only=True)
-        rx = stats.score(fused.bands(plan.anomaly_bands), fused.valid)
+        rx_core = stats.score(fused.bands(plan.anomaly_bands), fused.valid)
         core = (slice(None), slice(None))
     else:
         fused = _fuse(plan, tile, core_only=False)
-        rx = anomaly.rx_local(
-            fused.bands(plan.anomaly_bands), cfg.inner_px, cfg.outer_px, mask=fused.valid,
-            backend=cfg.backend,
-        )
         core = tile.core_in_read
+        # the halo is read for the backgrounds of the core's pixels; it needs no score
+        rx_core = anomaly.rx_local(
+            fused.bands(plan.anomaly_bands), cfg.inner_px, cfg.outer_px, mask=fused.valid,
+            backend=cfg.backend, region=core,
+        )
     valid = fused.valid[core]
-    rx_core = np.where(valid, rx[core], 0.0).astype(np.float32)
+    rx_core = np.asarray(rx_core, np.float32)  # the scorers' own fresh arrays: zeroed in place
+    np.copyto(rx_core, np.float32(0.0), where=~valid)
     # undecodable source windows travel with the tile, so Dask workers and resumed runs
     # report them too
     new_failures = [plan.readers[s].thread_failed_windows()[failed_before[s]:] for s in plan.anomaly_sensors]

@@ -114,3 +114,27 @@ def test_all_masked_and_bad_arguments() -> None:
         rx_local(cube, 1, 3, min_background=1)
     with pytest.raises(ValueError, match="task_shape"):
         rx_local(cube, 1, 3, task_shape=(0, 4))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_region_scores_are_the_whole_cubes_there(backend: str) -> None:
+    """A tile read with a halo scores only its core: the backgrounds still reach into the halo."""
+    cube = correlated_cube(31, 6, 80, 90, np.float32)
+    mask = np.random.default_rng(4).random((80, 90)) > 0.05
+    mask[:, :6] = False  # a nodata collar inside the halo: fallbacks to the global statistics
+    whole = rx_local(cube, 5, 21, mask, backend=backend, task_shape=(16, 32))
+    core = (slice(12, 70), slice(10, 77))
+    part = rx_local(cube, 5, 21, mask, backend=backend, task_shape=(16, 32), region=core)
+    assert part.shape == (58, 67)
+    np.testing.assert_allclose(part, whole[core], rtol=1e-5, atol=1e-6)
+    # a region on the cube's own border, and an empty one
+    edge = (slice(0, 30), slice(60, None))
+    np.testing.assert_allclose(rx_local(cube, 5, 21, mask, backend=backend, region=edge), whole[edge],
+                               rtol=1e-5, atol=1e-6)
+    assert rx_local(cube, 5, 21, mask, backend=backend, region=(slice(5, 5), slice(0, 9))).shape == (0, 9)
+
+
+def test_region_needs_unit_steps() -> None:
+    cube = correlated_cube(2, 3, 20, 20, np.float32)
+    with pytest.raises(ValueError, match="step 1"):
+        rx_local(cube, 3, 7, region=(slice(0, 20, 2), slice(None)))
