@@ -67,6 +67,28 @@ def test_per_image_normalisation_ignores_invalid(tmp_path: Path) -> None:
     assert y[0, 0, 3, 3] == 0.0 and y[0, 0, 0, 0] > 3.0
 
 
+@pytest.mark.parametrize("some_invalid", [False, True])
+def test_fixed_normalisation_of_8_bit_counts_is_the_float_arithmetic(some_invalid: bool) -> None:
+    """uint8 counts go through a table per band: bit for bit what float32 arithmetic gives."""
+    from rams.detection.detector import normalise_images
+
+    rng = np.random.default_rng(7)
+    counts = rng.integers(0, 256, (2, 3, 40, 56), dtype=np.uint8)
+    valid = np.ones((2, 40, 56), bool)
+    if some_invalid:
+        valid[1, 10:20, 5:30] = False
+    norm = {"mode": "fixed", "mean": [101.3, 117.9, 96.2], "std": [52.1, 48.7, 55.0]}
+    got = normalise_images(counts, norm, valid)
+    mean = np.asarray(norm["mean"], np.float32)[None, :, None, None]
+    std = np.asarray(norm["std"], np.float32)[None, :, None, None]
+    expected = (counts.astype(np.float32) - mean) / std * valid[:, None]
+    assert got.dtype == np.float32
+    assert np.array_equal(got, expected)
+    assert np.array_equal(normalise_images(counts, norm, valid), normalise_images(counts.astype(np.float32), norm, valid))
+    if some_invalid:
+        assert not got[1, :, 10:20, 5:30].any()
+
+
 def _peak_scores(heat: torch.Tensor, k: int) -> np.ndarray:
     """The k highest 3x3 local maxima of a (B, K, H, W) probability map, per image."""
     peaks = heat * (torch.nn.functional.max_pool2d(heat, 3, 1, 1) == heat)
