@@ -67,17 +67,11 @@ class GridReader:
             :attr:`failed_windows`.
         failed_windows: windows of the grid ``(col_off, row_off, width, height)`` that could
             not be decoded (with ``allow_partial``).
-        decode_threads: threads GDAL may use to decode the blocks of one read (its
-            ``NUM_THREADS`` open option: a number or ``"ALL_CPUS"``); None decodes on the
-            reading thread alone. For a reader whose reads are not already spread over
-            threads (the detector's, which reads one window at a time while the CPU
-            waits for it).
     """
 
     raster: SensorRaster
     grid: TargetGrid
     allow_partial: bool = False
-    decode_threads: int | str | None = None
     failed_windows: list[tuple[int, int, int, int]] = field(default_factory=list)
     _local: Any = field(default=None, init=False, repr=False, compare=False)
     _opened: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
@@ -111,7 +105,6 @@ class GridReader:
             local.src = None
             local.vrt = None
             local.failed = []
-            local.threaded = self.decode_threads is not None
         return local
 
     def thread_failures(self) -> int:
@@ -169,8 +162,7 @@ class GridReader:
         """This thread's open source dataset."""
         local = self._thread()
         if local.src is None:
-            options = {"NUM_THREADS": str(self.decode_threads)} if local.threaded else {}
-            local.src = rasterio.open(self.raster.path, **options)
+            local.src = rasterio.open(self.raster.path)
             with self._lock:
                 self._opened.append(local.src)
         return local.src
@@ -425,18 +417,13 @@ class GridReader:
         """
         rows, cols = int(window.height), int(window.width)
         bands = self.raster.data_bands
-        local = self._thread()
         try:
             maps = self._axis_maps()
             if maps is not None:
                 return self._read_same_crs(window, maps, stored=stored)
             return self._read_warped(window, isolated=isolated)
         except RasterioError as exc:
-            if local.threaded:
-                # GDAL's threaded decoding does not say which block failed: this thread
-                # reads on alone from here, and reads the window again (below)
-                log.debug("%s: %s; reading on one thread", self.raster.path, exc)
-            elif not self.allow_partial:
+            if not self.allow_partial:
                 problem = f"{decode_failure(exc, self.raster.path)}; {PARTIAL_HINT}"
                 log.debug("%s: %s", self.raster.path, exc)
             elif min(rows, cols) >= 2 * _MIN_SALVAGE_PX:
@@ -455,10 +442,6 @@ class GridReader:
                 self._record_failure(key)
                 log.debug("%s: window %s could not be decoded (%s)", self.raster.path, key, exc)
                 return np.zeros((len(bands), rows, cols), np.float32), np.zeros((rows, cols), np.uint8)
-        if local.threaded:
-            local.threaded = False
-            local.src = local.vrt = None  # reopened on one thread (the old ones close with the reader)
-            return self._read_raw(window, isolated=isolated, stored=stored)
         # raised outside the handler so that no GDAL error is chained to it: those do not
         # survive pickling, and Dask ships a task's error to the client pickled
         raise RasterError(self.raster.path, problem)

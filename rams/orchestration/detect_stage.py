@@ -174,9 +174,7 @@ def run_detection(
         log.warning("%s", warning)
         return DetectionOutput(warnings=[warning])
     grid = detector_grid(plan, cfg.sensor)
-    # the network waits while a window is read: its blocks are decoded on every core
-    reader = GridReader(plan.flight.rasters[cfg.sensor], grid, allow_partial=plan.config.ingest.allow_partial,
-                        decode_threads="ALL_CPUS")
+    reader = GridReader(plan.flight.rasters[cfg.sensor], grid, allow_partial=plan.config.ingest.allow_partial)
     windows = None
     if cfg.mode == "cascade":
         windows = cascade_windows(
