@@ -405,6 +405,25 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.20, 0.28, 0.36, 0.42, 0.46), (0.16, 0.22, 0.29, 0.35, 0.39)),
         scale_range=(0.8, 2.0), dt_morning=ThermalDraw(1.5, 3.5), dt_evening=ThermalDraw(0.5, 1.5, -1.0),
     ),
+    # Pine cones under the edge of a pine wood, 5 to 12 cm: an ovoid of woody scales, brown to
+    # grey-brown, a few closed and darker; light and dry, so a little warmer than the shaded
+    # litter in the sun, cooler after sunset. PFM-1 sized, not metal. A class of the held-out
+    # ``pine-edge`` family only.
+    "pine_cone": ObjectLook(
+        "blob", 0.04, 0.025, 0.04,
+        rgb=((0.50, 0.36, 0.22), (0.40, 0.32, 0.24), (0.30, 0.22, 0.15)),
+        reflectance=((0.07, 0.10, 0.15, 0.22, 0.30), (0.07, 0.09, 0.12, 0.18, 0.26),
+                     (0.04, 0.06, 0.08, 0.13, 0.20)),
+        scale_range=(0.6, 1.5), dt_morning=ThermalDraw(0.4, 1.5), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+    ),
+    # Fallen dead pine branches, 40 to 120 cm: grey-brown bark, thin, lying across the litter;
+    # dry wood, so warm in the sun. A class of the held-out ``pine-edge`` family only.
+    "deadwood": ObjectLook(
+        "bar", 0.40, 0.025, 0.04,
+        rgb=((0.42, 0.36, 0.30), (0.56, 0.52, 0.46)),
+        reflectance=((0.08, 0.10, 0.13, 0.19, 0.26), (0.16, 0.19, 0.22, 0.27, 0.32)),
+        scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -556,9 +556,35 @@ _PADDY = SceneFamily(
     ),
 )
 
+_PINE_EDGE = SceneFamily(
+    "pine-edge",
+    GroundSpec(
+        # The edge of a Scots pine wood on sandy soil in early summer (a hillside in central
+        # Bosnia): brown needle litter over grey sand, bracken and bilberry in patches, a clearing
+        # with tufts of grass, young pines and hazel at the edge, a forest track; the litter dry
+        # and loose, warm in the sun between the shadows. Written from this description alone (no
+        # render looked at).
+        soil_rgb=(0.46, 0.36, 0.26), grass_rgb=(0.30, 0.42, 0.18), dry_grass_rgb=(0.56, 0.46, 0.30),
+        shrub_rgb=(0.12, 0.22, 0.10), road_rgb=(0.62, 0.58, 0.50),
+        soil_refl=(0.06, 0.08, 0.12, 0.18, 0.25), grass_refl=(0.04, 0.10, 0.05, 0.30, 0.46),
+        dry_grass_refl=(0.09, 0.12, 0.16, 0.24, 0.31), shrub_refl=(0.03, 0.07, 0.035, 0.25, 0.44),
+        road_refl=(0.18, 0.21, 0.24, 0.27, 0.30),
+        veg_offset=0.05, shrub_threshold=(0.55, 0.8), tone_gain=0.13, thermal_offset_deg_c=1.0,
+        veg_cooling_deg_c=2.0, shrub_cooling_deg_c=3.0, rgb_grain_cell_m=0.02, rgb_grain_amp=(0.07, 0.07),
+        rgb_speckle_amp=(0.05, 0.09),
+    ),
+    ClutterSpec(
+        (("rock", 4), ("pine_cone", 1000), ("deadwood", 250), ("stone", 60), ("can", 25),
+         ("metal_debris", 15), ("warm_patch", 15)),
+        ("pine_cone", "pine_cone", "deadwood", "stone"),
+        in_field_count=4,
+        footpaths_per_200m=2.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -582,10 +608,11 @@ HELD_OUT_FAMILY = "ploughed"
 #: session after) once all eleven had been seen, to judge experiment X (adopting W, the RGB CNN
 #: fine-tuned with metal oddments as negatives) blind at the candidate stage (seen since);
 #: ``paddy``, added the same session once ``karst`` had judged X, to judge the choice of W's
-#: point combiner blind (experiment Y; seen since).
+#: point combiner blind (experiment Y; seen since); ``pine-edge``, added on 2026-12-04 (stop 40)
+#: blind, for the next decision (pine cones are PFM-1 sized and brown).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
-    "rubble", "winter-wheat", "front-line", "karst", "paddy",
+    "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
