@@ -609,7 +609,8 @@ HELD_OUT_FAMILY = "ploughed"
 #: fine-tuned with metal oddments as negatives) blind at the candidate stage (seen since);
 #: ``paddy``, added the same session once ``karst`` had judged X, to judge the choice of W's
 #: point combiner blind (experiment Y; seen since); ``pine-edge``, added on 2026-12-04 (stop 40)
-#: blind, for the next decision (pine cones are PFM-1 sized and brown).
+#: blind, for the next decision (pine cones are PFM-1 sized and brown); it judged experiment Z
+#: (stop 41, rule Z), so it is seen too.
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge",
