@@ -424,6 +424,25 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.08, 0.10, 0.13, 0.19, 0.26), (0.16, 0.19, 0.22, 0.27, 0.32)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Plastic vine clips and cut tie ends dropped along vine rows, 3 to 7 cm: bright or dark
+    # green, or black; smooth plastic, so a little cooler than the hot stony soil in the sun and
+    # near it after sunset. PFM-1 sized and, in green, PFM-1 coloured; not metal. A class of the
+    # held-out ``vineyard`` family only.
+    "vine_clip": ObjectLook(
+        "capsule", 0.025, 0.010, 0.012,
+        rgb=((0.22, 0.52, 0.20), (0.16, 0.30, 0.14), (0.08, 0.08, 0.09)),
+        reflectance=((0.05, 0.16, 0.07, 0.20, 0.30), (0.04, 0.09, 0.05, 0.12, 0.20),
+                     (0.04, 0.04, 0.04, 0.05, 0.06)),
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.5, 2.0, -1.0), dt_evening=ThermalDraw(0.0, 0.8),
+    ),
+    # Pruned vine canes left between the rows, 30 to 90 cm: thin, brown to grey-brown, dry, warm
+    # in the sun. A class of the held-out ``vineyard`` family only.
+    "pruned_cane": ObjectLook(
+        "bar", 0.30, 0.008, 0.015,
+        rgb=((0.45, 0.33, 0.22), (0.52, 0.46, 0.38)),
+        reflectance=((0.07, 0.09, 0.13, 0.20, 0.28), (0.12, 0.15, 0.18, 0.24, 0.30)),
+        scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -582,9 +582,34 @@ _PINE_EDGE = SceneFamily(
     ),
 )
 
+_VINEYARD = SceneFamily(
+    "vineyard",
+    GroundSpec(
+        # A vineyard in Herzegovina in late summer: grey-brown marl soil strewn with limestone
+        # gravel, vines in rows on low ridges with green leaves, grass strips between the rows
+        # half dry, tractor ruts; the stony soil hot and bright in the sun. Written from this
+        # description alone (no render looked at).
+        soil_rgb=(0.60, 0.55, 0.47), grass_rgb=(0.32, 0.44, 0.17), dry_grass_rgb=(0.66, 0.60, 0.42),
+        shrub_rgb=(0.18, 0.34, 0.12), road_rgb=(0.70, 0.66, 0.58),
+        soil_refl=(0.12, 0.16, 0.21, 0.25, 0.29), grass_refl=(0.04, 0.09, 0.05, 0.28, 0.44),
+        dry_grass_refl=(0.09, 0.13, 0.17, 0.25, 0.31), shrub_refl=(0.03, 0.08, 0.04, 0.27, 0.46),
+        road_refl=(0.16, 0.20, 0.25, 0.28, 0.31),
+        veg_offset=-0.05, shrub_threshold=(0.5, 0.75), tone_gain=0.07, thermal_offset_deg_c=2.0,
+        rgb_grain_cell_m=0.03, rgb_grain_amp=(0.09, 0.05), rgb_speckle_amp=(0.05, 0.08),
+    ),
+    ClutterSpec(
+        (("rock", 3), ("vine_clip", 900), ("pruned_cane", 400), ("stone", 200), ("plastic_bottle", 15),
+         ("can", 20), ("metal_debris", 20), ("warm_patch", 10)),
+        ("vine_clip", "vine_clip", "pruned_cane", "stone"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+    furrows=True,
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -610,10 +635,11 @@ HELD_OUT_FAMILY = "ploughed"
 #: ``paddy``, added the same session once ``karst`` had judged X, to judge the choice of W's
 #: point combiner blind (experiment Y; seen since); ``pine-edge``, added on 2026-12-04 (stop 40)
 #: blind, for the next decision (pine cones are PFM-1 sized and brown); it judged experiment Z
-#: (stop 41, rule Z), so it is seen too.
+#: (stop 41, rule Z), so it is seen too; ``vineyard``, added in stop 41 once ``pine-edge`` had
+#: been seen, blind, for the next decision (green plastic vine clips are PFM-1 sized and coloured).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
-    "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge",
+    "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
