@@ -636,7 +636,8 @@ HELD_OUT_FAMILY = "ploughed"
 #: point combiner blind (experiment Y; seen since); ``pine-edge``, added on 2026-12-04 (stop 40)
 #: blind, for the next decision (pine cones are PFM-1 sized and brown); it judged experiment Z
 #: (stop 41, rule Z), so it is seen too; ``vineyard``, added in stop 41 once ``pine-edge`` had
-#: been seen, blind, for the next decision (green plastic vine clips are PFM-1 sized and coloured).
+#: been seen, blind, for the next decision (green plastic vine clips are PFM-1 sized and coloured);
+#: it judged experiment ZR (stop 42: Z with its own combiner, adopted), so it is seen too.
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
