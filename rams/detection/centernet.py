@@ -183,7 +183,7 @@ def max_pool_3x3(x: torch.Tensor) -> torch.Tensor:
 
 def decode(
     outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor], *, top_k: int = 100,
-    min_score: float = 0.05,
+    min_score: float = 0.05, probabilities: bool = False,
 ) -> list[Detections]:
     """Peaks of the heatmap (3x3 max-pool suppression) to boxes.
 
@@ -191,12 +191,13 @@ def decode(
         outputs: network outputs (heatmap logits, log size, offset), batch of B.
         top_k: most detections kept per image.
         min_score: lowest confidence kept.
+        probabilities: the heatmap holds probabilities already (a flip average), not logits.
 
     Returns:
         B :class:`Detections`, boxes in input pixels.
     """
     logits, log_size, offset = outputs
-    heat = torch.sigmoid(logits.float())
+    heat = logits.float() if probabilities else torch.sigmoid(logits.float())
     peaks = heat * (max_pool_3x3(heat) == heat)
     b, k, h, w = heat.shape
     scores, flat = peaks.reshape(b, -1).topk(min(top_k, k * h * w))

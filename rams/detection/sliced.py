@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import affine
@@ -168,6 +169,38 @@ def _prepare(
     return out, ok
 
 
+
+def _collect(
+    found: list[tuple[float, float, float, float, float, int]], chunk: list[Window],
+    masks: list[np.ndarray], dets: list[Any], scale: float, weak_below: float | None,
+    near: cKDTree | None, weak_radius_px: float,
+) -> None:
+    """Append a batch's detections on valid pixels (col, row, w, h, score, class) to ``found``."""
+    for win, valid, det in zip(chunk, masks, dets, strict=True):
+        if not len(det):
+            continue
+        b = det.boxes / scale
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        h, w = valid.shape
+        ic, ir = np.floor(cx).astype(int), np.floor(cy).astype(int)
+        inside = (ic >= 0) & (ir >= 0) & (ic < w) & (ir < h)
+        ok = np.zeros(len(cx), bool)
+        ok[inside] = valid[ir[inside], ic[inside]]
+        if weak_below is not None:
+            weak = ok & (det.scores < weak_below)
+            if weak.any():
+                if near is None:
+                    ok &= ~weak
+                else:
+                    pos = np.stack([win.col_off + cx[weak], win.row_off + cy[weak]], 1)
+                    dist, _ = near.query(pos, distance_upper_bound=weak_radius_px)
+                    ok[np.flatnonzero(weak)[~np.isfinite(dist)]] = False
+        for k in np.flatnonzero(ok):
+            found.append((float(win.col_off + cx[k]), float(win.row_off + cy[k]),
+                          float(b[k, 2] - b[k, 0]), float(b[k, 3] - b[k, 1]),
+                          float(det.scores[k]), int(det.classes[k])))
+
+
 def detect_sliced(
     read_window: ReadWindow, width: int, height: int, transform: affine.Affine, model: Any, *,
     tile_px: int = 1024, overlap_px: int = 64, batch_size: int = 1,
@@ -231,8 +264,8 @@ def detect_sliced(
     places = np.zeros((0, 2)) if weak_near_px is None else np.asarray(weak_near_px, np.float64).reshape(-1, 2)
     near = cKDTree(places) if weak_below is not None and len(places) else None
     found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
-    for start in range(0, len(tiles), batch_size):
-        chunk = tiles[start:start + batch_size]
+
+    def load(chunk: list[Window]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         longest = max(max(int(w.height), int(w.width)) for w in chunk)  # <= tile_px
         side = min(-(-longest // pad_step) * pad_step, tile_px)
         images, valids, masks = [], [], []
@@ -245,32 +278,25 @@ def detect_sliced(
         # one tile per batch (the CPU default): a view, not a copy
         batch, batch_valid = (images[0][None], valids[0][None]) if len(images) == 1 \
             else (np.stack(images), np.stack(valids))
-        dets = model.predict(batch, batch_valid, min_score=min_score)
-        for win, valid, det in zip(chunk, masks, dets, strict=True):
-            if not len(det):
-                continue
-            b = det.boxes / scale
-            cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-            h, w = valid.shape
-            ic, ir = np.floor(cx).astype(int), np.floor(cy).astype(int)
-            inside = (ic >= 0) & (ir >= 0) & (ic < w) & (ir < h)
-            ok = np.zeros(len(cx), bool)
-            ok[inside] = valid[ir[inside], ic[inside]]
-            if weak_below is not None:
-                weak = ok & (det.scores < weak_below)
-                if weak.any():
-                    if near is None:
-                        ok &= ~weak
-                    else:
-                        pos = np.stack([win.col_off + cx[weak], win.row_off + cy[weak]], 1)
-                        dist, _ = near.query(pos, distance_upper_bound=weak_radius_px)
-                        ok[np.flatnonzero(weak)[~np.isfinite(dist)]] = False
-            for k in np.flatnonzero(ok):
-                found.append((float(win.col_off + cx[k]), float(win.row_off + cy[k]),
-                              float(b[k, 2] - b[k, 0]), float(b[k, 3] - b[k, 1]),
-                              float(det.scores[k]), int(det.classes[k])))
-        if on_progress is not None:
-            on_progress(min(start + batch_size, len(tiles)), len(tiles))
+        return batch, batch_valid, masks
+
+    starts = range(0, len(tiles), batch_size)
+    # the next batch is read and prepared (GDAL's decode and OpenCV release the GIL) while
+    # the network runs on this one: one batch ahead, in one thread, so reads stay in order
+    # and memory holds at most two batches
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rams-cnn-read") as ahead:
+        pending = ahead.submit(load, tiles[0:batch_size]) if tiles else None
+        for start in starts:
+            chunk = tiles[start:start + batch_size]
+            assert pending is not None
+            batch, batch_valid, masks = pending.result()
+            following = start + batch_size
+            pending = ahead.submit(load, tiles[following:following + batch_size]) \
+                if following < len(tiles) else None
+            dets = model.predict(batch, batch_valid, min_score=min_score)
+            _collect(found, chunk, masks, dets, scale, weak_below, near, weak_radius_px)
+            if on_progress is not None:
+                on_progress(min(start + batch_size, len(tiles)), len(tiles))
     if not found:
         return []
     arr = np.asarray(found, np.float64)
