@@ -243,3 +243,36 @@ def test_prepare_keeps_8_bit_counts_unless_it_resamples_them(scale: float) -> No
     # resampling works on floats (uint8 would round every interpolated value); a pad does not
     assert img.dtype == (np.uint8 if scale == 1.0 else np.float32)
     assert np.array_equal(img.astype(np.float32), ref) and np.array_equal(ok, ref_ok)
+
+
+def test_windows_are_read_one_batch_ahead_in_order_and_read_errors_reach_the_caller() -> None:
+    centres = [(100, 100), (700, 100), (100, 700), (700, 700)]
+    img, valid = _scene(800, 800, centres)
+    events: list[tuple[str, int]] = []
+    read = _reader(img, valid)
+
+    def logged_read(window: Window) -> tuple[np.ndarray, np.ndarray]:
+        events.append(("read", int(window.row_off) * 10_000 + int(window.col_off)))
+        return read(window)
+
+    class Logged(BlobDetector):
+        def predict(self, images: np.ndarray, valid: np.ndarray, *, min_score: float | None = None) -> list[Detections]:
+            events.append(("predict", len(events)))
+            return super().predict(images, valid, min_score=min_score)
+
+    points = detect_sliced(logged_read, 800, 800, TRANSFORM, Logged(), tile_px=400, overlap_px=32)
+    assert len(points) == 4  # the same objects as without the read-ahead
+    reads = [k for kind, k in events if kind == "read"]
+    assert reads == sorted(reads) and len(set(reads)) == len(reads) > 4  # raster order, each tile once
+    for i, (kind, _) in enumerate(events):
+        if kind == "predict":  # at most one batch read ahead of the network
+            n_reads, n_predicts = (sum(1 for k, _ in events[:i] if k == kind_) for kind_ in ("read", "predict"))
+            assert n_reads <= n_predicts + 2
+
+    def broken(window: Window) -> tuple[np.ndarray, np.ndarray]:
+        if window.row_off > 0:
+            raise OSError("block 3 of rgb.tif could not be decoded")
+        return read(window)
+
+    with pytest.raises(OSError, match="could not be decoded"):
+        detect_sliced(broken, 800, 800, TRANSFORM, BlobDetector(), tile_px=400, overlap_px=32)
