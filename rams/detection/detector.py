@@ -235,8 +235,9 @@ class Detector:
         Flips are exact symmetries of a nadir view, so averaging their heatmaps removes
         some of the network's orientation-dependent noise. Padding is only at the bottom
         and right, so flipped maps are realigned on the padded grid. The image and its two
-        mirrors go through the network as one batch of three: one pass keeps both cores
-        busy on a small cascade window where three passes of one image each would not.
+        mirrors go through the network as one batch of three (one call instead of three; on
+        the 0.25 km² benchmark's cascade windows, 0.8 Mpx on average, the network took as
+        long either way, 35.4 against 34.9 s, so this saves only the calls' overhead).
 
         Returns:
             (B, K, H, W) probabilities (not logits), log sizes and offsets.

@@ -169,7 +169,6 @@ def _prepare(
     return out, ok
 
 
-
 def _collect(
     found: list[tuple[float, float, float, float, float, int]], chunk: list[Window],
     masks: list[np.ndarray], dets: list[Any], scale: float, weak_below: float | None,
