@@ -279,23 +279,19 @@ def detect_sliced(
             else (np.stack(images), np.stack(valids))
         return batch, batch_valid, masks
 
-    starts = range(0, len(tiles), batch_size)
+    chunks = [tiles[start:start + batch_size] for start in range(0, len(tiles), batch_size)]
     # the next batch is read and prepared (GDAL's decode and OpenCV release the GIL) while
     # the network runs on this one: one batch ahead, in one thread, so reads stay in order
     # and memory holds at most two batches
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rams-cnn-read") as ahead:
-        pending = ahead.submit(load, tiles[0:batch_size]) if tiles else None
-        for start in starts:
-            chunk = tiles[start:start + batch_size]
-            assert pending is not None
-            batch, batch_valid, masks = pending.result()
-            following = start + batch_size
-            pending = ahead.submit(load, tiles[following:following + batch_size]) \
-                if following < len(tiles) else None
+        pending = [ahead.submit(load, chunk) for chunk in chunks[:1]]
+        for i, chunk in enumerate(chunks):
+            batch, batch_valid, masks = pending.pop().result()
+            pending += [ahead.submit(load, nxt) for nxt in chunks[i + 1:i + 2]]
             dets = model.predict(batch, batch_valid, min_score=min_score)
             _collect(found, chunk, masks, dets, scale, weak_below, near, weak_radius_px)
             if on_progress is not None:
-                on_progress(min(start + batch_size, len(tiles)), len(tiles))
+                on_progress(min((i + 1) * batch_size, len(tiles)), len(tiles))
     if not found:
         return []
     arr = np.asarray(found, np.float64)
