@@ -443,6 +443,25 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.07, 0.09, 0.13, 0.20, 0.28), (0.12, 0.15, 0.18, 0.24, 0.30)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Maize cobs left on a harvested maize field, 10 to 20 cm: a cylinder of yellow-orange
+    # kernels, or a bare cob (red-brown or pale), or blackened by rot; dry, so warm in the sun,
+    # cooler after sunset. PFM-1 long and a little narrower; not metal. A class of the held-out
+    # ``maize-stubble`` family only.
+    "maize_cob": ObjectLook(
+        "capsule", 0.075, 0.022, 0.045,
+        rgb=((0.86, 0.66, 0.20), (0.62, 0.34, 0.22), (0.80, 0.74, 0.58), (0.28, 0.24, 0.19)),
+        reflectance=((0.08, 0.22, 0.38, 0.48, 0.55), (0.07, 0.11, 0.22, 0.33, 0.42),
+                     (0.22, 0.30, 0.38, 0.44, 0.50), (0.05, 0.06, 0.08, 0.12, 0.16)),
+        scale_range=(0.7, 1.3), dt_morning=ThermalDraw(0.5, 2.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+    ),
+    # Cut maize stalks and husks lying between the stubble rows, 30 to 100 cm: pale straw to
+    # grey-buff, thin, dry; warm in the sun. A class of the held-out ``maize-stubble`` family only.
+    "maize_stalk": ObjectLook(
+        "bar", 0.35, 0.013, 0.025,
+        rgb=((0.80, 0.72, 0.52), (0.62, 0.58, 0.50)),
+        reflectance=((0.18, 0.24, 0.32, 0.40, 0.46), (0.14, 0.18, 0.22, 0.28, 0.34)),
+        scale_range=(0.45, 1.4), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,
