@@ -462,6 +462,26 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.18, 0.24, 0.32, 0.40, 0.46), (0.14, 0.18, 0.22, 0.28, 0.34)),
         scale_range=(0.45, 1.4), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Steel rail clips and spikes shed along a disused railway, 10 to 18 cm: a bent bar of
+    # rusty brown steel, some black with grease or bright where worn (glints); metal, so cooler
+    # than the ballast in the sun and after sunset. PFM-1 long, narrower. A class of the
+    # held-out ``rail-embankment`` family only.
+    "rail_clip": ObjectLook(
+        "bar", 0.07, 0.014, 0.02,
+        rgb=((0.46, 0.28, 0.18), (0.16, 0.15, 0.14), (0.70, 0.70, 0.70)),
+        reflectance=((0.05, 0.07, 0.14, 0.19, 0.23), (0.04, 0.04, 0.05, 0.05, 0.06),
+                     (0.40, 0.41, 0.42, 0.43, 0.44)),
+        scale_range=(0.7, 1.3), dt_morning=ThermalDraw(0.5, 2.0, -1.0), dt_evening=ThermalDraw(0.3, 1.0, -1.0),
+        glint_variants=(2,),
+    ),
+    # Chunks of old creosoted sleepers, 20 to 60 cm: dark brown to black wood, split and
+    # weathered grey on top; warm in the sun. A class of the held-out ``rail-embankment`` family only.
+    "sleeper_chunk": ObjectLook(
+        "bar", 0.20, 0.07, 0.08,
+        rgb=((0.22, 0.17, 0.13), (0.42, 0.40, 0.37)),
+        reflectance=((0.03, 0.04, 0.05, 0.08, 0.11), (0.10, 0.12, 0.14, 0.17, 0.21)),
+        scale_range=(0.5, 1.5), dt_morning=ThermalDraw(1.0, 2.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

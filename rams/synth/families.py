@@ -634,9 +634,34 @@ _MAIZE_STUBBLE = SceneFamily(
     furrows=True,
 )
 
+_RAIL_EMBANKMENT = SceneFamily(
+    "rail-embankment",
+    GroundSpec(
+        # A disused railway embankment in the Donbas in midsummer: grey crushed-stone ballast over
+        # black cinders, rust-brown where the iron has weathered, ruderal weeds and dry grass on
+        # the shoulders, birch and locust scrub, a service track beside it; the stone hot in the
+        # sun. Written from this description alone (no render looked at).
+        soil_rgb=(0.52, 0.50, 0.47), grass_rgb=(0.34, 0.44, 0.20), dry_grass_rgb=(0.64, 0.58, 0.40),
+        shrub_rgb=(0.18, 0.30, 0.12), road_rgb=(0.58, 0.54, 0.48),
+        soil_refl=(0.10, 0.12, 0.14, 0.16, 0.18), grass_refl=(0.04, 0.10, 0.05, 0.30, 0.45),
+        dry_grass_refl=(0.09, 0.13, 0.17, 0.25, 0.31), shrub_refl=(0.03, 0.08, 0.04, 0.27, 0.45),
+        road_refl=(0.14, 0.17, 0.20, 0.23, 0.26),
+        veg_offset=-0.1, shrub_threshold=(0.6, 0.85), tone_gain=0.10, thermal_offset_deg_c=2.5,
+        veg_cooling_deg_c=3.0, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.12, 0.06),
+        rgb_speckle_amp=(0.06, 0.08),
+    ),
+    ClutterSpec(
+        (("rock", 3), ("rail_clip", 300), ("sleeper_chunk", 120), ("stone", 300), ("can", 20),
+         ("plastic_bottle", 15), ("metal_debris", 40), ("warm_patch", 15)),
+        ("rail_clip", "stone", "stone", "sleeper_chunk"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -666,10 +691,13 @@ HELD_OUT_FAMILY = "ploughed"
 #: been seen, blind, for the next decision (green plastic vine clips are PFM-1 sized and coloured);
 #: it judged experiment ZR (stop 42: Z with its own combiner, adopted), so it is seen too;
 #: ``maize-stubble``, added in stop 43 once ``vineyard`` had been seen, blind, for the next
-#: decision (maize cobs are PFM-1 long; stalks and husks strew the rows).
+#: decision (maize cobs are PFM-1 long; stalks and husks strew the rows); it judged experiment U
+#: (stop 43, not adopted), so it is seen too; ``rail-embankment``, added in stop 43 after that,
+#: blind, for the next decision (rusty steel rail clips, PFM-1 long, among ballast).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
+    "rail-embankment",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
