@@ -196,8 +196,8 @@ def decode(
     Returns:
         B :class:`Detections`, boxes in input pixels.
     """
-    logits, log_size, offset = outputs
-    heat = logits.float() if probabilities else torch.sigmoid(logits.float())
+    centres, log_size, offset = outputs  # centre logits, or probabilities
+    heat = centres.float() if probabilities else torch.sigmoid(centres.float())
     peaks = heat * (max_pool_3x3(heat) == heat)
     b, k, h, w = heat.shape
     scores, flat = peaks.reshape(b, -1).topk(min(top_k, k * h * w))

@@ -169,8 +169,7 @@ class Detector:
         x = self.network_input(images, valid)
         score = self.threshold if min_score is None else min_score
         if self.tta:
-            heat, size, offset = self._flip_average(x)
-            dets = decode((heat, size, offset), top_k=top_k, min_score=score, probabilities=True)
+            dets = decode(self._flip_average(x), top_k=top_k, min_score=score, probabilities=True)
         else:
             dets = decode(self.run_network(x), top_k=top_k, min_score=score)
         for d in dets:  # centres that fell in the padding are not in the image
