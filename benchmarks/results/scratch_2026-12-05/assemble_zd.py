@@ -7,7 +7,9 @@ rail-embankment --config S.yaml|ZD.yaml``), ``cand_FAMILY_ZD.json`` for the seen
 ``candm_ZD.json`` (maize-stubble, reported only), ``real_rgb_SZD.json`` (``bench_real_rgb.py
 --compare S=S.yaml --compare ZD=ZD.yaml``), ``rgbsynth_rail_S.json`` and ``rgbsynth_ZD.json``
 (``bench_rgb_synth.py --seeds 1000-1003``), ``int8.log`` (``calibrate_int8.py`` on ZD) and
-``train.log``. PREV (``/tmp/zr`` of stop 42) holds S's seen-family runs (the same
+``train.log``; ZD proper's (flip-averaged, the rule's addendum) ``candr_ZDT.json``,
+``candT_FAMILY.json``, ``real_rgb_ZDT.json``, ``rgbsynth_ZDT.json``, ``int8_T.log``. ZD1 below is
+the single-pass pipeline measured first (decides nothing), ZD the flip-averaged one. PREV (``/tmp/zr`` of stop 42) holds S's seen-family runs (the same
 pipeline then called ZR2: ``candpe_ZR2.json``, ``candk_ZR2.json``, ``candp_ZR2.json``,
 ``candv_ZR2.json``).
 """
@@ -48,46 +50,65 @@ def pooled(rows: dict) -> dict | None:
             "clutter_per_1000m2": round(1000 * pts / area, 4), "clutter_p1": sum(r["clutter_p1"] for r in rows.values())}
 
 
+
+def f14(path: Path, names: tuple[str, ...]) -> dict:
+    real = load(path)
+    if not real:
+        return {}
+    return {name: {k: v[k] for k in ("mine_layer", "false_mine_points_per_1000m2", "ece") if k in v}
+            for fl in real["flights"].values() for name, v in fl.items() if name in names}
+
+
+def int8_lines(path: Path) -> list[str] | None:
+    if not path.is_file():
+        return None
+    return [ln.strip() for ln in path.read_text().splitlines() if ln.startswith(("float32", "x86", "onednn"))]
+
+
 res: dict = {
     "experiment": "ZD: the shipped recipe (Z) plus unlabelled any-hue decoys, trained from T for the same 17 min, its own int8 "
-                  "calibration and a point combiner refitted on its outputs, against the shipped pipeline S (Z + its combiner)",
+                  "calibration and a point combiner refitted on its outputs, against the shipped pipeline S (Z + its combiner). "
+                  "ZD1: the same weights single-pass (measured first by mistake; decides nothing); ZD: flip-averaged (the rule's).",
     "rule": "benchmarks/results/rule_ZD_decoys.md",
-    "rail_embankment_blind": {"S": line(load(work / "candr_S.json")), "ZD": line(load(work / "candr_ZD.json"))},
-    "maize_stubble_seen_reported": {"S": line(load(Path("/tmp/u") / "candm_S.json")), "ZD": line(load(work / "candm_ZD.json"))},
+    "rail_embankment": {"S": line(load(work / "candr_S.json")), "ZD1": line(load(work / "candr_ZD.json")),
+                        "ZD": line(load(work / "candr_ZDT.json"))},
+    "maize_stubble_seen_reported": {"S": line(load(Path("/tmp/u") / "candm_S.json")), "ZD1": line(load(work / "candm_ZD.json"))},
     "seen": {"S": {f: line(load(prev / f"{p}_ZR2.json")) for f, p in SEEN.items()},
-             "ZD": {f: line(load(work / f"cand_{f}_ZD.json")) for f, p in SEEN.items()}},
+             "ZD1": {f: line(load(work / f"cand_{f}_ZD.json")) for f in SEEN},
+             "ZD": {f: line(load(work / f"candT_{f}.json")) for f in SEEN}},
+    "real_f14_pipeline": {**f14(work / "real_rgb_SZD.json", ("S",)), **{"ZD1": v for v in f14(work / "real_rgb_SZD.json", ("ZD",)).values()},
+                          **f14(work / "real_rgb_ZDT.json", ("ZDT",))},
+    "real_f14_tiles": {"ZD1": int8_lines(work / "int8.log"), "ZD": int8_lines(work / "int8_T.log")},
 }
+if "ZDT" in res["real_f14_pipeline"]:
+    res["real_f14_pipeline"]["ZD"] = res["real_f14_pipeline"].pop("ZDT")
 res["seen_pooled"] = {k: pooled(v) for k, v in res["seen"].items()}
-real = load(work / "real_rgb_SZD.json")
-if real:
-    res["real_f14_pipeline"] = {name: {k: v[k] for k in ("mine_layer", "false_mine_points_per_1000m2", "ece") if k in v}
-                                for fl in real["flights"].values() for name, v in fl.items() if name in ("S", "ZD")}
-log = work / "int8.log"
-if log.is_file():
-    res["real_f14_tiles_ZD"] = [ln.strip() for ln in log.read_text().splitlines() if ln.startswith(("float32", "x86", "onednn"))]
-for name in ("rgbsynth_rail_S.json", "rgbsynth_ZD.json"):
+for name, key in (("rgbsynth_rail_S.json", "S"), ("rgbsynth_ZD.json", "ZD1"), ("rgbsynth_ZDT.json", "ZD")):
     doc = load(work / name)
     if doc:
-        res.setdefault("cnn_alone", {})[name] = doc
-out.write_text(json.dumps(res, indent=1) + "\n")
-
+        res.setdefault("cnn_alone", {})[key] = {
+            fam: {"ap_over_sweep": v["ap_over_sweep"], "at_operating_threshold": v["at_operating_threshold"],
+                  "best_precision_at_recall_0_9": v["best_precision_at_recall_0_9"]} for fam, v in doc["families"].items()}
 tl = work / "train.log"
 if tl.is_file():
-    res["training_log_tail"] = tl.read_text().splitlines()[-40:]
+    res["training_log_tail"] = [ln for ln in tl.read_text().splitlines()[-40:] if "epoch" in ln or "wall" in ln.lower() or "wrote" in ln]
 out.write_text(json.dumps(res, indent=1) + "\n")
-m, s = res["rail_embankment_blind"], res["seen_pooled"]
-gates = {}
-if m["S"] and m["ZD"]:
-    gates["ZD1 F1 and coverage"] = m["ZD"]["f1"] >= m["S"]["f1"] and m["ZD"]["coverage"] >= m["S"]["coverage"] - 0.03
-    gates["ZD2 clutter"] = (m["ZD"]["clutter_per_1000m2"] <= max(m["S"]["clutter_per_1000m2"], 0.5)
-                           and m["ZD"]["clutter_p1"] <= m["S"]["clutter_p1"])
-    gates["ZD5 ECE"] = m["ZD"]["ece"] <= 0.05 or m["ZD"]["ece"] <= m["S"]["ece"]
-if s["S"] and s["ZD"]:
-    gates["ZD3 seen pooled"] = (s["ZD"]["f1"] >= s["S"]["f1"] - 0.01
-                               and s["ZD"]["clutter_per_1000m2"] <= max(s["S"]["clutter_per_1000m2"], 0.5)
-                               and s["ZD"]["clutter_p1"] == 0)
-if real:
-    a, b = res["real_f14_pipeline"]["S"]["mine_layer"], res["real_f14_pipeline"]["ZD"]["mine_layer"]
-    gates["ZD4 F14 pipeline"] = b["precision"] >= a["precision"] - 0.05 and b["recall"] >= a["recall"] - 0.05
-print(json.dumps({k: v for k, v in res.items() if k not in ("cnn_alone", "seen")}, indent=1)[:6000])
-print("gates", gates)
+
+for cand in ("ZD1", "ZD"):
+    m, s, r = res["rail_embankment"], res["seen_pooled"], res["real_f14_pipeline"]
+    gates = {}
+    if m["S"] and m[cand]:
+        gates["1 F1 and coverage"] = m[cand]["f1"] >= m["S"]["f1"] and m[cand]["coverage"] >= m["S"]["coverage"] - 0.03
+        gates["2 clutter"] = (m[cand]["clutter_per_1000m2"] <= max(m["S"]["clutter_per_1000m2"], 0.5)
+                              and m[cand]["clutter_p1"] <= m["S"]["clutter_p1"])
+        gates["5 ECE"] = m[cand]["ece"] <= 0.05 or m[cand]["ece"] <= m["S"]["ece"]
+    if s["S"] and s.get(cand):
+        gates["3 seen pooled"] = (s[cand]["f1"] >= s["S"]["f1"] - 0.01
+                                  and s[cand]["clutter_per_1000m2"] <= max(s["S"]["clutter_per_1000m2"], 0.5)
+                                  and s[cand]["clutter_p1"] == 0)
+    if "S" in r and cand in r:
+        a, b = r["S"]["mine_layer"], r[cand]["mine_layer"]
+        gates["4 F14 pipeline"] = b["precision"] >= a["precision"] - 0.05 and b["recall"] >= a["recall"] - 0.05
+    print(cand, "gates", gates)
+    res.setdefault("gates", {})[cand] = gates
+out.write_text(json.dumps(res, indent=1) + "\n")
