@@ -482,6 +482,28 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.03, 0.04, 0.05, 0.08, 0.11), (0.10, 0.12, 0.14, 0.17, 0.21)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(1.0, 2.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Spent shotgun shells left by duck hunters, 6 to 7 cm long and 2 cm across: a plastic
+    # tube, red, green, blue or black, some faded pale by the sun (the brass head is too
+    # small to draw at 0.5 cm); thin plastic, a little warmer than the damp clay in the sun.
+    # PFM-1 sized and, in green, close to its colour. A class of the held-out ``marsh-edge``
+    # family only.
+    "shotgun_shell": ObjectLook(
+        "capsule", 0.034, 0.0105, 0.021,
+        rgb=((0.62, 0.13, 0.10), (0.15, 0.36, 0.17), (0.15, 0.22, 0.52), (0.08, 0.08, 0.09),
+             (0.78, 0.52, 0.46)),
+        reflectance=((0.05, 0.05, 0.38, 0.48, 0.52), (0.05, 0.12, 0.06, 0.16, 0.26),
+                     (0.28, 0.12, 0.06, 0.09, 0.18), (0.04, 0.04, 0.04, 0.05, 0.06),
+                     (0.30, 0.26, 0.48, 0.52, 0.55)),
+        scale_range=(0.85, 1.15), dt_morning=ThermalDraw(0.2, 1.2), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
+    # Broken dry reed stems blown out of the marsh, 30 to 150 cm: thin, pale buff to grey;
+    # dry, warm in the sun. A class of the held-out ``marsh-edge`` family only.
+    "reed_stem": ObjectLook(
+        "bar", 0.40, 0.007, 0.014,
+        rgb=((0.76, 0.68, 0.50), (0.58, 0.54, 0.46)),
+        reflectance=((0.20, 0.26, 0.32, 0.38, 0.42), (0.14, 0.17, 0.20, 0.24, 0.28)),
+        scale_range=(0.4, 1.9), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

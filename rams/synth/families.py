@@ -659,9 +659,35 @@ _RAIL_EMBANKMENT = SceneFamily(
     ),
 )
 
+_MARSH_EDGE = SceneFamily(
+    "marsh-edge",
+    GroundSpec(
+        # A fallow field at the edge of a reed marsh in southern Iraq in winter: grey-brown silty
+        # clay, pale and salt-crusted where dry, darker where damp; dry grass tussocks and
+        # camelthorn, grey-green tamarisk bushes, reed beds along one side, a dirt track; the
+        # damp clay cool, barely warmer than the grass. Written from this description alone
+        # (no render looked at).
+        soil_rgb=(0.58, 0.54, 0.48), grass_rgb=(0.44, 0.48, 0.26), dry_grass_rgb=(0.72, 0.66, 0.50),
+        shrub_rgb=(0.30, 0.36, 0.26), road_rgb=(0.64, 0.60, 0.54),
+        soil_refl=(0.12, 0.14, 0.17, 0.20, 0.23), grass_refl=(0.05, 0.09, 0.07, 0.26, 0.38),
+        dry_grass_refl=(0.16, 0.21, 0.27, 0.32, 0.36), shrub_refl=(0.05, 0.08, 0.07, 0.22, 0.34),
+        road_refl=(0.16, 0.18, 0.21, 0.24, 0.27),
+        veg_offset=0.05, shrub_threshold=(0.65, 0.88), tone_gain=0.16, thermal_offset_deg_c=0.0,
+        veg_cooling_deg_c=1.0, rgb_grain_cell_m=0.05, rgb_grain_amp=(0.06, 0.05),
+        rgb_speckle_amp=(0.04, 0.07),
+    ),
+    ClutterSpec(
+        (("rock", 1), ("shotgun_shell", 600), ("reed_stem", 200), ("stone", 60), ("plastic_bottle", 40),
+         ("can", 40), ("metal_debris", 10), ("warm_patch", 10)),
+        ("shotgun_shell", "shotgun_shell", "reed_stem", "can"),
+        in_field_count=4,
+        footpaths_per_200m=2.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -693,11 +719,13 @@ HELD_OUT_FAMILY = "ploughed"
 #: ``maize-stubble``, added in stop 43 once ``vineyard`` had been seen, blind, for the next
 #: decision (maize cobs are PFM-1 long; stalks and husks strew the rows); it judged experiment U
 #: (stop 43, not adopted), so it is seen too; ``rail-embankment``, added in stop 43 after that,
-#: blind, for the next decision (rusty steel rail clips, PFM-1 long, among ballast).
+#: blind, for the next decision (rusty steel rail clips, PFM-1 long, among ballast); it judged
+#: experiment ZD (stop 44, not adopted), so it is seen too; ``marsh-edge``, added in stop 45,
+#: blind, for the next decision (spent shotgun shells, PFM-1 sized, on salt-crusted clay).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
-    "rail-embankment",
+    "rail-embankment", "marsh-edge",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
