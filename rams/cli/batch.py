@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from rams.cli.options import QUIET_HELP, library_output_to_stderr, stdout
+from rams.cli.options import QUIET_HELP, library_output_to_stderr, pipeline_setup, stdout
 
 ALLOW_PARTIAL_HELP = (
     "Process damaged rasters (truncated, undecodable blocks) with holes instead of failing; "
@@ -27,14 +27,10 @@ def batch(
     allow_partial: bool = typer.Option(False, "--allow-partial", help=ALLOW_PARTIAL_HELP),
 ) -> None:
     """Process every flight below ROOT; failing flights are reported, the rest go on."""
-    from rams.config import load_config
     from rams.orchestration.batch import run_batch
-    from rams.orchestration.executor import make_executor
 
-    cfg = load_config(config, overrides={"ingest": {"allow_partial": True}} if allow_partial else None)
-    n = cfg.execution.workers if workers is None else workers  # an explicit 0 beats the file
-    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,
-                             progress=not quiet)
+    cfg, executor = pipeline_setup(config, allow_partial=allow_partial, workers=workers, scheduler=scheduler,
+                                   dask=dask, quiet=quiet)
     try:
         with library_output_to_stderr():
             outcomes = run_batch(root, out, cfg, executor, force=force, progress=not quiet)

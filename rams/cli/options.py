@@ -19,9 +19,14 @@ import logging
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rams.config import PipelineConfig
+    from rams.orchestration.executor import Executor
 
 # soft wrap: lines of text are never folded or cropped (paths stay copyable); tables still fit
 #: Summaries and results.
@@ -119,3 +124,22 @@ def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON on stdout (plain text: no colour codes to strip)."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+def pipeline_setup(
+    config: Path | None, *, allow_partial: bool, workers: int | None, scheduler: str | None, dask: bool, quiet: bool,
+) -> tuple[PipelineConfig, Executor]:
+    """The config of ``rams process`` and ``rams batch`` and the executor their tiles run on.
+
+    ``--allow-partial`` overrides the file's ``ingest.allow_partial``; an explicit
+    ``--workers`` (0 included) beats the file's ``execution.workers``, and ``--scheduler``
+    its ``execution.scheduler``. The caller closes the executor.
+    """
+    from rams.config import load_config
+    from rams.orchestration.executor import make_executor
+
+    cfg = load_config(config, overrides={"ingest": {"allow_partial": True}} if allow_partial else None)
+    n = cfg.execution.workers if workers is None else workers
+    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,
+                             progress=not quiet)
+    return cfg, executor

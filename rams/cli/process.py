@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from rams.cli.options import QUIET_HELP, library_output_to_stderr, shown_warnings, stderr, stdout
+from rams.cli.options import (
+    QUIET_HELP,
+    library_output_to_stderr,
+    pipeline_setup,
+    shown_warnings,
+    stderr,
+    stdout,
+)
 
 if TYPE_CHECKING:
     from rams.orchestration.pipeline import RunResult
@@ -65,14 +72,10 @@ def process(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Process one flight: anomaly raster, SHA polygons, detections, report."""
-    from rams.config import load_config
-    from rams.orchestration.executor import make_executor
     from rams.orchestration.pipeline import process_flight
 
-    cfg = load_config(config, overrides={"ingest": {"allow_partial": True}} if allow_partial else None)
-    n = cfg.execution.workers if workers is None else workers  # an explicit 0 beats the file
-    executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,
-                             progress=not quiet)
+    cfg, executor = pipeline_setup(config, allow_partial=allow_partial, workers=workers, scheduler=scheduler,
+                                   dask=dask, quiet=quiet)
     try:
         with library_output_to_stderr():
             result = process_flight(flight_dir, out, cfg, executor=executor, force=force)
