@@ -1,3 +1,8 @@
+"""Scratch (stop 45): candidate points of two kept runs of one flight matched within 0.3 m, with the nearest truth object.
+
+Usage: python cmp_points.py OUT_A OUT_B TRUTH.geojson  (prints probability, cnn_support, cnn_score, neighbour_evidence,
+row_member, density_contrast of A and B for points scored >= 0.3 by either)
+"""
 import json,sys,glob
 import numpy as np
 from scipy.spatial import cKDTree
