@@ -106,6 +106,9 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
         "run": out.name, "n_truth_mines": len(mines), "n_covered": int(covered.sum()),
         "flagged_area_m2": round(float(flagged.area), 2), "minefield_area_m2": round(float(field.area), 2),
         "surveyed_area_m2": surveyed, "n_sha": len(areas), "n_sha_priority_1": sum(a.priority == 1 for a in areas),
+        "n_covered_priority_1": int(shapely.covers(
+            shapely.union_all([a.geometry for a in areas if a.priority == 1]) if any(a.priority == 1 for a in areas)
+            else shapely.Polygon(), shapely.points(mines)).sum()) if len(mines) else 0,
         "n_sha_without_mine": sum(not (len(mines) and shapely.covers(g, shapely.points(mines)).any()) for g in geoms),
         "max_probability_difference": round(float(np.nanmax(np.abs(scored.probability - exported))), 4)
         if len(exported) else 0.0,
@@ -128,6 +131,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "mine_coverage": round(sum(r["n_covered"] for r in mined) / n, 4) if n else None,
         "flagged_over_minefield": round(sum(r["flagged_area_m2"] for r in mined) / field, 3) if field else None,
         "n_sha": sum(r["n_sha"] for r in mined), "n_sha_without_mine": sum(r["n_sha_without_mine"] for r in runs),
+        "n_sha_priority_1": sum(r["n_sha_priority_1"] for r in mined),
+        "mine_coverage_priority_1": round(sum(r["n_covered_priority_1"] for r in mined) / n, 4) if n else None,
         "clutter_only": {"n_sha": sum(r["n_sha"] for r in clutter),
                          "n_sha_priority_1": sum(r["n_sha_priority_1"] for r in clutter),
                          "flagged_area_m2": round(c_flagged, 2),

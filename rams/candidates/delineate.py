@@ -43,7 +43,10 @@ its three most probable points (probability that it holds a mine, trusting the t
 strongest as independent), and a priority from the fused evidence:
 
 - 1: ``expected_mines >= priority1_expected_mines``, or a pattern area with
-  ``expected_mines >= priority2_expected_mines``;
+  ``expected_mines >= priority2_expected_mines``; and in either case at least
+  ``priority1_min_mine_points`` points of the mine layer inside (a haze of weak points, each
+  below the mine layer's bar, can sum past the bar on degraded imagery or dense clutter: it
+  makes an area worth a look, not the first one to walk);
 - 2: ``expected_mines >= priority2_expected_mines``;
 - 3: otherwise;
 
@@ -254,7 +257,9 @@ def _area(poly: Polygon, xy: np.ndarray, probability: np.ndarray, pattern_union:
     expected = float(p.sum())
     confidence = float(1.0 - np.prod(1.0 - p[:3])) if len(p) else 0.0
     is_pattern = bool(poly.intersects(pattern_union)) and not getattr(pattern_union, "is_empty", True)
-    if expected >= config.priority1_expected_mines or (is_pattern and expected >= config.priority2_expected_mines):
+    confirmed = int((p >= config.mine_probability).sum()) >= config.priority1_min_mine_points
+    if confirmed and (expected >= config.priority1_expected_mines
+                      or (is_pattern and expected >= config.priority2_expected_mines)):
         priority = 1
     elif expected >= config.priority2_expected_mines:
         priority = 2

@@ -504,6 +504,25 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.20, 0.26, 0.32, 0.38, 0.42), (0.14, 0.17, 0.20, 0.24, 0.28)),
         scale_range=(0.4, 1.9), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Potatoes left on the ridges after a harvest, 5 to 10 cm: smooth ovals, pale tan, yellow-
+    # brown or red-skinned, some green where the sun reached them; damp, a little cooler than the
+    # dry ridge tops in the sun. PFM-1 sized and, in tan, close to the labelled ones' colour. A
+    # class of the held-out ``potato-harvest`` family only.
+    "potato": ObjectLook(
+        "blob", 0.038, 0.027, 0.04,
+        rgb=((0.76, 0.64, 0.46), (0.58, 0.44, 0.28), (0.62, 0.30, 0.26), (0.52, 0.56, 0.34)),
+        reflectance=((0.18, 0.24, 0.32, 0.40, 0.46), (0.10, 0.14, 0.20, 0.28, 0.34),
+                     (0.08, 0.08, 0.22, 0.34, 0.40), (0.06, 0.14, 0.10, 0.30, 0.40)),
+        scale_range=(0.65, 1.3), dt_morning=ThermalDraw(0.3, 1.2, -1.0), dt_evening=ThermalDraw(0.2, 0.8),
+    ),
+    # Dry potato haulm (stems) left after the harvest, 20 to 60 cm: tangled, dark brown to
+    # black; dry, warm in the sun. A class of the held-out ``potato-harvest`` family only.
+    "haulm": ObjectLook(
+        "bar", 0.20, 0.02, 0.03,
+        rgb=((0.24, 0.19, 0.14), (0.36, 0.30, 0.22)),
+        reflectance=((0.04, 0.05, 0.07, 0.10, 0.13), (0.07, 0.09, 0.12, 0.16, 0.20)),
+        scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

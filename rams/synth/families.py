@@ -685,9 +685,36 @@ _MARSH_EDGE = SceneFamily(
     ),
 )
 
+_POTATO_HARVEST = SceneFamily(
+    "potato-harvest",
+    GroundSpec(
+        # A potato field just after the harvest in Bosnia in early autumn: light brown sandy loam
+        # thrown up in ridges by the harvester, dry and pale on the ridge tops, darker in the
+        # furrows; dry haulm strewn over it, weeds at the headlands, a hedge and an orchard edge,
+        # a farm track; warm, dry afternoon. Written from this description alone (no render
+        # looked at).
+        soil_rgb=(0.60, 0.50, 0.38), grass_rgb=(0.36, 0.48, 0.20), dry_grass_rgb=(0.62, 0.54, 0.36),
+        shrub_rgb=(0.16, 0.28, 0.12), road_rgb=(0.64, 0.58, 0.48),
+        soil_refl=(0.11, 0.14, 0.19, 0.23, 0.27), grass_refl=(0.04, 0.10, 0.05, 0.32, 0.46),
+        dry_grass_refl=(0.12, 0.16, 0.22, 0.28, 0.32), shrub_refl=(0.03, 0.08, 0.04, 0.26, 0.44),
+        road_refl=(0.15, 0.18, 0.22, 0.25, 0.28),
+        veg_offset=-0.15, shrub_threshold=(0.7, 0.9), tone_gain=0.12, thermal_offset_deg_c=2.0,
+        veg_cooling_deg_c=2.5, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.07, 0.05),
+        rgb_speckle_amp=(0.04, 0.07),
+    ),
+    ClutterSpec(
+        (("rock", 1), ("potato", 700), ("haulm", 300), ("stone", 80), ("plastic_bottle", 20),
+         ("can", 20), ("metal_debris", 10), ("warm_patch", 10)),
+        ("potato", "potato", "haulm", "stone"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+    furrows=True,
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -721,11 +748,13 @@ HELD_OUT_FAMILY = "ploughed"
 #: (stop 43, not adopted), so it is seen too; ``rail-embankment``, added in stop 43 after that,
 #: blind, for the next decision (rusty steel rail clips, PFM-1 long, among ballast); it judged
 #: experiment ZD (stop 44, not adopted), so it is seen too; ``marsh-edge``, added in stop 45,
-#: blind, for the next decision (spent shotgun shells, PFM-1 sized, on salt-crusted clay).
+#: blind, for the next decision (spent shotgun shells, PFM-1 sized, on salt-crusted clay); it
+#: judged experiment ZE (stop 45, not adopted), so it is seen too; ``potato-harvest``, added in
+#: stop 45 after that, blind, for the next decision (potatoes, PFM-1 sized and tan, on ridges).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
-    "rail-embankment", "marsh-edge",
+    "rail-embankment", "marsh-edge", "potato-harvest",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)

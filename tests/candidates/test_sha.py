@@ -542,3 +542,24 @@ def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
                               sensors=["rgb", "multispectral", "thermal"], config=rgb_cfg,
                               combiner=replace(comb, rgb_only=None))
     assert no_rgb.points[0].scored_by == "base_rate"
+
+
+def test_priority_1_needs_mine_layer_points_not_a_haze_of_weak_ones() -> None:
+    """A cluster whose expected mines pass the priority-1 bar only through many weak points (one
+    point in the mine layer) is priority 1 with ``priority1_min_mine_points: 0`` and 2 with 2;
+    a cluster of confident points keeps priority 1 either way."""
+    from rams.candidates.delineate import fence_areas
+
+    rng = np.random.default_rng(3)
+    haze_xy = np.array([20.0, 20.0]) + rng.uniform(-3.0, 3.0, size=(20, 2))
+    haze_p = np.array([0.6] + [0.25] * 19)  # 0.6 + 4.75 = 5.35 expected mines, one mine point
+    strong_xy = np.array([[60.0, 20.0], [61.0, 20.0], [60.5, 20.8], [61.5, 21.0], [60.0, 21.5]])
+    strong_p = np.full(5, 0.9)  # 4.5 expected mines, five mine points
+    xy, p = np.vstack([haze_xy, strong_xy]), np.concatenate([haze_p, strong_p])
+    for need, want in ((0, [1, 1]), (2, [1, 2]), (5, [1, 2]), (6, [2, 2])):
+        cfg = CandidateConfig(priority1_min_mine_points=need, **NO_EXTENT)  # type: ignore[arg-type]
+        areas, _ = fence_areas(xy, p, p >= cfg.area_probability, [], cfg)
+        by_x = sorted(areas, key=lambda a: a.geometry.centroid.x)
+        assert len(by_x) == 2 and by_x[0].expected_mines > 4.0 and by_x[1].expected_mines > 4.0
+        assert sorted(a.priority for a in areas) == want, need
+        assert by_x[0].priority == (1 if need == 0 else 2)

@@ -51,6 +51,7 @@ NEW_CLASSES = {
     "maize-stubble": {"maize_cob", "maize_stalk", "stone", "can"},
     "rail-embankment": {"rail_clip", "sleeper_chunk", "stone", "can"},
     "marsh-edge": {"shotgun_shell", "reed_stem", "stone", "can"},
+    "potato-harvest": {"potato", "haulm", "stone", "can"},
 }
 
 
@@ -79,7 +80,7 @@ def test_protocol_constants() -> None:
     assert HELD_OUT_FAMILY == "ploughed"
     assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
                                  "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
-                                 "maize-stubble", "rail-embankment", "marsh-edge")
+                                 "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -422,7 +423,8 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "winter-wheat": {"crater", "fragment"}, "front-line": {"steel_scrap", "wire"}, "karst": {"limestone", "crushed_tin"}, "paddy": {"snail_shell", "straw_bundle"},
            "pine-edge": {"pine_cone", "deadwood"}, "vineyard": {"vine_clip", "pruned_cane"},
            "maize-stubble": {"maize_cob", "maize_stalk"}, "rail-embankment": {"rail_clip", "sleeper_chunk"},
-           "marsh-edge": {"shotgun_shell", "reed_stem"}}
+           "marsh-edge": {"shotgun_shell", "reed_stem"},
+           "potato-harvest": {"potato", "haulm"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
                                      (True, True, "metal")):
