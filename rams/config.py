@@ -151,7 +151,7 @@ class CandidateConfig(_Section):
     simplify_m: float = Field(default=0.25, ge=0)
     priority1_expected_mines: float = Field(default=4.0, gt=0)
     priority2_expected_mines: float = Field(default=2.0, gt=0)
-    priority1_min_mine_points: int = Field(default=0, ge=0)
+    priority1_min_mine_points: int = Field(default=2, ge=0)
 
 
 class ExecutionConfig(_Section):
