@@ -6,7 +6,8 @@ how SHAs are fenced; only the polygons do. This reads the points of every run ke
 with their features), scores them again with the point combiner and fences the SHAs with the
 candidates section of ``--config`` merged on the default config, then scores the polygons
 against the truth as the benchmark does (mine coverage, flagged over minefield and over
-surveyed area, SHAs holding no mine, priority 1 on the clutter-only flights). So two
+surveyed area, SHAs holding no mine, priority 1 on the clutter-only flights, and the share of
+mines inside priority-1 SHAs, ``mine_coverage_priority_1``). So two
 delineations are compared on the very same detector outputs, in seconds, without running the
 pipeline again.
 

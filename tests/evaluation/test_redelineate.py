@@ -11,7 +11,8 @@ from tests.conftest import load_benchmark
 
 def _run(n_truth: int, tp: int, n_points: int, probability: list[float], on_mine: list[float],
          surveyed: float | None = 1000.0, **extra: Any) -> dict[str, Any]:
-    run = {"run": "r", "n_truth_mines": n_truth, "n_covered": min(tp + 1, n_truth), "flagged_area_m2": 100.0,
+    run = {"run": "r", "n_truth_mines": n_truth, "n_covered": min(tp + 1, n_truth),
+           "n_covered_priority_1": min(tp, n_truth), "flagged_area_m2": 100.0,
            "minefield_area_m2": 200.0 if n_truth else 0.0, "surveyed_area_m2": surveyed, "n_sha": 1,
            "n_sha_priority_1": 0, "n_sha_without_mine": 0, "max_probability_difference": 0.0,
            "mine_layer": {"tp": tp, "n_points": n_points, "n_truth": n_truth},
@@ -31,6 +32,8 @@ def test_mine_layer_is_pooled_over_the_flights_with_mines() -> None:
                                "recall": pytest.approx(0.4667, abs=1e-4), "f1": pytest.approx(14 / 24, abs=1e-4)}
     assert s["clutter_false_mine_points_per_1000m2"] == pytest.approx(1.5)
     assert s["scored_by"] == {"combiner": 13}
+    # mines inside priority-1 SHAs over the mined flights' mines: (6 + 1) of 15
+    assert s["mine_coverage_priority_1"] == pytest.approx(7 / 15, abs=1e-4)
     # the ECE over the mined flights' points only: 8 at 0.9 (6 mines), one at 0.6 (a mine), one at 0.1
     assert s["ece"] == pytest.approx((8 * abs(0.9 - 0.75) + abs(0.6 - 1.0) + abs(0.1 - 0.0)) / 10, abs=1e-4)
 
