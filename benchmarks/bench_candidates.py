@@ -24,10 +24,15 @@ count, flagged area over surveyed area, and the operating points of the pooled t
 (best precision at recall >= 0.9 and best recall at precision >= 0.85 whatever the mine
 layer's threshold).
 
+``--rerender KIND`` re-renders every flight's RGB orthomosaic before processing, as another
+camera or renderer might (:data:`RERENDER`: per-channel gains, a gamma, Gaussian blur and noise;
+the multispectral and thermal rasters untouched): a stress test of ground and imagery the
+models were never tuned on. ``cool_dark`` is the one rule ZF was judged on.
+
 Usage::
 
     python benchmarks/bench_candidates.py [--family ploughed] [--first-seed 1000] [--n-flights 4] [--size-m 80]
-        [--clutter-seed 1100] [--n-clutter-flights 3] [--config extra.yaml] [--keep DIR]
+        [--clutter-seed 1100] [--n-clutter-flights 3] [--config extra.yaml] [--keep DIR] [--rerender cool_dark]
 
 Results: ``benchmarks/results/candidates.json``.
 """
@@ -130,6 +135,43 @@ def remove_mines(flight: Path) -> int:
     return len(mines)
 
 
+#: RGB re-renderings: gains (R, G, B), gamma (> 1 darkens), Gaussian blur sigma (px), noise sigma (counts).
+RERENDER: dict[str, dict[str, Any]] = {
+    "warm": {"gain": (1.12, 1.0, 0.84), "gamma": 0.85, "blur_px": 1.0, "noise": 5.0},
+    "cool_dark": {"gain": (0.82, 0.92, 1.08), "gamma": 1.25, "blur_px": 1.5, "noise": 8.0},
+}
+#: Pixels read around each block so that the blur has no seams at block edges.
+_RERENDER_HALO_PX = 8
+
+
+def rerender_rgb(flight: Path, kind: str, seed: int) -> None:
+    """Rewrite ``flight``'s RGB colour bands with :data:`RERENDER` ``[kind]`` (block by block, alpha kept).
+
+    Written to a temporary file beside it and renamed into place; the noise is drawn from
+    ``seed``, so a flight and seed give the same bytes.
+    """
+    import cv2
+
+    look = RERENDER[kind]
+    rng = np.random.default_rng(seed)
+    path = flight / "rgb.tif"
+    tmp = path.with_suffix(".rerender.tif")
+    gain = np.array(look["gain"], np.float32)[:, None, None]
+    with rasterio.open(path) as src, rasterio.open(tmp, "w", **src.profile) as dst:
+        for _, w in src.block_windows(1):
+            r0, c0 = max(0, w.row_off - _RERENDER_HALO_PX), max(0, w.col_off - _RERENDER_HALO_PX)
+            r1 = min(src.height, w.row_off + w.height + _RERENDER_HALO_PX)
+            c1 = min(src.width, w.col_off + w.width + _RERENDER_HALO_PX)
+            a = src.read(window=Window(c0, r0, c1 - c0, r1 - r0)).astype(np.float32)
+            rgb = np.clip(a[:3] * gain, 0, 255)
+            rgb = 255.0 * (rgb / 255.0) ** look["gamma"]
+            rgb = np.stack([cv2.GaussianBlur(b, (0, 0), look["blur_px"]) for b in rgb])
+            a[:3] = np.clip(rgb + rng.normal(0.0, look["noise"], rgb.shape).astype(np.float32), 0, 255)
+            rr, cc = w.row_off - r0, w.col_off - c0
+            dst.write(np.round(a[:, rr:rr + w.height, cc:cc + w.width]).astype(src.dtypes[0]), window=w)
+    tmp.replace(path)
+
+
 def _process(flight: Path, out: Path, config: Path | None) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "rams.cli.main", "process", str(flight), "-o", str(out), "--force"]
     if config is not None:
@@ -143,15 +185,18 @@ def _process(flight: Path, out: Path, config: Path | None) -> dict[str, Any]:
 def run_flight(
     seed: int, size_m: float, work: Path, config: Path | None, *, clutter_only: bool = False,
     rgb_gsd_m: float | None = None, rgb_only: bool = False, family: str = HELD_OUT_FAMILY,
+    rerender: str | None = None,
 ) -> dict[str, Any]:
-    """Generate (and strip of mines when ``clutter_only``), process (from its RGB alone when
-    ``rgb_only``) and score one flight of ``family``."""
+    """Generate (and strip of mines when ``clutter_only``; re-render its RGB when ``rerender``),
+    process (from its RGB alone when ``rgb_only``) and score one flight of ``family``."""
     name = f"{'clutter' if clutter_only else 'flight'}-{family}-{seed}"
     flight, out = work / name, work / f"out-{name}"
     t0 = time.perf_counter()
     gsd = None if rgb_gsd_m is None else {**DEFAULT_GSD_M, "rgb": rgb_gsd_m}
     generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd)
     removed = remove_mines(flight) if clutter_only else 0
+    if rerender is not None:
+        rerender_rgb(flight, rerender, seed)
     t1 = time.perf_counter()
     result = _process(sensor_subset_flight(flight) if rgb_only else flight, out, config)
     result["seed"], result["clutter_only"], result["mines_removed"] = seed, clutter_only, removed
@@ -296,6 +341,7 @@ def write_results(args: argparse.Namespace, flights: list[dict[str, Any]], clutt
         "n_clutter_flights_requested": args.n_clutter_flights,
         "family": args.family, "size_m": args.size_m,
         "rgb_gsd_m": args.rgb_gsd_m or DEFAULT_GSD_M["rgb"], "rgb_only": args.rgb_only,
+        "rerender": None if args.rerender is None else {"kind": args.rerender, **RERENDER[args.rerender]},
         "seeds": [f["seed"] for f in flights], "clutter_seeds": [c["seed"] for c in clutter],
         "config": None if args.config is None else args.config.read_text(),
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
@@ -326,9 +372,13 @@ def main() -> None:
                     help="GSD of the generated RGB (default: rams synth's, 0.5 cm; an area-survey flight: 0.02)")
     ap.add_argument("--rgb-only", action="store_true",
                     help="Process every flight from its RGB orthomosaic alone (no multispectral or thermal).")
+    ap.add_argument("--rerender", choices=sorted(RERENDER), default=None,
+                    help="Re-render every flight's RGB as another camera might (a stress test; see RERENDER).")
     args = ap.parse_args()
     if args.results is None:
         args.results = RESULTS if args.family == HELD_OUT_FAMILY else RESULTS.with_name(f"candidates_{args.family}.json")
+        if args.rerender:
+            args.results = args.results.with_name(f"{args.results.stem}_rerender_{args.rerender}.json")
     if args.clutter_seed < 0 or args.n_clutter_flights < 0:
         ap.error("--clutter-seed and --n-clutter-flights must not be negative (no clutter flights: "
                  "--n-clutter-flights 0)")
@@ -339,7 +389,7 @@ def main() -> None:
         clutter: list[dict[str, Any]] = []
         for seed in range(args.first_seed, args.first_seed + args.n_flights):
             r = run_flight(seed, args.size_m, work, args.config, rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only,
-                           family=args.family)
+                           family=args.family, rerender=args.rerender)
             p, poly = r["points"], r["polygons"]
             print(f"seed {seed}: mines {r['n_truth_mines']:3d}  SHA {poly['n_sha']} (p1 {poly['n_sha_priority_1']}) "
                   f"/ fields {poly['n_minefields']}  coverage {poly['mine_coverage']}  flagged/minefield "
@@ -349,7 +399,8 @@ def main() -> None:
             write_results(args, flights, clutter)
         for seed in range(args.clutter_seed, args.clutter_seed + args.n_clutter_flights):
             c = run_flight(seed, args.size_m, work, args.config, clutter_only=True,
-                           rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only, family=args.family)
+                           rgb_gsd_m=args.rgb_gsd_m, rgb_only=args.rgb_only, family=args.family,
+                           rerender=args.rerender)
             print(f"clutter-only seed {seed} ({c['mines_removed']} mines removed): "
                   f"SHA {c['polygons']['n_sha']} (p1 {c['polygons']['n_sha_priority_1']}), "
                   f"false mine points {c['points']['fp']} "

@@ -66,3 +66,32 @@ def test_sweeps_pool_by_summing_counts_per_threshold() -> None:
     assert ops["best_precision_at_recall"]["threshold"] == 0.0  # only the lowest threshold keeps recall 1.0
     assert ops["best_recall_at_precision"] is None  # 3 of 5 at best
     assert bench.pooled_sweep([a, {"calibration": {}}]) == []  # a result file from before sweeps
+
+
+def test_rerender_changes_the_rgb_colours_only_and_is_deterministic(tmp_path: Path) -> None:
+    """The stress test's re-rendering: the RGB's colour bands change as the look says (cool_dark:
+    darker, bluer), its alpha, georeferencing and the other sensors' rasters do not, and the
+    same seed gives the same bytes."""
+    bench = load_benchmark("bench_candidates")
+    flights = []
+    for name in ("a", "b"):
+        flight = tmp_path / name
+        generate_flight(flight, size_m=12.0, seed=1, family="steppe")
+        flights.append(flight)
+    ms_before = (flights[0] / "ms.tif").read_bytes()
+    with rasterio.open(flights[0] / "rgb.tif") as src:
+        before, profile = src.read().astype(np.float64), src.profile
+    for flight in flights:
+        bench.rerender_rgb(flight, "cool_dark", seed=7)
+    assert (flights[0] / "ms.tif").read_bytes() == ms_before
+    assert (flights[0] / "rgb.tif").read_bytes() == (flights[1] / "rgb.tif").read_bytes()
+    assert not list(flights[0].glob("*.rerender.tif"))  # renamed into place
+    with rasterio.open(flights[0] / "rgb.tif") as src:
+        after = src.read().astype(np.float64)
+        assert src.crs == profile["crs"] and src.transform == profile["transform"] and src.count == profile["count"]
+    assert np.array_equal(after[3], before[3])  # alpha
+    lit = before[3] > 0
+    assert after[:3, lit].mean() < before[:3, lit].mean() - 5  # gamma 1.25 and gains < 1 darken
+    ratio_before = before[2, lit].mean() / before[0, lit].mean()
+    ratio_after = after[2, lit].mean() / after[0, lit].mean()
+    assert ratio_after > ratio_before * 1.15  # blue over red: 1.08 / 0.82 before the gamma
