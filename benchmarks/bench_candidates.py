@@ -51,6 +51,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import rasterio
 from rasterio.windows import Window
@@ -150,8 +151,6 @@ def rerender_rgb(flight: Path, kind: str, seed: int) -> None:
     Written to a temporary file beside it and renamed into place; the noise is drawn from
     ``seed``, so a flight and seed give the same bytes.
     """
-    import cv2
-
     look = RERENDER[kind]
     rng = np.random.default_rng(seed)
     path = flight / "rgb.tif"

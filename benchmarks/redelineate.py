@@ -98,7 +98,7 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     geoms = [a.geometry for a in areas]
     flagged = shapely.union_all(geoms) if geoms else shapely.Polygon()
     field = shapely.union_all(fields) if fields else shapely.Polygon()
-    covered = shapely.covers(flagged, shapely.points(mines)) if len(mines) else np.zeros(0, bool)
+    covered = _covered(geoms, mines)
     xy = np.array([[p.x_m, p.y_m] for p in flight.points], np.float64).reshape(-1, 2)
     layer = scored.probability >= config.mine_probability
     layer_tp = len(match_points(xy[layer], mines, MATCH_M))
@@ -107,9 +107,7 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
         "run": out.name, "n_truth_mines": len(mines), "n_covered": int(covered.sum()),
         "flagged_area_m2": round(float(flagged.area), 2), "minefield_area_m2": round(float(field.area), 2),
         "surveyed_area_m2": surveyed, "n_sha": len(areas), "n_sha_priority_1": sum(a.priority == 1 for a in areas),
-        "n_covered_priority_1": int(shapely.covers(
-            shapely.union_all([a.geometry for a in areas if a.priority == 1]) if any(a.priority == 1 for a in areas)
-            else shapely.Polygon(), shapely.points(mines)).sum()) if len(mines) else 0,
+        "n_covered_priority_1": int(_covered([a.geometry for a in areas if a.priority == 1], mines).sum()),
         "n_sha_without_mine": sum(not (len(mines) and shapely.covers(g, shapely.points(mines)).any()) for g in geoms),
         "max_probability_difference": round(float(np.nanmax(np.abs(scored.probability - exported))), 4)
         if len(exported) else 0.0,
@@ -118,6 +116,14 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
                                                      strict=True)},
         "_probability": scored.probability.tolist(), "_on_mine": flight.label.tolist(),
     }
+
+
+def _covered(polygons: list[Any], mines: np.ndarray) -> np.ndarray:
+    """(M,) whether each mine (metres, (M, 2)) lies inside the union of ``polygons``."""
+    if not len(mines):
+        return np.zeros(0, bool)
+    union = shapely.union_all(polygons) if polygons else shapely.Polygon()
+    return np.asarray(shapely.covers(union, shapely.points(mines)), bool)
 
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
