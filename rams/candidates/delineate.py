@@ -10,9 +10,10 @@ that put a whole flight under one SHA):
    expected positions, grown by ``pattern_margin_m``: rows plus the safety margin, not a
    blob around everything.
 2. **Cluster areas.** Area points outside pattern areas are grouped by single linkage at
-   ``cluster_radius_m``; a group of at least ``min_cluster_size`` points whose probabilities
-   sum to at least ``min_area_expected_mines`` is fenced by its convex hull grown by
-   ``safety_margin_m``.
+   ``cluster_radius_m``; a group of at least ``min_cluster_size`` points (or holding at least
+   ``min_cluster_mine_points`` mine-layer points, when that is > 0: rule ZH) whose
+   probabilities sum to at least ``min_area_expected_mines`` is fenced by its convex hull
+   grown by ``safety_margin_m``.
 3. **Extent.** The points an area was fenced around (its *core*: the area points inside a
    pattern fence, or a cluster's points) are a sample of the minefield, not its outline: on
    unfamiliar ground a detector finds some of the mines of a field and misses their
@@ -30,8 +31,16 @@ that put a whole flight under one SHA):
      along). Grown fences that overlap merge in step 5, so the extent can join two areas
      that lie close together.
 
-   ``attach_m: 0``, ``extent_probability: null`` and ``spacing_margin_max_m: 0`` turn the
-   three parts off (the fences, priorities and everything else of the earlier versions).
+   - with ``scatter_ellipse_k`` > 0, a cluster area (not a pattern) whose core has at least
+     :data:`ELLIPSE_MIN_POINTS` points is also fenced by the ellipse those points imply:
+     centred on their mean, axes along the eigenvectors of their sample covariance,
+     semi-axes ``k * sigma + safety_margin_m``. Scattered mines (PFM-1 from rockets or
+     cassettes) form a long ellipse of random points, and the found ones are a sample of
+     it: for points spread evenly over an ellipse its semi-axes are 2 sigma, which their
+     convex hull underestimates (rule ZG, ``benchmarks/results/rule_ZG_scatter_ellipse.md``).
+
+   ``attach_m: 0``, ``extent_probability: null``, ``spacing_margin_max_m: 0`` and
+   ``scatter_ellipse_k: 0`` turn the four parts off (the fences, priorities and everything else of the earlier versions).
 4. Mine-layer points of groups too small for an area and not attached to one are **point
    hazards**: exported as points (``hazard = "point"``, priority 3), never as area.
 5. Overlapping areas merge; every polygon is filled, simplified by ``simplify_m`` and
@@ -73,6 +82,10 @@ from rams.config import CandidateConfig
 
 BASIS_PATTERN = "pattern"
 BASIS_CLUSTER = "cluster"
+
+#: Fewest core points of a cluster area for its scatter ellipse (a covariance of fewer says
+#: little about a field's shape).
+ELLIPSE_MIN_POINTS = 4
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,7 @@ class _Fence:
     positions: np.ndarray
     core: list[int]
     attached: bool = False
+    pattern: bool = False
 
 
 def _attach(fences: list[_Fence], xy: np.ndarray, point_hazard: np.ndarray, attach_m: float) -> None:
@@ -161,8 +175,29 @@ def _widen(fence: _Fence, xy: np.ndarray, config: CandidateConfig) -> None:
         fence.polygon = fence.polygon.union(_hull(fence.positions, fence.margin_m))
 
 
+def scatter_ellipse(xy: np.ndarray, k: float, margin_m: float, quad_segs: int = 16) -> Polygon:
+    """The ellipse that points scattered over a field imply (module docstring, step 3).
+
+    Centred on the mean of ``xy``; axes along the eigenvectors of their sample covariance;
+    semi-axes ``k * sqrt(eigenvalue) + margin_m``.
+    """
+    pts = np.asarray(xy, np.float64).reshape(-1, 2)
+    centre = pts.mean(axis=0)
+    cov = np.cov(pts, rowvar=False) if len(pts) > 1 else np.zeros((2, 2))
+    evals, evecs = np.linalg.eigh(cov)
+    semi = k * np.sqrt(np.clip(evals, 0.0, None)) + max(margin_m, 0.05)
+    unit = shapely.Point(0.0, 0.0).buffer(1.0, quad_segs=quad_segs)
+    ring = np.asarray(unit.exterior.coords) * semi  # axes-aligned, then rotated into place
+    geom = Polygon(ring @ evecs.T + centre)
+    return orient(geom, sign=1.0)
+
+
 def _extent(fence: _Fence, xy: np.ndarray, probability: np.ndarray, area_pt: np.ndarray, config: CandidateConfig) -> Polygon:
     """The fence around its positions, attached points and supporting points (module docstring)."""
+    polygon = fence.polygon
+    if config.scatter_ellipse_k > 0 and not fence.pattern and len(fence.positions) >= ELLIPSE_MIN_POINTS:
+        polygon = polygon.union(scatter_ellipse(fence.positions, config.scatter_ellipse_k, config.safety_margin_m))
+    fence = replace(fence, polygon=polygon)
     core = np.asarray(fence.core, int)
     positions = [fence.positions]
     if config.extent_probability is not None and len(core):
@@ -206,13 +241,15 @@ def fence_areas(
     loose = np.flatnonzero(mine & ~in_pattern)
     fences: list[_Fence] = []
     for poly, group in zip(pattern_polys, (g for g in pattern_groups if len(g)), strict=True):
-        fences.append(_Fence(poly, config.pattern_margin_m, group, [int(i) for i in _inside(poly, xy) if mine[i]]))
+        fences.append(_Fence(poly, config.pattern_margin_m, group, [int(i) for i in _inside(poly, xy) if mine[i]], pattern=True))
     point_hazard = np.zeros(len(xy), bool)
     if len(loose):
         labels = cluster_labels(xy[loose], config.cluster_radius_m)
         for lab in np.unique(labels):
             idx = loose[labels == lab]
-            if len(idx) >= config.min_cluster_size and probability[idx].sum() >= config.min_area_expected_mines:
+            n_mine = int((probability[idx] >= config.mine_probability).sum())
+            big = len(idx) >= config.min_cluster_size or 0 < config.min_cluster_mine_points <= n_mine
+            if big and probability[idx].sum() >= config.min_area_expected_mines:
                 fences.append(_Fence(_hull(xy[idx], config.safety_margin_m), config.safety_margin_m, xy[idx], list(idx)))
             else:
                 point_hazard[idx] = True

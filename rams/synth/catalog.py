@@ -523,6 +523,26 @@ DISTRACTORS: dict[str, ObjectLook] = {
         reflectance=((0.04, 0.05, 0.07, 0.10, 0.13), (0.07, 0.09, 0.12, 0.16, 0.20)),
         scale_range=(0.5, 1.5), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Dung on a grazed pasture: cow and camel pats, 15 to 35 cm irregular flat discs, dark olive-
+    # brown when fresh, dry ones pale grey-brown and crusted; fresh ones warm, dry ones at the
+    # soil's temperature or a little cooler. A class of the held-out ``hill-pasture`` family only.
+    "dung_pat": ObjectLook(
+        "blob", 0.12, 0.09, 0.02,
+        rgb=((0.26, 0.23, 0.14), (0.36, 0.31, 0.20), (0.56, 0.52, 0.44)),
+        reflectance=((0.04, 0.05, 0.06, 0.09, 0.13), (0.06, 0.08, 0.10, 0.14, 0.19),
+                     (0.12, 0.14, 0.17, 0.21, 0.25)),
+        scale_range=(0.6, 1.5), dt_morning=ThermalDraw(0.5, 2.0), dt_evening=ThermalDraw(0.3, 1.5),
+    ),
+    # Tufts of shed sheep and goat wool caught on the grass, 4 to 12 cm: irregular, off-white,
+    # cream, grey-brown or black; light and dry, at the grass's temperature. PFM-1 sized. A class
+    # of the held-out ``hill-pasture`` family only.
+    "wool_tuft": ObjectLook(
+        "blob", 0.035, 0.022, 0.02,
+        rgb=((0.86, 0.84, 0.78), (0.78, 0.72, 0.58), (0.50, 0.44, 0.36), (0.14, 0.13, 0.12)),
+        reflectance=((0.50, 0.54, 0.58, 0.62, 0.64), (0.34, 0.40, 0.48, 0.54, 0.58),
+                     (0.14, 0.17, 0.21, 0.26, 0.30), (0.04, 0.04, 0.05, 0.07, 0.09)),
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.0, 0.6, -1.0), dt_evening=ThermalDraw(0.0, 0.6),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

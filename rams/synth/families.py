@@ -712,9 +712,35 @@ _POTATO_HARVEST = SceneFamily(
     furrows=True,
 )
 
+_HILL_PASTURE = SceneFamily(
+    "hill-pasture",
+    GroundSpec(
+        # A grazed hill pasture in eastern Afghanistan in spring: short grass cropped close by
+        # sheep and goats, bright green in the hollows and thin and yellowing on the slopes,
+        # bare brown loess along the sheep tracks and where the flock beds down, scattered
+        # camelthorn and wormwood bushes, a few stones; morning sun, the bare loess warming
+        # faster than the grass. Written from this description alone (no render looked at).
+        soil_rgb=(0.56, 0.46, 0.34), grass_rgb=(0.34, 0.50, 0.20), dry_grass_rgb=(0.60, 0.58, 0.36),
+        shrub_rgb=(0.32, 0.38, 0.24), road_rgb=(0.62, 0.52, 0.40),
+        soil_refl=(0.10, 0.13, 0.18, 0.22, 0.25), grass_refl=(0.04, 0.10, 0.05, 0.30, 0.48),
+        dry_grass_refl=(0.10, 0.14, 0.18, 0.26, 0.32), shrub_refl=(0.05, 0.08, 0.07, 0.22, 0.34),
+        road_refl=(0.13, 0.16, 0.21, 0.24, 0.27),
+        veg_offset=0.15, shrub_threshold=(0.75, 0.92), tone_gain=0.10, thermal_offset_deg_c=1.0,
+        veg_cooling_deg_c=3.0, rgb_grain_cell_m=0.03, rgb_grain_amp=(0.04, 0.06),
+        rgb_speckle_amp=(0.03, 0.08),
+    ),
+    ClutterSpec(
+        (("rock", 10), ("dung_pat", 250), ("wool_tuft", 500), ("stone", 60), ("plastic_bottle", 10),
+         ("can", 10), ("metal_debris", 10), ("warm_patch", 15)),
+        ("wool_tuft", "dung_pat", "stone", "can"),
+        in_field_count=4,
+        footpaths_per_200m=3.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -750,11 +776,13 @@ HELD_OUT_FAMILY = "ploughed"
 #: experiment ZD (stop 44, not adopted), so it is seen too; ``marsh-edge``, added in stop 45,
 #: blind, for the next decision (spent shotgun shells, PFM-1 sized, on salt-crusted clay); it
 #: judged experiment ZE (stop 45, not adopted), so it is seen too; ``potato-harvest``, added in
-#: stop 45 after that, blind, for the next decision (potatoes, PFM-1 sized and tan, on ridges).
+#: stop 45 after that, blind, for the next decision (potatoes, PFM-1 sized and tan, on ridges);
+#: it judged rule ZF (stop 45, adopted), so it is seen too; ``hill-pasture``, added in stop 46,
+#: blind, for the next decision (wool tufts, PFM-1 sized, and dung pats on a grazed pasture).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
-    "rail-embankment", "marsh-edge", "potato-harvest",
+    "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)

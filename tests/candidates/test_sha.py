@@ -563,3 +563,60 @@ def test_priority_1_needs_mine_layer_points_not_a_haze_of_weak_ones() -> None:
         assert len(by_x) == 2 and by_x[0].expected_mines > 4.0 and by_x[1].expected_mines > 4.0
         assert sorted(a.priority for a in areas) == want, need
         assert by_x[0].priority == (1 if need == 0 else 2)
+
+
+def test_scatter_ellipse_grows_a_cluster_area_along_its_points_long_axis() -> None:
+    """Rule ZG: with ``scatter_ellipse_k`` > 0 a cluster area of at least four points also holds
+    the ellipse they imply (semi-axes k sigma + safety margin); off (0) it is the convex hull
+    plus margin; a row pattern is never grown by it."""
+    from rams.candidates.delineate import fence_areas, scatter_ellipse
+
+    rng = np.random.default_rng(5)
+    # points spread evenly over an ellipse with semi-axes 12 m and 3 m, rotated 30 degrees
+    r, t = np.sqrt(rng.uniform(0, 1, 400)), rng.uniform(0, 2 * np.pi, 400)
+    ang = np.radians(30.0)
+    rot = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])
+    field = (np.column_stack([12 * r * np.cos(t), 3 * r * np.sin(t)]) @ rot.T) + [50.0, 50.0]
+    ell = scatter_ellipse(field, 2.0, 0.0)
+    truth = shapely.Polygon(shapely.Point(0, 0).buffer(1.0, quad_segs=32).exterior.coords)
+    truth = shapely.affinity.translate(shapely.affinity.rotate(shapely.affinity.scale(truth, 12, 3), 30), 50, 50)
+    assert ell.symmetric_difference(truth).area < 0.1 * truth.area  # 2 sigma: the ellipse itself
+    # the detector found six of the field's mines, 3 m apart along it (one cluster)
+    found = (np.array([[-7.5, 1.0], [-4.5, -1.0], [-1.5, 1.5], [1.5, -1.5], [4.5, 1.0], [7.5, -0.5]]) @ rot.T) + [50.0, 50.0]
+    p = np.full(6, 0.9)
+    for k in (0.0, 2.0):
+        cfg = CandidateConfig(scatter_ellipse_k=k, **NO_EXTENT)  # type: ignore[arg-type]
+        (area,), _ = fence_areas(found, p, p >= cfg.area_probability, [], cfg)
+        hull = shapely.convex_hull(shapely.multipoints(found)).buffer(cfg.safety_margin_m)
+        covered = shapely.covers(area.geometry, shapely.points(field)).mean()
+        if k == 0:
+            assert abs(area.geometry.area - hull.area) < 0.05 * hull.area  # simplified at 0.25 m
+        else:
+            assert area.geometry.covers(hull.buffer(-0.3)) and area.geometry.area > hull.area
+            assert covered > off_covered
+        off_covered = covered
+    # a pattern's fence is not grown
+    row_xy = np.column_stack([np.arange(6) * 2.0, np.zeros(6)])
+    cfg = CandidateConfig(scatter_ellipse_k=3.0, **NO_EXTENT)  # type: ignore[arg-type]
+    p6 = np.full(6, 0.9)
+    (pat,), _ = fence_areas(row_xy, p6, p6 >= 0.2, [row_xy], cfg)
+    (off,), _ = fence_areas(row_xy, p6, p6 >= 0.2, [row_xy], CandidateConfig(**NO_EXTENT))  # type: ignore[arg-type]
+    assert abs(pat.geometry.area - off.geometry.area) < 1e-6
+
+
+def test_a_pair_of_mine_layer_points_makes_an_area_only_with_min_cluster_mine_points() -> None:
+    """Rule ZH: two mine-layer points 2 m apart are two point hazards by default and one area
+    with ``min_cluster_mine_points: 2``; a lone mine point and a pair of weak area points stay
+    out either way."""
+    from rams.candidates.delineate import fence_areas
+
+    xy = np.array([[10.0, 10.0], [12.0, 10.0], [50.0, 50.0], [80.0, 10.0], [81.5, 10.0]])
+    p = np.array([0.9, 0.8, 0.95, 0.3, 0.3])
+    for need, n_areas in ((0, 0), (2, 1), (3, 0)):
+        cfg = CandidateConfig(min_cluster_mine_points=need, **NO_EXTENT)  # type: ignore[arg-type]
+        areas, isolated = fence_areas(xy, p, p >= cfg.area_probability, [], cfg)
+        assert len(areas) == n_areas, need
+        assert isolated[2] and isolated[3] and isolated[4]
+        assert bool(isolated[0]) == (n_areas == 0)
+        if n_areas:
+            assert areas[0].inside == (0, 1) and areas[0].priority == 3  # 1.7 expected mines
