@@ -543,6 +543,27 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.14, 0.17, 0.21, 0.26, 0.30), (0.04, 0.04, 0.05, 0.07, 0.09)),
         scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.0, 0.6, -1.0), dt_evening=ThermalDraw(0.0, 0.6),
     ),
+    # Fallen walnut and poplar leaves in autumn, 6 to 14 cm: flat ovals, yellow, ochre, brown
+    # or still green; thin, at the air's temperature, a little cooler than the soil in the sun.
+    # PFM-1 sized and, green or brown, PFM-1 coloured. A class of the held-out ``walnut-grove``
+    # family only.
+    "fallen_leaf": ObjectLook(
+        "blob", 0.048, 0.024, 0.004,
+        rgb=((0.78, 0.66, 0.22), (0.62, 0.44, 0.18), (0.42, 0.30, 0.18), (0.34, 0.42, 0.16)),
+        reflectance=((0.08, 0.20, 0.24, 0.38, 0.46), (0.06, 0.12, 0.18, 0.30, 0.40),
+                     (0.05, 0.07, 0.10, 0.20, 0.30), (0.04, 0.10, 0.06, 0.30, 0.44)),
+        scale_range=(0.7, 1.4), dt_morning=ThermalDraw(0.3, 1.2, -1.0), dt_evening=ThermalDraw(0.0, 0.5),
+    ),
+    # Walnut husks split from the nuts, 4 to 6 cm: rounded, dark green going black as they rot;
+    # moist, a little cooler than the soil in the sun. A class of the held-out ``walnut-grove``
+    # family only.
+    "walnut_husk": ObjectLook(
+        "blob", 0.025, 0.021, 0.035,
+        rgb=((0.20, 0.26, 0.12), (0.10, 0.10, 0.08), (0.30, 0.28, 0.16)),
+        reflectance=((0.03, 0.07, 0.05, 0.20, 0.30), (0.03, 0.03, 0.03, 0.05, 0.07),
+                     (0.05, 0.08, 0.09, 0.16, 0.22)),
+        scale_range=(0.8, 1.2), dt_morning=ThermalDraw(0.3, 1.0, -1.0), dt_evening=ThermalDraw(0.0, 0.5),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -53,6 +53,7 @@ NEW_CLASSES = {
     "marsh-edge": {"shotgun_shell", "reed_stem", "stone", "can"},
     "potato-harvest": {"potato", "haulm", "stone", "can"},
     "hill-pasture": {"wool_tuft", "dung_pat", "stone", "can"},
+    "walnut-grove": {"fallen_leaf", "walnut_husk", "stone", "can"},
 }
 
 
@@ -81,7 +82,7 @@ def test_protocol_constants() -> None:
     assert HELD_OUT_FAMILY == "ploughed"
     assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
                                  "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
-                                 "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture")
+                                 "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -425,7 +426,8 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "pine-edge": {"pine_cone", "deadwood"}, "vineyard": {"vine_clip", "pruned_cane"},
            "maize-stubble": {"maize_cob", "maize_stalk"}, "rail-embankment": {"rail_clip", "sleeper_chunk"},
            "marsh-edge": {"shotgun_shell", "reed_stem"},
-           "potato-harvest": {"potato", "haulm"}, "hill-pasture": {"wool_tuft", "dung_pat"}}
+           "potato-harvest": {"potato", "haulm"}, "hill-pasture": {"wool_tuft", "dung_pat"},
+           "walnut-grove": {"fallen_leaf", "walnut_husk"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
                                      (True, True, "metal")):
