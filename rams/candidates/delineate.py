@@ -175,7 +175,7 @@ def _widen(fence: _Fence, xy: np.ndarray, config: CandidateConfig) -> None:
         fence.polygon = fence.polygon.union(_hull(fence.positions, fence.margin_m))
 
 
-def scatter_ellipse(xy: np.ndarray, k: float, margin_m: float, quad_segs: int = 16) -> Polygon:
+def scatter_ellipse(xy: np.ndarray, k: float, margin_m: float) -> Polygon:
     """The ellipse that points scattered over a field imply (module docstring, step 3).
 
     Centred on the mean of ``xy``; axes along the eigenvectors of their sample covariance;
@@ -186,7 +186,7 @@ def scatter_ellipse(xy: np.ndarray, k: float, margin_m: float, quad_segs: int = 
     cov = np.cov(pts, rowvar=False) if len(pts) > 1 else np.zeros((2, 2))
     evals, evecs = np.linalg.eigh(cov)
     semi = k * np.sqrt(np.clip(evals, 0.0, None)) + max(margin_m, 0.05)
-    unit = shapely.Point(0.0, 0.0).buffer(1.0, quad_segs=quad_segs)
+    unit = shapely.Point(0.0, 0.0).buffer(1.0, quad_segs=16)
     ring = np.asarray(unit.exterior.coords) * semi  # axes-aligned, then rotated into place
     geom = Polygon(ring @ evecs.T + centre)
     return orient(geom, sign=1.0)
@@ -197,7 +197,6 @@ def _extent(fence: _Fence, xy: np.ndarray, probability: np.ndarray, area_pt: np.
     polygon = fence.polygon
     if config.scatter_ellipse_k > 0 and not fence.pattern and len(fence.positions) >= ELLIPSE_MIN_POINTS:
         polygon = polygon.union(scatter_ellipse(fence.positions, config.scatter_ellipse_k, config.safety_margin_m))
-    fence = replace(fence, polygon=polygon)
     core = np.asarray(fence.core, int)
     positions = [fence.positions]
     if config.extent_probability is not None and len(core):
@@ -207,8 +206,8 @@ def _extent(fence: _Fence, xy: np.ndarray, probability: np.ndarray, area_pt: np.
             positions.append(xy[support[dist <= config.cluster_radius_m]])
     pts = np.vstack(positions)
     if len(pts) == len(fence.positions) and not fence.attached:
-        return fence.polygon
-    return fence.polygon.union(_hull(pts, fence.margin_m))
+        return polygon
+    return polygon.union(_hull(pts, fence.margin_m))
 
 
 def fence_areas(
