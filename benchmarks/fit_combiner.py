@@ -41,6 +41,7 @@ Usage::
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
         [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
         [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments [any|metal] [--oddment-seeds mixed|blocks]]
+        [--rerender warm|cool_dark]
         [--out models/rams_combiner.json]
 """
 
@@ -50,10 +51,15 @@ import argparse
 import hashlib
 import json
 import re
+import shutil
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+
+# a sibling script (the script's folder is on sys.path when it runs): the stress looks of the
+# candidate benchmark, so the fit's re-rendered flights are the very looks it judges with
+from bench_candidates import RERENDER, rerender_rgb
 
 from rams.candidates.combiner import prior_combiner
 from rams.candidates.fusion import CNN_FEATURES
@@ -119,22 +125,35 @@ def oddment_seed(seed: int, how: str = "mixed") -> bool:
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
     cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None, oddments: str | None = None,
+    rerender: str | None = None,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
     fit or calibration flight; ``cnn=False`` processes it with detection off, ``rgb_only``
     from its RGB orthomosaic alone; ``rgb_gsd_m`` renders its RGB at another GSD than
     ``rams synth``'s (an area-survey flight); ``oddments`` draws it with mine-sized oddments
-    of that kind in its clutter (``any`` colour, or ``metal``: :func:`rams.synth.families.with_oddments`)."""
+    of that kind in its clutter (``any`` colour, or ``metal``: :func:`rams.synth.families.with_oddments`);
+    ``rerender`` rewrites its RGB orthomosaic with that look of ``bench_candidates.RERENDER``
+    (a copy of the flight, the multispectral and thermal rasters unchanged)."""
     family = families[seed % len(families)]
     assert family not in HELD_OUT_FAMILIES
     gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
     gsd_cm = gsd["rgb"] * 100  # in the name: a generator change makes new flights
     odd = {None: "", "any": "-odd"}.get(oddments, f"-odd{oddments}")
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}"
+    rr = f"-rr{rerender}" if rerender else ""
     suffix = "-rgbonly" if rgb_only else ("" if cnn else "-nocnn")
-    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}{suffix}"
+    out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}{rr}{suffix}"
     if not (flight / "truth.geojson").is_file():
         generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd, oddments=oddments or False)
+    if rerender:
+        looked = flight.with_name(flight.name + rr)
+        if not (looked / "truth.geojson").is_file():
+            partial = looked.with_name(looked.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(flight, partial)
+            rerender_rgb(partial, rerender, seed)
+            partial.rename(looked)
+        flight = looked
     if rgb_only:
         flight = sensor_subset_flight(flight)
     _process_once(flight, out, work, digest, reuse, cnn)
@@ -203,6 +222,9 @@ def main() -> None:
                          "combiner learns what a CNN call is worth there.")
     ap.add_argument("--oddment-seeds", choices=ODDMENT_SEEDS, default="mixed",
                     help="Which flights --oddments draws with oddments (see oddment_seed).")
+    ap.add_argument("--rerender", choices=sorted(RERENDER), default=None,
+                    help="Re-render the RGB of half the flights (the --oddment-seeds choice) with this "
+                         "look of bench_candidates.RERENDER before the runs with every sensor and the CNN (rule ZI).")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
@@ -229,8 +251,11 @@ def main() -> None:
                 for gsd in gsds:
                     t0 = time.perf_counter()
                     odd = args.oddments if args.oddments and oddment_seed(seed, args.oddment_seeds) else None
+                    # only the model of the runs with every sensor and the CNN learns from them
+                    look = (args.rerender if args.rerender and variant == "with_cnn"
+                            and oddment_seed(seed, args.oddment_seeds) else None)
                     out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs,
-                                             rgb_gsd_m=gsd, oddments=odd, **how)
+                                             rgb_gsd_m=gsd, oddments=odd, rerender=look, **how)
                     f = load_labelled_run(out, truth, group=families[seed % len(families)])
                     flights.append(f)
                     print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of "
@@ -254,6 +279,11 @@ def main() -> None:
                                 f"{args.oddments!r} (rams.synth.families.with_oddments)"}}
            if args.oddments else {}),
         **({"coarse_rgb_gsd_m": args.coarse_rgb_gsd_m} if args.coarse_rgb_gsd_m else {}),
+        **({"rerender": {"look": args.rerender, **RERENDER[args.rerender],
+                         "seeds": [s for s in fit_seeds + cal_seeds if oddment_seed(s, args.oddment_seeds)],
+                         "how": "those flights' RGB re-rendered before the runs with every sensor and the "
+                                "CNN (bench_candidates.rerender_rgb); the other two models' runs plain"}}
+           if args.rerender else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
         **({"real_rgb": {"folders": [str(p) for p in args.real_rgb], "credit": args.real_rgb_credit}}
            if args.real_rgb else {}),
