@@ -25,7 +25,8 @@ all of them, clutter-only flights included.
 The points are scored again too, so a ``candidates`` key that changes probabilities
 (``cnn_only_scoring``) can be compared as well: the summary then also holds the mine layer's
 precision, recall and F1 (0.5 m one-to-one matching, pooled over the flights with mines), the
-ECE of every candidate point's probability (pooled bins, as the benchmark's), the clutter-only
+ECE of every candidate point's probability (pooled bins, as the benchmark's), the pooled
+operating points (``operating_points``: best precision at recall >= 0.9, as the benchmark's), the clutter-only
 flights' mine points per 1,000 m² of surveyed ground, and how many points each model scored
 (``scored_by``). ``max_probability_difference`` checks the re-scoring only where the config
 scores points as the run did. Where a point lay outside the multispectral and thermal rasters
@@ -34,7 +35,7 @@ is read from the exported ``scored_by``, so the runs must have been processed wi
 
 Usage::
 
-    python benchmarks/redelineate.py DIR [--config cfg.yaml] [--json out.json]
+    python benchmarks/redelineate.py DIR [DIR ...] [--config cfg.yaml] [--json out.json]
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from rams.candidates.calibration import reliability
+from rams.candidates.calibration import operating_points, reliability, threshold_sweep
 from rams.candidates.combiner import resolve_combiner
 from rams.candidates.scoring import SCORED_RGB_ONLY, score_candidates
 from rams.candidates.sha import delineate_scored
@@ -134,6 +135,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     measured = [r for r in clutter if r["surveyed_area_m2"]]  # a rate needs the ground it was counted on
     c_surveyed = sum(r["surveyed_area_m2"] for r in measured)
     c_flagged = sum(r["flagged_area_m2"] for r in measured)
+    probability = np.array([p for r in mined for p in r["_probability"]], np.float64)
+    on_mine = np.array([t for r in mined for t in r["_on_mine"]], np.float64)
     return {
         "mine_coverage": round(sum(r["n_covered"] for r in mined) / n, 4) if n else None,
         "flagged_over_minefield": round(sum(r["flagged_area_m2"] for r in mined) / field, 3) if field else None,
@@ -146,8 +149,10 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                          "flagged_over_surveyed": round(c_flagged / c_surveyed, 4) if c_surveyed else None},
         "max_probability_difference": max((r["max_probability_difference"] for r in runs), default=0.0),
         "mine_layer": _layer_scores(mined),
-        "ece": reliability(np.array([p for r in mined for p in r["_probability"]], np.float64),
-                           np.array([t for r in mined for t in r["_on_mine"]], np.float64))[1],
+        "ece": reliability(probability, on_mine)[1],
+        # the probabilities' operating curve pooled over the flights with mines, as the
+        # benchmark's: the best precision at recall >= 0.9 whatever the mine layer's threshold
+        "operating_points": operating_points(threshold_sweep(probability, on_mine), n) if n else None,
         "clutter_false_mine_points_per_1000m2": round(
             1000.0 * sum(r["mine_layer"]["n_points"] for r in measured) / c_surveyed, 4) if c_surveyed else None,
         "scored_by": {k: sum(r["scored_by"].get(k, 0) for r in runs) for k in sorted({k for r in runs for k in r["scored_by"]})},
@@ -168,7 +173,8 @@ def _layer_scores(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("keep", type=Path, help="A folder kept by bench_candidates.py --keep.")
+    ap.add_argument("keep", type=Path, nargs="+",
+                    help="Folders kept by bench_candidates.py --keep (several: their runs pooled).")
     ap.add_argument("--config", type=Path, default=None, help="YAML merged on the default config.")
     ap.add_argument("--json", type=Path, default=None, help="Write the result here.")
     args = ap.parse_args(argv)
@@ -181,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     runs = []
-    for out in sorted(args.keep.glob("out-*")):
-        truth = args.keep / out.name.removeprefix("out-") / "truth.geojson"
+    for out in sorted(out for keep in args.keep for out in keep.glob("out-*")):
+        truth = out.parent / out.name.removeprefix("out-") / "truth.geojson"
         if (out / "run.json").is_file() and truth.is_file():
             try:
                 runs.append(redelineate_run(out, truth, config, combiner))
@@ -194,11 +200,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"(p1 {r['n_sha_priority_1']}, {r['n_sha_without_mine']} without a mine), "
                   f"flagged {r['flagged_area_m2']:.0f} m2 / minefield {r['minefield_area_m2']:.0f} m2")
     if not runs:
-        print(f"error: {args.keep}: no kept runs (out-*/run.json beside their flight folders)", file=sys.stderr)
+        print(f"error: {', '.join(map(str, args.keep))}: no kept runs (out-*/run.json beside their flight folders)",
+              file=sys.stderr)
         return 2
     summary = summarise(runs)
     runs = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
-    result = {"keep": str(args.keep), "config": str(args.config) if args.config else None,
+    result = {"keep": [str(k) for k in args.keep], "config": str(args.config) if args.config else None,
               "summary": summary, "runs": runs}
     print(json.dumps(result["summary"], indent=1))
     if args.json:
