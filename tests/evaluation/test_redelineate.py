@@ -48,3 +48,20 @@ def test_a_clutter_flight_without_its_surveyed_area_counts_in_no_rate() -> None:
     no_clutter = bench.summarise(runs[:1])
     assert no_clutter["clutter_false_mine_points_per_1000m2"] is None
     assert no_clutter["clutter_only"]["flagged_over_surveyed"] is None
+
+
+def test_operating_points_pool_the_mined_flights_points_against_all_their_mines() -> None:
+    bench = load_benchmark("redelineate")
+    # flight A: 4 mines, its points at 0.9 (mine), 0.8 (mine), 0.3 (clutter), 0.2 (mine);
+    # flight B: 6 mines, points at 0.7 (mine), 0.6 (mine), 0.4 (clutter), 0.15 (mine), 0.1 (mine)
+    # and a clutter-only flight whose points are in no operating point
+    runs = [_run(4, 2, 2, [0.9, 0.8, 0.3, 0.2], [1.0, 1.0, 0.0, 1.0]),
+            _run(6, 2, 2, [0.7, 0.6, 0.4, 0.15, 0.1], [1.0, 1.0, 0.0, 1.0, 1.0]),
+            _run(0, 0, 1, [0.95] * 20, [0.0] * 20)]
+    ops = bench.summarise(runs)["operating_points"]
+    # recall >= 0.9 needs 9 of 10 mines: nothing reaches it (7 mines have a point), whatever the threshold
+    assert ops["best_precision_at_recall"] is None
+    # best F1: every point (7 hits of 9 points, 10 mines): 14 / 19; above 0.1 only 6 of 8 (12 / 18)
+    assert ops["best_f1"]["f1"] == pytest.approx(14 / 19, abs=1e-4)
+    assert ops["best_f1"]["precision"] == pytest.approx(7 / 9, abs=1e-4)
+    assert bench.summarise(runs[2:])["operating_points"] is None
