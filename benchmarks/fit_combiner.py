@@ -32,6 +32,11 @@ steel chips and plates instead, experiment V)
 on clutter, so without them the combiner learns that a CNN call on an anomaly is nearly
 always a mine, which ground with clutter of an unseen colour or material disproves.
 
+``--rerender LOOK`` (experiment ZI) re-renders the RGB of the same half of the flights with a
+stress look of ``bench_candidates.py`` before the runs with the CNN. ``--with-cnn-only`` fits
+the with-CNN model alone and copies the other two from the shipped combiner (experiments ZI
+and ZJ). ``--fit`` and ``--cal`` take comma-separated ranges (``200-211,216-227``).
+
 Flights and runs are kept in ``--work`` and reused; a run is redone when the detector's
 weights or the ``rams`` source changed (their SHA-256 is recorded next to the run), so
 after a new detector or pipeline change lands the same command refits on fresh outputs.
@@ -41,7 +46,7 @@ Usage::
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
         [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
         [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments [any|metal] [--oddment-seeds mixed|blocks]]
-        [--rerender warm|cool_dark]
+        [--rerender warm|cool_dark] [--with-cnn-only]
         [--out models/rams_combiner.json]
 """
 
@@ -61,7 +66,7 @@ from pathlib import Path
 # candidate benchmark, so the fit's re-rendered flights are the very looks it judges with
 from bench_candidates import RERENDER, rerender_rgb
 
-from rams.candidates.combiner import prior_combiner
+from rams.candidates.combiner import load_combiner, prior_combiner
 from rams.candidates.fusion import CNN_FEATURES
 from rams.checksum import sha256_file
 from rams.config import load_config
@@ -83,8 +88,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _seeds(text: str) -> list[int]:
-    lo, _, hi = text.partition("-")
-    return list(range(int(lo), int(hi or lo) + 1))
+    """Seeds of ``A-B`` ranges and single seeds, comma-separated (``200-211,216-227``)."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.strip().partition("-")
+        seeds += range(int(lo), int(hi or lo) + 1)
+    return seeds
 
 
 def detector_digest(config_model: str | None, sensor: str) -> str:
@@ -164,7 +173,12 @@ def _process_once(flight: Path, out: Path, work: Path, digest: str, reuse: bool,
     """Process ``flight`` into ``out`` unless a run made with the same detector and source is there."""
     stamp = out / "detector.sha256"
     done = (out / "run.json").is_file() and stamp.is_file()
-    if not (done and (reuse or stamp.read_text().strip() == digest)):
+    recorded = stamp.read_text().split() if done else []
+    # ``reuse`` forgives a change of the rams source, never another detector: a run of other
+    # weights has other CNN features (stop 47: ZI and ZJ were first fitted on runs of the ZD
+    # decoy detector left in the work folder)
+    same_detector = bool(recorded) and recorded[0] == digest.split()[0]
+    if not (done and same_detector and (reuse or recorded == digest.split())):
         # The runs export every candidate with its features whatever combiner scores them;
         # the hand-set prior does, so a combiner of an older feature list never blocks a refit.
         prior = work / "prior_combiner.json"
@@ -195,12 +209,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, default=Path("/tmp/rams-combiner"))
     ap.add_argument("--size-m", type=float, default=60.0)
-    ap.add_argument("--fit", default="200-211", help="Seeds of the fit flights (A-B).")
-    ap.add_argument("--cal", default="212-215", help="Seeds of the calibration flights (A-B).")
+    ap.add_argument("--fit", default="200-211", help="Seeds of the fit flights (A-B, comma-separated ranges or seeds).")
+    ap.add_argument("--cal", default="212-215", help="Seeds of the calibration flights (A-B, comma-separated ranges or seeds).")
     ap.add_argument("--out", type=Path, default=REPO / "models" / "rams_combiner.json")
     ap.add_argument("--reuse-runs", action="store_true",
                     help="Keep existing runs even when the rams source changed (only valid when the "
-                         "change is in candidate scoring or patterns, after the exported features).")
+                         "change is in candidate scoring or patterns, after the exported features); "
+                         "a run of other detector weights is always redone.")
     ap.add_argument("--real-rgb", type=Path, action="append", default=[],
                     help="Folder of real labelled RGB-only flights (benchmarks/real_rgb_flights.py; "
                          "never the withheld flight) added to the RGB-only model's fit flights.")
@@ -225,6 +240,9 @@ def main() -> None:
     ap.add_argument("--rerender", choices=sorted(RERENDER), default=None,
                     help="Re-render the RGB of half the flights (the --oddment-seeds choice) with this "
                          "look of bench_candidates.RERENDER before the runs with every sensor and the CNN (rule ZI).")
+    ap.add_argument("--with-cnn-only", action="store_true",
+                    help="Fit only the model of the runs with every sensor and the CNN; the models "
+                         "without the CNN and from RGB alone are copied from the shipped combiner.")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
     args = ap.parse_args()
@@ -242,6 +260,8 @@ def main() -> None:
     sets: dict[tuple[str, str], list[LabelledFlight]] = {}
     # the same flights three ways: every sensor with the CNN; detection off; RGB alone
     variants = {"with_cnn": {"cnn": True}, "without_cnn": {"cnn": False}, "rgb_only": {"rgb_only": True}}
+    if args.with_cnn_only:
+        variants = {"with_cnn": variants["with_cnn"]}
     for variant, how in variants.items():
         # detection off, the RGB's GSD changes nothing: the coarse renders only for the CNN's models
         gsds = [None] + (args.coarse_rgb_gsd_m if variant != "without_cnn" else [])
@@ -262,13 +282,20 @@ def main() -> None:
                           f"{f.n_truth} ({time.perf_counter() - t0:.0f} s)", flush=True)
             sets[name, variant] = flights
     combiner, metrics = fit_combiner(sets["fit", "with_cnn"], sets["cal", "with_cnn"], cfg.candidates)
-    without, without_metrics = fit_combiner(sets["fit", "without_cnn"], sets["cal", "without_cnn"], cfg.candidates)
-    for folder in args.real_rgb:
-        sets["fit", "rgb_only"] += real_rgb_runs(folder, args.work, stamp, args.reuse_runs, args.real_group_key)
-    rgb, rgb_metrics = fit_combiner(restrict_features(sets["fit", "rgb_only"], CNN_FEATURES),
-                                    restrict_features(sets["cal", "rgb_only"], CNN_FEATURES), cfg.candidates,
-                                    domain_features=CNN_FEATURES)
-    combiner = replace(combiner, without_cnn=without, rgb_only=rgb)
+    fitted = [("with the CNN", metrics)]
+    if args.with_cnn_only:
+        shipped = load_combiner(models_dir() / "rams_combiner.json")
+        combiner = replace(combiner, without_cnn=shipped.without_cnn, rgb_only=shipped.rgb_only)
+    else:
+        without, without_metrics = fit_combiner(sets["fit", "without_cnn"], sets["cal", "without_cnn"],
+                                                 cfg.candidates)
+        for folder in args.real_rgb:
+            sets["fit", "rgb_only"] += real_rgb_runs(folder, args.work, stamp, args.reuse_runs, args.real_group_key)
+        rgb, rgb_metrics = fit_combiner(restrict_features(sets["fit", "rgb_only"], CNN_FEATURES),
+                                        restrict_features(sets["cal", "rgb_only"], CNN_FEATURES), cfg.candidates,
+                                        domain_features=CNN_FEATURES)
+        combiner = replace(combiner, without_cnn=without, rgb_only=rgb)
+        fitted += [("without the CNN", without_metrics), ("RGB alone", rgb_metrics)]
     seconds = round(time.perf_counter() - start, 1)
     extra = {
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
@@ -285,13 +312,15 @@ def main() -> None:
                                 "CNN (bench_candidates.rerender_rgb); the other two models' runs plain"}}
            if args.rerender else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
+        **({"with_cnn_only": "without_cnn and rgb_only copied from the shipped models/rams_combiner.json"}
+           if args.with_cnn_only else {}),
         **({"real_rgb": {"folders": [str(p) for p in args.real_rgb], "credit": args.real_rgb_credit}}
            if args.real_rgb else {}),
     }
     combiner.meta.update(extra)
     combiner.save(args.out)
     args.out.with_suffix(".md").write_text(model_card(combiner, extra), encoding="utf-8")
-    for label, m in (("with the CNN", metrics), ("without the CNN", without_metrics), ("RGB alone", rgb_metrics)):
+    for label, m in fitted:
         print(label, json.dumps({k: m[k] for k in ("calibration_ece", "calibration_ece_split_half",
                                                    "cross_ground_ece", "calibration_mine_layer")}, indent=1))
     print(f"wrote {args.out} and {args.out.with_suffix('.md')} in {seconds} s")
