@@ -564,6 +564,25 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.05, 0.08, 0.09, 0.16, 0.22)),
         scale_range=(0.8, 1.2), dt_morning=ThermalDraw(0.3, 1.0, -1.0), dt_evening=ThermalDraw(0.0, 0.5),
     ),
+    # Fruit strands of date palms cut or fallen after the harvest, 10 to 25 cm: thin, straw-
+    # yellow to orange, browning as they dry; dry, warm in the sun. PFM-1 long and, orange or
+    # brown, PFM-1 coloured. A class of the held-out ``date-palm`` family only.
+    "date_strand": ObjectLook(
+        "bar", 0.080, 0.012, 0.015,
+        rgb=((0.82, 0.62, 0.26), (0.76, 0.44, 0.16), (0.52, 0.38, 0.22)),
+        reflectance=((0.08, 0.20, 0.34, 0.42, 0.48), (0.06, 0.12, 0.30, 0.38, 0.44),
+                     (0.06, 0.09, 0.14, 0.22, 0.30)),
+        scale_range=(0.6, 1.5), dt_morning=ThermalDraw(0.5, 2.0), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
+    # Fallen dates, 3 to 5 cm ovals: red-brown to near black, a few still yellow; sticky, at the
+    # soil's temperature. A class of the held-out ``date-palm`` family only.
+    "date_fruit": ObjectLook(
+        "blob", 0.020, 0.012, 0.015,
+        rgb=((0.40, 0.18, 0.10), (0.18, 0.10, 0.08), (0.80, 0.62, 0.20)),
+        reflectance=((0.04, 0.05, 0.12, 0.20, 0.30), (0.03, 0.03, 0.05, 0.08, 0.12),
+                     (0.08, 0.22, 0.34, 0.44, 0.50)),
+        scale_range=(0.8, 1.3), dt_morning=ThermalDraw(0.0, 0.6), dt_evening=ThermalDraw(0.0, 0.5),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,
