@@ -173,12 +173,11 @@ def _process_once(flight: Path, out: Path, work: Path, digest: str, reuse: bool,
     """Process ``flight`` into ``out`` unless a run made with the same detector and source is there."""
     stamp = out / "detector.sha256"
     done = (out / "run.json").is_file() and stamp.is_file()
-    recorded = stamp.read_text().split() if done else []
+    recorded, current = (stamp.read_text().split() if done else []), digest.split()
     # ``reuse`` forgives a change of the rams source, never another detector: a run of other
     # weights has other CNN features (stop 47: ZI and ZJ were first fitted on runs of the ZD
     # decoy detector left in the work folder)
-    same_detector = bool(recorded) and recorded[0] == digest.split()[0]
-    if not (done and same_detector and (reuse or recorded == digest.split())):
+    if not (recorded[:1] == current[:1] and (reuse or recorded == current)):
         # The runs export every candidate with its features whatever combiner scores them;
         # the hand-set prior does, so a combiner of an older feature list never blocks a refit.
         prior = work / "prior_combiner.json"
@@ -270,10 +269,10 @@ def main() -> None:
             for seed in seeds:
                 for gsd in gsds:
                     t0 = time.perf_counter()
-                    odd = args.oddments if args.oddments and oddment_seed(seed, args.oddment_seeds) else None
+                    half = oddment_seed(seed, args.oddment_seeds)  # the flights --oddments and --rerender change
+                    odd = args.oddments if half else None
                     # only the model of the runs with every sensor and the CNN learns from them
-                    look = (args.rerender if args.rerender and variant == "with_cnn"
-                            and oddment_seed(seed, args.oddment_seeds) else None)
+                    look = args.rerender if half and variant == "with_cnn" else None
                     out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs,
                                              rgb_gsd_m=gsd, oddments=odd, rerender=look, **how)
                     f = load_labelled_run(out, truth, group=families[seed % len(families)])

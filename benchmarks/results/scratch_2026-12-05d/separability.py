@@ -4,6 +4,8 @@ import json, glob, sys
 import numpy as np
 from pyproj import Transformer
 
+from rams.evaluation.roc import roc_auc
+
 FEATS = ["f_rx_score", "f_blob_log_area", "f_blob_elongation", "f_thermal", "f_spectral", "f_n_agree",
          "f_clutter_log_density", "f_density_contrast", "f_cnn_support", "f_cnn_score", "f_neighbour_evidence", "probability"]
 rows = []  # (label: 'PFM-1'|'other mine'|'clutter', features)
@@ -34,14 +36,9 @@ for keep in sys.argv[1:]:
         for l, (_, _, q) in zip(lab, pts):
             rows.append((l, [float(q.get(k) or 0.0) for k in FEATS]))
 
-def auc(pos, neg):
-    a = np.concatenate([pos, neg]); r = a.argsort().argsort() + 1.0
-    # ties: average ranks
-    from scipy.stats import rankdata
-    r = rankdata(a)
-    return (r[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
 X = np.array([r[1] for r in rows]); L = np.array([r[0] for r in rows])
 print('points', len(L), {k: int((L == k).sum()) for k in ('PFM-1', 'other mine', 'clutter')})
 for j, k in enumerate(FEATS):
-    a1 = auc(X[L == 'PFM-1', j], X[L == 'clutter', j]); a2 = auc(X[L == 'other mine', j], X[L == 'clutter', j])
+    a1 = roc_auc(X[:, j], L == 'PFM-1', mask=L != 'other mine')
+    a2 = roc_auc(X[:, j], L == 'other mine', mask=L != 'PFM-1')
     print(f'{k:24s} AUC PFM-1 vs clutter {a1:.3f}   other mines vs clutter {a2:.3f}')
