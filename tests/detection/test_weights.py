@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from rams.detection.detector import checksum_path, load_detector, save_detector
+from rams.detection.detector import (
+    PAD_MULTIPLE,
+    checksum_path,
+    load_detector,
+    normalise_images,
+    save_detector,
+)
 from rams.detection.model import CenterNet, model_config
 from rams.errors import RamsInputError
 
@@ -113,6 +120,37 @@ def test_flip_averaged_prediction_averages_the_flipped_heatmaps(tmp_path: Path) 
         np.testing.assert_allclose(plain[i].scores, _peak_scores(plain_heat, 10)[i], rtol=1e-5)
         np.testing.assert_allclose(flipped[i].scores, _peak_scores(averaged, 10)[i], rtol=1e-4)
     assert not np.allclose(flipped[0].scores, plain[0].scores, rtol=1e-3)  # averaging changed the map
+
+
+def _general_network_batch(det: Any, images: np.ndarray, valid: np.ndarray | None) -> torch.Tensor:
+    """The network batch made the long way: normalised band by band, padded, channels-last,
+    and the two mirrors concatenated."""
+    x = torch.from_numpy(normalise_images(images, det.metadata.normalisation, valid))
+    h, w = images.shape[2:]
+    x = torch.nn.functional.pad(x, (0, -w % PAD_MULTIPLE, 0, -h % PAD_MULTIPLE))
+    return torch.cat([x, x.flip(3), x.flip(2)]).contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 64, 96), (2, 3, 61, 83), (1, 3, 32, 45)])
+@pytest.mark.parametrize("masked", [False, True])
+def test_network_batch_of_8_bit_counts_is_the_general_path_bit_for_bit(
+    tmp_path: Path, shape: tuple[int, int, int, int], masked: bool,
+) -> None:
+    det = load_detector(_save(tmp_path))
+    det.metadata = replace(det.metadata, tta=True)
+    rng = np.random.default_rng(sum(shape))
+    images = rng.integers(0, 256, shape, dtype=np.uint8)
+    valid = rng.random((shape[0], *shape[2:])) > 0.2 if masked else None
+    fast = det.network_batch(images, valid)
+    assert fast.is_contiguous(memory_format=torch.channels_last)
+    assert fast.shape == (3 * shape[0], 3, -(-shape[2] // 32) * 32, -(-shape[3] // 32) * 32)
+    assert torch.equal(fast, _general_network_batch(det, images, valid))
+    # without the flip average: the first third, and the same as network_input
+    det.metadata = replace(det.metadata, tta=False)
+    plain = det.network_batch(images, valid)
+    assert torch.equal(plain, fast[:shape[0]]) and torch.equal(det.network_input(images, valid), plain)
+    # float input (not counts) takes the general path, with the same values
+    assert torch.equal(det.network_input(images.astype(np.float32), valid), plain)
 
 
 @pytest.mark.slow  # tens of seconds: CI runs it in its named slow subset (.ci/run)
