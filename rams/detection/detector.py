@@ -165,26 +165,8 @@ class Detector:
         Returns:
             B :class:`Detections`, boxes in the images' pixels.
         """
-        return self.predict_batch(self.network_batch(images, valid), images.shape[2:], min_score=min_score,
-                                  top_k=top_k)
-
-    @torch.inference_mode()
-    def predict_batch(
-        self, x: torch.Tensor, image_shape: tuple[int, ...], *, min_score: float | None = None,
-        top_k: int = 100,
-    ) -> list[Detections]:
-        """:meth:`predict` on a batch already made by :meth:`network_batch`.
-
-        So that the batch can be made in another thread while the network runs on the
-        previous one (:func:`rams.detection.sliced.detect_sliced`).
-
-        Args:
-            x: what :meth:`network_batch` returned.
-            image_shape: ``(H, W)`` of the images it was made from (before padding).
-            min_score: lowest confidence kept (default: the operating threshold).
-            top_k: most detections per image.
-        """
-        h, w = image_shape
+        _b, _, h, w = images.shape
+        x = self.network_batch(images, valid)
         score = self.threshold if min_score is None else min_score
         if self.tta:
             dets = decode(self._flip_average(x), top_k=top_k, min_score=score, probabilities=True)

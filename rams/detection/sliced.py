@@ -264,11 +264,7 @@ def detect_sliced(
     near = cKDTree(places) if weak_below is not None and len(places) else None
     found: list[tuple[float, float, float, float, float, int]] = []  # col, row, w, h, score, cls
 
-    # a Detector's network input (normalised, padded, mirrored for its flip average) is made
-    # with the read, off the network's thread; other models get the images
-    prepare = getattr(model, "network_batch", None)
-
-    def load(chunk: list[Window]) -> tuple[Any, np.ndarray, list[np.ndarray]]:
+    def load(chunk: list[Window]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         longest = max(max(int(w.height), int(w.width)) for w in chunk)  # <= tile_px
         side = min(-(-longest // pad_step) * pad_step, tile_px)
         images, valids, masks = [], [], []
@@ -281,8 +277,6 @@ def detect_sliced(
         # one tile per batch (the CPU default): a view, not a copy
         batch, batch_valid = (images[0][None], valids[0][None]) if len(images) == 1 \
             else (np.stack(images), np.stack(valids))
-        if prepare is not None:
-            return prepare(batch, batch_valid), batch_valid, masks
         return batch, batch_valid, masks
 
     chunks = [tiles[start:start + batch_size] for start in range(0, len(tiles), batch_size)]
@@ -294,10 +288,7 @@ def detect_sliced(
         for i, chunk in enumerate(chunks):
             batch, batch_valid, masks = pending.pop().result()
             pending += [ahead.submit(load, nxt) for nxt in chunks[i + 1:i + 2]]
-            if prepare is not None:
-                dets = model.predict_batch(batch, batch_valid.shape[1:], min_score=min_score)
-            else:
-                dets = model.predict(batch, batch_valid, min_score=min_score)
+            dets = model.predict(batch, batch_valid, min_score=min_score)
             _collect(found, chunk, masks, dets, scale, weak_below, near, weak_radius_px)
             if on_progress is not None:
                 on_progress(min((i + 1) * batch_size, len(tiles)), len(tiles))

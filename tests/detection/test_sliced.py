@@ -276,38 +276,3 @@ def test_windows_are_read_one_batch_ahead_in_order_and_read_errors_reach_the_cal
 
     with pytest.raises(OSError, match="could not be decoded"):
         detect_sliced(broken, 800, 800, TRANSFORM, BlobDetector(), tile_px=400, overlap_px=32)
-
-
-def test_a_detector_s_batches_made_beside_the_network_give_the_same_points_as_predict(tmp_path: Any) -> None:
-    """detect_sliced has a Detector's network input made in its read-ahead thread
-    (network_batch, then predict_batch): the points are those of predict on the images."""
-    import torch
-
-    from rams.detection.detector import load_detector, save_detector
-    from rams.detection.model import CenterNet, model_config
-
-    torch.manual_seed(0)
-    meta = {"class_names": ["PFM-1"], "channels": "rgb", "in_channels": 3, "img_size": 64,
-            "normalisation": {"mode": "fixed", "mean": [100.0, 100.0, 100.0], "std": [50.0, 50.0, 50.0]},
-            "input_gsd_m": GSD, "threshold": 0.4, "tta": True}
-    save_detector(tmp_path / "m.pt", CenterNet(model_config("small", 3, 1)), meta)
-    det = load_detector(tmp_path / "m.pt", precision="float32")
-    rng = np.random.default_rng(3)
-    img = rng.integers(0, 256, (3, 300, 420)).astype(np.uint8)
-    valid = np.ones((300, 420), bool)
-    valid[:, 400:] = False  # a nodata strip
-
-    class PredictOnly:  # the same model seen through predict alone
-        class_names = det.class_names
-        input_gsd_m = det.input_gsd_m
-        meta = det.meta
-
-        def predict(self, images: np.ndarray, ok: np.ndarray, *, min_score: float | None = None) -> list[Detections]:
-            return det.predict(images, ok, min_score=min_score)
-
-    kwargs: dict[str, Any] = {"tile_px": 160, "overlap_px": 32, "batch_size": 2, "min_score": 0.0}
-    made_ahead = detect_sliced(_reader(img, valid), 420, 300, TRANSFORM, det, **kwargs)
-    plain = detect_sliced(_reader(img, valid), 420, 300, TRANSFORM, PredictOnly(), **kwargs)
-    assert len(made_ahead) > 10
-    assert [(p.x_m, p.y_m, p.confidence, p.class_name) for p in made_ahead] == \
-        [(p.x_m, p.y_m, p.confidence, p.class_name) for p in plain]
