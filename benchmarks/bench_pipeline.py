@@ -233,6 +233,9 @@ def cnn_kernel_seconds(config: Path, shapes: list[list[int]], repeat: int) -> di
     from rams.config import load_config
     from rams.detection import load_detector
 
+    if not shapes:  # the CNN did not run (disabled, or the RGB too coarse for it)
+        return {"seconds": 0.0, "calls": 0, "shapes": 0, "repeat": repeat, "mode": None,
+                "threads": torch.get_num_threads()}
     cfg = load_config(config).detection
     det = load_detector(cfg.model, sensor=cfg.sensor, precision=cfg.precision)
     gen = torch.Generator().manual_seed(0)
