@@ -25,7 +25,7 @@ timed alone ``--kernel-repeat`` times, median, in the same inference mode). The 
 passes' own time inside the run is recorded too (``cnn_forward``), but it is not the
 kernel's: there they share the two cores with the read-ahead thread's decoding and run
 slower, and dividing by that time would flatter the ratio (stop 48, 0.25 km²: 22-36 s in
-the run against 14-20 s alone). From these:
+the run against 13.7-20.1 s alone). From these:
 
 * ``anomaly_stage_over_kernel``: the anomaly stage's seconds over the RX kernel's (target
   <= 2.0);
