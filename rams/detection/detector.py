@@ -247,12 +247,10 @@ class Detector:
         """
         if not self.tta:
             return self.network_input(images, valid)
-        if images.shape[1] != self.in_channels:
-            raise ValueError(f"model expects {self.in_channels} bands, got {images.shape[1]}")
-        fast = self._counts_input(images, valid, mirrors=True)
+        fast = self._counts_input(images, valid, mirrors=True) if images.shape[1] == self.in_channels else None
         if fast is not None:
             return fast
-        x = self.network_input(images, valid)
+        x = self.network_input(images, valid)  # raises on a wrong band count
         return torch.cat([x, x.flip(3), x.flip(2)]).contiguous(memory_format=torch.channels_last)
 
     def _counts_input(self, images: np.ndarray, valid: np.ndarray | None, *, mirrors: bool) -> torch.Tensor | None:
@@ -270,9 +268,7 @@ class Detector:
         b, c, h, w = images.shape
         if images.dtype != np.uint8 or norm["mode"] != "fixed" or not 1 <= c <= 4:
             return None
-        counts = np.arange(256, dtype=np.float32)
-        mean, std = np.asarray(norm["mean"], np.float32), np.asarray(norm["std"], np.float32)
-        table = np.stack([(counts - mean[i]) / std[i] for i in range(c)], -1)[None]  # 1 x 256 x C
+        table = counts_table(norm, c)[None]  # 1 x 256 x C
         hp, wp = h + -h % PAD_MULTIPLE, w + -w % PAD_MULTIPLE
         buf = np.empty(((3 if mirrors else 1) * b, hp, wp, c), np.float32)
         masked = valid is not None and not valid.all()
@@ -396,6 +392,17 @@ class Detector:
         return out
 
 
+def counts_table(normalisation: dict[str, Any], bands: int) -> np.ndarray:
+    """Every 8-bit count normalised, per band: (256, bands) float32 ``(count - mean) / std``.
+
+    For a fixed normalisation; the same float32 arithmetic as normalising the values themselves.
+    """
+    counts = np.arange(256, dtype=np.float32)
+    mean = np.asarray(normalisation["mean"], np.float32)
+    std = np.asarray(normalisation["std"], np.float32)
+    return np.stack([(counts - mean[i]) / std[i] for i in range(bands)], -1)
+
+
 def normalise_images(
     images: np.ndarray, normalisation: dict[str, Any], valid: np.ndarray | None = None
 ) -> np.ndarray:
@@ -417,10 +424,10 @@ def normalise_images(
         if images.dtype == np.uint8 and images.ndim == 4:
             # 8-bit counts (RGB): a table of the 256 values per band, the same float32
             # arithmetic as below, one pass instead of two
-            counts = np.arange(256, dtype=np.float32)
+            tables = counts_table(normalisation, images.shape[1])
             x = np.empty(images.shape, np.float32)
             for c in range(images.shape[1]):
-                table = (counts - mean[0, c, 0, 0]) / std[0, c, 0, 0]
+                table = np.ascontiguousarray(tables[:, c])
                 for b in range(images.shape[0]):
                     x[b, c] = cv2.LUT(np.ascontiguousarray(images[b, c]), table)
         else:
