@@ -165,6 +165,48 @@ def _lattice_members(
     return order[sel], ks[sel], near_line, on, t, lo, hi, tol_along
 
 
+#: Pair-point products per chunk of :func:`_lattice_counts`, bounding its memory.
+_COUNT_CHUNK = 1 << 19
+#: Slack of :func:`_lattice_counts`' tolerances, metres: far above float64 rounding, so
+#: that a different order of operations can only count a point more, never one fewer.
+_COUNT_SLACK_M = 1e-6
+
+
+def _lattice_counts(xy: np.ndarray, pairs: np.ndarray, p: RowParams) -> np.ndarray:
+    """For each pair, at least as many points as lie on its first lattice (before any refit).
+
+    :func:`_hypothesis` finds the pair's members among the points on its lattice, at most
+    one per lattice position, and refits only from three members on, so a pair with fewer
+    than three points on its lattice makes no row (``min_row_members`` >= 3): the search
+    skips it. Vectorised over pairs in chunks; the tolerances get :data:`_COUNT_SLACK_M`
+    of slack, so the count is never below :func:`_lattice_members`' and the skip changes
+    no row.
+    """
+    x, y = xy[:, 0], xy[:, 1]
+    out = np.empty(len(pairs), np.int64)
+    step = max(1, _COUNT_CHUNK // max(1, len(xy)))
+    for i in range(0, len(pairs), step):
+        a, b = pairs[i:i + step, 0], pairs[i:i + step, 1]
+        vec = xy[b] - xy[a]
+        s = np.hypot(vec[:, 0], vec[:, 1])[:, None]
+        d0, d1 = vec[:, 0, None] / s, vec[:, 1, None] / s
+        rx = x - xy[a, 0, None]  # every point relative to a
+        ry = y - xy[a, 1, None]
+        across = ry * d0
+        across -= rx * d1
+        near = np.abs(across, out=across) <= p.tol_across_m + _COUNT_SLACK_M
+        along = rx
+        along *= d0
+        ry *= d1
+        along += ry
+        along /= s  # in lattice steps
+        resid = np.abs(along - np.round(along), out=along)
+        resid *= s
+        near &= resid <= np.minimum(p.tol_along_m, s / 4) + _COUNT_SLACK_M
+        out[i:i + step] = near.sum(axis=1)
+    return out
+
+
 def _hypothesis(
     xy: np.ndarray, a: int, b: int, p: RowParams, density_per_m2: float, n_tests: int
 ) -> tuple[int, float, np.ndarray, np.ndarray] | None:
@@ -259,9 +301,12 @@ def find_rows(xy_m: np.ndarray, params: RowParams | None = None) -> list[Row]:
         pairs = pairs[dist >= p.min_spacing_m]
         near = np.array([len(n) for n in cKDTree(sub).query_ball_point(sub, _DENSITY_RADIUS_M)])
         density = near / (math.pi * _DENSITY_RADIUS_M**2)
+        n_tests = len(pairs)  # every pair is a test, also those that cannot make a row
+        if p.min_row_members >= 3:
+            pairs = pairs[_lattice_counts(sub, pairs, p) >= 3]
         best: tuple[int, float, np.ndarray, np.ndarray] | None = None
         for a, b in pairs:
-            h = _hypothesis(sub, int(a), int(b), p, float(density[a]), len(pairs))
+            h = _hypothesis(sub, int(a), int(b), p, float(density[a]), n_tests)
             if h is not None and (best is None or (h[0], -h[1]) > (best[0], -best[1])):
                 best = h
         if best is None:

@@ -61,9 +61,13 @@ class FusedTile:
         return self.cube[index]
 
 
-def _normalised_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _normalised_difference(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``(a - b) / (a + b)``, 0 where the sum is near 0; into ``out`` when given."""
     den = a + b
-    out = np.zeros_like(a)
+    if out is None:
+        out = np.zeros_like(a)
+    else:
+        out.fill(0.0)
     np.divide(a - b, den, out=out, where=np.abs(den) > 1e-6)
     return out
 
@@ -87,6 +91,21 @@ def local_contrast(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.nd
     return np.asarray(local_contrasts(values[None], valid, size_px)[0])
 
 
+def _box_counts(shape: tuple[int, ...], size_px: int) -> np.ndarray:
+    """Pixels of the grid inside each pixel's centred ``size_px`` box (odd), float32 (rows, cols).
+
+    The box sums of an all-ones image with a zero border, as an outer product of the counts
+    along each axis (exact integers either way).
+    """
+    half = size_px // 2
+
+    def along(n: int) -> np.ndarray:
+        i = np.arange(n)
+        return np.minimum(i + half, n - 1) - np.maximum(i - half, 0) + 1
+
+    return np.outer(along(shape[0]), along(shape[1])).astype(np.float32)
+
+
 def local_contrasts(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.ndarray:
     """:func:`local_contrast` of several bands that share one validity mask.
 
@@ -102,11 +121,20 @@ def local_contrasts(values: np.ndarray, valid: np.ndarray, size_px: int) -> np.n
     """
     size_px = local_box_px(size_px)
     box = (size_px, size_px)
+    out = np.empty(values.shape, np.float32)
+    if values.dtype == np.float32 and valid.all():
+        # every pixel valid (a tile of the flight's interior): the weights are all 1 and
+        # every box counts its pixels inside the grid, so the box sums of the bands
+        # themselves, over those counts, are the same values as the general path's
+        den = _box_counts(valid.shape, size_px)
+        for band, dst in zip(values, out, strict=True):
+            num = cv2.boxFilter(band, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
+            np.subtract(band, np.divide(num, den, out=num), out=dst)
+        return out
     weights = valid.astype(np.float32)
     den = cv2.boxFilter(weights, cv2.CV_32F, box, normalize=False, borderType=cv2.BORDER_CONSTANT)
     counted = den > 0.5
     invalid = ~valid
-    out = np.empty(values.shape, np.float32)
     weighted = np.empty(valid.shape, np.float32)
     for band, dst in zip(values, out, strict=True):
         np.multiply(band, weights, out=weighted, casting="unsafe")
@@ -147,13 +175,14 @@ def local_contrasts_at(values: np.ndarray, valid: np.ndarray, size_px: int, pixe
         flat = integral.ravel()
         return flat[corners[0]] - flat[corners[1]] - flat[corners[2]] + flat[corners[3]]  # type: ignore[no-any-return]
 
-    weights = valid.astype(np.float32)
+    # every pixel valid: the weights are all 1 and the weighted bands the bands themselves
+    weights = None if values.dtype == np.float32 and valid.all() else valid.astype(np.float32)
     den = box_sums(cv2.integral(valid.view(np.uint8)))
     safe = np.maximum(den, 1)
     own_valid = valid.ravel()[pixels]
     out = np.empty((values.shape[0], len(pixels)), np.float32)
     for band, dst in zip(values, out, strict=True):
-        num = box_sums(cv2.integral(band * weights, sdepth=cv2.CV_64F))
+        num = box_sums(cv2.integral(band if weights is None else band * weights, sdepth=cv2.CV_64F))
         own = band.ravel()[pixels]
         dst[:] = np.where(den > 0, own - num / safe, own)
     out[:, ~own_valid] = 0.0
@@ -176,40 +205,54 @@ def fuse_window(
     Returns:
         The fused tile.
     """
-    layers: list[np.ndarray] = []
-    names: list[str] = []
+    present = [(sensor, readers[sensor]) for sensor in SENSOR_ORDER if sensor in readers]
+    if not present:
+        raise ValueError("no sensor to fuse")
+    names = [name for sensor, reader in present for name in _layer_names(sensor, reader, indices)]
+    # the readers decode straight into the cube's slices (no stacking copy)
+    cube = np.empty((len(names), int(window.height), int(window.width)), np.float32)
     sensor_valid: dict[str, np.ndarray] = {}
-    for sensor in SENSOR_ORDER:
-        reader = readers.get(sensor)
-        if reader is None:
-            continue
-        data, valid = reader.read(window)
-        sensor_valid[sensor] = valid
-        if sensor == "multispectral":
-            bands = reader.band_names
-            layers.extend(data)
-            names.extend(f"ms_{b}" for b in bands)
-            by_name = dict(zip(bands, data, strict=True))
-            if indices and "nir" in by_name and "red" in by_name:
-                layers.append(_normalised_difference(by_name["nir"], by_name["red"]))
-                names.append("ndvi")
-            if indices and "nir" in by_name and "rededge" in by_name:
-                layers.append(_normalised_difference(by_name["nir"], by_name["rededge"]))
-                names.append("ndre")
-        elif sensor == "thermal":
-            temp = data[0]
-            size_px = round(background_m / reader.grid.gsd_m)
+    at = 0
+    for sensor, reader in present:
+        n = len(_layer_names(sensor, reader, indices))
+        slot = cube[at:at + n]
+        if sensor == "thermal":
             # the contrast first: right after the multispectral bands, the default anomaly
             # bands (ms_* and the contrast) are one slice of the cube, passed without a copy
-            layers.extend([local_contrast(temp, valid, size_px), temp])
-            names.extend(["thermal_contrast_deg_c", "thermal_deg_c"])
+            if len(reader.band_names) == 1:
+                _, valid = reader.read(window, out=slot[1:2])
+            else:  # the first band is the temperature
+                data, valid = reader.read(window)
+                slot[1] = data[0]
+            size_px = round(background_m / reader.grid.gsd_m)
+            slot[0] = local_contrast(slot[1], valid, size_px)
         else:
-            layers.extend(data)
-            names.extend(f"rgb_{b}" for b in reader.band_names)
-    if not layers:
-        raise ValueError("no sensor to fuse")
+            n_bands = len(reader.band_names)
+            _, valid = reader.read(window, out=slot[:n_bands])
+            by_name = dict(zip(reader.band_names, slot, strict=False))
+            for k, (a, b) in enumerate(_indices_of(sensor, reader, indices)):
+                _normalised_difference(by_name[a], by_name[b], out=slot[n_bands + k])
+        sensor_valid[sensor] = valid
+        at += n
     valid_all = np.logical_and.reduce(list(sensor_valid.values()))
-    cube = np.stack(layers).astype(np.float32, copy=False)
     if not valid_all.all():  # each sensor's layers are 0 where it has no data, not where the others have none
         np.copyto(cube, np.float32(0.0), where=~valid_all)  # broadcast over bands; faster than cube[:, ~valid]
     return FusedTile(cube=cube, band_names=names, valid=valid_all, sensor_valid=sensor_valid)
+
+
+def _indices_of(sensor: str, reader: GridReader, indices: bool) -> list[tuple[str, str]]:
+    """The (a, b) bands of each spectral index of ``sensor`` in the cube: ndvi, then ndre."""
+    if sensor != "multispectral" or not indices:
+        return []
+    bands = reader.band_names
+    return [(a, b) for a, b in (("nir", "red"), ("nir", "rededge")) if a in bands and b in bands]
+
+
+def _layer_names(sensor: str, reader: GridReader, indices: bool) -> list[str]:
+    """Names of ``sensor``'s layers in the cube, in order (see the module docstring)."""
+    if sensor == "thermal":
+        return ["thermal_contrast_deg_c", "thermal_deg_c"]
+    if sensor == "multispectral":
+        names = [f"ms_{b}" for b in reader.band_names]
+        return names + [{"red": "ndvi", "rededge": "ndre"}[b] for _, b in _indices_of(sensor, reader, indices)]
+    return [f"rgb_{b}" for b in reader.band_names]

@@ -229,7 +229,9 @@ class GridReader:
         for dataset in reversed(opened):  # each VRT before its source
             dataset.close()
 
-    def read(self, window: Window, *, stored: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def read(
+        self, window: Window, *, stored: bool = False, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Read a window of the target grid.
 
         Args:
@@ -240,6 +242,9 @@ class GridReader:
                 float32): for a detector that takes 8-bit counts, which would otherwise be
                 turned into floats, scaled to 0-1 and scaled back (three passes over each
                 tile).
+            out: a float32 C-contiguous array (bands, rows, cols) to return the data in
+                (not with ``stored``); where the window is the source's own pixels, GDAL
+                decodes into it directly (a fused cube's slice: no copy of the bands).
 
         Returns:
             ``(data, valid)``: data float32 (bands, rows, cols) in physical units (with
@@ -253,7 +258,9 @@ class GridReader:
             RasterError: a block of the source cannot be decoded (without
                 :attr:`allow_partial`).
         """
-        data, alpha = self._read_raw(window, stored=stored)
+        if out is not None and stored:
+            raise ValueError("out= takes physical values, not stored ones")
+        data, alpha = self._read_raw(window, stored=stored, out=out)
         if alpha.dtype == np.bool_:
             # source pixels copied as they are: nodata and non-finite values were masked
             # (and zeroed) when the source window was read
@@ -270,10 +277,14 @@ class GridReader:
         data = self._to_physical(data)
         if alpha.dtype != np.bool_ or not self._keeps_zero:  # else still 0 where invalid: scaled zeros
             np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
+        if out is not None and data is not out:
+            np.copyto(out, data)
+            data = out
         return data, valid
 
     def _read_same_crs(
-        self, window: Window, maps: tuple[np.ndarray, np.ndarray], *, stored: bool = False
+        self, window: Window, maps: tuple[np.ndarray, np.ndarray], *, stored: bool = False,
+        out: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Bilinear resampling of a source in the grid's CRS, without GDAL's warper.
 
@@ -283,7 +294,8 @@ class GridReader:
         is valid when valid source pixels carry at least half of its weight. Several times
         faster than the general warper on the same grid; the same result within float error
         and GDAL's 1/8 px approximation of the transform. ``stored``: see :meth:`read`; the
-        source's data type is kept only where its pixels are copied.
+        source's data type is kept only where its pixels are copied. ``out``: where the
+        window is copied from inside the source, the source window is decoded into it.
         """
         src = self._source()
         rows, cols = int(window.height), int(window.width)
@@ -307,8 +319,9 @@ class GridReader:
             dtype = np.dtype(self.raster.dtype) if stored and same_lattice else np.float32
             return np.zeros((n_bands, rows, cols), dtype), np.zeros((rows, cols), bool)
         sw = Window(c0, r0, c1 - c0, r1 - r0)
+        inside = same_lattice and (c1 - c0, r1 - r0) == (cols, rows)
         try:
-            data, mask = self._read_source(src, sw, stored=stored and same_lattice)
+            data, mask = self._read_source(src, sw, stored=stored and same_lattice, out=out if inside else None)
         except RasterioError:
             if not self.allow_partial:
                 raise
@@ -321,7 +334,7 @@ class GridReader:
                 if i1 > i0 and j1 > j0:
                     self._record_failure((int(window.col_off) + i0, int(window.row_off) + j0, i1 - i0, j1 - j0))
         if same_lattice:
-            if (c1 - c0, r1 - r0) == (cols, rows):  # inside the raster: the source window itself
+            if inside:  # inside the raster: the source window itself
                 return data, mask
             i0, j0 = r0 - round(ys[0]), c0 - round(xs[0])
             pixels = np.zeros((n_bands, rows, cols), data.dtype)
@@ -352,19 +365,30 @@ class GridReader:
         out[:, ~valid] = 0.0
         return out, valid.astype(np.float32)
 
-    def _read_source(self, src: Any, sw: Window, *, stored: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _read_source(
+        self, src: Any, sw: Window, *, stored: bool = False, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Data bands (invalid pixels 0) and validity (bool) of a source window.
 
-        The bands are float32, or in the file's own data type with ``stored``.
+        The bands are float32, or in the file's own data type with ``stored``; decoded into
+        ``out`` (float32, the window's shape) when given.
         """
         nodata = self.raster.nodata
         if self.raster.alpha_band is not None:
             # data and alpha in one read, as stored: a second read decodes each block of a
             # pixel-interleaved RGBA again (the detector's RGB windows: 2x slower)
             both = src.read([*self.raster.data_bands, self.raster.alpha_band], window=sw)
-            data, mask = (both[:-1] if stored else both[:-1].astype(np.float32)), both[-1] > 0
+            mask = both[-1] > 0
+            if out is not None:
+                out[...] = both[:-1]
+                data = out
+            else:
+                data = both[:-1] if stored else both[:-1].astype(np.float32)
         else:
-            data = src.read(self.raster.data_bands, window=sw, out_dtype=None if stored else "float32")
+            if out is not None:
+                data = src.read(self.raster.data_bands, window=sw, out=out)
+            else:
+                data = src.read(self.raster.data_bands, window=sw, out_dtype=None if stored else "float32")
             if nodata is not None:  # from the values already read (no second decode)
                 mask = np.ones(data.shape[1:], bool) if np.isnan(nodata) else np.all(data != np.float32(nodata), axis=0)
             elif any(MaskFlags.per_dataset in flags for flags in src.mask_flag_enums):
@@ -407,20 +431,21 @@ class GridReader:
         self._thread().failed.append(key)
 
     def _read_raw(
-        self, window: Window, *, isolated: bool = False, stored: bool = False
+        self, window: Window, *, isolated: bool = False, stored: bool = False, out: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw warped values and alpha.
 
         On a decode error, salvage what decodes by quadrants (the same-CRS path salvages
         block by block itself). ``stored``: see :meth:`read` (only the same-CRS path keeps
-        the file's data type).
+        the file's data type); ``out``: where the same-CRS path copies the source's pixels,
+        they are decoded into it (else the caller copies them).
         """
         rows, cols = int(window.height), int(window.width)
         bands = self.raster.data_bands
         try:
             maps = self._axis_maps()
             if maps is not None:
-                return self._read_same_crs(window, maps, stored=stored)
+                return self._read_same_crs(window, maps, stored=stored, out=out)
             return self._read_warped(window, isolated=isolated)
         except RasterioError as exc:
             if not self.allow_partial:

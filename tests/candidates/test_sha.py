@@ -227,6 +227,47 @@ def test_row_search_refits_the_lattice_of_a_row_laid_with_scatter(monkeypatch: p
     assert refit >= 15 and refit >= pair_only + 5
 
 
+def _rows_scene(seed: int) -> np.ndarray:
+    """Rows laid with scatter in a UTM-sized frame, among clutter strewn at random."""
+    rng = np.random.default_rng(seed)
+    parts = [rng.uniform(0, 120, (80, 2))]
+    for _ in range(4):
+        angle, spacing = rng.uniform(0, np.pi), rng.uniform(1.5, 6.0)
+        start = rng.uniform(10, 100, 2)
+        k = np.arange(rng.integers(4, 10))
+        parts.append(start + np.outer(k * spacing, [np.cos(angle), np.sin(angle)]) + rng.normal(0, 0.05, (len(k), 2)))
+    return np.vstack(parts) + np.array([E0, N0 - 200.0])
+
+
+def test_row_search_skips_only_pairs_that_cannot_make_a_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vectorised count never falls below the points on a pair's lattice, so skipping
+    the pairs with fewer than three changes no row."""
+    from scipy.spatial import cKDTree
+
+    from rams.candidates import patterns
+
+    p = patterns.RowParams()
+    for seed in range(4):
+        xy = _rows_scene(seed)
+        pairs = cKDTree(xy).query_pairs(p.max_spacing_m, output_type="ndarray")
+        counts = patterns._lattice_counts(xy, pairs, p)
+        exact = []
+        for a, b in pairs:
+            vec = xy[b] - xy[a]
+            s = float(np.hypot(*vec))
+            on = patterns._lattice_members(xy, xy[a], vec / s, s, p)[3]
+            exact.append(int(on.sum()))
+        assert (counts >= np.array(exact)).all() and (counts >= 2).all()
+        assert (counts < 3).mean() > 0.3  # the skip is worth having
+        fast = patterns.find_rows(xy)
+        with monkeypatch.context() as m:
+            m.setattr(patterns, "_lattice_counts", lambda xy, pairs, p: np.full(len(pairs), len(xy)))
+            slow = patterns.find_rows(xy)
+        assert len(fast) >= 2
+        assert [(r.members, r.lattice, r.origin_xy_m, r.spacing_m) for r in fast] == \
+            [(r.members, r.lattice, r.origin_xy_m, r.spacing_m) for r in slow]
+
+
 #: The SHA extent switched off (``configs/candidates_no_extent.yaml``).
 NO_EXTENT = {"attach_m": 0.0, "extent_probability": None, "spacing_margin_max_m": 0.0}
 
