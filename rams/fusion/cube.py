@@ -175,9 +175,11 @@ def local_contrasts_at(values: np.ndarray, valid: np.ndarray, size_px: int, pixe
         flat = integral.ravel()
         return flat[corners[0]] - flat[corners[1]] - flat[corners[2]] + flat[corners[3]]  # type: ignore[no-any-return]
 
-    # every pixel valid: the weights are all 1 and the weighted bands the bands themselves
-    weights = None if values.dtype == np.float32 and valid.all() else valid.astype(np.float32)
-    den = box_sums(cv2.integral(valid.view(np.uint8)))
+    all_valid = bool(valid.all())
+    # every pixel valid: the weights are all 1 and the weighted bands the bands themselves,
+    # and a box counts its pixels inside the grid
+    weights = None if values.dtype == np.float32 and all_valid else valid.astype(np.float32)
+    den = (r1 - r0) * (c1 - c0) if all_valid else box_sums(cv2.integral(valid.view(np.uint8)))
     safe = np.maximum(den, 1)
     own_valid = valid.ravel()[pixels]
     out = np.empty((values.shape[0], len(pixels)), np.float32)

@@ -73,8 +73,11 @@ def evidence_bits(fused: FusedTile, pixels: np.ndarray | None = None) -> np.ndar
             flat[pixels[hot]] |= EVIDENCE_THERMAL
     ms = [b for b in fused.band_names if b.startswith("ms_")]
     if ms and valid.any() and (pixels is None or len(pixels)):
-        where = np.flatnonzero(valid)
-        sample = where[::max(_SPREAD_SAMPLE_STEP, len(where) // _SPREAD_SAMPLE_MAX)]
+        if valid.all():  # every pixel: the same regular sample, without the search
+            sample = np.arange(0, valid.size, max(_SPREAD_SAMPLE_STEP, valid.size // _SPREAD_SAMPLE_MAX))
+        else:
+            where = np.flatnonzero(valid)
+            sample = where[::max(_SPREAD_SAMPLE_STEP, len(where) // _SPREAD_SAMPLE_MAX)]
         if pixels is None:
             devs = local_contrasts(fused.bands(ms), valid, _SPECTRAL_BOX_PX)
             at_sample = devs.reshape(len(ms), -1)[:, sample]

@@ -9,7 +9,7 @@ from rams.fusion.cube import FusedTile
 from rams.fusion.evidence import EVIDENCE_SPECTRAL, EVIDENCE_THERMAL, evidence_bits
 
 
-def _tile(seed: int = 0) -> FusedTile:
+def _tile(seed: int = 0, collar: bool = True) -> FusedTile:
     rng = np.random.default_rng(seed)
     rows, cols = 120, 140
     ms = rng.normal(0.25, 0.01, (5, rows, cols)).astype(np.float32)
@@ -17,7 +17,8 @@ def _tile(seed: int = 0) -> FusedTile:
     contrast = rng.normal(0.0, 0.2, (rows, cols)).astype(np.float32)
     contrast[80:83, 30:33] = 2.0  # a thermal anomaly
     valid = np.ones((rows, cols), bool)
-    valid[:, :8] = False  # a nodata collar
+    if collar:
+        valid[:, :8] = False  # a nodata collar
     cube = np.concatenate([ms, contrast[None]])
     cube[:, ~valid] = 0.0
     names = ["ms_blue", "ms_green", "ms_red", "ms_rededge", "ms_nir", "thermal_contrast_deg_c"]
@@ -39,6 +40,18 @@ def test_evidence_at_candidates_equals_the_dense_bits() -> None:
     others[pixels] = False
     assert not sparse.reshape(-1)[others].any()  # bits only where asked
     assert not evidence_bits(fused, np.array([], np.int64)).any()
+
+
+def test_evidence_of_an_all_valid_tile_at_candidates_equals_the_dense_bits() -> None:
+    """A tile with every pixel valid (the sample and the box counts without a search)."""
+    fused = _tile(collar=False)
+    dense = evidence_bits(fused)
+    assert dense[41, 61] & EVIDENCE_SPECTRAL and dense[81, 31] & EVIDENCE_THERMAL
+    pixels = np.concatenate([np.array([41 * 140 + 61, 81 * 140 + 31, 0, 119 * 140 + 139, 60 * 140 + 3]),
+                             np.random.default_rng(2).choice(120 * 140, 60, replace=False)])
+    sparse = evidence_bits(fused, pixels)
+    np.testing.assert_array_equal(sparse.reshape(-1)[pixels], dense.reshape(-1)[pixels])
+    assert sparse[41, 61] & EVIDENCE_SPECTRAL and sparse[81, 31] & EVIDENCE_THERMAL
 
 
 def test_spread_sample_cap_keeps_the_bits(monkeypatch: pytest.MonkeyPatch) -> None:
