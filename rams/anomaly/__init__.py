@@ -12,7 +12,7 @@ reference (``backend="numpy"``). Cubes are ``(bands, rows, cols)``, masks ``(row
 with True for valid pixels; masked-out pixels score 0.
 """
 
-from rams.anomaly._threading import numba_threading_layer
+from rams.anomaly._threading import numba_threading_layer, share_kernel_threads
 from rams.anomaly.calibration import (
     MAX_LOG10_PFA,
     capped_chi2_log10_pfa,
@@ -40,5 +40,6 @@ __all__ = [
     "numba_threading_layer",
     "rx_global",
     "rx_local",
+    "share_kernel_threads",
     "tile_moments",
 ]

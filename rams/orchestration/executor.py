@@ -139,12 +139,15 @@ class LocalExecutor:
                     out.append(fn(item, *args))
                     bar.advance(task)
                 return out
+            from rams.anomaly import share_kernel_threads
+
             runs = _ContiguousRuns(len(items), self.workers)
             results: list[Any] = [None] * len(items)
             errors: dict[int, BaseException] = {}
             done: queue.SimpleQueue[int] = queue.SimpleQueue()
 
             def work(worker: int) -> None:
+                share_kernel_threads(runs.workers)  # this worker's share of the cores
                 while (i := runs.next(worker)) is not None:
                     try:
                         results[i] = fn(items[i], *args)

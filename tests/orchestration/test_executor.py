@@ -83,6 +83,19 @@ def test_map_threads_run_contiguous_items() -> None:
         assert breaks <= 1, items
 
 
+def test_worker_threads_share_numba_threads_and_the_caller_keeps_its_own() -> None:
+    """Two tile workers' kernels get half of numba's threads each (one each on two cores,
+    not four threads on two cores); the calling thread's setting is untouched."""
+    import numba
+
+    total = int(numba.config.NUMBA_NUM_THREADS)
+    before = numba.get_num_threads()
+    seen = LocalExecutor(workers=2).map(lambda i: numba.get_num_threads(), list(range(8)))
+    assert set(seen) == {max(1, total // 2)}
+    assert numba.get_num_threads() == before
+    assert LocalExecutor(workers=1).map(lambda i: numba.get_num_threads(), [0, 1]) == [before, before]
+
+
 def test_map_raises_the_first_failure_and_starts_nothing_after_it() -> None:
     started: list[int] = []
     lock = threading.Lock()
