@@ -32,11 +32,41 @@ def local_maxima(
     Returns:
         (n, 2) int64 row and column of each peak.
     """
-    size = 2 * max(1, spacing_px) + 1
-    local_max = cv2.dilate(score, np.ones((size, size), np.uint8))
-    rows, cols = np.nonzero((score >= local_max) & (score > threshold) & valid)
+    half = max(1, spacing_px)
+    above = np.flatnonzero((score > threshold) & valid)  # row-major, as np.nonzero
+    window = _window_max_at(score, above, half) if len(above) <= _SPARSE_PEAK_PIXELS else None
+    if window is None:  # many pixels above the threshold: one dilation of the whole raster
+        size = 2 * half + 1
+        local_max = cv2.dilate(score, np.ones((size, size), np.uint8))
+        rows, cols = np.nonzero((score >= local_max) & (score > threshold) & valid)
+    else:
+        rows, cols = np.divmod(above[score.reshape(-1)[above] >= window], score.shape[1])
     order = np.argsort(-score[rows, cols], kind="stable")[:max_peaks]
     return np.stack([rows[order], cols[order]], axis=1).astype(np.int64)
+
+
+#: Up to this many pixels above the threshold, :func:`local_maxima` takes the window maximum
+#: at those pixels only (a raster of a tile has tens to hundreds), not a dilation of it all.
+_SPARSE_PEAK_PIXELS = 2_000
+
+
+def _window_max_at(score: np.ndarray, pixels: np.ndarray, half: int) -> np.ndarray | None:
+    """The largest score within ``half`` pixels (Chebyshev, clipped at the borders) of each pixel.
+
+    The same values as a dilation by the square window read at those pixels (both take the
+    maximum of the same finite values); None when a window holds a NaN (the dilation's
+    NaN handling then decides).
+    """
+    rows, cols = score.shape
+    r, c = np.divmod(pixels, cols)
+    offsets = np.arange(-half, half + 1)
+    # clipping a window's coordinates repeats pixels of the clipped window, never adds one
+    rr = np.clip(r[:, None] + offsets, 0, rows - 1)
+    cc = np.clip(c[:, None] + offsets, 0, cols - 1)
+    values = score[rr[:, :, None], cc[:, None, :]].reshape(len(pixels), len(offsets) ** 2)
+    if np.isnan(values).any():
+        return None
+    return values.max(axis=1, initial=-np.inf)  # type: ignore[no-any-return]
 
 
 def merge_peaks(peaks: list[MinePoint], radius_m: float) -> list[MinePoint]:

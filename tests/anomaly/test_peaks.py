@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rams.anomaly import (
     MAX_LOG10_PFA,
@@ -29,6 +30,34 @@ def test_local_maxima_threshold_spacing_validity_and_order() -> None:
     # With spacing 1 the neighbour two pixels away is its own peak; strongest first.
     assert local_maxima(score, valid, 6.0, 1).tolist() == [[10, 10], [10, 12], [30, 30]]
     assert local_maxima(score, valid, 6.0, 1, max_peaks=2).tolist() == [[10, 10], [10, 12]]
+
+
+def test_local_maxima_at_the_pixels_above_the_threshold_equal_the_dilation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Few pixels above the threshold: the window maximum at those pixels only; many: one
+    dilation of the raster. The same peaks, in the same order, at borders and on ties."""
+    import rams.anomaly.peaks as peaks_module
+
+    rng = np.random.default_rng(8)
+    for trial in range(30):
+        rows, cols = rng.integers(5, 90, 2)
+        score = rng.gamma(2.0, 1.5, (rows, cols)).astype(np.float32)
+        score[rng.random((rows, cols)) < 0.05] = 9.0  # ties
+        score[0, :] = rng.choice([0.0, 9.0, 11.0], cols)  # peaks on the border
+        valid = rng.random((rows, cols)) > 0.1
+        spacing = int(rng.integers(1, 12))
+        sparse = local_maxima(score, valid, 6.0, spacing)
+        with monkeypatch.context() as m:
+            m.setattr(peaks_module, "_SPARSE_PEAK_PIXELS", -1)  # always the dilation
+            dense = local_maxima(score, valid, 6.0, spacing)
+        assert len(dense) > 0 and sparse.tolist() == dense.tolist(), trial
+    # a NaN in a window leaves the decision to the dilation
+    score = np.zeros((20, 20), np.float32)
+    score[10, 10], score[10, 12] = 9.0, np.nan
+    with monkeypatch.context() as m:
+        m.setattr(peaks_module, "_SPARSE_PEAK_PIXELS", -1)
+        dense = local_maxima(score, np.ones_like(score, bool), 6.0, 3)
+    assert local_maxima(score, np.ones_like(score, bool), 6.0, 3).tolist() == dense.tolist()
+    assert local_maxima(np.zeros((8, 8), np.float32), np.ones((8, 8), bool), 6.0, 2).shape == (0, 2)
 
 
 def _peak(x: float, y: float, s: float) -> MinePoint:
