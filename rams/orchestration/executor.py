@@ -190,7 +190,16 @@ DASK_RUNS_PER_THREAD = 4
 
 
 def _run_items(fn: Callable[..., R], items: list[T], *args: Any) -> list[R]:
-    """``fn(item, *args)`` for each item in order (one Dask task)."""
+    """``fn(item, *args)`` for each item in order (one Dask task).
+
+    The worker's task threads share its process's numba threads, as the local executor's
+    threads do (see :func:`rams.anomaly.share_kernel_threads`).
+    """
+    from dask.distributed import get_worker
+
+    from rams.anomaly import share_kernel_threads
+
+    share_kernel_threads(get_worker().state.nthreads)
     return [fn(item, *args) for item in items]
 
 
@@ -210,8 +219,12 @@ class DaskExecutor:
         self._cluster = None
         workers = resolve_workers(workers)
         if scheduler is None:
+            # each worker process gets its share of the cores for its numba kernels (one
+            # each on two cores, not all of them each); a user's own setting wins
+            cores = int(os.environ.get("NUMBA_NUM_THREADS") or max(1, (os.cpu_count() or 1) // workers))
             self._cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                env={"NUMBA_NUM_THREADS": str(cores)},
             )
             self.client = Client(self._cluster)
         else:

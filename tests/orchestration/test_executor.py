@@ -147,3 +147,36 @@ def test_dask_map_runs_contiguous_items_per_task_in_order() -> None:
             assert executor.map(_fail_at, [], 0) == []
         finally:
             executor.close()
+
+
+def _numba_threads(x: int) -> tuple[int, int]:
+    import numba
+
+    return numba.get_num_threads(), int(numba.config.NUMBA_NUM_THREADS)
+
+
+def test_dask_workers_share_the_cores_for_their_numba_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local cluster of two worker processes gives each half of the cores' numba threads
+    (one each on two cores, not all of them each); a worker's task threads share its own."""
+    import os
+
+    from dask.distributed import LocalCluster
+
+    from rams.orchestration.executor import DaskExecutor
+
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    executor = DaskExecutor(workers=2)
+    try:
+        seen = set(executor.map(_numba_threads, list(range(8))))
+    finally:
+        executor.close()
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert seen == {(share, share)}
+    # one worker process with two task threads and four numba threads: two each
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None,
+                      env={"NUMBA_NUM_THREADS": "4"}) as cluster:
+        executor = DaskExecutor(scheduler=cluster.scheduler_address)
+        try:
+            assert set(executor.map(_numba_threads, list(range(8)))) == {(2, 4)}
+        finally:
+            executor.close()
