@@ -66,7 +66,7 @@ def _window_max_at(score: np.ndarray, pixels: np.ndarray, half: int) -> np.ndarr
     values = score[rr[:, :, None], cc[:, None, :]].reshape(len(pixels), len(offsets) ** 2)
     if np.isnan(values).any():
         return None
-    return values.max(axis=1, initial=-np.inf)  # type: ignore[no-any-return]
+    return values.max(axis=1)  # type: ignore[no-any-return]
 
 
 def merge_peaks(peaks: list[MinePoint], radius_m: float) -> list[MinePoint]:

@@ -210,13 +210,14 @@ def fuse_window(
     present = [(sensor, readers[sensor]) for sensor in SENSOR_ORDER if sensor in readers]
     if not present:
         raise ValueError("no sensor to fuse")
-    names = [name for sensor, reader in present for name in _layer_names(sensor, reader, indices)]
+    layer_names = [_layer_names(sensor, reader, indices) for sensor, reader in present]
+    names = [name for own in layer_names for name in own]
     # the readers decode straight into the cube's slices (no stacking copy)
     cube = np.empty((len(names), int(window.height), int(window.width)), np.float32)
     sensor_valid: dict[str, np.ndarray] = {}
     at = 0
-    for sensor, reader in present:
-        n = len(_layer_names(sensor, reader, indices))
+    for (sensor, reader), own in zip(present, layer_names, strict=True):
+        n = len(own)
         slot = cube[at:at + n]
         if sensor == "thermal":
             # the contrast first: right after the multispectral bands, the default anomaly

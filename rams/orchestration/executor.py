@@ -221,10 +221,10 @@ class DaskExecutor:
         if scheduler is None:
             # each worker process gets its share of the cores for its numba kernels (one
             # each on two cores, not all of them each); a user's own setting wins
-            cores = int(os.environ.get("NUMBA_NUM_THREADS") or max(1, (os.cpu_count() or 1) // workers))
+            threads = os.environ.get("NUMBA_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // workers))
             self._cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                env={"NUMBA_NUM_THREADS": str(cores)},
+                env={"NUMBA_NUM_THREADS": threads},
             )
             self.client = Client(self._cluster)
         else:
