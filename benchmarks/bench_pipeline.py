@@ -226,7 +226,8 @@ def cnn_kernel_seconds(config: Path, shapes: list[list[int]], repeat: int) -> di
     so the same inference mode), in this process with nothing else running: the kernel's own
     time, like the RX kernel's, not the run's forward passes, which share the cores with the
     read-ahead thread's decoding and so run slower (and would flatter the end-to-end ratio).
-    The network's cost does not depend on pixel values, so the inputs are random.
+    The network's cost does not depend on pixel values, so the inputs are random; quantised
+    (quint8) where the run's int8 network took them so (:meth:`Detector.network_batch`).
     """
     import torch
 
@@ -243,6 +244,8 @@ def cnn_kernel_seconds(config: Path, shapes: list[list[int]], repeat: int) -> di
     with torch.inference_mode():
         for *shape, n in shapes:
             x = torch.randn(shape, generator=gen).contiguous(memory_format=torch.channels_last)
+            if det.input_quantisation is not None:
+                x = det.input_quantisation.quantise(x)
             det.run_network(x)
             times = []
             for _ in range(repeat):

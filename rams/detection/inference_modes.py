@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -98,8 +99,9 @@ FLOAT_MODULES = ("heads",)
 #: run as one convolution (the same outputs as version 1's three, up to float rounding). 3: the
 #: offsets' sigmoid runs in float32; before, PyTorch's default int8 mapping gave it fixed
 #: parameters (input scale 1/256, zero point 0) that clamped the offset logit to [0, 1], so
-#: int8 offsets could only fall in [0.5, 0.73] of a cell (float32: 0 to 1).
-INT8_GRAPH_VERSION = 3
+#: int8 offsets could only fall in [0.5, 0.73] of a cell (float32: 0 to 1). 4: the same network,
+#: cached with its twin that takes the input quantised already (:class:`Int8Network`).
+INT8_GRAPH_VERSION = 4
 #: Quantisation engines in order of preference for calibrating (7-bit activations).
 INT8_ENGINES = ("x86", "fbgemm")
 #: Other engines int8 may run on with the same calibration, where this PyTorch build has them
@@ -358,10 +360,112 @@ def quantize_int8(
         _remember_int8(key, cached)
         return cached
     converted = convert_with_qparams(_prepare(net, in_channels, engine, calibration.engine), calibration.qparams)
-    traced = _save_int8_module(converted, calibration, in_channels, engine)
-    qnet = converted if traced is None else traced
+    split = split_input_quantisation(converted)
+    traced = _save_int8_module(converted, calibration, in_channels, engine, split)
+    qnet = traced if traced is not None else Int8Network(converted, *(split or (None, None)))
     _remember_int8(key, qnet)
     return qnet
+
+
+@dataclass(frozen=True)
+class InputQuantisation:
+    """How the int8 network quantises its float input (its first operation), as quint8.
+
+    ``q = clamp(round(x / scale) + zero_point, 0, 255)``, as :func:`torch.quantize_per_tensor`
+    computes it. Inputs that are 8-bit counts under a fixed normalisation take only 256
+    values per band, so their quantised form is a table (:meth:`counts_table`), and the
+    network input can be made in uint8 instead of float32 (a quarter of the bytes) without
+    the network's own pass over the float input.
+    """
+
+    scale: float
+    zero_point: int
+
+    def quantise(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` (float32) quantised as the network's first operation would."""
+        return torch.quantize_per_tensor(x, self.scale, self.zero_point, torch.quint8)
+
+    def counts_table(self, table: np.ndarray) -> np.ndarray | None:
+        """The quantised values (uint8) of a (256, C) float32 table of normalised counts.
+
+        Each value is quantised alone (the quantiser's scalar code) and among
+        :data:`_TABLE_REPEAT` copies of itself (its vectorised code, which quantises a large
+        input in chunks whose tails take the scalar code); both must agree for every value,
+        else None and the float input serves. Quantisation is elementwise, so the network input
+        made from this table is the one the network would quantise from the float input, bit
+        for bit (tested against the float path on real tiles).
+        """
+        flat = np.ascontiguousarray(table, np.float32)
+        c = flat.shape[1]
+        vector = self.quantise(torch.from_numpy(np.repeat(flat, _TABLE_REPEAT, axis=0)))
+        q = vector.int_repr().numpy().reshape(256, _TABLE_REPEAT, c)
+        alone = np.array([[int(self.quantise(torch.tensor([v])).int_repr()[0]) for v in row] for row in flat])
+        if not (q == alone[:, None, :]).all():
+            return None
+        return np.ascontiguousarray(q[:, 0])
+
+    def zero(self) -> int:
+        """The quantised value of 0.0 (an invalid or padding pixel of the float input)."""
+        return int(self.quantise(torch.zeros(1)).int_repr()[0])
+
+
+#: Copies of each table value quantised together (a whole number of any SIMD width).
+_TABLE_REPEAT = 67
+
+
+class Int8Network(nn.Module):
+    """The int8 network on float inputs, and on inputs quantised already (where it can).
+
+    ``from_quantised`` is the same graph without its first operation (the input's
+    quantisation, :class:`InputQuantisation`): a quint8 input with those parameters gives
+    the same outputs as the float input it was quantised from.
+    """
+
+    def __init__(self, net: nn.Module, from_quantised: nn.Module | None = None,
+                 input_quantisation: InputQuantisation | None = None) -> None:
+        super().__init__()
+        self.net = net
+        self.from_quantised = from_quantised if input_quantisation is not None else None
+        self.input_quantisation = input_quantisation if from_quantised is not None else None
+
+    def forward(self, x: torch.Tensor) -> Outputs:
+        """Outputs of a float32 input, or of a quint8 one quantised with :attr:`input_quantisation`."""
+        if x.is_quantized:
+            if self.from_quantised is None or self.input_quantisation is None:
+                raise ValueError("this int8 network takes float inputs only")
+            if (x.q_scale(), x.q_zero_point()) != (self.input_quantisation.scale, self.input_quantisation.zero_point):
+                raise ValueError("the input was quantised with other parameters than the network's")
+            return self.from_quantised(x)  # type: ignore[no-any-return]
+        return self.net(x)  # type: ignore[no-any-return]
+
+
+def split_input_quantisation(converted: nn.Module) -> tuple[torch.fx.GraphModule, InputQuantisation] | None:
+    """A copy of the converted int8 graph that takes a quantised input, and the input's parameters.
+
+    None where the module is not an FX graph that begins with one per-tensor quint8
+    quantisation of its input feeding everything else (another graph: the float input serves).
+    """
+    if not isinstance(converted, torch.fx.GraphModule):
+        return None
+    graph = converted.graph
+    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != 1 or len(placeholders[0].users) != 1:
+        return None
+    quant = next(iter(placeholders[0].users))
+    if quant.op != "call_function" or quant.target is not torch.quantize_per_tensor or len(quant.args) != 4:
+        return None
+    _x, scale_node, zp_node, dtype = quant.args
+    if dtype is not torch.quint8 or any(getattr(n, "op", None) != "get_attr" for n in (scale_node, zp_node)):
+        return None
+    scale = float(getattr(converted, str(scale_node.target)))
+    zero_point = int(getattr(converted, str(zp_node.target)))
+    copy_ = copy.deepcopy(converted)
+    node = next(n for n in copy_.graph.nodes if n.name == quant.name)
+    node.replace_all_uses_with(next(n for n in copy_.graph.nodes if n.op == "placeholder"))
+    copy_.graph.erase_node(node)
+    copy_.graph.eliminate_dead_code()
+    copy_.recompile()
+    return copy_, InputQuantisation(scale, zero_point)
 
 
 #: Parameters PyTorch's default int8 mapping fixes for a sigmoid (scale 1/256, zero point 0,
@@ -429,21 +533,40 @@ def _load_int8_module(calibration: Int8Calibration, engine: str) -> nn.Module | 
         return None
     try:
         torch.backends.quantized.engine = engine
-        return torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call,no-any-return]
-    except (RuntimeError, OSError, ValueError) as exc:
+        extra = {_INPUT_FILE: ""}
+        net = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)  # type: ignore[no-untyped-call]
+        from_quantised, params = None, None
+        if extra[_INPUT_FILE]:
+            d = json.loads(extra[_INPUT_FILE])
+            params = InputQuantisation(float(d["scale"]), int(d["zero_point"]))
+            from_quantised = torch.jit.load(str(_from_quantised_path(path)), map_location="cpu")  # type: ignore[no-untyped-call]
+        return Int8Network(net, from_quantised, params)
+    except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:
         log.info("int8 network cache %s unreadable (%s); building it again", path, exc)
         return None
 
 
+#: The cached int8 network's record of its input quantisation (a ``torch.jit`` extra file).
+_INPUT_FILE = "rams_input_quantisation.json"
+
+
+def _from_quantised_path(path: Path) -> Path:
+    """Where the cached int8 network without its input quantisation lies, next to the network's."""
+    return path.with_name(path.name.removesuffix(".pt") + "-from-quint8.pt")
+
+
 def _save_int8_module(
     qnet: nn.Module, calibration: Int8Calibration, in_channels: int, engine: str,
-) -> nn.Module | None:
-    """Trace and freeze ``qnet``, keep it in the machine's cache; the traced module, or None.
+    split: tuple[nn.Module, InputQuantisation] | None = None,
+) -> Int8Network | None:
+    """Trace and freeze ``qnet``, keep it in the machine's cache; the traced network, or None.
 
     Converting the FX graph costs about 0.6 s a run; loading the frozen TorchScript module
     about 0.07 s, and it runs as fast (same outputs: the network is fully convolutional, so
-    the trace holds for any input size). Where tracing or the cache fails, None: the caller
-    keeps the converted graph.
+    the trace holds for any input size). ``split`` (:func:`split_input_quantisation`) is
+    traced and kept too, beside it; the network's file is written last and records the
+    input's parameters, so a cached network with a record always has its partner. Where
+    tracing or the cache fails, None: the caller keeps the converted graph.
     """
     path = int8_module_path(calibration, engine)
     if path is None:
@@ -453,11 +576,22 @@ def _save_int8_module(
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             traced = torch.jit.freeze(torch.jit.trace(qnet, example).eval())  # type: ignore[no-untyped-call]
+            from_quantised = None
+            if split is not None:
+                qexample = split[1].quantise(example.contiguous(memory_format=torch.channels_last))
+                from_quantised = torch.jit.freeze(torch.jit.trace(split[0], qexample).eval())  # type: ignore[no-untyped-call]
         path.parent.mkdir(parents=True, exist_ok=True)
+        extra = {}
+        if from_quantised is not None and split is not None:
+            partner = _from_quantised_path(path)
+            tmp = partner.with_name(f".{partner.name}.{os.getpid()}.tmp")
+            torch.jit.save(from_quantised, str(tmp))
+            tmp.replace(partner)
+            extra[_INPUT_FILE] = json.dumps({"scale": split[1].scale, "zero_point": split[1].zero_point})
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.jit.save(traced, str(tmp))
+        torch.jit.save(traced, str(tmp), _extra_files=extra)
         tmp.replace(path)
-        return traced  # type: ignore[no-any-return]
+        return Int8Network(traced, from_quantised, split[1] if split is not None else None)
     except (RuntimeError, OSError, ValueError) as exc:
         log.info("int8 network not cached (%s)", exc)
         return None
@@ -472,14 +606,28 @@ def forward_for(mode: str, net: nn.Module) -> Forward:
             return h.float(), s.float(), o.float()
         return run_bf16
     if mode == "int8":
-        engine = torch.backends.quantized.engine  # the engine the weights were packed for
-
-        def run_int8(x: torch.Tensor) -> Outputs:
-            if torch.backends.quantized.engine != engine:  # process-wide; someone changed it
-                torch.backends.quantized.engine = engine
-            return net(x)  # type: ignore[no-any-return]
-        return run_int8
+        return Int8Forward(net)
     return net
+
+
+class Int8Forward:
+    """Runs an int8 network on the quantisation engine its weights were packed for.
+
+    Attributes:
+        input_quantisation: how the network quantises a float input, where it also takes
+            inputs quantised already (:class:`Int8Network`); else None.
+    """
+
+    def __init__(self, net: nn.Module) -> None:
+        self.net = net
+        self.engine = torch.backends.quantized.engine  # the engine the weights were packed for
+        self.input_quantisation: InputQuantisation | None = getattr(net, "input_quantisation", None)
+
+    def __call__(self, x: torch.Tensor) -> Outputs:
+        """The network's outputs for ``x`` (float32, or quint8 where it takes that)."""
+        if torch.backends.quantized.engine != self.engine:  # process-wide; someone changed it
+            torch.backends.quantized.engine = self.engine
+        return self.net(x)  # type: ignore[no-any-return]
 
 
 def probe_mpx_s(forwards: dict[str, Forward], in_channels: int, px: int = PROBE_PX,

@@ -275,7 +275,7 @@ class GridReader:
                 np.copyto(data, 0, where=~valid)
             return data, valid
         data = self._to_physical(data)
-        if alpha.dtype != np.bool_ or not self._keeps_zero:  # else still 0 where invalid: scaled zeros
+        if (alpha.dtype != np.bool_ or not self._keeps_zero) and not valid.all():  # else still 0 where invalid
             np.copyto(data, np.float32(0.0), where=~valid)  # broadcast over bands
         if out is not None and data is not out:
             np.copyto(out, data)
@@ -397,7 +397,8 @@ class GridReader:
                 mask = np.ones(data.shape[1:], bool)
         if not np.issubdtype(np.dtype(self.raster.dtype), np.integer):  # integers are finite
             mask &= np.isfinite(data).all(axis=0)
-        np.copyto(data, 0, where=~mask)  # broadcast over bands
+        if not mask.all():  # a window all valid (most of a flight) needs no zeroing pass
+            np.copyto(data, 0, where=~mask)  # broadcast over bands
         return data, mask
 
     def _read_source_by_block(

@@ -517,6 +517,39 @@ def test_int8_matches_float32_on_real_rgb_tiles_at_the_model_gsd(engine: str | N
     assert _same_detections(a, b, fp32.threshold) >= 5
 
 
+@pytest.mark.parametrize("engine", [None, pytest.param("onednn", marks=needs_onednn)])
+def test_int8_detections_from_the_quantised_input_are_those_of_the_float_input(engine: str | None) -> None:
+    """On real RGB tiles of the withheld flight, with invalid pixels and padding, predict's
+    quantised network input (uint8 from the counts' table) gives exactly the detections of the
+    float32 input the network quantises itself."""
+    from rams.detection.yolo import load_image
+
+    samples = _real_samples("pfm1-drone-rgb", "valid", 4)
+    det = load_detector("rams_rgb", precision="int8", int8_engine=engine)
+    assert det.precision == "int8" and det._forward.input_quantisation is not None  # type: ignore[attr-defined]
+    rng = np.random.default_rng(0)
+    for s in samples:
+        image = load_image(s.image, 3).transpose(2, 0, 1)[None, :, :600, :650].copy()  # padded to 608 x 672
+        valid = rng.random(image.shape[:1] + image.shape[2:]) > 0.05
+        quantised = det.network_batch(image, valid, quantised=True)
+        assert quantised.is_quantized and quantised.is_contiguous(memory_format=torch.channels_last)
+        plain = det.network_batch(image, valid)
+        assert torch.equal(quantised.int_repr(), torch.quantize_per_tensor(
+            plain, quantised.q_scale(), quantised.q_zero_point(), torch.quint8).int_repr())
+        a = det.predict(image, valid, min_score=0.05)[0]
+        params = det._forward.input_quantisation  # type: ignore[attr-defined]
+        det._forward.input_quantisation = None  # type: ignore[attr-defined]
+        try:
+            b = det.predict(image, valid, min_score=0.05)[0]
+        finally:
+            det._forward.input_quantisation = params  # type: ignore[attr-defined]
+        assert np.array_equal(a.boxes, b.boxes) and np.array_equal(a.scores, b.scores)
+        assert np.array_equal(a.classes, b.classes)
+    # float32 has no quantised input: the float batch
+    fp32 = load_detector("rams_rgb", precision="float32")
+    assert not fp32.network_batch(image, valid, quantised=True).is_quantized
+
+
 # --- the choice in run.json ------------------------------------------------------------------
 
 def test_run_json_records_the_inference_mode_and_why(small_flight: object, tmp_path: Path) -> None:
@@ -560,7 +593,8 @@ def test_built_int8_network_is_kept_and_reloaded(tmp_path: Path, monkeypatch: py
     assert path.is_file()
     im._int8_cache.clear()
     loaded = quantize_int8(net, cal, 3)
-    assert isinstance(loaded, torch.jit.ScriptModule) and loaded is not built
+    assert isinstance(loaded, im.Int8Network) and isinstance(loaded.net, torch.jit.ScriptModule)
+    assert loaded is not built
     for shape in ((1, 3, 128, 160), (2, 3, 96, 64)):  # any input size, as the converted graph
         x = torch.randn(*shape, generator=torch.Generator().manual_seed(3))
         with torch.inference_mode():
@@ -576,6 +610,69 @@ def test_built_int8_network_is_kept_and_reloaded(tmp_path: Path, monkeypatch: py
     with torch.inference_mode():
         assert torch.equal(rebuilt(x)[0], built(x)[0])
     assert path.stat().st_size > 1000
+
+
+def test_int8_network_takes_its_input_quantised_already_with_the_same_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The int8 network's twin without its first operation (the input's quantisation): a quint8
+    input quantised with the network's parameters gives the float input's outputs bit for bit,
+    built, reloaded from the cache and without a cache; other parameters are refused; a cached
+    network without the twin's record (an older cache file) still runs float inputs."""
+    monkeypatch.setenv(im.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    net = _net()
+    cal = _calibration(net)
+    built = quantize_int8(net, cal, 3)
+    im._int8_cache.clear()
+    loaded = quantize_int8(net, cal, 3)
+    assert isinstance(loaded, im.Int8Network) and isinstance(loaded.from_quantised, torch.jit.ScriptModule)
+    params = loaded.input_quantisation
+    assert params is not None and params == built.input_quantisation
+    real_cache_dir = im.cache_dir
+    monkeypatch.setattr(im, "cache_dir", lambda: None)  # no cache folder: the FX graphs themselves
+    im._int8_cache.clear()
+    graphs = quantize_int8(net, cal, 3)
+    assert isinstance(graphs.from_quantised, torch.fx.GraphModule) and graphs.input_quantisation == params
+    g = torch.Generator().manual_seed(5)
+    for shape in ((2, 3, 96, 128), (1, 3, 64, 32)):
+        x = (3 * torch.randn(*shape, generator=g)).contiguous(memory_format=torch.channels_last)
+        q = params.quantise(x)
+        with torch.inference_mode():
+            for module in (built, loaded, graphs):
+                for u, v in zip(module(x), module(q), strict=True):
+                    assert torch.equal(u, v)
+    wrong = torch.quantize_per_tensor(x, params.scale * 2, params.zero_point, torch.quint8)
+    with pytest.raises(ValueError, match="other parameters"):
+        loaded(wrong)
+    # a cache file of a network saved without the twin's record: float inputs only
+    monkeypatch.setattr(im, "cache_dir", real_cache_dir)
+    path = im.int8_module_path(cal)
+    assert path is not None and path.is_file()
+    torch.jit.save(loaded.net, str(path))
+    im._int8_cache.clear()
+    old = quantize_int8(net, cal, 3)
+    assert old.input_quantisation is None
+    with torch.inference_mode():
+        assert torch.equal(old(x)[0], loaded(x)[0])
+    with pytest.raises(ValueError, match="float inputs only"):
+        old(q)
+
+
+def test_quantised_table_of_counts_is_the_quantisation_of_each_value() -> None:
+    """The 256-entry table the quantised network input is made from holds, for every count and
+    band, what quantising that normalised value gives (the input's zero too); none of the 0.0
+    edge is lost (values quantising to both ends of the range)."""
+    params = im.InputQuantisation(0.0453, 64)
+    counts = np.arange(256, dtype=np.float32)
+    table = np.stack([(counts - m) / s for m, s in ((120.0, 30.0), (0.0, 1.0), (255.0, 0.5))], -1)
+    q = params.counts_table(table)
+    assert q is not None and q.dtype == np.uint8 and q.shape == (256, 3)
+    for band in range(3):
+        column = torch.from_numpy(np.ascontiguousarray(table[:, band]))
+        expected = torch.stack([params.quantise(column[i:i + 1]).int_repr()[0] for i in range(256)])
+        assert np.array_equal(q[:, band], expected.numpy())
+    assert q.min() == 0 and q.max() == 255  # the clamp at both ends is exercised
+    assert params.zero() == 64
 
 
 def test_merged_heads_match_the_three_head_graph_of_the_same_calibration() -> None:
