@@ -13,7 +13,10 @@ Three modes of one fused, channels-last network:
   and zero point of every activation come from a *calibration file* ``NAME.int8.json`` next
   to the weights, made once on real training tiles (``benchmarks/calibrate_int8.py``) and
   tied to the weights by their SHA-256; it also records the AP50 of float32 and int8 on a
-  withheld split.
+  withheld split. The built network (:class:`Int8Network`) also takes its input quantised
+  already: 8-bit RGB counts take 256 values per band, so the detector makes the quint8
+  input from a table (:class:`InputQuantisation`) and a twin of the graph without its first
+  operation runs it, with the same outputs bit for bit.
 
 ``precision="auto"`` measures the candidates in a short probe (one 1024 x 1024 input, at
 least five interleaved passes each within about 1.5 s, the fastest pass of each) and keeps
