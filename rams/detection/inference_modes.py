@@ -412,7 +412,9 @@ class InputQuantisation:
         return int(self.quantise(torch.zeros(1)).int_repr()[0])
 
 
-#: Copies of each table value quantised together (a whole number of any SIMD width).
+#: Copies of each table value quantised together, so that each value goes through the quantiser's
+#: vectorised code (more than four AVX-512 vectors of 16 float32 lanes); odd, so that the runs of
+#: copies straddle the vectors.
 _TABLE_REPEAT = 67
 
 
