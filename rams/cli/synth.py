@@ -17,13 +17,15 @@ from rams.errors import RamsInputError
 #: Scene families of the generator (:data:`rams.synth.families.FAMILIES`).
 FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow", "stubble", "orchard", "riverbank", "burnt", "sunflower",
             "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
-            "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm")
+            "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
+            "olive-grove")
 #: :data:`rams.synth.families.DEFAULT_FAMILY`.
 DEFAULT_FAMILY = "steppe"
 #: :data:`rams.synth.families.HELD_OUT_FAMILIES`.
 HELD_OUT_FAMILIES = ("ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna", "rubble",
                      "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
-                     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm")
+                     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
+                     "olive-grove")
 
 
 def register(app: typer.Typer) -> None:

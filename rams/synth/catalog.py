@@ -583,6 +583,26 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.08, 0.22, 0.34, 0.44, 0.50)),
         scale_range=(0.8, 1.3), dt_morning=ThermalDraw(0.0, 0.6), dt_evening=ThermalDraw(0.0, 0.5),
     ),
+    # Olive prunings left between the trees, 15 to 40 cm: thin shoots with narrow grey-green,
+    # silvery or, dried, brown leaves; at the air's temperature, a little cooler than the soil
+    # in the sun. A class of the held-out ``olive-grove`` family only.
+    "olive_twig": ObjectLook(
+        "bar", 0.120, 0.030, 0.030,
+        rgb=((0.46, 0.50, 0.38), (0.60, 0.62, 0.54), (0.50, 0.42, 0.30)),
+        reflectance=((0.05, 0.09, 0.07, 0.25, 0.36), (0.08, 0.12, 0.11, 0.28, 0.38),
+                     (0.09, 0.12, 0.16, 0.24, 0.30)),
+        scale_range=(0.5, 1.3), dt_morning=ThermalDraw(0.2, 1.0, -1.0), dt_evening=ThermalDraw(0.1, 0.6),
+    ),
+    # Shards of terracotta roof tiles and pots from the terrace walls, 5 to 15 cm: flat, orange-
+    # red, pale or weathered dark; ceramic, warm in the sun. PFM-1 sized and, weathered, PFM-1
+    # coloured. A class of the held-out ``olive-grove`` family only.
+    "tile_shard": ObjectLook(
+        "blob", 0.050, 0.035, 0.010,
+        rgb=((0.72, 0.40, 0.26), (0.80, 0.58, 0.44), (0.52, 0.32, 0.22)),
+        reflectance=((0.09, 0.12, 0.28, 0.36, 0.40), (0.16, 0.22, 0.36, 0.42, 0.45),
+                     (0.07, 0.09, 0.17, 0.23, 0.27)),
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.8, 2.0), dt_evening=ThermalDraw(0.3, 1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

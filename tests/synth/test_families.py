@@ -55,6 +55,7 @@ NEW_CLASSES = {
     "hill-pasture": {"wool_tuft", "dung_pat", "stone", "can"},
     "walnut-grove": {"fallen_leaf", "walnut_husk", "stone", "can"},
     "date-palm": {"date_strand", "date_fruit", "stone", "can"},
+    "olive-grove": {"olive_twig", "tile_shard", "stone", "can"},
 }
 
 
@@ -83,7 +84,8 @@ def test_protocol_constants() -> None:
     assert HELD_OUT_FAMILY == "ploughed"
     assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
                                  "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
-                                 "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm")
+                                 "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
+                                 "olive-grove")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -428,7 +430,8 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "maize-stubble": {"maize_cob", "maize_stalk"}, "rail-embankment": {"rail_clip", "sleeper_chunk"},
            "marsh-edge": {"shotgun_shell", "reed_stem"},
            "potato-harvest": {"potato", "haulm"}, "hill-pasture": {"wool_tuft", "dung_pat"},
-           "walnut-grove": {"fallen_leaf", "walnut_husk"}, "date-palm": {"date_strand", "date_fruit"}}
+           "walnut-grove": {"fallen_leaf", "walnut_husk"}, "date-palm": {"date_strand", "date_fruit"},
+           "olive-grove": {"olive_twig", "tile_shard"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
                                      (True, True, "metal")):
