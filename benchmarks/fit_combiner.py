@@ -152,7 +152,7 @@ def prepare_run(
     ``rerender`` rewrites its RGB orthomosaic with that look of ``bench_candidates.RERENDER``
     (a copy of the flight, the multispectral and thermal rasters unchanged)."""
     family = families[seed % len(families)]
-    assert family not in HELD_OUT_FAMILIES
+    assert family not in BLIND_FAMILIES  # main() allows held-out families only with --seen-held-out
     gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
     gsd_cm = gsd["rgb"] * 100  # in the name: a generator change makes new flights
     odd = {None: "", "any": "-odd"}.get(oddments, f"-odd{oddments}")
