@@ -90,9 +90,9 @@ from rams.training.combiner import (
 REPO = Path(__file__).resolve().parents[1]
 
 
-#: Held-out families nothing has run on yet: the judges of the next decision (rule ZK), never
-#: fitted on, even with ``--seen-held-out``.
-BLIND_FAMILIES = ("date-palm", "olive-grove")
+#: Held-out families nothing has run on yet: the judges of the next decision (rule ZK's
+#: date-palm and olive-grove are seen since it), never fitted on, even with ``--seen-held-out``.
+BLIND_FAMILIES = ("cotton-field",)
 
 
 def _seeds(text: str) -> list[int]:

@@ -603,6 +603,25 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.07, 0.09, 0.17, 0.23, 0.27)),
         scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.8, 2.0), dt_evening=ThermalDraw(0.3, 1.0),
     ),
+    # Cotton bolls dropped or left open after the picking, 3 to 7 cm: fluffy white to cream
+    # tufts, some grey with dust, on a dry brown bract; light, at the air's temperature. PFM-1
+    # sized; not metal. A class of the held-out ``cotton-field`` family only.
+    "cotton_boll": ObjectLook(
+        "blob", 0.030, 0.022, 0.03,
+        rgb=((0.92, 0.91, 0.87), (0.84, 0.80, 0.70), (0.66, 0.63, 0.58)),
+        reflectance=((0.55, 0.60, 0.63, 0.66, 0.68), (0.40, 0.46, 0.52, 0.57, 0.60),
+                     (0.26, 0.29, 0.32, 0.36, 0.39)),
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.2, 1.0, -1.0), dt_evening=ThermalDraw(0.0, 0.5),
+    ),
+    # Dry cotton stalks pulled after the harvest, 30 to 90 cm: woody, branched, grey-brown to
+    # dark brown; dry, warm in the sun. A class of the held-out ``cotton-field`` family only.
+    "cotton_stalk": ObjectLook(
+        "bar", 0.300, 0.012, 0.03,
+        rgb=((0.46, 0.38, 0.30), (0.34, 0.28, 0.22), (0.56, 0.50, 0.44)),
+        reflectance=((0.08, 0.10, 0.14, 0.22, 0.28), (0.06, 0.08, 0.10, 0.17, 0.23),
+                     (0.11, 0.13, 0.17, 0.24, 0.29)),
+        scale_range=(0.4, 1.0), dt_morning=ThermalDraw(0.4, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

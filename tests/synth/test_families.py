@@ -56,6 +56,7 @@ NEW_CLASSES = {
     "walnut-grove": {"fallen_leaf", "walnut_husk", "stone", "can"},
     "date-palm": {"date_strand", "date_fruit", "stone", "can"},
     "olive-grove": {"olive_twig", "tile_shard", "stone", "can"},
+    "cotton-field": {"cotton_boll", "cotton_stalk", "stone", "can"},
 }
 
 
@@ -85,7 +86,7 @@ def test_protocol_constants() -> None:
     assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
                                  "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
                                  "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-                                 "olive-grove")
+                                 "olive-grove", "cotton-field")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -431,7 +432,8 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "marsh-edge": {"shotgun_shell", "reed_stem"},
            "potato-harvest": {"potato", "haulm"}, "hill-pasture": {"wool_tuft", "dung_pat"},
            "walnut-grove": {"fallen_leaf", "walnut_husk"}, "date-palm": {"date_strand", "date_fruit"},
-           "olive-grove": {"olive_twig", "tile_shard"}}
+           "olive-grove": {"olive_twig", "tile_shard"},
+           "cotton-field": {"cotton_boll", "cotton_stalk"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
                                      (True, True, "metal")):
