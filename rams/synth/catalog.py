@@ -583,7 +583,7 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.08, 0.22, 0.34, 0.44, 0.50)),
         scale_range=(0.8, 1.3), dt_morning=ThermalDraw(0.0, 0.6), dt_evening=ThermalDraw(0.0, 0.5),
     ),
-    # Olive prunings left between the trees, 15 to 40 cm: thin shoots with narrow grey-green,
+    # Olive prunings left between the trees, 12 to 30 cm: thin shoots with narrow grey-green,
     # silvery or, dried, brown leaves; at the air's temperature, a little cooler than the soil
     # in the sun. A class of the held-out ``olive-grove`` family only.
     "olive_twig": ObjectLook(
@@ -603,7 +603,7 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.07, 0.09, 0.17, 0.23, 0.27)),
         scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.8, 2.0), dt_evening=ThermalDraw(0.3, 1.0),
     ),
-    # Cotton bolls dropped or left open after the picking, 3 to 7 cm: fluffy white to cream
+    # Cotton bolls dropped or left open after the picking, 4 to 8 cm: fluffy white to cream
     # tufts, some grey with dust, on a dry brown bract; light, at the air's temperature. PFM-1
     # sized; not metal. A class of the held-out ``cotton-field`` family only.
     "cotton_boll": ObjectLook(
@@ -613,7 +613,7 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.26, 0.29, 0.32, 0.36, 0.39)),
         scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.2, 1.0, -1.0), dt_evening=ThermalDraw(0.0, 0.5),
     ),
-    # Dry cotton stalks pulled after the harvest, 30 to 90 cm: woody, branched, grey-brown to
+    # Dry cotton stalks pulled after the harvest, 25 to 60 cm: woody, branched, grey-brown to
     # dark brown; dry, warm in the sun. A class of the held-out ``cotton-field`` family only.
     "cotton_stalk": ObjectLook(
         "bar", 0.300, 0.012, 0.03,
