@@ -622,6 +622,26 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.11, 0.13, 0.17, 0.24, 0.29)),
         scale_range=(0.4, 1.0), dt_morning=ThermalDraw(0.4, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
     ),
+    # Cassava stem cuttings left on the ground after the planting or the harvest, 15 to 30 cm
+    # long and 2 to 3 cm thick: woody, knobbly with leaf scars, grey-brown, tan or green-brown;
+    # dry, warm in the sun. A class of the held-out ``cassava-plot`` family only.
+    "cassava_stem": ObjectLook(
+        "bar", 0.110, 0.013, 0.025,
+        rgb=((0.55, 0.47, 0.38), (0.66, 0.58, 0.46), (0.44, 0.44, 0.30)),
+        reflectance=((0.08, 0.11, 0.15, 0.23, 0.29), (0.11, 0.14, 0.19, 0.27, 0.32),
+                     (0.06, 0.10, 0.11, 0.24, 0.31)),
+        scale_range=(0.7, 1.4), dt_morning=ThermalDraw(0.5, 1.5), dt_evening=ThermalDraw(0.2, 0.8, -1.0),
+    ),
+    # Broken cassava roots left by the harvest, 6 to 14 cm pieces: dark brown bark, or the white
+    # to cream flesh where broken or peeled; moist, a little cooler than the soil. PFM-1 sized
+    # and, with the bark on, PFM-1 coloured. A class of the held-out ``cassava-plot`` family only.
+    "cassava_root": ObjectLook(
+        "capsule", 0.050, 0.020, 0.035,
+        rgb=((0.42, 0.29, 0.19), (0.86, 0.82, 0.70), (0.33, 0.24, 0.16)),
+        reflectance=((0.05, 0.07, 0.11, 0.17, 0.22), (0.42, 0.46, 0.48, 0.52, 0.55),
+                     (0.04, 0.05, 0.08, 0.13, 0.18)),
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.3, 1.5, -1.0), dt_evening=ThermalDraw(0.2, 1.0, -1.0),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -841,9 +841,35 @@ _COTTON_FIELD = SceneFamily(
     furrows=True,
 )
 
+_CASSAVA_PLOT = SceneFamily(
+    "cassava-plot",
+    GroundSpec(
+        # A smallholder cassava plot in north-western Cambodia in the dry season, after the
+        # harvest: red-orange laterite soil, loose and lumpy where the roots were dug, hard and
+        # pale on the paths; low regrowth and weeds in patches, a few banana and bamboo clumps
+        # at the edge, an ox-cart track; stem cuttings and broken roots left lying. Hot and
+        # bright, the bare soil warm. Written from this description alone (no render looked at).
+        soil_rgb=(0.62, 0.38, 0.24), grass_rgb=(0.34, 0.46, 0.18), dry_grass_rgb=(0.66, 0.58, 0.38),
+        shrub_rgb=(0.26, 0.36, 0.16), road_rgb=(0.70, 0.50, 0.36),
+        soil_refl=(0.07, 0.10, 0.19, 0.25, 0.29), grass_refl=(0.04, 0.09, 0.05, 0.32, 0.48),
+        dry_grass_refl=(0.10, 0.14, 0.19, 0.27, 0.32), shrub_refl=(0.03, 0.07, 0.04, 0.28, 0.42),
+        road_refl=(0.12, 0.15, 0.22, 0.27, 0.30),
+        veg_offset=-0.10, shrub_threshold=(0.72, 0.92), tone_gain=0.12, thermal_offset_deg_c=2.0,
+        veg_cooling_deg_c=3.0, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.06, 0.05),
+        rgb_speckle_amp=(0.03, 0.06),
+    ),
+    ClutterSpec(
+        (("rock", 40), ("cassava_stem", 450), ("cassava_root", 400), ("stone", 40),
+         ("plastic_bottle", 15), ("can", 15), ("metal_debris", 12), ("warm_patch", 10)),
+        ("cassava_root", "cassava_root", "cassava_stem", "stone"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -889,12 +915,14 @@ HELD_OUT_FAMILY = "ploughed"
 #: PFM-1 long and coloured, and fallen dates in a palm grove); ``olive-grove``, added in stop 51
 #: with it, both blind, for rule ZK (olive prunings and terracotta shards on terra rossa); both
 #: judged ZK, so both are seen; ``cotton-field``, added at the end of stop 51, blind, for the next
-#: decision (cotton bolls, PFM-1 sized and white, and pulled stalks on a furrowed field).
+#: decision (cotton bolls, PFM-1 sized and white, and pulled stalks on a furrowed field);
+#: ``cassava-plot``, added in stop 52 while rule ZL trained, blind, for the decision after ZL
+#: (cassava stem cuttings and broken roots, PFM-1 sized, on red laterite).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-    "olive-grove", "cotton-field",
+    "olive-grove", "cotton-field", "cassava-plot",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)

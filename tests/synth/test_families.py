@@ -57,6 +57,7 @@ NEW_CLASSES = {
     "date-palm": {"date_strand", "date_fruit", "stone", "can"},
     "olive-grove": {"olive_twig", "tile_shard", "stone", "can"},
     "cotton-field": {"cotton_boll", "cotton_stalk", "stone", "can"},
+    "cassava-plot": {"cassava_stem", "cassava_root", "stone", "can"},
 }
 
 
@@ -86,7 +87,7 @@ def test_protocol_constants() -> None:
     assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
                                  "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
                                  "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-                                 "olive-grove", "cotton-field")
+                                 "olive-grove", "cotton-field", "cassava-plot")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -433,7 +434,8 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "potato-harvest": {"potato", "haulm"}, "hill-pasture": {"wool_tuft", "dung_pat"},
            "walnut-grove": {"fallen_leaf", "walnut_husk"}, "date-palm": {"date_strand", "date_fruit"},
            "olive-grove": {"olive_twig", "tile_shard"},
-           "cotton-field": {"cotton_boll", "cotton_stalk"}}
+           "cotton-field": {"cotton_boll", "cotton_stalk"},
+           "cassava-plot": {"cassava_stem", "cassava_root"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
                                      (True, True, "metal")):
