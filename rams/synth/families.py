@@ -916,8 +916,9 @@ HELD_OUT_FAMILY = "ploughed"
 #: with it, both blind, for rule ZK (olive prunings and terracotta shards on terra rossa); both
 #: judged ZK, so both are seen; ``cotton-field``, added at the end of stop 51, blind, for the next
 #: decision (cotton bolls, PFM-1 sized and white, and pulled stalks on a furrowed field);
-#: ``cassava-plot``, added in stop 52 while rule ZL trained, blind, for the decision after ZL
-#: (cassava stem cuttings and broken roots, PFM-1 sized, on red laterite).
+#: it judged rule ZL (stop 52), so it is seen too; ``cassava-plot``, added in stop 52 while ZL
+#: trained, blind, for the next decision (cassava stem cuttings and broken roots, PFM-1 sized, on
+#: red laterite).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
