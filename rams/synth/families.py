@@ -918,7 +918,7 @@ HELD_OUT_FAMILY = "ploughed"
 #: decision (cotton bolls, PFM-1 sized and white, and pulled stalks on a furrowed field);
 #: it judged rule ZL (stop 52), so it is seen too; ``cassava-plot``, added in stop 52 while ZL
 #: trained, blind, for the next decision (cassava stem cuttings and broken roots, PFM-1 sized, on
-#: red laterite).
+#: red laterite); it judged rule ZM (stop 52), so it is seen too.
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
