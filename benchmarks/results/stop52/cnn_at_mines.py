@@ -16,12 +16,11 @@ from rams.detection.detector import load_detector
 
 root = Path(sys.argv[1])
 det = load_detector(Path(__file__).resolve().parents[3] / "models/rams_rgb.pt", precision="float32")
-rows = {(r["flight"], r["class"], i): r for i, r in enumerate(json.load(open(root / "missed_mines.json")))}
-missed_keys = []
+per_mine = json.load(open(root / "missed_mines.json"))  # one row per mine, flights in order
 half = 256
 out = {"missed PFM-1": [], "found mines": [], "cotton_boll": [], "cotton_stalk": [], "boot_print": []}
 for flight in sorted(root.glob("flight-*")):
-    missed = [r for r in json.load(open(root / "missed_mines.json")) if r["flight"] == flight.name]
+    missed = [r for r in per_mine if r["flight"] == flight.name]
     truth = json.load(open(flight / "truth.geojson"))["features"]
     with rasterio.open(flight / "rgb.tif") as src:
         tr = Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
@@ -29,7 +28,7 @@ for flight in sorted(root.glob("flight-*")):
         for k, f in enumerate(truth):
             p = f["properties"]
             if p.get("kind") == "mine":
-                r = missed[[m for m in mines].index(f)]
+                r = missed[mines.index(f)]
                 key = "missed PFM-1" if r["nearest_point_m"] > 0.5 else "found mines"
             elif p.get("class") in ("cotton_boll", "cotton_stalk", "boot_print"):
                 key = p["class"]
