@@ -119,6 +119,43 @@ def colour_jitter(x: np.ndarray, rng: np.random.Generator, strength: float) -> n
     return out
 
 
+def amplitude_mix(xs: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray:
+    """Swap part of each image's Fourier amplitude for another image's, keeping its phase.
+
+    A new site differs from the training sites mostly in its ground's texture and colour
+    (dense dry grass against smooth turf or sand), which live in the amplitude spectrum; the
+    objects' shapes and positions live in the phase. With probability ``p`` per image, its
+    amplitude becomes ``(1 - lam) A_x + lam A_y`` per channel (``lam`` uniform in [0, 1],
+    ``y`` another image of the batch, real or synthetic) and its phase is kept (Xu et al.,
+    "A Fourier-based framework for domain generalization", CVPR 2021), so the labelled
+    boxes stay where they were. ``p`` 0 returns ``xs`` unchanged and draws nothing from
+    ``rng`` (a seed gives the same batches as without the option).
+
+    Args:
+        xs: (B, C, H, W) float32 images in 8-bit units.
+        rng: the batch builder's generator.
+        p: probability that an image is mixed.
+
+    Returns:
+        The batch, clipped to [0, 255], float32.
+    """
+    b = xs.shape[0]
+    if p <= 0 or b < 2:
+        return xs
+    out = xs.copy()
+    spectra = np.fft.rfft2(xs.astype(np.float64))
+    for i in range(b):
+        if rng.random() >= p:
+            continue
+        j = int(rng.integers(0, b - 1))
+        j += j >= i  # another image
+        lam = rng.random()
+        amp = (1 - lam) * np.abs(spectra[i]) + lam * np.abs(spectra[j])
+        mixed = np.fft.irfft2(amp * np.exp(1j * np.angle(spectra[i])), s=xs.shape[2:])
+        out[i] = np.clip(mixed, 0, 255)
+    return out
+
+
 def mosaic(
     images: Sequence[np.ndarray], boxes: Sequence[np.ndarray], classes: Sequence[np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

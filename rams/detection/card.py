@@ -100,6 +100,8 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
             parts.append(f"{name} (p={cfg[key]})")
     if cfg.get("colour_jitter"):
         parts.append(f"colour jitter (strength {cfg['colour_jitter']}: saturation, white balance, contrast)")
+    if cfg.get("amplitude_mix"):
+        parts.append(f"Fourier amplitude mixing between crops (p {cfg['amplitude_mix']}; phase kept)")
     if cfg.get("focus"):
         parts.append(f"object-centred crops (p={cfg['focus']})")
     return "; " + ", ".join(parts) if parts else ""

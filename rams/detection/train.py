@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import torch
 
-from rams.detection.augment import augment, colour_jitter, mosaic
+from rams.detection.augment import amplitude_mix, augment, colour_jitter, mosaic
 from rams.detection.box_metrics import (
     ImagePrediction,
     ImageTruth,
@@ -297,7 +297,8 @@ class _BatchBuilder:
             x, b, c = self.sample(int(j), use_mosaic)
             xs.append(x)
             items.append(draw_targets(b, c, self.n_classes, self.out_hw, self.out_hw))
-        batch = torch.from_numpy(normalise_images(np.stack(xs), self.normalisation))
+        batch = torch.from_numpy(normalise_images(amplitude_mix(np.stack(xs), self.rng, self.config.amplitude_mix),
+                                                  self.normalisation))
         return batch.contiguous(memory_format=torch.channels_last), collate_targets(items)
 
 

@@ -93,6 +93,10 @@ class TrainConfig:
     #: strength of the photometric domain randomisation (saturation, white balance,
     #: contrast; see :func:`rams.detection.augment.colour_jitter`); 0: the mild jitter only.
     colour_jitter: float = 0.0
+    #: probability that a training crop's Fourier amplitude is partly swapped for another
+    #: crop's of the same batch, its phase kept (texture and colour of other ground, shapes
+    #: kept; see :func:`rams.detection.augment.amplitude_mix`); 0: off.
+    amplitude_mix: float = 0.0
     #: probability of an object-centred crop (see :func:`augment`).
     focus: float = 0.0
     #: hard-negative mining (see :mod:`rams.detection.hard_negatives`): every this many

@@ -380,3 +380,31 @@ def test_decoys_everywhere_paints_images_that_are_not_paste_ground() -> None:
         assert np.array_equal(sample(seed, 1.0, False), off)
         changed += not np.array_equal(sample(seed, 1.0, True), off)
     assert changed >= 6
+
+
+def test_amplitude_mix_off_draws_nothing_and_on_keeps_shapes_in_place() -> None:
+    from rams.detection.augment import amplitude_mix
+
+    rng = np.random.default_rng(5)
+    smooth = np.full((3, 64, 64), 120.0, np.float32)  # plain turf
+    smooth[:, 20:28, 30:44] = 230.0  # a pale object
+    textured = np.random.default_rng(0).uniform(40, 200, (3, 64, 64)).astype(np.float32)  # dry grass
+    batch = np.stack([smooth, textured])
+    state = rng.bit_generator.state
+    assert amplitude_mix(batch, rng, 0.0) is batch
+    assert rng.bit_generator.state == state  # p 0: the batches of a seed are unchanged
+
+    changed = 0
+    for _ in range(20):
+        out = amplitude_mix(batch, rng, 1.0)
+        assert out.shape == batch.shape and out.dtype == np.float32
+        assert out.min() >= 0 and out.max() <= 255
+        if np.abs(out[0] - smooth).mean() > 1.0:
+            changed += 1
+            # the object stays where it was: the phase is kept, so the brightest block of
+            # the mixed image is still the object's
+            inside = out[0][:, 20:28, 30:44].mean()
+            outside = np.delete(out[0].reshape(3, -1), np.ravel_multi_index(
+                np.mgrid[20:28, 30:44].reshape(2, -1), (64, 64)), axis=1).mean()
+            assert inside > outside + 20
+    assert changed >= 15  # p 1 mixes every image (a few draws of lam near 0 change little)

@@ -95,7 +95,7 @@ def test_tiny_model_trains_on_two_gsd_sources(tmp_path: Path) -> None:
              SourceSpec(coarse, classes={"ksf-casing": "ignore"}, weight=2.0)]
     out = tmp_path / "tiny.pt"
     config = TrainConfig(img_size=64, epochs=2, batch_size=4, preset="small", eval_every=1,
-                         copy_paste=0.5, blur_p=0.3, jpeg_p=0.3, shadow_p=0.3,
+                         copy_paste=0.5, blur_p=0.3, jpeg_p=0.3, shadow_p=0.3, amplitude_mix=0.5,
                          hard_negative_every=1, hard_negative_min_score=0.0, max_false_alarms_per_image=0.5)
     summary = train_from_sources(specs, out, working_gsd_m=0.01, class_names=PROJECT, config=config,
                                  progress=False)
@@ -117,6 +117,7 @@ def test_tiny_model_trains_on_two_gsd_sources(tmp_path: Path) -> None:
     assert [s["gsd_m"] for s in sources] == pytest.approx([0.0025, 0.005], rel=0.03)
     card = out.with_suffix(".md").read_text()
     assert "estimated from labelled object sizes" in card and "ksf-casing -> ignore" in card
+    assert "Fourier amplitude mixing" in card
 
 
 def test_ignored_boxes_cancel_the_negative_loss_only() -> None:
