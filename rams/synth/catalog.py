@@ -642,6 +642,27 @@ DISTRACTORS: dict[str, ObjectLook] = {
                      (0.04, 0.05, 0.08, 0.13, 0.18)),
         scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.3, 1.5, -1.0), dt_evening=ThermalDraw(0.2, 1.0, -1.0),
     ),
+    # Shreds of plastic carrier bag caught on the ground at a village's edge, 8 to 30 cm: thin
+    # and flat, crumpled, white, black, sky blue or pink; light, warming fast in the sun and
+    # cooling fast after it. PFM-1 sized when torn small. A class of the held-out
+    # ``village-edge`` family only.
+    "plastic_bag": ObjectLook(
+        "blob", 0.075, 0.045, 0.008,
+        rgb=((0.88, 0.88, 0.86), (0.10, 0.10, 0.11), (0.40, 0.62, 0.84), (0.86, 0.52, 0.62)),
+        reflectance=((0.60, 0.66, 0.70, 0.72, 0.74), (0.04, 0.04, 0.04, 0.05, 0.06),
+                     (0.45, 0.40, 0.20, 0.40, 0.55), (0.35, 0.30, 0.55, 0.65, 0.70)),
+        scale_range=(0.5, 2.0), dt_morning=ThermalDraw(1.0, 3.0), dt_evening=ThermalDraw(0.5, 1.5, -1.0),
+    ),
+    # Snack and tea wrappers, 6 to 14 cm: metallised foil inside (glints), printed red, yellow
+    # or green outside; flat. A class of the held-out ``village-edge`` family only.
+    "foil_wrapper": ObjectLook(
+        "bar", 0.050, 0.025, 0.003,
+        rgb=((0.80, 0.80, 0.82), (0.80, 0.18, 0.14), (0.90, 0.76, 0.16), (0.22, 0.56, 0.26)),
+        reflectance=((0.55, 0.56, 0.57, 0.58, 0.58), (0.08, 0.08, 0.50, 0.58, 0.62),
+                     (0.10, 0.45, 0.60, 0.64, 0.66), (0.06, 0.30, 0.10, 0.40, 0.50)),
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.5, 2.0), dt_evening=ThermalDraw(0.5, 1.5, -1.0),
+        glint_variants=(0,),
+    ),
     # A 0.5 l PET bottle on its side (20 x 6.5 cm): clear, blue or green.
     "plastic_bottle": ObjectLook(
         "capsule", 0.100, 0.033, 0.065,

@@ -867,9 +867,35 @@ _CASSAVA_PLOT = SceneFamily(
     ),
 )
 
+_VILLAGE_EDGE = SceneFamily(
+    "village-edge",
+    GroundSpec(
+        # The edge of a village in southern Afghanistan in late spring: pale buff loess, dusty,
+        # hard on the tracks and powdery beside them, a few clumps of camel thorn and dry grass,
+        # a ditch line of green weeds; wind-blown litter everywhere near the houses, shreds of
+        # plastic bag and foil wrappers, cans and bottles. Hot, bright and dry, the bare soil
+        # warm. Written from this description alone (no render looked at).
+        soil_rgb=(0.70, 0.62, 0.50), grass_rgb=(0.38, 0.46, 0.22), dry_grass_rgb=(0.74, 0.66, 0.46),
+        shrub_rgb=(0.40, 0.44, 0.28), road_rgb=(0.78, 0.72, 0.60),
+        soil_refl=(0.14, 0.18, 0.24, 0.28, 0.31), grass_refl=(0.04, 0.10, 0.06, 0.30, 0.44),
+        dry_grass_refl=(0.13, 0.18, 0.23, 0.29, 0.33), shrub_refl=(0.06, 0.10, 0.09, 0.24, 0.34),
+        road_refl=(0.18, 0.23, 0.29, 0.32, 0.34),
+        veg_offset=-0.20, shrub_threshold=(0.75, 0.95), tone_gain=0.06, thermal_offset_deg_c=3.0,
+        veg_cooling_deg_c=4.0, rgb_grain_cell_m=0.03, rgb_grain_amp=(0.03, 0.05),
+        rgb_speckle_amp=(0.02, 0.06),
+    ),
+    ClutterSpec(
+        (("rock", 30), ("plastic_bag", 500), ("foil_wrapper", 350), ("stone", 60),
+         ("plastic_bottle", 60), ("can", 60), ("metal_debris", 20), ("warm_patch", 10)),
+        ("plastic_bag", "foil_wrapper", "foil_wrapper", "stone"),
+        in_field_count=4,
+        footpaths_per_200m=2.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -918,12 +944,14 @@ HELD_OUT_FAMILY = "ploughed"
 #: decision (cotton bolls, PFM-1 sized and white, and pulled stalks on a furrowed field);
 #: it judged rule ZL (stop 52), so it is seen too; ``cassava-plot``, added in stop 52 while ZL
 #: trained, blind, for the next decision (cassava stem cuttings and broken roots, PFM-1 sized, on
-#: red laterite); it judged rule ZM (stop 52), so it is seen too.
+#: red laterite); it judged rule ZM (stop 52), so it is seen too; ``village-edge``, added in
+#: stop 53 while rule ZN trained, blind, for the next decision (shreds of plastic bag and foil
+#: wrappers, PFM-1 sized and of many colours, on pale loess).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-    "olive-grove", "cotton-field", "cassava-plot",
+    "olive-grove", "cotton-field", "cassava-plot", "village-edge",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)

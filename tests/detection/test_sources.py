@@ -128,7 +128,7 @@ def test_ignored_boxes_cancel_the_negative_loss_only() -> None:
     assert heat[0, 11, 11] == 1.0 and (heat == 1.0).sum() == 1
 
 
-@pytest.mark.parametrize("family", ["ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm", "olive-grove", "cotton-field", "cassava-plot", "meadow"])
+@pytest.mark.parametrize("family", ["ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm", "olive-grove", "cotton-field", "cassava-plot", "village-edge", "meadow"])
 def test_synthetic_source_refuses_held_out_and_combiner_families(tmp_path: Path, family: str) -> None:
     """The held-out family is for benchmarks only; the combiner family must stay unseen by detectors."""
     from rams.detection.sources import generate_synth_flights

@@ -14,7 +14,7 @@ from rams.synth import generate_flight
 from tests.conftest import load_benchmark
 
 
-@pytest.mark.parametrize("family", ["ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm", "olive-grove", "cotton-field", "cassava-plot"])
+@pytest.mark.parametrize("family", ["ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm", "olive-grove", "cotton-field", "cassava-plot", "village-edge"])
 def test_remove_mines_overwrites_every_mine_and_drops_it_from_the_truth(tmp_path: Path, family: str) -> None:
     bench = load_benchmark("bench_candidates")
     flight = tmp_path / family

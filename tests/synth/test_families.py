@@ -58,6 +58,7 @@ NEW_CLASSES = {
     "olive-grove": {"olive_twig", "tile_shard", "stone", "can"},
     "cotton-field": {"cotton_boll", "cotton_stalk", "stone", "can"},
     "cassava-plot": {"cassava_stem", "cassava_root", "stone", "can"},
+    "village-edge": {"plastic_bag", "foil_wrapper", "stone", "can"},
 }
 
 
@@ -87,7 +88,7 @@ def test_protocol_constants() -> None:
     assert HELD_OUT_FAMILIES == (HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower",
                                  "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
                                  "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-                                 "olive-grove", "cotton-field", "cassava-plot")
+                                 "olive-grove", "cotton-field", "cassava-plot", "village-edge")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
@@ -435,7 +436,7 @@ def test_held_out_classes_stay_in_their_own_families() -> None:
            "walnut-grove": {"fallen_leaf", "walnut_husk"}, "date-palm": {"date_strand", "date_fruit"},
            "olive-grove": {"olive_twig", "tile_shard"},
            "cotton-field": {"cotton_boll", "cotton_stalk"},
-           "cassava-plot": {"cassava_stem", "cassava_root"}}
+           "cassava-plot": {"cassava_stem", "cassava_root"}, "village-edge": {"plastic_bag", "foil_wrapper"}}
     for fam in TRAINING_FAMILIES:
         for ground, clutter, odd in ((False, False, False), (True, True, False), (True, True, True),
                                      (True, True, "metal")):
