@@ -8,13 +8,13 @@ and prints AP50, its interval, recall and false alarms per tile at the operating
 """
 from __future__ import annotations
 
+import copy
 import sys
 
-import numpy as np
 import torch
 from torch import nn
 
-from rams.detection.detector import Detector, resample_by
+from rams.detection.detector import Detector
 from rams.detection.metadata import DetectorMetadata
 from rams.detection.model import CenterNet
 from rams.detection.sources import estimate_gsd_m, labelled_box_sides
@@ -31,11 +31,14 @@ def load_net(path: str) -> tuple[CenterNet, DetectorMetadata]:
 
 
 @torch.no_grad()
-def adapt_bn(net: CenterNet, meta: DetectorMetadata, root: str, split: str) -> int:
-    """Re-estimate every batch norm's statistics from the split's images (one pass, cumulative)."""
+def adapt_bn(net: CenterNet, probe: Detector, root: str, split: str) -> int:
+    """Re-estimate every batch norm's statistics from the split's images (one pass, cumulative).
+
+    ``probe`` (a detector of the same weights) prepares each image as inference would
+    (:meth:`Detector.tile_input`: resampled to the working GSD, normalised, padded).
+    """
     samples = read_split(root, split)
     gsd = estimate_gsd_m(labelled_box_sides(samples, class_names(root, samples)))  # as the benchmark resamples
-    probe = Detector(load_net_copy(net), meta, "float32")  # only for its input preparation
     net.eval()
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -43,20 +46,12 @@ def adapt_bn(net: CenterNet, meta: DetectorMetadata, root: str, split: str) -> i
             m.momentum = None
             m.train()
     for s in samples:
-        img = load_image(s.image, 3)
-        img = resample_by(img, gsd / float(meta.input_gsd_m))
-        x = probe.network_input(img.transpose(2, 0, 1)[None].astype(np.float32))
-        net(x.contiguous())
+        net(probe.tile_input(load_image(s.image, 3), gsd).contiguous())
     net.eval()
     return len(samples)
 
 
-def load_net_copy(net: CenterNet) -> CenterNet:
-    import copy
-    return copy.deepcopy(net)
-
-
-def summary(rep) -> str:  # noqa: ANN001
+def summary(rep) -> str:
     d = rep.to_dict()
     return (f"AP50 {d['ap50']:.4f} interval {d['ap50_ci95']} P {d['precision']:.3f} R {d['recall']:.3f} "
             f"FA/tile {d['false_alarms_per_image']:.3f} threshold {d['threshold']}")
@@ -65,10 +60,10 @@ def summary(rep) -> str:  # noqa: ANN001
 def main() -> None:
     model, root, split, out = sys.argv[1:5]
     net, meta = load_net(model)
-    plain = evaluate_tiles(root, split, Detector(load_net_copy(net), meta, "float32"),
-                           out_json=f"{out}_plain.json", class_map={"pfm-1": "PFM-1"})
+    probe = Detector(copy.deepcopy(net), meta, "float32")  # fuses its own copy
+    plain = evaluate_tiles(root, split, probe, out_json=f"{out}_plain.json", class_map={"pfm-1": "PFM-1"})
     print("plain", summary(plain), flush=True)
-    n = adapt_bn(net, meta, root, split)
+    n = adapt_bn(net, probe, root, split)
     adapted = evaluate_tiles(root, split, Detector(net, meta, "float32"),
                              out_json=f"{out}_adabn.json", class_map={"pfm-1": "PFM-1"})
     print(f"adabn ({n} images)", summary(adapted), flush=True)
