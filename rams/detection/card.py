@@ -102,6 +102,9 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
         parts.append(f"colour jitter (strength {cfg['colour_jitter']}: saturation, white balance, contrast)")
     if cfg.get("amplitude_mix"):
         parts.append(f"Fourier amplitude mixing between crops (p {cfg['amplitude_mix']}; phase kept)")
+    if cfg.get("grass_occlusion"):
+        parts.append(f"grass blades drawn across objects and elsewhere (p {cfg['grass_occlusion']}; "
+                     "at most half of a box covered)")
     if cfg.get("focus"):
         parts.append(f"object-centred crops (p={cfg['focus']})")
     return "; " + ", ".join(parts) if parts else ""

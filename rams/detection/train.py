@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import torch
 
-from rams.detection.augment import amplitude_mix, augment, colour_jitter, mosaic
+from rams.detection.augment import amplitude_mix, augment, colour_jitter, grass_occlusion, mosaic
 from rams.detection.box_metrics import (
     ImagePrediction,
     ImageTruth,
@@ -284,6 +284,7 @@ class _BatchBuilder:
             x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
                               focus=config.focus, hard_points=self.hard.points.get(int(j)),
                               hard_p=config.hard_negative_p)
+        x = grass_occlusion(x, b, c, rng, config.grass_occlusion)
         x = colour_jitter(x, rng, config.colour_jitter)
         if self.degrade_on:
             x = degrade(x, rng, blur_p=config.blur_p, jpeg_p=config.jpeg_p, shadow_p=config.shadow_p)

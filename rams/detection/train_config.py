@@ -97,6 +97,10 @@ class TrainConfig:
     #: crop's of the same batch, its phase kept (texture and colour of other ground, shapes
     #: kept; see :func:`rams.detection.augment.amplitude_mix`); 0: off.
     amplitude_mix: float = 0.0
+    #: probability that a training crop gets grass blades drawn across its objects (at most
+    #: half of each box covered) and as many tufts elsewhere (see
+    #: :func:`rams.detection.augment.grass_occlusion`); 0: off.
+    grass_occlusion: float = 0.0
     #: probability of an object-centred crop (see :func:`augment`).
     focus: float = 0.0
     #: hard-negative mining (see :mod:`rams.detection.hard_negatives`): every this many

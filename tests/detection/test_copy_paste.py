@@ -407,3 +407,52 @@ def test_amplitude_mix_off_draws_nothing_and_on_keeps_shapes_in_place() -> None:
             # the mixed image is still the object's
             assert out[0][:, on].mean() > out[0][:, ~on].mean() + 20
     assert changed >= 15  # p 1 mixes every image (a few draws of lam near 0 change little)
+
+
+def test_grass_occlusion_off_draws_nothing_and_on_covers_at_most_half_of_each_object() -> None:
+    from rams.detection.augment import grass_occlusion
+
+    rng = np.random.default_rng(3)
+    crop = np.full((3, 128, 128), 90.0, np.float32)  # dark bare ground
+    crop[:, 40:52, 60:84] = 220.0  # a pale object, 24 x 12 px
+    boxes = np.array([[60, 40, 84, 52]], np.float32)
+    classes = np.array([0])
+    on = np.zeros((128, 128), bool)
+    on[40:52, 60:84] = True
+    state = rng.bit_generator.state
+    assert grass_occlusion(crop, boxes, classes, rng, 0.0) is crop
+    assert rng.bit_generator.state == state  # p 0: the batches of a seed are unchanged
+
+    on_object = elsewhere = 0
+    for _ in range(40):
+        out = grass_occlusion(crop, boxes, classes, rng, 1.0, max_cover=0.5)
+        assert out.shape == crop.shape and out.dtype == np.float32
+        assert out.min() >= 0 and out.max() <= 255
+        change = np.abs(out - crop).max(axis=0)
+        # Blades, not blobs: a blade's colour is 54-144 here, so a pixel under one at opacity
+        # 0.1 or more moves by 17 or more; at most half the object's pixels do, whatever tufts
+        # (the object's own or the random ones) land on it
+        assert (change[on] > 17).mean() <= 0.5
+        on_object += bool((change[on] > 17).any())
+        elsewhere += bool((change[~on] > 17).sum() > 20)
+    assert on_object >= 25  # each object gets a tuft 80 % of the time
+    # and crops get tufts away from objects too, so blades are not a mine cue (a tuft near the
+    # crop's edge or on the object may draw less than 20 px elsewhere)
+    assert elsewhere >= 34
+
+
+def test_grass_occlusion_draws_tufts_on_crops_without_objects_and_leaves_ignored_boxes_alone() -> None:
+    from rams.detection.augment import grass_occlusion
+
+    rng = np.random.default_rng(8)
+    crop = np.full((3, 96, 96), 150.0, np.float32)
+    crop[:, ::2] = 110.0  # striped ground, so a blade's colour differs from where it lies
+    out = grass_occlusion(crop, np.zeros((0, 4), np.float32), np.zeros(0, int), rng, 1.0)
+    assert (np.abs(out - crop).max(axis=0) > 1.0).sum() > 10
+    # an ignored box (class -1) is not an object: one random tuft only, as on an empty crop
+    counts = []
+    for seed in range(30):
+        r = np.random.default_rng(seed)
+        a = grass_occlusion(crop, np.array([[10, 10, 40, 40]], np.float32), np.array([-1]), r, 1.0)
+        counts.append(int((np.abs(a - crop).max(axis=0) > 1.0)[10:40, 10:40].mean() > 0.3))
+    assert sum(counts) <= 3
