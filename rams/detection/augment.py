@@ -188,8 +188,8 @@ def grass_occlusion(
     c, h, w = x.shape
     out = x.copy()
     targets = [b for b, k in zip(np.asarray(boxes).reshape(-1, 4), np.asarray(classes), strict=True) if k >= 0]
-    regions = [(slice(max(int(b[1]), 0), min(int(math.ceil(b[3])), h)),
-                slice(max(int(b[0]), 0), min(int(math.ceil(b[2])), w))) for b in targets]
+    regions = [(slice(max(int(b[1]), 0), min(math.ceil(b[3]), h)),
+                slice(max(int(b[0]), 0), min(math.ceil(b[2]), w))) for b in targets]
     regions = [r for r in regions if r[0].stop > r[0].start and r[1].stop > r[1].start]
     anchors: list[tuple[float, float, float]] = []
     for b in targets:
@@ -222,7 +222,7 @@ def grass_occlusion(
                           thickness=int(rng.integers(1, 3)), lineType=cv2.LINE_AA, shift=4)
             alpha = mask.astype(np.float32) / 255.0 * np.float32(rng.uniform(0.6, 1.0))
             colour = np.clip(base * np.float32(rng.uniform(0.6, 1.6))
-                             * rng.uniform(0.9, 1.1, size=c).astype(np.float32), 0, 255)
+                             * np.asarray(rng.uniform(0.9, 1.1, size=c), np.float32), 0, 255)
             after = np.maximum(covered, alpha)
             if any((after[r] > 0.1).mean() > max_cover for r in regions):
                 continue  # this blade would hide too much of an object
