@@ -36,7 +36,7 @@ def load_net(path: str) -> tuple[CenterNet, DetectorMetadata]:
     return net, meta
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def familiarity(net: CenterNet, probe: Detector, root: str, split: str) -> dict[str, object]:
     samples = read_split(root, split)
     gsd = estimate_gsd_m(labelled_box_sides(samples, class_names(root, samples)))
@@ -45,10 +45,11 @@ def familiarity(net: CenterNet, probe: Detector, root: str, split: str) -> dict[
 
     def hook(name: str):
         def f(_m: nn.Module, inp: tuple[torch.Tensor, ...]) -> None:
-            x = inp[0].double()
+            x = inp[0]
             a = acc[name]
             a[0] += x.shape[0] * x.shape[2] * x.shape[3]
-            s, q = x.sum(dim=(0, 2, 3)), (x * x).sum(dim=(0, 2, 3))
+            # per-image sums in float32, accumulated over images in float64
+            s, q = x.sum(dim=(0, 2, 3)).double(), (x * x).sum(dim=(0, 2, 3)).double()
             a[1] = s if a[1] is None else a[1] + s
             a[2] = q if a[2] is None else a[2] + q
         return f
