@@ -14,26 +14,26 @@ fails (ZN on F03: AP50 0.081) from one where it works (ZN on F14: 0.963)?
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
 from rams.detection.detector import Detector
-from rams.detection.metadata import DetectorMetadata
 from rams.detection.model import CenterNet
 from rams.detection.sources import estimate_gsd_m, labelled_box_sides
 from rams.detection.yolo import class_names, load_image, read_split
 
-
-def load_net(path: str) -> tuple[CenterNet, DetectorMetadata]:
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    meta = DetectorMetadata.from_dict(blob["meta"])
-    net = CenterNet(meta.config)
-    net.load_state_dict(blob["state_dict"])
-    return net, meta
+# the unfused network and its metadata, loaded as stop 53's AdaBN script loads them
+_spec = importlib.util.spec_from_file_location("adabn", Path(__file__).parents[1] / "stop53" / "adabn.py")
+assert _spec is not None and _spec.loader is not None
+_adabn = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_adabn)
+load_net = _adabn.load_net
 
 
 @torch.inference_mode()
