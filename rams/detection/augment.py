@@ -167,8 +167,8 @@ def grass_occlusion(
     open. With probability ``p`` per crop this draws, over each labelled object (class >= 0)
     with probability 0.8, a tuft of 2-8 thin curved blades (1-2 px, 0.6-2x the box's
     diagonal, through a point of the box) in the colour of a ground pixel near it made 0.6-1.6
-    times as bright, blended at 0.6-1 opacity; blades stop once ``max_cover`` of the box is
-    covered, so the object stays findable. As many tufts (plus one) go to random points of
+    times as bright, blended at 0.6-1 opacity; a blade that would bring any object's covered
+    share over ``max_cover`` is not drawn, so the object stays findable. As many tufts (plus one) go to random points of
     the crop, so that blades are not evidence of a mine. ``p`` 0 returns ``x`` unchanged and
     draws nothing from ``rng`` (a seed gives the same batches as without the option).
 
