@@ -168,9 +168,10 @@ def grass_occlusion(
     with probability 0.8, a tuft of 2-8 thin curved blades (1-2 px, 0.6-2x the box's
     diagonal, through a point of the box) in the colour of a ground pixel near it made 0.6-1.6
     times as bright, blended at 0.6-1 opacity; a blade that would bring any object's covered
-    share over ``max_cover`` is not drawn, so the object stays findable. As many tufts (plus one) go to random points of
-    the crop, so that blades are not evidence of a mine. ``p`` 0 returns ``x`` unchanged and
-    draws nothing from ``rng`` (a seed gives the same batches as without the option).
+    share over ``max_cover`` is not drawn, so the object stays findable. As many tufts (plus
+    one) go to random points of the crop, so that blades are not evidence of a mine. ``p`` 0
+    returns ``x`` unchanged and draws nothing from ``rng`` (a seed gives the same batches as
+    without the option).
 
     Args:
         x: (C, S, S) float32 crop in 8-bit units (the output of :func:`augment`).
@@ -201,6 +202,7 @@ def grass_occlusion(
     for _ in range(len(anchors) + 1):
         anchors.append((rng.random() * w, rng.random() * h, typical))
     covered = np.zeros((h, w), np.float32)  # the blades' opacity so far
+    ts = np.linspace(0, 1, 9)[:, None]  # where a blade's curve is sampled
     for ax, ay, diag in anchors:
         # Ground colour: a pixel of the ring around the anchor (1-1.5 diagonals away).
         ang, rad = rng.uniform(0, 2 * math.pi), diag * rng.uniform(1.0, 1.5)
@@ -215,19 +217,25 @@ def grass_occlusion(
             start = np.array([ax - t0 * length * dx, ay - t0 * length * dy])
             end = np.array([ax + (1 - t0) * length * dx, ay + (1 - t0) * length * dy])
             mid = (start + end) / 2 + rng.normal(0, 0.15 * length) * np.array([-dy, dx])
-            ts = np.linspace(0, 1, 9)[:, None]
-            pts = ((1 - ts) ** 2 * start + 2 * (1 - ts) * ts * mid + ts ** 2 * end) * 16
-            mask = np.zeros((h, w), np.uint8)
-            cv2.polylines(mask, [pts.astype(np.int32).reshape(-1, 1, 2)], False, 255,
-                          thickness=int(rng.integers(1, 3)), lineType=cv2.LINE_AA, shift=4)
+            pts = (((1 - ts) ** 2 * start + 2 * (1 - ts) * ts * mid + ts ** 2 * end) * 16).astype(np.int32)
+            thickness = int(rng.integers(1, 3))
+            # draw and blend within the blade's own box (a few pixels of margin for the
+            # thickness and anti-aliasing), not over the whole crop
+            lo = np.clip(pts.min(axis=0) // 16 - 4, 0, (w - 1, h - 1))
+            hi = np.maximum(np.minimum(pts.max(axis=0) // 16 + 5, (w, h)), lo + 1)
+            box = (slice(int(lo[1]), int(hi[1])), slice(int(lo[0]), int(hi[0])))
+            mask = np.zeros((int(hi[1] - lo[1]), int(hi[0] - lo[0])), np.uint8)
+            cv2.polylines(mask, [(pts - lo * 16).reshape(-1, 1, 2)], False, 255,
+                          thickness=thickness, lineType=cv2.LINE_AA, shift=4)
             alpha = mask.astype(np.float32) / 255.0 * np.float32(rng.uniform(0.6, 1.0))
             colour = np.clip(base * np.float32(rng.uniform(0.6, 1.6))
                              * np.asarray(rng.uniform(0.9, 1.1, size=c), np.float32), 0, 255)
-            after = np.maximum(covered, alpha)
-            if any((after[r] > 0.1).mean() > max_cover for r in regions):
-                continue  # this blade would hide too much of an object
-            covered = after
-            out = out * (1 - alpha) + colour[:, None, None] * alpha
+            before = covered[box].copy()
+            np.maximum(before, alpha, out=covered[box])
+            if any((covered[r] > 0.1).mean() > max_cover for r in regions):
+                covered[box] = before  # this blade would hide too much of an object
+                continue
+            out[:, box[0], box[1]] = out[:, box[0], box[1]] * (1 - alpha) + colour[:, None, None] * alpha
     result: np.ndarray = np.clip(out, 0, 255).astype(np.float32)
     return result
 
