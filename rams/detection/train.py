@@ -118,8 +118,11 @@ def load_yolo_tiles(root: str | Path, split: str, channels: int, img_size: int) 
 
 
 def _normalisation(channels: str, tiles: TileSet, config: ModelConfig) -> dict[str, Any]:
-    """Thermal: per-image standardisation; an EfficientNet-Lite0 trunk: 8-bit counts to [-1, 1]
-    as in its pretraining; other sensors: fixed per-band mean/std (8-bit)."""
+    """How the network's inputs are normalised.
+
+    Thermal: per-image standardisation; an EfficientNet-Lite0 trunk: 8-bit counts to [-1, 1]
+    as in its pretraining; other sensors: fixed per-band mean/std (8-bit).
+    """
     if channels == "thermal":
         return {"mode": "per_image"}
     if config.backbone == "efficientnet_lite0" and tiles.images[0].shape[2] == 3:
@@ -135,10 +138,13 @@ def _normalisation(channels: str, tiles: TileSet, config: ModelConfig) -> dict[s
 class _EMA:
     """Exponential moving average of a model's parameters and buffers."""
 
-    def __init__(self, model: CenterNet, decay: float) -> None:
+    def __init__(self, model: CenterNet, decay: float, frozen: frozenset[str] = frozenset()) -> None:
         self.model = copy.deepcopy(model).eval()
         self.decay = decay
         self.updates = 0
+        #: state-dict keys of frozen modules: left as they are (an average of equal values
+        #: would still move them by rounding)
+        self.frozen = frozen
         for p in self.model.parameters():
             p.requires_grad_(False)
 
@@ -149,6 +155,8 @@ class _EMA:
         d = self.decay * (1 - math.exp(-self.updates / 300))
         src = model.state_dict()
         for k, v in self.model.state_dict().items():
+            if k in self.frozen:
+                continue
             if v.dtype.is_floating_point:
                 v.mul_(d).add_(src[k].detach(), alpha=1 - d)
             else:
@@ -309,8 +317,10 @@ class _BatchBuilder:
 
 
 def _initial_network(config: TrainConfig, in_ch: int, n_classes: int) -> tuple[CenterNet, str | None]:
-    """A new network of ``config.preset`` (its trunk from ``config.pretrained`` when given), or
-    the weights of ``config.init_from``; and the SHA-256 of the pretrained file used, if any.
+    """The network training starts from, and the SHA-256 of the pretrained file used (or None).
+
+    A new network of ``config.preset`` (its trunk from ``config.pretrained`` when given), or
+    the weights of ``config.init_from``.
 
     Raises:
         RamsInputError: the starting weights take other bands or classes; pretrained weights
@@ -347,6 +357,13 @@ def _frozen_modules(net: CenterNet, config: TrainConfig) -> list[torch.nn.Module
     return [net.trunk.stem, *list(net.trunk.blocks)[:config.frozen_blocks]]
 
 
+def _frozen_keys(net: CenterNet, config: TrainConfig) -> frozenset[str]:
+    """State-dict keys (parameters and buffers) of :func:`_frozen_modules`."""
+    frozen = {id(m) for m in _frozen_modules(net, config)}
+    prefixes = [f"{name}." for name, m in net.named_modules() if id(m) in frozen]
+    return frozenset(k for k in net.state_dict() if any(k.startswith(p) for p in prefixes))
+
+
 def _train_mode(net: CenterNet, frozen: list[torch.nn.Module]) -> None:
     """Training mode, but frozen modules in eval mode (their batch norms keep their statistics)."""
     net.train()
@@ -355,8 +372,11 @@ def _train_mode(net: CenterNet, frozen: list[torch.nn.Module]) -> None:
 
 
 def _optimiser(net: CenterNet, config: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW over the trainable parameters (frozen modules' parameters stop requiring
-    gradients); a trunk's in their own group at ``backbone_lr_scale`` of the rate."""
+    """AdamW over the trainable parameters.
+
+    Frozen modules' parameters stop requiring gradients; a trunk's others are in their own
+    group at ``backbone_lr_scale`` of the rate.
+    """
     for module in _frozen_modules(net, config):
         module.requires_grad_(False)
     trunk = [] if net.trunk is None else [p for p in net.trunk.parameters() if p.requires_grad]
@@ -528,8 +548,8 @@ def train_detector(
     in_ch = train.images[0].shape[2]
     n_classes = len(class_names)
     net, pretrained_sha = _initial_network(config, in_ch, n_classes)
-    ema = _EMA(net, config.ema_decay)
     opt = _optimiser(net, config)
+    ema = _EMA(net, config.ema_decay, _frozen_keys(net, config))
     meta: dict[str, Any] = {
         "class_names": list(class_names), "channels": channels, "in_channels": in_ch,
         "normalisation": _normalisation(channels, train, net.config), "img_size": config.img_size,

@@ -59,8 +59,10 @@ def check_config(config: TrainConfig, source: str | Path | None = None) -> None:
 
     Raises:
         RamsInputError: an input size that is not a multiple of 32, a mosaic probability
-            outside [0, 1], an unknown precision, budget clock or decoy style, missing
-            starting weights.
+            outside [0, 1], an unknown precision, budget clock, decoy style or preset, missing
+            starting or pretrained weights, pretrained weights for a preset without an
+            EfficientNet-Lite0 trunk, ``frozen_blocks`` outside 0-11, a negative
+            ``backbone_lr_scale``.
     """
     if config.img_size % 32:
         raise RamsInputError(source, f"--img-size must be a multiple of 32, got {config.img_size}")
@@ -76,6 +78,21 @@ def check_config(config: TrainConfig, source: str | Path | None = None) -> None:
         raise RamsInputError(source, f"decoy_style must be one of {', '.join(DECOY_STYLES)}, not {config.decoy_style!r}")
     if config.init_from is not None and not Path(config.init_from).is_file():
         raise RamsInputError(config.init_from, "weights to start from do not exist")
+    from rams.detection.lite_trunk import BLOCKS, resolve_pretrained
+    from rams.detection.model import PRESETS
+
+    if config.preset not in PRESETS:
+        raise RamsInputError(source, f"preset must be one of {', '.join(PRESETS)}, not {config.preset!r}")
+    if config.pretrained is not None and config.init_from is None:
+        weights = resolve_pretrained(config.pretrained)
+        if PRESETS[config.preset].get("backbone") != "efficientnet_lite0":
+            raise RamsInputError(weights, f"pretrained weights need preset lite0, not {config.preset!r}")
+        if not weights.is_file():
+            raise RamsInputError(weights, "no such pretrained weights file")
+    if not 0 <= config.frozen_blocks <= len(BLOCKS):
+        raise RamsInputError(source, f"frozen_blocks must be 0 to {len(BLOCKS)}, got {config.frozen_blocks}")
+    if config.backbone_lr_scale < 0:
+        raise RamsInputError(source, f"backbone_lr_scale must be >= 0, got {config.backbone_lr_scale}")
 
 
 def train_from_folder(
