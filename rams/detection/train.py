@@ -126,7 +126,7 @@ def _normalisation(channels: str, tiles: TileSet, config: ModelConfig) -> dict[s
     if channels == "thermal":
         return {"mode": "per_image"}
     if config.backbone == "efficientnet_lite0" and tiles.images[0].shape[2] == 3:
-        return dict(LITE_NORMALISATION)
+        return copy.deepcopy(LITE_NORMALISATION)
     stack = np.concatenate([im.reshape(-1, im.shape[2])[::97] for im in tiles.images])
     return {
         "mode": "fixed",
@@ -316,25 +316,28 @@ class _BatchBuilder:
         return batch.contiguous(memory_format=torch.channels_last), collate_targets(items)
 
 
-def _initial_network(config: TrainConfig, in_ch: int, n_classes: int) -> tuple[CenterNet, str | None]:
-    """The network training starts from, and the SHA-256 of the pretrained file used (or None).
+def _initial_network(
+    config: TrainConfig, in_ch: int, n_classes: int,
+) -> tuple[CenterNet, dict[str, Any] | None]:
+    """The network training starts from, and where its ImageNet weights came from (or None).
 
     A new network of ``config.preset`` (its trunk from ``config.pretrained`` when given), or
     the weights of ``config.init_from``.
 
     Raises:
         RamsInputError: the starting weights take other bands or classes; pretrained weights
-            for a network that has no EfficientNet-Lite0 trunk or not 3 bands.
+            for a network that has no EfficientNet-Lite0 trunk or not 3 bands; frozen blocks
+            in a network without that trunk.
     """
     net = CenterNet(model_config(config.preset, in_ch, n_classes))
-    pretrained_sha = None
+    pretrained = None
     if config.pretrained is not None and config.init_from is None:
         path = resolve_pretrained(config.pretrained)
         if net.trunk is None or in_ch != 3:
             raise RamsInputError(path, (
                 f"ImageNet weights need preset lite0 and 3 bands, not preset {config.preset!r} "
                 f"with {in_ch} band(s)"))
-        pretrained_sha = load_imagenet(net.trunk, path)
+        pretrained = {"weights": path.name, "sha256": load_imagenet(net.trunk, path), "dataset": "ImageNet-1k"}
     if config.init_from is not None:
         from rams.detection.detector import verify_checksum
 
@@ -347,7 +350,10 @@ def _initial_network(config: TrainConfig, in_ch: int, n_classes: int) -> tuple[C
                 f"tile set has {in_ch} band(s) and {n_classes} class(es)"))
         net = CenterNet(start)
         net.load_state_dict(blob["state_dict"])
-    return net.to(memory_format=torch.channels_last), pretrained_sha  # type: ignore[call-overload]
+        pretrained = blob["meta"].get("pretrained")  # the card keeps the trunk's origin
+    if config.frozen_blocks > 0 and net.trunk is None:
+        raise RamsInputError(config.init_from, "frozen_blocks needs a network with an EfficientNet-Lite0 trunk")
+    return net.to(memory_format=torch.channels_last), pretrained  # type: ignore[call-overload]
 
 
 def _frozen_modules(net: CenterNet, config: TrainConfig) -> list[torch.nn.Module]:
@@ -547,7 +553,7 @@ def train_detector(
     rng = np.random.default_rng(config.seed)
     in_ch = train.images[0].shape[2]
     n_classes = len(class_names)
-    net, pretrained_sha = _initial_network(config, in_ch, n_classes)
+    net, pretrained = _initial_network(config, in_ch, n_classes)
     opt = _optimiser(net, config)
     ema = _EMA(net, config.ema_decay, _frozen_keys(net, config))
     meta: dict[str, Any] = {
@@ -555,9 +561,8 @@ def train_detector(
         "normalisation": _normalisation(channels, train, net.config), "img_size": config.img_size,
         "input_gsd_m": None, "threshold": UNSELECTED_THRESHOLD, **(meta_extra or {}),
     }
-    if pretrained_sha is not None:
-        meta["pretrained"] = {"weights": Path(resolve_pretrained(str(config.pretrained))).name,
-                              "sha256": pretrained_sha, "dataset": "ImageNet-1k"}
+    if pretrained is not None:
+        meta["pretrained"] = pretrained
     steps_per_epoch = max(len(train) // config.batch_size, 1)
     weights = np.asarray(train.weights if len(train.weights) == len(train) else [1.0] * len(train))
     draw_p = None if np.allclose(weights, weights[0]) else weights / weights.sum()

@@ -83,14 +83,22 @@ def check_config(config: TrainConfig, source: str | Path | None = None) -> None:
 
     if config.preset not in PRESETS:
         raise RamsInputError(source, f"preset must be one of {', '.join(PRESETS)}, not {config.preset!r}")
-    if config.pretrained is not None and config.init_from is None:
+    lite = PRESETS[config.preset].get("backbone") == "efficientnet_lite0"
+    if config.pretrained is not None:
+        if config.init_from is not None:
+            raise RamsInputError(source, "give pretrained (a new trunk from ImageNet weights) or init_from "
+                                         "(trained weights to continue), not both")
+        if not lite:
+            raise RamsInputError(source, f"pretrained weights need preset lite0, not {config.preset!r}")
         weights = resolve_pretrained(config.pretrained)
-        if PRESETS[config.preset].get("backbone") != "efficientnet_lite0":
-            raise RamsInputError(weights, f"pretrained weights need preset lite0, not {config.preset!r}")
         if not weights.is_file():
             raise RamsInputError(weights, "no such pretrained weights file")
     if not 0 <= config.frozen_blocks <= len(BLOCKS):
         raise RamsInputError(source, f"frozen_blocks must be 0 to {len(BLOCKS)}, got {config.frozen_blocks}")
+    if config.frozen_blocks and config.pretrained is None and config.init_from is None:
+        raise RamsInputError(source, "frozen_blocks without pretrained or init_from would freeze random weights")
+    if config.init_from is None and not lite and (config.frozen_blocks or config.backbone_lr_scale != 1.0):
+        raise RamsInputError(source, f"frozen_blocks and backbone_lr_scale apply to preset lite0, not {config.preset!r}")
     if config.backbone_lr_scale < 0:
         raise RamsInputError(source, f"backbone_lr_scale must be >= 0, got {config.backbone_lr_scale}")
 
