@@ -25,12 +25,12 @@ scaled to [-1, 1] as in pretraining (:data:`NORMALISATION`).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from rams.checksum import sha256_file
 from rams.errors import RamsInputError
 
 #: (expansion, kernel, stride, output channels) of blocks 0-10 of EfficientNet-Lite0.
@@ -154,15 +154,6 @@ def resolve_pretrained(value: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))).joinpath(*PACKAGE_FILE[1:])
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_imagenet(trunk: LiteTrunk, path: str | Path) -> str:
     """Copy ImageNet weights from a published EfficientNet-Lite0 state dict into ``trunk``.
 
@@ -196,4 +187,4 @@ def load_imagenet(trunk: LiteTrunk, path: str | Path) -> str:
                                        f"expected {tuple(value.shape)}")
         state[name] = source[key]
     trunk.load_state_dict(state)
-    return file_sha256(path)
+    return sha256_file(path)

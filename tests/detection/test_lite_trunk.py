@@ -110,22 +110,13 @@ def test_bad_pretrained_files_are_input_errors(tmp_path: Path) -> None:
         load_imagenet(trunk, path)
 
 
-def test_lite0_shapes_fusion_and_config() -> None:
-    torch.manual_seed(0)
-    net = CenterNet(model_config("lite0", 3, 2))
+def test_lite0_shapes_and_config() -> None:
+    """Shapes at stride 4 (fusion: tests/detection/test_model.py) and the config round trip."""
+    net = CenterNet(model_config("lite0", 3, 2)).eval()
     assert net.trunk is not None
-    net.train()
-    for _ in range(3):  # non-trivial batch-norm statistics, depthwise ones included
-        net(torch.randn(4, 3, 64, 64) * 2 + 0.5)
-    net.eval()
-    x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():
-        before = net(x)
-        after = net.fuse()(x)
-    assert before[0].shape == (1, 2, 16, 24) and before[1].shape == (1, 2, 16, 24)
-    for a, b in zip(before, after, strict=True):
-        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+        heat, size, _offset = net(torch.randn(1, 3, 64, 96))
+    assert heat.shape == (1, 2, 16, 24) and size.shape == (1, 2, 16, 24)
     cfg = model_config("lite0", 3, 2)
     assert ModelConfig.from_dict(cfg.to_dict()) == cfg and cfg.backbone == "efficientnet_lite0"
     plain = model_config("small", 3, 2).to_dict()

@@ -20,9 +20,10 @@ def test_forward_shapes(in_channels: int) -> None:
     assert float(offset.min()) >= 0 and float(offset.max()) <= 1
 
 
-def test_fuse_keeps_outputs() -> None:
+@pytest.mark.parametrize("preset", ["small", "lite0"])  # lite0: depthwise convolutions too
+def test_fuse_keeps_outputs(preset: str) -> None:
     torch.manual_seed(0)
-    net = CenterNet(model_config("small", 3, 1))
+    net = CenterNet(model_config(preset, 3, 1))
     net.train()
     for _ in range(3):  # give the batch norms non-trivial running statistics
         net(torch.randn(4, 3, 64, 64) * 3 + 1)
@@ -33,6 +34,7 @@ def test_fuse_keeps_outputs() -> None:
         after = net.fuse()(x)
     for a, b in zip(before, after, strict=True):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
 
 
 def test_config_round_trip() -> None:
