@@ -151,7 +151,7 @@ def write_model_card(
 
 def _pretrained_text(meta: DetectorMetadata) -> str:
     """The card's sentence on ImageNet starting weights, or nothing."""
-    pre = meta.extra.get("pretrained")
+    pre = meta.pretrained
     if not pre:
         return ""
     # "sha256", not "SHA-256": the card's "SHA-256 `...`" is the weights' own (card_sha256)

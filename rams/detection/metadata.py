@@ -42,6 +42,9 @@ class DetectorMetadata:
             i.e. no).
         inference_selection: how the inference settings were chosen (model card text).
         format: the weights format tag (``rams-centernet-1``).
+        pretrained: where the trunk's starting weights came from (``weights``, ``sha256``,
+            ``dataset``), for the model card; None:
+            trained from random weights.
         extra: keys this class does not know, kept as they are.
     """
 
@@ -61,6 +64,7 @@ class DetectorMetadata:
     tta: bool | None = None
     inference_selection: str | None = None
     format: str | None = None
+    pretrained: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     # keys of the dict this was read from, in its order (absent keys stay absent, keys
     # stored as None stay None)
