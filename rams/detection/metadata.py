@@ -43,8 +43,7 @@ class DetectorMetadata:
         inference_selection: how the inference settings were chosen (model card text).
         format: the weights format tag (``rams-centernet-1``).
         pretrained: where the trunk's starting weights came from (``weights``, ``sha256``,
-            ``dataset``), for the model card; None:
-            trained from random weights.
+            ``dataset``), for the model card; None: trained from random weights.
         extra: keys this class does not know, kept as they are.
     """
 

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Stop 56, rule ZT follow-up (run only if T1 and T2 hold): refit the combiner on ZT's outputs by the
 # shipped command (rule ZR's), in the worktree /tmp/wT whose models/ holds ZT (flip-averaged) with its card.
-set -e
 W=/tmp/wT
 cd $W
 PYTHONPATH=$W python benchmarks/real_rgb_flights.py /work/shared/datasets/pfm1-drone-rgb --split train \
