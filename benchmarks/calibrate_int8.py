@@ -75,8 +75,10 @@ def _calibrate(args: argparse.Namespace, path: Path, digest: str) -> Int8Calibra
     t0 = time.perf_counter()
     source = {"tiles": str(args.tiles), "split": "train", "seed": args.seed,
               "gsd_m_by_flight": {k: None if v is None else round(v, 6) for k, v in gsd_by_flight.items()}}
+    float_modules = args.float_modules.split(",") if args.float_modules else None
     calibration = calibrate_int8(det.net, inputs, in_channels=det.in_channels,
-                                 weights_sha256=digest, source=source)
+                                 weights_sha256=digest, source=source, float_modules=float_modules)
+    print(f"kept float32: {', '.join(calibration.float_modules)}")
     print(f"calibrated on {len(inputs)} train images in {time.perf_counter() - t0:.1f} s")
     return calibration
 
@@ -91,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-images", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--float-modules", default=None,
+                    help="modules kept float32, comma-separated names in the int8 graph (e.g. "
+                         "'heads,body.trunk.stem'); default: rams.detection.inference_modes.default_float_modules")
     ap.add_argument("--check-only", action="store_true",
                     help="keep the calibration file's activation parameters; only check the accuracy "
                          "again (on every engine of this build)")

