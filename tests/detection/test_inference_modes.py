@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+from rams.config_paths import models_dir
 from rams.detection import inference_modes as im
 from rams.detection import precision as prec
 from rams.detection.detector import load_detector, save_detector
@@ -27,6 +28,9 @@ from rams.detection.inference_modes import (
 from rams.detection.model import CenterNet, model_config
 from rams.detection.precision import cpu_flags, cpu_summary, resolve_precision
 from tests.conftest import SHARED_DATASETS
+
+#: A plain-network RGB model with an int8 calibration (model Z, shipped until 2026-12-06).
+PLAIN_RGB = models_dir() / "experiments" / "rams_rgb_Z" / "rams_rgb.pt"
 
 AVX2 = frozenset({"sse4_2", "avx", "avx2", "fma"})
 AVX512_BF16 = AVX2 | {"avx512f", "avx512_vnni", "avx512_bf16"}
@@ -526,7 +530,9 @@ def test_int8_detections_from_the_quantised_input_are_those_of_the_float_input(e
     from rams.detection.yolo import load_image
 
     samples = _real_samples("pfm1-drone-rgb", "valid", 4)
-    det = load_detector("rams_rgb", precision="int8", int8_engine=engine)
+    # the plain network's int8 graph begins by quantising its input; the shipped lite0 model's
+    # does not (its stem runs float32), so it takes the float batch: checked at the end
+    det = load_detector(PLAIN_RGB, precision="int8", int8_engine=engine)
     assert det.precision == "int8" and det._forward.input_quantisation is not None  # type: ignore[attr-defined]
     rng = np.random.default_rng(0)
     found = 0
@@ -549,9 +555,12 @@ def test_int8_detections_from_the_quantised_input_are_those_of_the_float_input(e
         assert np.array_equal(a.classes, b.classes)
         found += len(a.scores)
     assert found >= 4  # not vacuous
-    # float32 has no quantised input: the float batch
+    # float32 has no quantised input, nor has the shipped lite0 model's int8: the float batch
     fp32 = load_detector("rams_rgb", precision="float32")
     assert not fp32.network_batch(image, valid, quantised=True).is_quantized
+    lite0 = load_detector("rams_rgb", precision="int8", int8_engine=engine)
+    assert lite0.precision == "int8" and lite0.input_quantisation is None
+    assert not lite0.network_batch(image, valid, quantised=True).is_quantized
 
 
 # --- the choice in run.json ------------------------------------------------------------------

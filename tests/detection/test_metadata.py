@@ -34,7 +34,8 @@ def test_thermal_and_rgb_fields() -> None:
     assert thermal.tta is True and thermal.input_gsd_m is None and thermal.normalisation == {"mode": "per_image"}
     assert thermal.config.in_channels == 1 and thermal.img_size == 384
     rgb = DetectorMetadata.from_dict(torch.load(models_dir() / "rams_rgb.pt", weights_only=True)["meta"])
-    assert rgb.tta is True and rgb.threshold == 0.55  # flip averaging (rule T); Z's threshold (rule ZR, 2026-12-04), as W's before it
+    assert rgb.tta is True and rgb.threshold == 0.40  # flip averaging (rule T); ZT's threshold (rule ZT, 2026-12-06)
+    assert rgb.config.backbone == "efficientnet_lite0"  # the pretrained trunk (rule ZT)
     assert rgb.input_gsd_m == 0.005 and rgb.max_input_gsd_m == 0.025
     assert rgb.sources is not None and rgb.sources[0]["path"] == "pfm1-drone-rgb"
 
