@@ -269,8 +269,8 @@ def default_float_modules(net: nn.Module) -> tuple[str, ...]:
 
     :data:`LITE0_FLOAT_MODULES` for the EfficientNet-Lite0 trunk, else :data:`FLOAT_MODULES`.
     """
-    backbone = getattr(getattr(net, "config", None), "backbone", None)
-    return LITE0_FLOAT_MODULES if backbone == "efficientnet_lite0" else FLOAT_MODULES
+    lite0 = isinstance(net, CenterNet) and net.config.backbone == "efficientnet_lite0"
+    return LITE0_FLOAT_MODULES if lite0 else FLOAT_MODULES
 
 
 def _prepare(net: nn.Module, in_channels: int, engine: str, qconfig_engine: str | None = None,
