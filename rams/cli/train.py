@@ -52,7 +52,8 @@ def register(app: typer.Typer) -> None:
         img_size: int | None = typer.Option(None, "--img-size", min=32, help=f"Training input side, pixels (multiple of 32; default {_D.img_size}, {WORKING_GSD_IMG_SIZE} with a working GSD)."),
         minutes: float | None = typer.Option(None, "--minutes", min=0.1, help="Time budget; the schedule completes within it."),
         budget_clock: BudgetClock | None = typer.Option(None, "--budget-clock", help=f"How --minutes is measured: wall, or cpu (CPU time / threads; fair on a shared machine). Default {_D.budget_clock}.", show_default=False),
-        max_wall_minutes: float | None = typer.Option(None, "--max-wall-minutes", min=0.1, help="Hard wall-time cap whatever the budget clock."),
+        max_wall_minutes: float | None = typer.Option(None, "--max-wall-minutes", min=0.1, help="Hard wall-time cap on the training loop whatever the budget clock."),
+        max_total_wall_minutes: float | None = typer.Option(None, "--max-total-wall-minutes", min=0.1, help="Hard cap on the whole command's wall time, data loading included (the loop stops then; the threshold and card follow)."),
         batch_size: int | None = typer.Option(None, "--batch-size", min=1, help=f"Images per training step (default {_D.batch_size})."),
         lr: float | None = typer.Option(None, "--lr", help=f"Peak learning rate of AdamW (default {_D.lr:g})."),
         preset: Preset | None = typer.Option(None, "--preset", help=f"Architecture preset (default {_D.preset}).", show_default=False),
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
 
         given = {
             "epochs": epochs, "img_size": img_size, "minutes": minutes, "budget_clock": value(budget_clock),
-            "max_wall_minutes": max_wall_minutes, "batch_size": batch_size, "lr": lr, "preset": value(preset),
+            "max_wall_minutes": max_wall_minutes, "max_total_wall_minutes": max_total_wall_minutes, "batch_size": batch_size, "lr": lr, "preset": value(preset),
             "seed": seed, "threads": threads, "eval_every": eval_every, "mosaic": mosaic,
             "precision": value(precision), "init_from": None if init_from is None else str(init_from),
             "pretrained": pretrained, "frozen_blocks": frozen_blocks, "backbone_lr_scale": backbone_lr_scale,

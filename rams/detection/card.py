@@ -215,7 +215,12 @@ def _summary_lines(path: str | Path, meta: DetectorMetadata, summary: dict[str, 
         f"- Training wall time: {summary['train_seconds']:.0f} s ({minutes:.1f} min)"
         + (f", budget {cfg['minutes']} min of {cfg.get('threads', 2)} dedicated cores (CPU time / threads)"
            if cfg.get("minutes") and cfg.get("budget_clock") == "cpu" else
-           f", budget {cfg['minutes']} min wall" if cfg.get("minutes") else ""),
+           f", budget {cfg['minutes']} min wall" if cfg.get("minutes") else "")
+        + (f"; data loading {summary['load_seconds']:.0f} s before it, "
+           f"{(summary['train_seconds'] + summary['load_seconds']) / 60:.1f} min in all"
+           if summary.get("load_seconds") is not None else "")
+        + (f" (cap {cfg['max_total_wall_minutes']} min from the start of loading)"
+           if cfg.get("max_total_wall_minutes") else ""),
         "- Augmentation: horizontal/vertical flips, 90-degree rotations, scale "
         f"{cfg['scale_min']}-{cfg['scale_max']} with random crop/pad, brightness, contrast, gamma, "
         "colour gain (RGB), noise" + _extra_augmentation(cfg),

@@ -205,18 +205,21 @@ class _Schedule:
     """How far along the schedule is, and the learning rate there.
 
     The fraction done is the larger of the epochs' share and the time budget's share (wall
-    time, or process CPU time over ``threads`` with ``budget_clock: cpu``; a hard wall cap
-    counts too), so that the cosine decay completes inside a time budget. The learning rate
+    time, or process CPU time over ``threads`` with ``budget_clock: cpu``; the hard wall caps
+    count too: ``max_wall_minutes`` from the loop's start, ``max_total_wall_minutes`` from the
+    command's, data loading included), so that the cosine decay completes inside a time budget. The learning rate
     is ``lr * (1 + cos(pi * f)) / 2`` at fraction ``f``, floored at 1 % of ``lr``, after a
     linear warm-up over the first ``warmup_steps`` steps.
     """
 
-    def __init__(self, config: TrainConfig, steps_per_epoch: int) -> None:
+    def __init__(self, config: TrainConfig, steps_per_epoch: int, started: float | None = None) -> None:
         self.config = config
         self.steps_per_epoch = steps_per_epoch
         self.warmup_steps = min(150, steps_per_epoch * 2)
         self.budget_s = None if config.minutes is None else config.minutes * 60.0
         self.t_start = time.perf_counter()
+        #: when the command started (``time.perf_counter``), for ``max_total_wall_minutes``
+        self.started = self.t_start if started is None else started
         self.cpu_start = time.process_time()
 
     def wall_s(self) -> float:
@@ -238,6 +241,8 @@ class _Schedule:
                 used = wall / self.budget_s
         if self.config.max_wall_minutes is not None:
             used = max(used, wall / (self.config.max_wall_minutes * 60.0))
+        if self.config.max_total_wall_minutes is not None:
+            used = max(used, (time.perf_counter() - self.started) / (self.config.max_total_wall_minutes * 60.0))
         return used
 
     def fraction(self, epoch: int, step_in_epoch: int) -> float:
@@ -517,6 +522,7 @@ def train_detector(
     train: TileSet, valid: TileSet | None, *, out: str | Path, channels: str,
     class_names: list[str], config: TrainConfig, meta_extra: dict[str, Any] | None = None,
     progress: bool = True, log: Callable[[str], None] | None = None, bank: MineBank | None = None,
+    started: float | None = None,
 ) -> dict[str, Any]:
     """Train, select on ``valid``, and save weights + checksum.
 
@@ -539,6 +545,8 @@ def train_detector(
             bars are off).
         bank: real objects for copy-paste onto images marked ``paste_ground`` (with
             probability ``config.copy_paste``), or None.
+        started: ``time.perf_counter()`` when the command began loading its data, the origin
+            of ``config.max_total_wall_minutes`` (None: now).
 
     Returns:
         A summary: selected epoch, validation metrics, threshold, training seconds, etc.
@@ -570,7 +578,7 @@ def train_detector(
     batches = _BatchBuilder(train, config, n_classes, meta["normalisation"], rng, hard, bank)
     selection = _Selection()
     history: list[dict[str, Any]] = []
-    schedule = _Schedule(config, steps_per_epoch)
+    schedule = _Schedule(config, steps_per_epoch, started)
     step = 0
 
     with _progress_bars(progress) as bars:

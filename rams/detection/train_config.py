@@ -48,6 +48,10 @@ class TrainConfig:
     budget_clock: str = "wall"
     #: hard wall-time cap, minutes (None: none), whatever the budget clock.
     max_wall_minutes: float | None = None
+    #: hard cap on the whole command's wall time, minutes, data loading included (None: none):
+    #: the training loop stops once this much has passed since the command started loading
+    #: its sources; the operating threshold and the card follow (about a minute more).
+    max_total_wall_minutes: float | None = None
     #: weights file (.pt, checksum-verified) to start from instead of random weights.
     init_from: str | None = None
     #: ImageNet weights for an ``efficientnet_lite0`` trunk (preset ``lite0``): a local

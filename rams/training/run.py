@@ -185,7 +185,7 @@ def train_from_folder(
         meta_extra = {"input_gsd_m": round(gsd, 5)}
     load_s = time.perf_counter() - t0
     summary = train_detector(train, valid, out=out, channels=channels, class_names=names,
-                             config=config, meta_extra=meta_extra, progress=progress)
+                             config=config, meta_extra=meta_extra, progress=progress, started=t0)
     summary["load_seconds"] = round(load_s, 1)
     notes.append(f"Data loading took {load_s:.0f} s before training; training used "
                  f"{summary['cpu_seconds'] / 60:.1f} min of process CPU time over {threads} threads.")
@@ -287,7 +287,7 @@ def train_from_sources(
     }
     summary = train_detector(train, select if len(select) else None, out=out, channels="rgb",
                              class_names=names, config=config, meta_extra=meta_extra,
-                             progress=progress, bank=bank)
+                             progress=progress, bank=bank, started=t0)
     summary["load_seconds"] = round(load_s, 1)
     reports: dict[str, TileReport] = {}
     detector = load_detector(out)

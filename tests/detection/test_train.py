@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +117,18 @@ def test_bfloat16_second_stage_from_earlier_weights(yolo_set: Path, tmp_path: Pa
     assert main(["train", str(yolo_set), "--out", str(tmp_path / "x.pt"), "--img-size", "64",
                  "--init-from", str(thermal), *common]) == 2
     assert main(["train", str(yolo_set), "--out", str(tmp_path / "y.pt"), "--precision", "float16"]) == 2
+
+
+def test_the_total_wall_cap_counts_the_data_loading_before_the_loop() -> None:
+    """``max_total_wall_minutes`` runs from when the command began loading; ``max_wall_minutes`` from the loop."""
+    from rams.detection.train import _Schedule
+    from rams.detection.train_config import TrainConfig
+
+    loaded_for = 90.0  # seconds of data loading before the loop started
+    started = time.perf_counter() - loaded_for
+    total = _Schedule(TrainConfig(epochs=1000, max_total_wall_minutes=3.0), steps_per_epoch=10, started=started)
+    assert 0.5 <= total.budget_used() < 0.6  # 90 s of a 180 s cap spent before the first step
+    assert total.fraction(1, 0) == pytest.approx(total.budget_used(), abs=0.01)  # the cosine schedule is that far along
+    loop_only = _Schedule(TrainConfig(epochs=1000, max_wall_minutes=3.0), steps_per_epoch=10, started=started)
+    assert loop_only.budget_used() < 0.05
+    assert _Schedule(TrainConfig(epochs=1000, max_total_wall_minutes=1.0), 10, started).fraction(1, 0) >= 1.0  # over: stops
