@@ -144,7 +144,7 @@ class CandidateConfig(_Section):
     pattern_margin_m: float = Field(default=3.0, ge=0)
     cluster_radius_m: float = Field(default=5.0, gt=0)
     min_cluster_size: int = Field(default=3, ge=2)
-    min_cluster_mine_points: int = Field(default=0, ge=0)
+    min_cluster_mine_points: int = Field(default=2, ge=0)
     safety_margin_m: float = Field(default=3.0, ge=0)
     attach_m: float = Field(default=3.0, ge=0)
     extent_probability: float | None = Field(default=0.05, gt=0, lt=1)

@@ -646,9 +646,9 @@ def test_scatter_ellipse_grows_a_cluster_area_along_its_points_long_axis() -> No
 
 
 def test_a_pair_of_mine_layer_points_makes_an_area_only_with_min_cluster_mine_points() -> None:
-    """Rule ZH: two mine-layer points 2 m apart are two point hazards by default and one area
-    with ``min_cluster_mine_points: 2``; a lone mine point and a pair of weak area points stay
-    out either way."""
+    """Rules ZH and ZU: two mine-layer points 2 m apart are two point hazards with
+    ``min_cluster_mine_points: 0`` and one area with 2 (the default since rule ZU); a lone mine
+    point and a pair of weak area points stay out either way."""
     from rams.candidates.delineate import fence_areas
 
     xy = np.array([[10.0, 10.0], [12.0, 10.0], [50.0, 50.0], [80.0, 10.0], [81.5, 10.0]])
@@ -661,3 +661,4 @@ def test_a_pair_of_mine_layer_points_makes_an_area_only_with_min_cluster_mine_po
         assert bool(isolated[0]) == (n_areas == 0)
         if n_areas:
             assert areas[0].inside == (0, 1) and areas[0].priority == 3  # 1.7 expected mines
+    assert CandidateConfig().min_cluster_mine_points == 2  # rule ZU
