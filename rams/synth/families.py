@@ -919,9 +919,35 @@ _BASALT_PLATEAU = SceneFamily(
     ),
 )
 
+_SALT_FLAT = SceneFamily(
+    "salt-flat",
+    GroundSpec(
+        # The edge of a salt flat in a western desert in early autumn: a grey-white salt crust
+        # broken into polygons, damp and darker in the hollows, drifts of buff sand, sparse
+        # grey-green saltbush; a graded track. Bright, the crust cooler than the sand. Bottles,
+        # glass, tins and wire from an old checkpoint; pebbles washed in by flash floods.
+        # Written from this description alone (no render looked at).
+        soil_rgb=(0.78, 0.76, 0.72), grass_rgb=(0.50, 0.54, 0.42), dry_grass_rgb=(0.72, 0.66, 0.50),
+        shrub_rgb=(0.46, 0.50, 0.40), road_rgb=(0.70, 0.64, 0.54),
+        soil_refl=(0.30, 0.33, 0.35, 0.37, 0.38), grass_refl=(0.06, 0.10, 0.09, 0.24, 0.32),
+        dry_grass_refl=(0.16, 0.21, 0.26, 0.31, 0.35), shrub_refl=(0.08, 0.12, 0.11, 0.22, 0.30),
+        road_refl=(0.20, 0.24, 0.29, 0.32, 0.34),
+        veg_offset=-0.25, shrub_threshold=(0.80, 0.96), tone_gain=0.10, thermal_offset_deg_c=-1.0,
+        veg_cooling_deg_c=1.5, rgb_grain_cell_m=0.06, rgb_grain_amp=(0.04, 0.05),
+        rgb_speckle_amp=(0.02, 0.05),
+    ),
+    ClutterSpec(
+        (("rock", 10), ("pebble", 300), ("stone", 80), ("plastic_bottle", 60), ("glass", 80),
+         ("can", 60), ("crushed_tin", 40), ("wire", 40), ("metal_debris", 30), ("warm_patch", 8)),
+        ("pebble", "glass", "crushed_tin", "stone"),
+        in_field_count=4,
+        footpaths_per_200m=0.5,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -974,12 +1000,14 @@ HELD_OUT_FAMILY = "ploughed"
 #: stop 53 while rule ZN trained, blind, for the next decision (shreds of plastic bag and foil
 #: wrappers, PFM-1 sized and of many colours, on pale loess); it judged rule ZT (stop 57), so it
 #: is seen too; ``basalt-plateau``, added in stop 58 before any change it judges, blind (black
-#: basalt cobbles, brass cases and shell fragments on dark, hot ground).
+#: basalt cobbles, brass cases and shell fragments on dark, hot ground); it judged rule ZU (stop
+#: 58), so it is seen too; ``salt-flat``, added at the end of stop 58, blind, for the next
+#: decision (pebbles, glass, tins, bottles and wire on a grey-white salt crust).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-    "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau",
+    "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
