@@ -53,7 +53,7 @@ from shapely.geometry import shape
 from rams.candidates.calibration import operating_points, reliability, threshold_sweep
 from rams.candidates.combiner import resolve_combiner
 from rams.candidates.scoring import SCORED_RGB_ONLY, score_candidates
-from rams.candidates.sha import delineate_scored
+from rams.candidates.sha import delineate_scored, mine_layer
 from rams.config import load_config
 from rams.core.truth import read_truth
 from rams.crs import WGS84, transformer
@@ -101,7 +101,7 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     field = shapely.union_all(fields) if fields else shapely.Polygon()
     covered = _covered(geoms, mines)
     xy = np.array([[p.x_m, p.y_m] for p in flight.points], np.float64).reshape(-1, 2)
-    layer = scored.probability >= config.mine_probability
+    layer = mine_layer(scored.probability, areas, config)
     layer_tp = len(match_points(xy[layer], mines, MATCH_M))
     surveyed = run.get("surveyed_area_m2")
     return {

@@ -171,8 +171,8 @@ def build_candidates(
     scored = score_candidates(points, combiner, config, uncovered)
     warnings += [w] if (w := _base_rate_warning(scored, combiner)) else []
     warnings += [w] if (w := _cnn_only_warning(scored, uncovered, config)) else []
-    mine = scored.probability >= config.mine_probability
     rows, expected, areas = _delineate(points, scored, config)
+    mine = mine_layer(scored.probability, areas, config)
     exp_xy = np.array([[e[0], e[1]] for e in expected], np.float64).reshape(-1, 2)
     polygons = [
         _sha(rank, area, points, mine, exp_xy, flight_id, date) for rank, area in enumerate(areas, start=1)
@@ -200,6 +200,22 @@ def _delineate(
     areas, _ = fence_areas(xy, scored.probability, area_pt, groups, config)
     areas.sort(key=lambda a: (a.priority, -a.confidence, -round(a.geometry.centroid.y, 3), round(a.geometry.centroid.x, 3)))
     return rows, expected, areas
+
+
+def mine_layer(probability: np.ndarray, areas: list[Area], config: CandidateConfig) -> np.ndarray:
+    """The mine layer: points at or above ``mine_probability``.
+
+    With ``isolated_mine_probability`` set (rule ZV), a point inside no area (a point hazard)
+    also needs that probability; below it, it belongs to the low layer (its probability
+    unchanged). Mines lie in fields, so a lone call is held to a higher bar than one among
+    others.
+    """
+    mine = np.asarray(probability) >= config.mine_probability
+    if config.isolated_mine_probability is not None:
+        in_area = np.zeros(len(mine), bool)
+        in_area[[i for a in areas for i in a.inside]] = True
+        mine &= in_area | (np.asarray(probability) >= config.isolated_mine_probability)
+    return mine
 
 
 def delineate_scored(points: list[FusedPoint], scored: Scored, config: CandidateConfig) -> list[Area]:

@@ -662,3 +662,22 @@ def test_a_pair_of_mine_layer_points_makes_an_area_only_with_min_cluster_mine_po
         if n_areas:
             assert areas[0].inside == (0, 1) and areas[0].priority == 3  # 1.7 expected mines
     assert CandidateConfig().min_cluster_mine_points == 2  # rule ZU
+
+
+def test_a_lone_mine_point_needs_isolated_mine_probability_to_stay_in_the_mine_layer() -> None:
+    """Rule ZV: with ``isolated_mine_probability`` a point in no area below it leaves the mine
+    layer (a point hazard no more); points inside an area keep the ordinary bar; off by default."""
+    from rams.candidates.delineate import fence_areas
+    from rams.candidates.sha import mine_layer
+
+    # a group of three area points (an area) and two lone points far apart
+    xy = np.array([[10.0, 10.0], [12.0, 10.0], [11.0, 12.0], [60.0, 60.0], [90.0, 10.0]])
+    p = np.array([0.9, 0.6, 0.7, 0.7, 0.95])
+    off = CandidateConfig(**NO_EXTENT)  # type: ignore[arg-type]
+    assert off.isolated_mine_probability is None
+    on = CandidateConfig(isolated_mine_probability=0.8, **NO_EXTENT)  # type: ignore[arg-type]
+    areas, _ = fence_areas(xy, p, p >= on.area_probability, [], on)
+    assert len(areas) == 1 and set(areas[0].inside) == {0, 1, 2}
+    assert mine_layer(p, areas, off).tolist() == [True, True, True, True, True]
+    # the 0.6 and 0.7 inside the area stay; the lone 0.7 goes to the low layer; the lone 0.95 stays
+    assert mine_layer(p, areas, on).tolist() == [True, True, True, False, True]
