@@ -131,8 +131,8 @@ class CandidateConfig(_Section):
     cnn_only_scoring: Literal["base_rate", "rgb_only"] = "base_rate"
     mine_probability: float = Field(default=0.5, gt=0, lt=1)
     #: a mine-layer point in no SHA (a point hazard) stays in the mine layer only at or above
-    #: this probability; below it goes to the low layer, probability unchanged (None: off; rule ZV)
-    isolated_mine_probability: float | None = Field(default=None, gt=0, lt=1)
+    #: this probability; below it goes to the low layer, probability unchanged (None: off; rule ZV, 0.9 since stop 58)
+    isolated_mine_probability: float | None = Field(default=0.9, gt=0, lt=1)
     seed_probability: float = Field(default=0.05, gt=0, lt=1)
     area_probability: float = Field(default=0.2, gt=0, lt=1)
     min_area_expected_mines: float = Field(default=1.0, ge=0)

@@ -155,9 +155,13 @@ def row(x0: float, y0: float, angle_deg: float, spacing_m: float, ks: list[int],
 def test_fusion_kinds_and_layers(build: Build) -> None:
     det = [cnn(10, 10, "PMN-2", 0.9), cnn(30, 30, "PMN-2", 0.2)]
     peaks = [peak(10.2, 10, score=9.0, evidence=["thermal_anomaly"]), peak(50, 50, score=9.0)]
-    cs = build(det, peaks)
+    cs = build(det, peaks, isolated_mine_probability=None)
     kinds = {(round(p.x_m - E0), round(N0 - p.y_m)): (p.kind, p.layer) for p in cs.points}
     assert kinds == {(10, 10): ("fused", "mine"), (30, 30): ("cnn", "low"), (50, 50): ("anomaly", "mine")}
+    # by default (rule ZV) a lone point needs 0.9: the lone anomaly peak (0.77) goes to the low
+    # layer with its probability; the lone fused point (> 0.99) stays
+    default = {(round(p.x_m - E0), round(N0 - p.y_m)): (p.layer, round(p.probability, 2)) for p in build(det, peaks).points}
+    assert default[(50, 50)] == ("low", 0.77) and default[(10, 10)][0] == "mine"
     fused = next(p for p in cs.points if p.kind == "fused")
     assert fused.point.detector == "cnn+anomaly_core" and fused.x_m == E0 + 10  # CNN position
     assert fused.evidence == ("cnn_detection", "thermal_anomaly")
@@ -303,7 +307,7 @@ def test_clutter_only_flight_has_no_priority_1_sha(build: Build) -> None:
     peaks = [peak(float(x), float(y), score=float(s)) for (x, y), s in
              zip(rng.uniform(0, 80, (60, 2)), rng.uniform(6.0, 6.5, 60), strict=True)]
     lone = [cnn(5, 75, "PMN-2", 0.95)]  # one convincing isolated object
-    cs = build(det + lone, peaks)
+    cs = build(det + lone, peaks, isolated_mine_probability=None)  # a lone mine point: a point hazard
     assert all(s.priority > 1 for s in cs.polygons)
     hazard = next(p for p in cs.points if p.x_m == E0 + 5 and p.y_m == N0 - 75)
     assert hazard.layer == "mine" and hazard.hazard == "point" and hazard.priority == 3
@@ -345,7 +349,7 @@ def test_a_likely_mine_just_outside_a_fence_joins_the_area(build: Build) -> None
     lone = peak(31 + 5.5, 31, score=9.0)
     far = peak(31 + 7.0, 20, score=9.0)  # 11.4 m from the core, 6.4 m outside the widened fence
     for attach_m, inside in ((3.0, True), (0.0, False)):
-        cs = build([], [*core, lone, far], attach_m=attach_m)
+        cs = build([], [*core, lone, far], attach_m=attach_m, isolated_mine_probability=None)
         (sha,) = cs.polygons
         pts = {(round(p.x_m - E0, 1), round(N0 - p.y_m, 1)): p for p in cs.points}
         assert pts[(36.5, 31.0)].hazard == ("area" if inside else "point")
@@ -666,15 +670,15 @@ def test_a_pair_of_mine_layer_points_makes_an_area_only_with_min_cluster_mine_po
 
 def test_a_lone_mine_point_needs_isolated_mine_probability_to_stay_in_the_mine_layer() -> None:
     """Rule ZV: with ``isolated_mine_probability`` a point in no area below it leaves the mine
-    layer (a point hazard no more); points inside an area keep the ordinary bar; off by default."""
+    layer (a point hazard no more); points inside an area keep the ordinary bar; None turns it off."""
     from rams.candidates.delineate import fence_areas
     from rams.candidates.sha import mine_layer
 
     # a group of three area points (an area) and two lone points far apart
     xy = np.array([[10.0, 10.0], [12.0, 10.0], [11.0, 12.0], [60.0, 60.0], [90.0, 10.0]])
     p = np.array([0.9, 0.6, 0.7, 0.7, 0.95])
-    off = CandidateConfig(**NO_EXTENT)  # type: ignore[arg-type]
-    assert off.isolated_mine_probability is None
+    assert CandidateConfig().isolated_mine_probability == 0.9  # the default since rule ZV
+    off = CandidateConfig(isolated_mine_probability=None, **NO_EXTENT)  # type: ignore[arg-type]
     on = CandidateConfig(isolated_mine_probability=0.8, **NO_EXTENT)  # type: ignore[arg-type]
     areas, _ = fence_areas(xy, p, p >= on.area_probability, [], on)
     assert len(areas) == 1 and set(areas[0].inside) == {0, 1, 2}

@@ -58,7 +58,9 @@ def candidates(hand_set_combiner: PointCombiner) -> Callable[..., CandidateSet]:
             flight_id="KB-0042",
             date=dt.date(2026, 8, 14),
             sensors=["rgb", "multispectral", "thermal"],
-            config=CandidateConfig(),
+            # every mine-probability point in the mine layer, lone ones too (rule ZV off): the
+            # export tests split the layers at the mine probability
+            config=CandidateConfig(isolated_mine_probability=None),
             combiner=hand_set_combiner,
         )
 

@@ -121,7 +121,8 @@ def test_properties_and_ids(tmp_path: Path, candidates: CandidateFactory) -> Non
 def test_point_at_known_utm_location_lands_at_expected_lonlat(tmp_path: Path, hand_set_combiner: PointCombiner) -> None:
     det = [MinePoint(E0, N0, "PMN-2", 0.9, "cnn", "rgb", 0.02)]
     cs = build_candidates(
-        None, det, [], crs=UTM, flight_id="F", date=None, sensors=["rgb"], config=CandidateConfig(),
+        None, det, [], crs=UTM, flight_id="F", date=None, sensors=["rgb"],
+        config=CandidateConfig(isolated_mine_probability=None),  # the lone point stays in the mine layer
         combiner=hand_set_combiner,
     )
     path = write_points_geojson(tmp_path / "d.geojson", cs, UTM)
