@@ -42,7 +42,9 @@ that put a whole flight under one SHA):
    ``attach_m: 0``, ``extent_probability: null``, ``spacing_margin_max_m: 0`` and
    ``scatter_ellipse_k: 0`` turn the four parts off (the fences, priorities and everything else of the earlier versions).
 4. Mine-layer points of groups too small for an area and not attached to one are **point
-   hazards**: exported as points (``hazard = "point"``, priority 3), never as area.
+   hazards**: exported as points (``hazard = "point"``, priority 3), never as area. Since rule ZV
+   a point hazard stays in the mine layer only at ``isolated_mine_probability`` or above
+   (:func:`rams.candidates.sha.mine_layer`).
 5. Overlapping areas merge; every polygon is filled, simplified by ``simplify_m`` and
    repaired (valid, counter-clockwise, at least three distinct vertices).
 
