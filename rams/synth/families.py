@@ -945,9 +945,34 @@ _SALT_FLAT = SceneFamily(
     ),
 )
 
+_PEAT_MOOR = SceneFamily(
+    "peat-moor",
+    GroundSpec(
+        # A windswept peat moorland in the South Atlantic in late summer: dark brown peat, wet and
+        # almost black in the hollows, under low heath and tussock grass, pale fawn where dead;
+        # white quartzite stones and stone runs; sheep graze it. Cool and damp, the peat cold.
+        # Written from this description alone (no render looked at).
+        soil_rgb=(0.30, 0.23, 0.17), grass_rgb=(0.42, 0.46, 0.26), dry_grass_rgb=(0.70, 0.62, 0.44),
+        shrub_rgb=(0.28, 0.26, 0.18), road_rgb=(0.46, 0.40, 0.32),
+        soil_refl=(0.04, 0.05, 0.06, 0.09, 0.12), grass_refl=(0.04, 0.09, 0.06, 0.26, 0.38),
+        dry_grass_refl=(0.12, 0.16, 0.20, 0.26, 0.31), shrub_refl=(0.03, 0.05, 0.05, 0.16, 0.26),
+        road_refl=(0.09, 0.11, 0.13, 0.16, 0.19),
+        veg_offset=0.15, shrub_threshold=(0.55, 0.80), tone_gain=0.10, thermal_offset_deg_c=-4.0,
+        veg_cooling_deg_c=1.0, rgb_grain_cell_m=0.05, rgb_grain_amp=(0.05, 0.07),
+        rgb_speckle_amp=(0.03, 0.08),
+    ),
+    ClutterSpec(
+        (("rock", 40), ("stone", 250), ("pebble", 120), ("tussock", 500), ("wool_tuft", 150),
+         ("dung", 60), ("metal_debris", 10), ("can", 10), ("warm_patch", 6)),
+        ("stone", "wool_tuft", "tussock", "pebble"),
+        in_field_count=4,
+        footpaths_per_200m=0.5,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1002,12 +1027,14 @@ HELD_OUT_FAMILY = "ploughed"
 #: is seen too; ``basalt-plateau``, added in stop 58 before any change it judges, blind (black
 #: basalt cobbles, brass cases and shell fragments on dark, hot ground); it judged rule ZU (stop
 #: 58), so it is seen too; ``salt-flat``, added at the end of stop 58, blind, for the next
-#: decision (pebbles, glass, tins, bottles and wire on a grey-white salt crust).
+#: decision (pebbles, glass, tins, bottles and wire on a grey-white salt crust); it judged rule
+#: ZV (stop 58), so it is seen too; ``peat-moor``, added at the end of stop 58, blind, for the
+#: next decision (quartzite stones, tussocks and wool on dark, cold peat).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-    "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat",
+    "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
