@@ -210,11 +210,12 @@ def mine_layer(probability: np.ndarray, areas: list[Area], config: CandidateConf
     unchanged). Mines lie in fields, so a lone call is held to a higher bar than one among
     others.
     """
-    mine = np.asarray(probability) >= config.mine_probability
+    p = np.asarray(probability)
+    mine = p >= config.mine_probability
     if config.isolated_mine_probability is not None:
-        in_area = np.zeros(len(mine), bool)
+        in_area = np.zeros(len(p), bool)
         in_area[[i for a in areas for i in a.inside]] = True
-        mine &= in_area | (np.asarray(probability) >= config.isolated_mine_probability)
+        mine &= in_area | (p >= config.isolated_mine_probability)
     return mine
 
 

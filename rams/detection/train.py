@@ -232,7 +232,8 @@ class _Schedule:
 
     def budget_used(self) -> float:
         """Share of the time budget (and of the wall cap) spent, 0 without either."""
-        wall = self.wall_s()
+        now = time.perf_counter()
+        wall = now - self.t_start
         used = 0.0
         if self.budget_s is not None:
             if self.config.budget_clock == "cpu":
@@ -242,7 +243,7 @@ class _Schedule:
         if self.config.max_wall_minutes is not None:
             used = max(used, wall / (self.config.max_wall_minutes * 60.0))
         if self.config.max_total_wall_minutes is not None:
-            used = max(used, (time.perf_counter() - self.started) / (self.config.max_total_wall_minutes * 60.0))
+            used = max(used, (now - self.started) / (self.config.max_total_wall_minutes * 60.0))
         return used
 
     def fraction(self, epoch: int, step_in_epoch: int) -> float:
