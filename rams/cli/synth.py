@@ -18,14 +18,16 @@ from rams.errors import RamsInputError
 FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow", "stubble", "orchard", "riverbank", "burnt", "sunflower",
             "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
             "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-            "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor")
+            "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
+            "lichen-tundra")
 #: :data:`rams.synth.families.DEFAULT_FAMILY`.
 DEFAULT_FAMILY = "steppe"
 #: :data:`rams.synth.families.HELD_OUT_FAMILIES`.
 HELD_OUT_FAMILIES = ("ploughed", "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna", "rubble",
                      "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
                      "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
-                     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor")
+                     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
+                     "lichen-tundra")
 
 
 def register(app: typer.Typer) -> None:

@@ -970,9 +970,37 @@ _PEAT_MOOR = SceneFamily(
     ),
 )
 
+_LICHEN_TUNDRA = SceneFamily(
+    "lichen-tundra",
+    GroundSpec(
+        # Sub-Arctic lichen heath in early autumn, near old fortified lines: pale grey-green
+        # reindeer lichen in mats over grey granite gravel, dark dwarf birch and crowberry in
+        # the hollows, browning in places; granite boulders; a gravel track. Cold, the ground
+        # a few degrees above freezing. Litter from old positions: rusted shell fragments,
+        # scrap, cans, shotgun cases of hunters; stones, fallen branches and pine cones from
+        # the scattered pines. Written from this description alone (no render looked at).
+        soil_rgb=(0.56, 0.55, 0.50), grass_rgb=(0.70, 0.72, 0.60), dry_grass_rgb=(0.42, 0.34, 0.25),
+        shrub_rgb=(0.22, 0.28, 0.14), road_rgb=(0.55, 0.52, 0.48),
+        soil_refl=(0.12, 0.14, 0.16, 0.19, 0.22), grass_refl=(0.20, 0.26, 0.28, 0.36, 0.42),
+        dry_grass_refl=(0.05, 0.07, 0.09, 0.16, 0.24), shrub_refl=(0.03, 0.07, 0.04, 0.25, 0.40),
+        road_refl=(0.14, 0.16, 0.18, 0.20, 0.22),
+        veg_offset=0.10, shrub_threshold=(0.55, 0.75), tone_gain=0.08, thermal_offset_deg_c=-8.0,
+        veg_cooling_deg_c=1.5, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.05, 0.07),
+        rgb_speckle_amp=(0.03, 0.07),
+    ),
+    ClutterSpec(
+        (("rock", 60), ("stone", 220), ("pebble", 150), ("branch", 30), ("pine_cone", 80),
+         ("deadwood", 20), ("fragment", 40), ("metal_debris", 20), ("can", 10), ("shotgun_shell", 15),
+         ("warm_patch", 4)),
+        ("stone", "pebble", "fragment", "pine_cone"),
+        in_field_count=4,
+        footpaths_per_200m=0.5,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1029,12 +1057,15 @@ HELD_OUT_FAMILY = "ploughed"
 #: 58), so it is seen too; ``salt-flat``, added at the end of stop 58, blind, for the next
 #: decision (pebbles, glass, tins, bottles and wire on a grey-white salt crust); it judged rule
 #: ZV (stop 58), so it is seen too; ``peat-moor``, added at the end of stop 58, blind, for the
-#: next decision (quartzite stones, tussocks and wool on dark, cold peat).
+#: next decision (quartzite stones, tussocks and wool on dark, cold peat); it judged rule ZW
+#: (stop 59), so it is seen too; ``lichen-tundra``, added at the end of stop 59, blind, for the
+#: next decision (granite stones, shell fragments and pine cones on pale lichen heath).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
+    "lichen-tundra",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
