@@ -22,7 +22,6 @@ import affine
 import cv2
 import numpy as np
 from rasterio.windows import Window
-from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from rams.core.dedup import greedy_radius_groups
@@ -58,15 +57,41 @@ def model_input_reader(read: ReadWindow, sensor: str) -> ReadWindow:
     return read_counts
 
 
+def network_scale(gsd_m: float, model_gsd_m: float | None) -> float:
+    """How many network pixels one raster pixel becomes.
+
+    1.0 unless the raster's GSD and the model's differ by more than :data:`GSD_TOLERANCE`.
+    """
+    if model_gsd_m and abs(gsd_m / model_gsd_m - 1.0) > GSD_TOLERANCE:
+        return gsd_m / model_gsd_m
+    return 1.0
+
+
+def raster_tile_px(tile_px: int, scale: float) -> tuple[int, int]:
+    """A network tile and its batch padding step, in raster pixels.
+
+    For a raster ``scale`` times coarser than the model, sizes are the network's (see
+    :func:`detect_sliced`).
+    """
+    if scale > 1.0:
+        return max(int(tile_px / scale), 1), max(round(_PAD_STEP_PX / scale), 1)
+    return tile_px, _PAD_STEP_PX
+
+
 def cascade_windows(
     points: list[tuple[float, float]], transform: affine.Affine, width: int, height: int, *,
-    window_m: float = 3.0,
+    window_m: float = 3.0, max_px: int = 1024, pad_px: int = _PAD_STEP_PX,
 ) -> list[Window]:
-    """Windows around candidate points, merged where they overlap or touch.
+    """Windows around candidate points, merged where merging costs the network no pixels.
 
-    Each point gets a square of ``window_m`` on the ground, clipped to the raster. Squares
-    are merged by connected components on a coarse occupancy grid (cells of a quarter
-    window), and each component becomes its bounding window.
+    Each point gets a square of ``window_m`` on the ground, clipped to the raster. Two
+    windows become their bounding window when it fits one network tile (``max_px``) and its
+    padded area (a square side rounded up to ``pad_px``, as :func:`detect_sliced` pads a
+    batch) is at most the sum of theirs: overlapping squares merge, while the ground between
+    candidates a few metres apart is not read. (Merging every touching square into the
+    bounding window of its connected component read 2.1x the pixels on the 0.25 km²
+    benchmark flight: 740 against 350 Mpx.) Windows may overlap; the merge of detections
+    removes the duplicates, as between overlapping tiles.
 
     Args:
         points: candidate ``(x, y)`` in the raster's CRS (map metres).
@@ -74,42 +99,87 @@ def cascade_windows(
         width: raster columns.
         height: raster rows.
         window_m: side of the square around each point, metres.
+        max_px: largest merged window side, raster pixels (a network tile; larger squares
+            are kept and tiled).
+        pad_px: the batch padding step, raster pixels.
 
     Returns:
-        Windows in raster pixels (no two overlap), row-major order.
+        Windows in raster pixels, row-major order.
     """
     if not points:
         return []
     gsd = gsd_from_affine(transform)
     half = max(math.ceil(window_m / gsd / 2), 1)
-    cell = max(half // 2, 8)
-    gw, gh = math.ceil(width / cell), math.ceil(height / cell)
     inv = ~transform
     xy = np.asarray(points, np.float64).reshape(-1, 2)
     cols, rows = inv * (xy[:, 0], xy[:, 1])
     # Round off float noise of the inverse transform before floor/ceil.
     cols, rows = np.round(np.asarray(cols), 6), np.round(np.asarray(rows), 6)
-    c0 = np.clip(np.floor(cols - half), 0, width).astype(int)
-    c1 = np.clip(np.ceil(cols + half), 0, width).astype(int)
-    r0 = np.clip(np.floor(rows - half), 0, height).astype(int)
-    r1 = np.clip(np.ceil(rows + half), 0, height).astype(int)
-    inside = (c1 > c0) & (r1 > r0)
-    # Rectangles in a sparse label grid: only the cells touched are allocated.
-    occupied = np.zeros((gh, gw), bool)
-    for a, b, c, d in zip(c0[inside], c1[inside], r0[inside], r1[inside], strict=True):
-        occupied[c // cell:(d - 1) // cell + 1, a // cell:(b - 1) // cell + 1] = True
-    labels, _n = ndimage.label(occupied, structure=np.ones((3, 3), bool))
-    windows = []
-    for comp, sl in enumerate(ndimage.find_objects(labels), 1):
-        if sl is None:
-            continue
-        # Tight bounds from the member rectangles, not the coarse cells.
-        member = labels[r0[inside] // cell, c0[inside] // cell] == comp
-        a, b = int(c0[inside][member].min()), int(c1[inside][member].max())
-        c, d = int(r0[inside][member].min()), int(r1[inside][member].max())
-        windows.append(Window(a, c, b - a, d - c))
+    rects = np.stack([
+        np.clip(np.floor(cols - half), 0, width), np.clip(np.floor(rows - half), 0, height),
+        np.clip(np.ceil(cols + half), 0, width), np.clip(np.ceil(rows + half), 0, height),
+    ], 1).astype(np.int64)
+    rects = rects[(rects[:, 2] > rects[:, 0]) & (rects[:, 3] > rects[:, 1])]
+    rects = np.unique(rects, axis=0)
+    rects = _grow_to_padding(_merge_rects(rects, max_px, pad_px), max_px, pad_px, width, height)
+    windows = [Window(int(c0), int(r0), int(c1 - c0), int(r1 - r0)) for c0, r0, c1, r1 in rects]
     windows.sort(key=lambda w: (w.row_off, w.col_off))
     return windows
+
+
+def _grow_to_padding(rects: np.ndarray, max_px: int, pad_px: int, width: int, height: int) -> np.ndarray:
+    """Grow each window to the square its batch is padded to anyway.
+
+    About its centre and within the raster: the network reads ground there instead of
+    zeros, at no cost in network pixels.
+    """
+    w, h = rects[:, 2] - rects[:, 0], rects[:, 3] - rects[:, 1]
+    side = np.minimum(-(-np.maximum(w, h) // pad_px) * pad_px, max(max_px, 1))
+    out = rects.copy()
+    for lo, hi, size, limit in ((0, 2, w, width), (1, 3, h, height)):
+        target = np.maximum(np.minimum(side, limit), size)
+        start = np.clip(rects[:, lo] - (target - size) // 2, 0, limit - target)
+        out[:, lo], out[:, hi] = start, start + target
+    return out
+
+
+def _merge_rects(rects: np.ndarray, max_px: int, pad_px: int) -> np.ndarray:
+    """Greedy merge of ``(c0, r0, c1, r1)`` rectangles (see :func:`cascade_windows`).
+
+    Each rectangle in turn absorbs the partner that saves the most padded pixels, until no
+    merge saves any. Partners are looked for among the rectangles whose first column lies
+    within ``max_px`` of it (a merged window is at most ``max_px`` wide), so the cost grows
+    with the candidates per strip of ground, not with their square.
+    """
+
+    def padded(w: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return np.asarray((-(-np.maximum(w, h) // pad_px) * pad_px) ** 2, np.int64)
+
+    rects = rects[np.argsort(rects[:, 0], kind="stable")]
+    # a rectangle only grows, so its first column as it came is a bound on where it can be
+    first_col = rects[:, 0].copy()
+    alive = np.ones(len(rects), bool)
+    cost = padded(rects[:, 2] - rects[:, 0], rects[:, 3] - rects[:, 1])
+    for i in range(len(rects)):
+        while alive[i]:
+            a = rects[i]
+            lo = int(np.searchsorted(first_col, a[2] - max_px, "left"))
+            hi = int(np.searchsorted(first_col, a[0] + max_px, "right"))
+            near = rects[lo:hi]
+            c0, r0 = np.minimum(near[:, 0], a[0]), np.minimum(near[:, 1], a[1])
+            c1, r1 = np.maximum(near[:, 2], a[2]), np.maximum(near[:, 3], a[3])
+            w, h = c1 - c0, r1 - r0
+            saving = cost[i] + cost[lo:hi] - padded(w, h)
+            ok = alive[lo:hi] & (w <= max_px) & (h <= max_px) & (saving >= 0)
+            if lo <= i < hi:
+                ok[i - lo] = False
+            if not ok.any():
+                break
+            k = int(np.argmax(np.where(ok, saving, -1)))
+            rects[i] = (c0[k], r0[k], c1[k], r1[k])
+            cost[i] = padded(w[k:k + 1], h[k:k + 1])[0]
+            alive[lo + k] = False
+    return rects[alive]
 
 
 def merge_detections(
@@ -241,17 +311,13 @@ def detect_sliced(
     gsd_x, gsd_y = abs(transform.a), abs(transform.e)
     gsd = gsd_from_affine(transform)
     model_gsd = getattr(model, "input_gsd_m", None)
-    scale = 1.0
-    if model_gsd and abs(gsd / model_gsd - 1.0) > GSD_TOLERANCE:
-        scale = gsd / model_gsd
-    pad_step = _PAD_STEP_PX
+    scale = network_scale(gsd, model_gsd)
+    # upsampled (a 2 cm orthomosaic for a 0.5 cm model): sizes are the network's, so a
+    # tile, its overlap on the ground and the batch padding stay what they are at the
+    # model's GSD (a 1024 px raster tile would be a 4096 px network input, 16x the memory)
+    tile_px, pad_step = raster_tile_px(tile_px, scale)
     if scale > 1.0:
-        # upsampled (a 2 cm orthomosaic for a 0.5 cm model): sizes are the network's, so a
-        # tile, its overlap on the ground and the batch padding stay what they are at the
-        # model's GSD (a 1024 px raster tile would be a 4096 px network input, 16x the memory)
-        tile_px = max(int(tile_px / scale), 1)
         overlap_px = min(math.ceil(overlap_px / scale), tile_px - 1)
-        pad_step = max(round(_PAD_STEP_PX / scale), 1)
     areas = windows if windows is not None else [Window(0, 0, width, height)]
     tiles = [t for area in areas for t in slice_window(area, tile_px, overlap_px)]
     if windows is not None:

@@ -150,6 +150,7 @@ def run_detection(
     if not cfg.enabled or cfg.sensor not in plan.flight.rasters:
         return DetectionOutput()
     from rams.detection import cascade_windows, detect_sliced, load_detector
+    from rams.detection.sliced import network_scale, raster_tile_px
 
     # float32 first: the GSD check needs only the metadata, and a flight too coarse for the
     # model should not pay for the inference-mode probe (seconds) of precision auto
@@ -177,9 +178,10 @@ def run_detection(
     reader = GridReader(plan.flight.rasters[cfg.sensor], grid, allow_partial=plan.config.ingest.allow_partial)
     windows = None
     if cfg.mode == "cascade":
+        max_px, pad_px = raster_tile_px(cfg.tile_px, network_scale(grid.gsd_m, model.input_gsd_m))
         windows = cascade_windows(
             [(p.x_m, p.y_m) for p in peaks], grid.transform, grid.width, grid.height,
-            window_m=cfg.cascade_window_m,
+            window_m=cfg.cascade_window_m, max_px=max_px, pad_px=pad_px,
         )
     read = model_input(reader, cfg.sensor)
     point_threshold = model.threshold if cfg.min_confidence is None else cfg.min_confidence

@@ -11,7 +11,7 @@ from rasterio.transform import Affine
 from rasterio.windows import Window
 
 from rams.detection.centernet import Detections
-from rams.detection.sliced import cascade_windows, detect_sliced, merge_detections
+from rams.detection.sliced import cascade_windows, detect_sliced, merge_detections, network_scale, raster_tile_px
 from rams.tiles.windows import full_scan_windows, tile_starts
 
 GSD = 0.02
@@ -107,14 +107,51 @@ def test_nodata_centres_are_dropped() -> None:
 
 
 def test_cascade_windows_merge_and_clip() -> None:
-    pts = [TRANSFORM * (100, 100), TRANSFORM * (150, 120), TRANSFORM * (900, 900), TRANSFORM * (5, 995)]
-    wins = cascade_windows(pts, TRANSFORM, 1000, 1000, window_m=2.0)  # 100 px squares
-    assert len(wins) == 3
-    first = wins[0]
-    assert (first.col_off, first.row_off, first.width, first.height) == (50, 50, 150, 120)
-    assert all(w.col_off >= 0 and w.row_off >= 0 and w.col_off + w.width <= 1000
-               and w.row_off + w.height <= 1000 for w in wins)
+    # 100 px squares (padded to 128 px): the first two overlap and merge into one 110 x 105
+    # window (padded to 128 px: less than two); the third is 300 px away and stays apart (a
+    # 350 px window would pad to 384 px); the last is clipped at the raster's corner. Each
+    # window then grows about its centre, within the raster, to the 128 px its batch is
+    # padded to anyway (ground instead of zeros around the candidates)
+    pts = [TRANSFORM * (100, 100), TRANSFORM * (110, 105), TRANSFORM * (400, 100),
+           TRANSFORM * (900, 900), TRANSFORM * (5, 995)]
+    wins = cascade_windows(pts, TRANSFORM, 1000, 1000, window_m=2.0)
+    boxes = sorted((w.col_off, w.row_off, w.width, w.height) for w in wins)
+    assert boxes == [(0, 872, 128, 128), (41, 39, 128, 128), (336, 36, 128, 128), (836, 836, 128, 128)]
     assert cascade_windows([], TRANSFORM, 1000, 1000) == []
+    # a raster smaller than the padded side: the window is the whole raster, no more
+    (small,) = cascade_windows([TRANSFORM * (40, 30)], TRANSFORM, 90, 70, window_m=2.0)
+    assert (small.col_off, small.row_off, small.width, small.height) == (0, 0, 90, 70)
+
+
+def test_cascade_windows_cover_every_square_and_read_less_than_bounding_windows() -> None:
+    # a scattered field: an L of candidates 1-2 m apart plus random ones. Every candidate's
+    # square lies inside one window, no merged window exceeds max_px, and the padded pixels
+    # are at most those of the squares alone (merging only where it saves)
+    rng = np.random.default_rng(3)
+    arm = np.arange(0, 1800, 75)
+    cand = np.concatenate([np.stack([arm + 100, np.full_like(arm, 100)], 1),
+                           np.stack([np.full_like(arm, 100), arm + 100], 1),
+                           rng.uniform(0, 2000, (40, 2))])
+    pts = [TRANSFORM * (float(c), float(r)) for c, r in cand]
+    wins = cascade_windows(pts, TRANSFORM, 2000, 2000, window_m=3.0, max_px=512, pad_px=128)
+    half = 75  # 3 m at 2 cm
+    for c, r in cand:
+        c0, r0 = max(np.floor(c - half), 0), max(np.floor(r - half), 0)
+        c1, r1 = min(np.ceil(c + half), 2000), min(np.ceil(r + half), 2000)
+        assert any(w.col_off <= c0 and w.row_off <= r0 and w.col_off + w.width >= c1
+                   and w.row_off + w.height >= r1 for w in wins)
+    assert all(w.width <= 512 and w.height <= 512 for w in wins)
+
+    def padded(w: int, h: int) -> int:
+        return int(-(-max(w, h) // 128) * 128) ** 2
+
+    alone = sum(padded(150, 150) for _ in cand)  # an upper bound: clipped squares are smaller
+    assert sum(padded(int(w.width), int(w.height)) for w in wins) <= alone
+    # the L alone: its bounding window would be 1950 x 1950 px (before the overlaps and the
+    # padding of its tiles); the windows, grown to their padding, read a fraction of it
+    ell = [p for p, (c, r) in zip(pts, cand, strict=True) if c == 100 or r == 100]
+    ell_wins = cascade_windows(ell, TRANSFORM, 2000, 2000, window_m=3.0, max_px=512, pad_px=128)
+    assert sum(int(w.width) * int(w.height) for w in ell_wins) < 0.45 * 1950 * 1950
 
 
 def test_cascade_mode_reads_only_windows() -> None:
@@ -125,7 +162,7 @@ def test_cascade_mode_reads_only_windows() -> None:
     points = detect_sliced(_reader(img, valid, reads), 1400, 1100, TRANSFORM, BlobDetector(),
                            tile_px=512, overlap_px=64, windows=wins)
     assert len(points) == 1 and len(reads) == 1
-    assert reads[0].width == 150
+    assert reads[0].width == 256  # the 150 px square, grown to its 256 px padding
 
 
 def test_merge_detections_radius_and_nms() -> None:
@@ -185,7 +222,10 @@ def test_upsampled_rasters_keep_network_sized_tiles(windows: bool) -> None:
     # network input (16x the activations); tiles and batch padding are the network's instead
     centres = [(300, 200), (900, 700)]
     img, valid = _scene(1400, 1100, centres)
-    wins = cascade_windows([TRANSFORM * c for c in centres], TRANSFORM, 1400, 1100, window_m=3.0) if windows else None
+    # windows sized as the detection stage sizes them: network tiles and padding in raster px
+    max_px, pad_px = raster_tile_px(1024, network_scale(GSD, UpsampledShapeRecorder.input_gsd_m))
+    wins = cascade_windows([TRANSFORM * c for c in centres], TRANSFORM, 1400, 1100, window_m=3.0,
+                           max_px=max_px, pad_px=pad_px) if windows else None
     model = UpsampledShapeRecorder()
     found = detect_sliced(_reader(img, valid), 1400, 1100, TRANSFORM, model, tile_px=1024, overlap_px=64,
                           windows=wins)
