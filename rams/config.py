@@ -83,7 +83,10 @@ class DetectionConfig(_Section):
     enabled: bool = True
     sensor: Literal["rgb", "thermal"] = "rgb"
     model: str | None = None  # path or name in models/; None = the default for the sensor
-    mode: Literal["full", "cascade"] = "full"
+    #: full: every tile of the raster; cascade: windows around the anomaly peaks only; auto:
+    #: cascade where other sensors feed the anomaly core and a CNN point with no anomaly peak
+    #: is scored at the base rate anyway (:func:`rams.orchestration.detect_stage.resolve_mode`)
+    mode: Literal["full", "cascade", "auto"] = "full"
     tile_px: int = Field(default=1024, ge=64)
     overlap_px: int = Field(default=64, ge=0)
     #: tiles per forward pass: 1 is fastest on CPU (activations of one 1024 px tile stay in

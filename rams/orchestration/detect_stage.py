@@ -126,6 +126,27 @@ def model_input(reader: GridReader, sensor: str) -> Callable[[Window], tuple[np.
     return model_input_reader(reader.read, sensor)
 
 
+def resolve_mode(plan: FlightPlan) -> tuple[str, str]:
+    """The scan the CNN runs (``full`` or ``cascade``) and why, for ``detection.mode``.
+
+    ``auto`` is cascade when a sensor other than the CNN's own feeds the anomaly core and a
+    CNN point with no anomaly peak near it is scored at the combiner's base rate
+    (``candidates.cnn_only_scoring: base_rate``): such a point never reaches the mine layer
+    or an SHA, so only the ground around the anomaly peaks changes the outputs. Otherwise
+    (an RGB orthomosaic flown alone, whose anomaly core runs on the RGB bands; or CNN-only
+    points scored by the RGB-only model) it is the full scan.
+    """
+    cfg = plan.config.detection
+    if cfg.mode != "auto":
+        return cfg.mode, f"detection.mode: {cfg.mode}"
+    others = [s for s in plan.anomaly_sensors if s != cfg.sensor]
+    if not others:
+        return "full", f"auto: no sensor but {cfg.sensor} feeds the anomaly core"
+    if plan.config.candidates.cnn_only_scoring != "base_rate":
+        return "full", "auto: CNN points without an anomaly peak are scored (cnn_only_scoring)"
+    return "cascade", f"auto: {', '.join(others)} feed the anomaly core; CNN-only points get the base rate"
+
+
 def run_detection(
     plan: FlightPlan, peaks: list[MinePoint], record: dict[str, Any] | None = None,
     progress: bool = False,
@@ -177,7 +198,10 @@ def run_detection(
     grid = detector_grid(plan, cfg.sensor)
     reader = GridReader(plan.flight.rasters[cfg.sensor], grid, allow_partial=plan.config.ingest.allow_partial)
     windows = None
-    if cfg.mode == "cascade":
+    mode, mode_reason = resolve_mode(plan)
+    if record is not None:
+        record.update(mode=mode, mode_reason=mode_reason)
+    if mode == "cascade":
         max_px, pad_px = raster_tile_px(cfg.tile_px, network_scale(grid.gsd_m, model.input_gsd_m))
         windows = cascade_windows(
             [(p.x_m, p.y_m) for p in peaks], grid.transform, grid.width, grid.height,
@@ -193,7 +217,7 @@ def run_detection(
                    transient=True)
     try:
         with bar:
-            task = bar.add_task(f"CNN detection ({cfg.mode})", total=None)
+            task = bar.add_task(f"CNN detection ({mode})", total=None)
             points = detect_sliced(
                 read, grid.width, grid.height, grid.transform, model,
                 tile_px=cfg.tile_px, overlap_px=cfg.overlap_px, batch_size=cfg.batch_size,

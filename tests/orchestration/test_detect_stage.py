@@ -204,3 +204,47 @@ def test_thermal_cnn_on_an_orthomosaic_warns_that_it_is_unvalidated(tmp_path: Pa
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["detection"]["model_gsd_m"] is None
     assert any("records no ground sample distance" in w and "t.tif" in w for w in run["warnings"])
+
+
+def test_auto_mode_is_cascade_only_where_other_sensors_carry_the_anomaly_core(
+    small_flight: Callable[..., Path],
+) -> None:
+    from rams.evaluation.sensor_subsets import sensor_subset_flight
+    from rams.orchestration.detect_stage import resolve_mode
+    from rams.orchestration.plan import build_plan
+
+    flight = small_flight()
+    rgb_only = sensor_subset_flight(flight)
+
+    def mode(folder: Path, **overrides: object) -> tuple[str, str]:
+        plan = build_plan(folder, load_config(overrides=overrides))
+        try:
+            return resolve_mode(plan)
+        finally:
+            plan.close()
+
+    auto = {"detection": {"mode": "auto"}}
+    chosen, why = mode(flight, **auto)
+    assert chosen == "cascade" and "multispectral" in why and "thermal" in why
+    # an RGB orthomosaic alone: its anomaly core runs on the RGB bands, no stand-in for the CNN
+    assert mode(rgb_only, **auto)[0] == "full"
+    # CNN points without an anomaly peak scored by the RGB-only model could reach the mine layer
+    assert mode(flight, candidates={"cnn_only_scoring": "rgb_only"}, **auto)[0] == "full"
+    # explicit modes are kept as they are
+    assert mode(flight, detection={"mode": "full"}) == ("full", "detection.mode: full")
+    assert mode(rgb_only, detection={"mode": "cascade"})[0] == "cascade"
+
+
+def test_run_json_records_the_scan_auto_chose(
+    small_flight: Callable[..., Path], one_cm_model: Path, tmp_path: Path,
+) -> None:
+    flight = small_flight(rgb_gsd_m=0.01)
+    config = load_config(overrides={
+        "tiles": {"tile_px": 128},
+        "detection": {"model": str(one_cm_model), "mode": "auto", "tile_px": 256, "precision": "float32"},
+    })
+    process_flight(flight, tmp_path / "out", config)
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["detection"]["mode"] == "cascade"
+    assert run["detection"]["mode_reason"].startswith("auto:")
+    assert run["config"]["detection"]["mode"] == "auto"
