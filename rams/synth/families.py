@@ -998,9 +998,36 @@ _LICHEN_TUNDRA = SceneFamily(
     ),
 )
 
+_SNOWMELT_FIELD = SceneFamily(
+    "snowmelt-field",
+    GroundSpec(
+        # A field near a front line in early spring, as the snow melts: wet, dark brown soil
+        # with puddles, grey-white patches of old snow lying in the hollows and along the
+        # field edges (cold, a few degrees below the soil), flattened straw of last year's crop,
+        # a few green patches of winter rye, leafless shrubs in the hedges; a muddy track.
+        # Litter: straw, clods, stones, cans, plastic bags, scrap. Written from this description
+        # alone (no render looked at).
+        soil_rgb=(0.27, 0.22, 0.18), grass_rgb=(0.34, 0.44, 0.22), dry_grass_rgb=(0.86, 0.87, 0.88),
+        shrub_rgb=(0.30, 0.27, 0.24), road_rgb=(0.33, 0.28, 0.23),
+        soil_refl=(0.04, 0.05, 0.07, 0.10, 0.13), grass_refl=(0.04, 0.09, 0.05, 0.30, 0.42),
+        dry_grass_refl=(0.78, 0.79, 0.77, 0.72, 0.62), shrub_refl=(0.05, 0.06, 0.07, 0.12, 0.18),
+        road_refl=(0.05, 0.06, 0.08, 0.11, 0.14),
+        veg_offset=-0.10, shrub_threshold=(0.70, 0.85), tone_gain=0.10, thermal_offset_deg_c=-10.0,
+        veg_cooling_deg_c=4.0, rgb_grain_cell_m=0.05, rgb_grain_amp=(0.05, 0.06),
+        rgb_speckle_amp=(0.03, 0.08),
+    ),
+    ClutterSpec(
+        (("straw_bundle", 40), ("stalk", 300), ("clod", 250), ("stone", 80), ("branch", 20),
+         ("can", 15), ("plastic_bag", 30), ("metal_debris", 20), ("fragment", 20), ("warm_patch", 4)),
+        ("clod", "stalk", "plastic_bag", "stone"),
+        in_field_count=4,
+        footpaths_per_200m=0.5,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1058,14 +1085,16 @@ HELD_OUT_FAMILY = "ploughed"
 #: decision (pebbles, glass, tins, bottles and wire on a grey-white salt crust); it judged rule
 #: ZV (stop 58), so it is seen too; ``peat-moor``, added at the end of stop 58, blind, for the
 #: next decision (quartzite stones, tussocks and wool on dark, cold peat); it judged rule ZW
-#: (stop 59), so it is seen too; ``lichen-tundra``, added at the end of stop 59, blind, for the
-#: next decision (granite stones, shell fragments and pine cones on pale lichen heath).
+#: (stop 59), so it is seen too; ``lichen-tundra``, added in stop 59, blind (granite stones, shell
+#: fragments and pine cones on pale lichen heath); it judged rule ZX (stop 59), so it is seen
+#: too; ``snowmelt-field``, added at the end of stop 59, blind, for the next decision (clods,
+#: straw and litter on wet soil with patches of old snow).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-    "lichen-tundra",
+    "lichen-tundra", "snowmelt-field",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
