@@ -78,6 +78,15 @@ def raster_tile_px(tile_px: int, scale: float) -> tuple[int, int]:
     return tile_px, _PAD_STEP_PX
 
 
+def padded_side(longest: Any, pad_px: int, cap: int | None = None) -> Any:
+    """The side a batch is padded to: ``longest`` rounded up to ``pad_px``, at most ``cap``.
+
+    Works on ints and on numpy arrays alike.
+    """
+    side = -(-longest // pad_px) * pad_px
+    return side if cap is None else np.minimum(side, cap)
+
+
 def cascade_windows(
     points: list[tuple[float, float]], transform: affine.Affine, width: int, height: int, *,
     window_m: float = 3.0, max_px: int = 1024, pad_px: int = _PAD_STEP_PX,
@@ -134,7 +143,7 @@ def _grow_to_padding(rects: np.ndarray, max_px: int, pad_px: int, width: int, he
     zeros, at no cost in network pixels.
     """
     w, h = rects[:, 2] - rects[:, 0], rects[:, 3] - rects[:, 1]
-    side = np.minimum(-(-np.maximum(w, h) // pad_px) * pad_px, max(max_px, 1))
+    side = padded_side(np.maximum(w, h), pad_px, max(max_px, 1))
     out = rects.copy()
     for lo, hi, size, limit in ((0, 2, w, width), (1, 3, h, height)):
         target = np.maximum(np.minimum(side, limit), size)
@@ -153,7 +162,7 @@ def _merge_rects(rects: np.ndarray, max_px: int, pad_px: int) -> np.ndarray:
     """
 
     def padded(w: np.ndarray, h: np.ndarray) -> np.ndarray:
-        return np.asarray((-(-np.maximum(w, h) // pad_px) * pad_px) ** 2, np.int64)
+        return np.asarray(padded_side(np.maximum(w, h), pad_px) ** 2, np.int64)
 
     rects = rects[np.argsort(rects[:, 0], kind="stable")]
     # a rectangle only grows, so its first column as it came is a bound on where it can be
@@ -169,7 +178,8 @@ def _merge_rects(rects: np.ndarray, max_px: int, pad_px: int) -> np.ndarray:
             c0, r0 = np.minimum(near[:, 0], a[0]), np.minimum(near[:, 1], a[1])
             c1, r1 = np.maximum(near[:, 2], a[2]), np.maximum(near[:, 3], a[3])
             w, h = c1 - c0, r1 - r0
-            saving = cost[i] + cost[lo:hi] - padded(w, h)
+            merged = padded(w, h)
+            saving = cost[i] + cost[lo:hi] - merged
             ok = alive[lo:hi] & (w <= max_px) & (h <= max_px) & (saving >= 0)
             if lo <= i < hi:
                 ok[i - lo] = False
@@ -177,7 +187,7 @@ def _merge_rects(rects: np.ndarray, max_px: int, pad_px: int) -> np.ndarray:
                 break
             k = int(np.argmax(np.where(ok, saving, -1)))
             rects[i] = (c0[k], r0[k], c1[k], r1[k])
-            cost[i] = padded(w[k:k + 1], h[k:k + 1])[0]
+            cost[i] = merged[k]
             alive[lo + k] = False
     return rects[alive]
 
@@ -332,7 +342,7 @@ def detect_sliced(
 
     def load(chunk: list[Window]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         longest = max(max(int(w.height), int(w.width)) for w in chunk)  # <= tile_px
-        side = min(-(-longest // pad_step) * pad_step, tile_px)
+        side = int(padded_side(longest, pad_step, tile_px))
         images, valids, masks = [], [], []
         for win in chunk:
             image, valid = read_window(win)
