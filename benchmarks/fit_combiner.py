@@ -148,7 +148,7 @@ def oddment_seed(seed: int, how: str = "mixed") -> bool:
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
     cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None, oddments: str | None = None,
-    rerender: str | None = None,
+    rerender: str | None = None, cascade: bool = False,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
     fit or calibration flight; ``cnn=False`` processes it with detection off, ``rgb_only``
@@ -156,7 +156,8 @@ def prepare_run(
     ``rams synth``'s (an area-survey flight); ``oddments`` draws it with mine-sized oddments
     of that kind in its clutter (``any`` colour, or ``metal``: :func:`rams.synth.families.with_oddments`);
     ``rerender`` rewrites its RGB orthomosaic with that look of ``bench_candidates.RERENDER``
-    (a copy of the flight, the multispectral and thermal rasters unchanged)."""
+    (a copy of the flight, the multispectral and thermal rasters unchanged); ``cascade``
+    processes it with the CNN on the windows around the anomaly peaks only."""
     family = families[seed % len(families)]
     assert family not in BLIND_FAMILIES  # main() allows held-out families only with --seen-held-out
     gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
@@ -164,7 +165,7 @@ def prepare_run(
     odd = {None: "", "any": "-odd"}.get(oddments, f"-odd{oddments}")
     flight = work / f"flight-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}"
     rr = f"-rr{rerender}" if rerender else ""
-    suffix = "-rgbonly" if rgb_only else ("" if cnn else "-nocnn")
+    suffix = "-rgbonly" if rgb_only else ("-cascade" if cascade else ("" if cnn else "-nocnn"))
     out = work / f"run-{family}-{seed}-{size_m:g}m-{gsd_cm:g}cm{odd}{rr}{suffix}"
     if not (flight / "truth.geojson").is_file():
         generate_flight(flight, size_m=size_m, seed=seed, family=family, gsd_m=gsd, oddments=oddments or False)
@@ -179,11 +180,12 @@ def prepare_run(
         flight = looked
     if rgb_only:
         flight = sensor_subset_flight(flight)
-    _process_once(flight, out, work, digest, reuse, cnn)
+    _process_once(flight, out, work, digest, reuse, cnn, cascade)
     return out, flight / "truth.geojson"
 
 
-def _process_once(flight: Path, out: Path, work: Path, digest: str, reuse: bool, cnn: bool = True) -> None:
+def _process_once(flight: Path, out: Path, work: Path, digest: str, reuse: bool, cnn: bool = True,
+                  cascade: bool = False) -> None:
     """Process ``flight`` into ``out`` unless a run made with the same detector and source is there."""
     stamp = out / "detector.sha256"
     done = (out / "run.json").is_file() and stamp.is_file()
@@ -196,8 +198,8 @@ def _process_once(flight: Path, out: Path, work: Path, digest: str, reuse: bool,
         # the hand-set prior does, so a combiner of an older feature list never blocks a refit.
         prior = work / "prior_combiner.json"
         prior_combiner().save(prior)
-        config = load_config(overrides={"candidates": {"combiner": str(prior)},
-                                        **({} if cnn else {"detection": {"enabled": False}})})
+        detection = {"enabled": False} if not cnn else ({"mode": "cascade"} if cascade else {"mode": "full"})
+        config = load_config(overrides={"candidates": {"combiner": str(prior)}, "detection": detection})
         process_flight(flight, out, config, force=True)
         stamp.write_text(digest + "\n")
 
@@ -256,6 +258,10 @@ def main() -> None:
     ap.add_argument("--with-cnn-only", action="store_true",
                     help="Fit only the model of the runs with every sensor and the CNN; the models "
                          "without the CNN and from RGB alone are copied from the shipped combiner.")
+    ap.add_argument("--cascade", action="store_true",
+                    help="Fit only the model of cascade runs (detection.mode: cascade, every sensor and the "
+                         "CNN; rule ZY) on the same flights, and nest it as 'cascade' into a copy of the "
+                         "shipped combiner (the other models unchanged).")
     ap.add_argument("--seen-held-out", action="store_true",
                     help="Allow held-out families that have been benchmarked already (seen) in --families "
                          "(rule ZK); the blind ones (BLIND_FAMILIES) are refused whatever is given.")
@@ -279,6 +285,8 @@ def main() -> None:
     variants = {"with_cnn": {"cnn": True}, "without_cnn": {"cnn": False}, "rgb_only": {"rgb_only": True}}
     if args.with_cnn_only:
         variants = {"with_cnn": variants["with_cnn"]}
+    if args.cascade:
+        variants = {"with_cnn": {"cascade": True}}
     for variant, how in variants.items():
         # detection off, the RGB's GSD changes nothing: the coarse renders only for the CNN's models
         gsds = [None] + (args.coarse_rgb_gsd_m if variant != "without_cnn" else [])
@@ -299,8 +307,11 @@ def main() -> None:
                           f"{f.n_truth} ({time.perf_counter() - t0:.0f} s)", flush=True)
             sets[name, variant] = flights
     combiner, metrics = fit_combiner(sets["fit", "with_cnn"], sets["cal", "with_cnn"], cfg.candidates)
-    fitted = [("with the CNN", metrics)]
-    if args.with_cnn_only:
+    fitted = [("with the CNN" + (" in cascade runs" if args.cascade else ""), metrics)]
+    if args.cascade:
+        shipped = load_combiner(models_dir() / "rams_combiner.json")
+        combiner = replace(shipped, cascade=replace(combiner, meta={**combiner.meta, "fitted_on": "cascade runs"}))
+    elif args.with_cnn_only:
         shipped = load_combiner(models_dir() / "rams_combiner.json")
         combiner = replace(combiner, without_cnn=shipped.without_cnn, rgb_only=shipped.rgb_only)
     else:
@@ -329,14 +340,22 @@ def main() -> None:
                                 "CNN (bench_candidates.rerender_rgb); the other two models' runs plain"}}
            if args.rerender else {}),
         **({"reused_runs": "runs made before a change to candidate scoring or patterns"} if args.reuse_runs else {}),
+        **({"cascade": "the cascade model fitted on cascade runs (detection.mode: cascade); every other "
+                       "model copied from the shipped models/rams_combiner.json"} if args.cascade else {}),
         **({"with_cnn_only": "without_cnn and rgb_only copied from the shipped models/rams_combiner.json"}
            if args.with_cnn_only else {}),
         **({"real_rgb": {"folders": [str(p) for p in args.real_rgb], "credit": args.real_rgb_credit}}
            if args.real_rgb else {}),
     }
-    combiner.meta.update(extra)
-    combiner.save(args.out)
-    args.out.with_suffix(".md").write_text(model_card(combiner, extra), encoding="utf-8")
+    if args.cascade:  # the shipped fit's provenance stays; the cascade model records its own
+        assert combiner.cascade is not None
+        combiner.cascade.meta.update(extra)
+        combiner.save(args.out)
+        args.out.with_suffix(".md").write_text(model_card(combiner, {}), encoding="utf-8")
+    else:
+        combiner.meta.update(extra)
+        combiner.save(args.out)
+        args.out.with_suffix(".md").write_text(model_card(combiner, extra), encoding="utf-8")
     for label, m in fitted:
         print(label, json.dumps({k: m[k] for k in ("calibration_ece", "calibration_ece_split_half",
                                                    "cross_ground_ece", "calibration_mine_layer")}, indent=1))

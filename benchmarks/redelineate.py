@@ -89,7 +89,9 @@ def redelineate_run(out: Path, truth: Path, config: Any, combiner: Any) -> dict[
     bands = run.get("anomaly_bands")
     # the pipeline takes an unknown sensor set as multispectral/thermal; RGB bands are rgb_*
     ms_thermal = not bands or any(not str(b).startswith("rgb_") for b in bands)
-    combiner, _ = combiner.for_run(cnn_ran, ms_thermal)
+    # runs before stop 59 record the scan in their config only
+    mode = detection.get("mode") or ((run.get("config") or {}).get("detection") or {}).get("mode")
+    combiner, _ = combiner.for_run(cnn_ran, ms_thermal, cascade=mode == "cascade")
     scored = score_candidates(flight.points, combiner, config, by_rgb)
     areas = delineate_scored(flight.points, scored, config)
     known = read_truth(truth)

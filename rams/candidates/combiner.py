@@ -32,6 +32,10 @@ from rams.errors import RamsInputError
 
 FORMAT = "rams-combiner/1"
 
+#: The nested combiners a file may hold, each for runs with other evidence (see
+#: :meth:`PointCombiner.for_run`).
+NESTED = ("without_cnn", "rgb_only", "cascade")
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function, stable for large ``|z|``."""
@@ -185,6 +189,9 @@ class PointCombiner:
         rgb_only: the combiner for runs with the CNN but no multispectral or thermal
             raster (an RGB orthomosaic alone, the commonest real survey), fitted on the CNN
             features only, or None.
+        cascade: the combiner for runs whose CNN read only the windows around the anomaly
+            peaks (``detection.mode`` cascade), fitted on cascade runs of the same flights,
+            or None (this combiner then scores them too).
         domain: features that had one value at every fit point, name -> that value
             (empty: not recorded, every point is in the domain).
     """
@@ -196,6 +203,7 @@ class PointCombiner:
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
     without_cnn: PointCombiner | None = None
     rgb_only: PointCombiner | None = None
+    cascade: PointCombiner | None = None
     domain: dict[str, float] = field(default_factory=dict, hash=False)
 
     def outside_domain(self, x_base: np.ndarray) -> np.ndarray:
@@ -210,14 +218,19 @@ class PointCombiner:
             out |= np.abs(x_base[:, self.evidence.features.index(name)] - value) > 1e-9
         return out
 
-    def for_run(self, cnn_ran: bool, ms_thermal: bool = True) -> tuple[PointCombiner, str | None]:
+    def for_run(self, cnn_ran: bool, ms_thermal: bool = True,
+                cascade: bool = False) -> tuple[PointCombiner, str | None]:
         """The combiner for the evidence a run has, and a warning when none fits.
 
         The evidence model weighs the anomaly features as the multispectral and thermal
         sensors make them, and the CNN's as its detector makes them, so each mix of evidence
         needs its own fit:
 
-        - CNN and multispectral/thermal anomaly core: this combiner.
+        - CNN and multispectral/thermal anomaly core: this combiner, or :attr:`cascade`
+          when the CNN read only the windows around the anomaly peaks (``cascade`` True).
+          A full scan's CNN detections away from any peak count in the local clutter
+          density and the neighbours' evidence; a cascade run has none there, so its
+          clutter looks sparser than the full-scan model learnt (rule ZX, stop 59).
         - No CNN (no RGB, RGB too coarse, detection off): a combiner fitted on runs with the
           CNN has learnt that a mine has a CNN response beside it and would score every
           anomaly peak as clutter. :attr:`without_cnn`, fitted on runs of the same flights
@@ -248,7 +261,7 @@ class PointCombiner:
                 f"RGB orthomosaic alone, which no model of the point combiner scores; every candidate "
                 f"point has the same probability ({rate:.3f}, the base rate of the combiner's fit flights)")
         if cnn_ran:
-            return self, None
+            return (self.cascade if cascade and self.cascade is not None else self), None
         if self.without_cnn is not None:
             if self.without_cnn.platt_a != 0.0:
                 layer = self.without_cnn.meta.get("calibration_mine_layer") or {}
@@ -305,7 +318,8 @@ class PointCombiner:
         }
         if self.domain:
             out["domain"] = {"constant": {k: float(v) for k, v in sorted(self.domain.items())}}
-        for name, nested in (("without_cnn", self.without_cnn), ("rgb_only", self.rgb_only)):
+        for name, nested in (("without_cnn", self.without_cnn), ("rgb_only", self.rgb_only),
+                             ("cascade", self.cascade)):
             if nested is not None:
                 out[name] = nested.to_dict()
         return out
@@ -341,7 +355,7 @@ def load_combiner(path: str | Path) -> PointCombiner:
 
 def _from_dict(doc: dict[str, Any]) -> PointCombiner:
     cal = doc["calibration"]
-    nested = {name: None if doc.get(name) is None else _from_dict(doc[name]) for name in ("without_cnn", "rgb_only")}
+    nested = {name: None if doc.get(name) is None else _from_dict(doc[name]) for name in NESTED}
     evidence = Logistic.from_dict(doc["evidence"])
     domain = {str(k): float(v) for k, v in ((doc.get("domain") or {}).get("constant") or {}).items()}
     if unknown := set(domain) - set(evidence.features):

@@ -102,6 +102,7 @@ def build_candidates(
     cnn_ran: bool = True,
     anomaly_sensors: Sequence[str] | None = None,
     detector: str | None = None,
+    cascade: bool = False,
 ) -> CandidateSet:
     """Build candidate points (three layers) and SHA polygons for one flight.
 
@@ -130,6 +131,8 @@ def build_candidates(
         detector: ``"NAME sha256 FIRST16"`` of the CNN weights that ran; when the combiner
             records other weights (``meta["detector"]``), a warning says that its
             probabilities were calibrated for another detector.
+        cascade: whether the CNN read only the windows around the anomaly peaks; the
+            combiner's cascade model (when it has one) then scores the points.
 
     Returns:
         The polygons (by priority), the points (mine layer first) and expected positions.
@@ -148,7 +151,7 @@ def build_candidates(
         warnings += [warning] if warning else []
     warnings += [w] if (w := detector_mismatch(combiner, detector)) else []
     ms_thermal = anomaly_sensors is None or bool({"multispectral", "thermal"} & set(anomaly_sensors))
-    combiner, warning = combiner.for_run(cnn_ran, ms_thermal)
+    combiner, warning = combiner.for_run(cnn_ran, ms_thermal, cascade)
     warnings += [warning] if warning else []
     threshold = AnomalyConfig().threshold_log10_pfa if anomaly_threshold is None else anomaly_threshold
     n_blobs = 0

@@ -101,6 +101,8 @@ class DetectionOutput:
             or the raster too coarse for the model).
         detector: ``"NAME sha256 FIRST16"`` of the weights that ran (as the point combiner's
             card records the detector it was fitted with), or None.
+        cascade: whether the CNN read only the windows around the anomaly peaks
+            (``detection.mode`` cascade; the point combiner has a model for such runs).
     """
 
     points: list[MinePoint] = field(default_factory=list)
@@ -108,6 +110,7 @@ class DetectionOutput:
     warnings: list[str] = field(default_factory=list)
     ran: bool = False
     detector: str | None = None
+    cascade: bool = False
 
 
 def model_input(reader: GridReader, sensor: str) -> Callable[[Window], tuple[np.ndarray, np.ndarray]]:
@@ -234,7 +237,7 @@ def run_detection(
     name = model.meta.get("name") or (Path(cfg.model).stem if cfg.model else f"rams_{cfg.sensor}")
     detector = f"{name} sha256 {model.weights_sha256[:16]}" if model.weights_sha256 else None
     out = DetectionOutput([p for p in points if p.confidence >= point_threshold], points, ran=True,
-                          detector=detector)
+                          detector=detector, cascade=mode == "cascade")
     for scale_warning in (coarse_input_warning(raster.gsd_m, model.input_gsd_m, cfg.sensor, raster.path),
                           unknown_gsd_warning(raster.gsd_m, model.input_gsd_m, cfg.sensor, raster.path)):
         if scale_warning is not None:

@@ -31,13 +31,15 @@ def write_outputs(
     cnn_support: list[MinePoint] | None = None,
     cnn_ran: bool = True,
     detector: str | None = None,
+    cascade: bool = False,
 ) -> tuple[dict[str, int], list[str]]:
     """Build candidates and write every output file of a run into ``staging``.
 
     ``staging/anomaly.tif`` must already exist; ``cnn_support`` are the CNN's weaker
     responses (evidence for the candidate points); ``cnn_ran`` says whether the CNN scanned
     the flight (which combiner scores the points), ``detector`` which weights it ran
-    (checked against the combiner's fit). Returns counts for the run summary and the
+    (checked against the combiner's fit), ``cascade`` whether it read only the windows
+    around the anomaly peaks (the combiner's cascade model scores such a run). Returns counts for the run summary and the
     run's warnings as ``run.json`` records them (the candidate stage's added).
     """
     flight = plan.flight
@@ -47,6 +49,7 @@ def write_outputs(
             flight_id=flight.flight_id, date=flight.date, sensors=flight.sensors,
             config=plan.config.candidates, anomaly_threshold=plan.config.anomaly.threshold_log10_pfa,
             cnn_support=cnn_support, cnn_ran=cnn_ran, anomaly_sensors=plan.anomaly_sensors, detector=detector,
+            cascade=cascade,
         )
     with timer.stage("export"):
         write_sha_geojson(staging / "sha.geojson", candidates, plan.grid.crs)

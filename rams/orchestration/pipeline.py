@@ -296,7 +296,8 @@ def _run_locked(
             "warnings": warnings,
         }
         counts, warnings = write_outputs(plan, staging, peaks, found.points, run_info, timer,
-                                         cnn_support=found.support, cnn_ran=found.ran, detector=found.detector)
+                                         cnn_support=found.support, cnn_ran=found.ran, detector=found.detector,
+                                         cascade=found.cascade)
         # rename into place; run.json last marks the run complete
         for name in OUTPUT_FILES:
             if name != RUN_FILE:

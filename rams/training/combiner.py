@@ -297,6 +297,8 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         lines += _without_cnn_section(combiner.without_cnn)
     if combiner.rgb_only is not None:
         lines += _rgb_only_section(combiner.rgb_only, m.get("real_rgb"))
+    if combiner.cascade is not None:
+        lines += _cascade_section(combiner.cascade)
     lines += ["", "Refit after any detector change: `python benchmarks/fit_combiner.py`.", ""]
     return "\n".join(lines)
 
@@ -376,6 +378,31 @@ def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> l
             "", f"Real flights among the fit flights ({len(real_fit)}): {', '.join(real_fit)}: mosaics of "
             f"the real tiles a detector never trained on (its selection share) from {', '.join(real['folders']) if real else '?'} "
             "(benchmarks/real_rgb_flights.py). " + (f"Credit: {real['credit']}." if real else "")]),
+        "", "| model | feature | weight |", "|---|---|---|",
+    ]
+    lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
+        f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
+        f"{m.get('cross_ground_ece')}; Platt on one half, measured on the other: {m['calibration_ece_split_half']}",
+        f"- Mine layer (p >= {layer['threshold']}): precision {layer['precision']}, recall {layer['recall']} "
+        f"({layer['tp']} of {layer['n_truth']} mines)",
+    ]
+    return lines
+
+
+def _cascade_section(combiner: PointCombiner) -> list[str]:
+    """Card lines of the combiner for runs whose CNN read only the windows around the peaks."""
+    m = combiner.meta
+    layer = m["calibration_mine_layer"]
+    lines = [
+        "", "## Cascade runs (`cascade`)", "",
+        "Scores the runs whose CNN read only the windows around the anomaly peaks (`detection.mode` "
+        "cascade, or `auto` with a multispectral or thermal raster). A full scan's CNN detections away "
+        "from any peak count in the local clutter density and the neighbours' evidence; a cascade run "
+        "has none there, so the first model would read its clutter as sparser than it is (rule ZX, "
+        "stop 59). Fitted the same way on the same flights processed in cascade mode "
+        f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
+        f"points, {m['n_calibration_mines']} mines).",
+        *([f"- command: `{m['command']}`"] if "command" in m else []),
         "", "| model | feature | weight |", "|---|---|---|",
     ]
     lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
