@@ -98,6 +98,13 @@ class DetectionConfig(_Section):
     precision: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
     merge_radius_m: float = Field(default=0.15, gt=0)
     cascade_window_m: float = Field(default=3.0, gt=0)
+    #: cascade: what is read around the anomaly peaks. ``tiles``: the full scan's own tiles
+    #: that reach within the fusion radius of a peak, so the CNN's responses at every peak are
+    #: the full scan's (:func:`rams.detection.sliced.peak_tiles`); ``squares``: a square of
+    #: ``cascade_window_m`` centred on each peak, merged where that costs no pixels
+    #: (:func:`rams.detection.sliced.cascade_windows`), cheaper, but the network sees another
+    #: context there and scores clutter differently (stop 60)
+    cascade_windows: Literal["tiles", "squares"] = "squares"
     #: CNN points below this confidence are dropped; None: the model's own operating threshold
     #: (chosen on real selection images under a false-alarm budget, see its model card)
     min_confidence: float | None = Field(default=None, ge=0, le=1)

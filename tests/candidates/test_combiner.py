@@ -173,6 +173,29 @@ def test_combiner_without_cnn_scores_runs_without_the_cnn(tmp_path: Path) -> Non
     assert "## Without the CNN" in model_card(loaded, {}) and "## Without the CNN" not in model_card(with_cnn, {})
 
 
+def test_cascade_model_scores_cascade_runs_only(tmp_path: Path) -> None:
+    """A file with a cascade model: cascade runs with the CNN and multispectral/thermal get it;
+    full scans, runs without the CNN and RGB alone keep their own models; files without one
+    score cascade runs with the full-scan model, as before (rule ZY)."""
+    from dataclasses import replace
+
+    cfg = CandidateConfig()
+    with_cnn, _ = fit_combiner([flight(s) for s in range(2)], [flight(10)], cfg)
+    cascade, _ = fit_combiner([flight(s) for s in (3, 4)], [flight(11)], cfg)
+    without, _ = fit_combiner([flight(s) for s in (5, 6)], [flight(12)], cfg)
+    assert cascade.to_dict() != with_cnn.to_dict()
+    assert with_cnn.for_run(True, cascade=True) == (with_cnn, None)
+    both = replace(with_cnn, cascade=cascade, without_cnn=without)
+    assert both.for_run(True, cascade=True) == (cascade, None)
+    assert both.for_run(True, cascade=False) == (both, None)
+    assert both.for_run(False, cascade=True) == (without, None)  # the CNN did not run: no scan at all
+    assert both.for_run(True, ms_thermal=False, cascade=True)[0] is not cascade
+    loaded = load_combiner(both.save(tmp_path / "c.json"))
+    assert loaded.cascade is not None and loaded.cascade.to_dict() == cascade.to_dict()
+    assert load_combiner(with_cnn.save(tmp_path / "old.json")).cascade is None
+    assert "## Cascade runs" in model_card(loaded, {}) and "## Cascade runs" not in model_card(with_cnn, {})
+
+
 def test_run_without_cnn_warns_when_its_model_put_no_calibration_mine_in_the_mine_layer() -> None:
     """A without-CNN model that ranks (slope > 0) but found no calibration mine: the run says so."""
     cfg = CandidateConfig()

@@ -11,7 +11,14 @@ from rasterio.transform import Affine
 from rasterio.windows import Window
 
 from rams.detection.centernet import Detections
-from rams.detection.sliced import cascade_windows, detect_sliced, merge_detections, network_scale, raster_tile_px
+from rams.detection.sliced import (
+    cascade_windows,
+    detect_sliced,
+    merge_detections,
+    network_scale,
+    peak_tiles,
+    raster_tile_px,
+)
 from rams.tiles.windows import full_scan_windows, tile_starts
 
 GSD = 0.02
@@ -163,6 +170,62 @@ def test_cascade_mode_reads_only_windows() -> None:
                            tile_px=512, overlap_px=64, windows=wins)
     assert len(points) == 1 and len(reads) == 1
     assert reads[0].width == 256  # the 150 px square, grown to its 256 px padding
+
+
+class ContextDetector(BlobDetector):
+    """Scores a blob lower the more bright ground its tile holds: a response that depends on
+    the context the network is shown, as a real CNN's does."""
+
+    def predict(self, images: np.ndarray, valid: np.ndarray, *, min_score: float | None = None) -> list[Detections]:
+        out = []
+        for det, img in zip(super().predict(images, valid, min_score=min_score), images, strict=True):
+            share = float((img[0] > 128).mean())
+            out.append(Detections(det.boxes, (det.scores * (1.0 - 20.0 * share)).astype(np.float32), det.classes))
+        return out
+
+
+def test_peak_tiles_are_the_full_scans_tiles_near_the_points() -> None:
+    """peak_tiles picks exactly the full scan's tiles within the radius of a point (brute force)."""
+    width, height, tile, overlap = 2300, 1700, 512, 64
+    rng = np.random.default_rng(3)
+    px = rng.uniform(0, [width, height], (12, 2))
+    radius_px = 20.0
+    got = peak_tiles([TRANSFORM * tuple(p) for p in px], TRANSFORM, width, height, tile_px=tile,
+                     overlap_px=overlap, radius_m=radius_px * GSD)
+    want = []
+    for t in full_scan_windows(width, height, tile, overlap):
+        dx = np.maximum(np.maximum(t.col_off - px[:, 0], px[:, 0] - (t.col_off + t.width)), 0)
+        dy = np.maximum(np.maximum(t.row_off - px[:, 1], px[:, 1] - (t.row_off + t.height)), 0)
+        if np.any(np.hypot(dx, dy) <= radius_px + 1e-6):
+            want.append(t)
+    assert got == want and 0 < len(got) < len(full_scan_windows(width, height, tile, overlap))
+    assert peak_tiles([], TRANSFORM, width, height, tile_px=tile, overlap_px=overlap, radius_m=1.0) == []
+
+
+def test_cascade_on_peak_tiles_gives_the_full_scans_responses_at_the_peaks() -> None:
+    """The same tiles, the same context: the responses at the peaks are the full scan's, where
+    squares centred on the peaks show the detector another context and score otherwise."""
+    centres = [(300, 300), (1500, 1000), (1530, 1010), (900, 150)]
+    img, valid = _scene(2000, 1400, centres)
+    img[:, 1100:1300, 200:700] = 220.0  # bright ground: the context a tile may or may not hold
+    peaks = [TRANSFORM * c for c in centres[:3]]
+    full = detect_sliced(_reader(img, valid), 2000, 1400, TRANSFORM, ContextDetector(), tile_px=512,
+                         overlap_px=64, min_score=0.01)
+    reads: list[Window] = []
+    tiles = peak_tiles(peaks, TRANSFORM, 2000, 1400, tile_px=512, overlap_px=64, radius_m=0.5)
+    cascade = detect_sliced(_reader(img, valid, reads), 2000, 1400, TRANSFORM, ContextDetector(),
+                            tile_px=512, overlap_px=64, windows=tiles, min_score=0.01)
+    squares = detect_sliced(_reader(img, valid), 2000, 1400, TRANSFORM, ContextDetector(), tile_px=512,
+                            overlap_px=64, windows=cascade_windows(peaks, TRANSFORM, 2000, 1400, window_m=1.0),
+                            min_score=0.01)
+
+    def at_peaks(points: list[Any]) -> list[tuple[float, float, float]]:
+        return sorted((round(p.x_m, 3), round(p.y_m, 3), p.confidence) for p in points
+                      if min(np.hypot(p.x_m - x, p.y_m - y) for x, y in peaks) <= 0.5)
+
+    assert len(at_peaks(full)) == 3 and at_peaks(cascade) == at_peaks(full)
+    assert len(reads) < len(full_scan_windows(2000, 1400, 512, 64))
+    assert [c for _, _, c in at_peaks(squares)] != [c for _, _, c in at_peaks(full)]
 
 
 def test_merge_detections_radius_and_nms() -> None:

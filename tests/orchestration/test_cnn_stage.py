@@ -109,3 +109,29 @@ def test_weaker_cnn_responses_are_support_not_points(mine_flight: Path, tmp_path
     dist, props = min(points, key=lambda t: t[0])
     assert dist < 0.4 and props["kind"] == "anomaly"
     assert props["f_has_cnn"] == 0.0 and props["f_cnn_support"] >= 0.3
+
+
+def test_cascade_run_is_scored_by_the_combiners_cascade_model(mine_flight: Path, tmp_path: Path) -> None:
+    """A combiner file with a cascade model: a cascade run's points get it, a full scan's the
+    full-scan model (rule ZY). The cascade model here gives one probability to every point."""
+    from dataclasses import replace
+
+    from rams.candidates.combiner import constant_combiner, load_combiner
+    from rams.config_paths import models_dir
+
+    shipped = load_combiner(models_dir() / "rams_combiner.json")
+    path = replace(shipped, cascade=constant_combiner(shipped, 0.4242)).save(tmp_path / "c.json")
+
+    def probabilities(mode: str) -> list[float]:
+        config = load_config(overrides={"detection": {"enabled": True, "mode": mode, "precision": "float32"},
+                                        "candidates": {"combiner": str(path)}})
+        out = tmp_path / mode
+        process_flight(mine_flight, out, config)
+        return [f["properties"]["probability"] for name in ("detections.geojson", "candidates_low.geojson")
+                for f in json.loads((out / name).read_text())["features"]
+                if f["properties"].get("scored_by") == "combiner"]
+
+    cascade = probabilities("cascade")
+    assert cascade and all(p == pytest.approx(0.4242, abs=1e-3) for p in cascade)
+    full = probabilities("full")
+    assert full and not any(p == pytest.approx(0.4242, abs=1e-3) for p in full)
