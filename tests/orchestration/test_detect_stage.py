@@ -248,3 +248,41 @@ def test_run_json_records_the_scan_auto_chose(
     assert run["detection"]["mode"] == "cascade"
     assert run["detection"]["mode_reason"].startswith("auto:")
     assert run["config"]["detection"]["mode"] == "auto"
+    assert run["detection"]["cascade_windows"] == run["config"]["detection"]["cascade_windows"]
+    assert (run["detection"]["n_windows"] > 0) == (run["counts"]["anomaly_peaks"] > 0)
+
+
+def test_cascade_on_tiles_reads_the_full_scans_tiles_near_the_peaks(
+    small_flight: Callable[..., Path], one_cm_model: Path, tmp_path: Path,
+) -> None:
+    """cascade_windows: tiles gives the CNN the full scan's own tiles where the peaks are: the
+    CNN points near the peaks are the full scan's (stop 60, rule ZZ)."""
+    import math
+
+    from tests.orchestration.test_pipeline import _plant_targets
+
+    flight = small_flight(rgb_gsd_m=0.01)
+    _plant_targets(flight)
+
+    def run(**detection: object) -> dict:
+        out = tmp_path / "-".join(f"{k}{v}" for k, v in detection.items())
+        process_flight(flight, out, load_config(overrides={
+            "tiles": {"tile_px": 128},
+            "detection": {"model": str(one_cm_model), "tile_px": 256, "precision": "float32",
+                          "support_min_confidence": 0.01, **detection},
+        }))
+        return {"run": json.loads((out / "run.json").read_text()),
+                "points": [f["properties"] for name in ("detections.geojson", "candidates_low.geojson")
+                           for f in json.loads((out / name).read_text())["features"]]}
+
+    full = run(mode="full")
+    tiles = run(mode="cascade", cascade_windows="tiles")
+    assert tiles["run"]["detection"]["cascade_windows"] == "tiles"
+    assert 0 < tiles["run"]["detection"]["n_windows"]
+    assert tiles["run"]["counts"]["anomaly_peaks"] == full["run"]["counts"]["anomaly_peaks"] > 0
+
+    def at_peaks(points: list[dict]) -> list[tuple[str, float, float]]:
+        return sorted((p["id"], p["f_cnn_score"], p["f_cnn_support"]) for p in points if p["kind"] != "cnn")
+
+    assert at_peaks(tiles["points"]) == at_peaks(full["points"])
+    assert any(not math.isclose(s, 0.0) for _, _, s in at_peaks(full["points"]))
