@@ -1025,9 +1025,37 @@ _SNOWMELT_FIELD = SceneFamily(
     ),
 )
 
+_COFFEE_SLOPE = SceneFamily(
+    "coffee-slope",
+    GroundSpec(
+        # A smallholder coffee plot on a steep Andean hillside after the harvest: red-brown
+        # volcanic soil, dark and moist under the bushes; coffee bushes in rows along the
+        # contour, dark glossy green; banana plants and citrus trees for shade, their leaves
+        # torn and yellowing where they lie; a footpath of packed red earth. Warm and humid.
+        # Litter: fallen leaves and fruit from the shade trees, pruned branches, stones,
+        # clods, plastic bags and bottles, cans, and cartridge cases from the conflict. Written
+        # from this description alone (no render looked at).
+        soil_rgb=(0.42, 0.22, 0.15), grass_rgb=(0.18, 0.32, 0.12), dry_grass_rgb=(0.62, 0.55, 0.28),
+        shrub_rgb=(0.12, 0.24, 0.10), road_rgb=(0.48, 0.30, 0.22),
+        soil_refl=(0.05, 0.07, 0.14, 0.20, 0.24), grass_refl=(0.03, 0.08, 0.04, 0.32, 0.48),
+        dry_grass_refl=(0.10, 0.14, 0.18, 0.26, 0.32), shrub_refl=(0.02, 0.06, 0.03, 0.28, 0.44),
+        road_refl=(0.07, 0.09, 0.16, 0.21, 0.24),
+        veg_offset=0.20, shrub_threshold=(0.45, 0.70), tone_gain=0.10, thermal_offset_deg_c=2.0,
+        veg_cooling_deg_c=3.0, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.04, 0.06),
+        rgb_speckle_amp=(0.03, 0.07),
+    ),
+    ClutterSpec(
+        (("fallen_leaf", 400), ("fruit", 40), ("branch", 60), ("stone", 120), ("clod", 100),
+         ("plastic_bag", 25), ("plastic_bottle", 15), ("can", 10), ("cartridge", 15), ("warm_patch", 6)),
+        ("fallen_leaf", "stone", "fruit", "branch"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1087,14 +1115,16 @@ HELD_OUT_FAMILY = "ploughed"
 #: next decision (quartzite stones, tussocks and wool on dark, cold peat); it judged rule ZW
 #: (stop 59), so it is seen too; ``lichen-tundra``, added in stop 59, blind (granite stones, shell
 #: fragments and pine cones on pale lichen heath); it judged rule ZX (stop 59), so it is seen
-#: too; ``snowmelt-field``, added at the end of stop 59, blind, for the next decision (clods,
-#: straw and litter on wet soil with patches of old snow).
+#: too; ``snowmelt-field``, added at the end of stop 59, blind (clods, straw and litter on wet
+#: soil with patches of old snow); it judged rule ZZ (stop 60), so it is seen too;
+#: ``coffee-slope``, added in stop 60, blind, for the next decision (fallen leaves and fruit,
+#: pruned branches and cartridge cases on red volcanic soil under coffee bushes).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-    "lichen-tundra", "snowmelt-field",
+    "lichen-tundra", "snowmelt-field", "coffee-slope",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
