@@ -86,7 +86,7 @@ class DetectionConfig(_Section):
     #: full: every tile of the raster; cascade: windows around the anomaly peaks only; auto:
     #: cascade where other sensors feed the anomaly core and a CNN point with no anomaly peak
     #: is scored at the base rate anyway (:func:`rams.orchestration.detect_stage.resolve_mode`)
-    mode: Literal["full", "cascade", "auto"] = "full"
+    mode: Literal["full", "cascade", "auto"] = "auto"
     tile_px: int = Field(default=1024, ge=64)
     overlap_px: int = Field(default=64, ge=0)
     #: tiles per forward pass: 1 is fastest on CPU (activations of one 1024 px tile stay in
@@ -104,7 +104,7 @@ class DetectionConfig(_Section):
     #: ``cascade_window_m`` centred on each peak, merged where that costs no pixels
     #: (:func:`rams.detection.sliced.cascade_windows`), cheaper, but the network sees another
     #: context there and scores clutter differently (stop 60)
-    cascade_windows: Literal["tiles", "squares"] = "squares"
+    cascade_windows: Literal["tiles", "squares"] = "tiles"
     #: CNN points below this confidence are dropped; None: the model's own operating threshold
     #: (chosen on real selection images under a false-alarm budget, see its model card)
     min_confidence: float | None = Field(default=None, ge=0, le=1)
