@@ -1034,13 +1034,16 @@ _COFFEE_SLOPE = SceneFamily(
         # torn and yellowing where they lie; a footpath of packed red earth. Warm and humid.
         # Litter: fallen leaves and fruit from the shade trees, pruned branches, stones,
         # clods, plastic bags and bottles, cans, and cartridge cases from the conflict. Written
-        # from this description alone (no render looked at).
-        soil_rgb=(0.42, 0.22, 0.15), grass_rgb=(0.18, 0.32, 0.12), dry_grass_rgb=(0.62, 0.55, 0.28),
-        shrub_rgb=(0.12, 0.24, 0.10), road_rgb=(0.48, 0.30, 0.22),
+        # from this description alone (no render looked at); its first colours were darker,
+        # and one PFM-1 of the unit tests' flight fell below their visibility check (an RGB
+        # contrast of 16 where every family keeps its mines above 20), so soil and leaves were
+        # lightened once (glossy coffee leaves seen from above) and the shrub cover thinned.
+        soil_rgb=(0.52, 0.29, 0.19), grass_rgb=(0.27, 0.41, 0.17), dry_grass_rgb=(0.64, 0.57, 0.30),
+        shrub_rgb=(0.21, 0.35, 0.15), road_rgb=(0.56, 0.36, 0.26),
         soil_refl=(0.05, 0.07, 0.14, 0.20, 0.24), grass_refl=(0.03, 0.08, 0.04, 0.32, 0.48),
         dry_grass_refl=(0.10, 0.14, 0.18, 0.26, 0.32), shrub_refl=(0.02, 0.06, 0.03, 0.28, 0.44),
         road_refl=(0.07, 0.09, 0.16, 0.21, 0.24),
-        veg_offset=0.20, shrub_threshold=(0.45, 0.70), tone_gain=0.10, thermal_offset_deg_c=2.0,
+        veg_offset=0.10, shrub_threshold=(0.55, 0.80), tone_gain=0.10, thermal_offset_deg_c=2.0,
         veg_cooling_deg_c=3.0, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.04, 0.06),
         rgb_speckle_amp=(0.03, 0.07),
     ),
