@@ -105,6 +105,10 @@ class DetectionConfig(_Section):
     #: (:func:`rams.detection.sliced.cascade_windows`), cheaper, but the network sees another
     #: context there and scores clutter differently (stop 60)
     cascade_windows: Literal["tiles", "squares"] = "tiles"
+    #: cascade with squares: start every square on the full scan's grid of 32 px, so that each
+    #: object sits where it sits in the full scan relative to the network's stride grid (its
+    #: scores move with that position; stop 60). False: squares centred on the peaks (stop 59)
+    cascade_align: bool = True
     #: CNN points below this confidence are dropped; None: the model's own operating threshold
     #: (chosen on real selection images under a false-alarm budget, see its model card)
     min_confidence: float | None = Field(default=None, ge=0, le=1)

@@ -33,6 +33,10 @@ from rams.tiles.windows import slice_window
 
 ReadWindow = Callable[[Window], tuple[np.ndarray, np.ndarray]]
 
+#: Network pixels to which cascade squares align their starts (:func:`cascade_windows`): the
+#: shipped RGB network's scores repeat with an object's shift by 16 px and move within it;
+#: 32 is a multiple of that period and divides the full scan's tile step (960 px).
+ALIGN_PX = 32
 #: Resample tiles to the model's training GSD when the raster's differs by more than this.
 GSD_TOLERANCE = 0.2
 NMS_IOU = 0.5
@@ -152,7 +156,7 @@ def padded_side(longest: Any, pad_px: int, cap: int | None = None) -> Any:
 
 def cascade_windows(
     points: list[tuple[float, float]], transform: affine.Affine, width: int, height: int, *,
-    window_m: float = 3.0, max_px: int = 1024, pad_px: int = _PAD_STEP_PX,
+    window_m: float = 3.0, max_px: int = 1024, pad_px: int = _PAD_STEP_PX, align_px: int = 1,
 ) -> list[Window]:
     """Windows around candidate points, merged where merging costs the network no pixels.
 
@@ -174,6 +178,13 @@ def cascade_windows(
         max_px: largest merged window side, raster pixels (a network tile; larger squares
             are kept and tiled).
         pad_px: the batch padding step, raster pixels.
+        align_px: every window starts on a multiple of this many raster pixels (a window
+            that would not cover its squares then grows). The network's score of an object
+            moves with the object's position modulo 16 px (its stride grid; stop 60: by up
+            to 0.17 on one piece of clutter); squares centred on the peaks put every object at
+            one such position, where this network happened to score clutter higher than the
+            full scan does (rule ZX). Aligned to the full scan's tile origins (multiples of
+            32), each object keeps the position it has in the full scan (:data:`ALIGN_PX`).
 
     Returns:
         Windows in raster pixels, row-major order.
@@ -193,17 +204,20 @@ def cascade_windows(
     ], 1).astype(np.int64)
     rects = rects[(rects[:, 2] > rects[:, 0]) & (rects[:, 3] > rects[:, 1])]
     rects = np.unique(rects, axis=0)
-    rects = _grow_to_padding(_merge_rects(rects, max_px, pad_px), max_px, pad_px, width, height)
+    rects = _grow_to_padding(_merge_rects(rects, max_px, pad_px), max_px, pad_px, width, height, align_px)
     windows = [Window(int(c0), int(r0), int(c1 - c0), int(r1 - r0)) for c0, r0, c1, r1 in rects]
     windows.sort(key=lambda w: (w.row_off, w.col_off))
     return windows
 
 
-def _grow_to_padding(rects: np.ndarray, max_px: int, pad_px: int, width: int, height: int) -> np.ndarray:
+def _grow_to_padding(
+    rects: np.ndarray, max_px: int, pad_px: int, width: int, height: int, align_px: int = 1,
+) -> np.ndarray:
     """Grow each window to the square its batch is padded to anyway.
 
     About its centre and within the raster: the network reads ground there instead of
-    zeros, at no cost in network pixels.
+    zeros, at no cost in network pixels. Each start is then moved down to a multiple of
+    ``align_px``, and the window grows where it would no longer cover its rectangle.
     """
     w, h = rects[:, 2] - rects[:, 0], rects[:, 3] - rects[:, 1]
     side = padded_side(np.maximum(w, h), pad_px, max(max_px, 1))
@@ -211,7 +225,11 @@ def _grow_to_padding(rects: np.ndarray, max_px: int, pad_px: int, width: int, he
     for lo, hi, size, limit in ((0, 2, w, width), (1, 3, h, height)):
         target = np.maximum(np.minimum(side, limit), size)
         start = np.clip(rects[:, lo] - (target - size) // 2, 0, limit - target)
-        out[:, lo], out[:, hi] = start, start + target
+        end = start + target
+        if align_px > 1:
+            start = start - start % align_px
+            end = np.minimum(np.maximum(end, rects[:, hi]), limit)
+        out[:, lo], out[:, hi] = start, end
     return out
 
 

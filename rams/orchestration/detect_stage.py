@@ -174,7 +174,7 @@ def run_detection(
     if not cfg.enabled or cfg.sensor not in plan.flight.rasters:
         return DetectionOutput()
     from rams.detection import cascade_windows, detect_sliced, load_detector
-    from rams.detection.sliced import network_scale, peak_tiles, scan_tile_px
+    from rams.detection.sliced import ALIGN_PX, network_scale, peak_tiles, scan_tile_px
 
     # float32 first: the GSD check needs only the metadata, and a flight too coarse for the
     # model should not pay for the inference-mode probe (seconds) of precision auto
@@ -205,15 +205,17 @@ def run_detection(
     if record is not None:
         record.update(mode=mode, mode_reason=mode_reason)
     if mode == "cascade":
-        tile_px, overlap_px, pad_px = scan_tile_px(cfg.tile_px, cfg.overlap_px,
-                                                   network_scale(grid.gsd_m, model.input_gsd_m))
+        scale = network_scale(grid.gsd_m, model.input_gsd_m)
+        tile_px, overlap_px, pad_px = scan_tile_px(cfg.tile_px, cfg.overlap_px, scale)
         at = [(p.x_m, p.y_m) for p in peaks]
         if cfg.cascade_windows == "tiles":
             windows = peak_tiles(at, grid.transform, grid.width, grid.height, tile_px=tile_px,
                                  overlap_px=overlap_px, radius_m=plan.config.candidates.fusion_radius_m)
         else:
+            align = max(1, round(ALIGN_PX / scale)) if cfg.cascade_align else 1
             windows = cascade_windows(at, grid.transform, grid.width, grid.height,
-                                      window_m=cfg.cascade_window_m, max_px=tile_px, pad_px=pad_px)
+                                      window_m=cfg.cascade_window_m, max_px=tile_px, pad_px=pad_px,
+                                      align_px=align)
         if record is not None:
             record.update(cascade_windows=cfg.cascade_windows, n_windows=len(windows))
     read = model_input(reader, cfg.sensor)

@@ -228,6 +228,42 @@ def test_cascade_on_peak_tiles_gives_the_full_scans_responses_at_the_peaks() -> 
     assert [c for _, _, c in at_peaks(squares)] != [c for _, _, c in at_peaks(full)]
 
 
+class PhaseDetector(BlobDetector):
+    """Scores a blob by where it starts relative to a 16 px grid of its tile: a network whose
+    output aliases with its stride, as the shipped one's does (stop 60)."""
+
+    def predict(self, images: np.ndarray, valid: np.ndarray, *, min_score: float | None = None) -> list[Detections]:
+        out = []
+        for det in super().predict(images, valid, min_score=min_score):
+            phase = (det.boxes[:, 0] % 16) / 15.0
+            out.append(Detections(det.boxes, (det.scores * (0.4 + 0.5 * phase)).astype(np.float32), det.classes))
+        return out
+
+
+def test_aligned_squares_keep_each_objects_place_on_the_full_scans_grid() -> None:
+    """Squares starting on multiples of 32 px cover their peaks and give a phase-dependent
+    detector the full scan's scores; squares centred on the peaks do not."""
+    centres = [(301, 333), (1010, 517), (1533, 1045), (707, 1190)]
+    img, valid = _scene(2000, 1400, centres)
+    peaks = [TRANSFORM * c for c in centres]
+    full = detect_sliced(_reader(img, valid), 2000, 1400, TRANSFORM, PhaseDetector(), tile_px=512,
+                         overlap_px=64, min_score=0.01)
+
+    def scores(align: int) -> list[float]:
+        wins = cascade_windows(peaks, TRANSFORM, 2000, 1400, window_m=3.0, max_px=512, align_px=align)
+        if align > 1:
+            assert all(w.col_off % align == 0 and w.row_off % align == 0 for w in wins)
+        for c, r in centres:  # every square is still covered
+            assert any(w.col_off <= c - 75 and c + 75 <= w.col_off + w.width
+                       and w.row_off <= r - 75 and r + 75 <= w.row_off + w.height for w in wins)
+        found = detect_sliced(_reader(img, valid), 2000, 1400, TRANSFORM, PhaseDetector(), tile_px=512,
+                              overlap_px=64, windows=wins, min_score=0.01)
+        return sorted(round(p.confidence, 4) for p in found)
+
+    want = sorted(round(p.confidence, 4) for p in full)
+    assert len(want) == 4 and scores(32) == want and scores(1) != want
+
+
 def test_merge_detections_radius_and_nms() -> None:
     xy = np.array([[0.0, 0.0], [0.1, 0.0], [1.0, 0.0], [1.3, 0.0]])
     boxes = np.concatenate([xy - 0.06, xy + 0.06], 1)
