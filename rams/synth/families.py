@@ -1056,9 +1056,36 @@ _COFFEE_SLOPE = SceneFamily(
     ),
 )
 
+_QAT_TERRACE = SceneFamily(
+    "qat-terrace",
+    GroundSpec(
+        # Terraced fields on a hillside in the Yemeni highlands in the dry season: pale grey-brown
+        # stony soil held by dry-stone walls, rows of qat shrubs (mid green, dusty), dry grass
+        # along the terrace edges, a stony track; bright sun, the bare ground hot. Litter: loose
+        # stones and cobbles fallen from the walls, limestone chips, cartridge cases and shell
+        # fragments from the fighting, cans, plastic bottles and bags, cut branches. Written
+        # from this description alone (no render looked at).
+        soil_rgb=(0.62, 0.55, 0.45), grass_rgb=(0.30, 0.42, 0.20), dry_grass_rgb=(0.72, 0.64, 0.46),
+        shrub_rgb=(0.24, 0.36, 0.17), road_rgb=(0.68, 0.61, 0.52),
+        soil_refl=(0.14, 0.17, 0.21, 0.25, 0.28), grass_refl=(0.04, 0.09, 0.05, 0.30, 0.44),
+        dry_grass_refl=(0.14, 0.19, 0.25, 0.30, 0.34), shrub_refl=(0.03, 0.08, 0.04, 0.27, 0.40),
+        road_refl=(0.16, 0.19, 0.23, 0.26, 0.29),
+        veg_offset=-0.05, shrub_threshold=(0.60, 0.82), tone_gain=0.10, thermal_offset_deg_c=6.0,
+        veg_cooling_deg_c=4.0, rgb_grain_cell_m=0.05, rgb_grain_amp=(0.05, 0.06),
+        rgb_speckle_amp=(0.03, 0.07),
+    ),
+    ClutterSpec(
+        (("rock", 30), ("stone", 300), ("cobble", 80), ("limestone", 40), ("cartridge", 25), ("fragment", 25),
+         ("can", 15), ("plastic_bottle", 20), ("plastic_bag", 20), ("branch", 25), ("warm_patch", 6)),
+        ("stone", "cartridge", "cobble", "fragment"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE, _QAT_TERRACE)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1120,14 +1147,16 @@ HELD_OUT_FAMILY = "ploughed"
 #: fragments and pine cones on pale lichen heath); it judged rule ZX (stop 59), so it is seen
 #: too; ``snowmelt-field``, added at the end of stop 59, blind (clods, straw and litter on wet
 #: soil with patches of old snow); it judged rule ZZ (stop 60), so it is seen too;
-#: ``coffee-slope``, added in stop 60, blind, for the next decision (fallen leaves and fruit,
-#: pruned branches and cartridge cases on red volcanic soil under coffee bushes).
+#: ``coffee-slope``, added in stop 60, blind (fallen leaves and fruit, pruned branches and
+#: cartridge cases on red volcanic soil under coffee bushes); it judged rule ZZA (stop 60), so
+#: it is seen too; ``qat-terrace``, added at the end of stop 60, blind, for the next decision
+#: (stones, cobbles, cartridge cases and shell fragments on pale stony terraces among qat shrubs).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-    "lichen-tundra", "snowmelt-field", "coffee-slope",
+    "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
