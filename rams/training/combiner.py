@@ -335,7 +335,6 @@ def _platt_line(combiner: PointCombiner) -> str:
 def _without_cnn_section(combiner: PointCombiner) -> list[str]:
     """Card lines of the combiner for runs without the CNN."""
     m = combiner.meta
-    layer = m["calibration_mine_layer"]
     lines = [
         "", "## Without the CNN (`without_cnn`)", "",
         "Scores the runs in which the CNN does not run (no RGB orthomosaic, RGB too coarse for the "
@@ -351,10 +350,7 @@ def _without_cnn_section(combiner: PointCombiner) -> list[str]:
             "mines per peak), and a calibration may not reverse a ranking, so every point gets "
             "the base rate of the fit flights. Anomaly evidence alone does not tell mines from "
             "clutter on ground the combiner did not see.", ""]),
-        f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
-        f"{m.get('cross_ground_ece')}; Platt on one half, measured on the other: {m['calibration_ece_split_half']}",
-        f"- Mine layer (p >= {layer['threshold']}): precision {layer['precision']}, recall {layer['recall']} "
-        f"({layer['tp']} of {layer['n_truth']} mines)",
+        *_metric_lines(m),
     ]
     return lines
 
@@ -363,7 +359,6 @@ def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> l
     """Card lines of the combiner for runs with the CNN but no multispectral or thermal raster."""
     m = combiner.meta
     real_fit = [n for n in m["fit_flights"] if n.startswith("run-real-")]
-    layer = m["calibration_mine_layer"]
     lines = [
         "", "## RGB orthomosaic alone (`rgb_only`)", "",
         "Scores the runs with the CNN but no multispectral or thermal raster. The anomaly core then "
@@ -381,10 +376,7 @@ def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> l
         "", "| model | feature | weight |", "|---|---|---|",
     ]
     lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
-        f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
-        f"{m.get('cross_ground_ece')}; Platt on one half, measured on the other: {m['calibration_ece_split_half']}",
-        f"- Mine layer (p >= {layer['threshold']}): precision {layer['precision']}, recall {layer['recall']} "
-        f"({layer['tp']} of {layer['n_truth']} mines)",
+        *_metric_lines(m),
     ]
     return lines
 
@@ -392,23 +384,31 @@ def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> l
 def _cascade_section(combiner: PointCombiner) -> list[str]:
     """Card lines of the combiner for runs whose CNN read only the windows around the peaks."""
     m = combiner.meta
-    layer = m["calibration_mine_layer"]
     lines = [
         "", "## Cascade runs (`cascade`)", "",
         "Scores the runs whose CNN read only the windows around the anomaly peaks (`detection.mode` "
         "cascade, or `auto` with a multispectral or thermal raster). A full scan's CNN detections away "
-        "from any peak count in the local clutter density and the neighbours' evidence; a cascade run "
-        "has none there, so the first model would read its clutter as sparser than it is (rule ZX, "
-        "stop 59). Fitted the same way on the same flights processed in cascade mode "
+        "from any peak count in the local clutter density and the neighbours' evidence, and a cascade run "
+        "has none there (rule ZY, stop 60, tried this model for that reason; cascade's lost precision "
+        "turned out to be the CNN's, and no cascade model ships). Fitted the same way on the same "
+        "flights processed in cascade mode "
         f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
         f"points, {m['n_calibration_mines']} mines).",
         *([f"- command: `{m['command']}`"] if "command" in m else []),
         "", "| model | feature | weight |", "|---|---|---|",
     ]
     lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
+        *_metric_lines(m),
+    ]
+    return lines
+
+
+def _metric_lines(m: dict[str, Any]) -> list[str]:
+    """A nested model's calibration ECEs and mine layer on its calibration flights."""
+    layer = m["calibration_mine_layer"]
+    return [
         f"- ECE on the calibration flights: {m['calibration_ece']}; leave one family out: "
         f"{m.get('cross_ground_ece')}; Platt on one half, measured on the other: {m['calibration_ece_split_half']}",
         f"- Mine layer (p >= {layer['threshold']}): precision {layer['precision']}, recall {layer['recall']} "
         f"({layer['tp']} of {layer['n_truth']} mines)",
     ]
-    return lines
