@@ -100,10 +100,10 @@ class DetectionConfig(_Section):
     cascade_window_m: float = Field(default=3.0, gt=0)
     #: cascade: what is read around the anomaly peaks. ``tiles``: the full scan's own tiles
     #: that reach within the fusion radius of a peak, so the CNN's responses at every peak are
-    #: the full scan's (:func:`rams.detection.sliced.peak_tiles`); ``squares``: a square of
-    #: ``cascade_window_m`` centred on each peak, merged where that costs no pixels
-    #: (:func:`rams.detection.sliced.cascade_windows`), cheaper, but the network sees another
-    #: context there and scores clutter differently (stop 60)
+    #: the full scan's (:func:`rams.detection.sliced.peak_tiles`; rule ZZ); ``squares``: a
+    #: square of ``cascade_window_m`` around each peak, merged where that costs no pixels
+    #: (:func:`rams.detection.sliced.cascade_windows`): about a third of the pixels, but the
+    #: CNN's evidence there is not the full scan's (rules ZX and ZZA, stop 60)
     cascade_windows: Literal["tiles", "squares"] = "tiles"
     #: cascade with squares: start every square on the full scan's grid of 32 px, so that each
     #: object sits where it sits in the full scan relative to the network's stride grid (its

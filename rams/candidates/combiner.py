@@ -229,8 +229,9 @@ class PointCombiner:
         - CNN and multispectral/thermal anomaly core: this combiner, or :attr:`cascade`
           when the CNN read only the windows around the anomaly peaks (``cascade`` True).
           A full scan's CNN detections away from any peak count in the local clutter
-          density and the neighbours' evidence; a cascade run has none there, so its
-          clutter looks sparser than the full-scan model learnt (rule ZX, stop 59).
+          density and the neighbours' evidence, and a cascade run has none there; rule ZY
+          (stop 60) fitted such a model and found it changed nothing that mattered (cascade's
+          lost precision was the CNN's own: rule ZZ), so none ships.
         - No CNN (no RGB, RGB too coarse, detection off): a combiner fitted on runs with the
           CNN has learnt that a mine has a CNN response beside it and would score every
           anomaly peak as clutter. :attr:`without_cnn`, fitted on runs of the same flights

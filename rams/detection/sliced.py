@@ -104,10 +104,11 @@ def peak_tiles(
     Cascade mode with these windows reads exactly what a full scan reads wherever a
     candidate is, in the same tiles, so the CNN's responses within ``radius_m`` of every
     candidate (the evidence of its fused point) are the full scan's; only tiles far from
-    every candidate are skipped. Smaller windows centred on each peak
-    (:func:`cascade_windows`) are cheaper, but the network then sees another context and
-    its scores on clutter shift (stop 60: on the seen ``lichen-tundra`` family, 6 pieces of
-    clutter that the full scan scored 0.32-0.38 scored 0.45-0.67 in peak windows).
+    every candidate are skipped. Squares around each peak (:func:`cascade_windows`) are
+    cheaper, but the network's scores alias with its stride grid: centred on the peaks, 6
+    pieces of clutter of the seen ``lichen-tundra`` family that the full scan scored
+    0.32-0.38 scored 0.45-0.67 (rule ZX); aligned to the full scan's grid they did as the
+    full scan there, but not blind on ``coffee-slope`` (rule ZZA, stop 60).
 
     Args:
         points: candidate ``(x, y)`` in the raster's CRS (map metres).
