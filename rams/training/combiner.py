@@ -339,20 +339,15 @@ def _without_cnn_section(combiner: PointCombiner) -> list[str]:
         "", "## Without the CNN (`without_cnn`)", "",
         "Scores the runs in which the CNN does not run (no RGB orthomosaic, RGB too coarse for the "
         "model, detection off). Fitted the same way on the same flights processed with detection off "
-        f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
-        f"points, {m['n_calibration_mines']} mines). The CNN features are 0 there and carry no weight.", "",
-        "| model | feature | weight |", "|---|---|---|",
+        f"{_counts(m)}. The CNN features are 0 there and carry no weight.",
     ]
-    lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
-        *([] if combiner.platt_a != 0.0 else [
-            "The calibration slope is 0: across ground the evidence model's logits ranked mines "
-            "below clutter (pooled over families, ground where every peak scores high holds few "
-            "mines per peak), and a calibration may not reverse a ranking, so every point gets "
-            "the base rate of the fit flights. Anomaly evidence alone does not tell mines from "
-            "clutter on ground the combiner did not see.", ""]),
-        *_metric_lines(m),
-    ]
-    return lines
+    flat = [] if combiner.platt_a != 0.0 else [
+        "The calibration slope is 0: across ground the evidence model's logits ranked mines "
+        "below clutter (pooled over families, ground where every peak scores high holds few "
+        "mines per peak), and a calibration may not reverse a ranking, so every point gets "
+        "the base rate of the fit flights. Anomaly evidence alone does not tell mines from "
+        "clutter on ground the combiner did not see.", ""]
+    return [*lines, *_weights_block(combiner), *flat, *_metric_lines(m)]
 
 
 def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> list[str]:
@@ -366,19 +361,14 @@ def _rgb_only_section(combiner: PointCombiner, real: dict[str, Any] | None) -> l
         "that differs in colour (stones, clods, litter, tile seams), not the thermal and spectral "
         "contrasts the first model weighs. Fitted the same way on the "
         "same flights processed from their RGB orthomosaic alone "
-        f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
-        f"points, {m['n_calibration_mines']} mines), on the CNN features only (the RGB anomaly features "
+        f"{_counts(m)}, on the CNN features only (the RGB anomaly features "
         "are set to 0 and carry no weight).",
         *([] if not real_fit else [
             "", f"Real flights among the fit flights ({len(real_fit)}): {', '.join(real_fit)}: mosaics of "
             f"the real tiles a detector never trained on (its selection share) from {', '.join(real['folders']) if real else '?'} "
             "(benchmarks/real_rgb_flights.py). " + (f"Credit: {real['credit']}." if real else "")]),
-        "", "| model | feature | weight |", "|---|---|---|",
     ]
-    lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
-        *_metric_lines(m),
-    ]
-    return lines
+    return [*lines, *_weights_block(combiner), *_metric_lines(m)]
 
 
 def _cascade_section(combiner: PointCombiner) -> list[str]:
@@ -391,16 +381,22 @@ def _cascade_section(combiner: PointCombiner) -> list[str]:
         "from any peak count in the local clutter density and the neighbours' evidence, and a cascade run "
         "has none there (rule ZY, stop 60, tried this model for that reason; cascade's lost precision "
         "turned out to be the CNN's, and no cascade model ships). Fitted the same way on the same "
-        "flights processed in cascade mode "
-        f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
-        f"points, {m['n_calibration_mines']} mines).",
+        f"flights processed in cascade mode {_counts(m)}.",
         *([f"- command: `{m['command']}`"] if "command" in m else []),
-        "", "| model | feature | weight |", "|---|---|---|",
     ]
-    lines += [*_weight_rows(combiner, skip_zero=True), "", _platt_line(combiner), "",
-        *_metric_lines(m),
-    ]
-    return lines
+    return [*lines, *_weights_block(combiner), *_metric_lines(m)]
+
+
+def _counts(m: dict[str, Any]) -> str:
+    """A nested model's fit and calibration points and mines, in parentheses."""
+    return (f"({m['n_fit_points']} points, {m['n_fit_mines']} mines; calibration {m['n_calibration_points']} "
+            f"points, {m['n_calibration_mines']} mines)")
+
+
+def _weights_block(combiner: PointCombiner) -> list[str]:
+    """A nested model's table of non-zero weights and its Platt line."""
+    return ["", "| model | feature | weight |", "|---|---|---|", *_weight_rows(combiner, skip_zero=True), "",
+            _platt_line(combiner), ""]
 
 
 def _metric_lines(m: dict[str, Any]) -> list[str]:
