@@ -37,6 +37,22 @@ log = logging.getLogger(__name__)
 GDAL_CACHE_MB = 256
 os.environ.setdefault("GDAL_CACHEMAX", str(GDAL_CACHE_MB))
 
+
+def gdal_cache_bytes() -> int:
+    """The block cache ``GDAL_CACHEMAX`` gives GDAL, bytes, read as GDAL reads it.
+
+    A number below 100,000 is megabytes, a larger one bytes, ``N%`` a share of the physical
+    memory; anything else is taken as this module's default (:data:`GDAL_CACHE_MB`).
+    """
+    value = os.environ.get("GDAL_CACHEMAX", str(GDAL_CACHE_MB)).strip()
+    try:
+        if value.endswith("%"):
+            return int(float(value[:-1]) / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        number = float(value)
+        return int(number * 1024 * 1024) if number < 100_000 else int(number)
+    except (ValueError, OSError, AttributeError):  # AttributeError: no sysconf (Windows)
+        return GDAL_CACHE_MB * 1024 * 1024
+
 _KELVIN_OFFSET = 273.15
 
 #: Source windows narrower than this use OpenCV's fixed-point (int16) remap maps.

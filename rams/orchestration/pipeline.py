@@ -30,16 +30,18 @@ from rams.anomaly.warm import warm_up
 from rams.config import PipelineConfig
 from rams.errors import RamsInputError
 from rams.export.cog import PendingCog
+from rams.grid.reader import gdal_cache_bytes
 from rams.export.quicklook import MATPLOTLIB_MODULES
 from rams.orchestration.assemble import assemble_anomaly_deferred
 from rams.orchestration.detect_stage import run_detection
-from rams.orchestration.executor import Executor, LocalExecutor
+from rams.orchestration.executor import Executor, LocalExecutor, resolve_workers
 from rams.orchestration.lock import LOCK_NAME, OutputLockedError, output_lock
 from rams.orchestration.memory import freeze_long_lived, thaw, tune_allocator
 from rams.orchestration.outputs import write_outputs
 from rams.orchestration.plan import FlightPlan, build_plan
 from rams.orchestration.stages import StageTimer
 from rams.orchestration.tile_tasks import score_tile, tile_statistics
+from rams.tiles.windows import strip_order
 
 WORK_DIR_NAME = ".rams-work"
 RUN_FILE = "run.json"
@@ -133,19 +135,59 @@ def decode_warnings(plan: FlightPlan, tile_files: list[Path]) -> list[str]:
     return out
 
 
+#: Block side assumed of the anomaly inputs' GeoTIFFs, pixels (tiled GeoTIFFs and COGs use
+#: 256 or 512): what a tile's halo adds to the blocks a tile row decodes.
+_SOURCE_BLOCK_PX = 512
+#: Share of GDAL's block cache the strips of :func:`anomaly_strip_cols` are sized to fill.
+_STRIP_CACHE_SHARE = 0.75
+
+
+def anomaly_strip_cols(plan: FlightPlan, workers: int) -> int:
+    """Tile columns per strip of the anomaly stage's order (:func:`rams.tiles.windows.strip_order`).
+
+    As wide as lets every worker's current strip row (the source blocks its tiles touch, in
+    every anomaly input, at the inputs' own resolution) stay in GDAL's block cache
+    together, so that each block is decoded about once. In row-major order on a 0.25 km²
+    flight (1024 px tiles, 32 px halo, 512 px blocks, two threads, the 256 MB cache) each
+    tile row decoded the multispectral blocks of the row before it again: 7.2 s of decoding
+    over the two threads against 5.3 s in strips of 3 tiles (stop 61).
+    """
+    tile_px = plan.config.tiles.tile_px
+    bytes_per_px = 0.0  # decoded source bytes per grid pixel, every anomaly input
+    for sensor in plan.anomaly_sensors:
+        raster = plan.readers[sensor].raster
+        bands = len(raster.data_bands) + (raster.alpha_band is not None)
+        bytes_per_px += bands * np.dtype(raster.dtype).itemsize * (plan.grid.gsd_m / raster.gsd_m) ** 2
+    # a strip row of k tiles touches about (k * tile + 2 blocks) x (tile + 2 blocks) grid pixels
+    rows = tile_px + 2 * _SOURCE_BLOCK_PX
+    budget = _STRIP_CACHE_SHARE * gdal_cache_bytes() / max(1, workers)
+    width_px = budget / max(bytes_per_px * rows, 1e-9) - 2 * _SOURCE_BLOCK_PX
+    return max(1, int(width_px // tile_px))
+
+
 def run_anomaly_stage(plan: FlightPlan, executor: Executor, tiles_dir: Path) -> list[Path]:
-    """Score every tile (two passes for global RX); return the tile result files in tile order."""
+    """Score every tile (two passes for global RX); return the tile result files in tile order.
+
+    The tiles run in strips (:func:`anomaly_strip_cols`), so that the source blocks a tile
+    row shares with the next are still in GDAL's cache when the next one reads them.
+    """
     tiles_dir.mkdir(parents=True, exist_ok=True)
+    order = strip_order(plan.tiles, anomaly_strip_cols(plan, resolve_workers(plan.config.execution.workers)))
+    tiles = [plan.tiles[i] for i in order]
     stats = None
     if plan.config.anomaly.detector == "global":
-        todo = [t for t in plan.tiles if not (tiles_dir / f"{t.key}.npz").exists()]
+        todo = [t for t in tiles if not (tiles_dir / f"{t.key}.npz").exists()]
         if todo:  # resumed runs with every tile scored need no statistics
-            partial = executor.map(tile_statistics, plan.tiles, plan, label="RX statistics")
+            partial = executor.map(tile_statistics, tiles, plan, label="RX statistics")
             stats = partial[0]
             for other in partial[1:]:
                 stats.merge(other)
             stats.finalize()
-    return executor.map(score_tile, plan.tiles, plan, tiles_dir, stats, label="anomaly tiles")
+    files = executor.map(score_tile, tiles, plan, tiles_dir, stats, label="anomaly tiles")
+    in_tile_order: list[Path] = [Path()] * len(files)
+    for position, index in enumerate(order):
+        in_tile_order[index] = files[position]
+    return in_tile_order
 
 
 def process_flight(

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rasterio.windows import Window
@@ -79,6 +79,20 @@ def iter_tiles(width: int, height: int, tile_px: int = 1024, halo_px: int = 32) 
                 core=Window(c0, r0, c1 - c0, r1 - r0),
                 read=Window(cc0, rr0, cc1 - cc0, rr1 - rr0),
             )
+
+
+def strip_order(tiles: Sequence[Tile], strip_cols: int) -> list[int]:
+    """Indices of ``tiles`` in vertical strips of ``strip_cols`` tile columns, row-major in each.
+
+    A worker walking its stretch of this order meets, in its next tile row, source blocks it
+    decoded one strip-row ago, while they are still in a block cache that holds a strip's
+    row but not the whole grid's (the halo of a tile reaches into a further block on every
+    side, so a tile row shares a block row with the next). Row-major order is
+    ``strip_cols >= `` the number of tile columns.
+    """
+    if strip_cols < 1:
+        raise ValueError(f"strip_cols must be >= 1, got {strip_cols}")
+    return sorted(range(len(tiles)), key=lambda i: (tiles[i].col // strip_cols, tiles[i].row, tiles[i].col))
 
 
 def tile_starts(n: int, tile_px: int, overlap_px: int) -> list[int]:

@@ -11,7 +11,7 @@ import rasterio
 from rams.config import PipelineConfig, load_config
 from rams.orchestration.assemble import assemble_anomaly
 from rams.orchestration.executor import LocalExecutor
-from rams.orchestration.pipeline import run_anomaly_stage
+from rams.orchestration.pipeline import anomaly_strip_cols, run_anomaly_stage
 from rams.orchestration.plan import anomaly_halo_px, build_plan
 from rams.synth import generate_flight
 
@@ -48,3 +48,37 @@ def test_the_default_halo_covers_the_5_cm_grid() -> None:
     assert anomaly_halo_px(cfg, 0.05, ("multispectral", "thermal")) == 31  # 10 + 1 + 20
     assert anomaly_halo_px(cfg, 0.05, ("multispectral",)) == 11
     assert anomaly_halo_px(cfg, 0.02, ("multispectral", "thermal")) == 61
+
+
+def test_strips_follow_the_gdal_cache_and_results_come_back_in_tile_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flight = generate_flight(tmp_path / "flight", size_m=12.0, seed=3,
+                             gsd_m={"ms": 0.02, "thermal": 0.05, "rgb": 0.02}).out_dir
+    cfg = load_config(overrides={"tiles": {"tile_px": 128}, "execution": {"workers": 2}})
+    plan = build_plan(flight, cfg, checksum=False)
+    try:
+        assert len({t.col for t in plan.tiles}) > 2
+        widths = []
+        for cache in ("4", "64", "100%"):
+            monkeypatch.setenv("GDAL_CACHEMAX", cache)
+            widths.append(anomaly_strip_cols(plan, 2))
+        assert widths[0] == 1  # 4 MB: one column per strip
+        assert widths[0] < widths[1] <= widths[2]
+        assert anomaly_strip_cols(plan, 1) >= anomaly_strip_cols(plan, 2) >= anomaly_strip_cols(plan, 8)
+        monkeypatch.setenv("GDAL_CACHEMAX", "4")  # strips of one column: not the tiles' order
+        files = run_anomaly_stage(plan, LocalExecutor(2), tmp_path / "tiles")
+        assert [f.name for f in files] == [f"{t.key}.npz" for t in plan.tiles]
+    finally:
+        plan.close()
+    monkeypatch.delenv("GDAL_CACHEMAX")
+    plan = build_plan(flight, cfg, checksum=False)
+    try:
+        again = run_anomaly_stage(plan, LocalExecutor(1), tmp_path / "tiles_in_order")
+    finally:
+        plan.close()
+    for a, b in zip(files, again, strict=True):
+        with np.load(a) as x, np.load(b) as y:
+            assert x.files == y.files
+            for k in x.files:
+                assert np.array_equal(x[k], y[k], equal_nan=True), (a.name, k)
