@@ -30,8 +30,8 @@ from rams.anomaly.warm import warm_up
 from rams.config import PipelineConfig
 from rams.errors import RamsInputError
 from rams.export.cog import PendingCog
-from rams.grid.reader import gdal_cache_bytes
 from rams.export.quicklook import MATPLOTLIB_MODULES
+from rams.grid.reader import gdal_cache_bytes
 from rams.orchestration.assemble import assemble_anomaly_deferred
 from rams.orchestration.detect_stage import run_detection
 from rams.orchestration.executor import Executor, LocalExecutor, resolve_workers
