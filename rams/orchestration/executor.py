@@ -126,9 +126,10 @@ class LocalExecutor:
         """Apply ``fn(item, *args)`` to every item; results in item order.
 
         With several workers each thread runs a contiguous run of the items in order (see
-        :class:`_ContiguousRuns`): the tiles of a flight come in row-major order, so a
-        thread's next tile shares source blocks with its last ones, still in the block
-        cache of that thread's own dataset handle. A failing item stops the others from
+        :class:`_ContiguousRuns`): the anomaly stage hands its tiles over in strips of
+        tile columns (:func:`rams.tiles.windows.strip_order`), so a thread's next tile
+        shares source blocks with its last ones, still in the block cache of that thread's
+        own dataset handle. A failing item stops the others from
         starting and its exception is raised (the first failing item's, in item order).
         """
         with _progress(self.progress) as bar:
