@@ -15,7 +15,10 @@ The score of an object is the highest CNN confidence within 0.15 m of it (0 if n
 Usage::
 
     python benchmarks/probe_cnn_position.py --full /tmp/lt/keep_full --cascade /tmp/lt/keep_casc \\
-        [--out benchmarks/results/stop60] [--precision int8]
+        [--out benchmarks/results/stop60] [--precision int8] [--model M.pt] [--probes centre,phase]
+
+``--model`` probes another detector than the shipped one (rule ZZB, stop 61); ``--probes``
+runs only the probes named.
 """
 
 from __future__ import annotations
@@ -77,14 +80,17 @@ def main() -> None:
     ap.add_argument("--cascade", required=True)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "stop60")
     ap.add_argument("--precision", default="int8")
+    ap.add_argument("--model", default=None, help="Detector weights (default: the shipped RGB model).")
+    ap.add_argument("--probes", default="centre,phase", help="Comma-separated: centre, phase.")
     args = ap.parse_args()
-    model = load_detector(None, sensor="rgb", precision=args.precision)
+    model = load_detector(args.model, sensor="rgb", precision=args.precision)
+    probes = [(probe, limit) for probe, limit in (("centre", None), ("phase", 5)) if probe in args.probes.split(",")]
     names = [os.path.basename(p) for p in sorted(glob.glob(f"{args.full}/flight-*")) + sorted(glob.glob(f"{args.full}/clutter-*"))]
     centre, phase = [], {"mine": [], "clutter": []}
     for name in names:
         with rasterio.open(f"{args.full}/{name}/rgb.tif") as src:
             to_map = pyproj.Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
-            for probe, max_mines in (("centre", None), ("phase", 5)):
+            for probe, max_mines in probes:
                 for kind, (lon, lat) in _objects(args.full, args.cascade, name, max_mines):
                     x, y = to_map.transform(lon, lat)
                     col, row = ~src.transform * (x, y)

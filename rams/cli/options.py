@@ -67,6 +67,7 @@ class Preset(StrEnum):
     small = "small"
     base = "base"
     lite0 = "lite0"
+    lite0_bilinear = "lite0-bilinear"
 
 
 class Split(StrEnum):

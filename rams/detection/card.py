@@ -186,7 +186,8 @@ def _summary_lines(path: str | Path, meta: DetectorMetadata, summary: dict[str, 
         + ("EfficientNet-Lite0 trunk to stride 16 (rams.detection.lite_trunk)"
            if meta.config.backbone == "efficientnet_lite0" else
            "plain 3x3 conv-BN-ReLU backbone to stride 32")
-        + " with a feature-pyramid path back to stride 4." + _pretrained_text(meta),
+        + " with a feature-pyramid path back to stride 4"
+        + (" (bilinear upsampling)" if meta.config.upsample == "bilinear" else "") + "." + _pretrained_text(meta),
         "",
         "## Summary",
         "",

@@ -41,6 +41,10 @@ class ModelConfig:
         backbone: ``plain`` (the 3x3 conv stack above, widths and blocks as given) or
             ``efficientnet_lite0`` (:class:`rams.detection.lite_trunk.LiteTrunk`; widths and
             blocks are not used).
+        upsample: how the feature pyramid brings coarser features up to the next stride:
+            ``nearest`` (each stride-16 cell copied over 4 x 4 head cells) or ``bilinear``
+            (interpolated, so a feature does not jump where a coarse cell ends; the
+            network's score of an object moves less with its place on the 16 px grid).
     """
 
     in_channels: int = 3
@@ -49,6 +53,7 @@ class ModelConfig:
     blocks: tuple[int, int, int, int] = (0, 1, 1, 1)
     head_width: int = 32
     backbone: str = "plain"
+    upsample: str = "nearest"
 
     def to_dict(self) -> dict[str, object]:
         """Plain-types form (stored in the weights file).
@@ -61,6 +66,8 @@ class ModelConfig:
         d["blocks"] = list(self.blocks)
         if self.backbone == "plain":
             del d["backbone"]
+        if self.upsample == "nearest":
+            del d["upsample"]
         return d
 
     @classmethod
@@ -75,6 +82,7 @@ class ModelConfig:
             blocks=(blocks[0], blocks[1], blocks[2], blocks[3]),
             head_width=int(d["head_width"]),  # type: ignore[call-overload]
             backbone=str(d.get("backbone", "plain")),  # weights before stop 55 have no backbone
+            upsample=str(d.get("upsample", "nearest")),  # nor before stop 61 an upsampling
         )
 
 
@@ -84,19 +92,23 @@ PRESETS: dict[str, dict[str, object]] = {
     "base": {"widths": (24, 48, 96, 128, 192), "blocks": (1, 2, 2, 1), "head_width": 48},
     "lite0": {"widths": (16, 24, 48, 96, 128), "blocks": (0, 1, 1, 1), "head_width": 32,
               "backbone": "efficientnet_lite0"},
+    "lite0-bilinear": {"widths": (16, 24, 48, 96, 128), "blocks": (0, 1, 1, 1), "head_width": 32,
+                       "backbone": "efficientnet_lite0", "upsample": "bilinear"},
 }
 BACKBONES = ("plain", "efficientnet_lite0")
+#: Upsampling modes of the feature pyramid (:attr:`ModelConfig.upsample`).
+UPSAMPLES = ("nearest", "bilinear")
 
 
 def model_config(preset: str, in_channels: int, num_classes: int) -> ModelConfig:
-    """A :class:`ModelConfig` from a preset name ("small", "base" or "lite0")."""
+    """A :class:`ModelConfig` from a preset name ("small", "base", "lite0" or "lite0-bilinear")."""
     if preset not in PRESETS:
         raise ValueError(f"unknown model preset {preset!r}; choose from {sorted(PRESETS)}")
     p = PRESETS[preset]
     return ModelConfig(
         in_channels=in_channels, num_classes=num_classes,
         widths=p["widths"], blocks=p["blocks"], head_width=int(p["head_width"]),  # type: ignore[arg-type, call-overload]
-        backbone=str(p.get("backbone", "plain")),
+        backbone=str(p.get("backbone", "plain")), upsample=str(p.get("upsample", "nearest")),
     )
 
 
@@ -134,6 +146,8 @@ class CenterNet(nn.Module):
         self.config = config
         if config.backbone not in BACKBONES:
             raise ValueError(f"unknown backbone {config.backbone!r}; choose from {BACKBONES}")
+        if config.upsample not in UPSAMPLES:
+            raise ValueError(f"unknown upsampling {config.upsample!r}; choose from {UPSAMPLES}")
         self.trunk: LiteTrunk | None = None
         if config.backbone == "efficientnet_lite0":
             self.trunk = LiteTrunk(config.in_channels)
@@ -185,7 +199,11 @@ class CenterNet(nn.Module):
         top = len(feats) - 1
         y = self.lateral[top](feats[top])
         for i in reversed(range(top)):
-            y = F.interpolate(y, scale_factor=2.0, mode="nearest") + self.lateral[i](feats[i])
+            if self.config.upsample == "bilinear":
+                y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)
+            else:
+                y = F.interpolate(y, scale_factor=2.0, mode="nearest")
+            y = y + self.lateral[i](feats[i])
             y = self.smooth[i](y)
         return self.head_conv(y)  # type: ignore[no-any-return]
 

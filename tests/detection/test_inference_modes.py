@@ -766,3 +766,19 @@ def test_a_lite0_calibration_keeps_its_stem_float_and_the_file_says_so(tmp_path:
     del old["float_modules"]
     (tmp_path / "old.int8.json").write_text(json.dumps(old))
     assert Int8Calibration.load(tmp_path / "old.int8.json").float_modules == im.FLOAT_MODULES
+
+
+def test_int8_builds_a_network_with_a_bilinear_pyramid() -> None:
+    torch.manual_seed(3)
+    net = CenterNet(model_config("lite0-bilinear", 3, 1)).eval().fuse()
+    g = torch.Generator().manual_seed(4)
+    cal = calibrate_int8(net, [torch.randn(2, 3, 96, 96, generator=g) for _ in range(2)],
+                         in_channels=3, weights_sha256="b" * 64)
+    q = quantize_int8(net, cal, 3)
+    x = torch.randn(1, 3, 96, 128, generator=g)
+    with torch.inference_mode():
+        ref, out = net(x), q(x)
+    assert out[0].shape == ref[0].shape
+    # the int8 heatmap follows the float32 one (same ranking of cells, roughly)
+    r = np.corrcoef(ref[0].flatten().numpy(), out[0].flatten().numpy())[0, 1]
+    assert r > 0.9

@@ -86,3 +86,28 @@ def test_separable_max_pool_equals_torch_max_pool() -> None:
         # saturated sigmoids make ties, where a peak test is most fragile
         x = torch.sigmoid(torch.randn(*shape, generator=gen) * 20)
         assert torch.equal(max_pool_3x3(x), F.max_pool2d(x, 3, 1, 1))
+
+
+def test_bilinear_pyramid_is_recorded_and_interpolates_between_coarse_cells() -> None:
+    cfg = model_config("lite0-bilinear", 3, 1)
+    assert cfg.upsample == "bilinear" and cfg.backbone == "efficientnet_lite0"
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    assert "upsample" not in model_config("lite0", 3, 1).to_dict()  # older files stay as they were
+    assert ModelConfig.from_dict(model_config("lite0", 3, 1).to_dict()).upsample == "nearest"
+    with pytest.raises(ValueError, match="unknown upsampling"):
+        CenterNet(ModelConfig(upsample="cubic"))
+    torch.manual_seed(0)
+    nearest = CenterNet(model_config("lite0", 3, 1)).eval()
+    bilinear = CenterNet(cfg).eval()
+    bilinear.load_state_dict(nearest.state_dict())  # same weights: only the pyramid's upsampling differs
+    x = torch.randn(1, 3, 128, 128)
+    with torch.no_grad():
+        top = nearest.lateral[-1](nearest.trunk(x)[-1])  # (1, C, 8, 8) at stride 16
+        up_n = torch.nn.functional.interpolate(top, scale_factor=2.0, mode="nearest")
+        a, b = nearest(x)[0], bilinear(x)[0]
+    assert a.shape == b.shape == (1, 1, 32, 32)
+    assert not torch.allclose(a, b)
+    # nearest copies each coarse cell over 2 x 2 finer cells; bilinear does not
+    assert torch.equal(up_n[..., 0::2, :], up_n[..., 1::2, :])
+    up_b = torch.nn.functional.interpolate(top, scale_factor=2.0, mode="bilinear", align_corners=False)
+    assert not torch.equal(up_b[..., 0::2, :], up_b[..., 1::2, :])
