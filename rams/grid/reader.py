@@ -53,6 +53,7 @@ def gdal_cache_bytes() -> int:
     except (ValueError, OSError, AttributeError):  # AttributeError: no sysconf (Windows)
         return GDAL_CACHE_MB * 1024 * 1024
 
+
 _KELVIN_OFFSET = 273.15
 
 #: Source windows narrower than this use OpenCV's fixed-point (int16) remap maps.

@@ -21,7 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ from rams.orchestration.plan import FlightPlan, build_plan
 from rams.orchestration.stages import StageTimer
 from rams.orchestration.tile_tasks import score_tile, tile_statistics
 from rams.tiles.windows import strip_order
+
+T = TypeVar("T")
 
 WORK_DIR_NAME = ".rams-work"
 RUN_FILE = "run.json"
@@ -178,16 +180,20 @@ def run_anomaly_stage(plan: FlightPlan, executor: Executor, tiles_dir: Path) -> 
     if plan.config.anomaly.detector == "global":
         todo = [t for t in tiles if not (tiles_dir / f"{t.key}.npz").exists()]
         if todo:  # resumed runs with every tile scored need no statistics
-            partial = executor.map(tile_statistics, tiles, plan, label="RX statistics")
+            partial = _in_tile_order(executor.map(tile_statistics, tiles, plan, label="RX statistics"), order)
             stats = partial[0]
-            for other in partial[1:]:
+            for other in partial[1:]:  # merged in tile order: the sums' rounding as before the strips
                 stats.merge(other)
             stats.finalize()
-    files = executor.map(score_tile, tiles, plan, tiles_dir, stats, label="anomaly tiles")
-    in_tile_order: list[Path] = [Path()] * len(files)
+    return _in_tile_order(executor.map(score_tile, tiles, plan, tiles_dir, stats, label="anomaly tiles"), order)
+
+
+def _in_tile_order(results: list[T], order: list[int]) -> list[T]:
+    """Results of items taken in ``order`` (indices into the tiles), back in the tiles' order."""
+    out: list[T] = list(results)
     for position, index in enumerate(order):
-        in_tile_order[index] = files[position]
-    return in_tile_order
+        out[index] = results[position]
+    return out
 
 
 def process_flight(
