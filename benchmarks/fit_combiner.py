@@ -36,6 +36,10 @@ always a mine, which ground with clutter of an unseen colour or material disprov
 stress look of ``bench_candidates.py`` before the runs with the CNN. ``--with-cnn-only`` fits
 the with-CNN model alone and copies the other two from the shipped combiner (experiments ZI
 and ZJ). ``--fit`` and ``--cal`` take comma-separated ranges (``200-211,216-227``).
+``--add-families`` (rule ZZD) adds one fit flight of each named family (seeds from
+``--add-seed``, 300 by default), each its own ground in the calibration across ground, on top of
+the flights of ``--families``: on ground the detector never trained on its calls can be wrong,
+which the training families never show the combiner.
 ``--seen-held-out`` lets ``--families`` name held-out families that have been benchmarked
 already (experiment ZK: a combiner fitted on many kinds of ground); the families still blind
 (:data:`BLIND_FAMILIES`) are refused.
@@ -49,7 +53,7 @@ Usage::
     python benchmarks/fit_combiner.py [--work /tmp/rams-combiner] [--size-m 60]
         [--fit 200-211] [--cal 212-215] [--families steppe,sand-litter,rocky-scrub,meadow]
         [--real-rgb DIR] [--coarse-rgb-gsd-m 0.02] [--oddments [any|metal] [--oddment-seeds mixed|blocks]]
-        [--rerender warm|cool_dark] [--with-cnn-only]
+        [--rerender warm|cool_dark] [--with-cnn-only] [--seen-held-out --add-families F,F,... [--add-seed 300]]
         [--out models/rams_combiner.json]
 """
 
@@ -149,7 +153,7 @@ def oddment_seed(seed: int, how: str = "mixed") -> bool:
 def prepare_run(
     seed: int, size_m: float, work: Path, digest: str, families: list[str], reuse: bool = False,
     cnn: bool = True, rgb_only: bool = False, rgb_gsd_m: float | None = None, oddments: str | None = None,
-    rerender: str | None = None, cascade: bool = False,
+    rerender: str | None = None, cascade: bool = False, family: str | None = None,
 ) -> tuple[Path, Path]:
     """Generate (once) and process (when the detector or source changed, unless ``reuse``) one
     fit or calibration flight; ``cnn=False`` processes it with detection off, ``rgb_only``
@@ -158,8 +162,9 @@ def prepare_run(
     of that kind in its clutter (``any`` colour, or ``metal``: :func:`rams.synth.families.with_oddments`);
     ``rerender`` rewrites its RGB orthomosaic with that look of ``bench_candidates.RERENDER``
     (a copy of the flight, the multispectral and thermal rasters unchanged); ``cascade``
-    processes it with the CNN on the windows around the anomaly peaks only."""
-    family = families[seed % len(families)]
+    processes it with the CNN on the windows around the anomaly peaks only; ``family`` draws
+    it from that family instead of the one ``families`` gives its seed (``--add-families``)."""
+    family = family or families[seed % len(families)]
     assert family not in BLIND_FAMILIES  # main() allows held-out families only with --seen-held-out
     gsd = {**DEFAULT_GSD_M, "rgb": rgb_gsd_m or DEFAULT_GSD_M["rgb"]}
     gsd_cm = gsd["rgb"] * 100  # in the name: a generator change makes new flights
@@ -268,14 +273,23 @@ def main() -> None:
                          "(rule ZK); the blind ones (BLIND_FAMILIES) are refused whatever is given.")
     ap.add_argument("--families", default=",".join(TRAINING_FAMILIES),
                     help="Scene families of the flights, comma-separated, cycled by seed.")
+    ap.add_argument("--add-families", default="",
+                    help="One more fit flight of each of these families (comma-separated), seeds from "
+                         "--add-seed up, each family its own ground in the calibration across ground "
+                         "(rule ZZD: ground the detector never trained on, where its calls can be wrong).")
+    ap.add_argument("--add-seed", type=int, default=300, help="Seed of the first --add-families flight.")
     args = ap.parse_args()
     families = [f.strip() for f in args.families.split(",") if f.strip()]
+    added = [f.strip() for f in args.add_families.split(",") if f.strip()]
     allowed = set(TRAINING_FAMILIES) | (set(HELD_OUT_FAMILIES) - set(BLIND_FAMILIES) if args.seen_held_out else set())
-    if not families or not set(families) <= allowed:
-        sys.exit(f"--families must be among {', '.join(sorted(allowed))} (never {' or '.join(sorted(set(HELD_OUT_FAMILIES) - allowed))})")
+    if not families or not set(families + added) <= allowed:
+        sys.exit(f"--families and --add-families must be among {', '.join(sorted(allowed))} "
+                 f"(never {' or '.join(sorted(set(HELD_OUT_FAMILIES) - allowed))})")
     fit_seeds, cal_seeds = _seeds(args.fit), _seeds(args.cal)
-    if set(fit_seeds) & set(cal_seeds) or min(fit_seeds + cal_seeds) < 200 or max(fit_seeds + cal_seeds) >= 1000:
-        sys.exit("fit and calibration seeds must be disjoint and in 200-999")
+    add_seeds = dict(zip(range(args.add_seed, args.add_seed + len(added)), added, strict=True))
+    every = fit_seeds + cal_seeds + list(add_seeds)
+    if len(set(every)) < len(every) or min(every) < 200 or max(every) >= 1000:
+        sys.exit("fit, calibration and added seeds must be disjoint and in 200-999")
     start = time.perf_counter()
     args.work.mkdir(parents=True, exist_ok=True)
     cfg = load_config()
@@ -291,18 +305,20 @@ def main() -> None:
     for variant, how in variants.items():
         # detection off, the RGB's GSD changes nothing: the coarse renders only for the CNN's models
         gsds = [None] + (args.coarse_rgb_gsd_m if variant != "without_cnn" else [])
-        for name, seeds in (("fit", fit_seeds), ("cal", cal_seeds)):
+        for name, seeds in (("fit", fit_seeds + list(add_seeds)), ("cal", cal_seeds)):
             flights = []
             for seed in seeds:
+                family = add_seeds.get(seed, families[seed % len(families)])
                 for gsd in gsds:
                     t0 = time.perf_counter()
-                    half = oddment_seed(seed, args.oddment_seeds)  # the flights --oddments and --rerender change
+                    # the flights --oddments and --rerender change (never an added held-out flight)
+                    half = oddment_seed(seed, args.oddment_seeds) and seed not in add_seeds
                     odd = args.oddments if half else None
                     # only the model of the runs with every sensor and the CNN learns from them
                     look = args.rerender if half and variant == "with_cnn" else None
                     out, truth = prepare_run(seed, args.size_m, args.work, stamp, families, args.reuse_runs,
-                                             rgb_gsd_m=gsd, oddments=odd, rerender=look, **how)
-                    f = load_labelled_run(out, truth, group=families[seed % len(families)])
+                                             rgb_gsd_m=gsd, oddments=odd, rerender=look, family=family, **how)
+                    f = load_labelled_run(out, truth, group=family)
                     flights.append(f)
                     print(f"{name} {f.name}: {len(f.points)} points, {int(f.label.sum())} on mines of "
                           f"{f.n_truth} ({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -330,6 +346,7 @@ def main() -> None:
         "command": "python benchmarks/fit_combiner.py " + " ".join(sys.argv[1:]),
         "detector": f"{cfg.detection.model or 'rams_' + cfg.detection.sensor} sha256 {digest[:16]}",
         "size_m": args.size_m, "seconds": seconds, "families": families,
+        **({"added_fit_flights": {str(s): f for s, f in add_seeds.items()}} if add_seeds else {}),
         **({"oddments": {"seeds": [s for s in fit_seeds + cal_seeds if oddment_seed(s, args.oddment_seeds)],
                          "how": f"{args.oddment_seeds}: those flights drawn with oddments of kind "
                                 f"{args.oddments!r} (rams.synth.families.with_oddments)"}}

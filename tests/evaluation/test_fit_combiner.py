@@ -46,3 +46,35 @@ def test_seed_lists_take_ranges_and_single_seeds() -> None:
     fit = _fit_combiner()
     assert fit._seeds("200-203") == [200, 201, 202, 203]
     assert fit._seeds("200-201,216-217, 230") == [200, 201, 216, 217, 230]
+
+
+def test_an_added_flight_is_drawn_from_its_own_family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fit = _fit_combiner()
+    drawn: list[tuple[int, str]] = []
+
+    def generate(flight: Path, *, seed: int, family: str, **_: object) -> None:
+        drawn.append((seed, family))
+
+    monkeypatch.setattr(fit, "generate_flight", generate)
+    monkeypatch.setattr(fit, "_process_once", lambda *a, **k: None)
+    families = ["steppe", "sand-litter", "rocky-scrub", "meadow"]
+    out, _ = fit.prepare_run(300, 60.0, tmp_path, "d", families, family="stubble")
+    fit.prepare_run(301, 60.0, tmp_path, "d", families)
+    assert drawn == [(300, "stubble"), (301, families[301 % 4])]
+    assert out.name.startswith("run-stubble-300-")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--add-families", "stubble"], "never"),  # a held-out family needs --seen-held-out
+    (["--seen-held-out", "--add-families", "qat-terrace"], "never"),  # a blind one never
+    (["--seen-held-out", "--add-families", "stubble", "--add-seed", "212"], "disjoint"),  # a calibration seed
+])
+def test_added_families_are_refused_when_blind_or_colliding(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str], message: str
+) -> None:
+    fit = _fit_combiner()
+    monkeypatch.setattr("sys.argv", ["fit_combiner.py", "--work", str(tmp_path / "w"), *argv])
+    with pytest.raises(SystemExit) as exc:
+        fit.main()
+    assert message in str(exc.value)
+    assert not (tmp_path / "w").exists()  # refused before any flight is drawn
