@@ -7,11 +7,11 @@ Used by the demo, the tests, CNN training and the benchmarks. Entry point:
 Scene families (:mod:`rams.synth.families`) change the ground and the clutter around the
 same mines: ``steppe`` (the default, the original generator), ``sand-litter``,
 ``rocky-scrub``, ``ploughed``, ``meadow``, ``stubble``, ``orchard``, ``riverbank``, ``burnt``,
-``sunflower``, ``gravel-plain``, ``savanna``, ``rubble``, ``winter-wheat``, ``front-line``, ``karst``, ``paddy``, ``pine-edge``, ``vineyard``, ``maize-stubble``, ``rail-embankment``, ``marsh-edge``, ``potato-harvest``, ``hill-pasture``, ``walnut-grove``, ``date-palm``, ``olive-grove``, ``cotton-field``, ``cassava-plot``, ``village-edge``, ``basalt-plateau``, ``salt-flat``, ``peat-moor``, ``lichen-tundra``, ``snowmelt-field``, ``coffee-slope`` and ``qat-terrace``.
+``sunflower``, ``gravel-plain``, ``savanna``, ``rubble``, ``winter-wheat``, ``front-line``, ``karst``, ``paddy``, ``pine-edge``, ``vineyard``, ``maize-stubble``, ``rail-embankment``, ``marsh-edge``, ``potato-harvest``, ``hill-pasture``, ``walnut-grove``, ``date-palm``, ``olive-grove``, ``cotton-field``, ``cassava-plot``, ``village-edge``, ``basalt-plateau``, ``salt-flat``, ``peat-moor``, ``lichen-tundra``, ``snowmelt-field``, ``coffee-slope``, ``qat-terrace`` and ``forest-belt``.
 
 Protocol: :data:`HELD_OUT_FAMILIES` (``ploughed``, the benchmarks' default
 :data:`HELD_OUT_FAMILY`, ``stubble``, ``orchard``, ``riverbank``, ``burnt``, ``sunflower``,
-``gravel-plain``, ``savanna``, ``rubble``, ``winter-wheat``, ``front-line``, ``karst``, ``paddy``, ``pine-edge``, ``vineyard``, ``maize-stubble``, ``rail-embankment``, ``marsh-edge``, ``potato-harvest``, ``hill-pasture``, ``walnut-grove``, ``date-palm``, ``olive-grove``, ``cotton-field``, ``cassava-plot``, ``village-edge``, ``basalt-plateau``, ``salt-flat``, ``peat-moor``, ``lichen-tundra``, ``snowmelt-field``, ``coffee-slope`` and ``qat-terrace``) are never used to train or tune any
+``gravel-plain``, ``savanna``, ``rubble``, ``winter-wheat``, ``front-line``, ``karst``, ``paddy``, ``pine-edge``, ``vineyard``, ``maize-stubble``, ``rail-embankment``, ``marsh-edge``, ``potato-harvest``, ``hill-pasture``, ``walnut-grove``, ``date-palm``, ``olive-grove``, ``cotton-field``, ``cassava-plot``, ``village-edge``, ``basalt-plateau``, ``salt-flat``, ``peat-moor``, ``lichen-tundra``, ``snowmelt-field``, ``coffee-slope``, ``qat-terrace`` and ``forest-belt``) are never used to train or tune any
 model or threshold; they are only benchmarked, to measure how a detector does on ground it has
 never seen. Training and tuning use :data:`TRAINING_FAMILIES`: the detectors only
 :data:`DETECTOR_FAMILIES`, because :data:`COMBINER_FAMILY` is kept from them for the point

@@ -1083,9 +1083,38 @@ _QAT_TERRACE = SceneFamily(
     ),
 )
 
+_FOREST_BELT = SceneFamily(
+    "forest-belt",
+    GroundSpec(
+        # A windbreak tree belt between two fields on the Ukrainian steppe in late autumn: oak,
+        # ash and locust trees in a strip some 20 m wide, dark brown humus under a carpet of fallen
+        # leaves (brown, yellow, some still green), patches of grass and bramble at the edges, a
+        # farm track along it; dappled shade, cool and damp. Litter: fallen leaves, twigs and
+        # branches, rotten deadwood, acorns and husks, a few stones; from the fighting, cartridge
+        # cases and shell fragments, ration foil, plastic bottles, cans and wire. Written from
+        # this description alone (no render looked at).
+        soil_rgb=(0.42, 0.33, 0.24), grass_rgb=(0.30, 0.40, 0.18), dry_grass_rgb=(0.62, 0.53, 0.33),
+        shrub_rgb=(0.18, 0.27, 0.13), road_rgb=(0.48, 0.40, 0.31),
+        soil_refl=(0.05, 0.07, 0.10, 0.15, 0.21), grass_refl=(0.03, 0.08, 0.04, 0.30, 0.45),
+        dry_grass_refl=(0.10, 0.14, 0.18, 0.25, 0.30), shrub_refl=(0.02, 0.06, 0.03, 0.25, 0.42),
+        road_refl=(0.07, 0.09, 0.12, 0.17, 0.22),
+        veg_offset=0.10, shrub_threshold=(0.55, 0.80), tone_gain=0.12, thermal_offset_deg_c=0.0,
+        veg_cooling_deg_c=2.0, rgb_grain_cell_m=0.04, rgb_grain_amp=(0.05, 0.08),
+        rgb_speckle_amp=(0.04, 0.08),
+    ),
+    ClutterSpec(
+        (("fallen_leaf", 500), ("branch", 70), ("deadwood", 25), ("walnut_husk", 40), ("stone", 40),
+         ("cartridge", 30), ("fragment", 30), ("foil_wrapper", 10), ("plastic_bottle", 15), ("can", 10),
+         ("wire", 10), ("warm_patch", 4)),
+        ("fallen_leaf", "branch", "fragment", "cartridge"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE, _QAT_TERRACE)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE, _QAT_TERRACE, _FOREST_BELT)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1150,13 +1179,15 @@ HELD_OUT_FAMILY = "ploughed"
 #: ``coffee-slope``, added in stop 60, blind (fallen leaves and fruit, pruned branches and
 #: cartridge cases on red volcanic soil under coffee bushes); it judged rule ZZA (stop 60), so
 #: it is seen too; ``qat-terrace``, added at the end of stop 60, blind, for the next decision
-#: (stones, cobbles, cartridge cases and shell fragments on pale stony terraces among qat shrubs).
+#: (stones, cobbles, cartridge cases and shell fragments on pale stony terraces among qat shrubs);
+#: ``forest-belt``, added in stop 62, blind (fallen leaves, twigs, deadwood, acorns, cartridge
+#: cases and shell fragments under a windbreak tree belt between steppe fields in late autumn).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-    "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace",
+    "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
