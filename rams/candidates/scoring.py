@@ -118,11 +118,13 @@ def score_candidates(
     The combiner's feature lists must match :data:`BASE_FEATURES` and ``evidence_logit`` +
     :data:`PATTERN_FEATURES` (a combiner fitted by another version is refused).
 
-    A point outside the combiner's domain (:meth:`PointCombiner.outside_domain`: a CNN
-    detection with no anomaly peak beside it, when every fit point had one) gets no
-    extrapolated probability: where ``uncovered`` (N,) says the anomaly raster has no score
-    (the multispectral and thermal rasters do not both cover it), the combiner's RGB-only
-    model scores it (its evidence is the CNN's alone, what that model was fitted on);
+    A CNN detection with no anomaly peak where ``uncovered`` (N,) says the anomaly raster has
+    no score (the multispectral and thermal rasters do not both cover it) is scored by the
+    combiner's RGB-only model (its evidence is the CNN's alone, what that model was fitted on),
+    whatever the with-CNN model's domain. A point outside the combiner's domain
+    (:meth:`PointCombiner.outside_domain`: a CNN detection with no anomaly peak beside it, when
+    every fit point had one) gets no extrapolated probability: uncovered, the RGB-only model
+    as above;
     elsewhere (or where coverage is unknown, ``uncovered`` None) the anomaly core scored the
     ground and found nothing, which no model was fitted on: with ``config.cnn_only_scoring``
     ``base_rate`` it gets the base rate of the calibration flights, kept below the area and
@@ -148,7 +150,11 @@ def score_candidates(
     elif config.cnn_only_scoring == "rgb_only":
         by_rgb = outside.copy()
     else:
-        by_rgb = outside & (np.zeros(len(points), bool) if uncovered is None else uncovered)
+        # where the anomaly raster has no score the other sensors did not look: the CNN's
+        # evidence alone, whatever the with-CNN model's domain (a combiner fitted on CNN
+        # detections without a peak has none, but those lay on ground the anomaly core scored)
+        no_peak = x_base[:, BASE_FEATURES.index("has_anomaly")] == 0
+        by_rgb = (outside | no_peak) & (np.zeros(len(points), bool) if uncovered is None else uncovered)
     held = outside & ~by_rgb
     # below every layer threshold whatever the fit's base rate: such a point never anchors an area
     base_rate = min(combiner.base_rate(), np.nextafter(min(config.area_probability, config.mine_probability), 0.0))

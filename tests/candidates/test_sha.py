@@ -587,6 +587,15 @@ def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
                               sensors=["rgb", "multispectral", "thermal"], config=rgb_cfg,
                               combiner=replace(comb, rgb_only=None))
     assert no_rgb.points[0].scored_by == "base_rate"
+    # a combiner fitted on CNN detections without a peak (no domain, rule ZZD) scores the one on
+    # scored ground itself, and the one where no other sensor looked still by the RGB-only model
+    wide = build_candidates(path, det, [peak(300 * GSD, 200 * GSD, score=9.0, evidence=["thermal_anomaly"])],
+                            crs=UTM, flight_id="F7", date=DATE, sensors=["rgb", "multispectral", "thermal"],
+                            config=CandidateConfig(cnn_only_scoring="base_rate"), combiner=replace(comb, domain={}))
+    by_x3 = {round(p.x_m - E0, 1): p for p in wide.points}
+    assert by_x3[10.0].scored_by == "combiner" and by_x3[10.0].probability > 0.5
+    assert (by_x3[2.5].scored_by, by_x3[2.5].probability) == ("rgb_only", unseen.probability)
+    assert by_x3[15.0].probability == fused.probability
 
 
 def test_priority_1_needs_mine_layer_points_not_a_haze_of_weak_ones() -> None:
