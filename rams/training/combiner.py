@@ -269,13 +269,9 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         f"- Points: {m['n_fit_points']} for fitting ({m['n_fit_mines']} mines), "
         f"{m['n_calibration_points']} for calibration ({m['n_calibration_mines']} mines)",
         "- Labels: one-to-one matching of points to true mines within 0.5 m.",
-        "- Synthetic flights (`rams synth`, project code, no external licence) of "
-        f"{', '.join(m.get('families', ['the training families']))}; the held-out families "
-        f"({', '.join(f'`{f}`' for f in HELD_OUT_FAMILIES)}) "
-        "were not used. The combiner family (`meadow`) is never used to train the detectors, so "
-        "the fit sees what a detection is worth on ground its detector never saw.",
+        _families_line(m),
     ]
-    for key in ("command", "detector", "size_m", "seconds", "families"):
+    for key in ("command", "detector", "size_m", "seconds", "families", "added_fit_flights"):
         if key in m:
             lines.append(f"- {key}: `{m[key]}`")
     lines += ["", "## Features and weights (standardised inputs)", "", "| model | feature | weight |", "|---|---|---|"]
@@ -301,6 +297,25 @@ def model_card(combiner: PointCombiner, extra: dict[str, Any]) -> str:
         lines += _cascade_section(combiner.cascade)
     lines += ["", "Refit after any detector change: `python benchmarks/fit_combiner.py`.", ""]
     return "\n".join(lines)
+
+
+def _families_line(m: dict[str, Any]) -> str:
+    """The card's line on the scene families fitted on, held-out ones named (rules ZK, ZZD)."""
+    families = list(m.get("families", []))
+    added = [f for f in m.get("added_fit_flights", {}).values() if f not in families]
+    used = families + added
+    held = [f for f in HELD_OUT_FAMILIES if f in used]
+    unused = [f for f in HELD_OUT_FAMILIES if f not in used]
+    line = ("- Synthetic flights (`rams synth`, project code, no external licence) of "
+            f"{', '.join(used) if used else 'the training families'}")
+    if held:
+        line += (f"; of these, {', '.join(f'`{f}`' for f in held)} are held-out families already benchmarked "
+                 "(seen), fitted on by the combiner only, never by a detector; the other held-out families "
+                 f"({', '.join(f'`{f}`' for f in unused)}) were not used.")
+    else:
+        line += f"; the held-out families ({', '.join(f'`{f}`' for f in unused)}) were not used."
+    return line + (" The combiner family (`meadow`) is never used to train the detectors, so the fit sees "
+                   "what a detection is worth on ground its detector never saw.")
 
 
 def _domain_lines(combiner: PointCombiner) -> list[str]:
