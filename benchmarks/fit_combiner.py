@@ -37,9 +37,10 @@ stress look of ``bench_candidates.py`` before the runs with the CNN. ``--with-cn
 the with-CNN model alone and copies the other two from the shipped combiner (experiments ZI
 and ZJ). ``--fit`` and ``--cal`` take comma-separated ranges (``200-211,216-227``).
 ``--add-families`` (rule ZZD) adds one fit flight of each named family (seeds from
-``--add-seed``, 300 by default), each its own ground in the calibration across ground, on top of
-the flights of ``--families``: on ground the detector never trained on its calls can be wrong,
-which the training families never show the combiner.
+``--add-seed``, 300 by default) to the with-CNN model's fit, each its own ground in the
+calibration across ground, on top of the flights of ``--families``: on ground the detector never
+trained on its calls can be wrong, which the training families never show the combiner. The
+models without the CNN and from RGB alone are fitted without them (as rule ZZD judged).
 ``--seen-held-out`` lets ``--families`` name held-out families that have been benchmarked
 already (experiment ZK: a combiner fitted on many kinds of ground); the families still blind
 (:data:`BLIND_FAMILIES`) are refused.
@@ -307,7 +308,9 @@ def main() -> None:
     for variant, how in variants.items():
         # detection off, the RGB's GSD changes nothing: the coarse renders only for the CNN's models
         gsds = [None] + (args.coarse_rgb_gsd_m if variant != "without_cnn" else [])
-        for name, seeds in (("fit", fit_seeds + list(add_seeds)), ("cal", cal_seeds)):
+        # the added flights feed the with-CNN model alone (rule ZZD judged that model only)
+        added_here = list(add_seeds) if variant == "with_cnn" else []
+        for name, seeds in (("fit", fit_seeds + added_here), ("cal", cal_seeds)):
             flights = []
             for seed in seeds:
                 family = add_seeds.get(seed, families[seed % len(families)])
