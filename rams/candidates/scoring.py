@@ -145,16 +145,17 @@ def score_candidates(
     evidence_p = combiner.evidence_probability(x_base)
     outside = combiner.outside_domain(x_base)
     rgb_model = combiner.rgb_only
+    # where the anomaly raster has no score the other sensors did not look: the CNN's evidence
+    # alone, whatever the with-CNN model's domain (a combiner fitted on CNN detections without a
+    # peak has none, but those lay on ground the anomaly core scored)
+    unscored = np.zeros(len(points), bool) if uncovered is None else np.asarray(uncovered, bool)
+    beyond = (outside | (x_base[:, BASE_FEATURES.index("has_anomaly")] == 0)) & unscored
     if rgb_model is None:
         by_rgb = np.zeros(len(points), bool)
     elif config.cnn_only_scoring == "rgb_only":
-        by_rgb = outside.copy()
+        by_rgb = outside | beyond
     else:
-        # where the anomaly raster has no score the other sensors did not look: the CNN's
-        # evidence alone, whatever the with-CNN model's domain (a combiner fitted on CNN
-        # detections without a peak has none, but those lay on ground the anomaly core scored)
-        no_peak = x_base[:, BASE_FEATURES.index("has_anomaly")] == 0
-        by_rgb = (outside | no_peak) & (np.zeros(len(points), bool) if uncovered is None else uncovered)
+        by_rgb = beyond
     held = outside & ~by_rgb
     # below every layer threshold whatever the fit's base rate: such a point never anchors an area
     base_rate = min(combiner.base_rate(), np.nextafter(min(config.area_probability, config.mine_probability), 0.0))

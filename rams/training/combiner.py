@@ -310,7 +310,8 @@ def _families_line(m: dict[str, Any]) -> str:
             f"{', '.join(used) if used else 'the training families'}")
     if held:
         line += (f"; of these, {', '.join(f'`{f}`' for f in held)} are held-out families already benchmarked "
-                 "(seen), fitted on by the combiner only, never by a detector; the other held-out families "
+                 "(seen), fitted on by the combiner only (the flights added by --add-families by its "
+                 "with-CNN model alone), never by a detector; the other held-out families "
                  f"({', '.join(f'`{f}`' for f in unused)}) were not used.")
     else:
         line += f"; the held-out families ({', '.join(f'`{f}`' for f in unused)}) were not used."

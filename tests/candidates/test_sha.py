@@ -596,6 +596,12 @@ def test_a_point_outside_the_combiners_domain_gets_no_extrapolated_probability(
     assert by_x3[10.0].scored_by == "combiner" and by_x3[10.0].probability > 0.5
     assert (by_x3[2.5].scored_by, by_x3[2.5].probability) == ("rgb_only", unseen.probability)
     assert by_x3[15.0].probability == fused.probability
+    # ... and so with cnn_only_scoring rgb_only (nothing is outside its domain)
+    wide2 = build_candidates(path, det, [peak(300 * GSD, 200 * GSD, score=9.0, evidence=["thermal_anomaly"])],
+                             crs=UTM, flight_id="F7", date=DATE, sensors=["rgb", "multispectral", "thermal"],
+                             config=rgb_cfg, combiner=replace(comb, domain={}))
+    by_x4 = {round(p.x_m - E0, 1): p for p in wide2.points}
+    assert (by_x4[10.0].scored_by, by_x4[2.5].scored_by) == ("combiner", "rgb_only")
 
 
 def test_priority_1_needs_mine_layer_points_not_a_haze_of_weak_ones() -> None:
