@@ -201,8 +201,11 @@ def _process_once(flight: Path, out: Path, work: Path, digest: str, reuse: bool,
     recorded, current = (stamp.read_text().split() if done else []), digest.split()
     # ``reuse`` forgives a change of the rams source, never another detector: a run of other
     # weights has other CNN features (stop 47: ZI and ZJ were first fitted on runs of the ZD
-    # decoy detector left in the work folder)
-    if not (recorded[:1] == current[:1] and (reuse or recorded == current)):
+    # decoy detector left in the work folder). A run with the detection off does not depend on
+    # the detector, so its stamp's detector is not compared (rule ZZE).
+    same_detector = recorded[:1] == current[:1] or (done and not cnn)
+    same_source = recorded[1:] == current[1:]
+    if not (same_detector and (reuse or same_source)):
         # The runs export every candidate with its features whatever combiner scores them;
         # the hand-set prior does, so a combiner of an older feature list never blocks a refit.
         prior = work / "prior_combiner.json"
