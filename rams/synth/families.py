@@ -1112,9 +1112,39 @@ _FOREST_BELT = SceneFamily(
     ),
 )
 
+_WADI = SceneFamily(
+    "wadi",
+    GroundSpec(
+        # A dry riverbed (wadi) in a stony desert in the dry season, as in Yemen or Western
+        # Sahara: a flat bed some 40 m wide of pale sand and fine gravel with braided channel
+        # marks, rounded pebbles and cobbles left by the last flood, banks with scattered thorny
+        # acacia and tufts of dry grass, a vehicle track along the bed; harsh midday light, hot
+        # ground. Litter: pebbles, cobbles and stones, flood driftwood and dead branches, goat and
+        # camel dung, plastic bags and bottles, cans, broken glass, scrap steel; from the fighting,
+        # cartridge cases and shell fragments. Written from this description alone (no render
+        # looked at).
+        soil_rgb=(0.72, 0.63, 0.50), grass_rgb=(0.45, 0.48, 0.28), dry_grass_rgb=(0.74, 0.66, 0.48),
+        shrub_rgb=(0.32, 0.36, 0.22), road_rgb=(0.66, 0.58, 0.47),
+        soil_refl=(0.22, 0.28, 0.34, 0.38, 0.42), grass_refl=(0.04, 0.09, 0.06, 0.28, 0.40),
+        dry_grass_refl=(0.15, 0.20, 0.26, 0.30, 0.34), shrub_refl=(0.03, 0.07, 0.05, 0.22, 0.35),
+        road_refl=(0.18, 0.23, 0.28, 0.31, 0.34),
+        veg_offset=-0.25, shrub_threshold=(0.45, 0.65), tone_gain=0.07, thermal_offset_deg_c=6.0,
+        veg_cooling_deg_c=4.0, rgb_grain_cell_m=0.03, rgb_grain_amp=(0.06, 0.05),
+        rgb_speckle_amp=(0.04, 0.06),
+    ),
+    ClutterSpec(
+        (("pebble", 900), ("cobble", 300), ("stone", 150), ("driftwood", 40), ("branch", 40), ("dung", 60),
+         ("plastic_bag", 20), ("plastic_bottle", 15), ("can", 10), ("glass", 15), ("steel_scrap", 8),
+         ("cartridge", 25), ("fragment", 20), ("warm_patch", 3)),
+        ("pebble", "cobble", "dung", "cartridge"),
+        in_field_count=4,
+        footpaths_per_200m=0.5,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE, _QAT_TERRACE, _FOREST_BELT)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE, _QAT_TERRACE, _FOREST_BELT, _WADI)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1181,13 +1211,16 @@ HELD_OUT_FAMILY = "ploughed"
 #: it is seen too; ``qat-terrace``, added at the end of stop 60, blind, for the next decision
 #: (stones, cobbles, cartridge cases and shell fragments on pale stony terraces among qat shrubs);
 #: ``forest-belt``, added in stop 62, blind (fallen leaves, twigs, deadwood, acorns, cartridge
-#: cases and shell fragments under a windbreak tree belt between steppe fields in late autumn).
+#: cases and shell fragments under a windbreak tree belt between steppe fields in late autumn); it
+#: judged rule ZZE (stop 63), so it is seen too; ``wadi``, added in stop 63, blind, for the next
+#: decision (pebbles, cobbles, driftwood, dung, litter, cartridge cases and shell fragments in a
+#: dry desert riverbed).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-    "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt",
+    "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)

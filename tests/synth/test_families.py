@@ -89,7 +89,7 @@ def test_protocol_constants() -> None:
                                  "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard",
                                  "maize-stubble", "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
                                  "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-                                 "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt")
+                                 "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi")
     assert not set(HELD_OUT_FAMILIES) & set(TRAINING_FAMILIES)
     assert set(TRAINING_FAMILIES) | set(HELD_OUT_FAMILIES) == set(FAMILIES)
     # The combiner is fitted on a family the detectors never train on.
