@@ -18,6 +18,7 @@ def augment(
     img: np.ndarray, boxes: np.ndarray, classes: np.ndarray, size: int, rng: np.random.Generator,
     scale_range: tuple[float, float] = (0.7, 1.4), focus: float = 0.0,
     hard_points: np.ndarray | None = None, hard_p: float = 0.0,
+    focus_factors: dict[int, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random scale + crop/pad to ``size``, flips, 90-degree rotation, photometric jitter.
 
@@ -34,6 +35,8 @@ def augment(
         hard_points: (K, 2) ``x, y`` pixel centres of past false alarms on this image.
         hard_p: probability that the crop (when not object-centred) is placed around a
             random hard point.
+        focus_factors: relative chance of each class's objects to be the centre of an
+            object-centred crop (None: every object alike).
 
     Returns:
         ``(float32 (C, size, size) in the input's units, boxes, classes)``.
@@ -52,7 +55,11 @@ def augment(
     targets = np.flatnonzero(classes >= 0)
     if len(targets) and rng.random() < focus:
         # Object-centred crop: a random object lies wholly inside, anywhere in the crop.
-        x0, y0, x1, y1 = b[int(rng.choice(targets))]
+        if focus_factors:
+            p = np.array([focus_factors.get(int(classes[t]), 1.0) for t in targets])
+            x0, y0, x1, y1 = b[int(rng.choice(targets, p=p / p.sum()))]
+        else:
+            x0, y0, x1, y1 = b[int(rng.choice(targets))]
         ox = int(rng.integers(min(math.floor(x1) - size, math.floor(x0)), math.floor(x0) + 1))
         oy = int(rng.integers(min(math.floor(y1) - size, math.floor(y0)), math.floor(y0) + 1))
     elif hard_points is not None and len(hard_points) and rng.random() < hard_p:

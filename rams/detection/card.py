@@ -107,6 +107,8 @@ def _extra_augmentation(cfg: dict[str, Any]) -> str:
                      "at most half of a box covered)")
     if cfg.get("focus"):
         parts.append(f"object-centred crops (p={cfg['focus']})")
+    if cfg.get("class_balance"):
+        parts.append("square-root class-balanced draws of each source's images with objects")
     return "; " + ", ".join(parts) if parts else ""
 
 

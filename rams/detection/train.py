@@ -18,7 +18,7 @@ import copy
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,21 +80,60 @@ class TileSet:
         self.weights.append(float(weight))
         self.paste_ground.append(bool(paste_ground))
 
-    def extend(self, other: TileSet, *, share: float | None = None, paste_ground: bool = False) -> None:
+    def extend(self, other: TileSet, *, share: float | None = None, paste_ground: bool = False,
+               class_balance: bool = False) -> None:
         """Append every image of ``other``.
 
         Args:
             other: the images to add.
             share: total drawing weight of ``other``'s images together (None: 1 each).
             paste_ground: whether copy-paste may use them as ground.
+            class_balance: draw ``other``'s images with objects by their rarest class
+                (:func:`class_balanced_weights`), their total weight unchanged.
         """
         each = 1.0 if share is None or not len(other) else share / len(other)
-        for img, b, c, n in zip(other.images, other.boxes, other.classes, other.names, strict=True):
-            self.add(img, b, c, n, each, paste_ground)
+        weights = class_balanced_weights(other.classes) * each if class_balance else [each] * len(other)
+        for img, b, c, n, w in zip(other.images, other.boxes, other.classes, other.names, weights, strict=True):
+            self.add(img, b, c, n, float(w), paste_ground)
 
     def truths(self) -> list[ImageTruth]:
         """Ground truth as :mod:`rams.detection.box_metrics` scores it."""
         return [ImageTruth(b, c) for b, c in zip(self.boxes, self.classes, strict=True)]
+
+
+def class_balance_factors(classes: Sequence[np.ndarray]) -> dict[int, float]:
+    """Repeat factor of every class among images with objects: ``sqrt(f_max / f_c)``.
+
+    ``f_c`` is the share of the images holding at least one object of class ``c`` (ignored
+    boxes, class < 0, do not count) among the images holding any object; the commonest class
+    gets 1, a class in a quarter as many images 2 (square-root sampling, as LVIS's repeat
+    factors with the threshold at the commonest class).
+    """
+    present = [set(int(k) for k in c if k >= 0) for c in classes]
+    counts: dict[int, int] = {}
+    for kinds in present:
+        for k in kinds:
+            counts[k] = counts.get(k, 0) + 1
+    if not counts:
+        return {}
+    most = max(counts.values())
+    return {k: math.sqrt(most / n) for k, n in counts.items()}
+
+
+def class_balanced_weights(classes: Sequence[np.ndarray]) -> np.ndarray:
+    """Relative draw weights of images, by their rarest class.
+
+    An image with objects gets the largest :func:`class_balance_factors` of its classes,
+    rescaled so that the images with objects keep their total; images without objects keep 1.
+    """
+    factors = class_balance_factors(classes)
+    w = np.ones(len(classes))
+    holding = [i for i, c in enumerate(classes) if (c >= 0).any()]
+    if not holding:
+        return w
+    raw = np.array([max(factors[int(k)] for k in classes[i] if k >= 0) for i in holding])
+    w[holding] = raw * len(holding) / raw.sum()
+    return w
 
 
 def load_yolo_tiles(root: str | Path, split: str, channels: int, img_size: int) -> TileSet:
@@ -279,6 +318,7 @@ class _BatchBuilder:
         self.out_hw = config.img_size // STRIDE
         self.can_paste = bank is not None and len(bank) > 0 and config.copy_paste > 0
         self.degrade_on = max(config.blur_p, config.jpeg_p, config.shadow_p) > 0
+        self.focus_factors = class_balance_factors(train.classes) if config.class_balance else None
 
     def sample(self, j: int, use_mosaic: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One augmented training sample drawn around image ``j``: (C, S, S) float32, boxes, classes."""
@@ -302,7 +342,7 @@ class _BatchBuilder:
                                    style=config.decoy_style)
             x, b, c = augment(img, bx, cl, size, rng, (config.scale_min, config.scale_max),
                               focus=config.focus, hard_points=self.hard.points.get(int(j)),
-                              hard_p=config.hard_negative_p)
+                              hard_p=config.hard_negative_p, focus_factors=self.focus_factors)
         x = grass_occlusion(x, b, c, rng, config.grass_occlusion)
         x = colour_jitter(x, rng, config.colour_jitter)
         if self.degrade_on:

@@ -117,6 +117,13 @@ class TrainConfig:
     grass_occlusion: float = 0.0
     #: probability of an object-centred crop (see :func:`augment`).
     focus: float = 0.0
+    #: square-root class balancing (repeat-factor sampling, Gupta et al., LVIS, CVPR 2019):
+    #: within each source, an image holding objects is drawn sqrt(f_max / f_c) times as often
+    #: for its rarest class c (f: the share of the source's object images holding a class),
+    #: rescaled so that the source's object images keep their total share (its empty images
+    #: and the other sources are drawn as without it); an object-centred crop picks its object
+    #: with the same factors (see :func:`class_balance_factors`). Off: as before.
+    class_balance: bool = False
     #: hard-negative mining (see :mod:`rams.detection.hard_negatives`): every this many
     #: epochs (0: never) the EMA model is run over the training images and its confident
     #: false alarms become crop centres.

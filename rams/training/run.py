@@ -270,7 +270,8 @@ def train_from_sources(
     weight_sum = sum(src.spec.weight for src in loaded if len(src.train))
     for src in loaded:
         real = src.spec.resolved_kind() == "yolo"
-        train.extend(src.train, share=total * src.spec.weight / weight_sum, paste_ground=real)
+        train.extend(src.train, share=total * src.spec.weight / weight_sum, paste_ground=real,
+                     class_balance=config.class_balance)
         select.extend(src.select)
         if real:
             for img, b, c in zip(src.train.images, src.train.boxes, src.train.classes, strict=True):

@@ -456,3 +456,22 @@ def test_grass_occlusion_draws_tufts_on_crops_without_objects_and_leaves_ignored
         a = grass_occlusion(crop, np.array([[10, 10, 40, 40]], np.float32), np.array([-1]), r, 1.0)
         counts.append(int((np.abs(a - crop).max(axis=0) > 1.0)[10:40, 10:40].mean() > 0.3))
     assert sum(counts) <= 3
+
+
+def test_focus_factors_centre_crops_on_the_rarer_class_more_often() -> None:
+    from rams.detection.augment import augment
+
+    img = np.full((1200, 1200, 3), 90, np.uint8)
+    # two objects far apart: class 0 top left, class 2 bottom right
+    boxes = np.array([[100, 100, 124, 112], [1000, 1000, 1024, 1012]], np.float32)
+    classes = np.array([0, 2])
+
+    def share_of_class_2(factors: dict[int, float] | None) -> float:
+        rng = np.random.default_rng(5)
+        seen = [augment(img, boxes, classes, 128, rng, (1.0, 1.0), focus=1.0, focus_factors=factors)[2]
+                for _ in range(200)]
+        assert all(len(c) == 1 for c in seen)  # a 128 px crop holds one of them, whole
+        return float(np.mean([c[0] == 2 for c in seen]))
+
+    assert 0.35 < share_of_class_2(None) < 0.65
+    assert share_of_class_2({0: 1.0, 2: 4.0}) > 0.7  # 4 to 1: about 0.8

@@ -132,3 +132,37 @@ def test_the_total_wall_cap_counts_the_data_loading_before_the_loop() -> None:
     loop_only = _Schedule(TrainConfig(epochs=1000, max_wall_minutes=3.0), steps_per_epoch=10, started=started)
     assert loop_only.budget_used() < 0.05
     assert _Schedule(TrainConfig(epochs=1000, max_total_wall_minutes=1.0), 10, started).fraction(1, 0) >= 1.0  # over: stops
+
+
+def test_class_balance_draws_rare_class_images_more_often_within_a_source() -> None:
+    from rams.detection.train import TileSet, class_balance_factors, class_balanced_weights
+
+    img = np.zeros((8, 8, 3), np.uint8)
+    box = np.array([[1, 1, 4, 4]], np.float32)
+    source = TileSet()
+    # 16 images with class 0, 4 with class 2 (one of them with class 0 too), 5 empty, 1 ignored box only
+    for i in range(15):
+        source.add(img, box, np.array([0]), f"a{i}")
+    for i in range(3):
+        source.add(img, box, np.array([2]), f"b{i}")
+    source.add(img, np.concatenate([box, box]), np.array([0, 2]), "ab")
+    for i in range(5):
+        source.add(img, np.zeros((0, 4), np.float32), np.zeros(0, np.int64), f"e{i}")
+    source.add(img, box, np.array([-1]), "ignored")
+    factors = class_balance_factors(source.classes)
+    assert factors == pytest.approx({0: 1.0, 2: 2.0})  # class 2 in a quarter as many images
+    w = class_balanced_weights(source.classes)
+    holding = slice(0, 19)
+    assert w[holding].sum() == pytest.approx(19)  # the images with objects keep their total
+    assert (w[19:] == 1).all()  # empty images and one with an ignored box only: unchanged
+    assert w[15] == pytest.approx(2 * w[0]) and w[18] == pytest.approx(w[15])  # rarest class decides
+
+    other = TileSet()
+    other.add(img, box, np.array([1]), "c")
+    train = TileSet()
+    train.extend(source, share=25.0, class_balance=True)
+    train.extend(other, share=5.0, class_balance=True)
+    assert sum(train.weights[:25]) == pytest.approx(25.0) and train.weights[25] == pytest.approx(5.0)
+    plain = TileSet()
+    plain.extend(source, share=25.0)
+    assert plain.weights == [1.0] * 25
