@@ -23,39 +23,26 @@ def _kept_run(tmp_path: Path, stamp: str) -> Path:
     return out
 
 
-@pytest.mark.parametrize(("stamp", "reuse", "redone"), [
-    ("det-a src-1", False, False),  # same detector and source: kept
-    ("det-a src-0", False, True),  # the source changed: redone ...
-    ("det-a src-0", True, False),  # ... unless --reuse-runs
-    ("det-b src-1", False, True),  # another detector: redone ...
-    ("det-b src-1", True, True),  # ... even with --reuse-runs
+@pytest.mark.parametrize(("stamp", "reuse", "cnn", "redone"), [
+    ("det-a src-1", False, True, False),  # same detector and source: kept
+    ("det-a src-0", False, True, True),  # the source changed: redone ...
+    ("det-a src-0", True, True, False),  # ... unless --reuse-runs
+    ("det-b src-1", False, True, True),  # another detector: redone ...
+    ("det-b src-1", True, True, True),  # ... even with --reuse-runs
+    ("det-b src-1", False, False, False),  # ... unless the run had the CNN off (rule ZZE)
+    ("det-b src-0", True, False, False),  # ... and with --reuse-runs whatever the source
+    ("det-b src-0", False, False, True),  # the source changed without --reuse-runs: redone
 ])
 def test_a_kept_run_is_reused_only_when_made_by_the_same_detector(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stamp: str, reuse: bool, redone: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stamp: str, reuse: bool, cnn: bool, redone: bool
 ) -> None:
     fit = _fit_combiner()
     calls: list[Path] = []
     monkeypatch.setattr(fit, "process_flight", lambda flight, out, config, force: calls.append(out))
     out = _kept_run(tmp_path, stamp)
-    fit._process_once(tmp_path / "flight", out, tmp_path, "det-a src-1", reuse)
+    fit._process_once(tmp_path / "flight", out, tmp_path, "det-a src-1", reuse, cnn=cnn)
     assert bool(calls) == redone
     assert (out / "detector.sha256").read_text().split() == (["det-a", "src-1"] if redone else stamp.split())
-
-
-@pytest.mark.parametrize(("stamp", "reuse", "redone"), [
-    ("det-b src-1", False, False),  # another detector, same source: kept, the CNN was off
-    ("det-b src-0", True, False),  # ... and with --reuse-runs whatever the source
-    ("det-b src-0", False, True),  # the source changed without --reuse-runs: redone
-])
-def test_a_run_without_the_cnn_is_reused_whatever_the_detector(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stamp: str, reuse: bool, redone: bool
-) -> None:
-    fit = _fit_combiner()
-    calls: list[Path] = []
-    monkeypatch.setattr(fit, "process_flight", lambda flight, out, config, force: calls.append(out))
-    out = _kept_run(tmp_path, stamp)
-    fit._process_once(tmp_path / "flight", out, tmp_path, "det-a src-1", reuse, cnn=False)
-    assert bool(calls) == redone
 
 
 def test_seed_lists_take_ranges_and_single_seeds() -> None:
