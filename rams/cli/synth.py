@@ -19,7 +19,8 @@ FAMILIES = ("steppe", "sand-litter", "rocky-scrub", "ploughed", "meadow", "stubb
             "gravel-plain", "savanna", "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
             "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
             "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-            "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi")
+            "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi",
+            "palmyra-sand")
 #: :data:`rams.synth.families.DEFAULT_FAMILY`.
 DEFAULT_FAMILY = "steppe"
 #: :data:`rams.synth.families.HELD_OUT_FAMILIES`.
@@ -27,7 +28,8 @@ HELD_OUT_FAMILIES = ("ploughed", "stubble", "orchard", "riverbank", "burnt", "su
                      "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
                      "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
                      "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-                     "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi")
+                     "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi",
+            "palmyra-sand")
 
 
 def register(app: typer.Typer) -> None:

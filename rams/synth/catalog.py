@@ -695,6 +695,36 @@ DISTRACTORS: dict[str, ObjectLook] = {
         scale_range=(0.9, 1.1), dt_morning=ThermalDraw(0.1, 0.4, -1.0), dt_evening=ThermalDraw(0.0, 0.2),
         relief=-1.0, multiply=True,
     ),
+    # Fallen palmyra palm fruit, 10 to 18 cm: round, glossy purple-black when fresh, dull
+    # brown-black as it dries and the fibrous pulp shows; heavy and moist, cooler than the
+    # sand in the sun. A class of the held-out ``palmyra-sand`` family only.
+    "palm_fruit": ObjectLook(
+        "disk", 0.070, 0.070, 0.10,
+        rgb=((0.12, 0.08, 0.10), (0.24, 0.16, 0.10), (0.38, 0.26, 0.14)),
+        reflectance=((0.03, 0.03, 0.04, 0.08, 0.14), (0.04, 0.05, 0.07, 0.12, 0.20),
+                     (0.05, 0.08, 0.12, 0.20, 0.28)),
+        scale_range=(0.7, 1.3), dt_morning=ThermalDraw(0.5, 2.0, -1.0), dt_evening=ThermalDraw(0.2, 1.0),
+    ),
+    # Palmyra seeds left when the pulp has rotted or been eaten, 7 to 12 cm: oval, yellow-brown
+    # and shaggy with fibre, greying with age; dry, at the sand's temperature. PFM-1 sized and,
+    # weathered brown, PFM-1 coloured. A class of the held-out ``palmyra-sand`` family only.
+    "palm_seed": ObjectLook(
+        "blob", 0.048, 0.034, 0.04,
+        rgb=((0.62, 0.48, 0.28), (0.46, 0.34, 0.20), (0.58, 0.55, 0.48)),
+        reflectance=((0.08, 0.14, 0.24, 0.32, 0.40), (0.06, 0.09, 0.15, 0.22, 0.30),
+                     (0.14, 0.17, 0.20, 0.26, 0.32)),
+        scale_range=(0.7, 1.3), dt_morning=ThermalDraw(0.0, 0.8), dt_evening=ThermalDraw(0.0, 0.6),
+    ),
+    # Coconut husk halves and shreds, 12 to 25 cm: fibrous, mid to dark brown, grey when old,
+    # the cut side pale; light and dry, warming in the sun. A class of the held-out
+    # ``palmyra-sand`` family only.
+    "coconut_husk": ObjectLook(
+        "blob", 0.090, 0.055, 0.06,
+        rgb=((0.44, 0.30, 0.18), (0.30, 0.22, 0.15), (0.56, 0.52, 0.46)),
+        reflectance=((0.06, 0.09, 0.15, 0.22, 0.30), (0.04, 0.06, 0.09, 0.15, 0.22),
+                     (0.14, 0.16, 0.19, 0.24, 0.30)),
+        scale_range=(0.6, 1.4), dt_morning=ThermalDraw(0.5, 2.0), dt_evening=ThermalDraw(0.3, 1.2, -1.0),
+    ),
 }
 
 # Oddments: mine-sized objects of any colour and material, warm or cool by class (shards of tile,

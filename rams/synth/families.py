@@ -1142,9 +1142,38 @@ _WADI = SceneFamily(
     ),
 )
 
+_PALMYRA_SAND = SceneFamily(
+    "palmyra-sand",
+    GroundSpec(
+        # Former front-line land in Sri Lanka's Northern Province (the Vanni or the Jaffna
+        # peninsula) in the dry season: pale grey-white sandy soil, loose and dry, with sparse
+        # creepers, low thorny scrub and patches of wiry grass; scattered palmyra palms, their
+        # fallen fronds and fruit; a sand track. Litter: fallen palmyra fruit and their fibrous
+        # seeds, coconut husks, frond stalks and dead branches, plastic bags and bottles, cans;
+        # from the fighting, cartridge cases and shell fragments. Bright tropical sun, hot sand.
+        # Written from this description alone (no render looked at).
+        soil_rgb=(0.74, 0.71, 0.64), grass_rgb=(0.40, 0.50, 0.24), dry_grass_rgb=(0.66, 0.62, 0.44),
+        shrub_rgb=(0.24, 0.36, 0.18), road_rgb=(0.80, 0.77, 0.70),
+        soil_refl=(0.26, 0.30, 0.33, 0.36, 0.39), grass_refl=(0.04, 0.10, 0.06, 0.30, 0.42),
+        dry_grass_refl=(0.12, 0.18, 0.24, 0.30, 0.34), shrub_refl=(0.03, 0.08, 0.05, 0.26, 0.40),
+        road_refl=(0.30, 0.34, 0.37, 0.40, 0.42),
+        veg_offset=-0.15, shrub_threshold=(0.60, 0.82), tone_gain=0.06, thermal_offset_deg_c=5.0,
+        veg_cooling_deg_c=4.0, rgb_grain_cell_m=0.02, rgb_grain_amp=(0.04, 0.04),
+        rgb_speckle_amp=(0.03, 0.05),
+    ),
+    ClutterSpec(
+        (("palm_fruit", 150), ("palm_seed", 400), ("coconut_husk", 60), ("branch", 40), ("stone", 20),
+         ("plastic_bag", 25), ("plastic_bottle", 20), ("can", 20), ("cartridge", 25), ("fragment", 20),
+         ("warm_patch", 6)),
+        ("palm_seed", "palm_seed", "palm_fruit", "cartridge"),
+        in_field_count=4,
+        footpaths_per_200m=1.0,
+    ),
+)
+
 #: Every family, by name.
 FAMILY_SPECS: dict[str, SceneFamily] = {
-    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE, _QAT_TERRACE, _FOREST_BELT, _WADI)
+    f.name: f for f in (_STEPPE, _SAND_LITTER, _ROCKY_SCRUB, _PLOUGHED, _MEADOW, _STUBBLE, _ORCHARD, _RIVERBANK, _BURNT, _SUNFLOWER, _GRAVEL_PLAIN, _SAVANNA, _RUBBLE, _WINTER_WHEAT, _FRONT_LINE, _KARST, _PADDY, _PINE_EDGE, _VINEYARD, _MAIZE_STUBBLE, _RAIL_EMBANKMENT, _MARSH_EDGE, _POTATO_HARVEST, _HILL_PASTURE, _WALNUT_GROVE, _DATE_PALM, _OLIVE_GROVE, _COTTON_FIELD, _CASSAVA_PLOT, _VILLAGE_EDGE, _BASALT_PLATEAU, _SALT_FLAT, _PEAT_MOOR, _LICHEN_TUNDRA, _SNOWMELT_FIELD, _COFFEE_SLOPE, _QAT_TERRACE, _FOREST_BELT, _WADI, _PALMYRA_SAND)
 }
 #: Family names, the default first.
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPECS)
@@ -1214,13 +1243,15 @@ HELD_OUT_FAMILY = "ploughed"
 #: cases and shell fragments under a windbreak tree belt between steppe fields in late autumn); it
 #: judged rule ZZE (stop 63), so it is seen too; ``wadi``, added in stop 63, blind, for the next
 #: decision (pebbles, cobbles, driftwood, dung, litter, cartridge cases and shell fragments in a
-#: dry desert riverbed).
+#: dry desert riverbed); ``palmyra-sand``, added in stop 64 while ``wadi`` was still blind, blind,
+#: for the decision after it (fallen palmyra fruit, PFM-1 sized fibrous seeds, coconut husks,
+#: cartridge cases and shell fragments on pale sand in Sri Lanka's north).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
     "rail-embankment", "marsh-edge", "potato-harvest", "hill-pasture", "walnut-grove", "date-palm",
     "olive-grove", "cotton-field", "cassava-plot", "village-edge", "basalt-plateau", "salt-flat", "peat-moor",
-    "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi",
+    "lichen-tundra", "snowmelt-field", "coffee-slope", "qat-terrace", "forest-belt", "wadi", "palmyra-sand",
 )
 #: The families models and thresholds may be fitted on.
 TRAINING_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f not in HELD_OUT_FAMILIES)
