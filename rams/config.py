@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rams.config_paths import config_dir
 from rams.errors import RamsInputError
+from rams.yamlio import read_yaml
 
 
 class _Section(BaseModel):
@@ -75,6 +75,14 @@ class AnomalyConfig(_Section):
     threshold_log10_pfa: float = Field(default=6.0, gt=0)
     #: minimum distance between anomaly peaks, metres.
     peak_spacing_m: float = Field(default=0.5, gt=0)
+
+    @model_validator(mode="after")
+    def _windows(self) -> AnomalyConfig:
+        """The local detector's rule for its windows, checked when the config is read."""
+        from rams.anomaly._inputs import check_window
+
+        check_window(self.inner_px, self.outer_px)  # ValueError -> a validation error naming the section
+        return self
 
 
 class DetectionConfig(_Section):
@@ -217,10 +225,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             continue
         if not source.is_file():
             raise RamsInputError(source, "config file not found")
-        try:
-            loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise RamsInputError(source, f"not valid YAML ({type(exc).__name__})") from exc
+        loaded = read_yaml(source, "config") or {}
         if not isinstance(loaded, dict):
             raise RamsInputError(source, "config must be a mapping")
         data = _merge(data, loaded)

@@ -92,3 +92,27 @@ def test_the_no_extent_config_turns_the_sha_extent_off_and_nothing_else() -> Non
     assert (off.attach_m, off.extent_probability, off.spacing_margin_max_m) == (0.0, None, 0.0)
     changed = {k for k in type(base).model_fields if getattr(base, k) != getattr(off, k)}
     assert changed == {"attach_m", "extent_probability", "spacing_margin_max_m"}
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("anomaly:\n  inner_px: 7\n  outer_px: 5\n", r"bad\.yaml: invalid config: anomaly: .*outer window \(5\) must be larger"),
+    ("anomaly:\n  inner_px: 30\n", r"bad\.yaml: invalid config: anomaly: .*inner window must be a positive odd integer"),
+    ("note: 2026-13-45\n", r"bad\.yaml: config holds a value YAML cannot read"),
+])
+def test_a_config_the_pipeline_cannot_run_is_refused_when_read(tmp_path: Path, text: str, match: str) -> None:
+    """Caught when the config is read (one line naming it), not by a tile task half way through a run."""
+    from rams.errors import RamsInputError
+
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(text, encoding="utf-8")
+    with pytest.raises(RamsInputError, match=match):
+        load_config(cfg)
+
+
+def test_a_binary_config_is_refused_by_name(tmp_path: Path) -> None:
+    from rams.errors import RamsInputError
+
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_bytes(bytes(range(256)))
+    with pytest.raises(RamsInputError, match=r"bad\.yaml: config is not UTF-8 text"):
+        load_config(cfg)

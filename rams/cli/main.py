@@ -1,7 +1,8 @@
 """The ``rams`` console script.
 
-User errors (:class:`rams.errors.RamsInputError`) become one line on stderr and exit code 2;
-no traceback is shown for them.
+User errors (:class:`rams.errors.RamsInputError`, and an ``OSError`` on a named path: an
+output that is an existing file, a read-only or full disk) become one line on stderr and exit
+code 2; no traceback is shown for them.
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("rams: interrupted", err=True)
         return 130
+    except OSError as exc:
+        # A path the user gave that cannot be written or read as asked (an output that is
+        # an existing file, a read-only or full disk, no permission): their input, not a bug.
+        # An OSError without a file name is left to the last resort below.
+        if exc.filename is None:
+            raise
+        typer.echo(f"rams: error: {exc.filename}: {exc.strerror or exc}", err=True)
+        return 2
     except Exception as exc:  # click usage errors and the like
         # typer ships its own copy of click (typer._click), so match click's exception
         # protocol rather than click's classes: usage errors have show() and an exit code.

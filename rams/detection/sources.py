@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from rams.core.devices import MINE_SIZE_M, normalise_class_name, physical_size_m
 from rams.core.truth import TRUTH_FILE_NAME
@@ -37,6 +36,7 @@ from rams.detection.train import TileSet
 from rams.detection.yolo import YoloSample, image_size, load_image, read_split
 from rams.detection.yolo import class_names as yolo_class_names
 from rams.errors import RamsInputError
+from rams.yamlio import read_yaml
 
 IGNORE = "ignore"
 #: Class index of ignored boxes inside a :class:`TileSet`.
@@ -319,10 +319,7 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
     from rams.synth.layout import LAYOUTS
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RamsInputError(path, f"cannot read the training recipe ({exc})") from None
+    data = read_yaml(path, "training recipe")
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
         raise RamsInputError(path, "a training recipe needs a non-empty 'sources' list")
     specs = []

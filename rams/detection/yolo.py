@@ -18,11 +18,11 @@ from typing import Any
 
 import cv2
 import numpy as np
-import yaml
 
 from rams.checksum import sha256_file
 from rams.detection.box_metrics import ImageTruth, same_truth
 from rams.errors import RamsInputError
+from rams.yamlio import read_yaml
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -133,10 +133,7 @@ def class_names(root: str | Path, samples: list[YoloSample] | None = None) -> li
     """Class names from ``data.yaml`` (or ``class_0``, ... inferred from the labels)."""
     path = Path(root) / "data.yaml"
     if path.is_file():
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise RamsInputError(path, f"not valid YAML: {exc}") from None
+        data = read_yaml(path, "data set description") or {}
         names = data.get("names") if isinstance(data, dict) else None
         if isinstance(names, dict):
             return [str(names[k]) for k in sorted(names)]

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rams.errors import RamsInputError
+from rams.yamlio import read_yaml
 
 #: A condition parser: an image's file name -> its condition label.
 ConditionParser = Callable[[str], str]
@@ -103,10 +102,7 @@ def _data_yaml(root: Path) -> Mapping[str, Any]:
     path = root / "data.yaml"
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RamsInputError(path, f"not valid YAML: {exc}") from None
+    data = read_yaml(path, "data set description")
     return data if isinstance(data, dict) else {}
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from rasterio.windows import Window
 
 from rams.core.sensors import SENSORS
+from rams.errors import RamsInputError
 from rams.grid.reader import GridReader
 
 #: Sensor order in the cube.
@@ -55,6 +56,10 @@ class FusedTile:
         A view of :attr:`cube` when they are consecutive in it (no copy; not to be written
         to), else a copy.
         """
+        unknown = [n for n in names if n not in self.band_names]
+        if unknown:
+            raise RamsInputError(None, f"anomaly.bands names {', '.join(map(repr, unknown))}, not fused "
+                                       f"from this flight (it has {', '.join(self.band_names)})")
         index = [self.band_names.index(n) for n in names]
         if index and index == list(range(index[0], index[0] + len(index))):
             return self.cube[index[0]:index[0] + len(index)]

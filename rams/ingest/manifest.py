@@ -23,12 +23,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rams.core.sensors import SensorKind
-from rams.errors import ManifestError
+from rams.errors import ManifestError, RamsInputError
 from rams.ingest.profiles import get_profile
+from rams.yamlio import read_yaml
 
 MANIFEST_NAME = "flight.yaml"
 
@@ -138,9 +138,9 @@ def load_manifest(flight_dir: str | Path) -> tuple[FlightManifest, Path]:
     if not manifest_path.is_file():
         raise ManifestError(manifest_path, "flight manifest not found")
     try:
-        data = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ManifestError(manifest_path, f"not valid YAML ({type(exc).__name__})") from exc
+        data = read_yaml(manifest_path, "flight manifest")
+    except RamsInputError as exc:
+        raise ManifestError(manifest_path, exc.problem) from None
     if not isinstance(data, dict):
         raise ManifestError(manifest_path, "invalid manifest: expected a mapping with 'rasters'")
     try:

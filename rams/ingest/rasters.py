@@ -33,6 +33,8 @@ _MASK_PREVIEW_PX = 512
 _SAMPLE_BLOCKS = 6
 #: ... each read as a decimated mask of this many pixels a side.
 _SAMPLE_MASK_PX = 32
+#: Long side of the decimated read that confirms a band empty in the sample (:func:`_first_empty_band`).
+_BAND_CHECK_PX = 2048
 
 #: What a user can do about a damaged raster, appended to the error.
 PARTIAL_HINT = "re-copy the file, or process what is readable with --allow-partial"
@@ -117,6 +119,64 @@ def _decimated_valid_fraction(src: Any) -> float:
     return float(np.count_nonzero(mask)) / float(mask.size)
 
 
+def _band_valid(src: Any, data: np.ndarray) -> np.ndarray:
+    """(bands,) whether each band of ``data`` (bands, ...) holds a valid value: not nodata, finite."""
+    n = int(data.shape[0])
+    ok = np.isfinite(data) if np.issubdtype(data.dtype, np.floating) else np.ones(data.shape, bool)
+    if src.nodata is not None and not math.isnan(src.nodata):
+        ok &= data != src.nodata
+    return np.asarray(ok.reshape(n, -1).any(axis=1))
+
+
+def _first_empty_band(src: Any, data_bands: list[int]) -> int:
+    """The first data band without a single valid pixel (nodata or NaN throughout), or 0.
+
+    The dataset mask counts a pixel valid when any band is, so a multispectral raster with
+    one dead band, or a float raster filled with NaN under another nodata value, passes it
+    and would give an anomaly raster without one valid pixel. The same sample as
+    :func:`_valid_fraction` is read first; a band it finds empty is looked for again in a
+    decimated read of the whole raster (at most :data:`_BAND_CHECK_PX` on a side) before
+    it is called empty.
+    """
+    floating = np.issubdtype(np.dtype(src.dtypes[data_bands[0] - 1]), np.floating)
+    if src.nodata is None and not floating:
+        return 0  # every value is a value
+    n = len(data_bands)
+    seen = np.zeros(n, bool)
+    for window, shape in _sample_windows(src):
+        seen |= _band_valid(src, src.read(data_bands, window=window, out_shape=(n, *shape)))
+        if seen.all():
+            return 0
+    scale = min(1.0, _BAND_CHECK_PX / max(src.width, src.height))
+    shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
+    seen |= _band_valid(src, src.read(data_bands, out_shape=(n, *shape)))
+    empty = [b for b, ok in zip(data_bands, seen, strict=True) if not ok]
+    return empty[0] if empty else 0
+
+
+def _sample_windows(src: Any) -> list[tuple[Window | None, tuple[int, int]]]:
+    """Where :func:`_valid_fraction` looks: (window, decimated shape) pairs.
+
+    The whole raster decimated to :data:`_MASK_PREVIEW_PX` when it has overviews or is
+    small; otherwise the block under the centre of each cell of a
+    :data:`_SAMPLE_BLOCKS` x :data:`_SAMPLE_BLOCKS` grid, each read decimated.
+    """
+    if src.overviews(1) or src.width * src.height <= _MASK_PREVIEW_PX**2:
+        scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
+        return [(None, (max(1, round(src.height * scale)), max(1, round(src.width * scale))))]
+    bh, bw = (min(n, size) for n, size in zip(src.block_shapes[0], (src.height, src.width), strict=True))
+    n_rows, n_cols = -(-src.height // bh), -(-src.width // bw)
+    block_rows = np.unique(((np.arange(_SAMPLE_BLOCKS) + 0.5) * n_rows / _SAMPLE_BLOCKS).astype(int))
+    block_cols = np.unique(((np.arange(_SAMPLE_BLOCKS) + 0.5) * n_cols / _SAMPLE_BLOCKS).astype(int))
+    out: list[tuple[Window | None, tuple[int, int]]] = []
+    for br in block_rows:
+        for bc in block_cols:
+            r0, c0 = int(br) * bh, int(bc) * bw
+            h, w = min(bh, src.height - r0), min(bw, src.width - c0)
+            out.append((Window(c0, r0, w, h), (min(_SAMPLE_MASK_PX, h), min(_SAMPLE_MASK_PX, w))))
+    return out
+
+
 def _valid_fraction(src: Any) -> float:
     """Fraction of valid pixels, estimated without decoding the whole raster.
 
@@ -127,22 +187,16 @@ def _valid_fraction(src: Any) -> float:
     windows, one block decoded each, took 0.30-0.34 s). Only when no sampled pixel is valid
     is the decimated read made, so that "all nodata" is never a sampling artefact.
     """
-    if src.overviews(1) or src.width * src.height <= _MASK_PREVIEW_PX**2:
+    samples = _sample_windows(src)
+    if samples[0][0] is None:
         return _decimated_valid_fraction(src)
-    bh, bw = (min(n, size) for n, size in zip(src.block_shapes[0], (src.height, src.width), strict=True))
-    n_rows, n_cols = -(-src.height // bh), -(-src.width // bw)
-    # the block under the centre of each cell of a _SAMPLE_BLOCKS x _SAMPLE_BLOCKS grid
-    block_rows = np.unique(((np.arange(_SAMPLE_BLOCKS) + 0.5) * n_rows / _SAMPLE_BLOCKS).astype(int))
-    block_cols = np.unique(((np.arange(_SAMPLE_BLOCKS) + 0.5) * n_cols / _SAMPLE_BLOCKS).astype(int))
     valid = total = 0.0
-    for br in block_rows:
-        for bc in block_cols:
-            r0, c0 = int(br) * bh, int(bc) * bw
-            h, w = min(bh, src.height - r0), min(bw, src.width - c0)
-            shape = (min(_SAMPLE_MASK_PX, h), min(_SAMPLE_MASK_PX, w))
-            mask = src.dataset_mask(window=Window(c0, r0, w, h), out_shape=shape)
-            valid += np.count_nonzero(mask) / mask.size * h * w  # weighted by the block's area
-            total += h * w
+    for window, shape in samples:
+        assert window is not None
+        h, w = int(window.height), int(window.width)
+        mask = src.dataset_mask(window=window, out_shape=shape)
+        valid += np.count_nonzero(mask) / mask.size * h * w  # weighted by the block's area
+        total += h * w
     if valid == 0:
         return _decimated_valid_fraction(src)
     return valid / total
@@ -247,6 +301,12 @@ def open_sensor_raster(
             else:
                 if valid_fraction == 0.0:
                     raise RasterError(path, "raster holds no valid pixel (all nodata)")
+                empty = int(input_fact(path, "first_empty_band", lambda: _first_empty_band(src, data_bands)))
+                if empty:
+                    names = entry.bands or []
+                    k = data_bands.index(empty)
+                    name = f" ({names[k]})" if k < len(names) else ""
+                    raise RasterError(path, f"band {empty}{name} holds no valid pixel (all nodata or NaN)")
             gsd_m = gsd_in_metres(src.crs, src.transform, src.width, src.height)
             lost = check.full_resolution_lost_fraction() if check is not None else 0.0
             info = SensorRaster(

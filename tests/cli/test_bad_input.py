@@ -72,10 +72,39 @@ def _case_unknown_sensor(folder: Path) -> str:
 
 def _case_malformed_manifest(folder: Path) -> str:
     (folder / "flight.yaml").write_text("rasters:\n  - path: [unclosed\n")
-    return "flight.yaml: not valid YAML"
+    return "flight.yaml: flight manifest is not valid YAML at line 3"
+
+
+def _case_impossible_date(folder: Path) -> str:
+    _thermal(folder)
+    (folder / "flight.yaml").write_text("date: 2026-13-45\nrasters:\n  - {path: t.tif, sensor: thermal}\n")
+    return "flight.yaml: flight manifest holds a value YAML cannot read"
+
+
+def _case_binary_manifest(folder: Path) -> str:
+    (folder / "flight.yaml").write_bytes(bytes(range(256)))
+    return "flight.yaml: flight manifest is not UTF-8 text"
+
+
+def _case_dead_band(folder: Path) -> str:
+    data = np.full((5, 16, 16), 1200, np.uint16)
+    data[4] = 0  # the near-infrared band wrote nothing
+    write_raster(folder / "ms.tif", data, nodata=0, transform=Affine(0.05, 0, E0, 0, -0.05, N0))
+    write_manifest(folder, [{"path": "ms.tif", "sensor": "multispectral", "profile": "micasense-rededge-mx"}])
+    return "ms.tif: band 5 (nir) holds no valid pixel (all nodata or NaN)"
+
+
+def _case_all_nan(folder: Path) -> str:
+    _thermal(folder, np.full((1, 32, 32), np.nan, np.float32), nodata=-9999.0)
+    write_manifest(folder, [{"path": "t.tif", "sensor": "thermal"}])
+    return "t.tif: band 1"
 
 
 CASES: dict[str, Callable[[Path], str]] = {
+    "impossible_date": _case_impossible_date,
+    "binary_manifest": _case_binary_manifest,
+    "dead_band": _case_dead_band,
+    "all_nan": _case_all_nan,
     "missing_file": _case_missing_file,
     "not_geotiff": _case_not_geotiff,
     "corrupt": _case_corrupt,
@@ -105,6 +134,22 @@ def test_bad_input_exit_2_one_line_nothing_written(
     assert expected in lines[0]
     assert "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("where", ["existing_file", "under_a_file"])
+def test_output_path_that_cannot_be_a_folder_is_one_line(
+    where: str, small_flight: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flight = small_flight(size_m=6.0)
+    blocker = tmp_path / "taken.txt"
+    blocker.write_text("a user's file\n")
+    out = blocker if where == "existing_file" else blocker / "sub"
+    code = main(["process", str(flight), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"rams: error: {blocker}"), err
+    assert blocker.read_text() == "a user's file\n"
 
 
 def test_console_script_exit_code_and_no_traceback(tmp_path: Path) -> None:

@@ -245,3 +245,14 @@ def test_read_into_out_gives_the_same_values_and_rejects_stored(small_flight: Ca
             np.testing.assert_array_equal(got_valid, valid)
         with pytest.raises(ValueError, match="stored"):
             reader.read(Window(0, 0, 4, 4), stored=True, out=np.empty((len(reader.band_names), 4, 4), np.float32))
+
+
+def test_an_anomaly_band_the_flight_does_not_fuse_is_a_user_error_naming_it() -> None:
+    """A misspelt ``anomaly.bands`` entry says which name and which bands there are."""
+    from rams.errors import RamsInputError
+
+    tile = FusedTile(cube=np.zeros((2, 4, 4), np.float32), band_names=["ms_red", "ms_nir"],
+                     valid=np.ones((4, 4), bool), sensor_valid={})
+    assert tile.bands(["ms_nir"]).shape == (1, 4, 4)
+    with pytest.raises(RamsInputError, match=r"'ms_bogus', not fused from this flight \(it has ms_red, ms_nir\)"):
+        tile.bands(["ms_red", "ms_bogus"])
