@@ -68,10 +68,13 @@ def register(app: typer.Typer) -> None:
         png = out.with_suffix(".png")
         mapping = None
         if class_map:
-            try:
-                mapping = dict(pair.split("=", 1) for pair in class_map.split(",") if pair.strip())
-            except ValueError:
-                raise RamsInputError(None, f"--class-map must be 'a=B,c=D', not {class_map!r}") from None
+            mapping = {}
+            for pair in class_map.split(","):
+                key, eq, value = (part.strip() for part in pair.partition("="))
+                if not (key and eq and value) or key in mapping:
+                    raise RamsInputError(None, f"--class-map must be 'a=B,c=D' with each set class once, "
+                                               f"not {class_map!r}")
+                mapping[key] = value
         n_images = len(read_split(tiles_dir, split.value))
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=stderr, disable=quiet, transient=True) as bar:

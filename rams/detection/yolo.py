@@ -11,6 +11,7 @@ splits (labels leaking into the evaluation).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,22 @@ class YoloSample:
     has_label_file: bool = True
 
 
+#: How far outside the image a YOLO label's normalised coordinates may reach (exporters round).
+_LABEL_SLACK = 0.01
+
+
+def _label_problem(values: list[float], cls: float, cx: float, cy: float, w: float, h: float) -> str:
+    """What is wrong with one parsed YOLO label line, or "" (coordinates are image fractions)."""
+    if not all(math.isfinite(v) for v in values):
+        return "holds a value that is not a finite number"
+    if cls < 0 or cls != int(cls):
+        return f"has class {cls:g}, not a class index (0, 1, ...)"
+    lo, hi = -_LABEL_SLACK, 1 + _LABEL_SLACK
+    if not (lo <= cx <= hi and lo <= cy <= hi and w <= hi and h <= hi):
+        return "has a box outside the image (YOLO coordinates are fractions of the image, 0 to 1)"
+    return ""
+
+
 def read_label_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Parse a YOLO label file; a missing or empty file gives no objects.
 
@@ -61,12 +78,17 @@ def read_label_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
         ``(boxes (N, 4) float32, classes (N,) int64)``.
 
     Raises:
-        RamsInputError: a line that is not ``class cx cy w h``.
+        RamsInputError: a line that is not ``class cx cy w h`` with a class index and
+            coordinates inside the image, or a file that is not text.
     """
     boxes: list[list[float]] = []
     classes: list[int] = []
     if path.is_file():
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise RamsInputError(path, "label file is not UTF-8 text") from None
+        for lineno, line in enumerate(text.splitlines(), 1):
             parts = line.split()
             if not parts:
                 continue
@@ -84,6 +106,9 @@ def read_label_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
                 w, h = max(xs) - min(xs), max(ys) - min(ys)
             else:
                 raise RamsInputError(path, f"line {lineno} is not 'class cx cy w h': {line!r}")
+            problem = _label_problem(values, cls, cx, cy, w, h)
+            if problem:
+                raise RamsInputError(path, f"line {lineno} {problem}: {line!r}")
             if w <= 0 or h <= 0:
                 continue
             boxes.append([cx, cy, w, h])
@@ -135,10 +160,21 @@ def class_names(root: str | Path, samples: list[YoloSample] | None = None) -> li
     if path.is_file():
         data = read_yaml(path, "data set description") or {}
         names = data.get("names") if isinstance(data, dict) else None
+        listed: list[str] | None = None
         if isinstance(names, dict):
-            return [str(names[k]) for k in sorted(names)]
-        if isinstance(names, list) and names:
-            return [str(n) for n in names]
+            by_index = {str(k): v for k, v in names.items()}
+            if set(by_index) != {str(i) for i in range(len(names))}:
+                raise RamsInputError(path, "'names' must map the class indices 0 to n-1 to names")
+            listed = [str(by_index[str(i)]) for i in range(len(names))]
+        elif isinstance(names, list) and names:
+            listed = [str(n) for n in names]
+        if listed is not None:
+            for s in samples or []:
+                if len(s.classes) and int(s.classes.max()) >= len(listed):
+                    label = s.image.parent.parent / "labels" / f"{s.image.stem}.txt"
+                    raise RamsInputError(label, f"has class {int(s.classes.max())}, but {path.name} names "
+                                                f"{len(listed)} class(es)")
+            return listed
     n = 1
     if samples:
         n = max([int(s.classes.max()) + 1 for s in samples if len(s.classes)] + [1])

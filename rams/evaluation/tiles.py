@@ -35,6 +35,7 @@ from rams.detection.tile_metrics import (
     TileReport,
 )
 from rams.detection.yolo import identical_image_groups
+from rams.errors import RamsInputError
 from rams.evaluation.conditions import ConditionScheme, conditions_for_set
 
 if TYPE_CHECKING:
@@ -188,6 +189,16 @@ def _class_index(set_names: Sequence[str], model_names: Sequence[str],
     trained on that very set with other names).
     """
     by_norm = {normalise_class_name(n): i for i, n in enumerate(model_names)}
+    set_norm = {normalise_class_name(n) for n in set_names}
+    for key, value in (class_map or {}).items():
+        if normalise_class_name(key) not in set_norm:
+            raise RamsInputError(None, f"--class-map renames {key!r}, not a class of the tile set "
+                                       f"({', '.join(set_names)})")
+        if normalise_class_name(value) not in by_norm:
+            raise RamsInputError(None, f"--class-map maps {key!r} to {value!r}, not a class of the model "
+                                       f"({', '.join(model_names)})")
+    class_map = {n: v for k, v in (class_map or {}).items() for n in set_names
+                 if normalise_class_name(n) == normalise_class_name(k)}
     mapped = [by_norm.get(normalise_class_name((class_map or {}).get(n, n)), -1) for n in set_names]
     if all(m < 0 for m in mapped) and not class_map and len(set_names) <= len(model_names):
         return list(range(len(set_names)))

@@ -41,7 +41,30 @@ def find_flights(root: Path) -> list[Path]:
     """Every folder at or below ``root`` that holds a ``flight.yaml``, sorted."""
     if not root.is_dir():
         raise RamsInputError(root, "flights root folder does not exist")
-    return sorted(p.parent for p in root.rglob(MANIFEST_NAME) if p.is_file())
+    flights = sorted(p.parent for p in root.rglob(MANIFEST_NAME) if p.is_file())
+    if not flights:
+        raise RamsInputError(root, f"no {MANIFEST_NAME} at or below this folder: no flight to process")
+    return flights
+
+
+def output_folders(root: Path, flights: list[Path], out_root: Path) -> list[Path]:
+    """Each flight's output folder: its path relative to ``root`` below ``out_root``.
+
+    A flight at ``root`` itself goes to ``out_root / root.name``.
+
+    Raises:
+        RamsInputError: two flights would write to the same folder (a flight at the root
+            and a sub-folder of the root's own name), which would overwrite one with the other.
+    """
+    outs: dict[Path, Path] = {}
+    for flight_dir in flights:
+        rel = flight_dir.relative_to(root)
+        out_dir = out_root / rel if str(rel) != "." else out_root / flight_dir.name
+        if out_dir in outs:
+            raise RamsInputError(flight_dir, f"would be written to {out_dir}, as {outs[out_dir]} is: "
+                                             "move one of the two flights")
+        outs[out_dir] = flight_dir
+    return list(outs)
 
 
 def run_batch(
@@ -56,15 +79,15 @@ def run_batch(
     """Process every flight below ``root`` into the same relative folder below ``out_root``.
 
     Raises:
-        RamsInputError: ``root`` is missing, or another run holds ``out_root``.
+        RamsInputError: ``root`` is missing or holds no flight, two flights would share an
+            output folder, or another run holds ``out_root``.
     """
     flights = find_flights(root)
+    out_dirs = output_folders(root, flights, out_root)
     outcomes: list[FlightOutcome] = []
     with output_lock(out_root), Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("flights", total=len(flights))
-        for flight_dir in flights:
-            rel = flight_dir.relative_to(root)
-            out_dir = out_root / rel if str(rel) != "." else out_root / flight_dir.name
+        for flight_dir, out_dir in zip(flights, out_dirs, strict=True):
             try:
                 result = process_flight(flight_dir, out_dir, config, executor=executor, force=force)
             except RamsInputError as exc:

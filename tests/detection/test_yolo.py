@@ -51,6 +51,38 @@ def test_label_lines(tmp_path: Path) -> None:
         read_label_file(path)
 
 
+@pytest.mark.parametrize(("line", "match"), [
+    ("0 1.5 -0.2 0.1 0.1", "line 1 has a box outside the image"),
+    ("0 0.5 0.5 3 2", "line 1 has a box outside the image"),
+    ("-1 0.5 0.5 0.1 0.1", "line 1 has class -1, not a class index"),
+    ("0.7 0.5 0.5 0.1 0.1", "line 1 has class 0.7, not a class index"),
+    ("0 nan 0.5 0.1 0.1", "line 1 holds a value that is not a finite number"),
+])
+def test_label_lines_a_reader_cannot_trust_are_refused(tmp_path: Path, line: str, match: str) -> None:
+    """Scored or trained on silently they would move boxes off the image or invent classes."""
+    path = tmp_path / "a.txt"
+    path.write_text(line + "\n")
+    with pytest.raises(RamsInputError, match=match):
+        read_label_file(path)
+    path.write_text("0 1.005 0.5 0.1 0.1\n")  # an exporter's rounding past the edge is kept
+    assert read_label_file(path)[1].tolist() == [0]
+    path.write_bytes(b"0 0.5 0.5 0.1 0.1 \xe9\n")
+    with pytest.raises(RamsInputError, match="not UTF-8 text"):
+        read_label_file(path)
+
+
+def test_a_class_beyond_data_yaml_names_the_label_file(yolo_set: Path) -> None:
+    (yolo_set / "data.yaml").write_text("names: [mine]\n")
+    samples = read_split(yolo_set, "train")
+    label = yolo_set / "train" / "labels" / f"{samples[2].image.stem}.txt"
+    label.write_text("3 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(RamsInputError, match=r"has class 3, but data\.yaml names 1 class"):
+        class_names(yolo_set, read_split(yolo_set, "train"))
+    (yolo_set / "data.yaml").write_text("names: {0: a, x: b}\n")
+    with pytest.raises(RamsInputError, match="class indices 0 to n-1"):
+        class_names(yolo_set)
+
+
 def test_class_names(yolo_set: Path, tmp_path: Path) -> None:
     assert class_names(yolo_set) == ["mine"]
     (yolo_set / "data.yaml").write_text("names: {0: PFM-1, 1: TM-62}\n")

@@ -357,3 +357,16 @@ def test_evaluate_tiles_at_gsd_ignores_unknown_classes(tmp_path: Path) -> None:
     assert rep.overall.tp == 1 and rep.overall.fp == 1 and rep.false_alarms.false_alarms_per_image == 1.0
     assert rep.false_alarms.imaged_area_ha == pytest.approx(100 * 100 * 0.003**2 / 1e4, rel=1e-3)
     assert rep.class_agnostic.tp == 1 and rep.class_agnostic.fp == 1
+
+
+def test_a_class_map_that_names_no_class_is_refused() -> None:
+    """A typo in --class-map would silently drop every object of the class from the score."""
+    from rams.errors import RamsInputError
+    from rams.evaluation.tiles import _class_index
+
+    assert _class_index(["ksf-casing", "pfm-1"], ["PFM-1", "TM-62"], {"pfm-1": "PFM-1"}) == [-1, 0]
+    assert _class_index(["ksf-casing", "pfm-1"], ["PFM-1", "TM-62"], {"PFM 1": "tm-62"}) == [-1, 1]
+    with pytest.raises(RamsInputError, match=r"renames 'foo', not a class of the tile set \(ksf-casing, pfm-1\)"):
+        _class_index(["ksf-casing", "pfm-1"], ["PFM-1"], {"foo": "PFM-1"})
+    with pytest.raises(RamsInputError, match=r"maps 'pfm-1' to 'NOPE', not a class of the model \(PFM-1\)"):
+        _class_index(["ksf-casing", "pfm-1"], ["PFM-1"], {"pfm-1": "NOPE"})

@@ -60,6 +60,26 @@ def test_failing_flight_does_not_stop_the_batch(
     assert [o.status for o in outcomes] == ["skipped", "failed"]
 
 
+def test_a_root_without_flights_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    code = main(["batch", str(tmp_path / "empty"), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{tmp_path / 'empty'}: no flight.yaml at or below this folder" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_flights_with_one_output_folder_are_refused_before_either_runs(
+    small_flight: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A flight at the root and a sub-folder of the root's name would overwrite each other."""
+    root = small_flight("f")
+    small_flight("f/f")
+    code = main(["batch", str(root), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "would be written to" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "f").exists()
+
+
 def test_truncated_geotiff_fails_unless_partial_allowed(small_flight: Callable[..., Path], tmp_path: Path) -> None:
     flight = small_flight()
     _truncate(flight / "ms.tif")
