@@ -21,9 +21,17 @@ def survey(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Merge overlapping flights into one layer and give each record a verdict."""
+    from pydantic import ValidationError
+
+    from rams.errors import RamsInputError
     from rams.survey import SurveyConfig, run_survey
 
-    config = SurveyConfig(dedup_radius_m=dedup_radius_m, search_radius_m=search_radius_m)
+    try:
+        config = SurveyConfig(dedup_radius_m=dedup_radius_m, search_radius_m=search_radius_m)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "an option"
+        raise RamsInputError(None, f"{option}: {first['msg']}") from None
     result = run_survey(runs_root, out, records, config)
     s = result.summary
     if as_json:

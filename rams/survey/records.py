@@ -103,6 +103,11 @@ def _geojson_features(path: Path) -> list[_RawFeature]:
             geom = shape(feat["geometry"])
         except Exception as exc:
             raise RamsInputError(path, f"feature #{i}: bad or missing geometry ({exc})") from exc
+        if crs.is_geographic and not geom.is_empty:
+            xy = shapely.get_coordinates(geom)
+            if not (np.all(np.isfinite(xy)) and np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90)):
+                raise RamsInputError(path, f"feature #{i}: coordinates beyond longitude +-180 or latitude "
+                                           "+-90 (GeoJSON is longitude, latitude in WGS84; swapped?)")
         out.append(_RawFeature(geom, dict(feat.get("properties") or {}), crs))
     return out
 

@@ -144,18 +144,46 @@ def read_footprint(out_dir: Path, info: dict[str, Any], crs: CRS) -> BaseGeometr
     path = out_dir / ANOMALY_FILE
     if not path.is_file():
         return _project(grid_extent(info), info["grid"]["crs"], crs)
-    with rasterio.open(path) as src:
-        step = max(1, int(np.ceil(max(src.width, src.height) / FOOTPRINT_MAX_CELLS)))
-        shape_out = (max(1, src.height // step), max(1, src.width // step))
-        data = src.read(1, out_shape=shape_out, masked=True)
-        valid = ~np.ma.getmaskarray(data) & np.isfinite(np.ma.getdata(data))
-        scale = src.transform * src.transform.scale(src.width / shape_out[1], src.height / shape_out[0])
-        parts = [shape(g) for g, v in rasterio.features.shapes(valid.astype(np.uint8), mask=valid, transform=scale) if v]
-        src_crs = src.crs
+    try:
+        with rasterio.open(path) as src:
+            step = max(1, int(np.ceil(max(src.width, src.height) / FOOTPRINT_MAX_CELLS)))
+            shape_out = (max(1, src.height // step), max(1, src.width // step))
+            data = src.read(1, out_shape=shape_out, masked=True)
+            src_crs = src.crs
+            scale = src.transform * src.transform.scale(src.width / shape_out[1], src.height / shape_out[0])
+    except rasterio.errors.RasterioError as exc:
+        raise RamsInputError(path, f"cannot be read as a GeoTIFF ({str(exc).splitlines()[0]})") from None
+    valid = ~np.ma.getmaskarray(data) & np.isfinite(np.ma.getdata(data))
+    parts = [shape(g) for g, v in rasterio.features.shapes(valid.astype(np.uint8), mask=valid, transform=scale) if v]
     if not parts:
         return shapely.Polygon()
     outline = shapely.union_all(parts).simplify(abs(scale.a) / 2)
     return _project(outline, src_crs, crs)
+
+
+def _properties(path: Path, k: int, feat: Any) -> dict[str, Any]:
+    """A feature's properties (null is none); a feature that is not an object is refused."""
+    if not isinstance(feat, dict):
+        raise RamsInputError(path, f"feature {k} is not a GeoJSON object")
+    props = feat.get("properties")
+    if props is not None and not isinstance(props, dict):
+        raise RamsInputError(path, f"feature {k}: properties must be an object or null")
+    return dict(props or {})
+
+
+def _lon_lat(path: Path, k: int, feat: Any) -> list[float]:
+    """A Point feature's (longitude, latitude), checked to be numbers on the globe."""
+    geom = feat.get("geometry") if isinstance(feat, dict) else None
+    if not isinstance(geom, dict) or geom.get("type") != "Point":
+        raise RamsInputError(path, f"feature {k}: every feature must be a Point")
+    coords = geom.get("coordinates")
+    try:
+        lon, lat = (float(v) for v in coords[:2])  # type: ignore[index]
+    except (TypeError, ValueError):
+        raise RamsInputError(path, f"feature {k}: coordinates must be [longitude, latitude] numbers") from None
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise RamsInputError(path, f"feature {k}: ({lon:g}, {lat:g}) is not a WGS84 longitude and latitude")
+    return [lon, lat]
 
 
 def read_run(out_dir: Path, crs: CRS, info: dict[str, Any] | None = None) -> FlightRun:
@@ -167,20 +195,17 @@ def read_run(out_dir: Path, crs: CRS, info: dict[str, Any] | None = None) -> Fli
     info = info if info is not None else _read_json(out_dir / RUN_FILE)
     to_work = transformer(WGS84, crs)
     run = FlightRun(flight_id=str(info.get("flight_id") or out_dir.name), out_dir=out_dir, date=info.get("date"))
-    for feat in _features(out_dir / SHA_FILE):
+    for k, feat in enumerate(_features(out_dir / SHA_FILE)):
         try:
             geom = shape(feat["geometry"])
         except Exception as exc:
-            raise RamsInputError(out_dir / SHA_FILE, f"bad geometry ({exc})") from exc
+            raise RamsInputError(out_dir / SHA_FILE, f"feature {k}: bad geometry ({exc})") from None
         run.sha_geoms.append(_project(geom, WGS84, crs))
-        run.sha_props.append(dict(feat.get("properties") or {}))
+        run.sha_props.append(_properties(out_dir / SHA_FILE, k, feat))
     lonlat = []
-    for feat in _features(out_dir / POINTS_FILE):
-        geom = feat.get("geometry") or {}
-        if geom.get("type") != "Point":
-            raise RamsInputError(out_dir / POINTS_FILE, "every feature must be a Point")
-        lonlat.append(geom["coordinates"][:2])
-        run.point_props.append(dict(feat.get("properties") or {}))
+    for k, feat in enumerate(_features(out_dir / POINTS_FILE)):
+        lonlat.append(_lon_lat(out_dir / POINTS_FILE, k, feat))
+        run.point_props.append(_properties(out_dir / POINTS_FILE, k, feat))
     if lonlat:
         arr = np.asarray(lonlat, dtype=float)
         x, y = to_work.transform(arr[:, 0], arr[:, 1])

@@ -100,12 +100,14 @@ def write_survey_outputs(out_dir: Path, layers: list[Layer], crs: Any) -> dict[s
     Returns:
         File name -> path of every file written.
     """
+    # every GeoJSON text made before any file is written: a layer that cannot be written
+    # leaves none of the others half-updated beside the old ones
+    texts = {f"{layer.name}.geojson": layer_geojson_text(layer, crs) for layer in layers}
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for layer in layers:
-        path = out_dir / f"{layer.name}.geojson"
-        write_text_atomic(path, layer_geojson_text(layer, crs))
-        written[path.name] = path
+    for name, text in texts.items():
+        write_text_atomic(out_dir / name, text)
+        written[name] = out_dir / name
     crs_text = gpkg_crs_text(crs)
     gpkg = out_dir / "survey.gpkg"
     with atomic_path(gpkg, suffix=".part.gpkg") as tmp:

@@ -81,3 +81,31 @@ def test_json_summary_on_stdout(survey_flights: SurveyFlights, tmp_path: Path, c
     captured = capsys.readouterr()
     assert json.loads(captured.out) == json.loads((out / "summary.json").read_text())
     assert captured.err == ""
+
+
+@pytest.mark.parametrize("option", [["--dedup-radius-m", "-1"], ["--search-radius-m", "nan"]])
+def test_a_bad_radius_is_one_line(survey_flights: SurveyFlights, tmp_path: Path, option: list[str],
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["survey", str(survey_flights.runs_root), "-o", str(tmp_path / "out"), *option]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"rams: error: {option[0]}: ")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("feature", "problem"), [
+    ({"type": "Feature", "geometry": {"type": "Point"}, "properties": {}}, "feature 0: coordinates must be"),
+    ({"type": "Feature", "geometry": {"type": "Point", "coordinates": ["x", "y"]}}, "feature 0: coordinates must be"),
+    ({"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.0, 95.0]}}, "is not a WGS84 longitude"),
+    ("a string", "feature 0: every feature must be a Point"),
+])
+def test_a_damaged_points_file_of_a_run_is_named(survey_flights: SurveyFlights, tmp_path: Path, feature: object,
+                                                  problem: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    runs = tmp_path / "runs"
+    shutil.copytree(survey_flights.runs_root, runs)
+    points = sorted(runs.rglob("detections.geojson"))[0]
+    points.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    assert main(["survey", str(runs), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{points}: " in err and problem in err, err

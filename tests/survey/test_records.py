@@ -117,3 +117,18 @@ def test_line_without_count_is_ignored(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     (rec,) = read_records(path, UTM)
     assert rec.rows == []
+
+
+def test_latitude_and_longitude_swapped_is_refused_by_feature(tmp_path: Path) -> None:
+    """A record at latitude 95 cannot be projected; said before anything is written."""
+    path = _records_geojson(tmp_path / "r.geojson")
+    doc = json.loads(path.read_text())
+    ring = doc["features"][0]["geometry"]["coordinates"][0]
+    doc["features"][0]["geometry"]["coordinates"][0] = [[lat, lon] for lon, lat in ring]
+    path.write_text(json.dumps(doc))
+    if all(abs(lon) <= 90 for lon, _ in ring):  # swapped coordinates can still be on the globe
+        ring[0] = [ring[0][0], 95.0]
+        doc["features"][0]["geometry"]["coordinates"][0] = ring
+        path.write_text(json.dumps(doc))
+    with pytest.raises(RamsInputError, match=r"r\.geojson: feature #0: coordinates beyond longitude"):
+        read_records(path, UTM)
