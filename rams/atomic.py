@@ -52,3 +52,26 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 def write_json_atomic(path: str | Path, obj: Any, *, indent: int | None = 2) -> None:
     """Serialise ``obj`` as JSON (sorted keys, deterministic) and write it atomically."""
     write_text_atomic(path, json.dumps(obj, indent=indent, sort_keys=True, allow_nan=False) + "\n")
+
+
+def check_output_files(*paths: str | Path) -> None:
+    """Refuse, before any work, output files that could not be written where asked.
+
+    A path that is a folder, or whose nearest existing parent is a file, would fail at the
+    very end (after a benchmark or a training run), possibly after other outputs of the
+    same command were written.
+
+    Raises:
+        RamsInputError: names the path and what stands in the way.
+    """
+    from rams.errors import RamsInputError
+
+    for path in map(Path, paths):
+        if path.is_dir():
+            raise RamsInputError(path, "is a folder; an output file is to be written at this path")
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise RamsInputError(parent, f"is a file, so {path} cannot be written below it")
+

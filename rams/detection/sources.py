@@ -307,6 +307,14 @@ def load_source(
                          tiles_per_mine)
 
 
+#: The keys of a training recipe and of each of its sources (a misspelt one would be ignored).
+_RECIPE_KEYS = frozenset({"working_gsd_m", "classes", "sources", "train", "withheld"})
+_SOURCE_KEYS = frozenset({
+    "path", "kind", "gsd_m", "classes", "weight", "select_prefixes", "select_fraction", "licence", "description",
+    "seeds", "families", "size_m", "ground_jitter", "clutter_jitter", "layout", "oddments", "cache_dir",
+})
+
+
 def read_sources_file(path: str | Path) -> dict[str, Any]:
     """A training recipe: ``working_gsd_m``, ``classes`` and ``sources`` (see the module doc).
 
@@ -322,10 +330,21 @@ def read_sources_file(path: str | Path) -> dict[str, Any]:
     data = read_yaml(path, "training recipe")
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
         raise RamsInputError(path, "a training recipe needs a non-empty 'sources' list")
+    unknown = sorted(set(data) - _RECIPE_KEYS, key=str)
+    if unknown:
+        raise RamsInputError(path, f"unknown recipe key(s) {', '.join(map(repr, unknown))}; "
+                                   f"a recipe has {', '.join(sorted(_RECIPE_KEYS))}")
     specs = []
     for i, entry in enumerate(data["sources"]):
         if not isinstance(entry, dict) or "path" not in entry:
             raise RamsInputError(path, f"source {i + 1} needs a 'path'")
+        unknown = sorted(set(entry) - _SOURCE_KEYS, key=str)
+        if unknown:
+            raise RamsInputError(path, f"source {i + 1}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                                       f"a source has {', '.join(sorted(_SOURCE_KEYS))}")
+        if not isinstance(entry.get("classes") or {}, dict):
+            raise RamsInputError(path, f"source {i + 1}: classes must map the source's class names to "
+                                       "device classes (name: PFM-1), or to null to ignore one")
         gsd = entry.get("gsd_m", "auto")
         try:
             specs.append(SourceSpec(

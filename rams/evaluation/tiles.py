@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rams.atomic import atomic_path, write_json_atomic
+from rams.atomic import atomic_path, check_output_files, write_json_atomic
 from rams.core.devices import normalise_class_name
 from rams.detection.box_metrics import (
     BOOTSTRAP_RESAMPLES,
@@ -269,6 +269,7 @@ def evaluate_tiles(
     from rams.detection.yolo import class_names as set_class_names
     from rams.detection.yolo import read_split
 
+    check_output_files(*(p for p in (out_json, out_png) if p is not None))
     scheme = conditions if isinstance(conditions, ConditionScheme) else conditions_for_set(root, conditions)
     samples = read_split(root, split)
     names = set_class_names(root, samples)

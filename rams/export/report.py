@@ -327,7 +327,7 @@ def _candidates_from_run(out_dir: Path, run_info: dict[str, Any]) -> CandidateSe
     points: list[CandidatePoint] = []
     flight_id, date = out_dir.name, None
     for feat in layers["sha.geojson"]:
-        p = feat["properties"]
+        p = feat.get("properties") or {}
         flight_id, date = str(p.get("flight_id", flight_id)), _date_of(p)
         polygons.append(
             ShaPolygon(
@@ -361,7 +361,7 @@ def _candidates_from_run(out_dir: Path, run_info: dict[str, Any]) -> CandidateSe
 
 def _point_from_feature(feat: dict[str, Any], layer: str, x_m: float, y_m: float) -> CandidatePoint:
     """A candidate point from an exported feature, at ``x_m, y_m`` in the flight CRS."""
-    p = feat["properties"]
+    p = feat.get("properties") or {}
     mp = MinePoint(x_m, y_m, str(p.get("class", "")), float(p.get("confidence", 0.0) or 0.0),
                    str(p.get("detector", "")), str(p.get("sensor", "")), float(p.get("gsd_m", 0.0) or 0.0))
     return CandidatePoint(

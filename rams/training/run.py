@@ -11,6 +11,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from rams.atomic import check_output_files
 from rams.core.devices import MINE_SIZE_M
 from rams.detection.card import write_model_card
 from rams.detection.copy_paste import MineBank
@@ -135,6 +136,7 @@ def train_from_folder(
     check_config(config)
     if out.suffix != ".pt":
         raise RamsInputError(out, "weights file name must end in .pt")
+    check_output_files(out, out.with_suffix(".pt.sha256"), out.with_suffix(".md"))
     if not root.is_dir():
         raise RamsInputError(root, "tile folder does not exist")
     img_size, seed, threads = config.img_size, config.seed, config.threads
@@ -248,6 +250,7 @@ def train_from_sources(
     out = Path(out)
     if out.suffix != ".pt":
         raise RamsInputError(out, "weights file name must end in .pt")
+    check_output_files(out, out.with_suffix(".pt.sha256"), out.with_suffix(".md"))
     check_config(config)
     names = class_names or list(MINE_SIZE_M)
     specs = _resolve_sources(sources)

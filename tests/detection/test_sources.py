@@ -211,3 +211,18 @@ def test_recipe_oddments_are_checked_parsed_and_cached_apart(tmp_path: Path) -> 
     bad.write_text("sources:\n  - {path: cache, kind: synth, oddments: glass}\n", encoding="utf-8")
     with pytest.raises(RamsInputError, match="oddments must be one of"):
         read_sources_file(bad)
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("sources:\n  - path: a\n    colour: red\n", r"source 1: unknown key\(s\) 'colour'"),
+    ("sorces: []\nsources:\n  - path: a\n", r"unknown recipe key\(s\) 'sorces'"),
+    ("sources:\n  - path: a\n    classes: PFM-1\n", r"source 1: classes must map"),
+])
+def test_recipe_keys_a_trainer_would_ignore_are_refused(tmp_path: Path, text: str, match: str) -> None:
+    """A misspelt key would silently train another model than the recipe says."""
+    from rams.detection.sources import read_sources_file
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(text)
+    with pytest.raises(RamsInputError, match=match):
+        read_sources_file(recipe)

@@ -370,3 +370,27 @@ def test_a_class_map_that_names_no_class_is_refused() -> None:
         _class_index(["ksf-casing", "pfm-1"], ["PFM-1"], {"foo": "PFM-1"})
     with pytest.raises(RamsInputError, match=r"maps 'pfm-1' to 'NOPE', not a class of the model \(PFM-1\)"):
         _class_index(["ksf-casing", "pfm-1"], ["PFM-1"], {"pfm-1": "NOPE"})
+
+
+def test_an_output_that_is_a_folder_is_refused_before_any_work(tmp_path: Path) -> None:
+    """Found at the end, the curve would be written and the report not (a half-written result)."""
+    from rams.errors import RamsInputError
+
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(RamsInputError, match="is a folder; an output file"):
+        evaluate_tiles(tmp_path / "no-set", "valid", object(), out_json=tmp_path / "taken",
+                       out_png=tmp_path / "taken.png")
+    assert not (tmp_path / "taken.png").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RamsInputError, match=r"file: is a file, so .*sub\.json cannot be written below it"):
+        evaluate_tiles(tmp_path / "no-set", "valid", object(), out_json=tmp_path / "file" / "sub.json")
+
+
+def test_training_refuses_a_card_path_taken_by_a_folder_before_loading(tmp_path: Path) -> None:
+    from rams.errors import RamsInputError
+    from rams.training.run import train_from_sources
+
+    (tmp_path / "m.md").mkdir()
+    with pytest.raises(RamsInputError, match=r"m\.md: is a folder"):
+        train_from_sources([tmp_path / "no-such-source"], tmp_path / "m.pt", working_gsd_m=0.005)
+    assert not (tmp_path / "m.pt").exists()
