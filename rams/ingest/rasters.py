@@ -92,10 +92,9 @@ class SensorRaster:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in the raster's CRS."""
-        west, south, east, north = rasterio.transform.array_bounds(
-            self.height, self.width, self.transform
-        )
-        return (west, south, east, north)
+        x0, y0, x1, y1 = rasterio.transform.array_bounds(self.height, self.width, self.transform)
+        # a south-up raster (positive pixel height) has its "north" below its "south"
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
 def gsd_in_metres(crs: CRS, transform: Affine, width: int, height: int) -> float:
