@@ -95,10 +95,13 @@ def demo(
 ) -> None:
     """Generate a small synthetic flight and process it end to end."""
     from rams.config import load_config
+    from rams.errors import RamsInputError
     from rams.orchestration.executor import make_executor
     from rams.orchestration.pipeline import process_flight
     from rams.synth import generate_flight
 
+    if not size_m > 0:
+        raise RamsInputError(None, f"--size-m must be positive, got {size_m}")
     start = time.perf_counter()
     flight_dir = out / "flight"
     cfg = load_config()

@@ -32,6 +32,20 @@ HELD_OUT_FAMILIES = ("ploughed", "stubble", "orchard", "riverbank", "burnt", "su
             "palmyra-sand")
 
 
+def _check_projected(epsg: int) -> None:
+    """The scene is laid out in metres from a UTM-like origin: a projected CRS in metres."""
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    try:
+        crs = CRS.from_epsg(epsg)
+    except CRSError:
+        raise RamsInputError(None, f"--crs-epsg: EPSG:{epsg} is not a known CRS") from None
+    if not crs.is_projected or (crs.linear_units or "").lower() not in ("metre", "meter", "m"):
+        raise RamsInputError(None, f"--crs-epsg: EPSG:{epsg} is not a projected CRS in metres "
+                                   "(give a UTM zone, e.g. 32638)")
+
+
 def register(app: typer.Typer) -> None:
     """Register the ``synth`` command on ``app``."""
 
@@ -82,6 +96,7 @@ def register(app: typer.Typer) -> None:
             raise RamsInputError(None, f"--size-m must be positive, got {size_m}")
         if not rgb_gsd_m > 0:
             raise RamsInputError(None, f"--rgb-gsd-m must be positive, got {rgb_gsd_m}")
+        _check_projected(crs_epsg)
         t0 = time.perf_counter()
         busy = (contextlib.nullcontext() if quiet else
                 stderr.status(f"generating a {size_m:g} m synthetic flight (seed {seed}) in {out_dir}"))

@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from rams.errors import RamsInputError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -188,6 +190,8 @@ class LocalExecutor:
 
 #: Dask tasks per worker thread of the cluster: each runs a contiguous run of the items.
 DASK_RUNS_PER_THREAD = 4
+#: How long to wait for a --scheduler address to answer, seconds.
+_CONNECT_TIMEOUT_S = 10
 
 
 def _run_items(fn: Callable[..., R], items: list[T], *args: Any) -> list[R]:
@@ -229,7 +233,11 @@ class DaskExecutor:
             )
             self.client = Client(self._cluster)
         else:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=_CONNECT_TIMEOUT_S)
+            except (OSError, ValueError, TimeoutError) as exc:
+                raise RamsInputError(None, f"--scheduler {scheduler}: cannot connect to a Dask scheduler there "
+                                           f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
         self.progress = progress
 
     def map(self, fn: Callable[..., R], items: Sequence[T], *args: Any, label: str = "") -> list[R]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,12 @@ def check_config(config: TrainConfig, source: str | Path | None = None) -> None:
             outside [0, 1], an unknown precision, budget clock, decoy style or preset, missing
             starting or pretrained weights, pretrained weights for a preset without an
             EfficientNet-Lite0 trunk, ``frozen_blocks`` outside 0-11, a negative
-            ``backbone_lr_scale``.
+            ``backbone_lr_scale``, a learning rate that is not a positive number.
     """
     if config.img_size % 32:
         raise RamsInputError(source, f"--img-size must be a multiple of 32, got {config.img_size}")
+    if not (math.isfinite(config.lr) and config.lr > 0):
+        raise RamsInputError(source, f"--lr must be a positive number, got {config.lr}")
     if not 0.0 <= config.mosaic <= 1.0:
         raise RamsInputError(source, f"--mosaic must be a probability in [0, 1], got {config.mosaic}")
     if config.precision not in PRECISIONS:

@@ -180,3 +180,22 @@ def test_dask_workers_share_the_cores_for_their_numba_kernels(monkeypatch: pytes
             assert set(executor.map(_numba_threads, list(range(8)))) == {(2, 4)}
         finally:
             executor.close()
+
+
+def test_a_scheduler_address_that_is_not_one_is_a_user_error() -> None:
+    from rams.errors import RamsInputError
+    from rams.orchestration.executor import DaskExecutor
+
+    with pytest.raises(RamsInputError, match="--scheduler notanaddress: cannot connect to a Dask scheduler there"):
+        DaskExecutor(scheduler="notanaddress")
+
+
+def test_a_learning_rate_that_cannot_train_is_refused_before_loading() -> None:
+    from rams.detection.train_config import TrainConfig
+    from rams.errors import RamsInputError
+    from rams.training.run import check_config
+
+    for lr in (-1.0, 0.0, float("nan")):
+        with pytest.raises(RamsInputError, match="--lr must be a positive number"):
+            check_config(TrainConfig(lr=lr))
+    check_config(TrainConfig(lr=1e-3))

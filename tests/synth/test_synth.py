@@ -238,3 +238,20 @@ def test_cli(tmp_path: Path) -> None:
     assert load_json(tmp_path / "cli" / "synth.json")["sensors"]["thermal"]["shift_m"] == [0.0, 0.0]
     bad = runner.invoke(app, ["synth", str(tmp_path / "bad"), "--crs-wgs84-sensor", "lidar"])
     assert isinstance(bad.exception, RamsInputError)
+
+
+@pytest.mark.parametrize(("args", "problem"), [
+    (["synth", "X", "--crs-epsg", "99999"], "--crs-epsg: EPSG:99999 is not a known CRS"),
+    (["synth", "X", "--crs-epsg", "4326"], "--crs-epsg: EPSG:4326 is not a projected CRS in metres"),
+    (["demo", "-o", "X", "--size-m", "0"], "--size-m must be positive, got 0"),
+])
+def test_generator_options_it_cannot_honour_are_one_line(tmp_path: Path, args: list[str], problem: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Not a traceback, and not rasters in degrees laid out as if in metres."""
+    from rams.cli.main import main
+
+    out = tmp_path / "out"
+    assert main([str(out) if a == "X" else a for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err and "Traceback" not in err
+    assert not out.exists()
