@@ -121,6 +121,8 @@ def parse_truth(doc: Mapping[str, Any]) -> Truth:
         try:
             if geom.get("type") == "Point" and kind in (KIND_MINE, KIND_DISTRACTOR):
                 lon, lat = (float(v) for v in geom["coordinates"][:2])
+                if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+                    raise ValueError(f"({lon:g}, {lat:g}) is not a WGS84 longitude and latitude")
                 field = props.get("minefield_id")
                 objects.append(TruthObject(lon, lat, kind, str(props.get("class", "mine")),
                                            None if field is None else str(field)))

@@ -200,10 +200,13 @@ def load_image(path: Path, channels: int) -> np.ndarray:
 
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) of an image file without decoding all of it when the format allows."""
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
-    with Image.open(path) as im:
-        w, h = im.size
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except (UnidentifiedImageError, OSError):
+        raise RamsInputError(path, "image cannot be decoded") from None
     return int(w), int(h)
 
 

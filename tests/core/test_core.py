@@ -78,6 +78,9 @@ def test_truth_file_parsed_once_for_every_reader(tmp_path: Path) -> None:
     bad.write_text('{"features": [{"geometry": {"type": "Point", "coordinates": ["x"]}, "properties": {}}]}')
     with pytest.raises(RamsInputError, match=r"truth\.geojson.*feature 0"):
         read_truth(bad)
+    bad.write_text('{"features": [{"geometry": {"type": "Point", "coordinates": [7.0, 95.0]}, "properties": {}}]}')
+    with pytest.raises(RamsInputError, match=r"truth\.geojson.*feature 0.*not a WGS84 longitude and latitude"):
+        read_truth(bad)
     bad.write_text("not json")
     with pytest.raises(RamsInputError, match=r"truth\.geojson"):
         read_truth(bad)

@@ -99,3 +99,12 @@ def test_load_image_channels(yolo_set: Path, tmp_path: Path) -> None:
     bad.write_bytes(b"not a jpeg")
     with pytest.raises(RamsInputError, match="cannot be decoded"):
         load_image(bad, 3)
+
+
+def test_an_image_that_is_not_one_is_named(tmp_path: Path) -> None:
+    from rams.detection.yolo import image_size
+
+    fake = tmp_path / "a.jpg"
+    fake.write_text("not an image")
+    with pytest.raises(RamsInputError, match=r"a\.jpg: image cannot be decoded"):
+        image_size(fake)
