@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rams.config_paths import config_dir
+from rams.core.windows import check_window
 from rams.errors import RamsInputError
 from rams.yamlio import read_yaml
 
@@ -79,8 +80,6 @@ class AnomalyConfig(_Section):
     @model_validator(mode="after")
     def _windows(self) -> AnomalyConfig:
         """The local detector's rule for its windows, checked when the config is read."""
-        from rams.anomaly._inputs import check_window
-
         check_window(self.inner_px, self.outer_px)  # ValueError -> a validation error naming the section
         return self
 

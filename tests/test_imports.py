@@ -26,7 +26,7 @@ RAMS = Path(__file__).resolve().parents[1] / "rams"
 #: that ``orchestration`` writes; ``training`` fits models and scores them with
 #: ``evaluation``.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"rams", "core", "atomic", "checksum", "config", "config_paths", "crs", "errors"}),
+    frozenset({"rams", "core", "atomic", "checksum", "config", "config_paths", "crs", "errors", "yamlio"}),
     frozenset({"synth"}),
     frozenset({"ingest"}),
     frozenset({"grid"}),

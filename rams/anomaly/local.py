@@ -19,12 +19,13 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
-from rams.anomaly._inputs import Backend, as_cube, as_mask, check_window, resolve_backend
+from rams.anomaly._inputs import Backend, as_cube, as_mask, resolve_backend
 from rams.anomaly._inputs import valid_pixels as _valid_pixels
 from rams.anomaly._linalg import regularized_cholesky
 from rams.anomaly._local_numba import rx_local_kernel
 from rams.anomaly.moments import tile_moments
 from rams.anomaly.rx import RXBackground
+from rams.core.windows import check_window
 
 _F32_MAX = float(np.finfo(np.float32).max)
 _PANEL_COLS = 256
