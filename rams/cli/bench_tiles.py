@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Option(..., "--model", help="Weights path or name in models/."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Report JSON; the PR curve PNG goes beside it (default: benchmarks/results/tiles_<model>_<split>.json).", show_default=False),
         precision: InferencePrecision | None = typer.Option(None, "--precision", help="Inference precision; auto: the fastest mode this CPU runs accurately. Default: the detector's.", show_default=False),
-        gsd_m: float | None = typer.Option(None, "--gsd-m", min=1e-5, help="Ground sample distance of the set, metres (default: estimated from the labelled mines' physical size). Used by models with a working GSD."),
+        gsd_m: float | None = typer.Option(None, "--gsd-m", min=1e-5, max=1.0, help="Ground sample distance of the set, metres (default: estimated from the labelled mines' physical size). Used by models with a working GSD."),
         class_map: str | None = typer.Option(None, "--class-map", help="Set class -> model class renames, e.g. 'pfm-1=PFM-1'; set classes the model lacks are scored as ignored regions."),
         conditions: str | None = typer.Option(None, "--conditions", help=f"How the file names give the per-condition breakdown: {_CONDITIONS_HELP}. Default: the set's 'conditions:' key in data.yaml, else a scheme that recognises the set, else none.", show_default=False),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout instead of tables."),

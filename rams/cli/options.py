@@ -138,8 +138,11 @@ def pipeline_setup(
     its ``execution.scheduler``. The caller closes the executor.
     """
     from rams.config import load_config
+    from rams.errors import RamsInputError
     from rams.orchestration.executor import make_executor
 
+    if workers is not None and workers < 0:
+        raise RamsInputError(None, f"--workers must be 0 (one per core) or more, got {workers}")
     cfg = load_config(config, overrides={"ingest": {"allow_partial": True}} if allow_partial else None)
     n = cfg.execution.workers if workers is None else workers
     executor = make_executor(workers=n, scheduler=scheduler or cfg.execution.scheduler, dask=dask,

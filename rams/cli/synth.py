@@ -34,14 +34,15 @@ HELD_OUT_FAMILIES = ("ploughed", "stubble", "orchard", "riverbank", "burnt", "su
 
 def _check_projected(epsg: int) -> None:
     """The scene is laid out in metres from a UTM-like origin: a projected CRS in metres."""
-    from rasterio.crs import CRS
-    from rasterio.errors import CRSError
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
 
-    try:
+    try:  # pyproj, not GDAL: GDAL prints its own error line before ours
         crs = CRS.from_epsg(epsg)
     except CRSError:
         raise RamsInputError(None, f"--crs-epsg: EPSG:{epsg} is not a known CRS") from None
-    if not crs.is_projected or (crs.linear_units or "").lower() not in ("metre", "meter", "m"):
+    units = {a.unit_name.lower() for a in crs.axis_info}
+    if not crs.is_projected or not units <= {"metre", "meter"}:
         raise RamsInputError(None, f"--crs-epsg: EPSG:{epsg} is not a projected CRS in metres "
                                    "(give a UTM zone, e.g. 32638)")
 

@@ -94,6 +94,11 @@ def _read_geojson(path: Path, what: str) -> list[dict[str, Any]]:
             raise RamsInputError(
                 path, f"{what}: feature {i} has an invalid geometry ({exc})"
             ) from exc
+        if not geom.is_empty:
+            xy = shapely.get_coordinates(geom)
+            if not (np.all(np.isfinite(xy)) and np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90)):
+                raise RamsInputError(path, f"{what}: feature {i} lies beyond longitude +-180 or latitude +-90 "
+                                           "(GeoJSON is longitude, latitude in WGS84; swapped?)")
         out.append({"geometry": geom, "properties": feat.get("properties") or {}})
     return out
 
@@ -452,7 +457,7 @@ def flight_metrics(
     out_dir, truth_path = Path(out_dir), Path(truth_path)
     if not out_dir.is_dir():
         raise RamsInputError(out_dir, "run folder not found")
-    if not tolerance_m > 0:
+    if not (tolerance_m > 0 and math.isfinite(tolerance_m)):
         raise RamsInputError(None, f"tolerance must be positive, got {tolerance_m} m")
     truth = _read_geojson(truth_path, "truth file")
     shas = _read_geojson(out_dir / "sha.geojson", "SHA polygons")

@@ -331,7 +331,7 @@ def _candidates_from_run(out_dir: Path, run_info: dict[str, Any]) -> CandidateSe
         flight_id, date = str(p.get("flight_id", flight_id)), _date_of(p)
         polygons.append(
             ShaPolygon(
-                id=str(p["id"]),
+                id=str(p.get("id", f"sha-{len(polygons) + 1:03d}")),
                 geometry=project(shape(feat["geometry"])),
                 evidence=tuple(p.get("evidence", [])),
                 device_category=str(p.get("device_category", "unknown")),
@@ -365,7 +365,7 @@ def _point_from_feature(feat: dict[str, Any], layer: str, x_m: float, y_m: float
     mp = MinePoint(x_m, y_m, str(p.get("class", "")), float(p.get("confidence", 0.0) or 0.0),
                    str(p.get("detector", "")), str(p.get("sensor", "")), float(p.get("gsd_m", 0.0) or 0.0))
     return CandidatePoint(
-        str(p["id"]), mp, p.get("sha_id"), str(p.get("flight_id", "")), _date_of(p),
+        str(p.get("id", "")), mp, p.get("sha_id"), str(p.get("flight_id", "")), _date_of(p),
         kind=str(p.get("kind", "cnn")), probability=float(p.get("probability", 0.0) or 0.0), layer=layer,
         hazard=p.get("hazard"), priority=p.get("priority"), scored_by=str(p.get("scored_by") or "combiner"),
     )

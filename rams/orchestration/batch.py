@@ -47,24 +47,20 @@ def find_flights(root: Path) -> list[Path]:
     return flights
 
 
-def output_folders(root: Path, flights: list[Path], out_root: Path) -> list[Path]:
-    """Each flight's output folder: its path relative to ``root`` below ``out_root``.
+def output_folders(root: Path, flights: list[Path], out_root: Path) -> list[tuple[Path, str]]:
+    """Each flight's output folder and, when another flight shares it, why it cannot run.
 
-    A flight at ``root`` itself goes to ``out_root / root.name``.
-
-    Raises:
-        RamsInputError: two flights would write to the same folder (a flight at the root
-            and a sub-folder of the root's own name), which would overwrite one with the other.
+    The folder is the flight's path relative to ``root`` below ``out_root`` (the reason is ""
+    when no other flight shares it). A flight at ``root`` itself goes to ``out_root / root.name``, which a sub-folder of the
+    root's own name would share: both are refused, the other flights are not affected.
     """
-    outs: dict[Path, Path] = {}
+    outs = []
     for flight_dir in flights:
         rel = flight_dir.relative_to(root)
-        out_dir = out_root / rel if str(rel) != "." else out_root / flight_dir.name
-        if out_dir in outs:
-            raise RamsInputError(flight_dir, f"would be written to {out_dir}, as {outs[out_dir]} is: "
-                                             "move one of the two flights")
-        outs[out_dir] = flight_dir
-    return list(outs)
+        outs.append(out_root / rel if str(rel) != "." else out_root / flight_dir.name)
+    shared = {o for o in outs if outs.count(o) > 1}
+    return [(o, f"{f}: would be written to {o}, as another flight of the batch is: move one of the two"
+             if o in shared else "") for f, o in zip(flights, outs, strict=True)]
 
 
 def run_batch(
@@ -79,15 +75,19 @@ def run_batch(
     """Process every flight below ``root`` into the same relative folder below ``out_root``.
 
     Raises:
-        RamsInputError: ``root`` is missing or holds no flight, two flights would share an
-            output folder, or another run holds ``out_root``.
+        RamsInputError: ``root`` is missing or holds no flight, or another run holds
+            ``out_root``. Two flights that would share an output folder both fail.
     """
     flights = find_flights(root)
     out_dirs = output_folders(root, flights, out_root)
     outcomes: list[FlightOutcome] = []
     with output_lock(out_root), Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("flights", total=len(flights))
-        for flight_dir, out_dir in zip(flights, out_dirs, strict=True):
+        for flight_dir, (out_dir, clash) in zip(flights, out_dirs, strict=True):
+            if clash:
+                outcomes.append(FlightOutcome(flight_dir, out_dir, "failed", clash))
+                bar.advance(task)
+                continue
             try:
                 result = process_flight(flight_dir, out_dir, config, executor=executor, force=force)
             except RamsInputError as exc:

@@ -17,9 +17,9 @@ class SurveyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: two mine points of different flights closer than this are one mine.
-    dedup_radius_m: float = Field(default=0.6, gt=0)
+    dedup_radius_m: float = Field(default=0.6, gt=0, allow_inf_nan=False)
     #: how far from a record its minefield may have been displaced.
-    search_radius_m: float = Field(default=100.0, gt=0)
+    search_radius_m: float = Field(default=100.0, gt=0, allow_inf_nan=False)
     max_rotation_deg: float = Field(default=30.0, ge=0, le=180)
     inlier_radius_m: float = Field(default=0.75, gt=0)
     #: recorded pairs drawn by RANSAC (each pair is tried against every matching detected pair).

@@ -209,3 +209,11 @@ def test_quick_exit_stops_a_thread_pool_left_open() -> None:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 0, proc.stderr
 
+
+
+def test_negative_workers_is_a_usage_error(small_flight: Callable[..., Path], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["process", str(small_flight(size_m=6.0)), "-o", str(tmp_path / "out"), "-w", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--workers must be 0 (one per core) or more, got -1" in err
+    assert not (tmp_path / "out").exists()

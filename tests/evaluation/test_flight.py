@@ -280,3 +280,17 @@ def test_report_rebuilds_the_run_in_the_flight_crs(tmp_path: Path) -> None:
         assert (cs.expected[0].point.x_m, cs.expected[0].point.y_m) == pytest.approx((E0 + 30.0, N0 + 4.0), abs=0.01)
         assert cs.polygons[0].geometry.area == pytest.approx(400.0, rel=1e-3)  # m², not degrees²
         assert cs.polygons[0].geometry.bounds == pytest.approx((E0, N0, E0 + 20.0, N0 + 20.0), abs=0.01)
+
+
+def test_truth_off_the_globe_and_an_infinite_tolerance_are_user_errors(tmp_path: Path) -> None:
+    """Both reached a NaN check deep in the matching (or JSON writing) as a traceback."""
+    from rams.errors import RamsInputError
+    from rams.evaluation.flight import _read_geojson, evaluate_flight
+
+    truth = tmp_path / "truth.geojson"
+    truth.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [44.0, 95.0]}, "properties": {}}]}))
+    with pytest.raises(RamsInputError, match=r"truth\.geojson: truth: feature 0 lies beyond longitude"):
+        _read_geojson(truth, "truth")
+    with pytest.raises(RamsInputError, match="tolerance"):
+        evaluate_flight(tmp_path, truth, tolerance_m=float("inf"))

@@ -68,16 +68,20 @@ def test_a_root_without_flights_is_a_user_error(tmp_path: Path, capsys: pytest.C
     assert not (tmp_path / "out").exists()
 
 
-def test_two_flights_with_one_output_folder_are_refused_before_either_runs(
+def test_two_flights_with_one_output_folder_fail_and_the_others_go_on(
     small_flight: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A flight at the root and a sub-folder of the root's name would overwrite each other."""
     root = small_flight("f")
     small_flight("f/f")
-    code = main(["batch", str(root), "-o", str(tmp_path / "out")])
+    small_flight("f/other")
+    config = tmp_path / "cfg.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    code = main(["batch", str(root), "-o", str(tmp_path / "out"), "--config", str(config)])
     err = capsys.readouterr().err
-    assert code == 2 and "would be written to" in err and "Traceback" not in err
+    assert code == 1 and err.count("would be written to") == 2 and "Traceback" not in err
     assert not (tmp_path / "out" / "f").exists()
+    assert (tmp_path / "out" / "other" / "run.json").is_file()
 
 
 def test_truncated_geotiff_fails_unless_partial_allowed(small_flight: Callable[..., Path], tmp_path: Path) -> None:
