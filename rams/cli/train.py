@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
             "pretrained": pretrained, "frozen_blocks": frozen_blocks, "backbone_lr_scale": backbone_lr_scale,
         }
         given = {k: v for k, v in given.items() if v is not None}
-        names = None if class_names is None else [c.strip() for c in class_names.split(",") if c.strip()]
+        names = None if class_names is None else [c.strip() for c in class_names.split(",")]
+        if names is not None and (not all(names) or len(set(names)) != len(names)):
+            raise RamsInputError(None, f"--class-names must be distinct comma-separated names, not {class_names!r}")
         sources = list(sources or [])
         progress = not (no_progress or quiet)
         # the trainer prints epoch lines on stdout when it has no progress bars: they are log

@@ -148,7 +148,11 @@ def train_from_folder(
     t0 = time.perf_counter()
     if _is_yolo_set(root):
         samples = read_split(root, "train")
-        names = class_names or yolo_class_names(root, samples)
+        listed = yolo_class_names(root, samples)
+        if class_names and len(class_names) != len(listed):
+            raise RamsInputError(None, f"--class-names gives {len(class_names)} name(s) for the "
+                                       f"{len(listed)} class(es) of {root} ({', '.join(listed)})")
+        names = class_names or listed
         train = load_yolo_tiles(root, "train", CHANNELS[channels], img_size)
         valid = None
         for split in ("valid", "val"):

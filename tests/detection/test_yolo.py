@@ -108,3 +108,19 @@ def test_an_image_that_is_not_one_is_named(tmp_path: Path) -> None:
     fake.write_text("not an image")
     with pytest.raises(RamsInputError, match=r"a\.jpg: image cannot be decoded"):
         image_size(fake)
+
+
+@pytest.mark.parametrize(("names", "problem"), [
+    (",,", "--class-names must be distinct comma-separated names"),
+    ("A,B", "--class-names gives 2 name(s) for the 1 class(es)"),
+])
+def test_class_names_that_do_not_fit_the_set_are_refused_before_training(
+    yolo_set: Path, tmp_path: Path, names: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rams.cli.main import main
+
+    out = tmp_path / "m.pt"
+    assert main(["train", str(yolo_set), "-o", str(out), "--class-names", names, "--minutes", "0.1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err
+    assert not out.exists()
