@@ -300,7 +300,12 @@ def open_sensor_raster(
             else:
                 if valid_fraction == 0.0:
                     raise RasterError(path, "raster holds no valid pixel (all nodata)")
-                empty = int(input_fact(path, "first_empty_band", lambda: _first_empty_band(src, data_bands)))
+                try:
+                    empty = int(input_fact(path, "first_empty_band", lambda: _first_empty_band(src, data_bands)))
+                except RasterioIOError:
+                    # a block that does not decode is reported where the run reads it (or
+                    # becomes nodata with --allow-partial), never by this check
+                    empty = 0
                 if empty:
                     names = entry.bands or []
                     k = data_bands.index(empty)
