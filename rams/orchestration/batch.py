@@ -40,7 +40,8 @@ class FlightOutcome:
 def find_flights(root: Path) -> list[Path]:
     """Every folder at or below ``root`` that holds a ``flight.yaml``, sorted."""
     if not root.is_dir():
-        raise RamsInputError(root, "flights root folder does not exist")
+        raise RamsInputError(root, "flights root is a file, not a folder" if root.exists()
+                             else "flights root folder does not exist")
     flights = sorted(p.parent for p in root.rglob(MANIFEST_NAME) if p.is_file())
     if not flights:
         raise RamsInputError(root, f"no {MANIFEST_NAME} at or below this folder: no flight to process")

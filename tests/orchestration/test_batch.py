@@ -66,6 +66,9 @@ def test_a_root_without_flights_is_a_user_error(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert code == 2 and f"{tmp_path / 'empty'}: no flight.yaml at or below this folder" in err
     assert not (tmp_path / "out").exists()
+    (tmp_path / "a.txt").write_text("x")
+    assert main(["batch", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out")]) == 2
+    assert "a.txt: flights root is a file, not a folder" in capsys.readouterr().err
 
 
 def test_two_flights_with_one_output_folder_fail_and_the_others_go_on(
