@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 from rasterio.crs import CRS as RioCRS
 
@@ -67,3 +69,13 @@ def transform_point(
     """Transform one (x, y) point between CRSs."""
     tx, ty = transformer(src, dst).transform(x, y)
     return float(tx), float(ty)
+
+
+def on_the_globe(lonlat: ArrayLike) -> bool:
+    """Whether every (longitude, latitude) pair of ``lonlat`` (n, 2) is a finite WGS84 position.
+
+    GeoJSON (RFC 7946) is longitude first; a file with the two swapped, or in metres, fails.
+    """
+    xy = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    return bool(np.all(np.isfinite(xy)) and np.all(np.abs(xy[:, 0]) <= 180.0) and np.all(np.abs(xy[:, 1]) <= 90.0))
+

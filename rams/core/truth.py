@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rams.crs import on_the_globe
 from rams.errors import RamsInputError
 
 #: File name of the truth inside a flight folder; a generator writes it last, so a folder
@@ -121,7 +122,7 @@ def parse_truth(doc: Mapping[str, Any]) -> Truth:
         try:
             if geom.get("type") == "Point" and kind in (KIND_MINE, KIND_DISTRACTOR):
                 lon, lat = (float(v) for v in geom["coordinates"][:2])
-                if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+                if not on_the_globe([lon, lat]):
                     raise ValueError(f"({lon:g}, {lat:g}) is not a WGS84 longitude and latitude")
                 field = props.get("minefield_id")
                 objects.append(TruthObject(lon, lat, kind, str(props.get("class", "mine")),

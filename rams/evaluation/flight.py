@@ -62,7 +62,7 @@ from rams.core.flight_metrics import (
     PolygonScores,
 )
 from rams.core.truth import KIND_MINE, KIND_MINEFIELD, truth_kind
-from rams.crs import WGS84, transformer, utm_crs_for_lonlat
+from rams.crs import WGS84, on_the_globe, transformer, utm_crs_for_lonlat
 from rams.errors import RamsInputError
 
 #: Point kinds scored separately (``expected_position`` comes from its own file).
@@ -95,8 +95,7 @@ def _read_geojson(path: Path, what: str) -> list[dict[str, Any]]:
                 path, f"{what}: feature {i} has an invalid geometry ({exc})"
             ) from exc
         if not geom.is_empty:
-            xy = shapely.get_coordinates(geom)
-            if not (np.all(np.isfinite(xy)) and np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90)):
+            if not on_the_globe(shapely.get_coordinates(geom)):
                 raise RamsInputError(path, f"{what}: feature {i} lies beyond longitude +-180 or latitude +-90 "
                                            "(GeoJSON is longitude, latitude in WGS84; swapped?)")
         out.append({"geometry": geom, "properties": feat.get("properties") or {}})

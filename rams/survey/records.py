@@ -25,7 +25,7 @@ from pyproj import CRS
 from shapely.geometry import LineString, MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from rams.crs import WGS84, to_pyproj
+from rams.crs import WGS84, on_the_globe, to_pyproj
 from rams.errors import RamsInputError
 from rams.survey.runs import project_geometry
 
@@ -104,8 +104,7 @@ def _geojson_features(path: Path) -> list[_RawFeature]:
         except Exception as exc:
             raise RamsInputError(path, f"feature #{i}: bad or missing geometry ({exc})") from exc
         if crs.is_geographic and not geom.is_empty:
-            xy = shapely.get_coordinates(geom)
-            if not (np.all(np.isfinite(xy)) and np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90)):
+            if not on_the_globe(shapely.get_coordinates(geom)):
                 raise RamsInputError(path, f"feature #{i}: coordinates beyond longitude +-180 or latitude "
                                            "+-90 (GeoJSON is longitude, latitude in WGS84; swapped?)")
         out.append(_RawFeature(geom, dict(feat.get("properties") or {}), crs))

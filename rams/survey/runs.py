@@ -21,7 +21,7 @@ from pyproj import CRS
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
-from rams.crs import WGS84, to_pyproj, transformer, utm_crs_for_lonlat
+from rams.crs import WGS84, on_the_globe, to_pyproj, transformer, utm_crs_for_lonlat
 from rams.errors import RamsInputError
 
 RUN_FILE = "run.json"
@@ -181,7 +181,7 @@ def _lon_lat(path: Path, k: int, feat: Any) -> list[float]:
         lon, lat = (float(v) for v in coords[:2])  # type: ignore[index]
     except (TypeError, ValueError):
         raise RamsInputError(path, f"feature {k}: coordinates must be [longitude, latitude] numbers") from None
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+    if not on_the_globe([lon, lat]):
         raise RamsInputError(path, f"feature {k}: ({lon:g}, {lat:g}) is not a WGS84 longitude and latitude")
     return [lon, lat]
 
