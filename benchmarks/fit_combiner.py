@@ -103,7 +103,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: lichen-tundra added blind in stop 59, seen since rule ZX; snowmelt-field added blind at the end
 #: of stop 59, seen since rule ZZ; coffee-slope added blind in stop 60, seen since rule ZZA; qat-terrace
 #: added blind at the end of stop 60, seen since rule ZZD; forest-belt added blind in stop 62, seen
-#: since rule ZZE; wadi added blind in stop 63; palmyra-sand added blind in stop 64), never fitted on, even with ``--seen-held-out``.
+#: since rule ZZE; wadi added blind in stop 63, seen since rule ZZG; palmyra-sand added blind in stop 64), never fitted on, even with ``--seen-held-out``.
 BLIND_FAMILIES: tuple[str, ...] = ("village-edge", "basalt-plateau", "salt-flat", "peat-moor", "lichen-tundra",
                                       "snowmelt-field", "coffee-slope", "qat-terrace",
                                       "forest-belt", "wadi", "palmyra-sand")

@@ -1241,9 +1241,9 @@ HELD_OUT_FAMILY = "ploughed"
 #: (stones, cobbles, cartridge cases and shell fragments on pale stony terraces among qat shrubs);
 #: ``forest-belt``, added in stop 62, blind (fallen leaves, twigs, deadwood, acorns, cartridge
 #: cases and shell fragments under a windbreak tree belt between steppe fields in late autumn); it
-#: judged rule ZZE (stop 63), so it is seen too; ``wadi``, added in stop 63, blind, for the next
-#: decision (pebbles, cobbles, driftwood, dung, litter, cartridge cases and shell fragments in a
-#: dry desert riverbed); ``palmyra-sand``, added in stop 64 while ``wadi`` was still blind, blind,
+#: judged rule ZZE (stop 63), so it is seen too; ``wadi``, added in stop 63, blind (pebbles,
+#: cobbles, driftwood, dung, litter, cartridge cases and shell fragments in a dry desert riverbed);
+#: it judged rule ZZG (stop 64), so it is seen too; ``palmyra-sand``, added in stop 64 while ``wadi`` was still blind, blind,
 #: for the decision after it (fallen palmyra fruit, PFM-1 sized fibrous seeds, coconut husks,
 #: cartridge cases and shell fragments on pale sand in Sri Lanka's north).
 HELD_OUT_FAMILIES: tuple[str, ...] = (
