@@ -111,10 +111,14 @@ def gsd_in_metres(crs: CRS, transform: Affine, width: int, height: int) -> float
     return size * units
 
 
+def _decimated_shape(src: Any, long_side_px: int) -> tuple[int, int]:
+    """(rows, cols) of the raster read decimated to at most ``long_side_px`` on its long side."""
+    scale = min(1.0, long_side_px / max(src.width, src.height))
+    return (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
+
+
 def _decimated_valid_fraction(src: Any) -> float:
-    scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
-    shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
-    mask = src.dataset_mask(out_shape=shape)
+    mask = src.dataset_mask(out_shape=_decimated_shape(src, _MASK_PREVIEW_PX))
     return float(np.count_nonzero(mask)) / float(mask.size)
 
 
@@ -146,9 +150,7 @@ def _first_empty_band(src: Any, data_bands: list[int]) -> int:
         seen |= _band_valid(src, src.read(data_bands, window=window, out_shape=(n, *shape)))
         if seen.all():
             return 0
-    scale = min(1.0, _BAND_CHECK_PX / max(src.width, src.height))
-    shape = (max(1, round(src.height * scale)), max(1, round(src.width * scale)))
-    seen |= _band_valid(src, src.read(data_bands, out_shape=(n, *shape)))
+    seen |= _band_valid(src, src.read(data_bands, out_shape=(n, *_decimated_shape(src, _BAND_CHECK_PX))))
     empty = [b for b, ok in zip(data_bands, seen, strict=True) if not ok]
     return empty[0] if empty else 0
 
@@ -161,8 +163,7 @@ def _sample_windows(src: Any) -> list[tuple[Window | None, tuple[int, int]]]:
     :data:`_SAMPLE_BLOCKS` x :data:`_SAMPLE_BLOCKS` grid, each read decimated.
     """
     if src.overviews(1) or src.width * src.height <= _MASK_PREVIEW_PX**2:
-        scale = min(1.0, _MASK_PREVIEW_PX / max(src.width, src.height))
-        return [(None, (max(1, round(src.height * scale)), max(1, round(src.width * scale))))]
+        return [(None, _decimated_shape(src, _MASK_PREVIEW_PX))]
     bh, bw = (min(n, size) for n, size in zip(src.block_shapes[0], (src.height, src.width), strict=True))
     n_rows, n_cols = -(-src.height // bh), -(-src.width // bw)
     block_rows = np.unique(((np.arange(_SAMPLE_BLOCKS) + 0.5) * n_rows / _SAMPLE_BLOCKS).astype(int))
