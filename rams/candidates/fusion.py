@@ -41,7 +41,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import rasterio
@@ -52,6 +51,7 @@ from rams.candidates.coverage import ValidCoverage
 from rams.core.devices import device_category
 from rams.core.gsd import gsd_from_affine
 from rams.core.points import MinePoint
+from rams.ingest.rasters import read_padded
 
 KIND_CNN = "cnn"
 KIND_ANOMALY = "anomaly"
@@ -218,10 +218,11 @@ def add_raster_features(points: list[FusedPoint], anomaly_path: Path | None, thr
         r_px = max(1, math.ceil(_DISC_M / gsd_m))
         yy, xx = np.mgrid[-r_px : r_px + 1, -r_px : r_px + 1]
         disc = (xx**2 + yy**2) * gsd_m**2 <= _DISC_M**2
+        side = 2 * r_px + 1
         for fp in points:
             col, row = inv * (fp.x_m, fp.y_m)
             c0, r0 = math.floor(col) - r_px, math.floor(row) - r_px
-            a = _read_padded(src, r0, c0, 2 * r_px + 1)
+            a = read_padded(src, 1, Window(c0, r0, side, side), fill=np.nan, dtype=np.float64)
             a = np.where(disc & np.isfinite(a), a, -np.inf)
             top = float(a.max())
             if math.isfinite(top):
@@ -230,20 +231,6 @@ def add_raster_features(points: list[FusedPoint], anomaly_path: Path | None, thr
             n = int(above.sum())
             fp.features["blob_log_area"] = math.log1p(n * gsd_m**2 / 0.01)
             fp.features["blob_elongation"] = _elongation(yy[above], xx[above])
-
-
-def _read_padded(src: Any, r0: int, c0: int, size: int) -> np.ndarray:
-    """(size, size) float64 of band 1 from row ``r0``, column ``c0``; NaN outside the raster.
-
-    The same values as a boundless read with NaN fill, without the virtual raster rasterio
-    builds for each boundless read (about 3 ms a point).
-    """
-    out = np.full((size, size), np.nan)
-    rr0, cc0 = max(r0, 0), max(c0, 0)
-    rr1, cc1 = min(r0 + size, src.height), min(c0 + size, src.width)
-    if rr1 > rr0 and cc1 > cc0:
-        out[rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = src.read(1, window=Window(cc0, rr0, cc1 - cc0, rr1 - rr0))
-    return out
 
 
 def _elongation(rows: np.ndarray, cols: np.ndarray) -> float:

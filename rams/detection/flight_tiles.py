@@ -28,6 +28,7 @@ from rams.core.truth import (
 from rams.crs import WGS84, transformer
 from rams.detection.train import TileSet
 from rams.errors import RamsInputError
+from rams.ingest.rasters import read_padded
 
 #: Raster file of each sensor a detector trains on, inside a flight folder.
 SENSOR_FILES = {s: FLIGHT_RASTER_FILES[s] for s in ("rgb", "thermal")}
@@ -61,10 +62,10 @@ def read_truth_points(flight: Path, crs: Any) -> list[dict[str, Any]]:
 
 def _read_tile(src: rasterio.DatasetReader, window: Window, bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """(H, W, C) uint8-range image and (H, W) valid mask; outside the raster is invalid."""
-    data = src.read(bands, window=window, boundless=True, fill_value=0).astype(np.float32)
-    mask = src.read_masks(1, window=window, boundless=True) > 0
+    data = read_padded(src, bands, window, dtype=np.float32)
+    mask = read_padded(src, 1, window, masks=True) > 0
     if src.count >= 4 and src.colorinterp[3] == rasterio.enums.ColorInterp.alpha:
-        mask &= src.read(4, window=window, boundless=True, fill_value=0) > 0
+        mask &= read_padded(src, 4, window) > 0
     return data.transpose(1, 2, 0), mask
 
 

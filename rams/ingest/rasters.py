@@ -97,6 +97,36 @@ class SensorRaster:
         return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
+def read_padded(
+    src: Any, indexes: int | list[int], window: Window, *, fill: float = 0, dtype: Any = None,
+    masks: bool = False,
+) -> np.ndarray:
+    """Values of an integer pixel window that may reach past the raster's edge; ``fill`` outside.
+
+    The same values as ``src.read(indexes, window=window, boundless=True, fill_value=fill)``
+    (``src.read_masks`` with ``masks=True``, 0 outside) without the virtual raster rasterio
+    builds for each boundless read (3-15 ms a window, and each VRT reads its blocks afresh).
+
+    Args:
+        src: an open rasterio dataset.
+        indexes: one band (a 2-D result) or a list of bands (3-D, bands first).
+        window: the pixel window (integer offsets and sizes).
+        fill: the value outside the raster.
+        dtype: the result's type (default: the raster's, or uint8 for masks).
+        masks: read the bands' masks instead of their values.
+    """
+    c0, r0, w, h = int(window.col_off), int(window.row_off), int(window.width), int(window.height)
+    shape = (h, w) if isinstance(indexes, int) else (len(indexes), h, w)
+    out = np.full(shape, fill, dtype=dtype or ("uint8" if masks else src.dtypes[0]))
+    rr0, cc0 = max(r0, 0), max(c0, 0)
+    rr1, cc1 = min(r0 + h, src.height), min(c0 + w, src.width)
+    if rr1 > rr0 and cc1 > cc0:
+        inner = Window(cc0, rr0, cc1 - cc0, rr1 - rr0)
+        read = src.read_masks if masks else src.read
+        out[..., rr0 - r0 : rr1 - r0, cc0 - c0 : cc1 - c0] = read(indexes, window=inner)
+    return out
+
+
 def gsd_in_metres(crs: CRS, transform: Affine, width: int, height: int) -> float:
     """Pixel size in metres; for a geographic CRS, measured at the raster's centre latitude."""
     size = math.sqrt(abs(transform.a * transform.e - transform.b * transform.d))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -28,27 +26,6 @@ def test_support_is_the_strongest_cnn_response_within_the_radius() -> None:
     assert by_x[0] == pytest.approx(0.7)  # its own detection counts; a weaker neighbour does not lower it
     add_support_features(points, [], 0.4)
     assert {round(p.x_m): p.features["cnn_support"] for p in points} == {0: pytest.approx(0.7), 10: 0.0, 20: 0.0}
-
-
-def test_padded_window_read_equals_a_boundless_read(tmp_path: Path) -> None:
-    """Blob features read small windows around points, also across the raster's edges."""
-    import numpy as np
-    import rasterio
-    from rasterio.transform import from_origin
-    from rasterio.windows import Window
-
-    from rams.candidates.fusion import _read_padded
-
-    data = np.random.default_rng(0).normal(size=(40, 50)).astype(np.float32)
-    data[5:9, 10:20] = np.nan  # nodata inside
-    path = tmp_path / "anomaly.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=50, height=40, count=1, dtype="float32",
-                       crs="EPSG:32638", transform=from_origin(0, 40, 1, 1), nodata=np.nan) as dst:
-        dst.write(data, 1)
-    with rasterio.open(path) as src:
-        for r0, c0 in [(0, 0), (-3, -4), (35, 45), (-20, 10), (38, -9), (60, 60), (10, 20)]:
-            want = src.read(1, window=Window(c0, r0, 9, 9), boundless=True, fill_value=np.nan).astype(np.float64)
-            np.testing.assert_array_equal(_read_padded(src, r0, c0, 9), want)
 
 
 def test_density_contrast_compares_a_cluster_with_the_flights_own_rate() -> None:
