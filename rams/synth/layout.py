@@ -33,7 +33,17 @@ MIN_SPACING_M = 1.0
 #: Most mines in one minefield.
 MAX_MINES_PER_FIELD = 40
 
-LAYOUTS = ("scatter", "rows-ap", "rows-av", "mixed")
+#: The layouts a minefield is drawn with (in this order, with fixed odds).
+DRAWN_LAYOUTS = ("scatter", "rows-ap", "rows-av", "mixed")
+
+#: Every layout a flight may impose on all its minefields (training data): the drawn ones plus
+#: ``rows-ozm``, anti-personnel rows where each mine is an OZM-72 with odds
+#: :data:`OZM_SHARE` (a PMN-2 otherwise), so that a detector sees many OZM-72 (in drawn
+#: ``rows-ap`` fields they are 15 % of the mines, and the rarest class in training).
+LAYOUTS = (*DRAWN_LAYOUTS, "rows-ozm")
+
+#: Odds that a mine of a ``rows-ap`` / ``rows-ozm`` row is an OZM-72.
+OZM_SHARE = {"rows-ap": 0.15, "rows-ozm": 0.6}
 
 
 def check_layout(layout: str | None) -> None:
@@ -175,8 +185,8 @@ def _field_candidates(
         offset = 0.5 * step * (r % 2)
         u = -length * 0.45 + offset
         while u <= length * 0.45:
-            if layout == "rows-ap":
-                cls = "OZM-72" if rng.random() < 0.15 else "PMN-2"
+            if layout in OZM_SHARE:
+                cls = "OZM-72" if rng.random() < OZM_SHARE[layout] else "PMN-2"
             else:
                 cls = "TM-62"
             out.append((u + rng.normal(0, 0.15), v0 + rng.normal(0, 0.15), cls))
@@ -295,7 +305,7 @@ def draw_layout(
     for k, (poly, cx, cy, angle, length, width) in enumerate(_draw_fields(rng, size_m, margin_m)):
         field_id = f"mf{k + 1:02d}"
         # drawn even when ``layout`` overrides it: the generator is consumed as without it
-        drawn = str(rng.choice(LAYOUTS, p=[0.35, 0.3, 0.2, 0.15]))
+        drawn = str(rng.choice(DRAWN_LAYOUTS, p=[0.35, 0.3, 0.2, 0.15]))
         field_layout = drawn if layout is None else layout
         area = poly.area
         lower = min(10, max(3, round(area * 0.05)))

@@ -480,6 +480,27 @@ def test_scatter_layout_lays_every_field_as_pfm1_scatter() -> None:
         build_scene(40.0, 112, "steppe", layout="grid")
 
 
+def test_ozm_rows_layout_lays_rows_of_ozm72_and_pmn2() -> None:
+    """``layout="rows-ozm"`` (training data): AP rows whose mines are mostly OZM-72, fields kept."""
+    from rams.synth.scene import build_scene
+
+    counts = {"OZM-72": 0, "PMN-2": 0}
+    for seed in (150, 152, 154):
+        plain = build_scene(40.0, seed, "steppe")
+        rows = build_scene(40.0, seed, "steppe", layout="rows-ozm")
+        assert {m.layout for m in rows.minefields} == {"rows-ozm"}
+        assert {m.device_category for m in rows.minefields} == {"AP"}
+        assert [m.corners_m for m in rows.minefields] == [m.corners_m for m in plain.minefields]
+        in_fields = [m for m in rows.mines if m.minefield_id is not None]
+        assert {m.cls for m in in_fields} <= set(counts)
+        for m in in_fields:
+            counts[m.cls] += 1
+    assert counts["OZM-72"] > counts["PMN-2"] > 0
+    # the fields a flight draws for itself never use it
+    assert all(m.layout != "rows-ozm" for seed in range(100, 140)
+               for m in build_scene(40.0, seed, "steppe").minefields)
+
+
 def test_generate_flight_refuses_an_unknown_layout_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown minefield layout"):
         generate_flight(tmp_path / "f", size_m=SIZE_M, seed=SEED, layout="grid")
