@@ -72,7 +72,8 @@ class SourceSpec:
         clutter_jitter: synthetic sources: camouflage each flight's clutter in its soil
             colour (:func:`rams.synth.families.clutter_jittered_family`).
         layout: synthetic sources: lay every minefield out this way (one of
-            :data:`rams.synth.layout.LAYOUTS`; ``"scatter"``: PFM-1 scatter fields only).
+            :data:`rams.synth.layout.LAYOUTS`; ``"scatter"``: PFM-1 scatter fields only;
+            ``"rows-ozm"``: rows of OZM-72 and PMN-2, a layout no flight draws for itself).
         oddments: synthetic sources: add mine-sized oddments of this kind to each flight's
             clutter (:func:`rams.synth.families.with_oddments`; ``"metal"``: small steel
             chips and plates), unlabelled: negatives the detector learns to pass over.

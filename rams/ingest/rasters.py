@@ -111,13 +111,22 @@ def read_padded(
         src: an open rasterio dataset.
         indexes: one band (a 2-D result) or a list of bands (3-D, bands first).
         window: the pixel window (integer offsets and sizes).
-        fill: the value outside the raster.
+        fill: the value outside the raster (masks are always 0 there).
         dtype: the result's type (default: the raster's, or uint8 for masks).
         masks: read the bands' masks instead of their values.
+
+    Raises:
+        ValueError: a window with a fractional offset or size (a boundless read would
+            resample it; callers round first).
     """
-    c0, r0, w, h = int(window.col_off), int(window.row_off), int(window.width), int(window.height)
+    edges = (window.col_off, window.row_off, window.width, window.height)
+    if any(v != int(v) for v in edges):
+        raise ValueError(f"read_padded needs a whole-pixel window, got {window}")
+    c0, r0, w, h = (int(v) for v in edges)
     shape = (h, w) if isinstance(indexes, int) else (len(indexes), h, w)
-    out = np.full(shape, fill, dtype=dtype or ("uint8" if masks else src.dtypes[0]))
+    if dtype is None:
+        dtype = "uint8" if masks else src.dtypes[0]
+    out = np.full(shape, 0 if masks else fill, dtype=dtype)
     rr0, cc0 = max(r0, 0), max(c0, 0)
     rr1, cc1 = min(r0 + h, src.height), min(c0 + w, src.width)
     if rr1 > rr0 and cc1 > cc0:

@@ -36,12 +36,16 @@ def _raster(path: Path, *, alpha: bool, nodata: float | None, dtype: str) -> Pat
     return path
 
 
-@pytest.mark.parametrize("kind", ["rgba", "nodata_float", "plain"])
+@pytest.mark.parametrize("kind", ["rgba", "nodata_float", "nodata_uint8", "plain"])
 def test_same_as_boundless(tmp_path: Path, kind: str) -> None:
-    path = _raster(tmp_path / "r.tif", alpha=kind == "rgba", nodata=-9999.0 if kind == "nodata_float" else None,
+    nodata = {"nodata_float": -9999.0, "nodata_uint8": 0}.get(kind)
+    path = _raster(tmp_path / "r.tif", alpha=kind == "rgba", nodata=nodata,
                    dtype="float32" if kind == "nodata_float" else "uint8")
     with rasterio.open(path) as src:
         for w in WINDOWS:
+            if kind == "rgba":  # the alpha band on its own, as training tiles read it
+                np.testing.assert_array_equal(read_padded(src, 4, w),
+                                              src.read(4, window=w, boundless=True, fill_value=0))
             for fill in (0, 7):
                 want = src.read([1, 2, 3], window=w, boundless=True, fill_value=fill)
                 got = read_padded(src, [1, 2, 3], w, fill=fill)
@@ -77,3 +81,14 @@ def test_nan_fill_on_a_nan_nodata_raster(tmp_path: Path) -> None:
             w = Window(c0, r0, 9, 9)
             want = src.read(1, window=w, boundless=True, fill_value=np.nan).astype(np.float64)
             np.testing.assert_array_equal(read_padded(src, 1, w, fill=np.nan, dtype=np.float64), want)
+
+
+def test_fractional_windows_are_refused_and_masks_are_zero_outside(tmp_path: Path) -> None:
+    path = _raster(tmp_path / "r.tif", alpha=False, nodata=None, dtype="uint8")
+    with rasterio.open(path) as src:
+        with pytest.raises(ValueError, match="whole-pixel window"):
+            read_padded(src, 1, Window(-3.6, 2.4, 10, 10))
+        with pytest.raises(ValueError, match="whole-pixel window"):
+            read_padded(src, 1, Window(2, 2, 9.6, 9))
+        mask = read_padded(src, 1, Window(-5, -5, 10, 10), masks=True, fill=255)
+        assert (mask[:5] == 0).all() and (mask[5:, 5:] == 255).all()

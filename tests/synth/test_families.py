@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -499,6 +500,45 @@ def test_ozm_rows_layout_lays_rows_of_ozm72_and_pmn2() -> None:
     # the fields a flight draws for itself never use it
     assert all(m.layout != "rows-ozm" for seed in range(100, 140)
                for m in build_scene(40.0, seed, "steppe").minefields)
+
+
+#: Digests of ``draw_layout``'s output (rounded to the micrometre) recorded at commit a485606, before
+#: the training-only ``rows-ozm`` layout was added: the drawn layouts and every cached training
+#: flight must stay what they were.
+LAYOUT_DIGESTS = {
+    ("steppe", 3, None): "5866012727737357", ("steppe", 3, "rows-ap"): "1151e67e6b2daaa9",
+    ("steppe", 3, "scatter"): "67a59acaa55e8cd8", ("steppe", 102, None): "77333813f75bcc19",
+    ("steppe", 102, "rows-ap"): "caccc97a21615b38", ("steppe", 102, "scatter"): "532385d64b5cfecb",
+    ("rocky-scrub", 3, None): "d79e9f9e95c36d94", ("rocky-scrub", 3, "rows-ap"): "a3b4c5bad8eb3146",
+    ("rocky-scrub", 102, None): "9a6dd97eb992c18a", ("rocky-scrub", 102, "rows-ap"): "e92e166a86b41aca",
+}
+
+
+def _canonical(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _canonical(v) for k, v in sorted(x.items())}
+    if isinstance(x, list | tuple):
+        return [_canonical(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _canonical(x.tolist())
+    if isinstance(x, float | np.floating):
+        return round(float(x), 6)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+@pytest.mark.parametrize(("family", "seed", "layout"), list(LAYOUT_DIGESTS))
+def test_layouts_draw_what_they_drew_before_rows_ozm(family: str, seed: int, layout: str | None) -> None:
+    import hashlib
+    import json
+
+    from rams.synth.families import FAMILY_SPECS
+    from rams.synth.layout import draw_layout
+
+    out = draw_layout(np.random.default_rng(seed), 40.0, True, FAMILY_SPECS[family].clutter, layout)
+    digest = hashlib.sha256(json.dumps(_canonical(out), sort_keys=True).encode()).hexdigest()[:16]
+    assert digest == LAYOUT_DIGESTS[family, seed, layout]
 
 
 def test_generate_flight_refuses_an_unknown_layout_before_writing(tmp_path: Path) -> None:
