@@ -62,10 +62,12 @@ def read_truth_points(flight: Path, crs: Any) -> list[dict[str, Any]]:
 
 def _read_tile(src: rasterio.DatasetReader, window: Window, bands: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """(H, W, C) uint8-range image and (H, W) valid mask; outside the raster is invalid."""
-    data = read_padded(src, bands, window, dtype=np.float32)
+    alpha = src.count >= 4 and src.colorinterp[3] == rasterio.enums.ColorInterp.alpha
+    data = read_padded(src, [*bands, 4] if alpha else bands, window, dtype=np.float32)  # one read
     mask = read_padded(src, 1, window, masks=True) > 0
-    if src.count >= 4 and src.colorinterp[3] == rasterio.enums.ColorInterp.alpha:
-        mask &= read_padded(src, 4, window) > 0
+    if alpha:
+        mask &= data[-1] > 0
+        data = data[:-1]
     return data.transpose(1, 2, 0), mask
 
 

@@ -1243,9 +1243,9 @@ HELD_OUT_FAMILY = "ploughed"
 #: cases and shell fragments under a windbreak tree belt between steppe fields in late autumn); it
 #: judged rule ZZE (stop 63), so it is seen too; ``wadi``, added in stop 63, blind (pebbles,
 #: cobbles, driftwood, dung, litter, cartridge cases and shell fragments in a dry desert riverbed);
-#: it judged rule ZZG (stop 64), so it is seen too; ``palmyra-sand``, added in stop 64 while ``wadi`` was still blind, blind,
-#: for the decision after it (fallen palmyra fruit, PFM-1 sized fibrous seeds, coconut husks,
-#: cartridge cases and shell fragments on pale sand in Sri Lanka's north).
+#: it judged rule ZZG (stop 64), so it is seen too; ``palmyra-sand``, added in stop 64, blind
+#: (fallen palmyra fruit, PFM-1 sized fibrous seeds, coconut husks, cartridge cases and shell
+#: fragments on pale sand in Sri Lanka's north); it judged rule ZZH (stop 65), so it is seen too.
 HELD_OUT_FAMILIES: tuple[str, ...] = (
     HELD_OUT_FAMILY, "stubble", "orchard", "riverbank", "burnt", "sunflower", "gravel-plain", "savanna",
     "rubble", "winter-wheat", "front-line", "karst", "paddy", "pine-edge", "vineyard", "maize-stubble",
